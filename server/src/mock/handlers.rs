@@ -1,0 +1,139 @@
+//! Conversations, history and stats handlers. Completions live in [`super::completions`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{NestedPath, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::pagination::{decode_cursor, encode_cursor, encode_query_value, origin, page_size};
+use super::stats::StatsSnapshot;
+use super::MockState;
+
+/// A JSON error answer; small, so it can travel in a `Result`.
+pub struct ApiError(pub StatusCode, pub Value);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+/// A JSON error body with a status, the way the real API answers.
+pub fn error(status: StatusCode, body: Value) -> Response {
+    ApiError(status, body).into_response()
+}
+
+pub fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, json!({"detail": "Not found."}))
+}
+
+/// Parses a request body as a JSON object, or answers 400 like Django REST framework does.
+pub fn json_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            json!({"non_field_errors": ["Invalid data. Expected a dictionary."]}),
+        )),
+        Err(e) => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            json!({"detail": format!("JSON parse error - {e}")}),
+        )),
+    }
+}
+
+/// `POST conversations/` with `{"webChat": "<id>"}`.
+pub async fn create_conversation(State(state): State<Arc<MockState>>, body: Bytes) -> Response {
+    let map = match json_object(&body) {
+        Ok(map) => map,
+        Err(e) => return e.into_response(),
+    };
+    let web_chat = match map.get("webChat") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                json!({"webChat": ["This field is required."]}),
+            )
+        }
+    };
+    let conversation = state.store().create_conversation(Some(web_chat));
+    (StatusCode::CREATED, Json(conversation)).into_response()
+}
+
+/// `GET conversations/{id}/`.
+pub async fn get_conversation(
+    State(state): State<Arc<MockState>>,
+    Path(id): Path<String>,
+) -> Response {
+    match state.store().conversation(&id) {
+        Some(c) => Json(c).into_response(),
+        None => not_found(),
+    }
+}
+
+/// `GET messages/?conversation=&cursor=&pageSize=`: newest first, on purpose, since the real
+/// API does not promise an order and clients must sort by `createdAt`. An unknown conversation
+/// reads as an empty list.
+pub async fn list_messages(
+    State(state): State<Arc<MockState>>,
+    prefix: NestedPath,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(conversation) = query.get("conversation").filter(|c| !c.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            json!({"conversation": ["This field is required."]}),
+        );
+    };
+    let size = page_size(query.get("pageSize").map(String::as_str));
+    let offset = match query.get("cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => match decode_cursor(c) {
+            Some(offset) => offset,
+            None => return error(StatusCode::NOT_FOUND, json!({"detail": "Invalid cursor"})),
+        },
+    };
+    let (count, results) = state.store().page(conversation, offset, size);
+
+    let base = format!(
+        "{}{}/messages/?conversation={}",
+        origin(&headers),
+        prefix.as_str(),
+        encode_query_value(conversation)
+    );
+    let link = |at: usize| format!("{base}&cursor={}&pageSize={size}", encode_cursor(at));
+    let next = (offset + size < count).then(|| link(offset + size));
+    let previous = (offset > 0).then(|| link(offset.saturating_sub(size)));
+    Json(json!({
+        "count": count,
+        "next": next,
+        "previous": previous,
+        "results": results,
+    }))
+    .into_response()
+}
+
+/// `GET messages/{id}/`.
+pub async fn get_message(State(state): State<Arc<MockState>>, Path(id): Path<String>) -> Response {
+    match state.store().message(&id) {
+        Some(m) => Json(m).into_response(),
+        None => not_found(),
+    }
+}
+
+/// `GET /__mock/stats`.
+pub async fn stats(State(state): State<Arc<MockState>>) -> Json<StatsSnapshot> {
+    Json(state.stats())
+}
+
+/// Any other path under the API prefixes.
+pub async fn api_fallback() -> Response {
+    not_found()
+}

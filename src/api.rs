@@ -1,0 +1,168 @@
+//! HTTP calls to the backend: create a conversation, stream a reply, list the history.
+//!
+//! Thin glue over `fetch`; the reply body is read as a stream and handed chunk by chunk to the
+//! pure [`StreamDecoder`].
+
+use js_sys::{Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response};
+
+use crate::config::{same_origin, Config};
+use crate::errors::ApiError;
+use crate::models::{sort_history, CreatedConversation, Message, MessagePage};
+use crate::stream::{StreamDecoder, StreamEvent};
+
+/// History pages followed at most, so a backend that loops its `next` links cannot hang the widget.
+const MAX_HISTORY_PAGES: usize = 50;
+const HISTORY_PAGE_SIZE: usize = 100;
+
+/// `POST conversations/` → the new conversation's id.
+pub async fn create_conversation(config: &Config) -> Result<String, ApiError> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(rename = "webChat")]
+        web_chat: &'a str,
+    }
+    let body = to_json(&Body {
+        web_chat: &config.web_chat_id,
+    });
+    let response = send("POST", &config.url("conversations/"), Some(&body), None).await?;
+    let created: CreatedConversation = read_json(&response).await?;
+    if created.id.is_empty() {
+        return Err(ApiError::BadResponse(
+            "the new conversation has no id".into(),
+        ));
+    }
+    Ok(created.id)
+}
+
+/// `POST chatbots/{id}/completions/` with streaming on; calls `on_event` for every decoded frame
+/// as soon as its bytes arrive. Returns when the body ends.
+pub async fn stream_reply(
+    config: &Config,
+    conversation_id: &str,
+    text: &str,
+    signal: Option<&AbortSignal>,
+    mut on_event: impl FnMut(StreamEvent),
+) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct Content<'a> {
+        content: &'a str,
+        attachments: [(); 0],
+    }
+    #[derive(Serialize)]
+    struct Body<'a> {
+        conversation: &'a str,
+        message: Content<'a>,
+        #[serde(rename = "isStreaming")]
+        is_streaming: bool,
+    }
+    let body = to_json(&Body {
+        conversation: conversation_id,
+        message: Content {
+            content: text,
+            attachments: [],
+        },
+        is_streaming: true,
+    });
+    let url = config.url(&format!("chatbots/{}/completions/", config.chatbot_id));
+    let response = send("POST", &url, Some(&body), signal).await?;
+    let stream = response
+        .body()
+        .ok_or_else(|| ApiError::BadResponse("the reply has no body".into()))?;
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut decoder = StreamDecoder::default();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(ApiError::from_js)?;
+        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+        let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
+        let bytes = Uint8Array::new(&value).to_vec();
+        for event in decoder.push(&bytes) {
+            on_event(event);
+        }
+    }
+    for event in decoder.finish() {
+        on_event(event);
+    }
+    Ok(())
+}
+
+/// Every message of a conversation, oldest first, following `next` links on the API's own origin.
+pub async fn history(config: &Config, conversation_id: &str) -> Result<Vec<Message>, ApiError> {
+    let mut url = config.url(&format!(
+        "messages/?conversation={}&pageSize={HISTORY_PAGE_SIZE}",
+        String::from(js_sys::encode_uri_component(conversation_id))
+    ));
+    let mut messages = Vec::new();
+    for _ in 0..MAX_HISTORY_PAGES {
+        let response = send("GET", &url, None, None).await?;
+        let page: MessagePage = read_json(&response).await?;
+        messages.extend(page.results);
+        match page.next {
+            Some(next) if same_origin(&next, &config.api_base) => url = next,
+            _ => break,
+        }
+    }
+    sort_history(&mut messages);
+    Ok(messages)
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// One request; a non-2xx status becomes an [`ApiError`] carrying the backend's detail.
+async fn send(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    signal: Option<&AbortSignal>,
+) -> Result<Response, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Offline)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = Headers::new().map_err(ApiError::from_js)?;
+    let _ = headers.set("Accept", "application/json, text/event-stream");
+    if let Some(body) = body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    init.set_signal(signal);
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(ApiError::from_js)?
+        .unchecked_into();
+    if response.ok() {
+        return Ok(response);
+    }
+    let text = read_text(&response).await.unwrap_or_default();
+    let retry_after = response.headers().get("Retry-After").ok().flatten();
+    Err(ApiError::from_status(
+        response.status(),
+        &text,
+        retry_after.as_deref(),
+    ))
+}
+
+async fn read_text(response: &Response) -> Result<String, ApiError> {
+    let promise = response.text().map_err(ApiError::from_js)?;
+    let text = JsFuture::from(promise).await.map_err(ApiError::from_js)?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(response: &Response) -> Result<T, ApiError> {
+    let text = read_text(response).await?;
+    serde_json::from_str(&text)
+        .map_err(|_| ApiError::BadResponse("the server's answer is not the expected JSON".into()))
+}

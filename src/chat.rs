@@ -1,0 +1,160 @@
+//! The conversation as the panel shows it: a small struct of signals shared through context.
+//!
+//! Each message owns its own text signal, so a streamed delta touches one message's node and
+//! nothing else re-renders.
+
+use leptos::prelude::*;
+
+use crate::config::Config;
+use crate::models::{Message, Role};
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    Complete,
+    /// The reply is still arriving.
+    Streaming,
+    /// The exchange failed; the text so far stays.
+    Failed,
+}
+
+/// One row of the message list.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatMessage {
+    /// Stable key for the list; never reused within a page's life.
+    pub key: u64,
+    pub role: Role,
+    pub text: RwSignal<String>,
+    pub status: RwSignal<MessageStatus>,
+}
+
+/// Whether the stored conversation's history has been fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryStatus {
+    NotLoaded,
+    Loading,
+    Loaded,
+    Failed,
+}
+
+/// Everything the UI reads and the session writes.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatState {
+    pub config: StoredValue<Config>,
+    pub messages: RwSignal<Vec<ChatMessage>>,
+    pub open: RwSignal<bool>,
+    /// A reply is being streamed; sending waits for it.
+    pub replying: RwSignal<bool>,
+    /// The latest problem to show the visitor, if any.
+    pub notice: RwSignal<Option<String>>,
+    pub history: RwSignal<HistoryStatus>,
+    next_key: StoredValue<u64>,
+}
+
+impl ChatState {
+    pub fn new(config: Config) -> Self {
+        ChatState {
+            config: StoredValue::new(config),
+            messages: RwSignal::new(Vec::new()),
+            open: RwSignal::new(false),
+            replying: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            history: RwSignal::new(HistoryStatus::NotLoaded),
+            next_key: StoredValue::new(0),
+        }
+    }
+
+    fn new_message(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
+        let key = self.next_key.get_value();
+        self.next_key.set_value(key + 1);
+        ChatMessage {
+            key,
+            role,
+            text: RwSignal::new(text),
+            status: RwSignal::new(status),
+        }
+    }
+
+    /// Adds a message at the end and returns its handle.
+    pub fn push(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
+        let message = self.new_message(role, text, status);
+        self.messages.update(|list| list.push(message));
+        message
+    }
+
+    /// Puts fetched history before whatever was sent meanwhile (history is older by definition).
+    pub fn prepend_history(&self, history: Vec<Message>) {
+        let earlier: Vec<ChatMessage> = history
+            .into_iter()
+            .filter_map(|m| Some((m.role?, m.content)))
+            .map(|(role, content)| self.new_message(role, content, MessageStatus::Complete))
+            .collect();
+        if earlier.is_empty() {
+            return;
+        }
+        self.messages.update(|list| {
+            let later = std::mem::replace(list, earlier);
+            list.extend(later);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config {
+            web_chat_id: "w".into(),
+            chatbot_id: "b".into(),
+            api_base: "http://localhost/api/v1/".into(),
+            title: "Chat".into(),
+        }
+    }
+
+    fn history_message(role: &str, content: &str) -> Message {
+        serde_json::from_value(serde_json::json!({"type": role, "content": content})).unwrap()
+    }
+
+    #[test]
+    fn history_goes_before_messages_sent_while_it_loaded() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            state.push(Role::Visitor, "new".into(), MessageStatus::Complete);
+            state.prepend_history(vec![
+                history_message("incoming", "old question"),
+                history_message("outgoing", "old answer"),
+                history_message("system", "skipped: not a visitor or assistant message"),
+            ]);
+            let texts: Vec<String> = state
+                .messages
+                .get_untracked()
+                .iter()
+                .map(|m| m.text.get_untracked())
+                .collect();
+            assert_eq!(texts, ["old question", "old answer", "new"]);
+            let keys: Vec<u64> = state
+                .messages
+                .get_untracked()
+                .iter()
+                .map(|m| m.key)
+                .collect();
+            assert_eq!(keys, [1, 2, 0], "keys stay unique and stable");
+        });
+    }
+
+    #[test]
+    fn appending_to_one_message_leaves_the_others_alone() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let first = state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
+            reply.text.update(|t| t.push_str("he"));
+            reply.text.update(|t| t.push_str("llo"));
+            assert_eq!(reply.text.get_untracked(), "hello");
+            assert_eq!(first.text.get_untracked(), "q");
+        });
+    }
+}

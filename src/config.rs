@@ -1,0 +1,258 @@
+//! `data-*` attributes of the script tag → a typed, validated [`Config`].
+//!
+//! Values come from the host page and are untrusted. Each bad value yields a [`ConfigProblem`]
+//! (logged once to the console by the browser glue) and a safe fallback, so a typo never breaks the
+//! page.
+
+/// What the widget needs to talk to the backend and to show itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `data-web-chat-id`: the web chat that conversations belong to.
+    pub web_chat_id: String,
+    /// `data-chatbot-id`: the chatbot that answers.
+    pub chatbot_id: String,
+    /// `data-api-base`: absolute URL ending in `/`, e.g. `https://example.com/api/v1/`.
+    pub api_base: String,
+    /// `data-title`: the panel's heading.
+    pub title: String,
+}
+
+/// A problem with one attribute, phrased for the site owner reading the console.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigProblem {
+    pub attribute: &'static str,
+    pub message: String,
+}
+
+/// Why the widget cannot start at all.
+pub const REQUIRED: [&str; 2] = ["data-web-chat-id", "data-chatbot-id"];
+
+const DEFAULT_TITLE: &str = "Chat";
+const MAX_TITLE_CHARS: usize = 80;
+const MAX_ID_CHARS: usize = 200;
+
+impl Config {
+    /// Reads the attributes (names as written in HTML, e.g. `data-web-chat-id`) against the URL
+    /// of the loader script's folder, which is the default API host.
+    pub fn from_attributes(
+        attributes: &[(String, String)],
+        script_base: &str,
+    ) -> (Option<Config>, Vec<ConfigProblem>) {
+        let get = |name: &str| {
+            attributes
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim())
+        };
+        let mut problems = Vec::new();
+
+        let mut id = |attribute: &'static str| match get(attribute) {
+            Some(v) if !v.is_empty() && v.chars().count() <= MAX_ID_CHARS && is_plain_id(v) => {
+                Some(v.to_owned())
+            }
+            Some(v) if !v.is_empty() => {
+                problems.push(ConfigProblem {
+                    attribute,
+                    message: "must be the id shown in the dashboard (letters, digits, - and _)"
+                        .into(),
+                });
+                None
+            }
+            _ => {
+                problems.push(ConfigProblem {
+                    attribute,
+                    message: "is required".into(),
+                });
+                None
+            }
+        };
+        let web_chat_id = id("data-web-chat-id");
+        let chatbot_id = id("data-chatbot-id");
+
+        let default_base = default_api_base(script_base);
+        let api_base = match get("data-api-base") {
+            None | Some("") => default_base,
+            Some(v) => match resolve_api_base(v, script_base) {
+                Some(base) => base,
+                None => {
+                    problems.push(ConfigProblem {
+                        attribute: "data-api-base",
+                        message: format!(
+                            "must be an http(s) URL or a path; using {default_base} instead"
+                        ),
+                    });
+                    default_base
+                }
+            },
+        };
+
+        let title = match get("data-title") {
+            None | Some("") => DEFAULT_TITLE.to_owned(),
+            Some(v) if v.chars().count() > MAX_TITLE_CHARS => {
+                problems.push(ConfigProblem {
+                    attribute: "data-title",
+                    message: format!("is longer than {MAX_TITLE_CHARS} characters; cut short"),
+                });
+                v.chars().take(MAX_TITLE_CHARS).collect()
+            }
+            Some(v) => v.to_owned(),
+        };
+
+        let config = match (web_chat_id, chatbot_id) {
+            (Some(web_chat_id), Some(chatbot_id)) => Some(Config {
+                web_chat_id,
+                chatbot_id,
+                api_base,
+                title,
+            }),
+            _ => None,
+        };
+        (config, problems)
+    }
+
+    /// The URL of an API path such as `conversations/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.api_base, path)
+    }
+}
+
+/// Ids go into URL paths: allow only characters that need no escaping.
+fn is_plain_id(v: &str) -> bool {
+    v.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `scheme://host[:port]` of an absolute http(s) URL.
+fn origin_of(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if host_len == 0 {
+        return None;
+    }
+    Some(&url[..url.len() - rest.len() + host_len])
+}
+
+/// Whether two absolute URLs share scheme, host and port.
+pub fn same_origin(a: &str, b: &str) -> bool {
+    matches!((origin_of(a), origin_of(b)), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y))
+}
+
+/// The loader's own origin with `/api/v1/`: the server that serves the widget also fronts the API.
+fn default_api_base(script_base: &str) -> String {
+    match origin_of(script_base) {
+        Some(origin) => format!("{origin}/api/v1/"),
+        None => "/api/v1/".to_owned(),
+    }
+}
+
+/// An absolute http(s) URL, or a path starting with `/` on the loader's origin; always ends in `/`.
+fn resolve_api_base(value: &str, script_base: &str) -> Option<String> {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let absolute = if origin_of(value).is_some() {
+        value.to_owned()
+    } else if value.starts_with('/') && !value.starts_with("//") {
+        format!("{}{value}", origin_of(script_base)?)
+    } else {
+        return None;
+    };
+    let without_query = absolute.split(['?', '#']).next().unwrap_or_default();
+    Some(if without_query.ends_with('/') {
+        without_query.to_owned()
+    } else {
+        format!("{without_query}/")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    const BASE: &str = "https://cdn.example.com/widget/";
+
+    #[test]
+    fn full_config() {
+        let (config, problems) = Config::from_attributes(
+            &attrs(&[
+                ("data-web-chat-id", "wc-1"),
+                ("data-chatbot-id", "bot_2"),
+                ("data-api-base", "https://api.example.com/api/v1"),
+                ("data-title", " Help "),
+            ]),
+            BASE,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let config = config.unwrap();
+        assert_eq!(config.api_base, "https://api.example.com/api/v1/");
+        assert_eq!(config.title, "Help");
+        assert_eq!(
+            config.url("conversations/"),
+            "https://api.example.com/api/v1/conversations/"
+        );
+    }
+
+    #[test]
+    fn defaults_and_relative_base() {
+        let ids = [("data-web-chat-id", "a"), ("data-chatbot-id", "b")];
+        let (config, problems) = Config::from_attributes(&attrs(&ids), BASE);
+        assert!(problems.is_empty());
+        let config = config.unwrap();
+        assert_eq!(config.api_base, "https://cdn.example.com/api/v1/");
+        assert_eq!(config.title, "Chat");
+
+        let mut with_path = ids.to_vec();
+        with_path.push(("data-api-base", "/api/"));
+        let (config, _) = Config::from_attributes(&attrs(&with_path), BASE);
+        assert_eq!(config.unwrap().api_base, "https://cdn.example.com/api/");
+    }
+
+    #[test]
+    fn bad_values_fall_back_with_a_message() {
+        let (config, problems) = Config::from_attributes(
+            &attrs(&[
+                ("data-web-chat-id", "a"),
+                ("data-chatbot-id", "b"),
+                ("data-api-base", "javascript:alert(1)"),
+                ("data-title", &"x".repeat(200)),
+            ]),
+            BASE,
+        );
+        let config = config.unwrap();
+        assert_eq!(config.api_base, "https://cdn.example.com/api/v1/");
+        assert_eq!(config.title.chars().count(), 80);
+        let named: Vec<_> = problems.iter().map(|p| p.attribute).collect();
+        assert_eq!(named, ["data-api-base", "data-title"]);
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert!(same_origin(
+            "https://a.com/api/v1/messages/?cursor=x",
+            "https://a.com/api/v1/"
+        ));
+        assert!(!same_origin("https://a.com.evil.net/", "https://a.com/"));
+        assert!(!same_origin("http://a.com/", "https://a.com/"));
+        assert!(!same_origin("https://a.com:8443/", "https://a.com/"));
+        assert!(!same_origin("/relative", "https://a.com/"));
+    }
+
+    #[test]
+    fn missing_or_unsafe_ids_stop_the_widget() {
+        let (config, problems) =
+            Config::from_attributes(&attrs(&[("data-chatbot-id", "../../x")]), BASE);
+        assert!(config.is_none());
+        let named: Vec<_> = problems.iter().map(|p| p.attribute).collect();
+        assert_eq!(named, ["data-web-chat-id", "data-chatbot-id"]);
+        assert!(problems[0].message.contains("required"));
+    }
+}

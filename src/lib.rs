@@ -1,0 +1,61 @@
+//! chat-bubble: a website chat bubble for AI assistants.
+//!
+//! The loader script (`loader/chat-bubble.js`) builds a shadow root on the host page and calls
+//! [`mount`] with its `data-*` attributes. Pure logic (config, stream decoding, wire models) lives
+//! in plain modules with native tests; the browser glue stays thin.
+
+pub mod api;
+pub mod chat;
+pub mod config;
+pub mod errors;
+pub mod models;
+pub mod session;
+pub mod store;
+pub mod stream;
+pub mod ui;
+
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use crate::chat::ChatState;
+use crate::config::Config;
+
+/// Mounts the widget into `root` (an element inside the loader's shadow root).
+///
+/// `attributes` maps the script tag's attribute names (`data-web-chat-id`, …) to their values;
+/// `script_base` is the URL of the folder the loader came from; `open` is true when the visitor
+/// already clicked the loader's placeholder launcher. Returns false when the configuration cannot
+/// start a chat (the console says why).
+#[wasm_bindgen]
+pub fn mount(
+    root: web_sys::HtmlElement,
+    attributes: js_sys::Object,
+    script_base: &str,
+    open: bool,
+) -> bool {
+    let pairs: Vec<(String, String)> = js_sys::Object::entries(&attributes)
+        .iter()
+        .filter_map(|entry| {
+            let entry: js_sys::Array = entry.unchecked_into();
+            Some((entry.get(0).as_string()?, entry.get(1).as_string()?))
+        })
+        .collect();
+    let (config, problems) = Config::from_attributes(&pairs, script_base);
+    for problem in &problems {
+        let text = format!("chat-bubble: {} {}", problem.attribute, problem.message);
+        web_sys::console::warn_1(&text.into());
+    }
+    let Some(config) = config else {
+        web_sys::console::error_1(&"chat-bubble: not started; fix the attributes above.".into());
+        return false;
+    };
+    // The loader's placeholder launcher gives way to the real one.
+    root.set_text_content(None);
+    let handle = leptos::mount::mount_to(root, move || {
+        let state = ChatState::new(config);
+        state.open.set(open);
+        view! { <ui::Widget state/> }
+    });
+    handle.forget();
+    true
+}

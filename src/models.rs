@@ -1,0 +1,243 @@
+//! Wire types of the backend's JSON, deserialized leniently.
+//!
+//! Sources disagree on types (a sender id may be a uuid string, a big integer or a float;
+//! `createdAt` a millisecond string, a number or an ISO date), so every field the widget reads goes
+//! through a forgiving conversion and unknown fields are ignored.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// `POST conversations/` answer; only the id matters to the widget.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreatedConversation {
+    #[serde(deserialize_with = "text")]
+    pub id: String,
+}
+
+/// One page of `GET messages/`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MessagePage {
+    #[serde(default, deserialize_with = "optional_text")]
+    pub next: Option<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub results: Vec<Message>,
+}
+
+/// Who wrote a message, from the widget's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The person chatting (`incoming` on the wire).
+    Visitor,
+    /// The AI assistant (`outgoing` on the wire).
+    Assistant,
+}
+
+/// A stored message from the history.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Message {
+    #[serde(default, deserialize_with = "text")]
+    pub id: String,
+    #[serde(default, rename = "type", deserialize_with = "role")]
+    pub role: Option<Role>,
+    #[serde(default, deserialize_with = "text")]
+    pub content: String,
+    /// Milliseconds since the epoch.
+    #[serde(
+        default,
+        rename = "createdAt",
+        alias = "created_at",
+        deserialize_with = "timestamp"
+    )]
+    pub created_at: Option<i64>,
+}
+
+/// Puts history in reading order: oldest first, by `createdAt` (the API does not promise an order).
+/// Messages without a time keep their relative place after the timed ones.
+pub fn sort_history(messages: &mut [Message]) {
+    messages.sort_by_key(|m| (m.created_at.is_none(), m.created_at.unwrap_or(0)));
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(value_to_text(&Value::deserialize(d)?).unwrap_or_default())
+}
+
+fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(value_to_text(&Value::deserialize(d)?).filter(|s| !s.is_empty()))
+}
+
+fn value_to_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A list that may be null or hold entries of a shape we cannot read; those are skipped.
+fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Message>, D::Error> {
+    let items = match Value::deserialize(d)? {
+        Value::Array(items) => items,
+        _ => return Ok(Vec::new()),
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect())
+}
+
+fn role<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) if s.eq_ignore_ascii_case("incoming") => Some(Role::Visitor),
+        Value::String(s) if s.eq_ignore_ascii_case("outgoing") => Some(Role::Assistant),
+        _ => None,
+    })
+}
+
+fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_f64().map(|f| f as i64),
+        Value::String(s) => parse_time(&s),
+        _ => None,
+    })
+}
+
+/// Milliseconds from a 13-digit string, a 10-digit seconds string or an ISO 8601 date.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<f64>() {
+        // Ten digits or fewer are seconds; more are milliseconds.
+        return Some(if n.abs() < 1e11 {
+            (n * 1000.0) as i64
+        } else {
+            n as i64
+        });
+    }
+    parse_iso(s)
+}
+
+/// `YYYY-MM-DD[T ]hh:mm[:ss[.fff]][Z|±hh:mm]`; no offset means UTC.
+fn parse_iso(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = s.get(from..from + len)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let (mut hour, mut minute, mut second, mut millis) = (0, 0, 0, 0);
+    let mut rest = "";
+    if b.len() > 10 {
+        if !matches!(b[10], b'T' | b't' | b' ') {
+            return None;
+        }
+        hour = num(11, 2)?;
+        minute = num(14, 2)?;
+        let mut i = 16;
+        if b.get(i) == Some(&b':') {
+            second = num(17, 2)?;
+            i = 19;
+            if matches!(b.get(i), Some(b'.') | Some(b',')) {
+                let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let frac = &s[i + 1..i + 1 + digits];
+                let padded = format!("{:0<3}", &frac[..digits.min(3)]);
+                millis = padded.parse().ok()?;
+                i += 1 + digits;
+            }
+        }
+        rest = &s[i..];
+    }
+    let offset_minutes = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let digits: String = rest[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+            if digits.len() != 4 {
+                return None;
+            }
+            sign * (digits[..2].parse::<i64>().ok()? * 60 + digits[2..].parse::<i64>().ok()?)
+        }
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_with_every_variant_type() {
+        let json = r#"{"count": 3, "next": "http://x/api/v1/messages/?cursor=abc", "previous": null,
+          "results": [
+            {"id": "m2", "conversation": "c", "type": "outgoing", "content": "hi",
+             "createdAt": "1700000000500", "sender": {"id": 1.5e38, "name": "Bot", "avatar": null},
+             "feedback": {"type": "like"}, "citations": [{"id": 1}], "attachments": null},
+            {"id": 7, "type": "incoming", "content": "hello", "createdAt": 1700000000000,
+             "sender": {"id": 170141183460469231731687303715884105727}, "feedback": "like"},
+            {"id": "m0", "type": "incoming", "content": null, "createdAt": "2023-11-14T22:13:19.9Z"},
+            "not a message"
+          ]}"#;
+        let mut page: MessagePage = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            page.next.as_deref(),
+            Some("http://x/api/v1/messages/?cursor=abc")
+        );
+        assert_eq!(page.results.len(), 3);
+        sort_history(&mut page.results);
+        let ids: Vec<&str> = page.results.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["m0", "7", "m2"]);
+        assert_eq!(page.results[1].role, Some(Role::Visitor));
+        assert_eq!(page.results[2].role, Some(Role::Assistant));
+        assert_eq!(page.results[0].content, "");
+    }
+
+    #[test]
+    fn times_in_every_shape() {
+        assert_eq!(parse_time("1700000000500"), Some(1_700_000_000_500));
+        assert_eq!(parse_time("1700000000"), Some(1_700_000_000_000));
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_time("2023-11-14T22:13:20.5Z"),
+            Some(1_700_000_000_500)
+        );
+        assert_eq!(
+            parse_time("2023-11-15T06:13:20+08:00"),
+            Some(1_700_000_000_000)
+        );
+        assert_eq!(parse_time("2000-03-01"), Some(951_868_800_000));
+        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("2023-13-01"), None);
+    }
+
+    #[test]
+    fn empty_or_null_next_means_last_page() {
+        let page: MessagePage = serde_json::from_str(r#"{"next": "", "results": []}"#).unwrap();
+        assert_eq!(page.next, None);
+        let page: MessagePage = serde_json::from_str(r#"{"next": null}"#).unwrap();
+        assert_eq!(page.next, None);
+    }
+}

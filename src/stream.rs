@@ -1,0 +1,488 @@
+//! Bytes of a streamed reply → reply events.
+//!
+//! The backend streams a reply as Server-Sent Events, but newline-delimited JSON and back-to-back
+//! JSON objects are seen too. Network chunks split anywhere, including inside a multi-byte UTF-8
+//! character, so the decoder buffers bytes and only decodes complete lines or objects. Pure Rust:
+//! no browser types, covered by native tests.
+//!
+//! Usage:
+//! ```
+//! use chat_bubble::stream::{StreamDecoder, StreamEvent};
+//! let mut decoder = StreamDecoder::default();
+//! let mut events = decoder.push(b"data: {\"content\":\"Hi\",\"done\":false}\n\n");
+//! events.extend(decoder.finish());
+//! assert_eq!(events, vec![StreamEvent::delta("Hi")]);
+//! ```
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What one frame of the stream means for the reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    /// A piece of the reply. `content` is a delta; `done` marks the last frame.
+    Chunk {
+        conversation_id: Option<String>,
+        content: String,
+        done: bool,
+    },
+    /// A frame that could not be understood; the text already received stays valid.
+    Malformed(String),
+}
+
+impl StreamEvent {
+    /// A non-final delta without a conversation id (handy in tests).
+    pub fn delta(content: &str) -> Self {
+        StreamEvent::Chunk {
+            conversation_id: None,
+            content: content.to_owned(),
+            done: false,
+        }
+    }
+}
+
+/// How the stream frames its JSON, decided by its first non-blank byte.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Framing {
+    Unknown,
+    /// `data:` lines separated by blank lines.
+    Sse,
+    /// JSON objects, one per line or back to back.
+    Json,
+}
+
+/// Turns arbitrary byte chunks into [`StreamEvent`]s.
+#[derive(Debug)]
+pub struct StreamDecoder {
+    framing: Framing,
+    buf: Vec<u8>,
+    /// SSE: the `data:` lines of the event being read.
+    data: String,
+    has_data: bool,
+    /// JSON: scanner state, kept across chunks.
+    json: JsonScanner,
+}
+
+impl Default for StreamDecoder {
+    fn default() -> Self {
+        StreamDecoder {
+            framing: Framing::Unknown,
+            buf: Vec::new(),
+            data: String::new(),
+            has_data: false,
+            json: JsonScanner::default(),
+        }
+    }
+}
+
+impl StreamDecoder {
+    /// Feeds one network chunk; returns the events it completes.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<StreamEvent> {
+        self.buf.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        self.drain(false, &mut out);
+        out
+    }
+
+    /// The stream ended: flushes whatever a missing final newline left behind.
+    pub fn finish(&mut self) -> Vec<StreamEvent> {
+        let mut out = Vec::new();
+        self.drain(true, &mut out);
+        if self.framing == Framing::Sse {
+            self.dispatch_sse(&mut out);
+        }
+        out
+    }
+
+    fn drain(&mut self, at_end: bool, out: &mut Vec<StreamEvent>) {
+        if self.framing == Framing::Unknown {
+            self.framing = detect_framing(&self.buf);
+        }
+        match self.framing {
+            Framing::Unknown => {}
+            Framing::Sse => self.drain_sse(at_end, out),
+            Framing::Json => {
+                let used = self.json.scan(&self.buf, at_end, out);
+                self.buf.drain(..used);
+            }
+        }
+    }
+
+    fn drain_sse(&mut self, at_end: bool, out: &mut Vec<StreamEvent>) {
+        let mut start = 0;
+        let mut i = 0;
+        while i < self.buf.len() {
+            let b = self.buf[i];
+            if b != b'\n' && b != b'\r' {
+                i += 1;
+                continue;
+            }
+            // A lone `\r` at the end of the buffer may be half of a `\r\n`: wait for more.
+            if b == b'\r' && i + 1 == self.buf.len() && !at_end {
+                break;
+            }
+            let line = String::from_utf8_lossy(&self.buf[start..i]).into_owned();
+            self.sse_line(&line, out);
+            i += if b == b'\r' && self.buf.get(i + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
+            start = i;
+        }
+        if at_end && start < self.buf.len() {
+            let line = String::from_utf8_lossy(&self.buf[start..]).into_owned();
+            self.sse_line(&line, out);
+            start = self.buf.len();
+        }
+        self.buf.drain(..start);
+    }
+
+    fn sse_line(&mut self, line: &str, out: &mut Vec<StreamEvent>) {
+        if line.is_empty() {
+            self.dispatch_sse(out);
+            return;
+        }
+        if line.starts_with(':') {
+            return; // comment, e.g. a keep-alive
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line, ""),
+        };
+        if field == "data" {
+            if self.has_data {
+                self.data.push('\n');
+            }
+            self.data.push_str(value);
+            self.has_data = true;
+        }
+        // `event`, `id` and `retry` carry nothing the reply needs.
+    }
+
+    /// One SSE event's data: `[DONE]`, or one or more JSON objects (some servers put several
+    /// `data:` lines in one event).
+    fn dispatch_sse(&mut self, out: &mut Vec<StreamEvent>) {
+        if !self.has_data {
+            return;
+        }
+        let data = std::mem::take(&mut self.data);
+        self.has_data = false;
+        let trimmed = data.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        if trimmed == "[DONE]" {
+            out.push(StreamEvent::Chunk {
+                conversation_id: None,
+                content: String::new(),
+                done: true,
+            });
+            return;
+        }
+        let mut scanner = JsonScanner::default();
+        scanner.scan(trimmed.as_bytes(), true, out);
+    }
+}
+
+fn detect_framing(buf: &[u8]) -> Framing {
+    let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Framing::Unknown,
+        Some(b'{') => Framing::Json,
+        Some(_) => Framing::Sse,
+    }
+}
+
+/// Finds complete top-level JSON objects in a byte stream, tracking strings and escapes so that
+/// braces inside text do not count. A raw newline inside a string cannot be valid JSON, so it ends
+/// a malformed frame instead of swallowing the rest of the stream.
+#[derive(Debug, Default)]
+struct JsonScanner {
+    /// Where scanning resumes, relative to the buffer's start.
+    pos: usize,
+    /// Where the current object began, if one is open.
+    start: Option<usize>,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl JsonScanner {
+    /// Scans `buf` from where it left off, emitting events; returns how many bytes are used up.
+    fn scan(&mut self, buf: &[u8], at_end: bool, out: &mut Vec<StreamEvent>) -> usize {
+        let mut used = 0;
+        let mut i = self.pos;
+        while i < buf.len() {
+            let b = buf[i];
+            match self.start {
+                None => {
+                    if b == b'{' {
+                        self.start = Some(i);
+                        self.depth = 1;
+                    } else if !b.is_ascii_whitespace() {
+                        // Stray text between objects (e.g. `[DONE]`): skip to the end of the line.
+                        let end = buf[i..].iter().position(|&c| c == b'\n');
+                        match end {
+                            Some(n) => {
+                                report_stray(&buf[i..i + n], out);
+                                i += n;
+                            }
+                            None if at_end => {
+                                report_stray(&buf[i..], out);
+                                i = buf.len();
+                                used = i;
+                                continue;
+                            }
+                            None => break,
+                        }
+                    }
+                    if self.start.is_none() {
+                        used = i + 1;
+                    }
+                }
+                Some(start) => {
+                    if self.in_string {
+                        if self.escaped {
+                            self.escaped = false;
+                        } else if b == b'\\' {
+                            self.escaped = true;
+                        } else if b == b'"' {
+                            self.in_string = false;
+                        } else if b == b'\n' {
+                            out.push(malformed(&buf[start..i]));
+                            self.reset();
+                            used = i + 1;
+                        }
+                    } else if b == b'"' {
+                        self.in_string = true;
+                    } else if b == b'{' || b == b'[' {
+                        self.depth += 1;
+                    } else if b == b'}' || b == b']' {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            out.push(parse_frame(&buf[start..=i]));
+                            self.reset();
+                            used = i + 1;
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        if at_end {
+            if let Some(start) = self.start {
+                if start < buf.len() {
+                    out.push(malformed(&buf[start..]));
+                }
+            }
+            self.reset();
+            self.pos = 0;
+            return buf.len();
+        }
+        // Keep the open object's bytes; rescan position is relative to what remains.
+        let keep_from = self.start.map_or(used.min(i), |s| s.min(used));
+        if let Some(s) = self.start.as_mut() {
+            *s -= keep_from;
+        }
+        self.pos = i - keep_from;
+        keep_from
+    }
+
+    fn reset(&mut self) {
+        self.start = None;
+        self.depth = 0;
+        self.in_string = false;
+        self.escaped = false;
+    }
+}
+
+fn report_stray(bytes: &[u8], out: &mut Vec<StreamEvent>) {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let text = text.strip_prefix("data:").map_or(text, str::trim);
+    if text == "[DONE]" {
+        out.push(StreamEvent::Chunk {
+            conversation_id: None,
+            content: String::new(),
+            done: true,
+        });
+    } else if !text.is_empty() {
+        out.push(StreamEvent::Malformed(text.to_owned()));
+    }
+}
+
+fn malformed(bytes: &[u8]) -> StreamEvent {
+    StreamEvent::Malformed(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// One JSON frame as the backend sends it; both key spellings are seen in the wild.
+#[derive(Deserialize)]
+struct WireFrame {
+    #[serde(default, rename = "conversationId", alias = "conversation_id")]
+    conversation_id: Option<Value>,
+    #[serde(default)]
+    content: Option<Value>,
+    #[serde(default)]
+    done: Option<Value>,
+}
+
+fn parse_frame(bytes: &[u8]) -> StreamEvent {
+    let Ok(frame) = serde_json::from_slice::<WireFrame>(bytes) else {
+        return malformed(bytes);
+    };
+    let conversation_id = frame.conversation_id.and_then(|v| match v {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    let content = match frame.content {
+        Some(Value::String(s)) => s,
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    let done = matches!(frame.done, Some(Value::Bool(true)))
+        || matches!(frame.done, Some(Value::String(ref s)) if s == "true");
+    StreamEvent::Chunk {
+        conversation_id,
+        content,
+        done,
+    }
+}
+
+/// Joins the text of every chunk: what a reader shows once the stream is over.
+pub fn joined_text(events: &[StreamEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            StreamEvent::Chunk { content, .. } => Some(content.as_str()),
+            StreamEvent::Malformed(_) => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(chunks: &[&[u8]]) -> Vec<StreamEvent> {
+        let mut d = StreamDecoder::default();
+        let mut out = Vec::new();
+        for c in chunks {
+            out.extend(d.push(c));
+        }
+        out.extend(d.finish());
+        out
+    }
+
+    fn chunk(id: Option<&str>, content: &str, done: bool) -> StreamEvent {
+        StreamEvent::Chunk {
+            conversation_id: id.map(str::to_owned),
+            content: content.to_owned(),
+            done,
+        }
+    }
+
+    const SSE: &str = "data: {\"conversationId\":\"c1\",\"content\":\"Hel\",\"done\":false}\n\n\
+                       data: {\"conversationId\":\"c1\",\"content\":\"lo 世界\",\"done\":false}\n\n\
+                       data: {\"conversationId\":\"c1\",\"content\":\"\",\"done\":true}\n\n";
+
+    #[test]
+    fn sse_frames_decode_in_order() {
+        let events = decode_all(&[SSE.as_bytes()]);
+        assert_eq!(
+            events,
+            vec![
+                chunk(Some("c1"), "Hel", false),
+                chunk(Some("c1"), "lo 世界", false),
+                chunk(Some("c1"), "", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_two_way_split_matches_the_whole() {
+        let whole = decode_all(&[SSE.as_bytes()]);
+        let bytes = SSE.as_bytes();
+        for cut in 0..=bytes.len() {
+            assert_eq!(
+                decode_all(&[&bytes[..cut], &bytes[cut..]]),
+                whole,
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn byte_by_byte_keeps_multibyte_characters_whole() {
+        let bytes = SSE.as_bytes();
+        let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
+        assert_eq!(joined_text(&decode_all(&chunks)), "Hello 世界");
+    }
+
+    #[test]
+    fn crlf_comments_snake_case_and_done_sentinel() {
+        let text = ": keepalive\r\n\r\nevent: message\r\ndata: {\"conversation_id\":\"c2\",\"content\":\"a\"}\r\n\r\ndata: [DONE]\r\n\r\n";
+        assert_eq!(
+            decode_all(&[text.as_bytes()]),
+            vec![chunk(Some("c2"), "a", false), chunk(None, "", true)]
+        );
+    }
+
+    #[test]
+    fn ndjson_and_concatenated_objects() {
+        let nd = "{\"content\":\"a\",\"done\":false}\n{\"content\":\"b}{\\\"\",\"done\":false}\n{\"content\":\"\",\"done\":true}\n";
+        let concat = nd.replace('\n', "");
+        for text in [nd.to_owned(), concat] {
+            let events = decode_all(&[text.as_bytes()]);
+            assert_eq!(joined_text(&events), "ab}{\"");
+            assert_eq!(events.last(), Some(&chunk(None, "", true)));
+        }
+    }
+
+    #[test]
+    fn stream_without_final_newline_still_flushes() {
+        let events = decode_all(&[b"data: {\"content\":\"x\"}"]);
+        assert_eq!(events, vec![StreamEvent::delta("x")]);
+    }
+
+    #[test]
+    fn malformed_frame_is_reported_and_later_frames_survive() {
+        let sse = "data: {\"content\":\"a\"}\n\ndata: {\"content\": oops\n\ndata: {\"content\":\"b\"}\n\n";
+        let events = decode_all(&[sse.as_bytes()]);
+        assert_eq!(joined_text(&events), "ab");
+        assert!(matches!(events[1], StreamEvent::Malformed(_)));
+
+        let nd = "{\"content\":\"a\"}\n{\"content\":\"unterminated\n{\"content\":\"b\"}\n";
+        let events = decode_all(&[nd.as_bytes()]);
+        assert_eq!(joined_text(&events), "ab");
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| matches!(e, StreamEvent::Malformed(_)))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn several_data_lines_in_one_event() {
+        let sse = "data: {\"content\":\"a\"}\ndata: {\"content\":\"b\"}\n\n";
+        assert_eq!(joined_text(&decode_all(&[sse.as_bytes()])), "ab");
+        let multi_line_json = "data: {\"content\":\ndata: \"ab\"}\n\n";
+        assert_eq!(
+            joined_text(&decode_all(&[multi_line_json.as_bytes()])),
+            "ab"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_odd_types_are_tolerated() {
+        let sse =
+            "data: {\"conversationId\":42,\"content\":null,\"done\":\"true\",\"extra\":[1,{}]}\n\n";
+        assert_eq!(
+            decode_all(&[sse.as_bytes()]),
+            vec![chunk(Some("42"), "", true)]
+        );
+    }
+}

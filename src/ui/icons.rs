@@ -1,0 +1,28 @@
+//! Inline SVG icons: no requests, no fonts, and they follow `currentColor`.
+
+use leptos::prelude::*;
+
+/// A speech bubble, for the launcher (the loader draws the same path before the wasm is ready).
+pub fn chat_icon() -> impl IntoView {
+    view! {
+        <svg class="cb-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"></path>
+        </svg>
+    }
+}
+
+pub fn close_icon() -> impl IntoView {
+    view! {
+        <svg class="cb-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M6 6l12 12M18 6L6 18"></path>
+        </svg>
+    }
+}
+
+pub fn send_icon() -> impl IntoView {
+    view! {
+        <svg class="cb-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M4 12l16-8-6 16-2-6-8-2z"></path>
+        </svg>
+    }
+}

@@ -1,0 +1,70 @@
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, Text};
+
+use crate::chat::{ChatMessage, MessageStatus};
+use crate::models::Role;
+
+/// Distance from the bottom (px) within which the list follows new text.
+const FOLLOW_SLACK: i32 = 48;
+
+/// One message bubble. Its text lives in a single text node that only ever gets the new part
+/// appended, so a streamed delta costs its own length, not the reply's.
+#[component]
+pub fn MessageView(message: ChatMessage) -> impl IntoView {
+    let body = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |previous: Option<Option<(Text, usize)>>| {
+        let element: HtmlElement = body.get()?.unchecked_into();
+        let (node, shown) = match previous.flatten() {
+            Some(previous) => previous,
+            None => {
+                let node = Text::new().ok()?;
+                element.append_child(&node).ok()?;
+                (node, 0)
+            }
+        };
+        let list = element.closest(".cb-messages").ok().flatten();
+        let following = list.as_ref().is_some_and(|l| {
+            l.scroll_top() + l.client_height() + FOLLOW_SLACK >= l.scroll_height()
+        });
+        let shown = message.text.with(|text| {
+            match text.get(shown..) {
+                Some(new) if !new.is_empty() => node.append_data(new).ok()?,
+                Some(_) => {}
+                // The text was replaced, not extended: show it whole.
+                None => node.set_data(text),
+            }
+            Some(text.len())
+        })?;
+        if following {
+            if let Some(list) = list {
+                list.set_scroll_top(list.scroll_height());
+            }
+        }
+        Some((node, shown))
+    });
+    let status = message.status;
+    let is_typing =
+        move || status.get() == MessageStatus::Streaming && message.text.with(String::is_empty);
+    let role_class = match message.role {
+        Role::Visitor => "cb-message cb-visitor",
+        Role::Assistant => "cb-message cb-assistant",
+    };
+    view! {
+        <div
+            class=role_class
+            class:cb-streaming=move || status.get() == MessageStatus::Streaming
+            class:cb-failed=move || status.get() == MessageStatus::Failed
+            aria-busy=move || (status.get() == MessageStatus::Streaming).to_string()
+        >
+            <Show when=is_typing>
+                <span class="cb-typing" aria-label="The assistant is typing">
+                    <span></span>
+                    <span></span>
+                    <span></span>
+                </span>
+            </Show>
+            <div class="cb-text" node_ref=body></div>
+        </div>
+    }
+}

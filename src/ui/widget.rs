@@ -1,0 +1,24 @@
+use leptos::prelude::*;
+
+use super::launcher::Launcher;
+use super::panel::Panel;
+use crate::chat::ChatState;
+use crate::session;
+
+/// The whole widget: the launcher and the panel, sharing one [`ChatState`] through context.
+#[component]
+pub fn Widget(state: ChatState) -> impl IntoView {
+    provide_context(state);
+    // History is fetched when the visitor first opens the panel, not on page load.
+    Effect::new(move |_| {
+        if state.open.get() {
+            session::load_history(state);
+        }
+    });
+    view! {
+        <div class="cb-widget">
+            <Panel/>
+            <Launcher/>
+        </div>
+    }
+}

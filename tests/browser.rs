@@ -1,0 +1,139 @@
+//! Component tests in a real browser (headless Chromium via wasm-bindgen-test-runner).
+#![cfg(target_arch = "wasm32")]
+
+use chat_bubble::chat::{ChatState, MessageStatus};
+use chat_bubble::config::Config;
+use chat_bubble::models::Role;
+use chat_bubble::ui::Widget;
+use js_sys::{Object, Promise, Reflect};
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fresh_root() -> HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+/// Lets effects and the renderer run.
+async fn settle() {
+    let promise = Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+}
+
+fn config() -> Config {
+    Config {
+        web_chat_id: "test-web-chat".into(),
+        chatbot_id: "test-bot".into(),
+        // Nothing listens here: these tests never reach the network.
+        api_base: "http://127.0.0.1:9/api/v1/".into(),
+        title: "Test assistant".into(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mount_replaces_the_placeholder_and_the_launcher_toggles_the_panel() {
+    let root = fresh_root();
+    root.set_inner_html("<button class=\"placeholder\"></button>");
+    let attributes = Object::new();
+    for (k, v) in [
+        ("data-web-chat-id", "w1"),
+        ("data-chatbot-id", "b1"),
+        ("data-title", "Support"),
+    ] {
+        Reflect::set(&attributes, &JsValue::from_str(k), &JsValue::from_str(v)).unwrap();
+    }
+    assert!(chat_bubble::mount(
+        root.clone(),
+        attributes,
+        "http://127.0.0.1:9/",
+        false
+    ));
+    settle().await;
+    assert!(root.query_selector(".placeholder").unwrap().is_none());
+    let panel = find(&root, ".cb-panel");
+    assert!(panel.has_attribute("hidden"));
+    assert_eq!(find(&root, ".cb-title").text_content().unwrap(), "Support");
+
+    let launcher: HtmlElement = find(&root, ".cb-launcher").unchecked_into();
+    assert_eq!(
+        launcher.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    launcher.click();
+    settle().await;
+    assert!(!panel.has_attribute("hidden"));
+    assert_eq!(
+        launcher.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    find(&root, ".cb-input");
+}
+
+#[wasm_bindgen_test]
+async fn mount_refuses_a_config_without_ids() {
+    let root = fresh_root();
+    assert!(!chat_bubble::mount(
+        root.clone(),
+        Object::new(),
+        "http://127.0.0.1:9/",
+        false
+    ));
+    assert!(root.query_selector(".cb-launcher").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_streamed_delta_appends_to_the_same_text_node() {
+    let root = fresh_root();
+    let state = ChatState::new(config());
+    leptos::mount::mount_to(root.clone(), move || view! { <Widget state/> }).forget();
+    let question = state.push(Role::Visitor, "<b>hi</b>".into(), MessageStatus::Complete);
+    let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
+    settle().await;
+    assert!(
+        root.query_selector(".cb-typing").unwrap().is_some(),
+        "typing indicator before the first delta"
+    );
+
+    reply.text.update(|t| t.push_str("Hel"));
+    settle().await;
+    let text = find(&root, ".cb-assistant .cb-text");
+    let node = text.first_child().unwrap();
+    assert_eq!(text.text_content().unwrap(), "Hel");
+    assert!(root.query_selector(".cb-typing").unwrap().is_none());
+
+    reply.text.update(|t| t.push_str("lo 世界"));
+    settle().await;
+    assert_eq!(text.text_content().unwrap(), "Hello 世界");
+    assert!(
+        Object::is(&node, &text.first_child().unwrap()),
+        "same node, appended"
+    );
+    assert!(
+        Object::is(&node, &text.last_child().unwrap()),
+        "one node only"
+    );
+
+    // Visitor text is shown as text: markup in it stays inert.
+    let visitor = find(&root, ".cb-visitor .cb-text");
+    assert_eq!(visitor.text_content().unwrap(), "<b>hi</b>");
+    assert!(visitor.query_selector("b").unwrap().is_none());
+    assert_eq!(question.text.get_untracked(), "<b>hi</b>");
+}
