@@ -39,9 +39,9 @@
   var loading = null;
   function load() {
     if (loading) return loading;
-    loading = import(base + 'chat-bubble-wasm.js')
+    loading = import(base + 'chat-bubble-widget.js')
       .then(function (m) {
-        return m.default({ module_or_path: base + 'chat-bubble-wasm_bg.wasm' }).then(function () {
+        return m.default({ module_or_path: base + 'chat-bubble-widget_bg.wasm' }).then(function () {
           var hadFocus = root.activeElement === button;
           if (m.mount(mountPoint, attrs, base, wantOpen) && hadFocus) {
             var launcher = mountPoint.querySelector('.cb-launcher');

@@ -126,9 +126,13 @@ async fn a_streamed_delta_appends_to_the_same_text_node() {
         Object::is(&node, &text.first_child().unwrap()),
         "same node, appended"
     );
+    let children = text.child_nodes();
+    let debug: Vec<String> = (0..children.length())
+        .map(|i| format!("{:?}", children.item(i).unwrap().text_content()))
+        .collect();
     assert!(
         Object::is(&node, &text.last_child().unwrap()),
-        "one node only"
+        "one node only: {debug:?}"
     );
 
     // Visitor text is shown as text: markup in it stays inert.

@@ -13,35 +13,32 @@ const FOLLOW_SLACK: i32 = 48;
 #[component]
 pub fn MessageView(message: ChatMessage) -> impl IntoView {
     let body = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |previous: Option<Option<(Text, usize)>>| {
+    Effect::new(move |shown: Option<Option<usize>>| {
         let element: HtmlElement = body.get()?.unchecked_into();
-        let (node, shown) = match previous.flatten() {
-            Some(previous) => previous,
-            None => {
-                let node = Text::new().ok()?;
-                element.append_child(&node).ok()?;
-                (node, 0)
-            }
-        };
         let list = element.closest(".cb-messages").ok().flatten();
         let following = list.as_ref().is_some_and(|l| {
             l.scroll_top() + l.client_height() + FOLLOW_SLACK >= l.scroll_height()
         });
         let shown = message.text.with(|text| {
-            match text.get(shown..) {
-                Some(new) if !new.is_empty() => node.append_data(new).ok()?,
-                Some(_) => {}
-                // The text was replaced, not extended: show it whole.
-                None => node.set_data(text),
+            let tail = element.last_child().and_then(|n| n.dyn_into::<Text>().ok());
+            let new = shown.flatten().and_then(|shown| text.get(shown..));
+            match (tail, new) {
+                (Some(node), Some(new)) => {
+                    if !new.is_empty() {
+                        let _ = node.append_data(new);
+                    }
+                }
+                // First run, or the text was replaced rather than extended: show it whole.
+                _ => element.set_text_content(Some(text)),
             }
-            Some(text.len())
-        })?;
+            text.len()
+        });
         if following {
             if let Some(list) = list {
                 list.set_scroll_top(list.scroll_height());
             }
         }
-        Some((node, shown))
+        Some(shown)
     });
     let status = message.status;
     let is_typing =

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every check, in order: format, lints (native and wasm), native tests, browser component tests,
+# release build, end-to-end tests. All stages run; the run fails if any failed. The last line sums
+# the tests of every runner.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+logs=$(mktemp -d)
+failed_stages=()
+
+stage() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name: $*"
+  if ! "$@" 2>&1 | tee "$logs/$name.log"; then
+    failed_stages+=("$name")
+    echo "=== $name FAILED"
+  fi
+}
+
+stage fmt cargo fmt --all -- --check
+stage clippy cargo clippy --workspace --all-targets -- -D warnings
+stage clippy-wasm cargo clippy -p chat-bubble-widget --target wasm32-unknown-unknown --all-targets -- -D warnings
+stage native-tests cargo test --workspace
+stage browser-tests cargo test -p chat-bubble-widget --target wasm32-unknown-unknown --test browser
+stage build bash -c 'trunk build --release && cargo build -p chat-bubble-server'
+stage e2e node --test --test-reporter=spec --test-concurrency=1 tests/e2e/
+
+# Sum the runners' own counts: cargo/wasm-bindgen-test "test result:" lines and node's summary.
+passed=0
+failed=0
+while read -r p f; do
+  passed=$((passed + p))
+  failed=$((failed + f))
+done < <(
+  cat "$logs"/*.log | sed -n 's/.*test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p'
+  node_pass=$(sed -n 's/^[^a-z]*pass \([0-9]*\)$/\1/p' "$logs/e2e.log" | tail -n1)
+  node_fail=$(sed -n 's/^[^a-z]*fail \([0-9]*\)$/\1/p' "$logs/e2e.log" | tail -n1)
+  echo "${node_pass:-0} ${node_fail:-0}"
+)
+rm -rf "$logs"
+
+echo
+if [ ${#failed_stages[@]} -gt 0 ]; then
+  echo "failed stages: ${failed_stages[*]}"
+  echo "total: $passed passed, $failed failed"
+  exit 1
+fi
+echo "total: $passed passed, $failed failed"

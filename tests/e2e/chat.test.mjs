@@ -1,0 +1,135 @@
+// The chat bubble end to end: script tag → streamed reply → history after reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, widget, defaultReply, screenshotPath } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Records every distinct text the newest assistant message shows, from inside the page. */
+async function recordReplyStates(page) {
+  await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    window.__replyStates = [];
+    const observer = new MutationObserver(() => {
+      const replies = root.querySelectorAll('.cb-assistant .cb-text');
+      const text = replies.length ? replies[replies.length - 1].textContent : '';
+      const states = window.__replyStates;
+      if (text && states[states.length - 1] !== text) states.push(text);
+    });
+    observer.observe(root, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+test('a message streams its reply in pieces, and the history comes back after a reload', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  const input = bubble.locator('.cb-input');
+  await input.waitFor();
+  await recordReplyStates(page);
+
+  const message = 'hello there';
+  const expected = defaultReply(message);
+  await input.fill(message);
+  await input.press('Enter');
+  assert.equal(await input.inputValue(), '', 'the composer clears on send');
+
+  const reply = bubble.locator('.cb-assistant .cb-text').last();
+  await page.waitForFunction(
+    (want) => {
+      const root = document.querySelector('chat-bubble').shadowRoot;
+      const replies = root.querySelectorAll('.cb-assistant .cb-text');
+      return replies.length && replies[replies.length - 1].textContent === want;
+    },
+    expected,
+    { timeout: 15000 },
+  );
+  assert.equal(await reply.textContent(), expected);
+
+  const states = await page.evaluate(() => window.__replyStates);
+  const intermediate = states.filter((s) => s !== expected);
+  assert.ok(intermediate.length >= 3, `saw ${intermediate.length} intermediate states: ${JSON.stringify(states)}`);
+  for (const s of intermediate) assert.ok(expected.startsWith(s), `"${s}" is a prefix of the reply`);
+  await page.screenshot({ path: screenshotPath('chat-streamed.png') });
+
+  // After a reload the conversation id comes from localStorage and the history is fetched.
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await page.waitForFunction(
+    () => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-message').length === 2,
+    null,
+    { timeout: 15000 },
+  );
+  const rows = await bubble.locator('.cb-message').evaluateAll((els) =>
+    els.map((e) => [e.classList.contains('cb-visitor') ? 'visitor' : 'assistant', e.querySelector('.cb-text').textContent]),
+  );
+  assert.deepEqual(rows, [
+    ['visitor', message],
+    ['assistant', expected],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a second exchange continues the same conversation', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const input = bubble.locator('.cb-input');
+  for (const message of ['first', 'second']) {
+    await input.fill(message);
+    await input.press('Enter');
+    await page.waitForFunction(
+      (want) => Array.from(document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+        .some((e) => e.textContent === want),
+      defaultReply(message),
+      { timeout: 15000 },
+    );
+  }
+  const conversationIds = await page.evaluate(() =>
+    Object.keys(localStorage).filter((k) => k.startsWith('chat-bubble:')).map((k) => localStorage.getItem(k)),
+  );
+  assert.equal(conversationIds.length, 1);
+  const history = await page.evaluate(async (id) => {
+    const r = await fetch(`/api/v1/messages/?conversation=${id}&pageSize=100`);
+    return (await r.json()).results.length;
+  }, conversationIds[0]);
+  assert.equal(history, 4, 'both exchanges are stored in one conversation');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Shift+Enter adds a line; sending waits while a reply streams', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const input = bubble.locator('.cb-input');
+  await input.fill('line one');
+  await input.press('Shift+Enter');
+  await input.pressSequentially('line two');
+  assert.equal(await input.inputValue(), 'line one\nline two');
+  await input.press('Enter');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+  await input.fill('too soon');
+  assert.equal(await bubble.locator('.cb-send').isDisabled(), true, 'send is disabled while streaming');
+  await input.press('Enter');
+  assert.equal(await input.inputValue(), 'too soon', 'Enter does not send while streaming, nothing typed is lost');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 15000 });
+  assert.equal(await bubble.locator('.cb-send').isDisabled(), false);
+  assert.equal(await bubble.locator('.cb-visitor .cb-text').first().textContent(), 'line one\nline two');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,113 @@
+// Shared set-up for the end-to-end tests: the real server in mock mode serving the release
+// build from dist/, and Debian's Chromium driven by playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'tests', 'e2e', 'artifacts');
+
+/** Starts `chat-bubble-server --port 0` and resolves with its base URL and a stop function. */
+export function startServer(extraArgs = []) {
+  const binary = process.env.CHAT_BUBBLE_SERVER || join(ROOT, 'target', 'debug', 'chat-bubble-server');
+  const child = spawn(
+    binary,
+    ['--mode', 'mock', '--host', '127.0.0.1', '--port', '0', '--static-dir', join(ROOT, 'dist'), ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/\S+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1],
+          stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
+  });
+}
+
+/** Launches headless Chromium with the flags this machine needs. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * Opens a page and collects what would show a broken widget: uncaught errors and console errors.
+ * `problems` is checked by the tests at the end.
+ */
+export async function openPage(browser, options = {}) {
+  const { expectedStatuses, ...contextOptions } = options;
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    // Failed loads are judged by URL below, so a page's missing favicon is not the widget's fault.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      problems.push(`console.error: ${m.text()}`);
+    }
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico') && !(expectedStatuses || []).includes(r.status())) {
+      problems.push(`HTTP ${r.status()} ${r.url()}`);
+    }
+  });
+  return { context, page, problems };
+}
+
+/** Serves `html` at `url` for this page only (same origin as the server, so the widget loads). */
+export async function routeHtml(page, url, html, headers = {}) {
+  await page.route(url, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html, headers }),
+  );
+}
+
+/** The widget's shadow root content, for locators (Playwright's CSS pierces open shadow roots). */
+export function widget(page) {
+  return page.locator('chat-bubble');
+}
+
+export function screenshotPath(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
+
+/** The mock's default reply to `message` (see the server's mock::replies::default_reply). */
+export function defaultReply(message) {
+  return `You said: ${message.trim()}. This is the mock assistant replying in several small pieces so you can watch it stream.`;
+}
+
+/** An embed tag as a site owner would write it. */
+export function embedTag(attrs = {}) {
+  const all = {
+    'data-web-chat-id': 'e2e-web-chat',
+    'data-chatbot-id': 'e2e-bot',
+    'data-api-base': '/api/v1/',
+    ...attrs,
+  };
+  const text = Object.entries(all)
+    .map(([k, v]) => `${k}="${String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`)
+    .join(' ');
+  return `<script src="/chat-bubble.js" ${text}></script>`;
+}

@@ -1,0 +1,104 @@
+// The host page and the widget leave each other alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, routeHtml, widget, embedTag, defaultReply, screenshotPath } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const page = (style) => `<!doctype html><html><head><meta charset="utf-8"><title>host</title>
+<style>${style}</style></head><body><div id="app"><p>Host content</p></div>${embedTag()}</body></html>`;
+
+/** What the widget looks like: sizes and computed styles of its parts, after a message. */
+async function measure(browserPage, url) {
+  await browserPage.goto(url);
+  const bubble = widget(browserPage);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').fill('style check');
+  await bubble.locator('.cb-input').press('Enter');
+  await browserPage.waitForFunction(
+    (want) => Array.from(document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+      .some((e) => e.textContent === want),
+    defaultReply('style check'),
+    { timeout: 15000 },
+  );
+  return browserPage.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const pick = (sel) => {
+      const el = root.querySelector(sel);
+      const cs = getComputedStyle(el);
+      // Layout sizes (offset*), which a hover transform does not change.
+      return {
+        width: el.offsetWidth, height: el.offsetHeight, x: el.offsetLeft, y: el.offsetTop,
+        color: cs.color, fontSize: cs.fontSize, display: cs.display, background: cs.backgroundColor,
+      };
+    };
+    return {
+      launcher: pick('.cb-launcher'), panel: pick('.cb-panel'), input: pick('.cb-input'),
+      visitor: pick('.cb-visitor'), assistant: pick('.cb-assistant'), title: pick('.cb-title'),
+    };
+  });
+}
+
+test('aggressive host CSS does not change the widget', async () => {
+  const plainUrl = `${server.url}host-plain.html`;
+  const hostileUrl = `${server.url}host-hostile.html`;
+  const plain = await openPage(browser);
+  await routeHtml(plain.page, plainUrl, page('body { margin: 0 }'));
+  const hostile = await openPage(browser);
+  await routeHtml(
+    hostile.page,
+    hostileUrl,
+    page(`* { color: red !important; font-size: 40px !important; line-height: 3 !important; }
+          div { display: none !important; } button { width: 5px !important; background: lime !important; }
+          body { margin: 0 }`),
+  );
+  const expected = await measure(plain.page, plainUrl);
+  const actual = await measure(hostile.page, hostileUrl);
+  assert.equal(expected.launcher.width, 56);
+  assert.equal(expected.panel.display, 'flex');
+  assert.deepEqual(actual, expected);
+  await hostile.page.screenshot({ path: screenshotPath('hostile-css.png') });
+  assert.deepEqual(plain.problems, []);
+  assert.deepEqual(hostile.problems, []);
+  await plain.context.close();
+  await hostile.context.close();
+});
+
+test('the widget adds nothing to the light DOM but its host element', async () => {
+  const url = `${server.url}host-count.html`;
+  const source = page('body { margin: 0 }');
+  const { context, page: p, problems } = await openPage(browser);
+  await routeHtml(p, url, source);
+  await measure(p, url);
+  const result = await p.evaluate((html) => {
+    const fresh = new DOMParser().parseFromString(html, 'text/html');
+    const tags = (doc) => Array.from(doc.querySelectorAll('*')).map((e) => e.tagName);
+    const before = tags(fresh);
+    const now = tags(document);
+    const added = now.filter((t, i, all) => all.filter((x) => x === t).length > before.filter((x) => x === t).length);
+    return {
+      added: [...new Set(added)],
+      hosts: document.querySelectorAll('chat-bubble').length,
+      headChildren: document.head.children.length,
+      freshHeadChildren: fresh.head.children.length,
+      bodyStyle: document.body.getAttribute('style'),
+      htmlStyle: document.documentElement.getAttribute('style'),
+    };
+  }, source);
+  assert.deepEqual(result.added, ['CHAT-BUBBLE']);
+  assert.equal(result.hosts, 1);
+  assert.equal(result.headChildren, result.freshHeadChildren, 'nothing added to <head>');
+  assert.equal(result.bodyStyle, null);
+  assert.equal(result.htmlStyle, null);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
