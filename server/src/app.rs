@@ -1,5 +1,5 @@
-//! Puts one backend mode, the static files and the cross-cutting layers (CORS, request
-//! tracing) into the server's `Router`.
+//! Puts one backend mode, the static files and the cross-cutting layers (CORS, request ids,
+//! request tracing) into the server's `Router`.
 
 use std::time::Duration;
 
@@ -7,29 +7,57 @@ use axum::http::{header, HeaderName, Method};
 use axum::Router;
 use tokio::sync::watch;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::TraceLayer;
 
-use crate::config::{Config, Mode};
-use crate::{mock, static_files};
+use crate::config::{Config, Mode, MAAX_KEY_VAR, MAIAGENT_KEY_VAR};
+use crate::guard::{Guard, GuardSettings};
+use crate::secret::Secret;
+use crate::upstream::Timeouts;
+use crate::{maax, mock, observe, proxy, static_files};
 
-/// The whole server. `shutdown` turning true ends long-lived reply streams, so a graceful
-/// shutdown does not wait on them.
-pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Router {
+/// The whole server. `shutdown` turning true ends the mock's long-lived reply streams, so a
+/// graceful shutdown does not wait on them; proxied and adapted replies are real and are left
+/// to finish (main bounds how long). Fails on bad settings or a missing API key, with a
+/// message that never quotes the key.
+pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router, String> {
     let api = match config.mode {
         Mode::Mock => {
             let delay = Duration::from_millis(config.mock_delay_ms);
-            mock::router(mock::MockState::new(delay, shutdown))
+            mock::router(mock::MockState::new(delay, shutdown)).layer(cors())
+        }
+        Mode::Proxy => {
+            let guard = Guard::new(&GuardSettings::from_args(&config.guard))?;
+            let key = Secret::load(MAIAGENT_KEY_VAR, config.upstream.api_key_file.as_deref())?;
+            let settings = proxy::ProxySettings {
+                upstream_url: config.proxy.upstream_url.clone(),
+                key,
+                timeouts: Timeouts::from_args(&config.upstream),
+            };
+            let state = proxy::ProxyState::new(settings, guard.clone())?;
+            guard.log_posture();
+            tracing::info!(upstream = %state.base(), "proxying to MaiAgent");
+            proxy::router(state)
+        }
+        Mode::Maax => {
+            let guard = Guard::new(&GuardSettings::from_args(&config.guard))?;
+            let key = Secret::load(MAAX_KEY_VAR, config.upstream.api_key_file.as_deref())?;
+            let settings = maax::MaaxSettings::from_args(
+                &config.maax,
+                key,
+                Timeouts::from_args(&config.upstream),
+            )?;
+            let state = maax::MaaxState::new(settings, guard.clone())?;
+            guard.log_posture();
+            tracing::info!(upstream = %state.base(), "adapting Maax AI");
+            maax::router(state)
         }
     };
-    with_layers(api.merge(static_files::router(
-        &config.static_dir,
-        config.demo_page.as_deref(),
-    )))
+    let files = static_files::router(&config.static_dir, config.demo_page.as_deref());
+    Ok(observe::layer(api.merge(files.layer(cors()))))
 }
 
-/// Adds CORS and request tracing around a router.
+/// Adds permissive CORS, request ids and request tracing around a router (the mock's way).
 pub fn with_layers(router: Router) -> Router {
-    router.layer(cors()).layer(TraceLayer::new_for_http())
+    observe::layer(router.layer(cors()))
 }
 
 /// Headers a browser may send: the API's own plus every `X-Mock-*` switch. Listed one by one
@@ -38,6 +66,7 @@ pub const ALLOWED_HEADERS: &[&str] = &[
     "content-type",
     "authorization",
     "accept",
+    "x-request-id",
     "x-mock-format",
     "x-mock-chunking",
     "x-mock-seed",
@@ -50,7 +79,8 @@ pub const ALLOWED_HEADERS: &[&str] = &[
     "x-mock-fault-after",
 ];
 
-/// Any origin may call: the widget is embedded on other sites, and the mock holds no secrets.
+/// Any origin may call: the mock holds no secrets, and the widget's static files are public
+/// and loaded cross-origin (the loader imports the wasm module from its own base URL).
 pub fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
@@ -61,6 +91,6 @@ pub fn cors() -> CorsLayer {
                 .map(|h| HeaderName::from_static(h))
                 .collect::<Vec<_>>(),
         )
-        .expose_headers([header::RETRY_AFTER])
+        .expose_headers([header::RETRY_AFTER, observe::REQUEST_ID])
         .max_age(Duration::from_secs(600))
 }

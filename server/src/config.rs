@@ -1,22 +1,50 @@
 //! Command line and environment configuration.
 //!
 //! Every flag can also come from a `CHAT_BUBBLE_*` variable so the same binary runs from a
-//! Makefile, a container or a systemd unit without wrapper scripts.
+//! Makefile, a container or a systemd unit without wrapper scripts. API keys are the exception:
+//! they come only from `MAIAGENT_API_KEY` / `MAAX_API_KEY` or a file named by `--api-key-file`,
+//! never from a flag, because a flag's value shows in `ps` and in shell history.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, ValueEnum};
 
 /// Which backend the server puts behind `/api/v1/` and `/api/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// An in-memory MaiAgent-compatible backend with canned replies and fault switches.
     Mock,
+    /// Forwards the widget's calls to the real MaiAgent API, adding the secret key.
+    Proxy,
+    /// The same MaiAgent-shaped API, answered by Maax AI's V1 initiate/poll API.
+    Maax,
 }
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The environment variable holding the MaiAgent key in proxy mode.
+pub const MAIAGENT_KEY_VAR: &str = "MAIAGENT_API_KEY";
+/// The environment variable holding the Maax AI key in maax mode.
+pub const MAAX_KEY_VAR: &str = "MAAX_API_KEY";
+
+const AFTER_HELP: &str = "\
+Secrets (never flags, so they stay out of `ps`):
+  MAIAGENT_API_KEY   proxy mode: sent upstream as `Authorization: Api-Key <key>`
+  MAAX_API_KEY       maax mode: sent upstream as the `2hd-api-key` header
+  or --api-key-file PATH (e.g. a systemd credential) instead of either variable.
+
+Logging: RUST_LOG (default `info`), e.g. RUST_LOG=chat_bubble_server=debug.";
 
 /// chat-bubble-server: serves the chat-bubble widget and a backend for it.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "chat-bubble-server", version, about)]
+#[command(name = "chat-bubble-server", version, about, after_help = AFTER_HELP)]
 pub struct Config {
     /// Backend mode.
     #[arg(long, env = "CHAT_BUBBLE_MODE", value_enum, default_value = "mock")]
@@ -38,9 +66,274 @@ pub struct Config {
     #[arg(long, env = "CHAT_BUBBLE_DEMO_PAGE")]
     pub demo_page: Option<PathBuf>,
 
+    /// Log line format on stderr: `text`, or `json` (one object per line, for log shippers).
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+
     /// Mock mode: default pause between streamed deltas, in milliseconds.
     #[arg(long, env = "CHAT_BUBBLE_MOCK_DELAY_MS", default_value_t = 30)]
     pub mock_delay_ms: u64,
+
+    #[command(flatten)]
+    pub guard: GuardArgs,
+
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
+
+    #[command(flatten)]
+    pub proxy: ProxyArgs,
+
+    #[command(flatten)]
+    pub maax: MaaxArgs,
+}
+
+/// Who may call the API in proxy and maax mode, and how much.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Access (proxy and maax modes)")]
+pub struct GuardArgs {
+    /// Origins allowed to call the API, comma-separated (`https://shop.example.com`,
+    /// `https://*.example.com`, or `*`). Empty allows any origin, with a warning. Requests
+    /// without an `Origin` header (same-origin GETs, curl) are always let through.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Web chat ids that may create conversations, comma-separated. Empty allows any.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_ALLOWED_WEB_CHATS",
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub allowed_web_chats: Vec<String>,
+
+    /// Chatbot ids that may be asked for completions, comma-separated. Empty allows any.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_ALLOWED_CHATBOTS",
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub allowed_chatbots: Vec<String>,
+
+    /// API requests per minute per client IP (the sustained rate); 0 turns the limit off.
+    #[arg(long, env = "CHAT_BUBBLE_RATE_LIMIT", default_value_t = 60)]
+    pub rate_limit: u32,
+
+    /// Requests a client may make in a quick burst before the per-minute rate applies.
+    #[arg(long, env = "CHAT_BUBBLE_RATE_BURST", default_value_t = 20)]
+    pub rate_burst: u32,
+
+    /// Trust `X-Forwarded-For` (its last entry) and `X-Forwarded-Proto`: set this only behind
+    /// a reverse proxy that sets them, or any client can pick its own rate-limit bucket.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_TRUST_PROXY",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub trust_proxy: bool,
+
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "CHAT_BUBBLE_MAX_BODY_BYTES", default_value_t = 32 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// This server's public origin as browsers see it (e.g. `https://chat.example.com`, or
+    /// with a path prefix if a reverse proxy mounts it under one). Used for the absolute
+    /// `next`/`previous` links of message pages; defaults to the request's own host.
+    #[arg(long, env = "CHAT_BUBBLE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// Talking to the upstream service (proxy and maax modes).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Upstream (proxy and maax modes)")]
+pub struct UpstreamArgs {
+    /// Read the upstream API key from this file instead of MAIAGENT_API_KEY / MAAX_API_KEY.
+    #[arg(long, env = "CHAT_BUBBLE_API_KEY_FILE")]
+    pub api_key_file: Option<PathBuf>,
+
+    /// Seconds to establish a connection to the upstream service.
+    #[arg(long, env = "CHAT_BUBBLE_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub connect_timeout_secs: u64,
+
+    /// Seconds to wait for the upstream's response headers.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_FIRST_BYTE_TIMEOUT_SECS",
+        default_value_t = 60
+    )]
+    pub first_byte_timeout_secs: u64,
+
+    /// Seconds of silence allowed between two chunks of an upstream body.
+    #[arg(long, env = "CHAT_BUBBLE_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds open streams get to finish after SIGTERM/Ctrl-C before the server exits
+    /// (mock streams are cut at once).
+    #[arg(long, env = "CHAT_BUBBLE_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+}
+
+/// Proxy mode.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Proxy mode")]
+pub struct ProxyArgs {
+    /// MaiAgent API base URL; the widget's paths are appended to it.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_UPSTREAM_URL",
+        default_value = "https://api.maiagent.ai/api/v1/"
+    )]
+    pub upstream_url: String,
+}
+
+/// Where a POST puts its parameters (the Maax docs list them as "query parameters" of POSTs
+/// that also declare a JSON content type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ParamPlace {
+    Json,
+    Query,
+}
+
+/// An HTTP method for an upstream endpoint whose docs disagree on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UpstreamMethod {
+    Get,
+    Post,
+}
+
+/// Maax mode.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Maax mode")]
+pub struct MaaxArgs {
+    /// Maax AI base URL (the docs also name `https://app.max.ai/`).
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_URL",
+        default_value = "https://app.maax.ai/"
+    )]
+    pub maax_url: String,
+
+    /// Path of the endpoint that starts generating an answer.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_INITIATE_PATH",
+        default_value = "api/initiate_answer_generation/"
+    )]
+    pub maax_initiate_path: String,
+
+    /// Path of the endpoint polled for the answer.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_RETRIEVE_PATH",
+        default_value = "api/retrieve_answer/"
+    )]
+    pub maax_retrieve_path: String,
+
+    /// Path of the endpoint that creates a conversation.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_CREATE_CONVERSATION_PATH",
+        default_value = "api/create-conversation/"
+    )]
+    pub maax_create_conversation_path: String,
+
+    /// Path of the conversation history endpoint; `{id}` is replaced by the conversation id.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_HISTORY_PATH",
+        default_value = "api/get_conversations_history/"
+    )]
+    pub maax_history_path: String,
+
+    /// Method of the history endpoint (GET sends query parameters, POST a JSON body).
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_HISTORY_METHOD",
+        value_enum,
+        default_value = "get"
+    )]
+    pub maax_history_method: UpstreamMethod,
+
+    /// Where POST requests put their parameters.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_PARAMS",
+        value_enum,
+        default_value = "json"
+    )]
+    pub maax_params: ParamPlace,
+
+    /// `service_type` sent with every call.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_SERVICE_TYPE",
+        default_value = "customer_support_automation"
+    )]
+    pub maax_service_type: String,
+
+    /// `platform` sent when asking for an answer.
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_PLATFORM", default_value = "website")]
+    pub maax_platform: String,
+
+    /// `ai_id` (needed for the sales_automation service type).
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_AI_ID")]
+    pub maax_ai_id: Option<String>,
+
+    /// `output_format` (blank: plain text; `html`).
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_OUTPUT_FORMAT")]
+    pub maax_output_format: Option<String>,
+
+    /// `prospect_id` sent when creating conversations and asking for answers.
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_PROSPECT_ID")]
+    pub maax_prospect_id: Option<String>,
+
+    /// `prospect_info` as a JSON object, e.g. `{"first_name":"Web","last_name":"Visitor",
+    /// "email":"visitor@example.com"}`.
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_PROSPECT_INFO")]
+    pub maax_prospect_info: Option<String>,
+
+    /// First pause between two polls for the answer, in milliseconds; it grows by half each
+    /// time up to --maax-poll-max-ms.
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_POLL_INITIAL_MS", default_value_t = 1000)]
+    pub maax_poll_initial_ms: u64,
+
+    /// Longest pause between two polls, in milliseconds.
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_POLL_MAX_MS", default_value_t = 5000)]
+    pub maax_poll_max_ms: u64,
+
+    /// Seconds to wait for an answer before giving up on it.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_ANSWER_TIMEOUT_SECS",
+        default_value_t = 180
+    )]
+    pub maax_answer_timeout_secs: u64,
+
+    /// Seconds between `: keepalive` comments on a stream that waits for its answer.
+    #[arg(long, env = "CHAT_BUBBLE_KEEPALIVE_SECS", default_value_t = 15)]
+    pub keepalive_secs: u64,
+}
+
+impl Config {
+    /// How long open connections get after a shutdown signal: mock streams end at once, so
+    /// a few seconds do; proxied and adapted replies are real and get the configured grace.
+    pub fn shutdown_grace(&self) -> Duration {
+        match self.mode {
+            Mode::Mock => Duration::from_secs(5),
+            Mode::Proxy | Mode::Maax => Duration::from_secs(self.upstream.shutdown_grace_secs),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -76,5 +369,51 @@ mod tests {
     #[test]
     fn unknown_mode_is_rejected() {
         assert!(Config::try_parse_from(["chat-bubble-server", "--mode", "nope"]).is_err());
+    }
+
+    #[test]
+    fn proxy_and_maax_flags_parse() {
+        let c = Config::try_parse_from([
+            "chat-bubble-server",
+            "--mode",
+            "proxy",
+            "--upstream-url",
+            "https://tenant.example/api/",
+            "--allowed-origins",
+            "https://a.example,https://*.b.example",
+            "--allowed-chatbots",
+            "bot-1",
+            "--rate-limit",
+            "0",
+            "--trust-proxy",
+            "--maax-history-method",
+            "post",
+            "--maax-params",
+            "query",
+        ])
+        .unwrap();
+        assert_eq!(c.mode, Mode::Proxy);
+        assert_eq!(c.proxy.upstream_url, "https://tenant.example/api/");
+        assert_eq!(
+            c.guard.allowed_origins,
+            ["https://a.example", "https://*.b.example"]
+        );
+        assert_eq!(c.guard.allowed_chatbots, ["bot-1"]);
+        assert!(c.guard.allowed_web_chats.is_empty());
+        assert_eq!(c.guard.rate_limit, 0);
+        assert!(c.guard.trust_proxy);
+        assert_eq!(c.maax.maax_history_method, UpstreamMethod::Post);
+        assert_eq!(c.maax.maax_params, ParamPlace::Query);
+        assert_eq!(c.shutdown_grace(), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn there_is_no_flag_for_a_key_value() {
+        for flag in ["--api-key", "--maiagent-api-key", "--maax-api-key", "--key"] {
+            assert!(
+                Config::try_parse_from(["chat-bubble-server", flag, "k"]).is_err(),
+                "{flag}"
+            );
+        }
     }
 }

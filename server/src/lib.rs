@@ -1,12 +1,26 @@
-//! The native half of chat-bubble: one binary that serves the built widget and stands in for
-//! (or, later, fronts) the AI backend.
+//! The native half of chat-bubble: one binary that serves the built widget and stands in for,
+//! or fronts, the AI backend.
 //!
 //! Each backend mode lives in its own module and only has to produce an axum `Router` of API
-//! routes; [`app`] puts CORS, tracing and the static files around it. Today there is one mode,
-//! [`mock`]; `proxy` and `maax` are meant to sit beside it.
+//! routes; [`app`] puts CORS, request ids, tracing and the static files around it:
+//!
+//! - [`mock`]: an in-memory MaiAgent-compatible backend for demos and tests;
+//! - [`proxy`]: forwards to the real MaiAgent API, adding the secret key;
+//! - [`maax`]: the same MaiAgent-shaped API on top of Maax AI's initiate/poll API.
+//!
+//! [`guard`] (origins, rate limit, body size, id allow-lists) and [`upstream`] (client,
+//! timeouts, error mapping) are shared by the two real modes. [`load`] is the proxy load test
+//! behind the `load_test` binary.
 
 pub mod app;
 pub mod config;
+pub mod guard;
 pub mod ids;
+pub mod load;
+pub mod maax;
 pub mod mock;
+pub mod observe;
+pub mod proxy;
+pub mod secret;
 pub mod static_files;
+pub mod upstream;

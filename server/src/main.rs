@@ -1,29 +1,33 @@
 //! `chat-bubble-server`: see `--help`.
 
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use chat_bubble_server::app;
-use chat_bubble_server::config::Config;
+use chat_bubble_server::config::{Config, LogFormat};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
-/// How long open connections get to finish after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        // Each line carries the request span's fields (its id) next to the event's own.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 
     let listener = match TcpListener::bind((config.host.as_str(), config.port)).await {
         Ok(l) => l,
@@ -44,20 +48,37 @@ async fn main() -> ExitCode {
     };
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let router = app::build(&config, shutdown_rx.clone());
+    let router = match app::build(&config, shutdown_rx.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("chat-bubble-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let grace = config.shutdown_grace();
     // Tests and the Makefile read this exact line from stdout.
     println!("chat-bubble-server listening on http://{addr}/");
     tracing::info!(mode = ?config.mode, static_dir = %config.static_dir.display(), "started");
 
     let mut down = shutdown_rx;
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // Reply streams are many small writes: send each at once rather than waiting on
+    // Nagle's algorithm for the previous one's acknowledgement.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    // The peer address feeds the per-client rate limit.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         let _ = down.wait_for(|&d| d).await;
     });
     let signals = async {
         wait_for_signal().await;
-        tracing::info!("shutting down");
+        tracing::info!(
+            grace_s = grace.as_secs(),
+            "shutting down; open streams may finish"
+        );
         let _ = shutdown_tx.send(true);
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
+        tokio::time::sleep(grace).await;
     };
     tokio::select! {
         result = server => {

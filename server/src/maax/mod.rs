@@ -1,0 +1,181 @@
+//! Maax mode: the MaiAgent-shaped API the widget speaks, answered by Maax AI's V1 API.
+//!
+//! Maax cannot be called from a browser (its key is a secret header, and V2 answers go to
+//! webhooks), so the server adapts it and the widget stays the same.
+//!
+//! | widget call | Maax calls |
+//! |---|---|
+//! | `POST conversations/` | `create-conversation` → 201 conversation whose `id` is Maax's `conversation_id` |
+//! | `GET conversations/{id}/` | the history (to see that it exists) → conversation, or 404 |
+//! | `POST chatbots/{id}/completions/` | `create-conversation` if `conversation` is null, `initiate_answer_generation`, then `retrieve_answer` polled with a growing pause and a bound; streamed as `: keepalive` comments, then one delta and `done` |
+//! | `GET messages/?conversation=&cursor=&pageSize=` | the history, mapped ([`mapping`]) and paged here, newest first |
+//! | `GET messages/{id}/` | the history, the message at the id's index |
+//!
+//! Hosts, paths, methods, where POST parameters go and the service type are all settings,
+//! since the vendor's pages disagree on them. The key goes in `2hd-api-key`. The guard (origins,
+//! rate limit, body size, id allow-lists) works as in proxy mode; the chatbot id in the path is
+//! only checked against the allow-list, Maax has no such thing.
+
+pub mod answer;
+pub mod client;
+pub mod handlers;
+pub mod mapping;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use serde_json::Value;
+
+use crate::config::{MaaxArgs, ParamPlace, UpstreamMethod};
+use crate::guard::Guard;
+use crate::secret::Secret;
+use crate::upstream::Timeouts;
+use answer::PollPolicy;
+use client::MaaxClient;
+
+/// Everything maax mode needs besides the guard.
+#[derive(Clone, Debug)]
+pub struct MaaxSettings {
+    /// Ends in `/`.
+    pub base_url: String,
+    pub initiate_path: String,
+    pub retrieve_path: String,
+    pub create_conversation_path: String,
+    /// `{id}` is replaced by the conversation id.
+    pub history_path: String,
+    pub history_method: UpstreamMethod,
+    pub params: ParamPlace,
+    pub service_type: String,
+    pub platform: String,
+    pub ai_id: Option<String>,
+    pub output_format: Option<String>,
+    pub prospect_id: Option<String>,
+    pub prospect_info: Option<Value>,
+    pub poll: PollPolicy,
+    pub keepalive: Duration,
+    pub key: Secret,
+    pub timeouts: Timeouts,
+}
+
+impl MaaxSettings {
+    /// The defaults of the command line, for `base_url`.
+    pub fn new(base_url: &str, key: Secret) -> Result<MaaxSettings, String> {
+        Ok(MaaxSettings {
+            base_url: crate::proxy::base_url(base_url)?,
+            initiate_path: "api/initiate_answer_generation/".into(),
+            retrieve_path: "api/retrieve_answer/".into(),
+            create_conversation_path: "api/create-conversation/".into(),
+            history_path: "api/get_conversations_history/".into(),
+            history_method: UpstreamMethod::Get,
+            params: ParamPlace::Json,
+            service_type: "customer_support_automation".into(),
+            platform: "website".into(),
+            ai_id: None,
+            output_format: None,
+            prospect_id: None,
+            prospect_info: None,
+            poll: PollPolicy {
+                initial: Duration::from_secs(1),
+                max: Duration::from_secs(5),
+                answer_timeout: Duration::from_secs(180),
+            },
+            keepalive: Duration::from_secs(15),
+            key,
+            timeouts: Timeouts::default(),
+        })
+    }
+
+    pub fn from_args(
+        args: &MaaxArgs,
+        key: Secret,
+        timeouts: Timeouts,
+    ) -> Result<MaaxSettings, String> {
+        let prospect_info = match args.maax_prospect_info.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(v @ Value::Object(_)) => Some(v),
+                _ => return Err("--maax-prospect-info must be a JSON object".into()),
+            },
+        };
+        let blank_to_none = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        if args.keepalive_secs == 0 {
+            return Err("--keepalive-secs must be at least 1".into());
+        }
+        Ok(MaaxSettings {
+            initiate_path: args.maax_initiate_path.clone(),
+            retrieve_path: args.maax_retrieve_path.clone(),
+            create_conversation_path: args.maax_create_conversation_path.clone(),
+            history_path: args.maax_history_path.clone(),
+            history_method: args.maax_history_method,
+            params: args.maax_params,
+            service_type: args.maax_service_type.clone(),
+            platform: args.maax_platform.clone(),
+            ai_id: blank_to_none(&args.maax_ai_id),
+            output_format: blank_to_none(&args.maax_output_format),
+            prospect_id: blank_to_none(&args.maax_prospect_id),
+            prospect_info,
+            poll: PollPolicy {
+                initial: Duration::from_millis(args.maax_poll_initial_ms.max(1)),
+                max: Duration::from_millis(args.maax_poll_max_ms.max(1)),
+                answer_timeout: Duration::from_secs(args.maax_answer_timeout_secs),
+            },
+            keepalive: Duration::from_secs(args.keepalive_secs),
+            timeouts,
+            ..MaaxSettings::new(&args.maax_url, key)?
+        })
+    }
+}
+
+/// Maax mode's shared state.
+#[derive(Debug)]
+pub struct MaaxState {
+    client: Arc<MaaxClient>,
+    guard: Arc<Guard>,
+}
+
+impl MaaxState {
+    pub fn new(settings: MaaxSettings, guard: Arc<Guard>) -> Result<Arc<MaaxState>, String> {
+        Ok(Arc::new(MaaxState {
+            client: Arc::new(MaaxClient::new(settings)?),
+            guard,
+        }))
+    }
+
+    /// The Maax base URL.
+    pub fn base(&self) -> &str {
+        &self.client.settings().base_url
+    }
+}
+
+/// Maax mode's routes, with the guard around them.
+pub fn router(state: Arc<MaaxState>) -> Router {
+    let guard = state.guard.clone();
+    let api = Router::new()
+        .nest("/api/v1", api())
+        .nest("/api", api())
+        .with_state(state);
+    guard.apply(api)
+}
+
+fn api() -> Router<Arc<MaaxState>> {
+    let routes: [(&str, MethodRouter<Arc<MaaxState>>); 5] = [
+        ("/conversations", post(handlers::create_conversation)),
+        ("/conversations/{id}", get(handlers::get_conversation)),
+        (
+            "/chatbots/{chatbot}/completions",
+            post(handlers::completions),
+        ),
+        ("/messages", get(handlers::list_messages)),
+        ("/messages/{id}", get(handlers::get_message)),
+    ];
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (path, method)| {
+            router
+                .route(&format!("{path}/"), method.clone())
+                .route(path, method)
+        })
+        .fallback(crate::proxy::handlers::not_found)
+}

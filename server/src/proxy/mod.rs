@@ -1,0 +1,176 @@
+//! Proxy mode: the widget's five MaiAgent calls, forwarded to the real API with the secret
+//! key added, so the key never has to be in a page.
+//!
+//! # Routes
+//!
+//! Under both `/api/v1/` and `/api/` (each also without the trailing slash), exactly these and
+//! nothing else of the upstream API:
+//!
+//! | route | forwarded as |
+//! |---|---|
+//! | `POST conversations/` | `POST {upstream}conversations/`; 403 if `webChat` is not in `--allowed-web-chats` |
+//! | `GET conversations/{id}/` | `GET {upstream}conversations/{id}/` |
+//! | `POST chatbots/{id}/completions/` | streamed back chunk by chunk; 403 if the id is not in `--allowed-chatbots` |
+//! | `GET messages/?conversation=&cursor=&pageSize=` | only those three parameters; `conversation` is required (without it the upstream would list every conversation's messages); `next`/`previous` rewritten to point here |
+//! | `GET messages/{id}/` | `GET {upstream}messages/{id}/` |
+//!
+//! Ids must be plain (`[A-Za-z0-9_-]`), so no path can reach another upstream endpoint. The
+//! browser's own `Authorization`, cookies and other headers are not forwarded.
+//!
+//! # Errors
+//!
+//! Upstream 400/404/409/410/413/422 pass through with their JSON body (field errors mean
+//! something to the widget); 401/403 (the key was refused) become 502, 429 stays 429 with
+//! `Retry-After`, other statuses become 502, no connection 502, no headers within the
+//! first-byte timeout 504: always `{"detail": "…"}`. A stream whose upstream goes silent for
+//! the idle timeout, or breaks, is cut (the body ends in an error, as a dropped connection
+//! would), so the widget shows its retry.
+
+pub mod forward;
+pub mod handlers;
+pub mod links;
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue, Method};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+
+use crate::guard::Guard;
+use crate::secret::Secret;
+use crate::upstream::{self, Timeouts};
+
+/// What proxy mode needs besides the guard.
+#[derive(Clone, Debug)]
+pub struct ProxySettings {
+    /// MaiAgent API base URL, e.g. `https://api.maiagent.ai/api/v1/`.
+    pub upstream_url: String,
+    pub key: Secret,
+    pub timeouts: Timeouts,
+}
+
+/// The proxy's shared state.
+#[derive(Debug)]
+pub struct ProxyState {
+    client: reqwest::Client,
+    /// The base URL, ending in `/`.
+    base: String,
+    key: Secret,
+    timeouts: Timeouts,
+    guard: Arc<Guard>,
+}
+
+impl ProxyState {
+    /// Fails on a base URL that is not http(s) or a client that cannot be built.
+    pub fn new(settings: ProxySettings, guard: Arc<Guard>) -> Result<Arc<ProxyState>, String> {
+        let base = base_url(&settings.upstream_url)?;
+        Ok(Arc::new(ProxyState {
+            client: upstream::client(&settings.timeouts)?,
+            base,
+            key: settings.key,
+            timeouts: settings.timeouts,
+            guard,
+        }))
+    }
+
+    /// The upstream base URL (ending in `/`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// An upstream request to `{base}{path}` carrying the key.
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .header(header::AUTHORIZATION, self.key.header_value("Api-Key "))
+    }
+
+    /// An upstream POST of a JSON body.
+    fn post_json(
+        &self,
+        path: &str,
+        body: bytes::Bytes,
+        accept: HeaderValue,
+    ) -> reqwest::RequestBuilder {
+        self.request(Method::POST, path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, accept)
+            .body(body)
+    }
+}
+
+/// Checks an upstream base URL and gives it its trailing slash.
+pub fn base_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|e| format!("upstream URL {raw:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("upstream URL {raw:?} must be http(s)://host/..."));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(format!(
+            "upstream URL {raw:?} must not carry a query, fragment or credentials"
+        ));
+    }
+    let mut base = url.to_string();
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    Ok(base)
+}
+
+/// The proxy's routes with the guard (origin check, rate limit, CORS) around them.
+pub fn router(state: Arc<ProxyState>) -> Router {
+    let guard = state.guard.clone();
+    let api = Router::new()
+        .nest("/api/v1", api())
+        .nest("/api", api())
+        .with_state(state);
+    guard.apply(api)
+}
+
+fn api() -> Router<Arc<ProxyState>> {
+    let routes: [(&str, MethodRouter<Arc<ProxyState>>); 5] = [
+        ("/conversations", post(handlers::create_conversation)),
+        ("/conversations/{id}", get(handlers::get_conversation)),
+        (
+            "/chatbots/{chatbot}/completions",
+            post(handlers::completions),
+        ),
+        ("/messages", get(handlers::list_messages)),
+        ("/messages/{id}", get(handlers::get_message)),
+    ];
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (path, method)| {
+            router
+                .route(&format!("{path}/"), method.clone())
+                .route(path, method)
+        })
+        .fallback(handlers::not_found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_get_a_trailing_slash_and_bad_ones_are_refused() {
+        assert_eq!(
+            base_url("https://api.maiagent.ai/api/v1").unwrap(),
+            "https://api.maiagent.ai/api/v1/"
+        );
+        assert_eq!(
+            base_url("http://127.0.0.1:9/api/").unwrap(),
+            "http://127.0.0.1:9/api/"
+        );
+        for bad in [
+            "api.maiagent.ai",
+            "ftp://x/",
+            "https://u:p@x/",
+            "https://x/?a=1",
+            "",
+        ] {
+            assert!(base_url(bad).is_err(), "{bad}");
+        }
+    }
+}
