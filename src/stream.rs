@@ -54,6 +54,8 @@ enum Framing {
 /// Turns arbitrary byte chunks into [`StreamEvent`]s.
 #[derive(Debug)]
 pub struct StreamDecoder {
+    /// Nothing has been decoded yet: a leading byte-order mark may still be (partly) in `buf`.
+    at_start: bool,
     framing: Framing,
     buf: Vec<u8>,
     /// SSE: the `data:` lines of the event being read.
@@ -66,6 +68,7 @@ pub struct StreamDecoder {
 impl Default for StreamDecoder {
     fn default() -> Self {
         StreamDecoder {
+            at_start: true,
             framing: Framing::Unknown,
             buf: Vec::new(),
             data: String::new(),
@@ -95,6 +98,16 @@ impl StreamDecoder {
     }
 
     fn drain(&mut self, at_end: bool, out: &mut Vec<StreamEvent>) {
+        if self.at_start {
+            // A UTF-8 byte-order mark may open the stream, and may itself arrive split.
+            if !at_end && self.buf.len() < BOM.len() && BOM.starts_with(&self.buf) {
+                return;
+            }
+            if self.buf.starts_with(BOM) {
+                self.buf.drain(..BOM.len());
+            }
+            self.at_start = false;
+        }
         if self.framing == Framing::Unknown {
             self.framing = detect_framing(&self.buf);
         }
@@ -146,6 +159,17 @@ impl StreamDecoder {
         if line.starts_with(':') {
             return; // comment, e.g. a keep-alive
         }
+        let bare = line.trim();
+        if bare.starts_with('{') || bare == "[DONE]" {
+            // Not an SSE field: newline-delimited JSON whose first line did not start with `{`
+            // (a `[DONE]`, a broken frame). Decode the line as a frame of its own rather than
+            // ignore it as an unknown field, which would silently drop the whole reply.
+            self.dispatch_sse(out);
+            self.data.push_str(bare);
+            self.has_data = true;
+            self.dispatch_sse(out);
+            return;
+        }
         let (field, value) = match line.split_once(':') {
             Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
             None => (line, ""),
@@ -185,9 +209,10 @@ impl StreamDecoder {
     }
 }
 
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 fn detect_framing(buf: &[u8]) -> Framing {
-    let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+    match buf.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Framing::Unknown,
         Some(b'{') => Framing::Json,
         Some(_) => Framing::Sse,
@@ -195,8 +220,12 @@ fn detect_framing(buf: &[u8]) -> Framing {
 }
 
 /// Finds complete top-level JSON objects in a byte stream, tracking strings and escapes so that
-/// braces inside text do not count. A raw newline inside a string cannot be valid JSON, so it ends
-/// a malformed frame instead of swallowing the rest of the stream.
+/// braces inside text do not count. A raw line break inside a string (escaped or not) cannot be
+/// valid JSON, so it ends a malformed frame instead of swallowing the rest of the stream. Once the
+/// stream shows that it puts one object per line (an object on one line followed by a line
+/// break), a line break inside an object ends it too, so a frame cut short (`{"content":"ab",`)
+/// does not swallow the frames after it. Objects spread over several lines (pretty-printed JSON)
+/// are accepted until then.
 #[derive(Debug, Default)]
 struct JsonScanner {
     /// Where scanning resumes, relative to the buffer's start.
@@ -206,6 +235,12 @@ struct JsonScanner {
     depth: usize,
     in_string: bool,
     escaped: bool,
+    /// The open object has a raw line break outside its strings.
+    multiline: bool,
+    /// The last object closed on the line it opened on, and only blanks followed it so far.
+    after_one_line: bool,
+    /// The stream is newline-delimited JSON: a line break inside an object ends it.
+    line_delimited: bool,
 }
 
 impl JsonScanner {
@@ -213,20 +248,27 @@ impl JsonScanner {
     fn scan(&mut self, buf: &[u8], at_end: bool, out: &mut Vec<StreamEvent>) -> usize {
         let mut used = 0;
         let mut i = self.pos;
-        while i < buf.len() {
-            let b = buf[i];
-            match self.start {
-                None => {
+        loop {
+            while i < buf.len() {
+                let b = buf[i];
+                let Some(start) = self.start else {
                     if b == b'{' {
                         self.start = Some(i);
                         self.depth = 1;
-                    } else if !b.is_ascii_whitespace() {
+                        self.after_one_line = false;
+                    } else if b.is_ascii_whitespace() {
+                        if b == b'\n' && self.after_one_line {
+                            self.line_delimited = true;
+                        }
+                        used = i + 1;
+                    } else {
                         // Stray text between objects (e.g. `[DONE]`): skip to the end of the line.
-                        let end = buf[i..].iter().position(|&c| c == b'\n');
-                        match end {
+                        self.after_one_line = false;
+                        match buf[i..].iter().position(|&c| c == b'\n') {
                             Some(n) => {
                                 report_stray(&buf[i..i + n], out);
                                 i += n;
+                                used = i + 1;
                             }
                             None if at_end => {
                                 report_stray(&buf[i..], out);
@@ -237,56 +279,67 @@ impl JsonScanner {
                             None => break,
                         }
                     }
-                    if self.start.is_none() {
+                    i += 1;
+                    continue;
+                };
+                if b == b'\n' && (self.in_string || self.line_delimited) {
+                    out.push(malformed(without_cr(&buf[start..i])));
+                    self.reset();
+                    used = i + 1;
+                } else if self.in_string {
+                    if self.escaped {
+                        self.escaped = false;
+                    } else if b == b'\\' {
+                        self.escaped = true;
+                    } else if b == b'"' {
+                        self.in_string = false;
+                    }
+                } else if b == b'"' {
+                    self.in_string = true;
+                } else if b == b'{' || b == b'[' {
+                    self.depth += 1;
+                } else if b == b'}' || b == b']' {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        out.push(parse_frame(&buf[start..=i]));
+                        self.after_one_line = !self.multiline;
+                        self.reset();
                         used = i + 1;
                     }
+                } else if b == b'\n' {
+                    self.multiline = true;
                 }
-                Some(start) => {
-                    if self.in_string {
-                        if self.escaped {
-                            self.escaped = false;
-                        } else if b == b'\\' {
-                            self.escaped = true;
-                        } else if b == b'"' {
-                            self.in_string = false;
-                        } else if b == b'\n' {
-                            out.push(malformed(&buf[start..i]));
-                            self.reset();
-                            used = i + 1;
-                        }
-                    } else if b == b'"' {
-                        self.in_string = true;
-                    } else if b == b'{' || b == b'[' {
-                        self.depth += 1;
-                    } else if b == b'}' || b == b']' {
-                        self.depth -= 1;
-                        if self.depth == 0 {
-                            out.push(parse_frame(&buf[start..=i]));
-                            self.reset();
-                            used = i + 1;
-                        }
-                    }
-                }
+                i += 1;
             }
-            i += 1;
-        }
-        if at_end {
+            if !at_end {
+                // Keep the open object's bytes; rescan position is relative to what remains.
+                let keep_from = self.start.map_or(used.min(i), |s| s.min(used));
+                if let Some(s) = self.start.as_mut() {
+                    *s -= keep_from;
+                }
+                self.pos = i - keep_from;
+                return keep_from;
+            }
             if let Some(start) = self.start {
-                if start < buf.len() {
-                    out.push(malformed(&buf[start..]));
+                let first_break = buf[start..].iter().position(|&c| c == b'\n');
+                match first_break {
+                    // An object left open over several lines at the end is most likely a frame
+                    // cut short in a newline-delimited stream: report its first line and read
+                    // the lines after it as frames of their own.
+                    Some(n) if self.multiline => {
+                        out.push(malformed(without_cr(&buf[start..start + n])));
+                        self.reset();
+                        self.line_delimited = true;
+                        i = start + n + 1;
+                        continue;
+                    }
+                    _ => out.push(malformed(&buf[start..])),
                 }
             }
             self.reset();
             self.pos = 0;
             return buf.len();
         }
-        // Keep the open object's bytes; rescan position is relative to what remains.
-        let keep_from = self.start.map_or(used.min(i), |s| s.min(used));
-        if let Some(s) = self.start.as_mut() {
-            *s -= keep_from;
-        }
-        self.pos = i - keep_from;
-        keep_from
     }
 
     fn reset(&mut self) {
@@ -294,7 +347,13 @@ impl JsonScanner {
         self.depth = 0;
         self.in_string = false;
         self.escaped = false;
+        self.multiline = false;
     }
+}
+
+/// A line's bytes without the `\r` of a `\r\n` line end.
+fn without_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 fn report_stray(bytes: &[u8], out: &mut Vec<StreamEvent>) {
