@@ -7,19 +7,25 @@ use js_sys::{Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response};
+use web_sys::{
+    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response,
+};
 
 use crate::config::{same_origin, Config};
 use crate::errors::ApiError;
 use crate::models::{sort_history, CreatedConversation, Message, MessagePage};
 use crate::stream::{StreamDecoder, StreamEvent};
+use crate::timers::Watchdog;
 
 /// History pages followed at most, so a backend that loops its `next` links cannot hang the widget.
 const MAX_HISTORY_PAGES: usize = 50;
 const HISTORY_PAGE_SIZE: usize = 100;
 
 /// `POST conversations/` → the new conversation's id.
-pub async fn create_conversation(config: &Config) -> Result<String, ApiError> {
+pub async fn create_conversation(
+    config: &Config,
+    signal: Option<&AbortSignal>,
+) -> Result<String, ApiError> {
     #[derive(Serialize)]
     struct Body<'a> {
         #[serde(rename = "webChat")]
@@ -28,7 +34,7 @@ pub async fn create_conversation(config: &Config) -> Result<String, ApiError> {
     let body = to_json(&Body {
         web_chat: &config.web_chat_id,
     });
-    let response = send("POST", &config.url("conversations/"), Some(&body), None).await?;
+    let response = send("POST", &config.url("conversations/"), Some(&body), signal).await?;
     let created: CreatedConversation = read_json(&response).await?;
     if created.id.is_empty() {
         return Err(ApiError::BadResponse(
@@ -39,12 +45,40 @@ pub async fn create_conversation(config: &Config) -> Result<String, ApiError> {
 }
 
 /// `POST chatbots/{id}/completions/` with streaming on; calls `on_event` for every decoded frame
-/// as soon as its bytes arrive. Returns when the body ends.
+/// as soon as its bytes arrive. Returns when the body ends. `controller` stops it (the Stop
+/// button); a stall longer than the configured bound stops it too, as [`ApiError::Timeout`].
 pub async fn stream_reply(
     config: &Config,
     conversation_id: &str,
     text: &str,
-    signal: Option<&AbortSignal>,
+    controller: &AbortController,
+    on_event: impl FnMut(StreamEvent),
+) -> Result<(), ApiError> {
+    let watchdog = Watchdog::start(controller.clone(), config.reply_timeout_ms);
+    read_reply(
+        config,
+        conversation_id,
+        text,
+        controller,
+        &watchdog,
+        on_event,
+    )
+    .await
+    .map_err(|e| {
+        if watchdog.fired() {
+            ApiError::Timeout
+        } else {
+            e
+        }
+    })
+}
+
+async fn read_reply(
+    config: &Config,
+    conversation_id: &str,
+    text: &str,
+    controller: &AbortController,
+    watchdog: &Watchdog,
     mut on_event: impl FnMut(StreamEvent),
 ) -> Result<(), ApiError> {
     #[derive(Serialize)]
@@ -68,12 +102,29 @@ pub async fn stream_reply(
         is_streaming: true,
     });
     let url = config.url(&format!("chatbots/{}/completions/", config.chatbot_id));
-    let response = send("POST", &url, Some(&body), signal).await?;
+    let response = send("POST", &url, Some(&body), Some(&controller.signal())).await?;
+    watchdog.progress();
+    // A 200 HTML page (a captive portal, a misrouted proxy) is not a reply.
+    let content_type = response.headers().get("Content-Type").ok().flatten();
+    if content_type.is_some_and(|t| t.contains("html")) {
+        return Err(ApiError::BadResponse(
+            "an HTML page instead of a reply".into(),
+        ));
+    }
     let stream = response
         .body()
         .ok_or_else(|| ApiError::BadResponse("the reply has no body".into()))?;
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut decoder = StreamDecoder::default();
+    let mut understood = 0usize;
+    let mut malformed = 0usize;
+    let mut handle = |event: StreamEvent| {
+        match event {
+            StreamEvent::Chunk { .. } => understood += 1,
+            StreamEvent::Malformed(_) => malformed += 1,
+        }
+        on_event(event);
+    };
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
@@ -86,13 +137,13 @@ pub async fn stream_reply(
             break;
         }
         let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
+        watchdog.progress();
         let bytes = Uint8Array::new(&value).to_vec();
-        for event in decoder.push(&bytes) {
-            on_event(event);
-        }
+        decoder.push(&bytes).into_iter().for_each(&mut handle);
     }
-    for event in decoder.finish() {
-        on_event(event);
+    decoder.finish().into_iter().for_each(&mut handle);
+    if understood == 0 && malformed > 0 {
+        return Err(ApiError::BadResponse("the reply could not be read".into()));
     }
     Ok(())
 }

@@ -14,8 +14,12 @@ pub enum MessageStatus {
     Complete,
     /// The reply is still arriving.
     Streaming,
-    /// The exchange failed; the text so far stays.
+    /// A reply cut short by an error; the text so far stays and can be retried.
     Failed,
+    /// A reply the visitor stopped; the text so far stays.
+    Stopped,
+    /// A visitor message that never reached the backend; kept, with a Retry.
+    Unsent,
 }
 
 /// One row of the message list.
@@ -48,6 +52,12 @@ pub struct ChatState {
     /// The latest problem to show the visitor, if any.
     pub notice: RwSignal<Option<String>>,
     pub history: RwSignal<HistoryStatus>,
+    /// Stops the exchange in flight (the Stop button).
+    pub abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
+    /// Owns every message's signals. Actions run inside event handlers, whose owner is the view
+    /// that drew the button; a message must outlive that view (a Retry button goes away as soon as
+    /// it is clicked).
+    owner: StoredValue<Owner>,
     next_key: StoredValue<u64>,
 }
 
@@ -60,6 +70,8 @@ impl ChatState {
             replying: RwSignal::new(false),
             notice: RwSignal::new(None),
             history: RwSignal::new(HistoryStatus::NotLoaded),
+            abort: StoredValue::new_local(None),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
             next_key: StoredValue::new(0),
         }
     }
@@ -67,12 +79,14 @@ impl ChatState {
     fn new_message(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
         let key = self.next_key.get_value();
         self.next_key.set_value(key + 1);
-        ChatMessage {
-            key,
-            role,
-            text: RwSignal::new(text),
-            status: RwSignal::new(status),
-        }
+        self.owner.with_value(|owner| {
+            owner.with(|| ChatMessage {
+                key,
+                role,
+                text: RwSignal::new(text),
+                status: RwSignal::new(status),
+            })
+        })
     }
 
     /// Adds a message at the end and returns its handle.
@@ -80,6 +94,44 @@ impl ChatState {
         let message = self.new_message(role, text, status);
         self.messages.update(|list| list.push(message));
         message
+    }
+
+    /// Takes a message out of the list. Its signals are left to the widget's owner: its row may
+    /// still read them until the list re-renders, and removals are rare (a failed reply).
+    pub fn remove(&self, key: u64) {
+        self.messages.update(|list| list.retain(|m| m.key != key));
+    }
+
+    /// Moves a message to the end of the list (a retried message is sent anew).
+    pub fn move_to_end(&self, key: u64) {
+        self.messages.update(|list| {
+            if let Some(i) = list.iter().position(|m| m.key == key) {
+                let m = list.remove(i);
+                list.push(m);
+            }
+        });
+    }
+
+    /// The nearest visitor message before `key`: what a reply answered.
+    pub fn question_before(&self, key: u64) -> Option<ChatMessage> {
+        self.messages.with_untracked(|list| {
+            let i = list.iter().position(|m| m.key == key)?;
+            list[..i]
+                .iter()
+                .rev()
+                .find(|m| m.role == Role::Visitor)
+                .copied()
+        })
+    }
+
+    /// Texts of the visitor messages that never reached the backend, in order.
+    pub fn unsent_texts(&self) -> Vec<String> {
+        self.messages.with_untracked(|list| {
+            list.iter()
+                .filter(|m| m.status.get_untracked() == MessageStatus::Unsent)
+                .map(|m| m.text.get_untracked())
+                .collect()
+        })
     }
 
     /// Puts fetched history before whatever was sent meanwhile (history is older by definition).
@@ -109,6 +161,7 @@ mod tests {
             chatbot_id: "b".into(),
             api_base: "http://localhost/api/v1/".into(),
             title: "Chat".into(),
+            reply_timeout_ms: 30_000,
         }
     }
 
@@ -141,6 +194,45 @@ mod tests {
                 .map(|m| m.key)
                 .collect();
             assert_eq!(keys, [1, 2, 0], "keys stay unique and stable");
+        });
+    }
+
+    #[test]
+    fn retry_bookkeeping() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let q1 = state.push(Role::Visitor, "q1".into(), MessageStatus::Complete);
+            let a1 = state.push(Role::Assistant, "a1".into(), MessageStatus::Complete);
+            let q2 = state.push(Role::Visitor, "q2".into(), MessageStatus::Unsent);
+            let q3 = state.push(Role::Visitor, "q3".into(), MessageStatus::Unsent);
+            assert_eq!(state.unsent_texts(), ["q2", "q3"]);
+            assert_eq!(state.question_before(a1.key).map(|m| m.key), Some(q1.key));
+            assert_eq!(state.question_before(q1.key).map(|m| m.key), None);
+
+            state.move_to_end(q2.key);
+            state.remove(a1.key);
+            let keys: Vec<u64> = state
+                .messages
+                .get_untracked()
+                .iter()
+                .map(|m| m.key)
+                .collect();
+            assert_eq!(keys, [q1.key, q3.key, q2.key]);
+            assert_eq!(state.unsent_texts(), ["q3", "q2"]);
+        });
+    }
+
+    #[test]
+    fn messages_outlive_the_owner_that_created_them() {
+        let root = Owner::new();
+        root.with(|| {
+            let state = ChatState::new(config());
+            let button_view = Owner::new();
+            let message = button_view
+                .with(|| state.push(Role::Assistant, "kept".into(), MessageStatus::Complete));
+            drop(button_view);
+            assert_eq!(message.text.try_get_untracked().as_deref(), Some("kept"));
         });
     }
 

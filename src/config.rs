@@ -15,6 +15,9 @@ pub struct Config {
     pub api_base: String,
     /// `data-title`: the panel's heading.
     pub title: String,
+    /// `data-reply-timeout` (seconds): a reply with no first byte or no progress for this long
+    /// is given up as stalled.
+    pub reply_timeout_ms: u32,
 }
 
 /// A problem with one attribute, phrased for the site owner reading the console.
@@ -28,6 +31,8 @@ pub struct ConfigProblem {
 pub const REQUIRED: [&str; 2] = ["data-web-chat-id", "data-chatbot-id"];
 
 const DEFAULT_TITLE: &str = "Chat";
+const DEFAULT_REPLY_TIMEOUT_SECS: u32 = 30;
+const REPLY_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 2..=300;
 const MAX_TITLE_CHARS: usize = 80;
 const MAX_ID_CHARS: usize = 200;
 
@@ -98,12 +103,31 @@ impl Config {
             Some(v) => v.to_owned(),
         };
 
+        let reply_timeout_secs = match get("data-reply-timeout") {
+            None | Some("") => DEFAULT_REPLY_TIMEOUT_SECS,
+            Some(v) => match v.parse::<u32>() {
+                Ok(secs) if REPLY_TIMEOUT_RANGE.contains(&secs) => secs,
+                _ => {
+                    problems.push(ConfigProblem {
+                        attribute: "data-reply-timeout",
+                        message: format!(
+                            "must be whole seconds from {} to {}; using {DEFAULT_REPLY_TIMEOUT_SECS}",
+                            REPLY_TIMEOUT_RANGE.start(),
+                            REPLY_TIMEOUT_RANGE.end()
+                        ),
+                    });
+                    DEFAULT_REPLY_TIMEOUT_SECS
+                }
+            },
+        };
+
         let config = match (web_chat_id, chatbot_id) {
             (Some(web_chat_id), Some(chatbot_id)) => Some(Config {
                 web_chat_id,
                 chatbot_id,
                 api_base,
                 title,
+                reply_timeout_ms: reply_timeout_secs * 1000,
             }),
             _ => None,
         };
@@ -188,6 +212,7 @@ mod tests {
                 ("data-chatbot-id", "bot_2"),
                 ("data-api-base", "https://api.example.com/api/v1"),
                 ("data-title", " Help "),
+                ("data-reply-timeout", "5"),
             ]),
             BASE,
         );
@@ -195,6 +220,7 @@ mod tests {
         let config = config.unwrap();
         assert_eq!(config.api_base, "https://api.example.com/api/v1/");
         assert_eq!(config.title, "Help");
+        assert_eq!(config.reply_timeout_ms, 5000);
         assert_eq!(
             config.url("conversations/"),
             "https://api.example.com/api/v1/conversations/"
@@ -224,14 +250,16 @@ mod tests {
                 ("data-chatbot-id", "b"),
                 ("data-api-base", "javascript:alert(1)"),
                 ("data-title", &"x".repeat(200)),
+                ("data-reply-timeout", "0.5"),
             ]),
             BASE,
         );
         let config = config.unwrap();
         assert_eq!(config.api_base, "https://cdn.example.com/api/v1/");
         assert_eq!(config.title.chars().count(), 80);
+        assert_eq!(config.reply_timeout_ms, 30_000);
         let named: Vec<_> = problems.iter().map(|p| p.attribute).collect();
-        assert_eq!(named, ["data-api-base", "data-title"]);
+        assert_eq!(named, ["data-api-base", "data-title", "data-reply-timeout"]);
     }
 
     #[test]

@@ -7,11 +7,13 @@
 pub mod api;
 pub mod chat;
 pub mod config;
+pub mod crash;
 pub mod errors;
 pub mod models;
 pub mod session;
 pub mod store;
 pub mod stream;
+pub mod timers;
 pub mod ui;
 
 use leptos::prelude::*;
@@ -49,6 +51,7 @@ pub fn mount(
         web_sys::console::error_1(&"chat-bubble: not started; fix the attributes above.".into());
         return false;
     };
+    crash::watch(&root);
     // The loader's placeholder launcher gives way to the real one.
     root.set_text_content(None);
     let handle = leptos::mount::mount_to(root, move || {
@@ -58,4 +61,10 @@ pub fn mount(
     });
     handle.forget();
     true
+}
+
+/// Panics on purpose, so tests can check what a visitor sees after an internal error.
+#[wasm_bindgen]
+pub fn simulate_panic() {
+    panic!("simulated by a test");
 }

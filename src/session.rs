@@ -1,8 +1,10 @@
-//! The flows that move the chat forward: send a message and stream its reply, load the history.
-//! They glue [`ChatState`] to the API and to localStorage.
+//! The flows that move the chat forward: send a message and stream its reply (retrying passing
+//! troubles by itself), stop it, retry what failed, load the history. They glue [`ChatState`] to
+//! the API and to localStorage.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use web_sys::AbortController;
 
 use crate::api;
 use crate::chat::{ChatMessage, ChatState, HistoryStatus, MessageStatus};
@@ -11,6 +13,7 @@ use crate::errors::ApiError;
 use crate::models::Role;
 use crate::store;
 use crate::stream::StreamEvent;
+use crate::timers::sleep_ms;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
 /// Does nothing for blank text or while another reply is streaming.
@@ -19,34 +22,103 @@ pub fn send_message(state: ChatState, text: String) {
     if text.is_empty() || state.replying.get_untracked() {
         return;
     }
+    let question = state.push(Role::Visitor, text, MessageStatus::Complete);
+    start_exchange(state, question);
+}
+
+/// Sends an unsent visitor message again, as the newest message.
+pub fn retry_unsent(state: ChatState, question: ChatMessage) {
+    if state.replying.get_untracked() {
+        return;
+    }
+    question.status.set(MessageStatus::Complete);
+    state.move_to_end(question.key);
+    start_exchange(state, question);
+}
+
+/// Asks again for a reply that was cut short; the partial reply gives way to the new one.
+pub fn retry_reply(state: ChatState, reply: ChatMessage) {
+    if state.replying.get_untracked() {
+        return;
+    }
+    let Some(question) = state.question_before(reply.key) else {
+        return;
+    };
+    state.remove(reply.key);
+    start_exchange(state, question);
+}
+
+/// Stops the reply being streamed; what arrived so far stays.
+pub fn stop(state: ChatState) {
+    state.abort.with_value(|controller| {
+        if let Some(controller) = controller {
+            controller.abort();
+        }
+    });
+}
+
+fn start_exchange(state: ChatState, question: ChatMessage) {
+    let Ok(controller) = AbortController::new() else {
+        return;
+    };
     state.notice.set(None);
-    state.push(Role::Visitor, text.clone(), MessageStatus::Complete);
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
     state.replying.set(true);
+    state.abort.set_value(Some(controller.clone()));
     let config = state.config.get_value();
+    let text = question.text.get_untracked();
     spawn_local(async move {
-        let outcome = exchange(&config, &text, reply).await;
-        reply.status.set(match outcome {
-            Ok(()) => MessageStatus::Complete,
-            Err(ref error) => {
-                state.notice.set(Some(error.user_message()));
-                MessageStatus::Failed
-            }
-        });
+        let outcome = exchange_with_retries(state, &config, &text, reply, &controller).await;
+        state.abort.set_value(None);
+        finish(state, &config, question, reply, outcome);
         state.replying.set(false);
     });
 }
 
-async fn exchange(config: &Config, text: &str, reply: ChatMessage) -> Result<(), ApiError> {
+/// Runs the exchange, waiting and trying again (a bounded number of times) after errors that
+/// are likely to pass; a partial reply is cleared before the next try so nothing doubles.
+async fn exchange_with_retries(
+    state: ChatState,
+    config: &Config,
+    text: &str,
+    reply: ChatMessage,
+    controller: &AbortController,
+) -> Result<(), ApiError> {
+    let mut attempt = 0;
+    loop {
+        let error = match exchange(config, text, reply, controller).await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        let Some(delay) = error.retry_delay_ms(attempt) else {
+            return Err(error);
+        };
+        state.notice.set(Some(error.retry_notice(delay)));
+        sleep_ms(delay).await;
+        if controller.signal().aborted() {
+            return Err(ApiError::Aborted);
+        }
+        state.notice.set(None);
+        reply.text.set(String::new());
+        attempt += 1;
+    }
+}
+
+async fn exchange(
+    config: &Config,
+    text: &str,
+    reply: ChatMessage,
+    controller: &AbortController,
+) -> Result<(), ApiError> {
     let conversation_id = match store::conversation_id(&config.web_chat_id) {
         Some(id) => id,
         None => {
-            let id = api::create_conversation(config).await?;
+            let id = api::create_conversation(config, Some(&controller.signal())).await?;
             store::save_conversation_id(&config.web_chat_id, &id);
             id
         }
     };
-    api::stream_reply(config, &conversation_id, text, None, |event| {
+    api::stream_reply(config, &conversation_id, text, controller, |event| {
         if let StreamEvent::Chunk { content, .. } = event {
             if !content.is_empty() {
                 reply.text.update(|t| t.push_str(&content));
@@ -54,6 +126,40 @@ async fn exchange(config: &Config, text: &str, reply: ChatMessage) -> Result<(),
         }
     })
     .await
+}
+
+/// Settles both messages of an exchange. Nothing typed is lost: a message that never got an
+/// answer stays, marked unsent and remembered across reloads; a partial reply stays too.
+fn finish(
+    state: ChatState,
+    config: &Config,
+    question: ChatMessage,
+    reply: ChatMessage,
+    outcome: Result<(), ApiError>,
+) {
+    let reply_is_empty = reply.text.with_untracked(String::is_empty);
+    match outcome {
+        Ok(()) => reply.status.set(MessageStatus::Complete),
+        Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
+        Err(error) => {
+            state.notice.set(Some(error.user_message()));
+            if reply_is_empty {
+                state.remove(reply.key);
+                question.status.set(MessageStatus::Unsent);
+            } else {
+                reply.status.set(MessageStatus::Failed);
+            }
+        }
+    }
+    store::save_unsent(&config.web_chat_id, &state.unsent_texts());
+}
+
+/// Shows the messages that were not sent before the last reload, each with its Retry.
+pub fn restore_unsent(state: ChatState) {
+    let web_chat_id = state.config.with_value(|c| c.web_chat_id.clone());
+    for text in store::unsent(&web_chat_id) {
+        state.push(Role::Visitor, text, MessageStatus::Unsent);
+    }
 }
 
 /// Fetches the stored conversation's messages once, the first time the panel opens.

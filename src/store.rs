@@ -33,3 +33,48 @@ pub fn forget_conversation_id(web_chat_id: &str) {
         let _ = s.remove_item(&conversation_key(web_chat_id));
     }
 }
+
+fn draft_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:draft")
+}
+
+fn unsent_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:unsent")
+}
+
+/// What the visitor had typed but not sent.
+pub fn draft(web_chat_id: &str) -> String {
+    storage()
+        .and_then(|s| s.get_item(&draft_key(web_chat_id)).ok().flatten())
+        .unwrap_or_default()
+}
+
+pub fn save_draft(web_chat_id: &str, text: &str) {
+    if let Some(s) = storage() {
+        let key = draft_key(web_chat_id);
+        let _ = if text.is_empty() {
+            s.remove_item(&key)
+        } else {
+            s.set_item(&key, text)
+        };
+    }
+}
+
+/// Messages the visitor sent that never reached the backend, oldest first.
+pub fn unsent(web_chat_id: &str) -> Vec<String> {
+    storage()
+        .and_then(|s| s.get_item(&unsent_key(web_chat_id)).ok().flatten())
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+pub fn save_unsent(web_chat_id: &str, texts: &[String]) {
+    if let Some(s) = storage() {
+        let key = unsent_key(web_chat_id);
+        let _ = if texts.is_empty() {
+            s.remove_item(&key)
+        } else {
+            s.set_item(&key, &serde_json::to_string(texts).unwrap_or_default())
+        };
+    }
+}

@@ -45,6 +45,7 @@ fn config() -> Config {
         // Nothing listens here: these tests never reach the network.
         api_base: "http://127.0.0.1:9/api/v1/".into(),
         title: "Test assistant".into(),
+        reply_timeout_ms: 30_000,
     }
 }
 

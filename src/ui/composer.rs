@@ -1,23 +1,29 @@
 use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
-use super::icons::send_icon;
+use super::icons::{send_icon, stop_icon};
 use crate::chat::ChatState;
 use crate::session;
+use crate::store;
 
 /// The message box: Enter sends, Shift+Enter adds a line. Typing stays possible while a reply
-/// streams; sending waits until it is done.
+/// streams (the button then stops the reply); the draft survives a reload.
 #[component]
 pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let draft = RwSignal::new(String::new());
+    let web_chat_id = StoredValue::new(state.config.with_value(|c| c.web_chat_id.clone()));
+    let draft = RwSignal::new(web_chat_id.with_value(|id| store::draft(id)));
+    let set_draft = move |text: String| {
+        web_chat_id.with_value(|id| store::save_draft(id, &text));
+        draft.set(text);
+    };
     let can_send = move || !state.replying.get() && draft.with(|d| !d.trim().is_empty());
     let submit = move || {
         if !can_send() {
             return;
         }
         session::send_message(state, draft.get_untracked());
-        draft.set(String::new());
+        set_draft(String::new());
     };
     let on_keydown = move |ev: KeyboardEvent| {
         // While an input method is composing (e.g. Chinese), Enter confirms the composition.
@@ -40,12 +46,36 @@ pub fn Composer() -> impl IntoView {
                 placeholder="Type a message…"
                 aria-label="Message"
                 prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:input=move |ev| set_draft(event_target_value(&ev))
                 on:keydown=on_keydown
             ></textarea>
-            <button type="submit" class="cb-send" aria-label="Send" disabled=move || !can_send()>
-                {send_icon()}
-            </button>
+            {move || {
+                if state.replying.get() {
+                    view! {
+                        <button
+                            type="button"
+                            class="cb-send cb-stop"
+                            aria-label="Stop the reply"
+                            on:click=move |_| session::stop(state)
+                        >
+                            {stop_icon()}
+                        </button>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="submit"
+                            class="cb-send"
+                            aria-label="Send"
+                            disabled=move || !can_send()
+                        >
+                            {send_icon()}
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
         </form>
     }
 }

@@ -26,3 +26,11 @@ pub fn send_icon() -> impl IntoView {
         </svg>
     }
 }
+
+pub fn stop_icon() -> impl IntoView {
+    view! {
+        <svg class="cb-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <rect x="7" y="7" width="10" height="10" rx="1.5"></rect>
+        </svg>
+    }
+}

@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, Text};
 
-use crate::chat::{ChatMessage, MessageStatus};
+use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::models::Role;
+use crate::session;
 
 /// Distance from the bottom (px) within which the list follows new text.
 const FOLLOW_SLACK: i32 = 48;
@@ -40,7 +41,35 @@ pub fn MessageView(message: ChatMessage) -> impl IntoView {
         }
         Some(shown)
     });
+    let state = expect_context::<ChatState>();
     let status = message.status;
+    let retry = move |_| match message.role {
+        Role::Visitor => session::retry_unsent(state, message),
+        Role::Assistant => session::retry_reply(state, message),
+    };
+    let footer = move || {
+        let (label, can_retry) = match status.get() {
+            MessageStatus::Unsent => ("Not sent", true),
+            MessageStatus::Failed => ("Reply interrupted", true),
+            MessageStatus::Stopped => ("Stopped", false),
+            MessageStatus::Complete | MessageStatus::Streaming => return None,
+        };
+        Some(view! {
+            <div class="cb-message-status">
+                <span>{label}</span>
+                <Show when=move || can_retry>
+                    <button
+                        type="button"
+                        class="cb-retry"
+                        disabled=move || state.replying.get()
+                        on:click=retry
+                    >
+                        "Retry"
+                    </button>
+                </Show>
+            </div>
+        })
+    };
     let is_typing =
         move || status.get() == MessageStatus::Streaming && message.text.with(String::is_empty);
     let role_class = match message.role {
@@ -51,7 +80,10 @@ pub fn MessageView(message: ChatMessage) -> impl IntoView {
         <div
             class=role_class
             class:cb-streaming=move || status.get() == MessageStatus::Streaming
-            class:cb-failed=move || status.get() == MessageStatus::Failed
+            class:cb-failed=move || {
+                matches!(status.get(), MessageStatus::Failed | MessageStatus::Unsent)
+            }
+            class:cb-stopped=move || status.get() == MessageStatus::Stopped
             aria-busy=move || (status.get() == MessageStatus::Streaming).to_string()
         >
             <Show when=is_typing>
@@ -62,6 +94,7 @@ pub fn MessageView(message: ChatMessage) -> impl IntoView {
                 </span>
             </Show>
             <div class="cb-text" node_ref=body></div>
+            {footer}
         </div>
     }
 }

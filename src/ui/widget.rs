@@ -9,6 +9,7 @@ use crate::session;
 #[component]
 pub fn Widget(state: ChatState) -> impl IntoView {
     provide_context(state);
+    session::restore_unsent(state);
     // History is fetched when the visitor first opens the panel, not on page load.
     Effect::new(move |_| {
         if state.open.get() {

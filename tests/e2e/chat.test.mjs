@@ -124,7 +124,8 @@ test('Shift+Enter adds a line; sending waits while a reply streams', async () =>
   await input.press('Enter');
   await bubble.locator('.cb-assistant.cb-streaming').waitFor();
   await input.fill('too soon');
-  assert.equal(await bubble.locator('.cb-send').isDisabled(), true, 'send is disabled while streaming');
+  assert.equal(await bubble.locator('.cb-send[type=submit]').count(), 0, 'no Send while streaming');
+  assert.equal(await bubble.locator('.cb-stop').isVisible(), true, 'Stop instead');
   await input.press('Enter');
   assert.equal(await input.inputValue(), 'too soon', 'Enter does not send while streaming, nothing typed is lost');
   await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 15000 });

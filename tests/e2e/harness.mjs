@@ -111,3 +111,52 @@ export function embedTag(attrs = {}) {
     .join(' ');
   return `<script src="/chat-bubble.js" ${text}></script>`;
 }
+
+/** Adds mock switches (`mock_<name>` query parameters) to every completions request of `page`. */
+export async function mockSwitches(page, switches) {
+  await page.unroute('**/completions/**');
+  if (!switches) return;
+  await page.route('**/completions/**', (route) => {
+    const url = new URL(route.request().url());
+    for (const [k, v] of Object.entries(switches)) url.searchParams.set(`mock_${k}`, String(v));
+    route.continue({ url: url.toString() });
+  });
+}
+
+/** A host page with the embed tag, served at `${server.url}${name}` for this page. */
+export async function hostPage(page, server, name, attrs = {}) {
+  const url = `${server.url}${name}`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title></head>
+<body><p>Host page</p>${embedTag(attrs)}</body></html>`);
+  await page.goto(url);
+  return url;
+}
+
+/** Texts of the message rows in order, each as [role, text, status label]. */
+export function messageRows(page) {
+  return widget(page).locator('.cb-message').evaluateAll((els) =>
+    els.map((e) => [
+      e.classList.contains('cb-visitor') ? 'visitor' : 'assistant',
+      e.querySelector('.cb-text').textContent,
+      e.querySelector('.cb-message-status span')?.textContent ?? '',
+    ]),
+  );
+}
+
+/** Waits until some assistant message shows exactly `text`. */
+export function waitForReply(page, text, timeout = 15000) {
+  return page.waitForFunction(
+    (want) => Array.from(document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+      .some((e) => e.textContent === want),
+    text,
+    { timeout },
+  );
+}
+
+/** Opens the panel, types `text` and presses Enter. */
+export async function send(page, text) {
+  const bubble = widget(page);
+  if (!(await bubble.locator('.cb-panel').isVisible())) await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').fill(text);
+  await bubble.locator('.cb-input').press('Enter');
+}

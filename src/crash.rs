@@ -1,0 +1,49 @@
+//! The widget never dies silently: after a Rust panic the wasm instance cannot be trusted, so a
+//! plain DOM message replaces each mounted widget and the panic is logged once. The host page
+//! keeps working.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+
+use web_sys::HtmlElement;
+
+thread_local! {
+    static ROOTS: RefCell<Vec<HtmlElement>> = const { RefCell::new(Vec::new()) };
+}
+
+static HOOK: Once = Once::new();
+static REPORTED: AtomicBool = AtomicBool::new(false);
+
+const MESSAGE: &str = "The chat stopped working. Reload the page to try again.";
+
+/// Remembers `root` so a panic can replace it, and installs the hook once.
+pub fn watch(root: &HtmlElement) {
+    ROOTS.with(|roots| roots.borrow_mut().push(root.clone()));
+    HOOK.call_once(|| std::panic::set_hook(Box::new(on_panic)));
+}
+
+fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
+    if REPORTED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    web_sys::console::error_1(&format!("chat-bubble: internal error: {info}").into());
+    let roots = ROOTS.with(|roots| roots.try_borrow().map(|r| r.clone()).unwrap_or_default());
+    for root in roots {
+        show_crashed(&root);
+    }
+}
+
+fn show_crashed(root: &HtmlElement) {
+    let Some(document) = root.owner_document() else {
+        return;
+    };
+    let Ok(notice) = document.create_element("div") else {
+        return;
+    };
+    notice.set_class_name("cb-crashed");
+    let _ = notice.set_attribute("role", "alert");
+    notice.set_text_content(Some(MESSAGE));
+    root.set_text_content(None);
+    let _ = root.append_child(&notice);
+}

@@ -1,0 +1,246 @@
+// Streaming that never garbles, stalls or loses a message: each fault the mock can produce, as
+// a visitor meets it. Every test also checks that nothing uncaught reached the console.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launchBrowser, openPage, widget, defaultReply, mockSwitches, hostPage, messageRows,
+  waitForReply, send,
+} from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+let keys = 0;
+/** A fault that strikes only the first `times` requests (fresh key per call). */
+const faultTimes = (fault, times, extra = {}) => ({ fault, fault_times: times, fault_key: `k${Date.now()}-${keys++}`, ...extra });
+
+async function notice(page) {
+  return widget(page).locator('.cb-notice').textContent({ timeout: 15000 });
+}
+
+/** The visitor's message stays, marked unsent; after the fault clears, Retry gets the reply. */
+async function unsentThenRetry(page, message) {
+  const bubble = widget(page);
+  await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
+  assert.deepEqual(await messageRows(page), [['visitor', message, 'Not sent']]);
+  await mockSwitches(page, null);
+  await bubble.locator('.cb-visitor .cb-retry').click();
+  await waitForReply(page, defaultReply(message));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', message, ''],
+    ['assistant', defaultReply(message), ''],
+  ]);
+  await bubble.locator('.cb-notice').waitFor({ state: 'detached' });
+}
+
+test('401: the visitor is told it is a set-up problem, the message is kept, Retry works', async () => {
+  const { context, page, problems } = await openPage(browser, { expectedStatuses: [401] });
+  await page.goto(server.url);
+  await mockSwitches(page, { fault: '401' });
+  await send(page, 'key check');
+  assert.match(await notice(page), /site owner/);
+  await unsentThenRetry(page, 'key check');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('429: waits for Retry-After and retries by itself', async () => {
+  const { context, page, problems } = await openPage(browser, { expectedStatuses: [429] });
+  await page.goto(server.url);
+  await mockSwitches(page, faultTimes('429', 1, { retry_after: 1 }));
+  await send(page, 'busy?');
+  assert.match(await notice(page), /busy\. Retrying in 1 s/);
+  await waitForReply(page, defaultReply('busy?'));
+  assert.equal(await widget(page).locator('.cb-notice').count(), 0, 'the notice clears');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('500 once: retried with backoff, the reply arrives', async () => {
+  const { context, page, problems } = await openPage(browser, { expectedStatuses: [500] });
+  await page.goto(server.url);
+  await mockSwitches(page, faultTimes('500', 1));
+  await send(page, 'flaky');
+  await waitForReply(page, defaultReply('flaky'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an HTML error page that persists: a plain message, never the page, and Retry', async () => {
+  const { context, page, problems } = await openPage(browser, { expectedStatuses: [500] });
+  await page.goto(server.url);
+  await mockSwitches(page, { fault: 'html' });
+  await send(page, 'html please');
+  const text = await widget(page).locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 }).then(() => notice(page));
+  assert.match(text, /having trouble/);
+  assert.doesNotMatch(text, /</);
+  await unsentThenRetry(page, 'html please');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a connection dropped mid-reply once: retried, the reply shows once, whole', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  await mockSwitches(page, faultTimes('drop', 1));
+  await send(page, 'drop once');
+  await waitForReply(page, defaultReply('drop once'));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'drop once', ''],
+    ['assistant', defaultReply('drop once'), ''],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a connection that keeps dropping: the partial reply stays, marked, and can be retried', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  await mockSwitches(page, { fault: 'drop' });
+  await send(page, 'keeps dropping');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  const [, reply] = await messageRows(page);
+  assert.equal(reply[2], 'Reply interrupted');
+  assert.ok(reply[1].length > 0 && defaultReply('keeps dropping').startsWith(reply[1]), `partial: ${reply[1]}`);
+  await mockSwitches(page, null);
+  await bubble.locator('.cb-assistant .cb-retry').click();
+  await waitForReply(page, defaultReply('keeps dropping'));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'keeps dropping', ''],
+    ['assistant', defaultReply('keeps dropping'), ''],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a malformed frame mid-stream is skipped; the rest of the reply arrives', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  await mockSwitches(page, { fault: 'malformed' });
+  await send(page, 'garbled');
+  await waitForReply(page, defaultReply('garbled'));
+  await widget(page).locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached' });
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'garbled', ''],
+    ['assistant', defaultReply('garbled'), ''],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a stalled stream is given up after data-reply-timeout; the partial reply can be retried', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await hostPage(page, server, 'stall.html', { 'data-reply-timeout': '2' });
+  await mockSwitches(page, { fault: 'stall' });
+  await send(page, 'stall');
+  assert.match(await notice(page), /taking too long/);
+  const [, reply] = await messageRows(page);
+  assert.equal(reply[2], 'Reply interrupted');
+  await mockSwitches(page, null);
+  await widget(page).locator('.cb-assistant .cb-retry').click();
+  await waitForReply(page, defaultReply('stall'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('offline: the message is kept across a reload and sent with Retry once back online', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  await widget(page).locator('.cb-launcher').click();
+  await widget(page).locator('.cb-input').waitFor();
+  await context.setOffline(true);
+  await send(page, 'sent while offline');
+  assert.match(await notice(page), /offline/);
+  await context.setOffline(false);
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await unsentThenRetry(page, 'sent while offline');
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('Stop mid-reply keeps the partial text, marks it stopped, and closes the connection', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  const stats = async () => (await (await fetch(`${server.url}__mock/stats`)).json()).streamsAborted;
+  const abortedBefore = await stats();
+  await mockSwitches(page, { length: 400, delay: 20 });
+  await send(page, 'long one');
+  const bubble = widget(page);
+  await page.waitForFunction(
+    () => (document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant .cb-text')?.textContent.length ?? 0) > 20,
+  );
+  await bubble.locator('.cb-stop').click();
+  await bubble.locator('.cb-assistant.cb-stopped').waitFor();
+  const [, reply] = await messageRows(page);
+  assert.equal(reply[2], 'Stopped');
+  const full = Array.from({ length: 400 }, (_, i) => `w${i} `).join('');
+  assert.ok(reply[1].length > 20 && reply[1].length < full.length && full.startsWith(reply[1]), reply[1]);
+  await page.waitForTimeout(300);
+  assert.equal(await messageRows(page).then((r) => r[1][1]), reply[1], 'no text after Stop');
+  for (let i = 0; i < 50 && (await stats()) === abortedBefore; i++) await page.waitForTimeout(100);
+  assert.equal(await stats(), abortedBefore + 1, 'the server saw the connection close');
+  assert.equal(await bubble.locator('.cb-send').isVisible(), true, 'ready to send again');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a Chinese reply cut into random chunks renders byte-exact', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  await mockSwitches(page, { chunking: 'random', seed: 7, delay: 5 });
+  await send(page, '請用中文回答');
+  await widget(page).locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 15000 });
+  const shown = (await messageRows(page))[1][1];
+  const stored = await page.evaluate(async () => {
+    const id = Object.entries(localStorage).find(([k]) => k.endsWith(':conversation'))[1];
+    const page = await (await fetch(`/api/v1/messages/?conversation=${id}`)).json();
+    return page.results.find((m) => m.type === 'outgoing').content;
+  });
+  assert.match(shown, /你好/);
+  assert.equal(shown, stored);
+  assert.doesNotMatch(shown, /\uFFFD/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the draft survives a reload', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  await widget(page).locator('.cb-launcher').click();
+  await widget(page).locator('.cb-input').fill('half-written thought');
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  assert.equal(await widget(page).locator('.cb-input').inputValue(), 'half-written thought');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a Rust panic shows an error state, logs once, and the page keeps working', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(server.url);
+  await send(page, 'before the crash');
+  await waitForReply(page, defaultReply('before the crash'));
+  const thrown = await page.evaluate(async () => {
+    const m = await import('/chat-bubble-widget.js');
+    try { m.simulate_panic(); return null; } catch (e) { return String(e); }
+  });
+  assert.match(thrown, /unreachable|RuntimeError/);
+  const alert = widget(page).locator('.cb-crashed');
+  assert.match(await alert.textContent(), /stopped working/);
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.equal(await widget(page).locator('.cb-launcher').count(), 0);
+  assert.deepEqual(problems.filter((p) => p.includes('internal error')).length, 1, 'logged once');
+  assert.deepEqual(problems.filter((p) => !p.includes('internal error')), []);
+  assert.equal(await page.evaluate(() => { document.title = 'still alive'; return document.title; }), 'still alive');
+  await context.close();
+});
