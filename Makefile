@@ -19,8 +19,12 @@ demo: setup widget server
 test: setup-test
 	bash scripts/test.sh
 
+# The server and load_test are built for speed (opt-level 3, no LTO); the widget (trunk, above)
+# keeps the workspace's size-tuned release profile. `node bench/run.mjs --ci` runs only the
+# size and streaming-scaling checks.
 bench: setup-test widget
-	cargo build --release -p chat-bubble-server
+	CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+		cargo build --release -p chat-bubble-server
 	node bench/run.mjs
 
 setup:

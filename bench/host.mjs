@@ -1,0 +1,148 @@
+// What the widget costs a host page before anyone uses it, and how long the first open takes
+// when the wasm is not loaded yet.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, benchPage, routeHtml, widget, hostHtml, median, round, log } from './lib.mjs';
+
+/** The loader's load modes, if it understands `data-load`; otherwise its one behaviour. */
+export function loadModes() {
+  const loader = readFileSync(join(ROOT, 'dist', 'chat-bubble.js'), 'utf8');
+  if (/data-load|['"]load['"]/.test(loader) && /eager/.test(loader) && /interaction/.test(loader)) {
+    return { supported: true, modes: ['idle', 'interaction', 'eager'] };
+  }
+  return { supported: false, modes: ['default'] };
+}
+
+const attrsFor = (mode) => (mode === 'default' ? {} : { 'data-load': mode });
+
+/** In the page: waits until no new resource for 1 s and the browser has had an idle period. */
+async function quiet() {
+  const idle = () => new Promise((r) => (window.requestIdleCallback ? requestIdleCallback(r, { timeout: 3000 }) : setTimeout(r, 50)));
+  const start = performance.now();
+  let count = -1;
+  while (performance.now() - start < 15000) {
+    const now = performance.getEntriesByType('resource').length;
+    if (now === count) break;
+    count = now;
+    await new Promise((r) => setTimeout(r, 1000));
+    await idle();
+  }
+}
+
+/** In the page: bytes fetched from the widget's origin so far, and long tasks so far. */
+function snapshot(origin) {
+  const res = performance.getEntriesByType('resource').filter((e) => e.name.startsWith(origin) && !e.name.endsWith('/favicon.ico'));
+  const tasks = window.__bench.longTasks;
+  return {
+    requests: res.length,
+    files: res.map((e) => new URL(e.name).pathname),
+    transferBytes: res.reduce((a, e) => a + e.transferSize, 0),
+    bodyBytes: res.reduce((a, e) => a + e.encodedBodySize, 0),
+    longTasks: tasks.length,
+    longTaskMs: tasks.reduce((a, t) => a + t.duration, 0),
+    longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
+    at: performance.now(),
+  };
+}
+
+async function hostRun(browser, server, mode) {
+  const { context, page, problems } = await benchPage(browser);
+  try {
+    const url = `${server.url}bench-host`;
+    await routeHtml(page, url, hostHtml(attrsFor(mode)));
+    await page.goto(url, { waitUntil: 'load' });
+    const load = await page.evaluate(`(${snapshot})(${JSON.stringify(server.url)})`);
+    await page.evaluate(`(${quiet})()`);
+    const idle = await page.evaluate(`(${snapshot})(${JSON.stringify(server.url)})`);
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').click();
+    await bubble.locator('.cb-input').waitFor({ state: 'visible' });
+    await page.evaluate(`(${quiet})()`);
+    const interaction = await page.evaluate(`(${snapshot})(${JSON.stringify(server.url)})`);
+    return { load, idle, interaction, ...(problems.length ? { problems } : {}) };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function measureHostCost(browser, server, reps = 3) {
+  const { supported, modes } = loadModes();
+  const out = {
+    method: 'A bare host page with the embed tag, loaded in a fresh context. "At load": when the load event has fired. "Until idle": after the load event, once no new '
+      + 'resource has started for 1 s and an idle callback has run. "Until first interaction": then a click on the launcher, '
+      + 'until the `.cb-input` is visible and the network is quiet again. Bytes: resource timing of every request to the '
+      + 'widget\'s origin (transferSize = headers + body as sent; this server sends no Content-Encoding, so bodies are raw); '
+      + `long tasks: PerformanceObserver('longtask'), buffered, from navigation on. Median of ${reps} runs per mode. `
+      + (supported ? 'The loader supports `data-load`: each mode measured.' : 'The loader has no `data-load` attribute: its one behaviour (wasm loaded on requestIdleCallback or the first click) measured.'),
+    runs: reps,
+    loadAttributeSupported: supported,
+    modes: {},
+  };
+  for (const mode of modes) {
+    const runs = [];
+    for (let i = 0; i < reps; i++) runs.push(await hostRun(browser, server, mode));
+    const pick = (phase) => ({
+      requests: median(runs.map((r) => r[phase].requests)),
+      files: runs[0][phase].files,
+      transferBytes: median(runs.map((r) => r[phase].transferBytes)),
+      bodyBytes: median(runs.map((r) => r[phase].bodyBytes)),
+      longTasks: median(runs.map((r) => r[phase].longTasks)),
+      longTaskMs: round(median(runs.map((r) => r[phase].longTaskMs)), 1),
+      longestTaskMs: round(median(runs.map((r) => r[phase].longestTaskMs)), 1),
+    });
+    out.modes[mode] = { atLoadEvent: pick('load'), untilIdle: pick('idle'), untilFirstInteraction: pick('interaction') };
+    log(`host cost ${mode}: idle ${out.modes[mode].untilIdle.transferBytes} B, ${out.modes[mode].untilIdle.longTasks} long tasks`);
+  }
+  return out;
+}
+
+/** Never idle: the loader then fetches the wasm only on the first click. */
+const NEVER_IDLE = 'window.requestIdleCallback = function () { return 0; };';
+const CLICK_TIME = `for (const t of ['pointerover', 'pointerdown', 'focusin', 'keydown', 'touchstart', 'click']) {
+  addEventListener(t, (e) => {
+    if (window.__bench.clickAt == null && e.target && e.target.localName === 'chat-bubble') window.__bench.clickAt = e.timeStamp;
+  }, true);
+}`;
+
+async function coldRun(browser, server, useAttr) {
+  const { context, page, problems } = await benchPage(browser, useAttr ? [CLICK_TIME] : [NEVER_IDLE, CLICK_TIME]);
+  try {
+    const url = `${server.url}bench-cold`;
+    await routeHtml(page, url, hostHtml(useAttr ? { 'data-load': 'interaction' } : {}));
+    await page.goto(url, { waitUntil: 'load' });
+    await page.evaluate(() => window.__bench.afterPaint());
+    const loadedBefore = await page.evaluate(() => performance.getEntriesByType('resource').some((e) => e.name.includes('_bg.wasm')));
+    const done = page.evaluate(() => window.__bench.untilFrame(() => {
+      const root = document.querySelector('chat-bubble').shadowRoot;
+      const panel = root.querySelector('.cb-panel');
+      return !!root.querySelector('.cb-input') && !!panel && panel.checkVisibility();
+    }, 30000).then((r) => {
+      const wasm = performance.getEntriesByType('resource').find((e) => e.name.includes('_bg.wasm'));
+      return { openMs: r.at - window.__bench.clickAt, wasmFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null };
+    }));
+    await widget(page).locator('.cb-launcher').click();
+    const r = await done;
+    return { ...r, wasmLoadedBeforeClick: loadedBefore, ...(problems.length ? { problems } : {}) };
+  } finally {
+    await context.close();
+  }
+}
+
+export async function measureColdOpen(browser, server, reps = 5) {
+  const { supported } = loadModes();
+  const runs = [];
+  for (let i = 0; i < reps; i++) runs.push(await coldRun(browser, server, supported));
+  const out = {
+    method: 'Fresh context, host page loaded with the wasm not fetched yet ('
+      + (supported ? '`data-load="interaction"`' : 'requestIdleCallback stubbed to never fire, so the loader waits for the click')
+      + '). From the first event that can start the load (the pointerover of the mouse moving onto the launcher, then the click; '
+      + 'Playwright click) to the first animation frame in which `.cb-input` exists and `.cb-panel` is visible, '
+      + `plus the task after it. Loopback, no throttling, no HTTP cache. Median of ${reps} runs.`,
+    openMs: round(median(runs.map((r) => r.openMs)), 1),
+    wasmFetchMs: round(median(runs.map((r) => r.wasmFetchMs)), 1),
+    wasmLoadedBeforeClick: runs.some((r) => r.wasmLoadedBeforeClick),
+    runs: runs.map((r) => round(r.openMs, 1)),
+  };
+  log(`cold open: ${out.openMs} ms (runs ${out.runs.join(', ')})`);
+  return out;
+}

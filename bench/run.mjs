@@ -1,0 +1,123 @@
+// The benchmark: `node bench/run.mjs` (what `make bench` runs after building the release widget
+// and server) measures everything, writes bench/results.json, bench/summary.md,
+// bench/streaming.svg and the README's figures, prints PASS/FAIL per budget and exits 1 if one
+// is broken.
+//
+// `node bench/run.mjs --ci` runs only the checks that do not depend on the machine's speed: the
+// size budgets and the streaming scaling ratio (50k/1k). It writes nothing.
+//
+// Options: --no-readme (leave README.md alone), --no-proxy (skip the proxy load test),
+// --report (rewrite summary, chart and README from the existing bench/results.json; no measuring).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { ROOT, launchBrowser, startBenchServer, log } from './lib.mjs';
+import { measureSizes, sizeChecks } from './size.mjs';
+import { measureHostCost, measureColdOpen } from './host.mjs';
+import { measureStreaming, streamingChecks } from './streaming.mjs';
+import { measureHistory, historyChecks } from './history.mjs';
+import { writeSummary, writeStreamingSvg, updateReadme } from './report.mjs';
+
+const args = new Set(process.argv.slice(2));
+const CI = args.has('--ci');
+
+function machine(browserVersion, serverBinary) {
+  let cpu = cpus()[0]?.model || 'unknown CPU';
+  try {
+    cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] || cpu;
+  } catch {}
+  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim() || String(cpus().length);
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu,
+    nproc: Number(nproc),
+    chromium: `Chromium ${browserVersion}`,
+    node: process.version,
+    serverBinary: relative(ROOT, serverBinary),
+  };
+}
+
+function proxyLoad() {
+  const binary = join(ROOT, 'target', 'release', 'load_test');
+  const out = join(ROOT, 'bench', 'proxy-load.json');
+  const method = 'target/release/load_test --out bench/proxy-load.json (its defaults): concurrent streaming replies through the server in proxy mode with the mock as upstream, all in one process on loopback; see server/src/load.rs.';
+  if (!existsSync(binary)) return { method, error: `not run: ${relative(ROOT, binary)} is not built (cargo build --release -p chat-bubble-server)` };
+  log('proxy load test…');
+  const run = spawnSync(binary, ['--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 300000 });
+  process.stderr.write(run.stdout || '');
+  process.stderr.write(run.stderr || '');
+  let report = null;
+  try {
+    report = JSON.parse(readFileSync(out, 'utf8'));
+  } catch {}
+  return { method, exitCode: run.status, report, ...(report ? {} : { error: `load_test wrote no report (exit ${run.status})` }) };
+}
+
+function printChecks(checks) {
+  for (const c of checks) console.log(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
+  const failed = checks.filter((c) => !c.ok).length;
+  console.log(failed ? `bench: ${failed} of ${checks.length} budgets broken` : `bench: all ${checks.length} budgets kept`);
+  return failed;
+}
+
+const asChecks = (list) => list.map(([name, ok, detail]) => ({ name, ok, detail }));
+
+function writeReports(results) {
+  const bench = join(ROOT, 'bench');
+  writeFileSync(join(bench, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeSummary(join(bench, 'summary.md'), results);
+  writeStreamingSvg(join(bench, 'streaming.svg'), results.streaming);
+  if (!args.has('--no-readme') && !updateReadme(join(ROOT, 'README.md'), results)) log('README.md has no bench markers; not updated');
+  log('wrote bench/results.json, bench/summary.md, bench/streaming.svg');
+}
+
+async function main() {
+  if (args.has('--report')) {
+    const results = JSON.parse(readFileSync(join(ROOT, 'bench', 'results.json'), 'utf8'));
+    writeReports(results);
+    process.exit(printChecks(results.checks) ? 1 : 0);
+  }
+  const size = measureSizes();
+  const server = await startBenchServer();
+  const browser = await launchBrowser();
+  log(`server ${relative(ROOT, server.binary)}, Chromium ${browser.version()}`);
+  const results = { size };
+  try {
+    if (CI) {
+      results.streaming = await measureStreaming(browser, server, { lengths: [1000, 50000], reps: { 1000: 5, 50000: 3 }, widgetOnly: true });
+    } else {
+      results.hostCost = await measureHostCost(browser, server);
+      results.coldOpen = await measureColdOpen(browser, server);
+      results.streaming = await measureStreaming(browser, server);
+      results.history = await measureHistory(browser, server);
+    }
+    results.machine = machine(browser.version(), server.binary);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  const checks = asChecks([
+    ...sizeChecks(size),
+    ...streamingChecks(results.streaming, { absolute: !CI }),
+    ...(results.history ? historyChecks(results.history) : []),
+  ]);
+  if (CI) process.exit(printChecks(checks) ? 1 : 0);
+
+  if (!args.has('--no-proxy')) {
+    results.proxyLoad = proxyLoad();
+    if (results.proxyLoad.report) {
+      const p = results.proxyLoad.report;
+      checks.push({ name: 'proxy: no stream lost or corrupted under load', ok: p.lost === 0 && p.corrupted === 0 && results.proxyLoad.exitCode === 0,
+        detail: `${p.completed}/${p.streams} whole, ${p.lost} lost, ${p.corrupted} corrupted` });
+    }
+  }
+  results.checks = checks;
+  writeReports(results);
+  process.exit(printChecks(checks) ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(2);
+});

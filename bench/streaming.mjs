@@ -1,0 +1,218 @@
+// Streaming: the widget and a bare JavaScript reader render the same mock reply of N deltas
+// (`w0 `, `w1 `, … at full speed), in the same run.
+import { benchPage, routeHtml, mockSwitches, widget, hostHtml, median, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
+
+export const STREAM_BUDGETS = { scalingRatio: 60, longTaskMs: 50, vsBaseline: 1.5 };
+
+const expectedText = (n) => {
+  let s = '';
+  for (let i = 0; i < n; i++) s += `w${i} `;
+  return s;
+};
+
+/** In the page: the stream window's figures, from resource timing and the long-task probe. */
+async function collect({ at, frameAt, maxFrameGap }) {
+  // The resource timing entry appears once the body has been read to its end: wait for it.
+  let entry;
+  for (let i = 0; i < 100 && !entry; i++) {
+    entry = performance.getEntriesByType('resource').filter((e) => e.name.includes('/completions')).pop();
+    if (!entry) await new Promise((r) => setTimeout(r, 20));
+  }
+  const firstByte = entry ? entry.responseStart : null;
+  const tasks = window.__bench.longTasks.filter((t) => firstByte != null && t.start + t.duration >= firstByte && t.start <= at);
+  return {
+    firstByte,
+    responseEnd: entry ? entry.responseEnd : null,
+    finalPaint: at,
+    endToEndMs: firstByte != null ? at - firstByte : null,
+    longTasks: tasks.length,
+    longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
+    maxFrameGapMs: maxFrameGap,
+    longTaskApi: !window.__bench.longTaskError,
+  };
+}
+
+export async function widgetRun(browser, server, n) {
+  const { context, page, problems } = await benchPage(browser);
+  try {
+    await mockSwitches(page, { length: n, delay: 0 });
+    const url = `${server.url}bench-stream`;
+    await routeHtml(page, url, hostHtml());
+    await page.goto(url);
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').click();
+    await bubble.locator('.cb-input').waitFor({ state: 'visible' });
+    await page.evaluate(() => window.__bench.afterPaint());
+    const want = expectedText(n).trim();
+    const done = page.evaluate(
+      ([want, collectSrc]) => window.__bench.untilFrame(() => {
+        const els = document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text');
+        const t = els.length ? els[els.length - 1].textContent.trim() : '';
+        return t.length === want.length && t === want;
+      }, 90000).then((r) => (0, eval)(`(${collectSrc})`)(r)),
+      [want, collect.toString()],
+    );
+    await bubble.locator('.cb-input').fill('x');
+    await bubble.locator('.cb-input').press('Enter');
+    let r;
+    try {
+      r = await done;
+    } catch (e) {
+      const shown = await page.evaluate(() => {
+        const els = document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text');
+        return els.length ? els[els.length - 1].textContent.length : 0;
+      }).catch(() => null);
+      r = { endToEndMs: null, longTasks: 0, longestTaskMs: 0, maxFrameGapMs: null, error: `the whole reply was not shown within 90 s (${shown} of ${want.length} characters): ${e.message.split('\n')[0]}` };
+    }
+    if (problems.length) r.problems = problems;
+    return r;
+  } finally {
+    await context.close();
+  }
+}
+
+/** The bare reader: fetch, getReader, TextDecoder(stream), SSE `data:` lines, one text node. */
+const BASELINE_HTML = (apiBase, chatbot, webChat) => `<!doctype html><html><head><meta charset="utf-8"><title>baseline</title></head>
+<body><div id="out"></div><script>
+const api = ${JSON.stringify(apiBase)};
+window.__ready = fetch(api + 'conversations/', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ webChat: ${JSON.stringify(webChat)} }) }).then((r) => r.json()).then((c) => c.id);
+window.__run = async (n) => {
+  const id = await window.__ready;
+  const node = document.createTextNode('');
+  const out = document.getElementById('out');
+  out.textContent = '';
+  out.appendChild(node);
+  const res = await fetch(api + 'chatbots/${chatbot}/completions/', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ conversation: id, message: { content: 'x', attachments: [] }, isStreaming: true }) });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    const lines = buf.split('\\n');
+    buf = lines.pop();
+    for (const line of lines) {
+      if (line.startsWith('data:')) {
+        const frame = JSON.parse(line.slice(5));
+        if (frame.content) node.appendData(frame.content);
+      }
+    }
+  }
+};
+</script></body></html>`;
+
+export async function baselineRun(browser, server, n) {
+  const { context, page, problems } = await benchPage(browser);
+  try {
+    await mockSwitches(page, { length: n, delay: 0 });
+    const url = `${server.url}bench-baseline`;
+    await routeHtml(page, url, BASELINE_HTML(`${server.url}api/v1/`, CHATBOT_ID, WEB_CHAT_ID));
+    await page.goto(url);
+    await page.evaluate(() => window.__ready);
+    await page.evaluate(() => window.__bench.afterPaint());
+    const want = expectedText(n).trim();
+    const r = await page.evaluate(
+      ([n, want, collectSrc]) => {
+        const done = window.__bench.untilFrame(() => {
+          const t = document.getElementById('out').textContent.trim();
+          return t.length === want.length && t === want;
+        }, 90000);
+        window.__run(n);
+        return done.then((r) => (0, eval)(`(${collectSrc})`)(r));
+      },
+      [n, want, collect.toString()],
+    );
+    if (problems.length) r.problems = problems;
+    return r;
+  } finally {
+    await context.close();
+  }
+}
+
+const summarize = (runs) => ({
+  endToEndMs: round(median(runs.map((r) => r.endToEndMs)), 1),
+  perDeltaUs: null,
+  longestTaskMs: round(Math.max(...runs.map((r) => r.longestTaskMs)), 1),
+  longTasks: runs.reduce((a, r) => a + r.longTasks, 0),
+  maxFrameGapMs: round(median(runs.map((r) => r.maxFrameGapMs)), 1),
+  ...(runs.some((r) => r.error) ? { errors: runs.map((r) => r.error).filter(Boolean) } : {}),
+  runs: runs.map((r) => ({ endToEndMs: round(r.endToEndMs, 1), longestTaskMs: round(r.longestTaskMs, 1), longTasks: r.longTasks, maxFrameGapMs: round(r.maxFrameGapMs, 1), ...(r.problems ? { problems: r.problems } : {}) })),
+});
+
+/** Measures every length for the widget and (unless widgetOnly) the baseline, interleaved. */
+export async function measureStreaming(browser, server, { lengths = [1000, 10000, 50000], reps = { 1000: 5, 10000: 3, 50000: 3 }, widgetOnly = false } = {}) {
+  const result = {
+    method: 'Mock reply of N deltas (`mock_length=N&mock_delay=0`, SSE, loopback), each `w<i> `. '
+      + 'Time from the reply\'s first byte (resource timing responseStart of the completions request) to the first frame '
+      + 'whose requestAnimationFrame sees the whole text (`w0 w1 … w{N-1}`, outer whitespace trimmed: the widget renders Markdown) as the textContent of the last `.cb-assistant .cb-text`, plus the task after that frame. '
+      + 'Per-delta cost = that time / N. Long tasks: PerformanceObserver(\'longtask\') entries (>= 50 ms) overlapping the window; '
+      + 'max frame gap: longest interval between animation frames in the window. Baseline: a bare page on the server\'s origin that '
+      + 'POSTs the same body with fetch (the switches added by the same page.route as the widget\'s), reads it with getReader + TextDecoder(stream: true), parses SSE `data:` lines and appends each '
+      + 'content to one text node, timed the same way. A fresh browser context per run; the wasm is already loaded before the message is sent. '
+      + 'Median of the runs (longest task: the max over the runs).',
+    runsPerLength: Object.fromEntries(lengths.map((n) => [n, reps[n] || 3])),
+    lengths: {},
+  };
+  result.method += ` Runs per length: ${lengths.map((n) => `${reps[n] || 3} (${n / 1000}k)`).join(', ')}.`;
+  for (const n of lengths) {
+    const w = [];
+    const b = [];
+    for (let i = 0; i < (reps[n] || 3); i++) {
+      w.push(await widgetRun(browser, server, n));
+      log(`streaming widget n=${n} run ${i + 1}: ${w.at(-1).error || `${round(w.at(-1).endToEndMs)} ms, longest task ${round(w.at(-1).longestTaskMs)} ms`}`);
+      if (w.at(-1).error) break;
+      if (!widgetOnly) {
+        b.push(await baselineRun(browser, server, n));
+        log(`streaming baseline n=${n} run ${i + 1}: ${round(b.at(-1).endToEndMs)} ms`);
+      }
+    }
+    const ws = summarize(w);
+    ws.perDeltaUs = round((median(w.map((r) => r.endToEndMs)) * 1000) / n, 2);
+    const entry = { widget: ws };
+    if (!widgetOnly) {
+      const bs = summarize(b);
+      bs.perDeltaUs = round((median(b.map((r) => r.endToEndMs)) * 1000) / n, 2);
+      entry.baseline = bs;
+      entry.widgetVsBaseline = round(median(w.map((r) => r.endToEndMs)) / median(b.map((r) => r.endToEndMs)), 2);
+    }
+    result.lengths[n] = entry;
+  }
+  const first = result.lengths[lengths[0]];
+  const last = result.lengths[lengths[lengths.length - 1]];
+  result.scaling = {
+    from: lengths[0],
+    to: lengths[lengths.length - 1],
+    lengthRatio: lengths[lengths.length - 1] / lengths[0],
+    widgetCostRatio: round(last.widget.endToEndMs / first.widget.endToEndMs, 1),
+    ...(first.baseline ? { baselineCostRatio: round(last.baseline.endToEndMs / first.baseline.endToEndMs, 1) } : {}),
+  };
+  return result;
+}
+
+export function streamingChecks(s, { absolute = true } = {}) {
+  const checks = [
+    [`streaming: ${s.scaling.to / 1000}k/${s.scaling.from / 1000}k cost ratio <= ${STREAM_BUDGETS.scalingRatio}`,
+      s.scaling.widgetCostRatio != null && s.scaling.widgetCostRatio <= STREAM_BUDGETS.scalingRatio,
+      `${s.scaling.widgetCostRatio} (linear would be ${s.scaling.lengthRatio})`],
+  ];
+  if (absolute) {
+    const entries = Object.entries(s.lengths);
+    const tasks = entries.reduce((a, [, e]) => a + e.widget.longTasks, 0);
+    const longest = Math.max(...entries.map(([, e]) => e.widget.longestTaskMs));
+    const bTasks = entries.reduce((a, [, e]) => a + (e.baseline?.longTasks || 0), 0);
+    const bLongest = Math.max(0, ...entries.map(([, e]) => e.baseline?.longestTaskMs || 0));
+    checks.push([`streaming: no main-thread task over ${STREAM_BUDGETS.longTaskMs} ms`, tasks === 0,
+      (tasks === 0 ? 'no long task in any run' : `${tasks} long tasks, longest ${longest} ms`)
+        + (entries.some(([, e]) => e.baseline) ? ` (baseline: ${bTasks} long tasks, longest ${bLongest} ms)` : '')]);
+    for (const [n, e] of entries) {
+      if (e.widgetVsBaseline == null) continue;
+      checks.push([`streaming: ${n / 1000}k widget within ${STREAM_BUDGETS.vsBaseline}x of baseline`, e.widgetVsBaseline <= STREAM_BUDGETS.vsBaseline,
+        `${e.widgetVsBaseline}x (${e.widget.endToEndMs} ms vs ${e.baseline.endToEndMs} ms)`]);
+    }
+  }
+  return checks;
+}
