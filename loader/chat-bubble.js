@@ -1,69 +1,151 @@
-/* chat-bubble loader: the only script a page includes. It paints the launcher at once inside a
- * shadow root, then loads the widget's wasm (same folder as this file) when the browser is idle or
- * on the first click, whichever comes first. Untrusted values are only ever set as text/attributes. */
-(function (d, w) {
-  var script = d.currentScript;
+/* chat-bubble loader (see README). Untrusted values only go in as text or attributes. */
+((d, w) => {
+  const script = d.currentScript;
   if (!script || !script.src) return;
-  var base = new URL('./', script.src).href;
-  var attrs = {};
-  for (var i = 0; i < script.attributes.length; i++) {
-    var a = script.attributes[i];
-    if (a.name.indexOf('data-') === 0) attrs[a.name] = a.value;
-  }
-  var host = d.createElement('chat-bubble');
-  var root = host.attachShadow({ mode: 'open' });
-  var css = d.createElement('link');
-  css.rel = 'stylesheet';
-  css.href = base + 'chat-bubble.css';
-  var mountPoint = d.createElement('div');
-  mountPoint.className = 'cb-root';
-  var button = d.createElement('button');
-  button.type = 'button';
-  button.className = 'cb-launcher';
-  button.setAttribute('aria-label', 'Open chat');
-  button.setAttribute('aria-expanded', 'false');
-  var ns = 'http://www.w3.org/2000/svg';
-  var svg = d.createElementNS(ns, 'svg');
-  svg.setAttribute('class', 'cb-icon');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  var path = d.createElementNS(ns, 'path');
-  path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
-  svg.appendChild(path);
-  button.appendChild(svg);
-  mountPoint.appendChild(button);
-  root.appendChild(css);
-  root.appendChild(mountPoint);
+  const K = Symbol.for('chat-bubble');
+  const reg = w[K] || (w[K] = Object.assign([], { h: {} }));
+  const base = new URL('./', script.src).href;
+  const attrs = {};
+  for (const a of script.attributes) if (a.name.startsWith('data-')) attrs[a.name] = a.value;
+  // A re-run (SPA) keeps the widget.
+  const key = script.src + ' ' + attrs['data-web-chat-id'];
+  const same = reg.h[key];
+  if (same) return same.isConnected || d.body?.append(same);
+  const warn = (m) => console.warn('chat-bubble: ' + m);
+  const el = (n, props) => Object.assign(d.createElement(n), props);
+  const set = (e, o) => {
+    for (const n in o) e.setAttribute(n, o[n]);
+    return e;
+  };
+  const host = el('chat-bubble');
+  const root = host.attachShadow({ mode: 'open' });
+  const mountPoint = el('div', { className: 'cb-root' });
+  const button = set(el('button', { type: 'button', className: 'cb-launcher' }), {
+    'aria-label': 'Open chat',
+    'aria-expanded': 'false',
+  });
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = set(d.createElementNS(ns, 'svg'), { class: 'cb-icon', viewBox: '0 0 24 24', 'aria-hidden': 'true' });
+  svg.append(set(d.createElementNS(ns, 'path'), { d: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z' }));
+  button.append(svg);
+  mountPoint.append(button);
+  root.append(el('link', { rel: 'stylesheet', href: base + 'chat-bubble.css' }), mountPoint);
 
-  var wantOpen = false;
-  var loading = null;
-  function load() {
-    if (loading) return loading;
+  let handle, loading, dead, timer, observer;
+  let queue = [];
+  let willOpen = false; // where the queued calls leave the panel
+  const emit = (name, detail) =>
+    host.dispatchEvent(new CustomEvent('chatbubble:' + name, { detail, bubbles: true, composed: true }));
+  const triggers = ['pointerover', 'focusin', 'click', 'keydown', 'touchstart'];
+  const unlisten = () => {
+    for (const t of triggers) button.removeEventListener(t, load);
+    (w.cancelIdleCallback || clearTimeout)(timer);
+  };
+  const load = () => {
+    if (loading || dead) return;
+    unlisten();
     loading = import(base + 'chat-bubble-widget.js')
-      .then(function (m) {
-        return m.default({ module_or_path: base + 'chat-bubble-widget_bg.wasm' }).then(function () {
-          var hadFocus = root.activeElement === button;
-          if (m.mount(mountPoint, attrs, base, wantOpen) && hadFocus) {
-            var launcher = mountPoint.querySelector('.cb-launcher');
-            if (launcher) launcher.focus();
-          }
-        });
-      })
-      .catch(function (e) {
+      .then((m) =>
+        m.default({ module_or_path: base + 'chat-bubble-widget_bg.wasm' }).then(() => {
+          if (dead) return;
+          const hadFocus = root.activeElement === button;
+          handle = m.mount(mountPoint, attrs, base, emit);
+          if (!handle) return;
+          if (hadFocus) mountPoint.querySelector('.cb-launcher').focus();
+          emit('ready');
+          for (const [method, arg] of queue.splice(0)) handle[method](arg);
+        }),
+      )
+      .catch((e) => {
         loading = null;
         console.error('chat-bubble: could not load the widget from ' + base, e);
       });
-    return loading;
-  }
-  button.addEventListener('click', function () {
-    wantOpen = true;
+  };
+  // opens: true, false, 2 = toggle
+  const call = (method, opens, arg) => {
+    if (dead) return;
+    if (handle) return handle[method](arg);
+    queue.push([method, arg]);
+    if (opens != null) {
+      willOpen = opens === 2 ? !willOpen : opens;
+      if (willOpen) load();
+    }
+  };
+  const api = {
+    open: () => call('open', true),
+    close: () => call('close', false),
+    toggle: () => call('toggle', 2),
+    isOpen: () => (handle ? handle.is_open() : willOpen),
+    send: (text) => call('send', true, String(text)),
+    newConversation: () => call('new_conversation'),
+    clearHistory: () => call('clear_history'),
+    on: (name, f) => {
+      const type = 'chatbubble:' + name;
+      const g = (e) => f(e.detail);
+      host.addEventListener(type, g);
+      return () => host.removeEventListener(type, g);
+    },
+    destroy: () => {
+      if (dead) return;
+      dead = true;
+      unlisten();
+      observer?.disconnect();
+      const h = handle;
+      handle = null;
+      if (h) {
+        h.destroy();
+        queueMicrotask(() => h.free());
+      }
+      host.remove();
+      queue = [];
+      willOpen = false;
+      reg.splice(reg.indexOf(api), 1);
+      delete reg.h[key];
+      if (!reg.length) {
+        if (w.ChatBubble === reg.g) delete w.ChatBubble;
+        if (w.MaiAgent === reg.m) delete w.MaiAgent;
+        delete w[K];
+      }
+    },
+  };
+  button.addEventListener('click', () => {
+    if (handle) return;
+    api.open();
     button.setAttribute('aria-busy', 'true');
-    load();
   });
-  function attach() {
-    d.body.appendChild(host);
-    (w.requestIdleCallback || w.setTimeout)(load);
+  host.chatBubble = api;
+  reg.push(api);
+  reg.h[key] = host;
+
+  // Globals, where free.
+  if (!reg.g) {
+    const g = (reg.g = { instances: reg });
+    for (const k in api) g[k] = (...args) => reg[0]?.[k](...args);
+    reg.m = {
+      control: { open: g.open, close: g.close, isOpen: g.isOpen },
+      chat: { send: g.send, clearHistory: g.clearHistory, newConversation: g.newConversation },
+      events: { on: (name, f) => g.on(name === 'messageReply' ? 'reply' : name, f) },
+    };
+    if ('ChatBubble' in w) warn('window.ChatBubble taken');
+    else w.ChatBubble = g;
+    if ('MaiAgent' in w) warn('window.MaiAgent taken');
+    else w.MaiAgent = reg.m;
   }
+
+  const mode = attrs['data-load'];
+  const attach = () => {
+    if (dead) return;
+    d.body.append(host);
+    // Follow a swapped <body> (Turbo, pjax).
+    observer = new MutationObserver(() => host.isConnected || !d.body || d.body.append(host));
+    observer.observe(d.documentElement, { childList: true });
+    if (mode === 'eager') load();
+    else if (mode === 'interaction') for (const t of triggers) button.addEventListener(t, load, { passive: true });
+    else {
+      if (mode && mode !== 'idle') warn(`data-load "${mode}" unknown, using idle`);
+      timer = (w.requestIdleCallback || setTimeout)(load);
+    }
+  };
   if (d.body) attach();
   else d.addEventListener('DOMContentLoaded', attach);
 })(document, window);

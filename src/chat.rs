@@ -3,10 +3,12 @@
 //! Each message owns its own text signal, so a streamed delta touches one message's node and
 //! nothing else re-renders.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 
 use crate::config::Config;
-use crate::models::{Message, Role};
+use crate::models::{Attachment, Message, Role, Source};
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,17 @@ pub struct ChatMessage {
     pub role: Role,
     pub text: RwSignal<String>,
     pub status: RwSignal<MessageStatus>,
+    /// Time, sources and attachments: known when the message is created, never streamed.
+    pub details: StoredValue<MessageDetails>,
+}
+
+/// What a message carries besides its text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MessageDetails {
+    /// Milliseconds since the epoch.
+    pub created_at: Option<i64>,
+    pub sources: Vec<Source>,
+    pub attachments: Vec<Attachment>,
 }
 
 /// Whether the stored conversation's history has been fetched.
@@ -40,6 +53,33 @@ pub enum HistoryStatus {
     Loaded,
     Failed,
 }
+
+/// What an embedding page can listen to (see `js_api`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatEvent {
+    Open,
+    Close,
+    /// The visitor sent a message.
+    Message(String),
+    /// An assistant reply completed.
+    Reply(String),
+    /// A problem was shown to the visitor.
+    Error(String),
+}
+
+impl ChatEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChatEvent::Open => "open",
+            ChatEvent::Close => "close",
+            ChatEvent::Message(_) => "message",
+            ChatEvent::Reply(_) => "reply",
+            ChatEvent::Error(_) => "error",
+        }
+    }
+}
+
+type Listener = Rc<dyn Fn(&ChatEvent)>;
 
 /// Everything the UI reads and the session writes.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +92,10 @@ pub struct ChatState {
     /// The latest problem to show the visitor, if any.
     pub notice: RwSignal<Option<String>>,
     pub history: RwSignal<HistoryStatus>,
+    /// Replies completed while the panel was closed (the launcher's badge).
+    pub unread: RwSignal<u32>,
+    /// What the visitor is typing (also kept in localStorage by the composer).
+    pub draft: RwSignal<String>,
     /// Stops the exchange in flight (the Stop button).
     pub abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
     /// Owns every message's signals. Actions run inside event handlers, whose owner is the view
@@ -59,6 +103,7 @@ pub struct ChatState {
     /// it is clicked).
     owner: StoredValue<Owner>,
     next_key: StoredValue<u64>,
+    listener: StoredValue<Option<Listener>, LocalStorage>,
 }
 
 impl ChatState {
@@ -70,10 +115,57 @@ impl ChatState {
             replying: RwSignal::new(false),
             notice: RwSignal::new(None),
             history: RwSignal::new(HistoryStatus::NotLoaded),
+            unread: RwSignal::new(0),
+            draft: RwSignal::new(String::new()),
             abort: StoredValue::new_local(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             next_key: StoredValue::new(0),
+            listener: StoredValue::new_local(None),
         }
+    }
+
+    /// Who hears [`ChatEvent`]s; `None` silences them.
+    pub fn set_listener(&self, listener: Option<Listener>) {
+        self.listener.set_value(listener);
+    }
+
+    /// Tells the listener, if any. The listener may call back into the state.
+    pub fn emit(&self, event: ChatEvent) {
+        let listener = self.listener.try_with_value(Clone::clone).flatten();
+        if let Some(listener) = listener {
+            listener(&event);
+        }
+    }
+
+    /// Opens or closes the panel; opening marks every reply read.
+    pub fn set_open(&self, open: bool) {
+        if open {
+            self.unread.set(0);
+        }
+        if self.open.get_untracked() != open {
+            self.open.set(open);
+            self.emit(if open {
+                ChatEvent::Open
+            } else {
+                ChatEvent::Close
+            });
+        }
+    }
+
+    /// A reply finished: unread while the panel is closed.
+    pub fn reply_completed(&self, text: String) {
+        if !self.open.get_untracked() {
+            self.unread.update(|n| *n += 1);
+        }
+        self.emit(ChatEvent::Reply(text));
+    }
+
+    /// Empties the list (a new conversation starts with the next message).
+    pub fn clear(&self) {
+        self.messages.set(Vec::new());
+        self.notice.set(None);
+        self.unread.set(0);
+        self.history.set(HistoryStatus::Loaded);
     }
 
     fn new_message(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
@@ -85,6 +177,7 @@ impl ChatState {
                 role,
                 text: RwSignal::new(text),
                 status: RwSignal::new(status),
+                details: StoredValue::new(MessageDetails::default()),
             })
         })
     }
@@ -138,8 +231,17 @@ impl ChatState {
     pub fn prepend_history(&self, history: Vec<Message>) {
         let earlier: Vec<ChatMessage> = history
             .into_iter()
-            .filter_map(|m| Some((m.role?, m.content)))
-            .map(|(role, content)| self.new_message(role, content, MessageStatus::Complete))
+            .filter_map(|m| {
+                let role = m.role?;
+                let details = MessageDetails {
+                    created_at: m.created_at,
+                    sources: m.sources(),
+                    attachments: m.attachments,
+                };
+                let message = self.new_message(role, m.content, MessageStatus::Complete);
+                message.details.set_value(details);
+                Some(message)
+            })
             .collect();
         if earlier.is_empty() {
             return;
@@ -220,6 +322,58 @@ mod tests {
                 .collect();
             assert_eq!(keys, [q1.key, q3.key, q2.key]);
             assert_eq!(state.unsent_texts(), ["q3", "q2"]);
+        });
+    }
+
+    #[test]
+    fn unread_counts_replies_while_closed_and_open_close_are_told_once() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let heard = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let sink = heard.clone();
+            state.set_listener(Some(Rc::new(move |e: &ChatEvent| {
+                sink.borrow_mut().push(e.clone())
+            })));
+            state.reply_completed("a".into());
+            state.reply_completed("b".into());
+            assert_eq!(state.unread.get_untracked(), 2);
+            state.set_open(true);
+            state.set_open(true);
+            assert_eq!(state.unread.get_untracked(), 0);
+            state.reply_completed("c".into());
+            assert_eq!(state.unread.get_untracked(), 0, "read while open");
+            state.set_open(false);
+            state.set_listener(None);
+            state.set_open(true);
+            assert_eq!(
+                *heard.borrow(),
+                [
+                    ChatEvent::Reply("a".into()),
+                    ChatEvent::Reply("b".into()),
+                    ChatEvent::Open,
+                    ChatEvent::Reply("c".into()),
+                    ChatEvent::Close,
+                ]
+            );
+        });
+    }
+
+    #[test]
+    fn clear_empties_the_list_and_the_badge() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            state.notice.set(Some("oops".into()));
+            state.reply_completed("a".into());
+            state.clear();
+            assert!(state.messages.get_untracked().is_empty());
+            assert_eq!(state.notice.get_untracked(), None);
+            assert_eq!(state.unread.get_untracked(), 0);
+            assert_eq!(state.history.get_untracked(), HistoryStatus::Loaded);
+            let next = state.push(Role::Visitor, "again".into(), MessageStatus::Complete);
+            assert_eq!(next.key, 1, "keys are never reused");
         });
     }
 

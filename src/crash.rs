@@ -23,6 +23,11 @@ pub fn watch(root: &HtmlElement) {
     HOOK.call_once(|| std::panic::set_hook(Box::new(on_panic)));
 }
 
+/// Forgets `root` (its widget was destroyed).
+pub fn unwatch(root: &HtmlElement) {
+    ROOTS.with(|roots| roots.borrow_mut().retain(|r| r != root));
+}
+
 fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     if REPORTED.swap(true, Ordering::SeqCst) {
         return;

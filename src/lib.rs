@@ -9,32 +9,35 @@ pub mod chat;
 pub mod config;
 pub mod crash;
 pub mod errors;
+pub mod js_api;
+pub mod markdown;
 pub mod models;
+pub mod render;
 pub mod session;
 pub mod store;
 pub mod stream;
 pub mod timers;
 pub mod ui;
 
-use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::chat::ChatState;
 use crate::config::Config;
+pub use crate::js_api::WidgetHandle;
 
 /// Mounts the widget into `root` (an element inside the loader's shadow root).
 ///
 /// `attributes` maps the script tag's attribute names (`data-web-chat-id`, …) to their values;
-/// `script_base` is the URL of the folder the loader came from; `open` is true when the visitor
-/// already clicked the loader's placeholder launcher. Returns false when the configuration cannot
-/// start a chat (the console says why).
+/// `script_base` is the URL of the folder the loader came from; `emit(name, detail)`, if given,
+/// hears the widget's events (`open`, `close`, `message`, `reply`, `error`). Returns the handle
+/// the loader's JS API drives, or nothing when the configuration cannot start a chat (the console
+/// says why).
 #[wasm_bindgen]
 pub fn mount(
     root: web_sys::HtmlElement,
     attributes: js_sys::Object,
     script_base: &str,
-    open: bool,
-) -> bool {
+    emit: Option<js_sys::Function>,
+) -> Option<WidgetHandle> {
     let pairs: Vec<(String, String)> = js_sys::Object::entries(&attributes)
         .iter()
         .filter_map(|entry| {
@@ -49,18 +52,12 @@ pub fn mount(
     }
     let Some(config) = config else {
         web_sys::console::error_1(&"chat-bubble: not started; fix the attributes above.".into());
-        return false;
+        return None;
     };
     crash::watch(&root);
     // The loader's placeholder launcher gives way to the real one.
     root.set_text_content(None);
-    let handle = leptos::mount::mount_to(root, move || {
-        let state = ChatState::new(config);
-        state.open.set(open);
-        view! { <ui::Widget state/> }
-    });
-    handle.forget();
-    true
+    Some(WidgetHandle::mount(root, config, emit))
 }
 
 /// Panics on purpose, so tests can check what a visitor sees after an internal error.

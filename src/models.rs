@@ -49,6 +49,103 @@ pub struct Message {
         deserialize_with = "timestamp"
     )]
     pub created_at: Option<i64>,
+    #[serde(default, deserialize_with = "entries")]
+    pub attachments: Vec<Attachment>,
+    #[serde(default, deserialize_with = "entries")]
+    pub citations: Vec<Citation>,
+    #[serde(
+        default,
+        rename = "citationNodes",
+        alias = "citation_nodes",
+        deserialize_with = "entries"
+    )]
+    pub citation_nodes: Vec<CitationNode>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Attachment {
+    #[serde(default, rename = "type", deserialize_with = "text")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "text")]
+    pub filename: String,
+    /// The file's URL.
+    #[serde(default, deserialize_with = "text")]
+    pub file: String,
+}
+
+/// A document the answer drew on.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Citation {
+    #[serde(default, deserialize_with = "text")]
+    pub filename: String,
+    #[serde(default, deserialize_with = "text")]
+    pub file: String,
+}
+
+/// A passage of a document the answer drew on.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CitationNode {
+    #[serde(default, rename = "chatbotTextNode")]
+    pub text_node: Option<TextNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TextNode {
+    #[serde(default, deserialize_with = "text")]
+    pub text: String,
+    #[serde(default, deserialize_with = "text")]
+    pub filename: String,
+    #[serde(default, rename = "pageNumber", deserialize_with = "optional_text")]
+    pub page_number: Option<String>,
+}
+
+/// One source to show under a reply: a document and, when known, the passage and page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub title: String,
+    pub url: Option<String>,
+    pub excerpt: Option<String>,
+    pub page: Option<String>,
+}
+
+impl Message {
+    /// Citations and citation passages merged into one list, one entry per document, in order.
+    pub fn sources(&self) -> Vec<Source> {
+        let mut sources: Vec<Source> = Vec::new();
+        for c in &self.citations {
+            if !c.filename.is_empty() && !sources.iter().any(|s| s.title == c.filename) {
+                sources.push(Source {
+                    title: c.filename.clone(),
+                    url: (!c.file.is_empty()).then(|| c.file.clone()),
+                    excerpt: None,
+                    page: None,
+                });
+            }
+        }
+        for node in self
+            .citation_nodes
+            .iter()
+            .filter_map(|n| n.text_node.as_ref())
+        {
+            let excerpt = (!node.text.trim().is_empty()).then(|| node.text.trim().to_owned());
+            match sources.iter_mut().find(|s| s.title == node.filename) {
+                Some(s) if s.excerpt.is_none() => {
+                    s.excerpt = excerpt;
+                    s.page = node.page_number.clone();
+                }
+                Some(_) => {}
+                None if !node.filename.is_empty() || excerpt.is_some() => sources.push(Source {
+                    title: node.filename.clone(),
+                    url: None,
+                    excerpt,
+                    page: node.page_number.clone(),
+                }),
+                None => {}
+            }
+        }
+        sources
+    }
 }
 
 /// Puts history in reading order: oldest first, by `createdAt` (the API does not promise an order).
@@ -76,6 +173,12 @@ fn value_to_text(v: &Value) -> Option<String> {
 
 /// A list that may be null or hold entries of a shape we cannot read; those are skipped.
 fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Message>, D::Error> {
+    entries(d)
+}
+
+fn entries<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
     let items = match Value::deserialize(d)? {
         Value::Array(items) => items,
         _ => return Ok(Vec::new()),
@@ -213,6 +316,39 @@ mod tests {
         assert_eq!(page.results[1].role, Some(Role::Visitor));
         assert_eq!(page.results[2].role, Some(Role::Assistant));
         assert_eq!(page.results[0].content, "");
+    }
+
+    #[test]
+    fn sources_merge_citations_and_passages() {
+        let json = r#"{"type": "outgoing", "content": "x",
+          "attachments": [{"id": 1, "type": "image", "filename": "cat.png", "file": "https://f/cat.png"}, 5],
+          "citations": [{"id": "a", "filename": "guide.pdf", "file": "https://f/guide.pdf"},
+                        {"id": "b", "filename": "guide.pdf"}],
+          "citationNodes": [
+            {"chatbotTextNode": {"text": " Step one ", "filename": "guide.pdf", "pageNumber": 3}, "score": 0.9, "displayScore": "90"},
+            {"chatbotTextNode": {"text": "Other", "filename": "faq.md", "pageNumber": null}, "displayScore": 80},
+            {"score": 1}
+          ]}"#;
+        let m: Message = serde_json::from_str(json).unwrap();
+        assert_eq!(m.attachments.len(), 1);
+        assert_eq!(m.attachments[0].filename, "cat.png");
+        assert_eq!(
+            m.sources(),
+            vec![
+                Source {
+                    title: "guide.pdf".into(),
+                    url: Some("https://f/guide.pdf".into()),
+                    excerpt: Some("Step one".into()),
+                    page: Some("3".into()),
+                },
+                Source {
+                    title: "faq.md".into(),
+                    url: None,
+                    excerpt: Some("Other".into()),
+                    page: None,
+                },
+            ]
+        );
     }
 
     #[test]

@@ -7,13 +7,13 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
-use crate::chat::{ChatMessage, ChatState, HistoryStatus, MessageStatus};
+use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus};
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::models::Role;
 use crate::store;
 use crate::stream::StreamEvent;
-use crate::timers::sleep_ms;
+use crate::timers::sleep_ms_or_abort;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
 /// Does nothing for blank text or while another reply is streaming.
@@ -22,8 +22,28 @@ pub fn send_message(state: ChatState, text: String) {
     if text.is_empty() || state.replying.get_untracked() {
         return;
     }
-    let question = state.push(Role::Visitor, text, MessageStatus::Complete);
+    let question = state.push(Role::Visitor, text.clone(), MessageStatus::Complete);
+    stamp_now(question);
+    state.emit(ChatEvent::Message(text));
     start_exchange(state, question);
+}
+
+/// Forgets the stored conversation and empties the list; the next message starts a new one.
+/// A reply in flight is stopped.
+pub fn new_conversation(state: ChatState) {
+    stop(state);
+    let web_chat_id = state.config.with_value(|c| c.web_chat_id.clone());
+    store::forget_conversation_id(&web_chat_id);
+    state.clear();
+}
+
+/// [`new_conversation`], and forgets the draft and the unsent messages too.
+pub fn clear_history(state: ChatState) {
+    new_conversation(state);
+    let web_chat_id = state.config.with_value(|c| c.web_chat_id.clone());
+    state.draft.set(String::new());
+    store::save_draft(&web_chat_id, "");
+    store::save_unsent(&web_chat_id, &[]);
 }
 
 /// Sends an unsent visitor message again, as the newest message.
@@ -57,12 +77,19 @@ pub fn stop(state: ChatState) {
     });
 }
 
+/// Live messages are timed by the browser's clock; history brings its own times.
+fn stamp_now(message: ChatMessage) {
+    let now = js_sys::Date::now() as i64;
+    message.details.update_value(|d| d.created_at = Some(now));
+}
+
 fn start_exchange(state: ChatState, question: ChatMessage) {
     let Ok(controller) = AbortController::new() else {
         return;
     };
     state.notice.set(None);
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
+    stamp_now(reply);
     state.replying.set(true);
     state.abort.set_value(Some(controller.clone()));
     let config = state.config.get_value();
@@ -94,7 +121,7 @@ async fn exchange_with_retries(
             return Err(error);
         };
         state.notice.set(Some(error.retry_notice(delay)));
-        sleep_ms(delay).await;
+        sleep_ms_or_abort(delay, &controller.signal()).await;
         if controller.signal().aborted() {
             return Err(ApiError::Aborted);
         }
@@ -139,7 +166,10 @@ fn finish(
 ) {
     let reply_is_empty = reply.text.with_untracked(String::is_empty);
     match outcome {
-        Ok(()) => reply.status.set(MessageStatus::Complete),
+        Ok(()) => {
+            reply.status.set(MessageStatus::Complete);
+            state.reply_completed(reply.text.get_untracked());
+        }
         Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
         Err(error) => {
             state.notice.set(Some(error.user_message()));
@@ -174,7 +204,12 @@ pub fn load_history(state: ChatState) {
     };
     state.history.set(HistoryStatus::Loading);
     spawn_local(async move {
-        let status = match api::history(&config, &conversation_id).await {
+        let result = api::history(&config, &conversation_id).await;
+        if store::conversation_id(&config.web_chat_id).as_deref() != Some(&conversation_id) {
+            // A new conversation was started meanwhile: this history is no longer shown.
+            return;
+        }
+        let status = match result {
             Ok(messages) => {
                 state.prepend_history(messages);
                 HistoryStatus::Loaded

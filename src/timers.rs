@@ -19,6 +19,22 @@ pub async fn sleep_ms(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resolves after `ms` milliseconds, or as soon as `signal` aborts (a Stop, or the widget being
+/// destroyed), so nothing waits on a controller that gave up.
+pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
+    if signal.aborted() {
+        return;
+    }
+    let promise = Promise::new(&mut |resolve, _| {
+        let _ = signal.add_event_listener_with_callback("abort", &resolve);
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Aborts a request when it makes no progress for `timeout_ms`: no response headers, or no new
 /// bytes. One interval timer per request, so marking progress per chunk costs a clock read.
 pub struct Watchdog {

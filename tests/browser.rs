@@ -61,12 +61,8 @@ async fn mount_replaces_the_placeholder_and_the_launcher_toggles_the_panel() {
     ] {
         Reflect::set(&attributes, &JsValue::from_str(k), &JsValue::from_str(v)).unwrap();
     }
-    assert!(chat_bubble::mount(
-        root.clone(),
-        attributes,
-        "http://127.0.0.1:9/",
-        false
-    ));
+    let handle = chat_bubble::mount(root.clone(), attributes, "http://127.0.0.1:9/", None);
+    assert!(handle.is_some());
     settle().await;
     assert!(root.query_selector(".placeholder").unwrap().is_none());
     let panel = find(&root, ".cb-panel");
@@ -91,17 +87,12 @@ async fn mount_replaces_the_placeholder_and_the_launcher_toggles_the_panel() {
 #[wasm_bindgen_test]
 async fn mount_refuses_a_config_without_ids() {
     let root = fresh_root();
-    assert!(!chat_bubble::mount(
-        root.clone(),
-        Object::new(),
-        "http://127.0.0.1:9/",
-        false
-    ));
+    assert!(chat_bubble::mount(root.clone(), Object::new(), "http://127.0.0.1:9/", None).is_none());
     assert!(root.query_selector(".cb-launcher").unwrap().is_none());
 }
 
 #[wasm_bindgen_test]
-async fn a_streamed_delta_appends_to_the_same_text_node() {
+async fn a_streamed_reply_keeps_finished_blocks_and_rebuilds_only_the_tail() {
     let root = fresh_root();
     let state = ChatState::new(config());
     leptos::mount::mount_to(root.clone(), move || view! { <Widget state/> }).forget();
@@ -113,32 +104,73 @@ async fn a_streamed_delta_appends_to_the_same_text_node() {
         "typing indicator before the first delta"
     );
 
-    reply.text.update(|t| t.push_str("Hel"));
+    reply.text.update(|t| t.push_str("First **block**.\n\nSec"));
     settle().await;
     let text = find(&root, ".cb-assistant .cb-text");
-    let node = text.first_child().unwrap();
-    assert_eq!(text.text_content().unwrap(), "Hel");
+    let first = text.first_element_child().unwrap();
+    assert_eq!(first.tag_name(), "P");
+    assert_eq!(find(&first, "strong").text_content().unwrap(), "block");
     assert!(root.query_selector(".cb-typing").unwrap().is_none());
 
-    reply.text.update(|t| t.push_str("lo 世界"));
+    reply.text.update(|t| t.push_str("ond 世界 `code`"));
     settle().await;
-    assert_eq!(text.text_content().unwrap(), "Hello 世界");
+    assert_eq!(text.text_content().unwrap(), "First block.Second 世界 code");
     assert!(
-        Object::is(&node, &text.first_child().unwrap()),
-        "same node, appended"
+        Object::is(&first, &text.first_element_child().unwrap()),
+        "the finished block is the same node"
     );
-    let children = text.child_nodes();
-    let debug: Vec<String> = (0..children.length())
-        .map(|i| format!("{:?}", children.item(i).unwrap().text_content()))
-        .collect();
-    assert!(
-        Object::is(&node, &text.last_child().unwrap()),
-        "one node only: {debug:?}"
-    );
+    assert_eq!(text.child_element_count(), 2);
+    assert_eq!(find(&text, "p + p code").text_content().unwrap(), "code");
 
     // Visitor text is shown as text: markup in it stays inert.
     let visitor = find(&root, ".cb-visitor .cb-text");
     assert_eq!(visitor.text_content().unwrap(), "<b>hi</b>");
     assert!(visitor.query_selector("b").unwrap().is_none());
     assert_eq!(question.text.get_untracked(), "<b>hi</b>");
+}
+
+#[wasm_bindgen_test]
+async fn the_handle_drives_the_widget_tells_events_and_destroy_unmounts() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+
+    let root = fresh_root();
+    let attributes = Object::new();
+    for (k, v) in [("data-web-chat-id", "w2"), ("data-chatbot-id", "b2")] {
+        Reflect::set(&attributes, &JsValue::from_str(k), &JsValue::from_str(v)).unwrap();
+    }
+    let heard = Rc::new(RefCell::new(Vec::<String>::new()));
+    let sink = heard.clone();
+    let emit = Closure::<dyn Fn(String, JsValue)>::new(move |name: String, _detail: JsValue| {
+        sink.borrow_mut().push(name)
+    });
+    let handle = chat_bubble::mount(
+        root.clone(),
+        attributes,
+        "http://127.0.0.1:9/",
+        Some(emit.as_ref().unchecked_ref::<js_sys::Function>().clone()),
+    )
+    .unwrap();
+    settle().await;
+    let panel = find(&root, ".cb-panel");
+    assert!(panel.has_attribute("hidden"));
+    handle.open();
+    settle().await;
+    assert!(!panel.has_attribute("hidden"));
+    assert!(handle.is_open());
+    handle.toggle();
+    handle.close();
+    settle().await;
+    assert!(panel.has_attribute("hidden"));
+    assert_eq!(*heard.borrow(), ["open", "close"]);
+
+    handle.destroy();
+    settle().await;
+    assert_eq!(root.child_element_count(), 0, "unmounted");
+    assert!(!handle.is_open());
+    handle.open();
+    settle().await;
+    assert_eq!(*heard.borrow(), ["open", "close"], "silent after destroy");
+    assert_eq!(root.child_element_count(), 0);
 }

@@ -12,7 +12,8 @@ use crate::store;
 pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let web_chat_id = StoredValue::new(state.config.with_value(|c| c.web_chat_id.clone()));
-    let draft = RwSignal::new(web_chat_id.with_value(|id| store::draft(id)));
+    let draft = state.draft;
+    draft.set(web_chat_id.with_value(|id| store::draft(id)));
     let set_draft = move |text: String| {
         web_chat_id.with_value(|id| store::save_draft(id, &text));
         draft.set(text);

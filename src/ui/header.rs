@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 
-use super::icons::close_icon;
+use super::icons::{close_icon, new_icon};
 use crate::chat::ChatState;
+use crate::session;
 
-/// The panel's title bar with a close button.
+/// The panel's title bar: a New conversation button and a close button.
 #[component]
 pub fn Header() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -13,9 +14,18 @@ pub fn Header() -> impl IntoView {
             <h2 class="cb-title">{title}</h2>
             <button
                 type="button"
+                class="cb-icon-button cb-new"
+                aria-label="New conversation"
+                title="New conversation"
+                on:click=move |_| session::new_conversation(state)
+            >
+                {new_icon()}
+            </button>
+            <button
+                type="button"
                 class="cb-icon-button"
                 aria-label="Close chat"
-                on:click=move |_| state.open.set(false)
+                on:click=move |_| state.set_open(false)
             >
                 {close_icon()}
             </button>

@@ -34,3 +34,12 @@ pub fn stop_icon() -> impl IntoView {
         </svg>
     }
 }
+
+/// A pencil on a page: start a new conversation.
+pub fn new_icon() -> impl IntoView {
+    view! {
+        <svg class="cb-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M12 5H6a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2v-6M17.5 3.5a2.1 2.1 0 0 1 3 3L12 15l-4 1 1-4z"></path>
+        </svg>
+    }
+}

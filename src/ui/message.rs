@@ -1,44 +1,40 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, Text};
+use web_sys::{Element, HtmlElement, MouseEvent};
 
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::models::Role;
+use crate::render::handle_copy_click;
 use crate::session;
 
-/// Distance from the bottom (px) within which the list follows new text.
-const FOLLOW_SLACK: i32 = 48;
+use super::attachments::Attachments;
+use super::follow::Follow;
+use super::message_meta::MessageMeta;
+use super::reply_body::ReplyBody;
+use super::sources::Sources;
 
-/// One message bubble. Its text lives in a single text node that only ever gets the new part
-/// appended, so a streamed delta costs its own length, not the reply's.
+/// One message bubble. Visitor text stays plain text; assistant text is rendered as markdown,
+/// incrementally while it streams (see [`ReplyBody`]).
 #[component]
 pub fn MessageView(message: ChatMessage) -> impl IntoView {
     let body = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |shown: Option<Option<usize>>| {
+    let role = message.role;
+    let follow = expect_context::<Follow>();
+    Effect::new(move |previous: Option<Option<ReplyBody>>| {
         let element: HtmlElement = body.get()?.unchecked_into();
-        let list = element.closest(".cb-messages").ok().flatten();
-        let following = list.as_ref().is_some_and(|l| {
-            l.scroll_top() + l.client_height() + FOLLOW_SLACK >= l.scroll_height()
+        let previous = previous.flatten();
+        // A row that just joined the end of the list (a message sent, a reply begun) brings the
+        // list to the bottom. Only DOM links are read here, never layout.
+        let is_new_last_row = previous.is_none()
+            && element
+                .parent_element()
+                .is_some_and(|row| row.next_element_sibling().is_none());
+        let mut shown = previous.unwrap_or_else(|| match role {
+            Role::Visitor => ReplyBody::plain(),
+            Role::Assistant => ReplyBody::markdown(),
         });
-        let shown = message.text.with(|text| {
-            let tail = element.last_child().and_then(|n| n.dyn_into::<Text>().ok());
-            let new = shown.flatten().and_then(|shown| text.get(shown..));
-            match (tail, new) {
-                (Some(node), Some(new)) => {
-                    if !new.is_empty() {
-                        let _ = node.append_data(new);
-                    }
-                }
-                // First run, or the text was replaced rather than extended: show it whole.
-                _ => element.set_text_content(Some(text)),
-            }
-            text.len()
-        });
-        if following {
-            if let Some(list) = list {
-                list.set_scroll_top(list.scroll_height());
-            }
-        }
+        message.text.with(|text| shown.show(&element, text));
+        follow.content_changed(is_new_last_row);
         Some(shown)
     });
     let state = expect_context::<ChatState>();
@@ -70,6 +66,9 @@ pub fn MessageView(message: ChatMessage) -> impl IntoView {
             </div>
         })
     };
+    let (sources, attachments) = message
+        .details
+        .with_value(|d| (d.sources.clone(), d.attachments.clone()));
     let is_typing =
         move || status.get() == MessageStatus::Streaming && message.text.with(String::is_empty);
     let role_class = match message.role {
@@ -93,8 +92,19 @@ pub fn MessageView(message: ChatMessage) -> impl IntoView {
                     <span></span>
                 </span>
             </Show>
-            <div class="cb-text" node_ref=body></div>
+            <div
+                class="cb-text"
+                node_ref=body
+                on:click=|ev: MouseEvent| {
+                    if let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                        handle_copy_click(&target);
+                    }
+                }
+            ></div>
             {footer}
+            {(!attachments.is_empty()).then(|| view! { <Attachments attachments/> })}
+            {(!sources.is_empty()).then(|| view! { <Sources sources/> })}
+            <MessageMeta message/>
         </div>
     }
 }

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::follow::Follow;
 use super::message::MessageView;
 use crate::chat::{ChatState, HistoryStatus};
 
@@ -8,8 +9,16 @@ use crate::chat::{ChatState, HistoryStatus};
 #[component]
 pub fn MessageList() -> impl IntoView {
     let state = expect_context::<ChatState>();
+    let follow = Follow::new();
+    provide_context(follow);
     view! {
-        <div class="cb-messages" role="log" aria-label="Messages">
+        <div
+            class="cb-messages"
+            role="log"
+            aria-label="Messages"
+            node_ref=follow.list
+            on:scroll=move |_| follow.on_scroll()
+        >
             <Show when=move || state.history.get() == HistoryStatus::Loading>
                 <p class="cb-status">"Loading earlier messages…"</p>
             </Show>

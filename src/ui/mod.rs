@@ -1,12 +1,17 @@
 //! The widget's components, one per file.
 
+mod attachments;
 mod composer;
+mod follow;
 mod header;
 mod icons;
 mod launcher;
 mod message;
 mod message_list;
+mod message_meta;
 mod panel;
+mod reply_body;
+mod sources;
 mod widget;
 
 pub use widget::Widget;

@@ -1,7 +1,7 @@
 // The chat bubble end to end: script tag → streamed reply → history after reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widget, defaultReply, screenshotPath } from './harness.mjs';
+import { startServer, launchBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches } from './harness.mjs';
 
 let server;
 let browser;
@@ -114,6 +114,8 @@ test('a second exchange continues the same conversation', async () => {
 test('Shift+Enter adds a line; sending waits while a reply streams', async () => {
   const { context, page, problems } = await openPage(browser);
   await page.goto(server.url);
+  // A slow reply (19 deltas, 300 ms apart) so the checks below run while it streams.
+  await mockSwitches(page, { delay: 300 });
   const bubble = widget(page);
   await bubble.locator('.cb-launcher').click();
   const input = bubble.locator('.cb-input');

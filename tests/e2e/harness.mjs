@@ -14,7 +14,7 @@ export function startServer(extraArgs = []) {
   const binary = process.env.CHAT_BUBBLE_SERVER || join(ROOT, 'target', 'debug', 'chat-bubble-server');
   const child = spawn(
     binary,
-    ['--mode', 'mock', '--host', '127.0.0.1', '--port', '0', '--static-dir', join(ROOT, 'dist'), ...extraArgs],
+    ['--mode', 'mock', '--host', '127.0.0.1', '--port', '0', '--static-dir', process.env.CHAT_BUBBLE_DIST || join(ROOT, 'dist'), ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

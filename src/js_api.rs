@@ -1,0 +1,166 @@
+//! The bridge the loader drives: [`mount`] returns a [`WidgetHandle`] whose methods back
+//! `window.ChatBubble` (open, close, send, …), and events reach the loader through one callback,
+//! `emit(name, detail)`.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+use crate::chat::{ChatEvent, ChatState, HistoryStatus};
+use crate::config::Config;
+use crate::timers::sleep_ms;
+use crate::{crash, session, ui};
+
+/// One mounted widget, as the loader sees it. Every method takes `&self`: an event listener may
+/// call back into the handle while one of its methods runs.
+#[wasm_bindgen]
+pub struct WidgetHandle {
+    state: ChatState,
+    root: HtmlElement,
+    /// Dropping it unmounts the view and disposes its effects.
+    view: RefCell<Option<Box<dyn Any>>>,
+    /// Owns the chat state; disposed once no request still writes to it.
+    state_owner: RefCell<Option<Owner>>,
+    /// Messages sent through the API while a reply was streaming, sent in turn.
+    pending: Rc<RefCell<VecDeque<String>>>,
+}
+
+impl WidgetHandle {
+    pub(crate) fn mount(root: HtmlElement, config: Config, emit: Option<js_sys::Function>) -> Self {
+        let state_owner = Owner::new();
+        let state = state_owner.with(|| ChatState::new(config));
+        if let Some(emit) = emit {
+            state.set_listener(Some(Rc::new(move |event: &ChatEvent| {
+                let _ = emit.call2(
+                    &JsValue::NULL,
+                    &event.name().into(),
+                    &detail(event).unwrap_or(JsValue::UNDEFINED),
+                );
+            })));
+        }
+        let pending: Rc<RefCell<VecDeque<String>>> = Rc::default();
+        let queue = pending.clone();
+        let view = leptos::mount::mount_to(root.clone(), move || {
+            // Every problem shown to the visitor is also an `error` event.
+            Effect::new(move |_| {
+                if let Some(message) = state.notice.get() {
+                    state.emit(ChatEvent::Error(message));
+                }
+            });
+            // API sends made while a reply streamed go out once it is done.
+            Effect::new(move |_| {
+                if !state.replying.get() {
+                    let next = queue.borrow_mut().pop_front();
+                    if let Some(text) = next {
+                        session::send_message(state, text);
+                    }
+                }
+            });
+            view! { <ui::Widget state/> }
+        });
+        WidgetHandle {
+            state,
+            root,
+            view: RefCell::new(Some(Box::new(view))),
+            state_owner: RefCell::new(Some(state_owner)),
+            pending,
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.view.borrow().is_some()
+    }
+}
+
+fn detail(event: &ChatEvent) -> Option<JsValue> {
+    let (key, value) = match event {
+        ChatEvent::Open | ChatEvent::Close => return None,
+        ChatEvent::Message(text) | ChatEvent::Reply(text) => ("text", text),
+        ChatEvent::Error(message) => ("message", message),
+    };
+    let object = js_sys::Object::new();
+    js_sys::Reflect::set(&object, &key.into(), &value.into()).ok()?;
+    Some(object.into())
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    pub fn open(&self) {
+        if self.alive() {
+            self.state.set_open(true);
+        }
+    }
+
+    pub fn close(&self) {
+        if self.alive() {
+            self.state.set_open(false);
+        }
+    }
+
+    pub fn toggle(&self) {
+        if self.alive() {
+            self.state.set_open(!self.state.open.get_untracked());
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.alive() && self.state.open.get_untracked()
+    }
+
+    /// Opens the panel and sends `text` as the visitor; while a reply streams, it waits its turn.
+    pub fn send(&self, text: String) {
+        if !self.alive() || text.trim().is_empty() {
+            return;
+        }
+        self.state.set_open(true);
+        if self.state.replying.get_untracked() || !self.pending.borrow().is_empty() {
+            self.pending.borrow_mut().push_back(text);
+        } else {
+            session::send_message(self.state, text);
+        }
+    }
+
+    pub fn new_conversation(&self) {
+        if self.alive() {
+            self.pending.borrow_mut().clear();
+            session::new_conversation(self.state);
+        }
+    }
+
+    pub fn clear_history(&self) {
+        if self.alive() {
+            self.pending.borrow_mut().clear();
+            session::clear_history(self.state);
+        }
+    }
+
+    /// Stops everything: no more events, the request in flight aborted, the view unmounted. The
+    /// loader removes the host element. The state is disposed once the aborted request settles.
+    pub fn destroy(&self) {
+        let Some(view) = self.view.take() else {
+            return;
+        };
+        let state = self.state;
+        state.set_listener(None);
+        session::stop(state);
+        self.pending.borrow_mut().clear();
+        crash::unwatch(&self.root);
+        let owner = self.state_owner.take();
+        // Not now: destroy() may be called from an event listener inside a reactive update.
+        spawn_local(async move {
+            drop(view);
+            while state.replying.try_get_untracked() == Some(true)
+                || state.history.try_get_untracked() == Some(HistoryStatus::Loading)
+            {
+                sleep_ms(50).await;
+            }
+            drop(owner);
+        });
+    }
+}

@@ -1,0 +1,147 @@
+//! Markdown for assistant replies: the subset chat replies use (paragraphs, emphasis, inline
+//! code, fenced code, lists, links, images, headings, blockquotes, tables, line breaks, rules).
+//!
+//! A focused parser instead of a general one keeps the widget small; `tests/markdown_oracle.rs`
+//! checks it against pulldown-cmark on the supported subset. Raw HTML is never interpreted: it
+//! stays text. The output is a plain tree ([`Html`]) that `render` turns into DOM nodes.
+
+mod blocks;
+mod inline;
+mod tree;
+
+pub use blocks::{parse_blocks, Block};
+pub use inline::{parse_inline, Inline};
+pub use tree::{safe_url, to_html_string, Html};
+
+/// Blocks of `text` as a tree, with the byte offset where each block starts.
+pub fn render(text: &str) -> Vec<Html> {
+    parse_blocks(text)
+        .iter()
+        .flat_map(|(_, block)| tree::block(block))
+        .collect()
+}
+
+/// Renders a reply as it streams: blocks that are complete are turned into nodes once and kept;
+/// only the open tail is rendered again, so work per update is bounded by the tail, not the reply.
+#[derive(Debug, Default)]
+pub struct IncrementalRender {
+    /// Text before this offset belongs to committed blocks.
+    committed_to: usize,
+}
+
+/// What changed since the last update.
+#[derive(Debug, PartialEq)]
+pub struct RenderUpdate {
+    /// Nodes of blocks that just became complete: append them once, for good.
+    pub committed: Vec<Html>,
+    /// Nodes of the open tail: replace the previous tail with them.
+    pub tail: Vec<Html>,
+}
+
+impl IncrementalRender {
+    /// `text` is the whole reply so far (it only grows while streaming).
+    pub fn update(&mut self, text: &str) -> RenderUpdate {
+        if self.committed_to > text.len() || !text.is_char_boundary(self.committed_to) {
+            self.committed_to = 0;
+        }
+        let rest = &text[self.committed_to..];
+        let blocks = parse_blocks(rest);
+        // A block is complete once a blank line separates it from a block after it: nothing
+        // that arrives later can change how it reads.
+        // Block ranges cover whole lines, so a gap between two ranges is blank lines.
+        let mut complete = 0;
+        for i in 0..blocks.len().saturating_sub(1) {
+            if blocks[i + 1].0.start > blocks[i].0.end {
+                complete = i + 1;
+            }
+        }
+        let committed = blocks[..complete]
+            .iter()
+            .flat_map(|(_, b)| tree::block(b))
+            .collect();
+        let tail = blocks[complete..]
+            .iter()
+            .flat_map(|(_, b)| tree::block(b))
+            .collect();
+        if complete > 0 {
+            self.committed_to += blocks[complete].0.start;
+        }
+        RenderUpdate { committed, tail }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(text: &str) -> String {
+        to_html_string(&render(text))
+    }
+
+    #[test]
+    fn blocks_and_inlines() {
+        assert_eq!(
+            html("# Title\n\nSome *em* and **strong**."),
+            "<h1>Title</h1><p>Some <em>em</em> and <strong>strong</strong>.</p>"
+        );
+        assert_eq!(
+            html("- a\n- b `c`"),
+            "<ul><li>a</li><li>b <code>c</code></li></ul>"
+        );
+        assert_eq!(
+            html("3. x\n4. y"),
+            "<ol start=\"3\"><li>x</li><li>y</li></ol>"
+        );
+        assert_eq!(
+            html("```rust\nfn main() {}\n```"),
+            "<pre><code class=\"language-rust\">fn main() {}\n</code></pre>"
+        );
+        assert_eq!(
+            html("> quoted\n> more"),
+            "<blockquote><p>quoted\nmore</p></blockquote>"
+        );
+        assert_eq!(html("a  \nb"), "<p>a<br>b</p>");
+        assert_eq!(html("---"), "<hr>");
+        assert_eq!(
+            html("| a | b |\n|:--|--:|\n| 1 | 2 |"),
+            "<table><thead><tr><th style=\"text-align: left\">a</th><th style=\"text-align: right\">b</th></tr></thead><tbody><tr><td style=\"text-align: left\">1</td><td style=\"text-align: right\">2</td></tr></tbody></table>"
+        );
+    }
+
+    #[test]
+    fn links_are_safe() {
+        assert_eq!(
+            html("[ok](https://example.com/a?b=1&c=2)"),
+            "<p><a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"noopener noreferrer\" target=\"_blank\">ok</a></p>"
+        );
+        assert_eq!(html("[bad](javascript:alert(1))"), "<p>bad</p>");
+        assert_eq!(html("![img](data:image/png;base64,xx)"), "<p>img</p>");
+        assert_eq!(
+            html("<script>alert(1)</script>"),
+            "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+        );
+    }
+
+    #[test]
+    fn incremental_equals_one_shot_for_every_prefix() {
+        let reply = "# Plan\n\nFirst *do* this:\n\n1. one\n2. two\n\n```js\nlet a = 1;\n\nlet b = 2;\n```\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n> done\n\nBye 👋 中文.";
+        let ends: Vec<usize> = (0..=reply.len())
+            .filter(|&i| reply.is_char_boundary(i))
+            .collect();
+        let mut incremental = IncrementalRender::default();
+        let mut shown: Vec<Html> = Vec::new();
+        let mut committed_count = 0;
+        for &end in &ends {
+            let update = incremental.update(&reply[..end]);
+            shown.truncate(committed_count);
+            shown.extend(update.committed);
+            committed_count = shown.len();
+            shown.extend(update.tail);
+            assert_eq!(shown, render(&reply[..end]), "prefix {:?}", &reply[..end]);
+        }
+        assert!(
+            committed_count > 0,
+            "some blocks were committed before the end"
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! Blocks → a plain element tree. Safe by construction: tags come from a fixed list, the only
+//! attributes are checked URLs, alignment and fixed values, and all text stays text.
+
+use super::blocks::{Align, Block};
+use super::inline::{parse_inline, Inline};
+
+/// An element or a text node, ready to be built as DOM nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Html {
+    Element {
+        tag: &'static str,
+        attrs: Vec<(&'static str, String)>,
+        children: Vec<Html>,
+    },
+    Text(String),
+}
+
+fn el(tag: &'static str, children: Vec<Html>) -> Html {
+    Html::Element {
+        tag,
+        attrs: Vec::new(),
+        children,
+    }
+}
+
+fn el_with(tag: &'static str, attrs: Vec<(&'static str, String)>, children: Vec<Html>) -> Html {
+    Html::Element {
+        tag,
+        attrs,
+        children,
+    }
+}
+
+/// A URL that may become a live link: absolute http(s), or mailto, with no control or
+/// direction-override characters. Anything else (javascript:, data:, vbscript:, relative) is
+/// refused and the link stays plain text.
+pub fn safe_url(url: &str, allow_mailto: bool) -> Option<String> {
+    let url = url.trim();
+    let bad_char = |c: char| {
+        c.is_control()
+            || c.is_whitespace()
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if url.chars().any(bad_char) {
+        return None;
+    }
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let ok = lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || (allow_mailto && lower.starts_with("mailto:"));
+    (ok && url.len() > 8).then(|| url.to_owned())
+}
+
+pub fn block(block: &Block) -> Vec<Html> {
+    vec![match block {
+        Block::Paragraph(text) => el("p", inlines(&parse_inline(text))),
+        Block::Heading(level, text) => {
+            let tag = ["h1", "h2", "h3", "h4", "h5", "h6"][(*level as usize).clamp(1, 6) - 1];
+            el(tag, inlines(&parse_inline(text)))
+        }
+        Block::Code { lang, text } => {
+            let attrs = if lang.is_empty() {
+                Vec::new()
+            } else {
+                vec![("class", format!("language-{lang}"))]
+            };
+            el(
+                "pre",
+                vec![el_with("code", attrs, vec![Html::Text(text.clone())])],
+            )
+        }
+        Block::List {
+            ordered,
+            start,
+            tight,
+            items,
+        } => {
+            let items = items
+                .iter()
+                .map(|item| el("li", list_item(item, *tight)))
+                .collect();
+            match (ordered, start) {
+                (true, 1) => el("ol", items),
+                (true, n) => el_with("ol", vec![("start", n.to_string())], items),
+                (false, _) => el("ul", items),
+            }
+        }
+        Block::Quote(blocks) => el("blockquote", blocks.iter().flat_map(self::block).collect()),
+        Block::Table { aligns, head, rows } => {
+            let row = |cells: &[String], tag: &'static str| {
+                let cells = cells
+                    .iter()
+                    .zip(aligns)
+                    .map(|(cell, align)| {
+                        let attrs = match align {
+                            Align::None => Vec::new(),
+                            Align::Left => vec![("style", "text-align: left".to_owned())],
+                            Align::Center => vec![("style", "text-align: center".to_owned())],
+                            Align::Right => vec![("style", "text-align: right".to_owned())],
+                        };
+                        el_with(tag, attrs, inlines(&parse_inline(cell)))
+                    })
+                    .collect();
+                el("tr", cells)
+            };
+            let mut table = vec![el("thead", vec![row(head, "th")])];
+            if !rows.is_empty() {
+                table.push(el("tbody", rows.iter().map(|r| row(r, "td")).collect()));
+            }
+            el("table", table)
+        }
+        Block::Rule => el("hr", Vec::new()),
+    }]
+}
+
+/// In a tight list a paragraph's text sits directly in the item.
+fn list_item(blocks: &[Block], tight: bool) -> Vec<Html> {
+    blocks
+        .iter()
+        .flat_map(|b| match b {
+            Block::Paragraph(text) if tight => inlines(&parse_inline(text)),
+            other => block(other),
+        })
+        .collect()
+}
+
+fn inlines(items: &[Inline]) -> Vec<Html> {
+    let mut out: Vec<Html> = Vec::new();
+    for item in items {
+        match item {
+            Inline::Text(t) => push_text(&mut out, t),
+            Inline::SoftBreak => push_text(&mut out, "\n"),
+            Inline::Break => out.push(el("br", Vec::new())),
+            Inline::Code(code) => out.push(el("code", vec![Html::Text(code.clone())])),
+            Inline::Em(children) => out.push(el("em", inlines(children))),
+            Inline::Strong(children) => out.push(el("strong", inlines(children))),
+            Inline::Strike(children) => out.push(el("del", inlines(children))),
+            Inline::Link { href, children } => match safe_url(href, true) {
+                Some(href) => out.push(el_with(
+                    "a",
+                    vec![
+                        ("href", href),
+                        ("rel", "noopener noreferrer".to_owned()),
+                        ("target", "_blank".to_owned()),
+                    ],
+                    inlines(children),
+                )),
+                None => {
+                    for child in inlines(children) {
+                        match child {
+                            Html::Text(t) => push_text(&mut out, &t),
+                            element => out.push(element),
+                        }
+                    }
+                }
+            },
+            Inline::Image { src, alt } => {
+                let alt = plain_text(alt);
+                match safe_url(src, false) {
+                    Some(src) => {
+                        out.push(el_with("img", vec![("src", src), ("alt", alt)], Vec::new()))
+                    }
+                    None => push_text(&mut out, &alt),
+                }
+            }
+        }
+    }
+    out
+}
+
+fn push_text(out: &mut Vec<Html>, text: &str) {
+    if let Some(Html::Text(last)) = out.last_mut() {
+        last.push_str(text);
+    } else {
+        out.push(Html::Text(text.to_owned()));
+    }
+}
+
+fn plain_text(items: &[Inline]) -> String {
+    items
+        .iter()
+        .map(|i| match i {
+            Inline::Text(t) | Inline::Code(t) => t.clone(),
+            Inline::SoftBreak | Inline::Break => "\n".into(),
+            Inline::Em(c) | Inline::Strong(c) | Inline::Strike(c) => plain_text(c),
+            Inline::Link { children, .. } => plain_text(children),
+            Inline::Image { alt, .. } => plain_text(alt),
+        })
+        .collect()
+}
+
+/// The tree as HTML text, escaped: for tests and the oracle comparison, never for the DOM.
+pub fn to_html_string(nodes: &[Html]) -> String {
+    let mut out = String::new();
+    for node in nodes {
+        write_node(node, &mut out);
+    }
+    out
+}
+
+fn write_node(node: &Html, out: &mut String) {
+    match node {
+        Html::Text(t) => escape(t, out, false),
+        Html::Element {
+            tag,
+            attrs,
+            children,
+        } => {
+            out.push('<');
+            out.push_str(tag);
+            for (name, value) in attrs {
+                out.push(' ');
+                out.push_str(name);
+                out.push_str("=\"");
+                escape(value, out, true);
+                out.push('"');
+            }
+            out.push('>');
+            if matches!(*tag, "br" | "hr" | "img") {
+                return;
+            }
+            for child in children {
+                write_node(child, out);
+            }
+            out.push_str("</");
+            out.push_str(tag);
+            out.push('>');
+        }
+    }
+}
+
+fn escape(text: &str, out: &mut String, in_attribute: bool) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if in_attribute => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+use leptos::prelude::*;
+
+use crate::markdown::safe_url;
+use crate::models::Attachment;
+
+/// Files sent with a message: images as thumbnails, other files as links. A file whose URL is
+/// not http(s) shows its name only.
+#[component]
+pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
+    let items = attachments
+        .into_iter()
+        .map(|a| {
+            let name = if a.filename.is_empty() { "file".to_owned() } else { a.filename };
+            match safe_url(&a.file, false) {
+                Some(href) if is_image(&a.kind, &name) => {
+                    let src = href.clone();
+                    view! {
+                        <a class="cb-attachment" href=href target="_blank" rel="noopener noreferrer">
+                            <img class="cb-thumb" src=src alt=name.clone() title=name/>
+                        </a>
+                    }
+                    .into_any()
+                }
+                Some(href) => view! {
+                    <a class="cb-attachment" href=href target="_blank" rel="noopener noreferrer">{name}</a>
+                }
+                .into_any(),
+                None => view! { <span class="cb-attachment">{name}</span> }.into_any(),
+            }
+        })
+        .collect_view();
+    view! { <div class="cb-attachments">{items}</div> }
+}
+
+fn is_image(kind: &str, name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    kind.to_ascii_lowercase().contains("image")
+        || [".png", ".jpg", ".jpeg", ".gif", ".webp"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}

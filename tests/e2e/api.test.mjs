@@ -1,0 +1,389 @@
+// The site owner's and integrator's surface: data-load, the JS API (queued before the wasm is
+// ready), events, several instances, destroy, the unread badge, New conversation, the MaiAgent alias.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
+import {
+  ROOT, startServer, launchBrowser, openPage, routeHtml, embedTag, widget, defaultReply, mockSwitches,
+  messageRows, waitForReply,
+} from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+let pages = 0;
+/** Serves a host page whose body is `body` and opens it; returns the page's widget requests. */
+async function host(page, body, head = '') {
+  const url = `${server.url}api-host-${pages++}.html`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title>${head}</head>
+<body><p id="content">Host page</p>${body}</body></html>`);
+  const widgetRequests = [];
+  page.on('request', (r) => {
+    if (/chat-bubble-widget(_bg\.wasm|\.js)$/.test(r.url())) widgetRequests.push(r.url());
+  });
+  await page.goto(url);
+  return widgetRequests;
+}
+
+/** Records every chat-bubble event of `api` (an expression in the page) into window.__events. */
+function recordEvents(page, api = 'window.ChatBubble') {
+  return page.evaluate((api) => {
+    window.__events = window.__events || [];
+    const target = eval(api);
+    for (const name of ['ready', 'open', 'close', 'message', 'reply', 'error']) {
+      target.on(name, (detail) => window.__events.push(detail ? [name, detail.text ?? detail.message] : [name]));
+    }
+  }, api);
+}
+
+const events = (page) => page.evaluate(() => window.__events);
+const waitForEvent = (page, name) =>
+  page.waitForFunction((name) => (window.__events || []).some((e) => e[0] === name), name, { timeout: 15000 });
+
+test('the loader is at most 2 KB brotli (2000 B)', () => {
+  const source = readFileSync(join(ROOT, 'loader', 'chat-bubble.js'));
+  const size = brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  assert.ok(size <= 2000, `loader is ${size} bytes brotli (budget 2 KB = 2000 B, as in bench/size.mjs)`);
+});
+
+test('data-load: interaction waits for the launcher, eager loads at once, an unknown value warns and idles', async () => {
+  const interaction = await openPage(browser);
+  const requested = await host(interaction.page, embedTag({ 'data-load': 'interaction' }));
+  const bubble = widget(interaction.page);
+  await bubble.locator('.cb-launcher').waitFor();
+  // API calls that do not open the panel do not load it either.
+  await interaction.page.evaluate(() => {
+    ChatBubble.on('ready', () => {});
+    ChatBubble.close();
+    window.__openBefore = ChatBubble.isOpen();
+  });
+  await interaction.page.waitForTimeout(1500);
+  assert.deepEqual(requested, [], 'nothing requested before an interaction');
+  assert.equal(await interaction.page.evaluate(() => window.__openBefore), false);
+  await bubble.locator('.cb-launcher').hover();
+  await interaction.page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel'));
+  assert.equal(requested.length, 2, JSON.stringify(requested));
+  assert.equal(await bubble.locator('.cb-panel').isVisible(), false, 'hovering loads but does not open');
+  assert.deepEqual(interaction.problems, []);
+  await interaction.context.close();
+
+  const eager = await openPage(browser);
+  const eagerRequested = await host(eager.page, embedTag({ 'data-load': 'eager' }));
+  await eager.page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel'));
+  assert.equal(eagerRequested.length, 2);
+  assert.deepEqual(eager.problems, []);
+  await eager.context.close();
+
+  const unknown = await openPage(browser);
+  const warnings = [];
+  unknown.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await host(unknown.page, embedTag({ 'data-load': 'soon' }));
+  await unknown.page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel'));
+  assert.ok(warnings.some((w) => w.includes('data-load "soon"')), JSON.stringify(warnings));
+  assert.deepEqual(unknown.problems, []);
+  await unknown.context.close();
+});
+
+test('calls made before the wasm loaded are replayed in order', async () => {
+  const { context, page, problems } = await openPage(browser);
+  const requested = await host(page, embedTag({ 'data-load': 'interaction', 'data-web-chat-id': 'api-queue' }));
+  await widget(page).locator('.cb-launcher').waitFor();
+  await recordEvents(page);
+  const before = await page.evaluate(() => {
+    const seen = [ChatBubble.isOpen()];
+    ChatBubble.open();
+    ChatBubble.close();
+    seen.push(ChatBubble.isOpen());
+    ChatBubble.open();
+    seen.push(ChatBubble.isOpen());
+    ChatBubble.send('queued');
+    return seen;
+  });
+  assert.deepEqual(before, [false, false, true], 'isOpen follows the queued calls');
+  await waitForEvent(page, 'reply');
+  assert.deepEqual(await events(page), [
+    ['ready'],
+    ['open'],
+    ['close'],
+    ['open'],
+    ['message', 'queued'],
+    ['reply', defaultReply('queued')],
+  ]);
+  assert.equal(requested.length, 2);
+  assert.equal(await widget(page).locator('.cb-panel').isVisible(), true);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'queued', ''],
+    ['assistant', defaultReply('queued'), ''],
+  ]);
+  assert.equal(await page.evaluate(() => ChatBubble.isOpen()), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('events reach on() listeners and the page as chatbubble:* DOM events; off() stops a listener', async () => {
+  const { context, page, problems } = await openPage(browser, { expectedStatuses: [401] });
+  // Listen before the page loads: with data-load="eager", `ready` can come at once.
+  await page.addInitScript(() => {
+    window.__dom = [];
+    window.__callbacks = [];
+    for (const name of ['ready', 'open', 'close', 'message', 'reply', 'error']) {
+      document.addEventListener(`chatbubble:${name}`, (e) => {
+        window.__dom.push([e.type, e.target.tagName, e.composed && e.bubbles]);
+      });
+    }
+  });
+  await host(page, embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'api-events' }));
+  await page.evaluate(() => {
+    window.__off = ChatBubble.on('open', () => window.__callbacks.push('open'));
+  });
+  await page.waitForFunction(() => window.__dom.some((e) => e[0] === 'chatbubble:ready'));
+  await page.evaluate(() => ChatBubble.open());
+  await page.waitForFunction(() => window.__callbacks.length === 1);
+  await page.evaluate(() => {
+    window.__off();
+    ChatBubble.close();
+    ChatBubble.open();
+  });
+  await recordEvents(page);
+  await mockSwitches(page, { fault: '401' });
+  await page.evaluate(() => ChatBubble.send('denied'));
+  await waitForEvent(page, 'error');
+  assert.deepEqual(await page.evaluate(() => window.__callbacks), ['open'], 'off() stopped the listener');
+  const dom = await page.evaluate(() => window.__dom);
+  assert.deepEqual(dom.map((e) => e[0]), [
+    'chatbubble:ready', 'chatbubble:open', 'chatbubble:close', 'chatbubble:open', 'chatbubble:message', 'chatbubble:error',
+  ]);
+  assert.ok(dom.every((e) => e[1] === 'CHAT-BUBBLE' && e[2]), 'dispatched on the host, bubbling and composed');
+  const [message, error] = await events(page);
+  assert.deepEqual(message, ['message', 'denied']);
+  assert.equal(error[0], 'error');
+  assert.match(error[1], /site owner/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('two instances on one page work independently', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await host(
+    page,
+    embedTag({ 'data-web-chat-id': 'api-first', 'data-title': 'First', 'data-load': 'eager' }) +
+      embedTag({ 'data-web-chat-id': 'api-second', 'data-title': 'Second', 'data-load': 'eager' }),
+  );
+  const hosts = page.locator('chat-bubble');
+  await page.waitForFunction(() => document.querySelectorAll('chat-bubble').length === 2);
+  const layout = await page.evaluate(() => {
+    const [a, b] = document.querySelectorAll('chat-bubble');
+    return {
+      own: a.chatBubble !== b.chatBubble,
+      instances: ChatBubble.instances.length === 2 && ChatBubble.instances[0] === a.chatBubble && ChatBubble.instances[1] === b.chatBubble,
+    };
+  });
+  assert.deepEqual(layout, { own: true, instances: true });
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll('chat-bubble')).every((h) => h.shadowRoot.querySelector('.cb-panel')),
+  );
+  await page.evaluate(() => {
+    window.__second = [];
+    document.querySelectorAll('chat-bubble')[1].chatBubble.on('reply', (d) => window.__second.push(d.text));
+    document.querySelectorAll('chat-bubble')[1].chatBubble.send('to the second');
+  });
+  await page.waitForFunction(() => window.__second.length === 1, null, { timeout: 15000 });
+  const state = await page.evaluate(() => {
+    const [a, b] = document.querySelectorAll('chat-bubble');
+    const rows = (h) => Array.from(h.shadowRoot.querySelectorAll('.cb-message .cb-text')).map((e) => e.textContent);
+    return {
+      first: rows(a), second: rows(b), firstOpen: a.chatBubble.isOpen(), secondOpen: b.chatBubble.isOpen(),
+      keys: Object.keys(localStorage).filter((k) => k.endsWith(':conversation')).sort(),
+    };
+  });
+  assert.deepEqual(state, {
+    first: [], second: ['to the second', defaultReply('to the second')], firstOpen: false, secondOpen: true,
+    keys: ['chat-bubble:api-second:conversation'],
+  });
+  // window.ChatBubble drives the first instance.
+  await page.evaluate(() => ChatBubble.open());
+  assert.equal(await hosts.nth(0).locator('.cb-panel').isVisible(), true);
+  assert.equal(await hosts.nth(0).locator('.cb-title').textContent(), 'First');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('destroy() stops a reply in flight and leaves the page as it was', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await host(page, '<div id="app"><a href="#x">link</a></div>');
+  await mockSwitches(page, { length: 400, delay: 20 });
+  const stats = async () => (await (await fetch(`${server.url}__mock/stats`)).json()).streamsAborted;
+  const abortedBefore = await stats();
+  const before = await page.evaluate(() => {
+    const snapshot = { html: document.body.innerHTML, elements: document.querySelectorAll('*').length, head: document.head.innerHTML };
+    const script = document.createElement('script');
+    script.src = '/chat-bubble.js';
+    for (const [k, v] of Object.entries({
+      'data-web-chat-id': 'api-destroy', 'data-chatbot-id': 'e2e-bot', 'data-api-base': '/api/v1/', 'data-load': 'eager',
+    })) script.setAttribute(k, v);
+    script.id = 'embed';
+    document.body.append(script);
+    return snapshot;
+  });
+  await page.waitForFunction(() => window.ChatBubble);
+  await recordEvents(page);
+  await page.evaluate(() => ChatBubble.send('long one'));
+  await page.waitForFunction(
+    () => (document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant .cb-text')?.textContent.length ?? 0) > 20,
+  );
+  const after = await page.evaluate(() => {
+    const api = document.querySelector('chat-bubble').chatBubble;
+    ChatBubble.destroy();
+    api.open(); // a no-op now
+    document.getElementById('embed').remove();
+    return {
+      html: document.body.innerHTML,
+      elements: document.querySelectorAll('*').length,
+      head: document.head.innerHTML,
+      hosts: document.querySelectorAll('chat-bubble').length,
+      globals: [typeof window.ChatBubble, typeof window.MaiAgent, typeof window[Symbol.for('chat-bubble')]],
+      isOpen: api.isOpen(),
+    };
+  });
+  assert.deepEqual(after, { ...before, hosts: 0, globals: ['undefined', 'undefined', 'undefined'], isOpen: false });
+  for (let i = 0; i < 50 && (await stats()) === abortedBefore; i++) await page.waitForTimeout(100);
+  assert.equal(await stats(), abortedBefore + 1, 'the reply in flight was aborted');
+  await page.waitForTimeout(500);
+  const names = (await events(page)).map((e) => e[0]);
+  assert.ok(!names.includes('reply') && !names.includes('close'), `no events after destroy: ${names}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a reply that arrives while the panel is closed shows an unread badge until it opens', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await host(page, embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'api-unread' }));
+  await recordEvents(page);
+  await mockSwitches(page, { delay: 20 });
+  await page.evaluate(() => {
+    ChatBubble.send('while away');
+    ChatBubble.close();
+  });
+  const launcher = widget(page).locator('.cb-launcher');
+  await waitForEvent(page, 'reply');
+  await widget(page).locator('.cb-badge').waitFor();
+  assert.equal(await widget(page).locator('.cb-badge').textContent(), '1');
+  assert.equal(await launcher.getAttribute('aria-label'), 'Open chat, 1 unread');
+  await launcher.click();
+  await widget(page).locator('.cb-badge').waitFor({ state: 'detached' });
+  assert.equal(await launcher.getAttribute('aria-label'), 'Close chat');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('New conversation empties the list and the next message starts a new conversation', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await host(page, embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'api-new' }));
+  await recordEvents(page);
+  const key = 'chat-bubble:api-new:conversation';
+  await page.evaluate(() => ChatBubble.send('first'));
+  await waitForReply(page, defaultReply('first'));
+  const first = await page.evaluate((key) => localStorage.getItem(key), key);
+  assert.ok(first);
+  await widget(page).getByRole('button', { name: 'New conversation' }).click();
+  assert.deepEqual(await messageRows(page), []);
+  assert.equal(await page.evaluate((key) => localStorage.getItem(key), key), null);
+  await widget(page).locator('.cb-input').fill('second');
+  await widget(page).locator('.cb-input').press('Enter');
+  await waitForReply(page, defaultReply('second'));
+  const second = await page.evaluate((key) => localStorage.getItem(key), key);
+  assert.ok(second && second !== first, `${first} then ${second}`);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'second', ''],
+    ['assistant', defaultReply('second'), ''],
+  ]);
+  // clearHistory() also forgets the draft; after a reload nothing comes back.
+  await widget(page).locator('.cb-input').fill('half typed');
+  await page.evaluate(() => ChatBubble.clearHistory());
+  assert.equal(await widget(page).locator('.cb-input').inputValue(), '');
+  assert.deepEqual(
+    await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('chat-bubble:api-new:'))),
+    [],
+  );
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await widget(page).locator('.cb-input').waitFor();
+  await page.waitForTimeout(300);
+  assert.deepEqual(await messageRows(page), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the MaiAgent-shaped alias drives the widget, and a taken global is left alone', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await host(page, embedTag({ 'data-web-chat-id': 'api-maiagent' }));
+  await page.waitForFunction(() => window.MaiAgent);
+  await page.evaluate(() => {
+    window.__replies = [];
+    MaiAgent.events.on('messageReply', (d) => window.__replies.push(d.text));
+    MaiAgent.control.open();
+  });
+  await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => MaiAgent.control.isOpen()), true);
+  await page.evaluate(() => MaiAgent.chat.send('via alias'));
+  await page.waitForFunction(() => window.__replies.length === 1, null, { timeout: 15000 });
+  assert.deepEqual(await page.evaluate(() => window.__replies), [defaultReply('via alias')]);
+  await page.evaluate(() => MaiAgent.control.close());
+  assert.equal(await widget(page).locator('.cb-panel').isVisible(), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const taken = await openPage(browser);
+  const warnings = [];
+  taken.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await host(
+    taken.page,
+    embedTag({ 'data-web-chat-id': 'api-taken', 'data-load': 'eager' }),
+    '<script>window.MaiAgent = { mine: true }; window.ChatBubble = { mine: true };</script>',
+  );
+  await taken.page.waitForFunction(() => document.querySelector('chat-bubble')?.chatBubble);
+  await taken.page.evaluate(() => document.querySelector('chat-bubble').chatBubble.open());
+  await widget(taken.page).locator('.cb-panel').waitFor({ state: 'visible' });
+  assert.deepEqual(await taken.page.evaluate(() => [window.MaiAgent.mine, window.ChatBubble.mine]), [true, true]);
+  assert.ok(warnings.some((w) => w.includes('window.MaiAgent')), JSON.stringify(warnings));
+  assert.ok(warnings.some((w) => w.includes('window.ChatBubble')), JSON.stringify(warnings));
+  assert.deepEqual(taken.problems, []);
+  await taken.context.close();
+});
+
+test('SPA navigation neither duplicates nor loses the widget', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await host(page, embedTag({ 'data-web-chat-id': 'api-spa', 'data-load': 'eager' }));
+  await page.waitForFunction(() => document.querySelector('chat-bubble')?.shadowRoot.querySelector('.cb-panel'));
+  await page.evaluate(() => ChatBubble.send('before navigating'));
+  await waitForReply(page, defaultReply('before navigating'));
+  await page.evaluate(async () => {
+    history.pushState({}, '', '/spa/next');
+    document.getElementById('content').textContent = 'Next page';
+    // A router that swaps <body> and re-runs the embed script it finds there.
+    const body = document.createElement('body');
+    body.innerHTML = '<p id="content">Third page</p>';
+    const old = document.querySelector('script[data-web-chat-id="api-spa"]');
+    const again = document.createElement('script');
+    for (const a of old.attributes) again.setAttribute(a.name, a.value);
+    body.append(again);
+    document.body.replaceWith(body);
+    history.pushState({}, '', '/spa/third');
+    await new Promise((r) => setTimeout(r, 500));
+  });
+  assert.equal(await page.locator('chat-bubble').count(), 1);
+  assert.deepEqual((await messageRows(page)).map((r) => r[1]), ['before navigating', defaultReply('before navigating')]);
+  assert.equal(await page.evaluate(() => ChatBubble.instances.length), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

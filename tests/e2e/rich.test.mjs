@@ -1,0 +1,75 @@
+// Replies that read well: markdown structure, code copy, sources from history, times, copying a
+// message, and screenshots of a rich reply in light and dark themes for the README.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, widget, send, screenshotPath } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function richReply(page) {
+  await send(page, 'show me some markdown');
+  await widget(page).locator('.cb-assistant .cb-meta .cb-copy-message').waitFor({ timeout: 20000 });
+}
+
+test('a markdown reply renders as structure, safely, with working copy buttons', async () => {
+  const { context, page, problems } = await openPage(browser, { viewport: { width: 1100, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
+  await page.goto(server.url);
+  await richReply(page);
+  const body = widget(page).locator('.cb-assistant .cb-text');
+  const shape = await body.evaluate((el) => ({
+    headings: Array.from(el.querySelectorAll('h1, h2')).map((h) => h.tagName + ':' + h.textContent),
+    bullets: el.querySelectorAll('ul > li').length,
+    steps: el.querySelectorAll('ol > li').length,
+    strong: el.querySelector('strong')?.textContent,
+    em: el.querySelector('em')?.textContent,
+    inlineCode: el.querySelector('p code')?.textContent,
+    fence: el.querySelector('pre code.language-rust')?.textContent,
+    cells: Array.from(el.querySelectorAll('td')).map((td) => td.textContent),
+    link: [el.querySelector('a')?.href, el.querySelector('a')?.rel, el.querySelector('a')?.target],
+    quote: el.querySelector('blockquote')?.textContent,
+    liveHtml: el.querySelectorAll('b, img').length,
+  }));
+  assert.deepEqual(shape.headings, ['H1:Mock reply with markdown', 'H2:A list', 'H2:A code fence', 'H2:A table']);
+  assert.equal(shape.bullets, 3);
+  assert.equal(shape.steps, 2);
+  assert.equal(shape.strong, 'bold');
+  assert.equal(shape.em, 'italic');
+  assert.equal(shape.inlineCode, 'inline code');
+  assert.match(shape.fence, /println!\("hello from the mock"\);/);
+  assert.deepEqual(shape.cells, ['alpha', '1', 'beta', '2']);
+  assert.deepEqual(shape.link, ['https://example.com/docs', 'noopener noreferrer', '_blank']);
+  assert.match(shape.quote, /<b>not bold<\/b> <img src=x onerror=alert\(1\)>/);
+  assert.equal(shape.liveHtml, 0, 'raw HTML is text');
+
+  await widget(page).locator('.cb-copy').click();
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^fn main\(\) \{/);
+  await widget(page).locator('.cb-assistant .cb-copy-message').click();
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^# Mock reply with markdown/);
+  assert.match(await widget(page).locator('.cb-assistant time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
+
+  // From history: the stored reply carries its sources.
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  const sources = widget(page).locator('.cb-assistant .cb-sources');
+  await sources.waitFor({ timeout: 15000 });
+  assert.match(await sources.locator('summary').textContent(), /^Sources \(\d+\)$/);
+  await sources.locator('summary').click();
+  const entries = await sources.locator('li').count();
+  assert.ok(entries >= 1);
+  await widget(page).locator('.cb-messages').evaluate((el) => { el.scrollTop = 0; });
+  await page.screenshot({ path: screenshotPath('rich-reply-light.png') });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: screenshotPath('rich-reply-dark.png') });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
