@@ -3,7 +3,7 @@
 //! purpose: there the widget deliberately differs (it shows HTML as text and unsafe links inert).
 #![cfg(not(target_arch = "wasm32"))]
 
-use chat_bubble::markdown::{render, to_html_string};
+use chat_bubble::markdown::{render, to_html_string, Html, IncrementalRender};
 use pulldown_cmark::{html, Options, Parser};
 
 const CORPUS: &[&str] = &[
@@ -92,4 +92,23 @@ fn matches_pulldown_cmark_on_the_supported_subset() {
         CORPUS.len(),
         failures.join("\n")
     );
+}
+
+/// Streaming each corpus reply character by character, what is shown (committed blocks plus the
+/// open tail) always equals rendering that prefix in one go.
+#[test]
+fn incremental_render_equals_one_shot_for_every_prefix_of_every_reply() {
+    for text in CORPUS {
+        let mut incremental = IncrementalRender::default();
+        let mut shown: Vec<Html> = Vec::new();
+        let mut committed = 0;
+        for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let update = incremental.update(&text[..end]);
+            shown.truncate(committed);
+            shown.extend(update.committed);
+            committed = shown.len();
+            shown.extend(update.tail);
+            assert_eq!(shown, render(&text[..end]), "{text:?} cut at {end}");
+        }
+    }
 }

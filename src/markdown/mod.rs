@@ -48,12 +48,21 @@ impl IncrementalRender {
         let blocks = parse_blocks(rest);
         // A block is complete once a blank line separates it from a block after it: nothing
         // that arrives later can change how it reads.
-        // Block ranges cover whole lines, so a gap between two ranges is blank lines.
+        // Block ranges cover whole lines, so a gap between two ranges is blank lines. A list is
+        // the exception: after a blank line an indented line or another item (which may still
+        // be arriving, as "2" before "2.") continues it.
         let mut complete = 0;
         for i in 0..blocks.len().saturating_sub(1) {
-            if blocks[i + 1].0.start > blocks[i].0.end {
-                complete = i + 1;
+            let separated = blocks[i + 1].0.start > blocks[i].0.end;
+            let next_first = rest[blocks[i + 1].0.start..].chars().next();
+            let may_continue = matches!(blocks[i].1, Block::List { .. })
+                && next_first.is_none_or(|c| {
+                    c.is_whitespace() || c.is_ascii_digit() || matches!(c, '-' | '*' | '+')
+                });
+            if !separated || may_continue {
+                break;
             }
+            complete = i + 1;
         }
         let committed = blocks[..complete]
             .iter()
