@@ -137,15 +137,42 @@ async fn exchange(
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
-    let conversation_id = match store::conversation_id(&config.web_chat_id) {
+    let stored = store::conversation_id(&config.web_chat_id);
+    let conversation_id = match stored.clone() {
         Some(id) => id,
-        None => {
-            let id = api::create_conversation(config, Some(&controller.signal())).await?;
-            store::save_conversation_id(&config.web_chat_id, &id);
-            id
-        }
+        None => new_conversation_id(config, controller).await?,
     };
-    api::stream_reply(config, &conversation_id, text, controller, |event| {
+    match stream_into(config, &conversation_id, text, reply, controller).await {
+        // The backend no longer knows the stored conversation: start a new one and deliver the
+        // message there, rather than leave it unsent for good.
+        Err(ApiError::Status { status: 404, .. })
+            if stored.is_some() && reply.text.with_untracked(String::is_empty) =>
+        {
+            store::forget_conversation_id(&config.web_chat_id);
+            let fresh = new_conversation_id(config, controller).await?;
+            stream_into(config, &fresh, text, reply, controller).await
+        }
+        outcome => outcome,
+    }
+}
+
+async fn new_conversation_id(
+    config: &Config,
+    controller: &AbortController,
+) -> Result<String, ApiError> {
+    let id = api::create_conversation(config, Some(&controller.signal())).await?;
+    store::save_conversation_id(&config.web_chat_id, &id);
+    Ok(id)
+}
+
+async fn stream_into(
+    config: &Config,
+    conversation_id: &str,
+    text: &str,
+    reply: ChatMessage,
+    controller: &AbortController,
+) -> Result<(), ApiError> {
+    api::stream_reply(config, conversation_id, text, controller, |event| {
         if let StreamEvent::Chunk { content, .. } = event {
             if !content.is_empty() {
                 reply.text.update(|t| t.push_str(&content));

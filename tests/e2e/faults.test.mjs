@@ -245,3 +245,21 @@ test('a Rust panic shows an error state, logs once, and the page keeps working',
   assert.equal(await page.evaluate(() => { document.title = 'still alive'; return document.title; }), 'still alive');
   await context.close();
 });
+
+test('a stored conversation the backend forgot: a new one starts and the message gets through', async () => {
+  const { context, page, problems } = await openPage(browser, { expectedStatuses: [404] });
+  await page.goto(server.url);
+  const stale = '00000000-0000-4000-8000-000000000000';
+  await page.evaluate((id) => localStorage.setItem('chat-bubble:demo-web-chat:conversation', id), stale);
+  await page.reload();
+  await send(page, 'are you there?');
+  await waitForReply(page, defaultReply('are you there?'));
+  const now = await page.evaluate(() => localStorage.getItem('chat-bubble:demo-web-chat:conversation'));
+  assert.ok(now && now !== stale, 'a new conversation id is stored');
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'are you there?', ''],
+    ['assistant', defaultReply('are you there?'), ''],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
