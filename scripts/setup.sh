@@ -46,7 +46,7 @@ if $want_test; then
       exit 1
     fi
   fi
-  if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
     say "installing the e2e test packages from npm"
     npm ci --prefix tests/e2e --no-audit --no-fund
   fi

@@ -94,6 +94,8 @@ pub struct ChatState {
     pub history: RwSignal<HistoryStatus>,
     /// Replies completed while the panel was closed (the launcher's badge).
     pub unread: RwSignal<u32>,
+    /// The latest finished reply as plain text, for screen readers (a polite live region).
+    pub announcement: RwSignal<String>,
     /// What the visitor is typing (also kept in localStorage by the composer).
     pub draft: RwSignal<String>,
     /// Stops the exchange in flight (the Stop button).
@@ -116,6 +118,7 @@ impl ChatState {
             notice: RwSignal::new(None),
             history: RwSignal::new(HistoryStatus::NotLoaded),
             unread: RwSignal::new(0),
+            announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
             abort: StoredValue::new_local(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
@@ -157,6 +160,8 @@ impl ChatState {
         if !self.open.get_untracked() {
             self.unread.update(|n| *n += 1);
         }
+        self.announcement
+            .set(format!("Assistant: {}", crate::markdown::plain_text(&text)));
         self.emit(ChatEvent::Reply(text));
     }
 

@@ -22,6 +22,10 @@ pub fn build(document: &Document, node: &Html) -> Option<Node> {
             for child in children {
                 element.append_child(&build(document, child)?).ok()?;
             }
+            // Code blocks and tables can scroll sideways: keyboard users must be able to reach them.
+            if matches!(*tag, "pre" | "table") {
+                let _ = element.set_attribute("tabindex", "0");
+            }
             if *tag == "pre" {
                 return with_copy_button(document, element);
             }

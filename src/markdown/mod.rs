@@ -21,6 +21,27 @@ pub fn render(text: &str) -> Vec<Html> {
         .collect()
 }
 
+/// The words of a reply without its markup, blocks separated by a space: what a screen reader
+/// should hear.
+pub fn plain_text(text: &str) -> String {
+    fn collect(nodes: &[Html], out: &mut String) {
+        for node in nodes {
+            match node {
+                Html::Text(t) => out.push_str(t),
+                Html::Element { children, tag, .. } => {
+                    collect(children, out);
+                    if !matches!(*tag, "em" | "strong" | "del" | "code" | "a") {
+                        out.push(' ');
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    collect(&render(text), &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Renders a reply as it streams: blocks that are complete are turned into nodes once and kept;
 /// only the open tail is rendered again, so work per update is bounded by the tail, not the reply.
 #[derive(Debug, Default)]
@@ -114,6 +135,14 @@ mod tests {
         assert_eq!(
             html("| a | b |\n|:--|--:|\n| 1 | 2 |"),
             "<table><thead><tr><th style=\"text-align: left\">a</th><th style=\"text-align: right\">b</th></tr></thead><tbody><tr><td style=\"text-align: left\">1</td><td style=\"text-align: right\">2</td></tr></tbody></table>"
+        );
+    }
+
+    #[test]
+    fn plain_text_drops_markup_only() {
+        assert_eq!(
+            plain_text("# Hi\n\nSome **bold** and [a link](https://x.example).\n\n- one\n- two"),
+            "Hi Some bold and a link. one two"
         );
     }
 

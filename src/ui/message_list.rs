@@ -16,6 +16,7 @@ pub fn MessageList() -> impl IntoView {
             class="cb-messages"
             role="log"
             aria-label="Messages"
+            tabindex="0"
             node_ref=follow.list
             on:scroll=move |_| follow.on_scroll()
         >

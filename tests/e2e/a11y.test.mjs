@@ -1,0 +1,89 @@
+// Keyboard and screen-reader use, and axe-core on the open widget in light and dark themes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { startServer, launchBrowser, openPage, widget, hostPage, defaultReply, waitForReply } from './harness.mjs';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The class of what has focus inside the widget, or the document's focused tag outside it. */
+function focused(page) {
+  return page.evaluate(() => {
+    const inner = document.querySelector('chat-bubble')?.shadowRoot?.activeElement;
+    return inner ? inner.className : `outside:${document.activeElement?.tagName}`;
+  });
+}
+
+test('keyboard only: Tab to the bubble, open, type, send, hear the reply, Escape back', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await hostPage(page, server, 'keyboard.html', { 'data-load': 'eager' });
+  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'cb-launcher');
+  await page.keyboard.press('Enter');
+  await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className === 'cb-input');
+  await page.keyboard.type('typed with keys');
+  await page.keyboard.press('Enter');
+  await waitForReply(page, defaultReply('typed with keys'));
+  await page.waitForFunction(
+    (want) => document.querySelector('chat-bubble').shadowRoot.querySelector('[aria-live="polite"]').textContent === want,
+    `Assistant: ${defaultReply('typed with keys')}`,
+  );
+  await page.keyboard.press('Escape');
+  await widget(page).locator('.cb-panel').waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className === 'cb-launcher');
+  assert.equal(await widget(page).locator('.cb-launcher').getAttribute('aria-expanded'), 'false');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('closing by API leaves focus in the host page alone', async () => {
+  const { context, page, problems } = await openPage(browser);
+  await hostPage(page, server, 'focus.html', { 'data-load': 'eager' });
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.id = 'host-input';
+    document.body.prepend(input);
+  });
+  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  await page.evaluate(() => ChatBubble.open());
+  await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
+  await page.focus('#host-input');
+  await page.evaluate(() => ChatBubble.close());
+  await widget(page).locator('.cb-panel').waitFor({ state: 'hidden' });
+  assert.equal(await focused(page), 'outside:INPUT');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const scheme of ['light', 'dark']) {
+  test(`axe-core finds no violations in the open widget (${scheme})`, async () => {
+    const { context, page, problems } = await openPage(browser, { colorScheme: scheme });
+    await hostPage(page, server, `axe-${scheme}.html`, { 'data-load': 'eager' });
+    await widget(page).locator('.cb-launcher[aria-expanded]').click();
+    await widget(page).locator('.cb-input').fill('show me some markdown');
+    await widget(page).locator('.cb-input').press('Enter');
+    await widget(page).locator('.cb-assistant .cb-copy-message').waitFor({ timeout: 15000 });
+    await widget(page).locator('.cb-input').fill('a draft');
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(violations, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
