@@ -12,6 +12,7 @@
 //! timeouts, error mapping) are shared by the two real modes. [`load`] is the proxy load test
 //! behind the `load_test` binary.
 
+pub mod api_routes;
 pub mod app;
 pub mod config;
 pub mod guard;

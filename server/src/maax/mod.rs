@@ -24,10 +24,11 @@ pub mod mapping;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 
+use crate::api_routes::{self, ApiHandlers};
 use crate::config::{MaaxArgs, ParamPlace, UpstreamMethod};
 use crate::guard::Guard;
 use crate::secret::Secret;
@@ -152,30 +153,17 @@ impl MaaxState {
 /// Maax mode's routes, with the guard around them.
 pub fn router(state: Arc<MaaxState>) -> Router {
     let guard = state.guard.clone();
-    let api = Router::new()
-        .nest("/api/v1", api())
-        .nest("/api", api())
-        .with_state(state);
+    let api = api_routes::under_both_prefixes(api).with_state(state);
     guard.apply(api)
 }
 
 fn api() -> Router<Arc<MaaxState>> {
-    let routes: [(&str, MethodRouter<Arc<MaaxState>>); 5] = [
-        ("/conversations", post(handlers::create_conversation)),
-        ("/conversations/{id}", get(handlers::get_conversation)),
-        (
-            "/chatbots/{chatbot}/completions",
-            post(handlers::completions),
-        ),
-        ("/messages", get(handlers::list_messages)),
-        ("/messages/{id}", get(handlers::get_message)),
-    ];
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, (path, method)| {
-            router
-                .route(&format!("{path}/"), method.clone())
-                .route(path, method)
-        })
-        .fallback(crate::proxy::handlers::not_found)
+    api_routes::routes(ApiHandlers {
+        create_conversation: post(handlers::create_conversation),
+        get_conversation: get(handlers::get_conversation),
+        completions: post(handlers::completions),
+        list_messages: get(handlers::list_messages),
+        get_message: get(handlers::get_message),
+    })
+    .fallback(crate::proxy::handlers::not_found)
 }

@@ -71,9 +71,11 @@ pub mod switches;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::watch;
+
+use crate::api_routes::{self, ApiHandlers};
 
 use faults::FaultGate;
 use stats::{Stats, StatsSnapshot};
@@ -119,30 +121,18 @@ impl MockState {
 
 /// The mock's routes: the API under both prefixes, and `/__mock/stats`.
 pub fn router(state: Arc<MockState>) -> Router {
-    Router::new()
-        .nest("/api/v1", api())
-        .nest("/api", api())
+    api_routes::under_both_prefixes(api)
         .route("/__mock/stats", get(handlers::stats))
         .with_state(state)
 }
 
 fn api() -> Router<Arc<MockState>> {
-    let routes: [(&str, MethodRouter<Arc<MockState>>); 5] = [
-        ("/conversations", post(handlers::create_conversation)),
-        ("/conversations/{id}", get(handlers::get_conversation)),
-        (
-            "/chatbots/{chatbot}/completions",
-            post(completions::completions),
-        ),
-        ("/messages", get(handlers::list_messages)),
-        ("/messages/{id}", get(handlers::get_message)),
-    ];
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, (path, method)| {
-            router
-                .route(&format!("{path}/"), method.clone())
-                .route(path, method)
-        })
-        .fallback(handlers::api_fallback)
+    api_routes::routes(ApiHandlers {
+        create_conversation: post(handlers::create_conversation),
+        get_conversation: get(handlers::get_conversation),
+        completions: post(completions::completions),
+        list_messages: get(handlers::list_messages),
+        get_message: get(handlers::get_message),
+    })
+    .fallback(handlers::api_fallback)
 }

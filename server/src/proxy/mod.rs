@@ -33,9 +33,10 @@ pub mod links;
 use std::sync::Arc;
 
 use axum::http::{header, HeaderValue, Method};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{get, post};
 use axum::Router;
 
+use crate::api_routes::{self, ApiHandlers};
 use crate::guard::Guard;
 use crate::secret::Secret;
 use crate::upstream::{self, Timeouts};
@@ -121,32 +122,19 @@ pub fn base_url(raw: &str) -> Result<String, String> {
 /// The proxy's routes with the guard (origin check, rate limit, CORS) around them.
 pub fn router(state: Arc<ProxyState>) -> Router {
     let guard = state.guard.clone();
-    let api = Router::new()
-        .nest("/api/v1", api())
-        .nest("/api", api())
-        .with_state(state);
+    let api = api_routes::under_both_prefixes(api).with_state(state);
     guard.apply(api)
 }
 
 fn api() -> Router<Arc<ProxyState>> {
-    let routes: [(&str, MethodRouter<Arc<ProxyState>>); 5] = [
-        ("/conversations", post(handlers::create_conversation)),
-        ("/conversations/{id}", get(handlers::get_conversation)),
-        (
-            "/chatbots/{chatbot}/completions",
-            post(handlers::completions),
-        ),
-        ("/messages", get(handlers::list_messages)),
-        ("/messages/{id}", get(handlers::get_message)),
-    ];
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, (path, method)| {
-            router
-                .route(&format!("{path}/"), method.clone())
-                .route(path, method)
-        })
-        .fallback(handlers::not_found)
+    api_routes::routes(ApiHandlers {
+        create_conversation: post(handlers::create_conversation),
+        get_conversation: get(handlers::get_conversation),
+        completions: post(handlers::completions),
+        list_messages: get(handlers::list_messages),
+        get_message: get(handlers::get_message),
+    })
+    .fallback(handlers::not_found)
 }
 
 #[cfg(test)]
