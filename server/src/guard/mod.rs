@@ -25,6 +25,14 @@ use crate::upstream::json_error;
 use origin::OriginList;
 use rate::RateLimiter;
 
+/// An id that is safe as one upstream path segment (MaiAgent's are uuids).
+pub fn plain_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// The guard's settings, in the form tests and the load test build directly.
 #[derive(Clone, Debug)]
 pub struct GuardSettings {
@@ -104,6 +112,22 @@ pub struct Guard {
 }
 
 impl Guard {
+    /// The refusal for the chatbot of a completions call, if any: 404 unless it is a plain id,
+    /// 403 unless it is allowed here.
+    pub fn refuse_chatbot(&self, chatbot: &str) -> Option<Response> {
+        if !plain_id(chatbot) {
+            return Some(json_error(StatusCode::NOT_FOUND, "Not found."));
+        }
+        if !self.chatbots.allows(chatbot) {
+            tracing::info!(%chatbot, "refused: chatbot not allowed");
+            return Some(json_error(
+                StatusCode::FORBIDDEN,
+                "This chatbot is not served here.",
+            ));
+        }
+        None
+    }
+
     /// Fails on a malformed origin pattern or public URL.
     pub fn new(settings: &GuardSettings) -> Result<Arc<Guard>, String> {
         let origins = OriginList::parse(&settings.origins)?;

@@ -138,15 +138,8 @@ pub async fn completions(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Response> {
-    if !plain_id(&chatbot) {
-        return Err(not_found().await);
-    }
-    if !state.guard.chatbots.allows(&chatbot) {
-        tracing::info!(%chatbot, "refused: chatbot not allowed");
-        return Err(json_error(
-            StatusCode::FORBIDDEN,
-            "This chatbot is not served here.",
-        ));
+    if let Some(refusal) = state.guard.refuse_chatbot(&chatbot) {
+        return Err(refusal);
     }
     let body = state.guard.read_body(&headers, body).await?;
     let ask = parse_ask(&body).map_err(bad_request)?;

@@ -17,13 +17,7 @@ use crate::upstream::json_error;
 /// Query parameters of `GET messages/` that are forwarded; nothing else is.
 const PAGE_PARAMS: [&str; 3] = ["conversation", "cursor", "pageSize"];
 
-/// An id that is safe as one upstream path segment (MaiAgent's are uuids).
-pub fn plain_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+pub use crate::guard::plain_id;
 
 pub async fn not_found() -> Response {
     json_error(StatusCode::NOT_FOUND, "Not found.")
@@ -84,12 +78,8 @@ pub async fn completions(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Response> {
-    if !plain_id(&chatbot) {
-        return Err(not_found().await);
-    }
-    if !state.guard.chatbots.allows(&chatbot) {
-        tracing::info!(%chatbot, "refused: chatbot not allowed");
-        return Err(forbidden("This chatbot is not served here."));
+    if let Some(refusal) = state.guard.refuse_chatbot(&chatbot) {
+        return Err(refusal);
     }
     let body = state.guard.read_body(&headers, body).await?;
     let request = state.post_json(
