@@ -1,21 +1,14 @@
 // Keyboard and screen-reader use, and axe-core on the open widget in light and dark themes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startServer, launchBrowser, openPage, widget, hostPage, defaultReply, waitForReply } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply,
+} from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** The class of what has focus inside the widget, or the document's focused tag outside it. */
 function focused(page) {
@@ -26,8 +19,8 @@ function focused(page) {
 }
 
 test('keyboard only: Tab to the bubble, open, type, send, hear the reply, Escape back', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await hostPage(page, server, 'keyboard.html', { 'data-load': 'eager' });
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'keyboard.html', { 'data-load': 'eager' });
   await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await focused(page), 'cb-launcher');
@@ -50,8 +43,8 @@ test('keyboard only: Tab to the bubble, open, type, send, hear the reply, Escape
 });
 
 test('closing by API leaves focus in the host page alone', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await hostPage(page, server, 'focus.html', { 'data-load': 'eager' });
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'focus.html', { 'data-load': 'eager' });
   await page.evaluate(() => {
     const input = document.createElement('input');
     input.id = 'host-input';
@@ -70,8 +63,8 @@ test('closing by API leaves focus in the host page alone', async () => {
 
 for (const scheme of ['light', 'dark']) {
   test(`axe-core finds no violations in the open widget (${scheme})`, async () => {
-    const { context, page, problems } = await openPage(browser, { colorScheme: scheme });
-    await hostPage(page, server, `axe-${scheme}.html`, { 'data-load': 'eager' });
+    const { context, page, problems } = await openPage(env.browser, { colorScheme: scheme });
+    await hostPage(page, env.server, `axe-${scheme}.html`, { 'data-load': 'eager' });
     await widget(page).locator('.cb-launcher[aria-expanded]').click();
     await widget(page).locator('.cb-input').fill('show me some markdown');
     await widget(page).locator('.cb-input').press('Enter');

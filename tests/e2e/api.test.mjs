@@ -1,30 +1,20 @@
 // The site owner's and integrator's surface: data-load, the JS API (queued before the wasm is
 // ready), events, several instances, destroy, the unread badge, New conversation, the MaiAgent alias.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import {
-  ROOT, startServer, launchBrowser, openPage, routeHtml, embedTag, widget, defaultReply, mockSwitches,
-  messageRows, waitForReply,
+  serverAndBrowser, ROOT, openPage, routeHtml, embedTag, widget, defaultReply, mockSwitches, messageRows, waitForReply,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 let pages = 0;
 /** Serves a host page whose body is `body` and opens it; returns the page's widget requests. */
 async function host(page, body, head = '') {
-  const url = `${server.url}api-host-${pages++}.html`;
+  const url = `${env.server.url}api-host-${pages++}.html`;
   await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title>${head}</head>
 <body><p id="content">Host page</p>${body}</body></html>`);
   const widgetRequests = [];
@@ -57,7 +47,7 @@ test('the loader is at most 2 KB brotli (2000 B)', () => {
 });
 
 test('data-load: interaction waits for the launcher, eager loads at once, an unknown value warns and idles', async () => {
-  const interaction = await openPage(browser);
+  const interaction = await openPage(env.browser);
   const requested = await host(interaction.page, embedTag({ 'data-load': 'interaction' }));
   const bubble = widget(interaction.page);
   await bubble.locator('.cb-launcher').waitFor();
@@ -77,14 +67,14 @@ test('data-load: interaction waits for the launcher, eager loads at once, an unk
   assert.deepEqual(interaction.problems, []);
   await interaction.context.close();
 
-  const eager = await openPage(browser);
+  const eager = await openPage(env.browser);
   const eagerRequested = await host(eager.page, embedTag({ 'data-load': 'eager' }));
   await eager.page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel'));
   assert.equal(eagerRequested.length, 2);
   assert.deepEqual(eager.problems, []);
   await eager.context.close();
 
-  const unknown = await openPage(browser);
+  const unknown = await openPage(env.browser);
   const warnings = [];
   unknown.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
   await host(unknown.page, embedTag({ 'data-load': 'soon' }));
@@ -95,7 +85,7 @@ test('data-load: interaction waits for the launcher, eager loads at once, an unk
 });
 
 test('calls made before the wasm loaded are replayed in order', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   const requested = await host(page, embedTag({ 'data-load': 'interaction', 'data-web-chat-id': 'api-queue' }));
   await widget(page).locator('.cb-launcher').waitFor();
   await recordEvents(page);
@@ -131,7 +121,7 @@ test('calls made before the wasm loaded are replayed in order', async () => {
 });
 
 test('events reach on() listeners and the page as chatbubble:* DOM events; off() stops a listener', async () => {
-  const { context, page, problems } = await openPage(browser, { expectedStatuses: [401] });
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [401] });
   // Listen before the page loads: with data-load="eager", `ready` can come at once.
   await page.addInitScript(() => {
     window.__dom = [];
@@ -173,7 +163,7 @@ test('events reach on() listeners and the page as chatbubble:* DOM events; off()
 });
 
 test('two instances on one page work independently', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await host(
     page,
     embedTag({ 'data-web-chat-id': 'api-first', 'data-title': 'First', 'data-load': 'eager' }) +
@@ -219,10 +209,10 @@ test('two instances on one page work independently', async () => {
 });
 
 test('destroy() stops a reply in flight and leaves the page as it was', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await host(page, '<div id="app"><a href="#x">link</a></div>');
   await mockSwitches(page, { length: 400, delay: 20 });
-  const stats = async () => (await (await fetch(`${server.url}__mock/stats`)).json()).streamsAborted;
+  const stats = async () => (await (await fetch(`${env.server.url}__mock/stats`)).json()).streamsAborted;
   const abortedBefore = await stats();
   const before = await page.evaluate(() => {
     const snapshot = { html: document.body.innerHTML, elements: document.querySelectorAll('*').length, head: document.head.innerHTML };
@@ -266,7 +256,7 @@ test('destroy() stops a reply in flight and leaves the page as it was', async ()
 });
 
 test('a reply that arrives while the panel is closed shows an unread badge until it opens', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await host(page, embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'api-unread' }));
   await recordEvents(page);
   await mockSwitches(page, { delay: 20 });
@@ -287,7 +277,7 @@ test('a reply that arrives while the panel is closed shows an unread badge until
 });
 
 test('New conversation empties the list and the next message starts a new conversation', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await host(page, embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'api-new' }));
   await recordEvents(page);
   const key = 'chat-bubble:api-new:conversation';
@@ -325,7 +315,7 @@ test('New conversation empties the list and the next message starts a new conver
 });
 
 test('the MaiAgent-shaped alias drives the widget, and a taken global is left alone', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await host(page, embedTag({ 'data-web-chat-id': 'api-maiagent' }));
   await page.waitForFunction(() => window.MaiAgent);
   await page.evaluate(() => {
@@ -343,7 +333,7 @@ test('the MaiAgent-shaped alias drives the widget, and a taken global is left al
   assert.deepEqual(problems, []);
   await context.close();
 
-  const taken = await openPage(browser);
+  const taken = await openPage(env.browser);
   const warnings = [];
   taken.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
   await host(
@@ -362,7 +352,7 @@ test('the MaiAgent-shaped alias drives the widget, and a taken global is left al
 });
 
 test('SPA navigation neither duplicates nor loses the widget', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await host(page, embedTag({ 'data-web-chat-id': 'api-spa', 'data-load': 'eager' }));
   await page.waitForFunction(() => document.querySelector('chat-bubble')?.shadowRoot.querySelector('.cb-panel'));
   await page.evaluate(() => ChatBubble.send('before navigating'));

@@ -1,18 +1,11 @@
 // The chat bubble end to end: script tag → streamed reply → history after reload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches,
+} from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Records every distinct text the newest assistant message shows, from inside the page. */
 async function recordReplyStates(page) {
@@ -30,8 +23,8 @@ async function recordReplyStates(page) {
 }
 
 test('a message streams its reply in pieces, and the history comes back after a reload', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   const bubble = widget(page);
   await bubble.locator('.cb-launcher').click();
   await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
@@ -83,8 +76,8 @@ test('a message streams its reply in pieces, and the history comes back after a 
 });
 
 test('a second exchange continues the same conversation', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   const bubble = widget(page);
   await bubble.locator('.cb-launcher').click();
   const input = bubble.locator('.cb-input');
@@ -112,8 +105,8 @@ test('a second exchange continues the same conversation', async () => {
 });
 
 test('Shift+Enter adds a line; sending waits while a reply streams', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   // A slow reply (19 deltas, 300 ms apart) so the checks below run while it streams.
   await mockSwitches(page, { delay: 300 });
   const bubble = widget(page);

@@ -1,19 +1,12 @@
 // Works under a strict host CSP (no 'unsafe-inline') and from another origin than the host page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, launchBrowser, openPage, routeHtml, widget, embedTag, defaultReply, waitForReply, send } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, routeHtml, widget, embedTag, defaultReply, waitForReply, send,
+} from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Collects CSP violations from the page, from its first script on. */
 async function recordViolations(page) {
@@ -36,9 +29,9 @@ async function roundTrip(page) {
 }
 
 test('a strict CSP page: no inline anything, and the widget works', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await recordViolations(page);
-  const url = `${server.url}csp.html`;
+  const url = `${env.server.url}csp.html`;
   await routeHtml(
     page,
     url,
@@ -69,9 +62,9 @@ function hostServer(html, csp) {
 }
 
 test('embedded from another origin, under a CSP that names the widget host', async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   await recordViolations(page);
-  const widgetOrigin = server.url.replace(/\/$/, '');
+  const widgetOrigin = env.server.url.replace(/\/$/, '');
   const tag = embedTag({ 'data-api-base': `${widgetOrigin}/api/v1/` }).replace('src="/chat-bubble.js"', `src="${widgetOrigin}/chat-bubble.js"`);
   const host = await hostServer(
     `<!doctype html><html><head><meta charset="utf-8"><title>shop</title></head><body><p>Another site</p>${tag}</body></html>`,

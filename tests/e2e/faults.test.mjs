@@ -1,22 +1,12 @@
 // Streaming that never garbles, stalls or loses a message: each fault the mock can produce, as
 // a visitor meets it. Every test also checks that nothing uncaught reached the console.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, openPage, widget, defaultReply, mockSwitches, hostPage, messageRows,
-  waitForReply, send,
+  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, hostPage, messageRows, waitForReply, send,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 let keys = 0;
 /** A fault that strikes only the first `times` requests (fresh key per call). */
@@ -42,8 +32,8 @@ async function unsentThenRetry(page, message) {
 }
 
 test('401: the visitor is told it is a set-up problem, the message is kept, Retry works', async () => {
-  const { context, page, problems } = await openPage(browser, { expectedStatuses: [401] });
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [401] });
+  await page.goto(env.server.url);
   await mockSwitches(page, { fault: '401' });
   await send(page, 'key check');
   assert.match(await notice(page), /site owner/);
@@ -53,8 +43,8 @@ test('401: the visitor is told it is a set-up problem, the message is kept, Retr
 });
 
 test('429: waits for Retry-After and retries by itself', async () => {
-  const { context, page, problems } = await openPage(browser, { expectedStatuses: [429] });
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
+  await page.goto(env.server.url);
   await mockSwitches(page, faultTimes('429', 1, { retry_after: 1 }));
   await send(page, 'busy?');
   assert.match(await notice(page), /busy\. Retrying in 1 s/);
@@ -65,8 +55,8 @@ test('429: waits for Retry-After and retries by itself', async () => {
 });
 
 test('500 once: retried with backoff, the reply arrives', async () => {
-  const { context, page, problems } = await openPage(browser, { expectedStatuses: [500] });
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
+  await page.goto(env.server.url);
   await mockSwitches(page, faultTimes('500', 1));
   await send(page, 'flaky');
   await waitForReply(page, defaultReply('flaky'));
@@ -75,8 +65,8 @@ test('500 once: retried with backoff, the reply arrives', async () => {
 });
 
 test('an HTML error page that persists: a plain message, never the page, and Retry', async () => {
-  const { context, page, problems } = await openPage(browser, { expectedStatuses: [500] });
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
+  await page.goto(env.server.url);
   await mockSwitches(page, { fault: 'html' });
   await send(page, 'html please');
   const text = await widget(page).locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 }).then(() => notice(page));
@@ -88,8 +78,8 @@ test('an HTML error page that persists: a plain message, never the page, and Ret
 });
 
 test('a connection dropped mid-reply once: retried, the reply shows once, whole', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   await mockSwitches(page, faultTimes('drop', 1));
   await send(page, 'drop once');
   await waitForReply(page, defaultReply('drop once'));
@@ -102,8 +92,8 @@ test('a connection dropped mid-reply once: retried, the reply shows once, whole'
 });
 
 test('a connection that keeps dropping: the partial reply stays, marked, and can be retried', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   await mockSwitches(page, { fault: 'drop' });
   await send(page, 'keeps dropping');
   const bubble = widget(page);
@@ -123,8 +113,8 @@ test('a connection that keeps dropping: the partial reply stays, marked, and can
 });
 
 test('a malformed frame mid-stream is skipped; the rest of the reply arrives', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   await mockSwitches(page, { fault: 'malformed' });
   await send(page, 'garbled');
   await waitForReply(page, defaultReply('garbled'));
@@ -138,8 +128,8 @@ test('a malformed frame mid-stream is skipped; the rest of the reply arrives', a
 });
 
 test('a stalled stream is given up after data-reply-timeout; the partial reply can be retried', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await hostPage(page, server, 'stall.html', { 'data-reply-timeout': '2' });
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'stall.html', { 'data-reply-timeout': '2' });
   await mockSwitches(page, { fault: 'stall' });
   await send(page, 'stall');
   assert.match(await notice(page), /taking too long/);
@@ -153,8 +143,8 @@ test('a stalled stream is given up after data-reply-timeout; the partial reply c
 });
 
 test('offline: the message is kept across a reload and sent with Retry once back online', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   await widget(page).locator('.cb-launcher').click();
   await widget(page).locator('.cb-input').waitFor();
   await context.setOffline(true);
@@ -169,9 +159,9 @@ test('offline: the message is kept across a reload and sent with Retry once back
 });
 
 test('Stop mid-reply keeps the partial text, marks it stopped, and closes the connection', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
-  const stats = async () => (await (await fetch(`${server.url}__mock/stats`)).json()).streamsAborted;
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const stats = async () => (await (await fetch(`${env.server.url}__mock/stats`)).json()).streamsAborted;
   const abortedBefore = await stats();
   await mockSwitches(page, { length: 400, delay: 20 });
   await send(page, 'long one');
@@ -195,8 +185,8 @@ test('Stop mid-reply keeps the partial text, marks it stopped, and closes the co
 });
 
 test('a Chinese reply cut into random chunks renders byte-exact', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   await mockSwitches(page, { chunking: 'random', seed: 7, delay: 5 });
   await send(page, '請用中文回答');
   await widget(page).locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 15000 });
@@ -215,8 +205,8 @@ test('a Chinese reply cut into random chunks renders byte-exact', async () => {
 });
 
 test('the draft survives a reload', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   await widget(page).locator('.cb-launcher').click();
   await widget(page).locator('.cb-input').fill('half-written thought');
   await page.reload();
@@ -227,8 +217,8 @@ test('the draft survives a reload', async () => {
 });
 
 test('a Rust panic shows an error state, logs once, and the page keeps working', async () => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
   await send(page, 'before the crash');
   await waitForReply(page, defaultReply('before the crash'));
   const thrown = await page.evaluate(async () => {
@@ -247,8 +237,8 @@ test('a Rust panic shows an error state, logs once, and the page keeps working',
 });
 
 test('a stored conversation the backend forgot: a new one starts and the message gets through', async () => {
-  const { context, page, problems } = await openPage(browser, { expectedStatuses: [404] });
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [404] });
+  await page.goto(env.server.url);
   const stale = '00000000-0000-4000-8000-000000000000';
   await page.evaluate((id) => localStorage.setItem('chat-bubble:demo-web-chat:conversation', id), stale);
   await page.reload();

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,6 +36,23 @@ export function startServer(extraArgs = []) {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
   });
+}
+
+/**
+ * Starts the server and the browser before a test file's tests and stops them after them:
+ * `env.server` and `env.browser` are there once `before` has run.
+ */
+export function serverAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 /** Launches headless Chromium with the flags this machine needs. */

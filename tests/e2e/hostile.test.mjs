@@ -1,20 +1,13 @@
 // Replies that can't hurt: hostile payloads as streamed replies, as history and as config values.
 // None may run (the sentinel stays unset, no dialog opens) and none may leave a live dangerous
 // attribute or element in the widget.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widget, mockSwitches, hostPage, send, screenshotPath } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, widget, mockSwitches, hostPage, send, screenshotPath,
+} from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const JS = 'window.__pwned=1';
 const VECTORS = [
@@ -74,10 +67,10 @@ async function dangers(page) {
 }
 
 test(`${PAYLOADS.length} hostile payloads as streamed replies and as history: nothing runs`, async () => {
-  const { context, page, problems } = await openPage(browser);
+  const { context, page, problems } = await openPage(env.browser);
   const dialogs = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await mockSwitches(page, { delay: 0 });
   // Ten payloads a message, blank-line separated so each is its own block.
   const batches = [];
@@ -114,8 +107,8 @@ test(`${PAYLOADS.length} hostile payloads as streamed replies and as history: no
 
 test('hostile config values stay text', async () => {
   for (const [i, title] of VECTORS.slice(0, 12).entries()) {
-    const { context, page, problems } = await openPage(browser);
-    await hostPage(page, server, `title-${i}.html`, { 'data-title': title });
+    const { context, page, problems } = await openPage(env.browser);
+    await hostPage(page, env.server, `title-${i}.html`, { 'data-title': title });
     await widget(page).locator('.cb-launcher').click();
     const shown = await widget(page).locator('.cb-title').textContent();
     assert.equal(shown, title.slice(0, 80).trim(), 'shown verbatim as text');

@@ -1,18 +1,11 @@
 // The host page and the widget leave each other alone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, routeHtml, widget, embedTag, defaultReply, screenshotPath } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, routeHtml, widget, embedTag, defaultReply, screenshotPath,
+} from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 const page = (style) => `<!doctype html><html><head><meta charset="utf-8"><title>host</title>
 <style>${style}</style></head><body><div id="app"><p>Host content</p></div>${embedTag()}</body></html>`;
@@ -49,11 +42,11 @@ async function measure(browserPage, url) {
 }
 
 test('aggressive host CSS does not change the widget', async () => {
-  const plainUrl = `${server.url}host-plain.html`;
-  const hostileUrl = `${server.url}host-hostile.html`;
-  const plain = await openPage(browser);
+  const plainUrl = `${env.server.url}host-plain.html`;
+  const hostileUrl = `${env.server.url}host-hostile.html`;
+  const plain = await openPage(env.browser);
   await routeHtml(plain.page, plainUrl, page('body { margin: 0 }'));
-  const hostile = await openPage(browser);
+  const hostile = await openPage(env.browser);
   await routeHtml(
     hostile.page,
     hostileUrl,
@@ -74,9 +67,9 @@ test('aggressive host CSS does not change the widget', async () => {
 });
 
 test('the widget adds nothing to the light DOM but its host element', async () => {
-  const url = `${server.url}host-count.html`;
+  const url = `${env.server.url}host-count.html`;
   const source = page('body { margin: 0 }');
-  const { context, page: p, problems } = await openPage(browser);
+  const { context, page: p, problems } = await openPage(env.browser);
   await routeHtml(p, url, source);
   await measure(p, url);
   const result = await p.evaluate((html) => {

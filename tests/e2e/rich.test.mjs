@@ -1,19 +1,12 @@
 // Replies that read well: markdown structure, code copy, sources from history, times, copying a
 // message, and screenshots of a rich reply in light and dark themes for the README.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, widget, send, screenshotPath } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, widget, send, screenshotPath,
+} from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function richReply(page) {
   await send(page, 'show me some markdown');
@@ -21,9 +14,9 @@ async function richReply(page) {
 }
 
 test('a markdown reply renders as structure, safely, with working copy buttons', async () => {
-  const { context, page, problems } = await openPage(browser, { viewport: { width: 1100, height: 900 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
-  await page.goto(server.url);
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1100, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url.replace(/\/$/, '') });
+  await page.goto(env.server.url);
   await richReply(page);
   const body = widget(page).locator('.cb-assistant .cb-text');
   const shape = await body.evaluate((el) => ({
