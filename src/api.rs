@@ -4,7 +4,6 @@
 //! pure [`StreamDecoder`].
 
 use js_sys::{Reflect, Uint8Array};
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -13,7 +12,8 @@ use web_sys::{
 
 use crate::config::{same_origin, Config};
 use crate::errors::ApiError;
-use crate::models::{sort_history, CreatedConversation, Message, MessagePage};
+use crate::json::{object, Json};
+use crate::models::{created_conversation_id, sort_history, Message, MessagePage};
 use crate::stream::{StreamDecoder, StreamEvent};
 use crate::timers::Watchdog;
 
@@ -26,22 +26,11 @@ pub async fn create_conversation(
     config: &Config,
     signal: Option<&AbortSignal>,
 ) -> Result<String, ApiError> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        #[serde(rename = "webChat")]
-        web_chat: &'a str,
-    }
-    let body = to_json(&Body {
-        web_chat: &config.web_chat_id,
-    });
+    let body = object([("webChat", config.web_chat_id.as_str().into())]).to_string();
     let response = send("POST", &config.url("conversations/"), Some(&body), signal).await?;
-    let created: CreatedConversation = read_json(&response).await?;
-    if created.id.is_empty() {
-        return Err(ApiError::BadResponse(
-            "the new conversation has no id".into(),
-        ));
-    }
-    Ok(created.id)
+    let answer = read_json(&response).await?;
+    created_conversation_id(&answer)
+        .ok_or_else(|| ApiError::BadResponse("the new conversation has no id".into()))
 }
 
 /// `POST chatbots/{id}/completions/` with streaming on; calls `on_event` for every decoded frame
@@ -81,26 +70,18 @@ async fn read_reply(
     watchdog: &Watchdog,
     mut on_event: impl FnMut(StreamEvent),
 ) -> Result<(), ApiError> {
-    #[derive(Serialize)]
-    struct Content<'a> {
-        content: &'a str,
-        attachments: [(); 0],
-    }
-    #[derive(Serialize)]
-    struct Body<'a> {
-        conversation: &'a str,
-        message: Content<'a>,
-        #[serde(rename = "isStreaming")]
-        is_streaming: bool,
-    }
-    let body = to_json(&Body {
-        conversation: conversation_id,
-        message: Content {
-            content: text,
-            attachments: [],
-        },
-        is_streaming: true,
-    });
+    let body = object([
+        ("conversation", conversation_id.into()),
+        (
+            "message",
+            object([
+                ("content", text.into()),
+                ("attachments", Json::Array(Vec::new())),
+            ]),
+        ),
+        ("isStreaming", true.into()),
+    ])
+    .to_string();
     let url = config.url(&format!("chatbots/{}/completions/", config.chatbot_id));
     let response = send("POST", &url, Some(&body), Some(&controller.signal())).await?;
     watchdog.progress();
@@ -157,7 +138,7 @@ pub async fn history(config: &Config, conversation_id: &str) -> Result<Vec<Messa
     let mut messages = Vec::new();
     for _ in 0..MAX_HISTORY_PAGES {
         let response = send("GET", &url, None, None).await?;
-        let page: MessagePage = read_json(&response).await?;
+        let page = MessagePage::from_json(&read_json(&response).await?).ok_or_else(not_json)?;
         messages.extend(page.results);
         match page.next {
             Some(next) if same_origin(&next, &config.api_base) => url = next,
@@ -166,10 +147,6 @@ pub async fn history(config: &Config, conversation_id: &str) -> Result<Vec<Messa
     }
     sort_history(&mut messages);
     Ok(messages)
-}
-
-fn to_json(value: &impl Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// One request; a non-2xx status becomes an [`ApiError`] carrying the backend's detail.
@@ -212,8 +189,11 @@ async fn read_text(response: &Response) -> Result<String, ApiError> {
     Ok(text.as_string().unwrap_or_default())
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(response: &Response) -> Result<T, ApiError> {
+async fn read_json(response: &Response) -> Result<Json, ApiError> {
     let text = read_text(response).await?;
-    serde_json::from_str(&text)
-        .map_err(|_| ApiError::BadResponse("the server's answer is not the expected JSON".into()))
+    Json::parse(&text).ok_or_else(not_json)
+}
+
+fn not_json() -> ApiError {
+    ApiError::BadResponse("the server's answer is not the expected JSON".into())
 }

@@ -273,7 +273,9 @@ mod tests {
     }
 
     fn history_message(role: &str, content: &str) -> Message {
-        serde_json::from_value(serde_json::json!({"type": role, "content": content})).unwrap()
+        let role = crate::json::Json::from(role);
+        let content = crate::json::Json::from(content);
+        Message::from_json(&crate::json::object([("type", role), ("content", content)])).unwrap()
     }
 
     #[test]

@@ -70,8 +70,7 @@ impl ApiError {
 
     /// An error status with its body: the `detail` of a JSON error, never an HTML page.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> Self {
-        let detail = serde_json::from_str::<serde_json::Value>(body)
-            .ok()
+        let detail = crate::json::Json::parse(body)
             .and_then(|v| v.get("detail")?.as_str().map(str::to_owned));
         ApiError::Status {
             status,

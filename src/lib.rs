@@ -10,6 +10,7 @@ pub mod config;
 pub mod crash;
 pub mod errors;
 pub mod js_api;
+pub mod json;
 pub mod markdown;
 pub mod models;
 pub mod render;

@@ -4,23 +4,29 @@
 //! `createdAt` a millisecond string, a number or an ISO date), so every field the widget reads goes
 //! through a forgiving conversion and unknown fields are ignored.
 
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use crate::json::Json;
 
-/// `POST conversations/` answer; only the id matters to the widget.
-#[derive(Debug, Clone, Deserialize)]
-pub struct CreatedConversation {
-    #[serde(deserialize_with = "text")]
-    pub id: String,
+/// `POST conversations/` answer → the new conversation's id, if it has one.
+pub fn created_conversation_id(answer: &Json) -> Option<String> {
+    text(answer.get("id")).filter(|id| !id.is_empty())
 }
 
 /// One page of `GET messages/`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct MessagePage {
-    #[serde(default, deserialize_with = "optional_text")]
     pub next: Option<String>,
-    #[serde(default, deserialize_with = "list")]
     pub results: Vec<Message>,
+}
+
+impl MessagePage {
+    /// `None` when the answer is no object; entries that are no objects are skipped.
+    pub fn from_json(v: &Json) -> Option<MessagePage> {
+        let Json::Object(_) = v else { return None };
+        Some(MessagePage {
+            next: optional_text(v.get("next")),
+            results: entries(v.get("results"), Message::from_json),
+        })
+    }
 }
 
 /// Who wrote a message, from the widget's point of view.
@@ -33,71 +39,122 @@ pub enum Role {
 }
 
 /// A stored message from the history.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Message {
-    #[serde(default, deserialize_with = "text")]
     pub id: String,
-    #[serde(default, rename = "type", deserialize_with = "role")]
     pub role: Option<Role>,
-    #[serde(default, deserialize_with = "text")]
     pub content: String,
     /// Milliseconds since the epoch.
-    #[serde(
-        default,
-        rename = "createdAt",
-        alias = "created_at",
-        deserialize_with = "timestamp"
-    )]
     pub created_at: Option<i64>,
-    #[serde(default, deserialize_with = "entries")]
+    /// Who wrote it, as the backend names them (`sender.name`), if it does.
+    pub sender_name: Option<String>,
+    /// The sender's picture (`sender.avatar`), if any.
+    pub sender_avatar: Option<String>,
     pub attachments: Vec<Attachment>,
-    #[serde(default, deserialize_with = "entries")]
     pub citations: Vec<Citation>,
-    #[serde(
-        default,
-        rename = "citationNodes",
-        alias = "citation_nodes",
-        deserialize_with = "entries"
-    )]
     pub citation_nodes: Vec<CitationNode>,
 }
 
+impl Message {
+    /// Every field is optional on the wire; only a value that is no object is refused.
+    pub fn from_json(v: &Json) -> Option<Message> {
+        let Json::Object(_) = v else { return None };
+        let role = match v.get("type").and_then(Json::as_str) {
+            Some(s) if s.eq_ignore_ascii_case("incoming") => Some(Role::Visitor),
+            Some(s) if s.eq_ignore_ascii_case("outgoing") => Some(Role::Assistant),
+            _ => None,
+        };
+        let created_at = match v.field(&["createdAt", "created_at"]) {
+            Some(Json::Number(n)) => n.parse::<f64>().ok().map(|f| f as i64),
+            Some(Json::String(s)) => parse_time(s),
+            _ => None,
+        };
+        let sender = v.get("sender");
+        Some(Message {
+            id: text(v.get("id")).unwrap_or_default(),
+            role,
+            content: text(v.get("content")).unwrap_or_default(),
+            created_at,
+            sender_name: optional_text(sender.and_then(|s| s.get("name"))),
+            sender_avatar: optional_text(sender.and_then(|s| s.get("avatar"))),
+            attachments: entries(v.get("attachments"), Attachment::from_json),
+            citations: entries(v.get("citations"), Citation::from_json),
+            citation_nodes: entries(
+                v.field(&["citationNodes", "citation_nodes"]),
+                CitationNode::from_json,
+            ),
+        })
+    }
+}
+
 /// A file sent with a message.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
-    #[serde(default, rename = "type", deserialize_with = "text")]
     pub kind: String,
-    #[serde(default, deserialize_with = "text")]
     pub filename: String,
     /// The file's URL.
-    #[serde(default, deserialize_with = "text")]
     pub file: String,
+}
+
+impl Attachment {
+    fn from_json(v: &Json) -> Option<Attachment> {
+        let Json::Object(_) = v else { return None };
+        Some(Attachment {
+            kind: text(v.get("type")).unwrap_or_default(),
+            filename: text(v.get("filename")).unwrap_or_default(),
+            file: text(v.get("file")).unwrap_or_default(),
+        })
+    }
 }
 
 /// A document the answer drew on.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Citation {
-    #[serde(default, deserialize_with = "text")]
     pub filename: String,
-    #[serde(default, deserialize_with = "text")]
     pub file: String,
 }
 
+impl Citation {
+    fn from_json(v: &Json) -> Option<Citation> {
+        let Json::Object(_) = v else { return None };
+        Some(Citation {
+            filename: text(v.get("filename")).unwrap_or_default(),
+            file: text(v.get("file")).unwrap_or_default(),
+        })
+    }
+}
+
 /// A passage of a document the answer drew on.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CitationNode {
-    #[serde(default, rename = "chatbotTextNode")]
     pub text_node: Option<TextNode>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl CitationNode {
+    fn from_json(v: &Json) -> Option<CitationNode> {
+        let Json::Object(_) = v else { return None };
+        Some(CitationNode {
+            text_node: v.get("chatbotTextNode").and_then(TextNode::from_json),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct TextNode {
-    #[serde(default, deserialize_with = "text")]
     pub text: String,
-    #[serde(default, deserialize_with = "text")]
     pub filename: String,
-    #[serde(default, rename = "pageNumber", deserialize_with = "optional_text")]
     pub page_number: Option<String>,
+}
+
+impl TextNode {
+    fn from_json(v: &Json) -> Option<TextNode> {
+        let Json::Object(_) = v else { return None };
+        Some(TextNode {
+            text: text(v.get("text")).unwrap_or_default(),
+            filename: text(v.get("filename")).unwrap_or_default(),
+            page_number: optional_text(v.get("pageNumber")),
+        })
+    }
 }
 
 /// One source to show under a reply: a document and, when known, the passage and page.
@@ -154,55 +211,22 @@ pub fn sort_history(messages: &mut [Message]) {
     messages.sort_by_key(|m| (m.created_at.is_none(), m.created_at.unwrap_or(0)));
 }
 
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(value_to_text(&Value::deserialize(d)?).unwrap_or_default())
+/// A string, number or boolean as text; anything else (or nothing) is no text.
+fn text(v: Option<&Json>) -> Option<String> {
+    v.and_then(Json::to_text)
 }
 
-fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(value_to_text(&Value::deserialize(d)?).filter(|s| !s.is_empty()))
+fn optional_text(v: Option<&Json>) -> Option<String> {
+    text(v).filter(|s| !s.is_empty())
 }
 
-fn value_to_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// A list that may be null or hold entries of a shape we cannot read; those are skipped.
-fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Message>, D::Error> {
-    entries(d)
-}
-
-fn entries<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
-    let items = match Value::deserialize(d)? {
-        Value::Array(items) => items,
-        _ => return Ok(Vec::new()),
-    };
-    Ok(items
-        .into_iter()
-        .filter_map(|item| serde_json::from_value(item).ok())
-        .collect())
-}
-
-fn role<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) if s.eq_ignore_ascii_case("incoming") => Some(Role::Visitor),
-        Value::String(s) if s.eq_ignore_ascii_case("outgoing") => Some(Role::Assistant),
-        _ => None,
-    })
-}
-
-fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Number(n) => n.as_f64().map(|f| f as i64),
-        Value::String(s) => parse_time(&s),
-        _ => None,
-    })
+/// A list that may be missing, null or hold entries of a shape we cannot read; those are skipped.
+fn entries<T>(v: Option<&Json>, read: impl Fn(&Json) -> Option<T>) -> Vec<T> {
+    v.map(Json::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(read)
+        .collect()
 }
 
 /// Milliseconds from a 13-digit string, a 10-digit seconds string or an ISO 8601 date.
@@ -304,7 +328,7 @@ mod tests {
             {"id": "m0", "type": "incoming", "content": null, "createdAt": "2023-11-14T22:13:19.9Z"},
             "not a message"
           ]}"#;
-        let mut page: MessagePage = serde_json::from_str(json).unwrap();
+        let mut page = MessagePage::from_json(&Json::parse(json).unwrap()).unwrap();
         assert_eq!(
             page.next.as_deref(),
             Some("http://x/api/v1/messages/?cursor=abc")
@@ -316,6 +340,9 @@ mod tests {
         assert_eq!(page.results[1].role, Some(Role::Visitor));
         assert_eq!(page.results[2].role, Some(Role::Assistant));
         assert_eq!(page.results[0].content, "");
+        assert_eq!(page.results[2].sender_name.as_deref(), Some("Bot"));
+        assert_eq!(page.results[2].sender_avatar, None);
+        assert_eq!(page.results[1].sender_name, None);
     }
 
     #[test]
@@ -329,7 +356,7 @@ mod tests {
             {"chatbotTextNode": {"text": "Other", "filename": "faq.md", "pageNumber": null}, "displayScore": 80},
             {"score": 1}
           ]}"#;
-        let m: Message = serde_json::from_str(json).unwrap();
+        let m = Message::from_json(&Json::parse(json).unwrap()).unwrap();
         assert_eq!(m.attachments.len(), 1);
         assert_eq!(m.attachments[0].filename, "cat.png");
         assert_eq!(
@@ -371,9 +398,10 @@ mod tests {
 
     #[test]
     fn empty_or_null_next_means_last_page() {
-        let page: MessagePage = serde_json::from_str(r#"{"next": "", "results": []}"#).unwrap();
+        let page = MessagePage::from_json(&Json::parse(r#"{"next": "", "results": []}"#).unwrap())
+            .unwrap();
         assert_eq!(page.next, None);
-        let page: MessagePage = serde_json::from_str(r#"{"next": null}"#).unwrap();
+        let page = MessagePage::from_json(&Json::parse(r#"{"next": null}"#).unwrap()).unwrap();
         assert_eq!(page.next, None);
     }
 }

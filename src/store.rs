@@ -5,6 +5,8 @@
 
 use web_sys::Storage;
 
+use crate::json::Json;
+
 fn storage() -> Option<Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
@@ -64,7 +66,8 @@ pub fn save_draft(web_chat_id: &str, text: &str) {
 pub fn unsent(web_chat_id: &str) -> Vec<String> {
     storage()
         .and_then(|s| s.get_item(&unsent_key(web_chat_id)).ok().flatten())
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|text| Json::parse(&text))
+        .map(|list| list.items().iter().filter_map(Json::to_text).collect())
         .unwrap_or_default()
 }
 
@@ -74,7 +77,8 @@ pub fn save_unsent(web_chat_id: &str, texts: &[String]) {
         let _ = if texts.is_empty() {
             s.remove_item(&key)
         } else {
-            s.set_item(&key, &serde_json::to_string(texts).unwrap_or_default())
+            let list = Json::Array(texts.iter().map(|t| t.as_str().into()).collect());
+            s.set_item(&key, &list.to_string())
         };
     }
 }

@@ -14,8 +14,7 @@
 //! assert_eq!(events, vec![StreamEvent::delta("Hi")]);
 //! ```
 
-use serde::Deserialize;
-use serde_json::Value;
+use crate::json::Json;
 
 /// What one frame of the stream means for the reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -375,33 +374,25 @@ fn malformed(bytes: &[u8]) -> StreamEvent {
     StreamEvent::Malformed(String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// One JSON frame as the backend sends it; both key spellings are seen in the wild.
-#[derive(Deserialize)]
-struct WireFrame {
-    #[serde(default, rename = "conversationId", alias = "conversation_id")]
-    conversation_id: Option<Value>,
-    #[serde(default)]
-    content: Option<Value>,
-    #[serde(default)]
-    done: Option<Value>,
-}
-
+/// One JSON frame as the backend sends it; both key spellings of the id are seen in the wild.
 fn parse_frame(bytes: &[u8]) -> StreamEvent {
-    let Ok(frame) = serde_json::from_slice::<WireFrame>(bytes) else {
+    let Some(frame @ Json::Object(_)) = Json::parse_bytes(bytes) else {
         return malformed(bytes);
     };
-    let conversation_id = frame.conversation_id.and_then(|v| match v {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
+    let conversation_id = match frame.field(&["conversationId", "conversation_id"]) {
+        Some(Json::String(s) | Json::Number(s)) => Some(s.clone()),
         _ => None,
-    });
-    let content = match frame.content {
-        Some(Value::String(s)) => s,
-        Some(Value::Null) | None => String::new(),
+    };
+    let content = match frame.get("content") {
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
-    let done = matches!(frame.done, Some(Value::Bool(true)))
-        || matches!(frame.done, Some(Value::String(ref s)) if s == "true");
+    let done = match frame.get("done") {
+        Some(Json::Bool(done)) => *done,
+        Some(Json::String(s)) => s == "true",
+        _ => false,
+    };
     StreamEvent::Chunk {
         conversation_id,
         content,
