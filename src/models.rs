@@ -65,7 +65,7 @@ impl Message {
             _ => None,
         };
         let created_at = match v.field(&["createdAt", "created_at"]) {
-            Some(Json::Number(n)) => n.parse::<f64>().ok().map(|f| f as i64),
+            Some(Json::Number(n)) => decimal(n).map(|(whole, _)| whole),
             Some(Json::String(s)) => parse_time(s),
             _ => None,
         };
@@ -232,15 +232,28 @@ fn entries<T>(v: Option<&Json>, read: impl Fn(&Json) -> Option<T>) -> Vec<T> {
 /// Milliseconds from a 13-digit string, a 10-digit seconds string or an ISO 8601 date.
 pub fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
-    if let Ok(n) = s.parse::<f64>() {
+    if let Some((whole, fraction)) = decimal(s) {
         // Ten digits or fewer are seconds; more are milliseconds.
-        return Some(if n.abs() < 1e11 {
-            (n * 1000.0) as i64
+        return Some(if whole.abs() < 100_000_000_000 {
+            let millis = format!("{fraction:0<3}")[..3].parse::<i64>().ok()?;
+            whole * 1000 + if s.starts_with('-') { -millis } else { millis }
         } else {
-            n as i64
+            whole
         });
     }
     parse_iso(s)
+}
+
+/// `-?digits(.digits)?` → the whole part and the fraction's digits. Integer arithmetic only:
+/// float parsing would add its tables to the wasm for one timestamp field.
+fn decimal(s: &str) -> Option<(i64, &str)> {
+    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+    let digits = whole.strip_prefix('-').unwrap_or(whole);
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if digits.is_empty() || !all_digits(digits) || !all_digits(fraction) {
+        return None;
+    }
+    Some((whole.parse().ok()?, fraction))
 }
 
 /// `YYYY-MM-DD[T ]hh:mm[:ss[.fff]][Z|±hh:mm]`; no offset means UTC.
@@ -382,6 +395,11 @@ mod tests {
     fn times_in_every_shape() {
         assert_eq!(parse_time("1700000000500"), Some(1_700_000_000_500));
         assert_eq!(parse_time("1700000000"), Some(1_700_000_000_000));
+        assert_eq!(parse_time(" 1700000000.25 "), Some(1_700_000_000_250));
+        assert_eq!(parse_time("1700000000500.9"), Some(1_700_000_000_500));
+        assert_eq!(parse_time("-1.5"), Some(-1_500));
+        assert_eq!(parse_time("1e9"), None);
+        assert_eq!(parse_time("17000000x0"), None);
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(
             parse_time("2023-11-14T22:13:20.5Z"),
