@@ -8,6 +8,7 @@ pub mod api;
 pub mod chat;
 pub mod config;
 pub mod crash;
+pub mod dom;
 pub mod errors;
 pub mod js_api;
 pub mod json;

@@ -1,40 +1,36 @@
-use leptos::prelude::*;
+//! The documents a reply drew on, folded into a compact "Sources (N)" disclosure.
 
+use web_sys::Element;
+
+use crate::dom::{append_element, append_text, external_link};
 use crate::markdown::safe_url;
 use crate::models::Source;
 
-/// The documents a reply drew on, folded into a compact "Sources (N)" disclosure.
-#[component]
-pub fn Sources(sources: Vec<Source>) -> impl IntoView {
-    let count = sources.len();
-    let items = sources
-        .into_iter()
-        .map(|source| {
-            let title = if source.title.is_empty() {
-                "Source".to_owned()
-            } else {
-                source.title
-            };
-            let title_view = match source.url.as_deref().and_then(|u| safe_url(u, false)) {
-                Some(href) => view! {
-                    <a href=href target="_blank" rel="noopener noreferrer">{title}</a>
-                }
-                .into_any(),
-                None => view! { <span>{title}</span> }.into_any(),
-            };
-            let page = source
-                .page
-                .map(|p| view! { <span class="cb-source-page">{format!(" · p. {p}")}</span> });
-            let excerpt = source
-                .excerpt
-                .map(|e| view! { <blockquote class="cb-source-excerpt">{e}</blockquote> });
-            view! { <li>{title_view} {page} {excerpt}</li> }
-        })
-        .collect_view();
-    view! {
-        <details class="cb-sources">
-            <summary>{format!("Sources ({count})")}</summary>
-            <ol>{items}</ol>
-        </details>
+/// Appends `<details class="cb-sources">` listing `sources` to `parent`.
+pub fn append_sources(parent: &Element, sources: &[Source]) {
+    let details = append_element(parent, "details", "cb-sources");
+    let summary = append_element(&details, "summary", "");
+    append_text(&summary, &format!("Sources ({})", sources.len()));
+    let list = append_element(&details, "ol", "");
+    for source in sources {
+        let item = append_element(&list, "li", "");
+        let title = if source.title.is_empty() {
+            "Source"
+        } else {
+            &source.title
+        };
+        let title_holder = match source.url.as_deref().and_then(|u| safe_url(u, false)) {
+            Some(href) => external_link(&item, "", &href),
+            None => append_element(&item, "span", ""),
+        };
+        append_text(&title_holder, title);
+        if let Some(page) = &source.page {
+            let span = append_element(&item, "span", "cb-source-page");
+            append_text(&span, &format!(" · p. {page}"));
+        }
+        if let Some(excerpt) = &source.excerpt {
+            let quote = append_element(&item, "blockquote", "cb-source-excerpt");
+            append_text(&quote, excerpt);
+        }
     }
 }
