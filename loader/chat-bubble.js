@@ -19,7 +19,7 @@
   };
   const host = el('chat-bubble');
   const root = host.attachShadow({ mode: 'open' });
-  const mountPoint = el('div', { className: 'cb-root' });
+  const mountPoint = set(el('div', { className: 'cb-root' }), attrs);
   const button = set(el('button', { type: 'button', className: 'cb-launcher' }), {
     'aria-label': 'Open chat',
     'aria-expanded': 'false',

@@ -263,13 +263,11 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        Config {
-            web_chat_id: "w".into(),
-            chatbot_id: "b".into(),
-            api_base: "http://localhost/api/v1/".into(),
-            title: "Chat".into(),
-            reply_timeout_ms: 30_000,
-        }
+        let attributes = [("data-web-chat-id", "w"), ("data-chatbot-id", "b")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        Config::from_attributes(&attributes, "http://localhost/")
+            .0
+            .unwrap()
     }
 
     fn history_message(role: &str, content: &str) -> Message {

@@ -18,7 +18,23 @@ pub struct Config {
     /// `data-reply-timeout` (seconds): a reply with no first byte or no progress for this long
     /// is given up as stalled.
     pub reply_timeout_ms: u32,
+    /// `data-subtitle`: a line under the title.
+    pub subtitle: Option<String>,
+    /// `data-avatar`: the assistant's picture in the header (http(s) only).
+    pub avatar: Option<String>,
+    /// `data-greeting`: the assistant's first bubble, shown but never sent.
+    pub greeting: Option<String>,
+    /// `data-starters`: suggested first messages, separated by `|`.
+    pub starters: Vec<String>,
+    /// `data-placeholder`: the message box's hint.
+    pub placeholder: String,
+    /// `data-open`: open the panel as soon as the widget is ready.
+    pub open_on_load: bool,
+    pub appearance: Appearance,
 }
+
+use crate::appearance::Appearance;
+use crate::markdown::safe_url;
 
 /// A problem with one attribute, phrased for the site owner reading the console.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +50,9 @@ const DEFAULT_TITLE: &str = "Chat";
 const DEFAULT_REPLY_TIMEOUT_SECS: u32 = 30;
 const REPLY_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 2..=300;
 const MAX_TITLE_CHARS: usize = 80;
+const MAX_TEXT_CHARS: usize = 500;
+const MAX_STARTERS: usize = 4;
+const DEFAULT_PLACEHOLDER: &str = "Type a message…";
 const MAX_ID_CHARS: usize = 200;
 
 impl Config {
@@ -91,17 +110,61 @@ impl Config {
             },
         };
 
-        let title = match get("data-title") {
-            None | Some("") => DEFAULT_TITLE.to_owned(),
-            Some(v) if v.chars().count() > MAX_TITLE_CHARS => {
+        let mut text = |attribute: &'static str, max_chars: usize| match get(attribute) {
+            None | Some("") => None,
+            Some(v) if v.chars().count() > max_chars => {
                 problems.push(ConfigProblem {
-                    attribute: "data-title",
-                    message: format!("is longer than {MAX_TITLE_CHARS} characters; cut short"),
+                    attribute,
+                    message: format!("is longer than {max_chars} characters; cut short"),
                 });
-                v.chars().take(MAX_TITLE_CHARS).collect()
+                Some(v.chars().take(max_chars).collect::<String>())
             }
-            Some(v) => v.to_owned(),
+            Some(v) => Some(v.to_owned()),
         };
+        let title = text("data-title", MAX_TITLE_CHARS).unwrap_or_else(|| DEFAULT_TITLE.into());
+        let subtitle = text("data-subtitle", MAX_TITLE_CHARS);
+        let greeting = text("data-greeting", MAX_TEXT_CHARS);
+        let placeholder =
+            text("data-placeholder", MAX_TITLE_CHARS).unwrap_or_else(|| DEFAULT_PLACEHOLDER.into());
+        let starters_text = text("data-starters", MAX_TEXT_CHARS).unwrap_or_default();
+        let mut starters: Vec<String> = starters_text
+            .split('|')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if starters.len() > MAX_STARTERS {
+            problems.push(ConfigProblem {
+                attribute: "data-starters",
+                message: format!("has more than {MAX_STARTERS} suggestions; the rest are left out"),
+            });
+            starters.truncate(MAX_STARTERS);
+        }
+        let avatar = match get("data-avatar") {
+            None | Some("") => None,
+            Some(v) => {
+                let url = safe_url(v, false);
+                if url.is_none() {
+                    problems.push(ConfigProblem {
+                        attribute: "data-avatar",
+                        message: "must be an http(s) URL of an image; no avatar shown".into(),
+                    });
+                }
+                url
+            }
+        };
+        let open_on_load = match get("data-open") {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                problems.push(ConfigProblem {
+                    attribute: "data-open",
+                    message: "must be true or false; using false".into(),
+                });
+                false
+            }
+        };
+        let appearance = Appearance::from_attributes(get, &mut problems);
 
         let reply_timeout_secs = match get("data-reply-timeout") {
             None | Some("") => DEFAULT_REPLY_TIMEOUT_SECS,
@@ -128,6 +191,13 @@ impl Config {
                 api_base,
                 title,
                 reply_timeout_ms: reply_timeout_secs * 1000,
+                subtitle,
+                avatar,
+                greeting,
+                starters,
+                placeholder,
+                open_on_load,
+                appearance,
             }),
             _ => None,
         };
@@ -203,6 +273,58 @@ mod tests {
     }
 
     const BASE: &str = "https://cdn.example.com/widget/";
+
+    #[test]
+    fn texts_and_switches() {
+        let (config, problems) = Config::from_attributes(
+            &attrs(&[
+                ("data-web-chat-id", "w"),
+                ("data-chatbot-id", "b"),
+                ("data-subtitle", "We reply at once"),
+                ("data-greeting", "Hi! <b>Ask</b> me"),
+                ("data-starters", " Prices | | Opening hours|Returns "),
+                ("data-placeholder", "Ask away"),
+                ("data-avatar", "https://cdn.example.com/bot.png"),
+                ("data-open", "true"),
+            ]),
+            BASE,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let config = config.unwrap();
+        assert_eq!(config.subtitle.as_deref(), Some("We reply at once"));
+        assert_eq!(config.greeting.as_deref(), Some("Hi! <b>Ask</b> me"));
+        assert_eq!(config.starters, ["Prices", "Opening hours", "Returns"]);
+        assert_eq!(config.placeholder, "Ask away");
+        assert_eq!(
+            config.avatar.as_deref(),
+            Some("https://cdn.example.com/bot.png")
+        );
+        assert!(config.open_on_load);
+
+        let (config, problems) = Config::from_attributes(
+            &attrs(&[
+                ("data-web-chat-id", "w"),
+                ("data-chatbot-id", "b"),
+                ("data-starters", "a|b|c|d|e"),
+                ("data-avatar", "javascript:alert(1)"),
+                ("data-open", "yes"),
+                ("data-greeting", &"x".repeat(600)),
+            ]),
+            BASE,
+        );
+        let config = config.unwrap();
+        let named: Vec<&str> = problems.iter().map(|p| p.attribute).collect();
+        assert_eq!(
+            named,
+            ["data-greeting", "data-starters", "data-avatar", "data-open"]
+        );
+        assert_eq!(config.starters.len(), 4);
+        assert_eq!(config.avatar, None);
+        assert!(!config.open_on_load);
+        assert_eq!(config.greeting.map(|g| g.chars().count()), Some(500));
+        assert_eq!(config.placeholder, "Type a message…");
+        assert_eq!(config.subtitle, None);
+    }
 
     #[test]
     fn full_config() {

@@ -5,6 +5,7 @@
 //! in plain modules with native tests; the browser glue stays thin.
 
 pub mod api;
+pub mod appearance;
 pub mod chat;
 pub mod config;
 pub mod crash;
@@ -59,7 +60,19 @@ pub fn mount(
     crash::watch(&root);
     // The loader's placeholder launcher gives way to the real one.
     root.set_text_content(None);
+    apply_appearance(&root, &config.appearance);
     Some(WidgetHandle::mount(root, config, emit))
+}
+
+/// Theme and side as attributes the stylesheet matches (the loader already copied the raw
+/// values; these are the checked ones), colours and sizes as custom properties.
+fn apply_appearance(root: &web_sys::HtmlElement, appearance: &appearance::Appearance) {
+    let _ = root.set_attribute("data-theme", appearance.theme_name());
+    let _ = root.set_attribute("data-position", appearance.side_name());
+    let style = root.style();
+    for (property, value) in appearance.css_properties() {
+        let _ = style.set_property(property, &value);
+    }
 }
 
 /// Panics on purpose, so tests can check what a visitor sees after an internal error.

@@ -39,14 +39,17 @@ fn find(root: &Element, selector: &str) -> Element {
 }
 
 fn config() -> Config {
-    Config {
-        web_chat_id: "test-web-chat".into(),
-        chatbot_id: "test-bot".into(),
+    let attributes = [
+        ("data-web-chat-id", "test-web-chat"),
+        ("data-chatbot-id", "test-bot"),
         // Nothing listens here: these tests never reach the network.
-        api_base: "http://127.0.0.1:9/api/v1/".into(),
-        title: "Test assistant".into(),
-        reply_timeout_ms: 30_000,
-    }
+        ("data-api-base", "http://127.0.0.1:9/api/v1/"),
+        ("data-title", "Test assistant"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    Config::from_attributes(&attributes, "http://127.0.0.1:9/")
+        .0
+        .unwrap()
 }
 
 #[wasm_bindgen_test]

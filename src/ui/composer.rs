@@ -12,6 +12,7 @@ use crate::store;
 pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let web_chat_id = StoredValue::new(state.config.with_value(|c| c.web_chat_id.clone()));
+    let placeholder = state.config.with_value(|c| c.placeholder.clone());
     let draft = state.draft;
     draft.set(web_chat_id.with_value(|id| store::draft(id)));
     let set_draft = move |text: String| {
@@ -44,7 +45,7 @@ pub fn Composer() -> impl IntoView {
             <textarea
                 class="cb-input"
                 rows="1"
-                placeholder="Type a message…"
+                placeholder=placeholder
                 aria-label="Message"
                 prop:value=move || draft.get()
                 on:input=move |ev| set_draft(event_target_value(&ev))

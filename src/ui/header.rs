@@ -8,10 +8,16 @@ use crate::session;
 #[component]
 pub fn Header() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let title = state.config.with_value(|c| c.title.clone());
+    let (title, subtitle, avatar) = state
+        .config
+        .with_value(|c| (c.title.clone(), c.subtitle.clone(), c.avatar.clone()));
     view! {
         <header class="cb-header">
-            <h2 class="cb-title">{title}</h2>
+            {avatar.map(|src| view! { <img class="cb-avatar" src=src alt=""/> })}
+            <div class="cb-heading">
+                <h2 class="cb-title">{title}</h2>
+                {subtitle.map(|text| view! { <p class="cb-subtitle">{text}</p> })}
+            </div>
             <button
                 type="button"
                 class="cb-icon-button cb-new"

@@ -31,10 +31,17 @@ pub fn MessageList() -> impl IntoView {
             }
         });
     });
+    let (greeting, starters) = state
+        .config
+        .with_value(|c| (c.greeting.clone(), c.starters.clone()));
     let on_click = move |ev: MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
             return;
         };
+        if let Some(starter) = target.closest(".cb-starter").ok().flatten() {
+            session::send_message(state, starter.text_content().unwrap_or_default());
+            return;
+        }
         let Some(row) = target.closest(".cb-message").ok().flatten() else {
             return;
         };
@@ -68,10 +75,31 @@ pub fn MessageList() -> impl IntoView {
             on:scroll=move |_| follow.on_scroll()
             on:click=on_click
         >
+            {greeting.map(|text| view! {
+                <div class="cb-message cb-assistant cb-greeting">
+                    <div class="cb-text">{text}</div>
+                </div>
+            })}
             <Show when=move || state.history.get() == HistoryStatus::Loading>
                 <p class="cb-status">"Loading earlier messages…"</p>
             </Show>
             <div class="cb-rows" node_ref=holder></div>
+            <div
+                class="cb-starters"
+                role="group"
+                aria-label="Suggestions"
+                hidden=move || {
+                    starters.is_empty() || !state.messages.with(Vec::is_empty)
+                        || state.history.get() == HistoryStatus::Loading
+                }
+            >
+                {starters
+                    .iter()
+                    .map(|text| {
+                        view! { <button type="button" class="cb-starter">{text.clone()}</button> }
+                    })
+                    .collect_view()}
+            </div>
         </div>
     }
 }

@@ -10,6 +10,9 @@ use crate::session;
 pub fn Widget(state: ChatState) -> impl IntoView {
     provide_context(state);
     session::restore_unsent(state);
+    if state.config.with_value(|c| c.open_on_load) {
+        state.set_open(true);
+    }
     // History is fetched when the visitor first opens the panel, not on page load.
     Effect::new(move |_| {
         if state.open.get() {

@@ -1,0 +1,122 @@
+// The site owner's data-* attributes: each changes what it should; a bad value gives a console
+// message naming the attribute and falls back to the default.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply } from './harness.mjs';
+
+const env = serverAndBrowser();
+
+/** Computed style properties of the first element matching `selector` in the widget. */
+function styleOf(page, selector, properties) {
+  return widget(page).locator(selector).first().evaluate(
+    (e, names) => Object.fromEntries(names.map((n) => [n, getComputedStyle(e).getPropertyValue(n)])),
+    properties,
+  );
+}
+
+function warningsOf(page) {
+  const warnings = [];
+  page.on('console', (m) => {
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
+  return warnings;
+}
+
+test('every look and text attribute changes what it should', async () => {
+  const { context, page, problems } = await openPage(env.browser, { colorScheme: 'light' });
+  const warnings = warningsOf(page);
+  await hostPage(page, env.server, 'attributes.html', {
+    'data-load': 'eager',
+    'data-title': 'Acme help',
+    'data-subtitle': 'We answer in seconds',
+    'data-avatar': `${env.server.url}chat-bubble.css`,
+    'data-primary-color': '#ffcc00',
+    'data-theme': 'dark',
+    'data-position': 'left',
+    'data-offset-x': '40',
+    'data-offset-y': '30px',
+    'data-z-index': '77',
+    'data-width': '420',
+    'data-height': '500',
+    'data-greeting': 'Hi! <b>Ask</b> me anything.',
+    'data-starters': 'Prices | Opening hours',
+    'data-placeholder': 'Ask away',
+    'data-open': 'true',
+  });
+  const bubble = widget(page);
+  // data-open: the panel opens by itself once the widget is ready.
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  assert.deepEqual(await styleOf(page, '.cb-launcher', ['left', 'bottom', 'z-index', 'background-color', 'color']), {
+    left: '40px', bottom: '30px', 'z-index': '77', 'background-color': 'rgb(255, 204, 0)', color: 'rgb(0, 0, 0)',
+  });
+  assert.deepEqual(await styleOf(page, '.cb-panel', ['left', 'width', 'height', 'background-color']), {
+    left: '40px', width: '420px', height: '500px', 'background-color': 'rgb(17, 24, 39)',
+  });
+  assert.equal(await bubble.locator('.cb-title').textContent(), 'Acme help');
+  assert.equal(await bubble.locator('.cb-subtitle').textContent(), 'We answer in seconds');
+  assert.equal(await bubble.locator('.cb-avatar').getAttribute('src'), `${env.server.url}chat-bubble.css`);
+  assert.equal(await bubble.locator('.cb-input').getAttribute('placeholder'), 'Ask away');
+  // The greeting is text: its markup shows as typed.
+  assert.equal(await bubble.locator('.cb-greeting .cb-text').textContent(), 'Hi! <b>Ask</b> me anything.');
+  assert.equal(await bubble.locator('.cb-greeting b').count(), 0);
+  assert.deepEqual(await bubble.locator('.cb-starter').allTextContents(), ['Prices', 'Opening hours']);
+  // A starter sends itself and the suggestions go away.
+  await bubble.locator('.cb-starter', { hasText: 'Opening hours' }).click();
+  await waitForReply(page, defaultReply('Opening hours'));
+  assert.equal(await bubble.locator('.cb-visitor .cb-text').textContent(), 'Opening hours');
+  assert.equal(await bubble.locator('.cb-starters').isVisible(), false);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the loader places and themes the bubble before any wasm is fetched', async () => {
+  const { context, page, problems } = await openPage(env.browser, { colorScheme: 'dark' });
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  await hostPage(page, env.server, 'early.html', { 'data-load': 'interaction', 'data-position': 'left' });
+  await widget(page).locator('.cb-launcher').waitFor();
+  assert.equal((await styleOf(page, '.cb-launcher', ['left'])).left, '20px');
+  assert.deepEqual(wasm, []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('bad values: one console message per attribute, and the defaults', async () => {
+  const { context, page, problems } = await openPage(env.browser, { colorScheme: 'dark' });
+  const warnings = warningsOf(page);
+  await hostPage(page, env.server, 'bad-attributes.html', {
+    'data-load': 'eager',
+    'data-theme': 'sepia',
+    'data-position': 'middle',
+    'data-primary-color': 'red; background: url(https://evil.example/x)',
+    'data-offset-x': '-3',
+    'data-offset-y': '9999',
+    'data-z-index': 'top',
+    'data-width': '50%',
+    'data-height': '10',
+    'data-avatar': 'javascript:alert(1)',
+    'data-open': 'yes',
+    'data-starters': 'a|b|c|d|e',
+  });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').waitFor();
+  for (const name of ['theme', 'position', 'primary-color', 'offset-x', 'offset-y', 'z-index', 'width', 'height',
+    'avatar', 'open', 'starters']) {
+    assert.ok(warnings.some((w) => w.startsWith(`chat-bubble: data-${name} `)), `no warning for data-${name}: ${warnings}`);
+  }
+  // data-open="yes" is not true: the panel stays closed.
+  assert.equal(await bubble.locator('.cb-panel').isVisible(), false);
+  assert.deepEqual(await styleOf(page, '.cb-launcher', ['right', 'bottom', 'z-index', 'background-color']), {
+    right: '20px', bottom: '20px', 'z-index': '2147483000', 'background-color': 'rgb(37, 99, 235)',
+  });
+  await bubble.locator('.cb-launcher').click();
+  // An unknown theme is auto: this visitor's system is dark.
+  assert.deepEqual(await styleOf(page, '.cb-panel', ['width', 'background-color']), {
+    width: '380px', 'background-color': 'rgb(17, 24, 39)',
+  });
+  assert.equal(await bubble.locator('.cb-avatar').count(), 0);
+  assert.equal(await bubble.locator('.cb-starter').count(), 4);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
