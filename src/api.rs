@@ -15,11 +15,13 @@ use crate::errors::ApiError;
 use crate::json::{object, Json};
 use crate::models::{created_conversation_id, sort_history, Message, MessagePage};
 use crate::stream::{StreamDecoder, StreamEvent};
-use crate::timers::Watchdog;
+use crate::timers::{self, Watchdog};
 
 /// History pages followed at most, so a backend that loops its `next` links cannot hang the widget.
 const MAX_HISTORY_PAGES: usize = 50;
 const HISTORY_PAGE_SIZE: usize = 100;
+/// Longest stretch (ms) of reading and showing a reply before the browser gets a turn.
+const TIME_SLICE_MS: f64 = 8.0;
 
 /// `POST conversations/` → the new conversation's id.
 pub async fn create_conversation(
@@ -33,15 +35,15 @@ pub async fn create_conversation(
         .ok_or_else(|| ApiError::BadResponse("the new conversation has no id".into()))
 }
 
-/// `POST chatbots/{id}/completions/` with streaming on; calls `on_event` for every decoded frame
-/// as soon as its bytes arrive. Returns when the body ends. `controller` stops it (the Stop
+/// `POST chatbots/{id}/completions/` with streaming on; calls `on_events` with the frames
+/// decoded from each piece of the body as soon as it arrives. Returns when the body ends. `controller` stops it (the Stop
 /// button); a stall longer than the configured bound stops it too, as [`ApiError::Timeout`].
 pub async fn stream_reply(
     config: &Config,
     conversation_id: &str,
     text: &str,
     controller: &AbortController,
-    on_event: impl FnMut(StreamEvent),
+    on_events: impl FnMut(&[StreamEvent]),
 ) -> Result<(), ApiError> {
     let watchdog = Watchdog::start(controller.clone(), config.reply_timeout_ms);
     read_reply(
@@ -50,7 +52,7 @@ pub async fn stream_reply(
         text,
         controller,
         &watchdog,
-        on_event,
+        on_events,
     )
     .await
     .map_err(|e| {
@@ -68,7 +70,7 @@ async fn read_reply(
     text: &str,
     controller: &AbortController,
     watchdog: &Watchdog,
-    mut on_event: impl FnMut(StreamEvent),
+    mut on_events: impl FnMut(&[StreamEvent]),
 ) -> Result<(), ApiError> {
     let body = object([
         ("conversation", conversation_id.into()),
@@ -99,14 +101,23 @@ async fn read_reply(
     let mut decoder = StreamDecoder::default();
     let mut understood = 0usize;
     let mut malformed = 0usize;
-    let mut handle = |event: StreamEvent| {
-        match event {
-            StreamEvent::Chunk { .. } => understood += 1,
-            StreamEvent::Malformed(_) => malformed += 1,
+    let mut handle = |events: Vec<StreamEvent>| {
+        for event in &events {
+            match event {
+                StreamEvent::Chunk { .. } => understood += 1,
+                StreamEvent::Malformed(_) => malformed += 1,
+            }
         }
-        on_event(event);
+        on_events(&events);
     };
+    let mut slice_start = js_sys::Date::now();
     loop {
+        // Bytes that arrive faster than they can be shown would keep the page busy in one long
+        // task: give the browser a turn every few milliseconds of work.
+        if js_sys::Date::now() - slice_start > TIME_SLICE_MS {
+            timers::yield_to_browser().await;
+            slice_start = js_sys::Date::now();
+        }
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(ApiError::from_js)?;
@@ -120,9 +131,9 @@ async fn read_reply(
         let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
         watchdog.progress();
         let bytes = Uint8Array::new(&value).to_vec();
-        decoder.push(&bytes).into_iter().for_each(&mut handle);
+        handle(decoder.push(&bytes));
     }
-    decoder.finish().into_iter().for_each(&mut handle);
+    handle(decoder.finish());
     if understood == 0 && malformed > 0 {
         return Err(ApiError::BadResponse("the reply could not be read".into()));
     }

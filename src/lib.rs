@@ -19,6 +19,7 @@ pub mod render;
 pub mod session;
 pub mod store;
 pub mod stream;
+pub mod time_format;
 pub mod timers;
 pub mod ui;
 

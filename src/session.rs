@@ -172,11 +172,16 @@ async fn stream_into(
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
-    api::stream_reply(config, conversation_id, text, controller, |event| {
-        if let StreamEvent::Chunk { content, .. } = event {
-            if !content.is_empty() {
-                reply.text.update(|t| t.push_str(&content));
+    // All the deltas of one piece of the body go to the message at once: one update, one render.
+    api::stream_reply(config, conversation_id, text, controller, |events| {
+        let mut added = String::new();
+        for event in events {
+            if let StreamEvent::Chunk { content, .. } = event {
+                added.push_str(content);
             }
+        }
+        if !added.is_empty() {
+            reply.text.update(|t| t.push_str(&added));
         }
     })
     .await
@@ -253,4 +258,7 @@ pub fn load_history(state: ChatState) {
         };
         state.history.set(status);
     });
+    // Runs once the history request is out: rows will need the time formatter, and creating
+    // it takes a while, better spent waiting for the network.
+    spawn_local(async { crate::time_format::warm() });
 }

@@ -1,12 +1,13 @@
 //! Browser timers as Rust: an awaitable sleep, and a watchdog that gives up on a stalled reply.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use js_sys::{Date, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortController;
+use web_sys::{AbortController, MessageChannel};
 
 /// Resolves after `ms` milliseconds.
 pub async fn sleep_ms(ms: u32) {
@@ -33,6 +34,60 @@ pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// Lets the browser paint and handle input before going on. A message on a channel runs as a
+/// task of its own, without the 4 ms clamp that nested timeouts get; `setTimeout` is the fallback.
+pub async fn yield_to_browser() {
+    let promise = Promise::new(&mut |resolve, _| {
+        let queued = YIELDS.with(|channel| channel.as_ref().map(|c| c.post(resolve.clone())));
+        if queued.is_none() {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+thread_local! {
+    /// One channel for every yield of every widget on the page (they share the wasm instance).
+    static YIELDS: Option<YieldChannel> = YieldChannel::new();
+}
+
+struct YieldChannel {
+    channel: MessageChannel,
+    waiting: Rc<RefCell<VecDeque<js_sys::Function>>>,
+    _on_message: Closure<dyn FnMut()>,
+}
+
+impl YieldChannel {
+    fn new() -> Option<Self> {
+        let channel = MessageChannel::new().ok()?;
+        let waiting: Rc<RefCell<VecDeque<js_sys::Function>>> = Rc::default();
+        let on_message = {
+            let waiting = waiting.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                let next = waiting.borrow_mut().pop_front();
+                if let Some(resolve) = next {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            })
+        };
+        channel
+            .port1()
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Some(YieldChannel {
+            channel,
+            waiting,
+            _on_message: on_message,
+        })
+    }
+
+    fn post(&self, resolve: js_sys::Function) {
+        self.waiting.borrow_mut().push_back(resolve);
+        let _ = self.channel.port2().post_message(&JsValue::NULL);
+    }
 }
 
 /// Aborts a request when it makes no progress for `timeout_ms`: no response headers, or no new

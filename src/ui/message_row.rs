@@ -6,7 +6,7 @@
 //! "Not sent · Retry" line, the Copy action). Dropping the row stops both.
 
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlButtonElement};
 
 use super::attachments::append_attachments;
@@ -16,16 +16,7 @@ use super::sources::append_sources;
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::dom::{append_element, append_text, element, set};
 use crate::models::Role;
-
-thread_local! {
-    /// One time formatter for every row: building one per row is slow with long histories.
-    static TIME_FORMAT: js_sys::Intl::DateTimeFormat = {
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
-        let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
-    };
-}
+use crate::time_format;
 
 pub struct MessageRow {
     pub message: ChatMessage,
@@ -175,12 +166,8 @@ fn status_line(status: MessageStatus) -> Option<(&'static str, bool)> {
 
 /// `<time datetime="ISO">hh:mm</time>` in the visitor's locale.
 fn append_time(meta: &Element, ms: i64) {
-    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    let label = TIME_FORMAT
-        .with(|format| format.format().call1(&JsValue::NULL, &date).ok())
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
+    let (iso, label) = time_format::clock_time(ms);
     let time = append_element(meta, "time", "");
-    set(&time, "datetime", &String::from(date.to_iso_string()));
+    set(&time, "datetime", &iso);
     append_text(&time, &label);
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches,
+  serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches, hostPage,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -126,6 +126,40 @@ test('Shift+Enter adds a line; sending waits while a reply streams', async () =>
   await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 15000 });
   assert.equal(await bubble.locator('.cb-send').isDisabled(), false);
   assert.equal(await bubble.locator('.cb-visitor .cb-text').first().textContent(), 'line one\nline two');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a long history opens in order, scrolled to its end', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const post = (path, body) => fetch(`${env.server.url}api/v1/${path}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  }).then((r) => r.json());
+  const { id } = await post('conversations/', { webChat: 'e2e-web-chat' });
+  const questions = Array.from({ length: 40 }, (_, i) => `question ${i}`);
+  for (const content of questions) {
+    await post('chatbots/e2e-bot/completions/?mock_delay=0', { conversation: id, message: { content, attachments: [] }, isStreaming: false });
+  }
+  await page.addInitScript(([key, value]) => localStorage.setItem(key, value), ['chat-bubble:e2e-web-chat:conversation', id]);
+  await hostPage(page, env.server, 'long-history.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').click();
+  await page.waitForFunction(
+    () => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-message').length === 80,
+    null, { timeout: 15000 },
+  );
+  assert.deepEqual(await bubble.locator('.cb-visitor .cb-text').allTextContents(), questions);
+  // The list is much taller than its window and shows its end: the last reply is in view.
+  await page.waitForFunction(() => {
+    const list = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-messages');
+    return list.scrollHeight > 3 * list.clientHeight && list.scrollTop + list.clientHeight >= list.scrollHeight - 2;
+  }, null, { timeout: 5000 });
+  const [list, last] = await Promise.all([
+    bubble.locator('.cb-messages').boundingBox(),
+    bubble.locator('.cb-message').last().boundingBox(),
+  ]);
+  assert.ok(last.y + last.height <= list.y + list.height + 1 && last.y >= list.y, `last row ${JSON.stringify(last)} in ${JSON.stringify(list)}`);
+  assert.equal(await bubble.locator('.cb-message').last().locator('.cb-text').textContent(), defaultReply('question 39'));
   assert.deepEqual(problems, []);
   await context.close();
 });
