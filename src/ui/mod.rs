@@ -9,6 +9,7 @@ mod launcher;
 mod message_list;
 mod message_row;
 mod panel;
+mod phone;
 mod reply_body;
 mod sources;
 mod widget;

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::launcher::Launcher;
 use super::panel::Panel;
+use super::phone::fit_to_phone;
 use crate::chat::ChatState;
 use crate::session;
 
@@ -19,8 +20,10 @@ pub fn Widget(state: ChatState) -> impl IntoView {
             session::load_history(state);
         }
     });
+    let widget = NodeRef::new();
+    fit_to_phone(state, widget);
     view! {
-        <div class="cb-widget">
+        <div class="cb-widget" node_ref=widget>
             <Panel/>
             <Launcher/>
         </div>

@@ -1,0 +1,101 @@
+//! Phones (≤ 640 px wide): the open panel covers the screen, the page behind it stays still, and
+//! the panel fits the visual viewport so the on-screen keyboard never covers the message box.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+use crate::chat::ChatState;
+
+/// The stylesheet's phone breakpoint.
+const PHONE_QUERY: &str = "(max-width: 640px)";
+
+/// While the panel is open on a phone, locks the page's scrolling (restored on close and on
+/// destroy) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
+pub fn fit_to_phone(state: ChatState, widget: NodeRef<Div>) {
+    let saved_overflow = StoredValue::new_local(None::<String>);
+    let on_viewport = Closure::<dyn FnMut()>::new(move || {
+        let (Some(widget), Some(viewport)) = (
+            widget.get_untracked(),
+            web_sys::window().and_then(|w| w.visual_viewport()),
+        ) else {
+            return;
+        };
+        let style = HtmlElement::style(&widget);
+        let _ = style.set_property("--cb-vv-top", &format!("{}px", viewport.offset_top()));
+        let _ = style.set_property("--cb-vv-height", &format!("{}px", viewport.height()));
+    });
+    let viewport = web_sys::window().and_then(|w| w.visual_viewport());
+    if let Some(viewport) = &viewport {
+        for event in ["resize", "scroll"] {
+            let _ = viewport
+                .add_event_listener_with_callback(event, on_viewport.as_ref().unchecked_ref());
+        }
+    }
+    Effect::new(move |_| {
+        let open = state.open.get();
+        let phone = web_sys::window()
+            .and_then(|w| w.match_media(PHONE_QUERY).ok().flatten())
+            .is_some_and(|query| query.matches());
+        if open && phone {
+            lock_page_scroll(saved_overflow);
+        } else {
+            unlock_page_scroll(saved_overflow);
+        }
+    });
+    let listener = StoredValue::new_local(Some((viewport, on_viewport)));
+    on_cleanup(move || {
+        unlock_page_scroll(saved_overflow);
+        let Some((Some(viewport), on_viewport)) = listener.try_update_value(Option::take).flatten()
+        else {
+            return;
+        };
+        for event in ["resize", "scroll"] {
+            let _ = viewport
+                .remove_event_listener_with_callback(event, on_viewport.as_ref().unchecked_ref());
+        }
+    });
+}
+
+fn page_root() -> Option<HtmlElement> {
+    web_sys::window()?
+        .document()?
+        .document_element()?
+        .dyn_into()
+        .ok()
+}
+
+fn lock_page_scroll(saved: StoredValue<Option<String>, LocalStorage>) {
+    if saved.with_value(Option::is_some) {
+        return;
+    }
+    if let Some(root) = page_root() {
+        let style = root.style();
+        saved.set_value(Some(
+            style.get_property_value("overflow").unwrap_or_default(),
+        ));
+        let _ = style.set_property("overflow", "hidden");
+    }
+}
+
+fn unlock_page_scroll(saved: StoredValue<Option<String>, LocalStorage>) {
+    let Some(previous) = saved.try_update_value(Option::take).flatten() else {
+        return;
+    };
+    if let Some(root) = page_root() {
+        let style = root.style();
+        if previous.is_empty() {
+            let _ = style.remove_property("overflow");
+            // Leave no empty `style=""` behind on the host page.
+            if root
+                .get_attribute("style")
+                .is_some_and(|s| s.trim().is_empty())
+            {
+                let _ = root.remove_attribute("style");
+            }
+        } else {
+            let _ = style.set_property("overflow", &previous);
+        }
+    }
+}

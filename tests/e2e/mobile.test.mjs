@@ -1,0 +1,68 @@
+// Phones: the open panel covers the screen, the page behind stays still, the message box does not
+// zoom the page and stays above the on-screen keyboard.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply } from './harness.mjs';
+
+const env = serverAndBrowser();
+const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+test('on a phone the panel is full-screen, the page is locked behind it, and it fits above the keyboard', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  const url = `${env.server.url}phone.html`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
+<body style="margin:0"><div style="height:3000px">A long host page</div>${embedTag({ 'data-load': 'eager' })}</body></html>`);
+  await page.goto(url);
+  await page.evaluate(() => window.scrollTo(0, 500));
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  assert.deepEqual(await bubble.locator('.cb-panel').boundingBox(), { x: 0, y: 0, width: 390, height: 700 });
+  const htmlOverflow = () => page.evaluate(() => getComputedStyle(document.documentElement).overflow);
+  assert.equal(await htmlOverflow(), 'hidden');
+  // 16 px or more: phones do not zoom the page when the box takes focus.
+  assert.equal(await bubble.locator('.cb-input').evaluate((e) => getComputedStyle(e).fontSize), '16px');
+
+  // The keyboard comes up: the visual viewport shrinks to 400 px, scrolled down by 50.
+  await page.evaluate(() => {
+    Object.defineProperty(visualViewport, 'height', { configurable: true, get: () => 400 });
+    Object.defineProperty(visualViewport, 'offsetTop', { configurable: true, get: () => 50 });
+    visualViewport.dispatchEvent(new Event('resize'));
+  });
+  await page.waitForFunction(() => {
+    const panel = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel').getBoundingClientRect();
+    return panel.top === 50 && panel.height === 400;
+  });
+  const composer = await bubble.locator('.cb-composer').boundingBox();
+  assert.ok(composer.y + composer.height <= 450, `composer ends at ${composer.y + composer.height}, keyboard starts at 450`);
+
+  await bubble.locator('.cb-input').fill('from a phone');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReply(page, defaultReply('from a phone'));
+
+  // Closing gives the page its scrolling back, where it was.
+  await bubble.locator('.cb-header button[aria-label="Close chat"]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  assert.equal(await htmlOverflow(), 'visible');
+  assert.equal(await page.evaluate(() => document.documentElement.getAttribute('style')), null);
+  assert.equal(await page.evaluate(() => window.scrollY), 500);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a wide screen the page keeps its scrolling while the panel is open', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  const url = `${env.server.url}desktop.html`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>desktop</title></head>
+<body><div style="height:3000px">A long host page</div>${embedTag({ 'data-load': 'eager' })}</body></html>`);
+  await page.goto(url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).overflow), 'visible');
+  const panel = await bubble.locator('.cb-panel').boundingBox();
+  assert.equal(panel.width, 380);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
