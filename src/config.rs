@@ -30,7 +30,21 @@ pub struct Config {
     pub placeholder: String,
     /// `data-open`: open the panel as soon as the widget is ready.
     pub open_on_load: bool,
+    /// `data-persistence`: where the conversation id, draft and unsent messages are kept.
+    pub persistence: Persistence,
     pub appearance: Appearance,
+}
+
+/// Where what must survive a reload is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Persistence {
+    /// localStorage: across reloads and tabs, until the visitor clears it.
+    #[default]
+    Local,
+    /// sessionStorage: this tab only, gone when it closes.
+    Session,
+    /// Nothing is kept: every page load starts a new conversation.
+    None,
 }
 
 use crate::appearance::Appearance;
@@ -164,6 +178,21 @@ impl Config {
                 false
             }
         };
+        let persistence = match get("data-persistence")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("") | Some("local") => Persistence::Local,
+            Some("session") => Persistence::Session,
+            Some("none") => Persistence::None,
+            Some(_) => {
+                problems.push(ConfigProblem {
+                    attribute: "data-persistence",
+                    message: "must be local, session or none; using local".into(),
+                });
+                Persistence::Local
+            }
+        };
         let appearance = Appearance::from_attributes(get, &mut problems);
 
         let reply_timeout_secs = match get("data-reply-timeout") {
@@ -197,6 +226,7 @@ impl Config {
                 starters,
                 placeholder,
                 open_on_load,
+                persistence,
                 appearance,
             }),
             _ => None,
@@ -286,6 +316,7 @@ mod tests {
                 ("data-placeholder", "Ask away"),
                 ("data-avatar", "https://cdn.example.com/bot.png"),
                 ("data-open", "true"),
+                ("data-persistence", "Session"),
             ]),
             BASE,
         );
@@ -300,6 +331,7 @@ mod tests {
             Some("https://cdn.example.com/bot.png")
         );
         assert!(config.open_on_load);
+        assert_eq!(config.persistence, Persistence::Session);
 
         let (config, problems) = Config::from_attributes(
             &attrs(&[
@@ -308,6 +340,7 @@ mod tests {
                 ("data-starters", "a|b|c|d|e"),
                 ("data-avatar", "javascript:alert(1)"),
                 ("data-open", "yes"),
+                ("data-persistence", "cookie"),
                 ("data-greeting", &"x".repeat(600)),
             ]),
             BASE,
@@ -316,8 +349,15 @@ mod tests {
         let named: Vec<&str> = problems.iter().map(|p| p.attribute).collect();
         assert_eq!(
             named,
-            ["data-greeting", "data-starters", "data-avatar", "data-open"]
+            [
+                "data-greeting",
+                "data-starters",
+                "data-avatar",
+                "data-open",
+                "data-persistence"
+            ]
         );
+        assert_eq!(config.persistence, Persistence::Local);
         assert_eq!(config.starters.len(), 4);
         assert_eq!(config.avatar, None);
         assert!(!config.open_on_load);

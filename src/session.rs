@@ -32,18 +32,18 @@ pub fn send_message(state: ChatState, text: String) {
 /// A reply in flight is stopped.
 pub fn new_conversation(state: ChatState) {
     stop(state);
-    let web_chat_id = state.config.with_value(|c| c.web_chat_id.clone());
-    store::forget_conversation_id(&web_chat_id);
+    state.config.with_value(store::forget_conversation_id);
     state.clear();
 }
 
 /// [`new_conversation`], and forgets the draft and the unsent messages too.
 pub fn clear_history(state: ChatState) {
     new_conversation(state);
-    let web_chat_id = state.config.with_value(|c| c.web_chat_id.clone());
     state.draft.set(String::new());
-    store::save_draft(&web_chat_id, "");
-    store::save_unsent(&web_chat_id, &[]);
+    state.config.with_value(|config| {
+        store::save_draft(config, "");
+        store::save_unsent(config, &[]);
+    });
 }
 
 /// Sends an unsent visitor message again, as the newest message.
@@ -137,7 +137,7 @@ async fn exchange(
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
-    let stored = store::conversation_id(&config.web_chat_id);
+    let stored = store::conversation_id(config);
     let conversation_id = match stored.clone() {
         Some(id) => id,
         None => new_conversation_id(config, controller).await?,
@@ -148,7 +148,7 @@ async fn exchange(
         Err(ApiError::Status { status: 404, .. })
             if stored.is_some() && reply.text.with_untracked(String::is_empty) =>
         {
-            store::forget_conversation_id(&config.web_chat_id);
+            store::forget_conversation_id(config);
             let fresh = new_conversation_id(config, controller).await?;
             stream_into(config, &fresh, text, reply, controller).await
         }
@@ -161,7 +161,7 @@ async fn new_conversation_id(
     controller: &AbortController,
 ) -> Result<String, ApiError> {
     let id = api::create_conversation(config, Some(&controller.signal())).await?;
-    store::save_conversation_id(&config.web_chat_id, &id);
+    store::save_conversation_id(config, &id);
     Ok(id)
 }
 
@@ -213,13 +213,12 @@ fn finish(
             }
         }
     }
-    store::save_unsent(&config.web_chat_id, &state.unsent_texts());
+    store::save_unsent(config, &state.unsent_texts());
 }
 
 /// Shows the messages that were not sent before the last reload, each with its Retry.
 pub fn restore_unsent(state: ChatState) {
-    let web_chat_id = state.config.with_value(|c| c.web_chat_id.clone());
-    for text in store::unsent(&web_chat_id) {
+    for text in state.config.with_value(store::unsent) {
         state.push(Role::Visitor, text, MessageStatus::Unsent);
     }
 }
@@ -230,14 +229,14 @@ pub fn load_history(state: ChatState) {
         return;
     }
     let config = state.config.get_value();
-    let Some(conversation_id) = store::conversation_id(&config.web_chat_id) else {
+    let Some(conversation_id) = store::conversation_id(&config) else {
         state.history.set(HistoryStatus::Loaded);
         return;
     };
     state.history.set(HistoryStatus::Loading);
     spawn_local(async move {
         let result = api::history(&config, &conversation_id).await;
-        if store::conversation_id(&config.web_chat_id).as_deref() != Some(&conversation_id) {
+        if store::conversation_id(&config).as_deref() != Some(&conversation_id) {
             // A new conversation was started meanwhile: this history is no longer shown.
             return;
         }
@@ -248,7 +247,7 @@ pub fn load_history(state: ChatState) {
             }
             Err(ApiError::Status { status: 404, .. }) => {
                 // The backend no longer knows it: start afresh on the next message.
-                store::forget_conversation_id(&config.web_chat_id);
+                store::forget_conversation_id(&config);
                 HistoryStatus::Loaded
             }
             Err(error) => {

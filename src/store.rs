@@ -1,14 +1,21 @@
-//! localStorage: what must survive a reload, per web chat.
+//! What must survive a reload, per web chat: the conversation id, the draft and unsent messages.
+//! Kept in localStorage, sessionStorage (this tab only) or nowhere, as `data-persistence` says.
 //!
 //! Storage can be missing or throw (privacy modes, sandboxed frames); then the widget just forgets
 //! across reloads instead of failing.
 
 use web_sys::Storage;
 
+use crate::config::{Config, Persistence};
 use crate::json::Json;
 
-fn storage() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+fn storage(config: &Config) -> Option<Storage> {
+    let window = web_sys::window()?;
+    match config.persistence {
+        Persistence::Local => window.local_storage().ok().flatten(),
+        Persistence::Session => window.session_storage().ok().flatten(),
+        Persistence::None => None,
+    }
 }
 
 fn conversation_key(web_chat_id: &str) -> String {
@@ -16,23 +23,23 @@ fn conversation_key(web_chat_id: &str) -> String {
 }
 
 /// The conversation this browser is in with `web_chat_id`, if any.
-pub fn conversation_id(web_chat_id: &str) -> Option<String> {
-    storage()?
-        .get_item(&conversation_key(web_chat_id))
+pub fn conversation_id(config: &Config) -> Option<String> {
+    storage(config)?
+        .get_item(&conversation_key(&config.web_chat_id))
         .ok()
         .flatten()
         .filter(|id| !id.is_empty())
 }
 
-pub fn save_conversation_id(web_chat_id: &str, id: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(&conversation_key(web_chat_id), id);
+pub fn save_conversation_id(config: &Config, id: &str) {
+    if let Some(s) = storage(config) {
+        let _ = s.set_item(&conversation_key(&config.web_chat_id), id);
     }
 }
 
-pub fn forget_conversation_id(web_chat_id: &str) {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(&conversation_key(web_chat_id));
+pub fn forget_conversation_id(config: &Config) {
+    if let Some(s) = storage(config) {
+        let _ = s.remove_item(&conversation_key(&config.web_chat_id));
     }
 }
 
@@ -45,15 +52,15 @@ fn unsent_key(web_chat_id: &str) -> String {
 }
 
 /// What the visitor had typed but not sent.
-pub fn draft(web_chat_id: &str) -> String {
-    storage()
-        .and_then(|s| s.get_item(&draft_key(web_chat_id)).ok().flatten())
+pub fn draft(config: &Config) -> String {
+    storage(config)
+        .and_then(|s| s.get_item(&draft_key(&config.web_chat_id)).ok().flatten())
         .unwrap_or_default()
 }
 
-pub fn save_draft(web_chat_id: &str, text: &str) {
-    if let Some(s) = storage() {
-        let key = draft_key(web_chat_id);
+pub fn save_draft(config: &Config, text: &str) {
+    if let Some(s) = storage(config) {
+        let key = draft_key(&config.web_chat_id);
         let _ = if text.is_empty() {
             s.remove_item(&key)
         } else {
@@ -63,17 +70,17 @@ pub fn save_draft(web_chat_id: &str, text: &str) {
 }
 
 /// Messages the visitor sent that never reached the backend, oldest first.
-pub fn unsent(web_chat_id: &str) -> Vec<String> {
-    storage()
-        .and_then(|s| s.get_item(&unsent_key(web_chat_id)).ok().flatten())
+pub fn unsent(config: &Config) -> Vec<String> {
+    storage(config)
+        .and_then(|s| s.get_item(&unsent_key(&config.web_chat_id)).ok().flatten())
         .and_then(|text| Json::parse(&text))
         .map(|list| list.items().iter().filter_map(Json::to_text).collect())
         .unwrap_or_default()
 }
 
-pub fn save_unsent(web_chat_id: &str, texts: &[String]) {
-    if let Some(s) = storage() {
-        let key = unsent_key(web_chat_id);
+pub fn save_unsent(config: &Config, texts: &[String]) {
+    if let Some(s) = storage(config) {
+        let key = unsent_key(&config.web_chat_id);
         let _ = if texts.is_empty() {
             s.remove_item(&key)
         } else {

@@ -11,12 +11,13 @@ use crate::store;
 #[component]
 pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let web_chat_id = StoredValue::new(state.config.with_value(|c| c.web_chat_id.clone()));
     let placeholder = state.config.with_value(|c| c.placeholder.clone());
     let draft = state.draft;
-    draft.set(web_chat_id.with_value(|id| store::draft(id)));
+    draft.set(state.config.with_value(store::draft));
     let set_draft = move |text: String| {
-        web_chat_id.with_value(|id| store::save_draft(id, &text));
+        state
+            .config
+            .with_value(|config| store::save_draft(config, &text));
         draft.set(text);
     };
     let can_send = move || !state.replying.get() && draft.with(|d| !d.trim().is_empty());

@@ -120,3 +120,51 @@ test('bad values: one console message per attribute, and the defaults', async ()
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** Keys of the widget's own entries in localStorage and sessionStorage. */
+function storedKeys(page) {
+  return page.evaluate(() => ({
+    local: Object.keys(localStorage).filter((k) => k.startsWith('chat-bubble:')),
+    session: Object.keys(sessionStorage).filter((k) => k.startsWith('chat-bubble:')),
+  }));
+}
+
+test('data-persistence: session keeps the conversation in this tab only; none keeps nothing', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const bubble = widget(page);
+  const sendAndReload = async (name, persistence) => {
+    await hostPage(page, env.server, name, { 'data-load': 'eager', 'data-persistence': persistence });
+    await bubble.locator('.cb-launcher[aria-expanded]').click();
+    await bubble.locator('.cb-input').fill(`kept in ${persistence}?`);
+    await bubble.locator('.cb-input').press('Enter');
+    await waitForReply(page, defaultReply(`kept in ${persistence}?`));
+    await bubble.locator('.cb-input').fill('a draft');
+    const keys = await storedKeys(page);
+    await page.reload();
+    await bubble.locator('.cb-launcher[aria-expanded]').click();
+    return keys;
+  };
+
+  const sessionKeys = await sendAndReload('persist-session.html', 'session');
+  assert.deepEqual(sessionKeys.local, []);
+  assert.ok(sessionKeys.session.some((k) => k.endsWith(':conversation')), JSON.stringify(sessionKeys));
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-message').length === 2);
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'a draft');
+  // Another tab of the same browser starts afresh.
+  const other = await context.newPage();
+  await hostPage(other, env.server, 'persist-session.html', { 'data-load': 'eager', 'data-persistence': 'session' });
+  await widget(other).locator('.cb-launcher[aria-expanded]').click();
+  await widget(other).locator('.cb-input').waitFor();
+  assert.equal(await widget(other).locator('.cb-message').count(), 0);
+  await other.close();
+
+  await page.evaluate(() => sessionStorage.clear());
+  const noneKeys = await sendAndReload('persist-none.html', 'none');
+  assert.deepEqual(noneKeys, { local: [], session: [] });
+  await bubble.locator('.cb-input').waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await bubble.locator('.cb-message').count(), 0);
+  assert.equal(await bubble.locator('.cb-input').inputValue(), '');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
