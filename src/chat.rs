@@ -160,8 +160,10 @@ impl ChatState {
         if !self.open.get_untracked() {
             self.unread.update(|n| *n += 1);
         }
-        self.announcement
-            .set(format!("Assistant: {}", crate::markdown::plain_text(&text)));
+        self.announcement.set(crate::texts::fill(
+            self.config.with_value(|c| c.texts).assistant_said,
+            crate::markdown::plain_text(&text),
+        ));
         self.emit(ChatEvent::Reply(text));
     }
 

@@ -26,8 +26,12 @@ pub struct Config {
     pub greeting: Option<String>,
     /// `data-starters`: suggested first messages, separated by `|`.
     pub starters: Vec<String>,
-    /// `data-placeholder`: the message box's hint.
-    pub placeholder: String,
+    /// `data-placeholder`: the message box's hint (the locale's own when unset).
+    pub placeholder: Option<String>,
+    /// `data-locale`: the widget's words. `locale_auto` (the default) means the browser glue
+    /// picks them from the visitor's languages.
+    pub texts: &'static Texts,
+    pub locale_auto: bool,
     /// `data-open`: open the panel as soon as the widget is ready.
     pub open_on_load: bool,
     /// `data-persistence`: where the conversation id, draft and unsent messages are kept.
@@ -49,6 +53,7 @@ pub enum Persistence {
 
 use crate::appearance::Appearance;
 use crate::markdown::safe_url;
+use crate::texts::{self, Locale, Texts};
 
 /// A problem with one attribute, phrased for the site owner reading the console.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +71,6 @@ const REPLY_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 2..=300;
 const MAX_TITLE_CHARS: usize = 80;
 const MAX_TEXT_CHARS: usize = 500;
 const MAX_STARTERS: usize = 4;
-const DEFAULT_PLACEHOLDER: &str = "Type a message…";
 const MAX_ID_CHARS: usize = 200;
 
 impl Config {
@@ -138,8 +142,7 @@ impl Config {
         let title = text("data-title", MAX_TITLE_CHARS).unwrap_or_else(|| DEFAULT_TITLE.into());
         let subtitle = text("data-subtitle", MAX_TITLE_CHARS);
         let greeting = text("data-greeting", MAX_TEXT_CHARS);
-        let placeholder =
-            text("data-placeholder", MAX_TITLE_CHARS).unwrap_or_else(|| DEFAULT_PLACEHOLDER.into());
+        let placeholder = text("data-placeholder", MAX_TITLE_CHARS);
         let starters_text = text("data-starters", MAX_TEXT_CHARS).unwrap_or_default();
         let mut starters: Vec<String> = starters_text
             .split('|')
@@ -193,6 +196,14 @@ impl Config {
                 Persistence::Local
             }
         };
+        let locale =
+            texts::for_attribute(get("data-locale").unwrap_or_default()).unwrap_or_else(|| {
+                problems.push(ConfigProblem {
+                    attribute: "data-locale",
+                    message: "must be auto, en or zh-TW; using auto".into(),
+                });
+                Locale::Auto
+            });
         let appearance = Appearance::from_attributes(get, &mut problems);
 
         let reply_timeout_secs = match get("data-reply-timeout") {
@@ -225,6 +236,11 @@ impl Config {
                 greeting,
                 starters,
                 placeholder,
+                texts: match locale {
+                    Locale::Fixed(texts) => texts,
+                    Locale::Auto => &texts::EN,
+                },
+                locale_auto: locale == Locale::Auto,
                 open_on_load,
                 persistence,
                 appearance,
@@ -317,6 +333,7 @@ mod tests {
                 ("data-avatar", "https://cdn.example.com/bot.png"),
                 ("data-open", "true"),
                 ("data-persistence", "Session"),
+                ("data-locale", "zh-TW"),
             ]),
             BASE,
         );
@@ -325,7 +342,9 @@ mod tests {
         assert_eq!(config.subtitle.as_deref(), Some("We reply at once"));
         assert_eq!(config.greeting.as_deref(), Some("Hi! <b>Ask</b> me"));
         assert_eq!(config.starters, ["Prices", "Opening hours", "Returns"]);
-        assert_eq!(config.placeholder, "Ask away");
+        assert_eq!(config.placeholder.as_deref(), Some("Ask away"));
+        assert_eq!(config.texts, &texts::ZH_TW);
+        assert!(!config.locale_auto);
         assert_eq!(
             config.avatar.as_deref(),
             Some("https://cdn.example.com/bot.png")
@@ -341,6 +360,7 @@ mod tests {
                 ("data-avatar", "javascript:alert(1)"),
                 ("data-open", "yes"),
                 ("data-persistence", "cookie"),
+                ("data-locale", "klingon"),
                 ("data-greeting", &"x".repeat(600)),
             ]),
             BASE,
@@ -354,7 +374,8 @@ mod tests {
                 "data-starters",
                 "data-avatar",
                 "data-open",
-                "data-persistence"
+                "data-persistence",
+                "data-locale"
             ]
         );
         assert_eq!(config.persistence, Persistence::Local);
@@ -362,7 +383,8 @@ mod tests {
         assert_eq!(config.avatar, None);
         assert!(!config.open_on_load);
         assert_eq!(config.greeting.map(|g| g.chars().count()), Some(500));
-        assert_eq!(config.placeholder, "Type a message…");
+        assert_eq!(config.placeholder, None);
+        assert!(config.locale_auto);
         assert_eq!(config.subtitle, None);
     }
 

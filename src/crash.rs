@@ -9,23 +9,22 @@ use std::sync::Once;
 use web_sys::HtmlElement;
 
 thread_local! {
-    static ROOTS: RefCell<Vec<HtmlElement>> = const { RefCell::new(Vec::new()) };
+    /// Each mounted widget's root, with what it says if the widget crashes (in its locale).
+    static ROOTS: RefCell<Vec<(HtmlElement, &'static str)>> = const { RefCell::new(Vec::new()) };
 }
 
 static HOOK: Once = Once::new();
 static REPORTED: AtomicBool = AtomicBool::new(false);
 
-const MESSAGE: &str = "The chat stopped working. Reload the page to try again.";
-
 /// Remembers `root` so a panic can replace it, and installs the hook once.
-pub fn watch(root: &HtmlElement) {
-    ROOTS.with(|roots| roots.borrow_mut().push(root.clone()));
+pub fn watch(root: &HtmlElement, message: &'static str) {
+    ROOTS.with(|roots| roots.borrow_mut().push((root.clone(), message)));
     HOOK.call_once(|| std::panic::set_hook(Box::new(on_panic)));
 }
 
 /// Forgets `root` (its widget was destroyed).
 pub fn unwatch(root: &HtmlElement) {
-    ROOTS.with(|roots| roots.borrow_mut().retain(|r| r != root));
+    ROOTS.with(|roots| roots.borrow_mut().retain(|(r, _)| r != root));
 }
 
 fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
@@ -34,12 +33,12 @@ fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     }
     web_sys::console::error_1(&format!("chat-bubble: internal error: {info}").into());
     let roots = ROOTS.with(|roots| roots.try_borrow().map(|r| r.clone()).unwrap_or_default());
-    for root in roots {
-        show_crashed(&root);
+    for (root, message) in roots {
+        show_crashed(&root, message);
     }
 }
 
-fn show_crashed(root: &HtmlElement) {
+fn show_crashed(root: &HtmlElement, message: &str) {
     let Some(document) = root.owner_document() else {
         return;
     };
@@ -48,7 +47,7 @@ fn show_crashed(root: &HtmlElement) {
     };
     notice.set_class_name("cb-crashed");
     let _ = notice.set_attribute("role", "alert");
-    notice.set_text_content(Some(MESSAGE));
+    notice.set_text_content(Some(message));
     root.set_text_content(None);
     let _ = root.append_child(&notice);
 }

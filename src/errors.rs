@@ -2,6 +2,8 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::texts::{fill, Texts};
+
 /// Automatic retries for server errors and dropped connections.
 pub const MAX_RETRIES: u32 = 2;
 /// Automatic retries after a 429, each after the server's `Retry-After`.
@@ -80,73 +82,67 @@ impl ApiError {
     }
 
     /// What the visitor sees while an automatic retry waits `delay_ms`.
-    pub fn retry_notice(&self, delay_ms: u32) -> String {
+    pub fn retry_notice(&self, delay_ms: u32, t: &Texts) -> String {
         let cause = match self {
-            ApiError::Status { status: 429, .. } => "The assistant is busy.",
-            ApiError::Status { .. } => "The assistant had a problem.",
-            _ => "The connection dropped.",
+            ApiError::Status { status: 429, .. } => t.busy,
+            ApiError::Status { .. } => t.had_problem,
+            _ => t.dropped,
         };
-        format!("{cause} Retrying in {} s…", delay_ms.div_ceil(1000))
+        format!("{cause} {}", fill(t.retrying_in, delay_ms.div_ceil(1000)))
     }
 
     /// One sentence for the visitor; configuration problems point at the site owner.
-    pub fn user_message(&self) -> String {
-        match self {
-            ApiError::Offline => {
-                "You're offline. Your message is kept; retry when you're back.".into()
-            }
-            ApiError::Network => {
-                "Can't reach the assistant. Check your connection and try again.".into()
-            }
-            ApiError::Timeout => "The assistant is taking too long to answer. Try again.".into(),
-            ApiError::Aborted => "Stopped.".into(),
+    pub fn user_message(&self, t: &Texts) -> String {
+        let text = match self {
+            ApiError::Offline => t.offline,
+            ApiError::Network => t.unreachable,
+            ApiError::Timeout => t.too_slow,
+            ApiError::Aborted => t.aborted,
             ApiError::Status {
                 status: 401 | 403, ..
-            } => "The chat isn't set up correctly (access denied). Please tell the site owner."
-                .into(),
-            ApiError::Status { status: 404, .. } => {
-                "The chat couldn't be found. Please tell the site owner.".into()
-            }
+            } => t.denied,
+            ApiError::Status { status: 404, .. } => t.not_found,
             ApiError::Status {
                 status: 429,
                 retry_after_secs,
                 ..
             } => match retry_after_secs {
-                Some(s) => format!("Too many messages right now. Try again in {s} s."),
-                None => "Too many messages right now. Try again in a moment.".into(),
+                Some(s) => return fill(t.rate_limited_in, s),
+                None => t.rate_limited,
             },
-            ApiError::Status { status, .. } if *status >= 500 => {
-                "The assistant is having trouble right now. Try again in a moment.".into()
-            }
+            ApiError::Status { status, .. } if *status >= 500 => t.server_trouble,
             ApiError::Status { detail, .. } => match detail {
-                Some(d) => format!("The message was not accepted: {d}"),
-                None => "The message was not accepted.".into(),
+                Some(d) => return fill(t.rejected_because, d),
+                None => t.rejected,
             },
-            ApiError::BadResponse(_) => {
-                "The assistant sent something unexpected. Try again in a moment.".into()
-            }
-        }
+            ApiError::BadResponse(_) => t.unexpected,
+        };
+        text.to_owned()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::texts::EN;
 
     #[test]
     fn status_errors_read_detail_but_not_html() {
         let e = ApiError::from_status(400, r#"{"detail": "Too long"}"#, None);
-        assert_eq!(e.user_message(), "The message was not accepted: Too long");
+        assert_eq!(
+            e.user_message(&EN),
+            "The message was not accepted: Too long"
+        );
         let e = ApiError::from_status(502, "<html><body>Bad gateway</body></html>", None);
         assert!(matches!(e, ApiError::Status { detail: None, .. }));
-        assert!(!e.user_message().contains("html"));
+        assert!(!e.user_message(&EN).contains("html"));
     }
 
     #[test]
     fn rate_limit_tells_how_long() {
         let e = ApiError::from_status(429, "", Some("7"));
         assert_eq!(
-            e.user_message(),
+            e.user_message(&EN),
             "Too many messages right now. Try again in 7 s."
         );
     }
@@ -162,7 +158,7 @@ mod tests {
         let limited = ApiError::from_status(429, "", Some("3"));
         assert_eq!(limited.retry_delay_ms(0), Some(3000));
         assert_eq!(
-            limited.retry_notice(3000),
+            limited.retry_notice(3000, &EN),
             "The assistant is busy. Retrying in 3 s…"
         );
         assert_eq!(limited.retry_delay_ms(MAX_RATE_LIMIT_RETRIES), None);
@@ -186,7 +182,7 @@ mod tests {
     fn configuration_errors_point_at_the_site_owner() {
         for status in [401, 403, 404] {
             let e = ApiError::from_status(status, r#"{"detail":"Invalid key"}"#, None);
-            assert!(e.user_message().contains("site owner"), "{status}");
+            assert!(e.user_message(&EN).contains("site owner"), "{status}");
         }
     }
 }

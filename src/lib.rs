@@ -19,6 +19,7 @@ pub mod render;
 pub mod session;
 pub mod store;
 pub mod stream;
+pub mod texts;
 pub mod time_format;
 pub mod timers;
 pub mod ui;
@@ -54,15 +55,32 @@ pub fn mount(
         let text = format!("chat-bubble: {} {}", problem.attribute, problem.message);
         web_sys::console::warn_1(&text.into());
     }
-    let Some(config) = config else {
+    let Some(mut config) = config else {
         web_sys::console::error_1(&"chat-bubble: not started; fix the attributes above.".into());
         return None;
     };
-    crash::watch(&root);
+    if config.locale_auto {
+        config.texts = browser_texts();
+    }
+    crash::watch(&root, config.texts.crashed);
     // The loader's placeholder launcher gives way to the real one.
     root.set_text_content(None);
     apply_appearance(&root, &config.appearance);
     Some(WidgetHandle::mount(root, config, emit))
+}
+
+/// The widget's words in the first of the visitor's languages it speaks.
+fn browser_texts() -> &'static texts::Texts {
+    let languages: Vec<String> = web_sys::window()
+        .map(|w| {
+            w.navigator()
+                .languages()
+                .iter()
+                .filter_map(|l| l.as_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    texts::for_languages(languages.iter().map(String::as_str))
 }
 
 /// Theme and side as attributes the stylesheet matches (the loader already copied the raw

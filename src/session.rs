@@ -120,7 +120,9 @@ async fn exchange_with_retries(
         let Some(delay) = error.retry_delay_ms(attempt) else {
             return Err(error);
         };
-        state.notice.set(Some(error.retry_notice(delay)));
+        state.notice.set(Some(
+            error.retry_notice(delay, state.config.with_value(|c| c.texts)),
+        ));
         sleep_ms_or_abort(delay, &controller.signal()).await;
         if controller.signal().aborted() {
             return Err(ApiError::Aborted);
@@ -204,7 +206,9 @@ fn finish(
         }
         Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
         Err(error) => {
-            state.notice.set(Some(error.user_message()));
+            state.notice.set(Some(
+                error.user_message(state.config.with_value(|c| c.texts)),
+            ));
             if reply_is_empty {
                 state.remove(reply.key);
                 question.status.set(MessageStatus::Unsent);
@@ -251,7 +255,9 @@ pub fn load_history(state: ChatState) {
                 HistoryStatus::Loaded
             }
             Err(error) => {
-                state.notice.set(Some(error.user_message()));
+                state.notice.set(Some(
+                    error.user_message(state.config.with_value(|c| c.texts)),
+                ));
                 HistoryStatus::Failed
             }
         };

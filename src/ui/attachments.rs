@@ -6,13 +6,14 @@ use web_sys::Element;
 use crate::dom::{append_element, append_text, external_link, set};
 use crate::markdown::safe_url;
 use crate::models::Attachment;
+use crate::texts::Texts;
 
 /// Appends `<div class="cb-attachments">` with one entry per file to `parent`.
-pub fn append_attachments(parent: &Element, attachments: &[Attachment]) {
+pub fn append_attachments(parent: &Element, attachments: &[Attachment], t: &Texts) {
     let holder = append_element(parent, "div", "cb-attachments");
     for a in attachments {
         let name = if a.filename.is_empty() {
-            "file"
+            t.file
         } else {
             &a.filename
         };

@@ -11,7 +11,13 @@ use crate::store;
 #[component]
 pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let placeholder = state.config.with_value(|c| c.placeholder.clone());
+    let (placeholder, t) = state.config.with_value(|c| {
+        let placeholder = c.placeholder.clone();
+        (
+            placeholder.unwrap_or_else(|| c.texts.placeholder.to_owned()),
+            c.texts,
+        )
+    });
     let draft = state.draft;
     draft.set(state.config.with_value(store::draft));
     let set_draft = move |text: String| {
@@ -47,7 +53,7 @@ pub fn Composer() -> impl IntoView {
                 class="cb-input"
                 rows="1"
                 placeholder=placeholder
-                aria-label="Message"
+                aria-label=t.message_box
                 prop:value=move || draft.get()
                 on:input=move |ev| set_draft(event_target_value(&ev))
                 on:keydown=on_keydown
@@ -58,7 +64,7 @@ pub fn Composer() -> impl IntoView {
                         <button
                             type="button"
                             class="cb-send cb-stop"
-                            aria-label="Stop the reply"
+                            aria-label=t.stop
                             on:click=move |_| session::stop(state)
                         >
                             {stop_icon()}
@@ -70,7 +76,7 @@ pub fn Composer() -> impl IntoView {
                         <button
                             type="submit"
                             class="cb-send"
-                            aria-label="Send"
+                            aria-label=t.send
                             disabled=move || !can_send()
                         >
                             {send_icon()}

@@ -8,9 +8,14 @@ use crate::session;
 #[component]
 pub fn Header() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let (title, subtitle, avatar) = state
-        .config
-        .with_value(|c| (c.title.clone(), c.subtitle.clone(), c.avatar.clone()));
+    let (title, subtitle, avatar, t) = state.config.with_value(|c| {
+        (
+            c.title.clone(),
+            c.subtitle.clone(),
+            c.avatar.clone(),
+            c.texts,
+        )
+    });
     view! {
         <header class="cb-header">
             {avatar.map(|src| view! { <img class="cb-avatar" src=src alt=""/> })}
@@ -21,8 +26,8 @@ pub fn Header() -> impl IntoView {
             <button
                 type="button"
                 class="cb-icon-button cb-new"
-                aria-label="New conversation"
-                title="New conversation"
+                aria-label=t.new_conversation
+                title=t.new_conversation
                 on:click=move |_| session::new_conversation(state)
             >
                 {new_icon()}
@@ -30,7 +35,7 @@ pub fn Header() -> impl IntoView {
             <button
                 type="button"
                 class="cb-icon-button"
-                aria-label="Close chat"
+                aria-label=t.close_chat
                 on:click=move |_| state.set_open(false)
             >
                 {close_icon()}

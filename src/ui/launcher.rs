@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::icons::{chat_icon, close_icon};
 use crate::chat::ChatState;
+use crate::texts::fill;
 
 /// The round button in the corner that opens and closes the panel, with a badge counting the
 /// replies that arrived while it was closed.
@@ -10,10 +11,11 @@ pub fn Launcher() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let open = state.open;
     let unread = state.unread;
+    let t = state.config.with_value(|c| c.texts);
     let label = move || match (open.get(), unread.get()) {
-        (true, _) => "Close chat".to_owned(),
-        (false, 0) => "Open chat".to_owned(),
-        (false, n) => format!("Open chat, {n} unread"),
+        (true, _) => t.close_chat.to_owned(),
+        (false, 0) => t.open_chat.to_owned(),
+        (false, n) => fill(t.open_chat_unread, n),
     };
     view! {
         <button

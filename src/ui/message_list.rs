@@ -31,9 +31,9 @@ pub fn MessageList() -> impl IntoView {
             }
         });
     });
-    let (greeting, starters) = state
+    let (greeting, starters, t) = state
         .config
-        .with_value(|c| (c.greeting.clone(), c.starters.clone()));
+        .with_value(|c| (c.greeting.clone(), c.starters.clone(), c.texts));
     let on_click = move |ev: MouseEvent| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
             return;
@@ -59,17 +59,17 @@ pub fn MessageList() -> impl IntoView {
                     .navigator()
                     .clipboard()
                     .write_text(&message.text.get_untracked());
-                button.set_text_content(Some("Copied"));
+                button.set_text_content(Some(t.copied));
             }
         } else {
-            handle_copy_click(&target);
+            handle_copy_click(&target, t);
         }
     };
     view! {
         <div
             class="cb-messages"
             role="log"
-            aria-label="Messages"
+            aria-label=t.messages
             tabindex="0"
             node_ref=follow.list
             on:scroll=move |_| follow.on_scroll()
@@ -81,13 +81,13 @@ pub fn MessageList() -> impl IntoView {
                 </div>
             })}
             <Show when=move || state.history.get() == HistoryStatus::Loading>
-                <p class="cb-status">"Loading earlier messages…"</p>
+                <p class="cb-status">{t.loading_history}</p>
             </Show>
             <div class="cb-rows" node_ref=holder></div>
             <div
                 class="cb-starters"
                 role="group"
-                aria-label="Suggestions"
+                aria-label=t.suggestions
                 hidden=move || {
                     starters.is_empty() || !state.messages.with(Vec::is_empty)
                         || state.history.get() == HistoryStatus::Loading

@@ -16,6 +16,7 @@ use super::sources::append_sources;
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::dom::{append_element, append_text, element, set};
 use crate::models::Role;
+use crate::texts::Texts;
 use crate::time_format;
 
 pub struct MessageRow {
@@ -43,19 +44,20 @@ impl MessageRow {
             Role::Visitor => "cb-message cb-visitor",
             Role::Assistant => "cb-message cb-assistant",
         };
+        let t = state.config.with_value(|c| c.texts);
         let row = element(document, "div", role_class);
         let typing = element(document, "span", "cb-typing");
-        set(&typing, "aria-label", "The assistant is typing");
+        set(&typing, "aria-label", t.typing);
         for _ in 0..3 {
             append_element(&typing, "span", "");
         }
         let body = append_element(&row, "div", "cb-text");
         message.details.with_value(|details| {
             if !details.attachments.is_empty() {
-                append_attachments(&row, &details.attachments);
+                append_attachments(&row, &details.attachments, t);
             }
             if !details.sources.is_empty() {
-                append_sources(&row, &details.sources);
+                append_sources(&row, &details.sources, t);
             }
         });
         let meta = append_element(&row, "div", "cb-meta");
@@ -69,7 +71,7 @@ impl MessageRow {
                 let first_run = shown.is_none();
                 let mut shown = shown.unwrap_or_else(|| match message.role {
                     Role::Visitor => ReplyBody::plain(),
-                    Role::Assistant => ReplyBody::markdown(),
+                    Role::Assistant => ReplyBody::markdown(t),
                 });
                 let has_text = message.text.with(|text| {
                     shown.show(&body, text);
@@ -108,13 +110,13 @@ impl MessageRow {
                 if let Some(footer) = parts.footer.take() {
                     footer.remove();
                 }
-                if let Some((label, can_retry)) = status_line(status) {
+                if let Some((label, can_retry)) = status_line(status, t) {
                     let footer = element(&document_of(&row), "div", "cb-message-status");
                     append_text(&append_element(&footer, "span", ""), label);
                     if can_retry {
                         let retry = append_element(&footer, "button", "cb-retry");
                         set(&retry, "type", "button");
-                        append_text(&retry, "Retry");
+                        append_text(&retry, t.retry);
                         if let Some(button) = retry.dyn_ref::<HtmlButtonElement>() {
                             button.set_disabled(state.replying.get());
                         }
@@ -127,8 +129,8 @@ impl MessageRow {
                     (None, true) => {
                         let copy = append_element(&meta, "button", "cb-copy-message");
                         set(&copy, "type", "button");
-                        set(&copy, "aria-label", "Copy message");
-                        append_text(&copy, "Copy");
+                        set(&copy, "aria-label", t.copy_message);
+                        append_text(&copy, t.copy);
                         parts.copy = Some(copy);
                     }
                     (Some(copy), false) => {
@@ -155,11 +157,11 @@ fn document_of(node: &Element) -> Document {
 }
 
 /// The line under a message that did not end well, and whether it offers a Retry.
-fn status_line(status: MessageStatus) -> Option<(&'static str, bool)> {
+fn status_line(status: MessageStatus, t: &'static Texts) -> Option<(&'static str, bool)> {
     match status {
-        MessageStatus::Unsent => Some(("Not sent", true)),
-        MessageStatus::Failed => Some(("Reply interrupted", true)),
-        MessageStatus::Stopped => Some(("Stopped", false)),
+        MessageStatus::Unsent => Some((t.not_sent, true)),
+        MessageStatus::Failed => Some((t.reply_interrupted, true)),
+        MessageStatus::Stopped => Some((t.stopped, false)),
         MessageStatus::Complete | MessageStatus::Streaming => None,
     }
 }

@@ -8,6 +8,7 @@ use web_sys::{Element, Node, Text};
 
 use crate::markdown::IncrementalRender;
 use crate::render;
+use crate::texts::Texts;
 
 pub enum ReplyBody {
     Plain {
@@ -16,6 +17,7 @@ pub enum ReplyBody {
     Markdown {
         render: IncrementalRender,
         tail: Vec<Node>,
+        texts: &'static Texts,
     },
 }
 
@@ -24,10 +26,12 @@ impl ReplyBody {
         ReplyBody::Plain { shown: None }
     }
 
-    pub fn markdown() -> Self {
+    /// Markdown; `texts` label the code blocks' Copy buttons.
+    pub fn markdown(texts: &'static Texts) -> Self {
         ReplyBody::Markdown {
             render: IncrementalRender::default(),
             tail: Vec::new(),
+            texts,
         }
     }
 
@@ -48,7 +52,11 @@ impl ReplyBody {
                 }
                 *shown = Some(text.len());
             }
-            ReplyBody::Markdown { render, tail } => {
+            ReplyBody::Markdown {
+                render,
+                tail,
+                texts,
+            } => {
                 let Some(document) = element.owner_document() else {
                     return;
                 };
@@ -57,12 +65,12 @@ impl ReplyBody {
                     let _ = element.remove_child(&node);
                 }
                 for html in update.committed.iter() {
-                    if let Some(node) = render::build(&document, html) {
+                    if let Some(node) = render::build(&document, html, texts) {
                         let _ = element.append_child(&node);
                     }
                 }
                 for html in update.tail.iter() {
-                    if let Some(node) = render::build(&document, html) {
+                    if let Some(node) = render::build(&document, html, texts) {
                         let _ = element.append_child(&node);
                         tail.push(node);
                     }

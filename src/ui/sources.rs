@@ -5,17 +5,18 @@ use web_sys::Element;
 use crate::dom::{append_element, append_text, external_link};
 use crate::markdown::safe_url;
 use crate::models::Source;
+use crate::texts::{fill, Texts};
 
 /// Appends `<details class="cb-sources">` listing `sources` to `parent`.
-pub fn append_sources(parent: &Element, sources: &[Source]) {
+pub fn append_sources(parent: &Element, sources: &[Source], t: &Texts) {
     let details = append_element(parent, "details", "cb-sources");
     let summary = append_element(&details, "summary", "");
-    append_text(&summary, &format!("Sources ({})", sources.len()));
+    append_text(&summary, &fill(t.sources, sources.len()));
     let list = append_element(&details, "ol", "");
     for source in sources {
         let item = append_element(&list, "li", "");
         let title = if source.title.is_empty() {
-            "Source"
+            t.source
         } else {
             &source.title
         };
@@ -26,7 +27,7 @@ pub fn append_sources(parent: &Element, sources: &[Source]) {
         append_text(&title_holder, title);
         if let Some(page) = &source.page {
             let span = append_element(&item, "span", "cb-source-page");
-            append_text(&span, &format!(" · p. {page}"));
+            append_text(&span, &fill(t.page, page));
         }
         if let Some(excerpt) = &source.excerpt {
             let quote = append_element(&item, "blockquote", "cb-source-excerpt");

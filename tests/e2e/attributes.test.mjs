@@ -2,7 +2,7 @@
 // message naming the attribute and falls back to the default.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -98,11 +98,13 @@ test('bad values: one console message per attribute, and the defaults', async ()
     'data-avatar': 'javascript:alert(1)',
     'data-open': 'yes',
     'data-starters': 'a|b|c|d|e',
+    'data-locale': 'tlh',
+    'data-persistence': 'cookie',
   });
   const bubble = widget(page);
-  await bubble.locator('.cb-launcher[aria-expanded]').waitFor();
+  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
   for (const name of ['theme', 'position', 'primary-color', 'offset-x', 'offset-y', 'z-index', 'width', 'height',
-    'avatar', 'open', 'starters']) {
+    'avatar', 'open', 'starters', 'locale', 'persistence']) {
     assert.ok(warnings.some((w) => w.startsWith(`chat-bubble: data-${name} `)), `no warning for data-${name}: ${warnings}`);
   }
   // data-open="yes" is not true: the panel stays closed.
@@ -167,4 +169,36 @@ test('data-persistence: session keeps the conversation in this tab only; none ke
   assert.equal(await bubble.locator('.cb-input').inputValue(), '');
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('data-locale="zh-TW" speaks Traditional Chinese; auto follows the browser', async () => {
+  const { context, page, problems } = await openPage(env.browser, { locale: 'en-US', expectedStatuses: [401] });
+  await hostPage(page, env.server, 'zh.html', { 'data-load': 'eager', 'data-locale': 'zh-TW' });
+  const bubble = widget(page);
+  // The panel exists once the widget replaced the loader's placeholder bubble.
+  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
+  assert.equal(await bubble.locator('.cb-launcher').getAttribute('aria-label'), '開啟對話');
+  await bubble.locator('.cb-launcher').click();
+  assert.equal(await bubble.locator('.cb-input').getAttribute('placeholder'), '輸入訊息…');
+  assert.equal(await bubble.locator('.cb-send').getAttribute('aria-label'), '傳送');
+  assert.equal(await bubble.locator('.cb-new').getAttribute('aria-label'), '新對話');
+  await mockSwitches(page, { fault: '401' });
+  await bubble.locator('.cb-input').fill('你好');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-notice').waitFor();
+  assert.equal(await bubble.locator('.cb-notice').textContent(), '對話設定有誤（存取遭拒），請通知網站管理員。');
+  assert.equal(await bubble.locator('.cb-visitor .cb-message-status span').textContent(), '未送出');
+  assert.equal(await bubble.locator('.cb-retry').textContent(), '重試');
+  await context.close();
+
+  // No data-locale: a browser set to Taiwanese Mandarin gets Chinese, an English one English.
+  for (const [locale, label] of [['zh-TW', '開啟對話'], ['en-GB', 'Open chat']]) {
+    const run = await openPage(env.browser, { locale });
+    await hostPage(run.page, env.server, `auto-${locale}.html`, { 'data-load': 'eager' });
+    await widget(run.page).locator('.cb-panel').waitFor({ state: 'attached' });
+    assert.equal(await widget(run.page).locator('.cb-launcher').getAttribute('aria-label'), label, locale);
+    assert.deepEqual(run.problems, []);
+    await run.context.close();
+  }
+  assert.deepEqual(problems, []);
 });

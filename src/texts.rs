@@ -1,0 +1,218 @@
+//! Every word the widget shows or announces, in English and Traditional Chinese (Taiwan).
+//! `data-locale` picks one (`en`, `zh-TW`); `auto`, the default, follows the browser's languages.
+//! Templates hold one `{}` for the number or text that goes in.
+
+#[derive(Debug, PartialEq)]
+pub struct Texts {
+    pub open_chat: &'static str,
+    pub open_chat_unread: &'static str,
+    pub close_chat: &'static str,
+    pub new_conversation: &'static str,
+    pub message_box: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub stop: &'static str,
+    pub messages: &'static str,
+    pub loading_history: &'static str,
+    pub suggestions: &'static str,
+    pub typing: &'static str,
+    pub not_sent: &'static str,
+    pub reply_interrupted: &'static str,
+    pub stopped: &'static str,
+    pub retry: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub copy_message: &'static str,
+    pub copy_code: &'static str,
+    pub sources: &'static str,
+    pub source: &'static str,
+    pub page: &'static str,
+    pub file: &'static str,
+    pub assistant_said: &'static str,
+    pub crashed: &'static str,
+    pub busy: &'static str,
+    pub had_problem: &'static str,
+    pub dropped: &'static str,
+    pub retrying_in: &'static str,
+    pub offline: &'static str,
+    pub unreachable: &'static str,
+    pub too_slow: &'static str,
+    pub aborted: &'static str,
+    pub denied: &'static str,
+    pub not_found: &'static str,
+    pub rate_limited_in: &'static str,
+    pub rate_limited: &'static str,
+    pub server_trouble: &'static str,
+    pub rejected_because: &'static str,
+    pub rejected: &'static str,
+    pub unexpected: &'static str,
+}
+
+pub static EN: Texts = Texts {
+    open_chat: "Open chat",
+    open_chat_unread: "Open chat, {} unread",
+    close_chat: "Close chat",
+    new_conversation: "New conversation",
+    message_box: "Message",
+    placeholder: "Type a message…",
+    send: "Send",
+    stop: "Stop the reply",
+    messages: "Messages",
+    loading_history: "Loading earlier messages…",
+    suggestions: "Suggestions",
+    typing: "The assistant is typing",
+    not_sent: "Not sent",
+    reply_interrupted: "Reply interrupted",
+    stopped: "Stopped",
+    retry: "Retry",
+    copy: "Copy",
+    copied: "Copied",
+    copy_message: "Copy message",
+    copy_code: "Copy code",
+    sources: "Sources ({})",
+    source: "Source",
+    page: " · p. {}",
+    file: "file",
+    assistant_said: "Assistant: {}",
+    crashed: "The chat stopped working. Reload the page to try again.",
+    busy: "The assistant is busy.",
+    had_problem: "The assistant had a problem.",
+    dropped: "The connection dropped.",
+    retrying_in: "Retrying in {} s…",
+    offline: "You're offline. Your message is kept; retry when you're back.",
+    unreachable: "Can't reach the assistant. Check your connection and try again.",
+    too_slow: "The assistant is taking too long to answer. Try again.",
+    aborted: "Stopped.",
+    denied: "The chat isn't set up correctly (access denied). Please tell the site owner.",
+    not_found: "The chat couldn't be found. Please tell the site owner.",
+    rate_limited_in: "Too many messages right now. Try again in {} s.",
+    rate_limited: "Too many messages right now. Try again in a moment.",
+    server_trouble: "The assistant is having trouble right now. Try again in a moment.",
+    rejected_because: "The message was not accepted: {}",
+    rejected: "The message was not accepted.",
+    unexpected: "The assistant sent something unexpected. Try again in a moment.",
+};
+
+pub static ZH_TW: Texts = Texts {
+    open_chat: "開啟對話",
+    open_chat_unread: "開啟對話，{} 則未讀",
+    close_chat: "關閉對話",
+    new_conversation: "新對話",
+    message_box: "訊息",
+    placeholder: "輸入訊息…",
+    send: "傳送",
+    stop: "停止回覆",
+    messages: "訊息列表",
+    loading_history: "正在載入先前的訊息…",
+    suggestions: "建議問題",
+    typing: "助理正在輸入",
+    not_sent: "未送出",
+    reply_interrupted: "回覆中斷",
+    stopped: "已停止",
+    retry: "重試",
+    copy: "複製",
+    copied: "已複製",
+    copy_message: "複製訊息",
+    copy_code: "複製程式碼",
+    sources: "來源（{}）",
+    source: "來源",
+    page: " · 第 {} 頁",
+    file: "檔案",
+    assistant_said: "助理：{}",
+    crashed: "對話功能發生錯誤，請重新整理頁面後再試。",
+    busy: "助理忙碌中。",
+    had_problem: "助理發生問題。",
+    dropped: "連線中斷。",
+    retrying_in: "{} 秒後自動重試…",
+    offline: "您目前離線。訊息已保留，恢復連線後請重試。",
+    unreachable: "無法連線到助理，請檢查網路連線後再試一次。",
+    too_slow: "助理回覆時間過長，請再試一次。",
+    aborted: "已停止。",
+    denied: "對話設定有誤（存取遭拒），請通知網站管理員。",
+    not_found: "找不到這個對話服務，請通知網站管理員。",
+    rate_limited_in: "目前訊息太多，請於 {} 秒後再試。",
+    rate_limited: "目前訊息太多，請稍後再試。",
+    server_trouble: "助理目前發生問題，請稍後再試。",
+    rejected_because: "訊息未被接受：{}",
+    rejected: "訊息未被接受。",
+    unexpected: "助理傳回了無法辨識的內容，請稍後再試。",
+};
+
+/// What `data-locale` asks for.
+#[derive(Debug, PartialEq)]
+pub enum Locale {
+    /// The browser's languages decide.
+    Auto,
+    Fixed(&'static Texts),
+}
+
+/// `data-locale` as written; `None` for a locale the widget does not speak.
+pub fn for_attribute(value: &str) -> Option<Locale> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "auto" => Some(Locale::Auto),
+        "en" => Some(Locale::Fixed(&EN)),
+        "zh-tw" => Some(Locale::Fixed(&ZH_TW)),
+        _ => None,
+    }
+}
+
+/// The first of the visitor's languages (most preferred first) the widget speaks; English
+/// otherwise. Traditional Chinese answers zh-TW, zh-HK, zh-MO and zh-Hant.
+pub fn for_languages<'a>(languages: impl IntoIterator<Item = &'a str>) -> &'static Texts {
+    for tag in languages {
+        let tag = tag.to_ascii_lowercase();
+        let mut parts = tag.split(['-', '_']);
+        match parts.next() {
+            Some("en") => return &EN,
+            Some("zh") if parts.any(|p| matches!(p, "tw" | "hk" | "mo" | "hant")) => return &ZH_TW,
+            _ => {}
+        }
+    }
+    &EN
+}
+
+/// `template` with its `{}` replaced by `value`.
+pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
+    template.replacen("{}", &value.to_string(), 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_attribute() {
+        assert_eq!(for_attribute("zh-TW"), Some(Locale::Fixed(&ZH_TW)));
+        assert_eq!(for_attribute(" EN "), Some(Locale::Fixed(&EN)));
+        assert_eq!(for_attribute("auto"), Some(Locale::Auto));
+        assert_eq!(for_attribute("fr"), None);
+    }
+
+    #[test]
+    fn browser_languages() {
+        assert_eq!(for_languages(["zh-TW", "en"]), &ZH_TW);
+        assert_eq!(for_languages(["zh-Hant-HK"]), &ZH_TW);
+        // Simplified Chinese is not offered: the next language the visitor reads wins.
+        assert_eq!(for_languages(["zh-CN", "en-GB"]), &EN);
+        assert_eq!(for_languages(["fr", "zh_tw"]), &ZH_TW);
+        assert_eq!(for_languages([]), &EN);
+    }
+
+    #[test]
+    fn every_template_has_one_slot_in_both_languages() {
+        for texts in [&EN, &ZH_TW] {
+            for template in [
+                texts.open_chat_unread,
+                texts.sources,
+                texts.page,
+                texts.assistant_said,
+                texts.retrying_in,
+                texts.rate_limited_in,
+                texts.rejected_because,
+            ] {
+                assert_eq!(template.matches("{}").count(), 1, "{template}");
+            }
+        }
+        assert_eq!(fill(ZH_TW.sources, 3), "來源（3）");
+    }
+}
