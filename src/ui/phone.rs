@@ -23,8 +23,10 @@ pub fn fit_to_phone(state: ChatState, widget: NodeRef<Div>) {
             return;
         };
         let style = HtmlElement::style(&widget);
-        let _ = style.set_property("--cb-vv-top", &format!("{}px", viewport.offset_top()));
-        let _ = style.set_property("--cb-vv-height", &format!("{}px", viewport.height()));
+        // Whole pixels: formatting floats would add their code to the wasm for nothing.
+        let px = |v: f64| format!("{}px", v.round() as i64);
+        let _ = style.set_property("--cb-vv-top", &px(viewport.offset_top()));
+        let _ = style.set_property("--cb-vv-height", &px(viewport.height()));
     });
     let viewport = web_sys::window().and_then(|w| w.visual_viewport());
     if let Some(viewport) = &viewport {
