@@ -106,6 +106,7 @@ async fn read_reply(
             match event {
                 StreamEvent::Chunk { .. } => understood += 1,
                 StreamEvent::Malformed(_) => malformed += 1,
+                StreamEvent::Sources(_) => {}
             }
         }
         on_events(&events);

@@ -178,8 +178,12 @@ async fn stream_into(
     api::stream_reply(config, conversation_id, text, controller, |events| {
         let mut added = String::new();
         for event in events {
-            if let StreamEvent::Chunk { content, .. } = event {
-                added.push_str(content);
+            match event {
+                StreamEvent::Chunk { content, .. } => added.push_str(content),
+                StreamEvent::Sources(sources) => {
+                    reply.details.update_value(|d| d.sources = sources.clone());
+                }
+                StreamEvent::Malformed(_) => {}
             }
         }
         if !added.is_empty() {

@@ -15,6 +15,7 @@
 //! ```
 
 use crate::json::Json;
+use crate::models::{Message, Source};
 
 /// What one frame of the stream means for the reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +26,9 @@ pub enum StreamEvent {
         content: String,
         done: bool,
     },
+    /// The documents the reply drew on, when a frame carries `citations` / `citationNodes`
+    /// (follows that frame's `Chunk`).
+    Sources(Vec<Source>),
     /// A frame that could not be understood; the text already received stays valid.
     Malformed(String),
 }
@@ -300,7 +304,7 @@ impl JsonScanner {
                 } else if b == b'}' || b == b']' {
                     self.depth -= 1;
                     if self.depth == 0 {
-                        out.push(parse_frame(&buf[start..=i]));
+                        parse_frame(&buf[start..=i], out);
                         self.after_one_line = !self.multiline;
                         self.reset();
                         used = i + 1;
@@ -375,9 +379,10 @@ fn malformed(bytes: &[u8]) -> StreamEvent {
 }
 
 /// One JSON frame as the backend sends it; both key spellings of the id are seen in the wild.
-fn parse_frame(bytes: &[u8]) -> StreamEvent {
+fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {
     let Some(frame @ Json::Object(_)) = Json::parse_bytes(bytes) else {
-        return malformed(bytes);
+        out.push(malformed(bytes));
+        return;
     };
     let conversation_id = match frame.field(&["conversationId", "conversation_id"]) {
         Some(Json::String(s) | Json::Number(s)) => Some(s.clone()),
@@ -393,10 +398,22 @@ fn parse_frame(bytes: &[u8]) -> StreamEvent {
         Some(Json::String(s)) => s == "true",
         _ => false,
     };
-    StreamEvent::Chunk {
+    out.push(StreamEvent::Chunk {
         conversation_id,
         content,
         done,
+    });
+    // Most frames are bare deltas: only read a message's worth of fields when there are sources.
+    let has_sources = ["citations", "citationNodes", "citation_nodes"]
+        .iter()
+        .any(|key| frame.get(key).is_some());
+    if has_sources {
+        let sources = Message::from_json(&frame)
+            .map(|m| m.sources())
+            .unwrap_or_default();
+        if !sources.is_empty() {
+            out.push(StreamEvent::Sources(sources));
+        }
     }
 }
 
@@ -406,7 +423,7 @@ pub fn joined_text(events: &[StreamEvent]) -> String {
         .iter()
         .filter_map(|e| match e {
             StreamEvent::Chunk { content, .. } => Some(content.as_str()),
-            StreamEvent::Malformed(_) => None,
+            StreamEvent::Sources(_) | StreamEvent::Malformed(_) => None,
         })
         .collect()
 }
@@ -414,6 +431,29 @@ pub fn joined_text(events: &[StreamEvent]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_on_the_closing_frame() {
+        let mut decoder = StreamDecoder::default();
+        let mut events = decoder.push(
+            b"data: {\"content\":\"Hi\",\"done\":false}\n\n\
+              data: {\"content\":\"\",\"done\":true,\"citations\":[{\"filename\":\"a.pdf\",\"file\":\"https://f/a.pdf\"}],\
+              \"citationNodes\":[{\"chatbotTextNode\":{\"text\":\"Passage\",\"filename\":\"a.pdf\",\"pageNumber\":2}}]}\n\n",
+        );
+        events.extend(decoder.finish());
+        assert_eq!(joined_text(&events), "Hi");
+        let sources: Vec<_> = events
+            .iter()
+            .filter_map(|e| match e {
+                StreamEvent::Sources(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0][0].title, "a.pdf");
+        assert_eq!(sources[0][0].excerpt.as_deref(), Some("Passage"));
+        assert_eq!(sources[0][0].page.as_deref(), Some("2"));
+    }
 
     fn decode_all(chunks: &[&[u8]]) -> Vec<StreamEvent> {
         let mut d = StreamDecoder::default();

@@ -12,7 +12,7 @@ use web_sys::{Document, Element, HtmlButtonElement};
 use super::attachments::append_attachments;
 use super::follow::Follow;
 use super::reply_body::ReplyBody;
-use super::sources::append_sources;
+use super::sources::sources_element;
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::dom::{append_element, append_text, element, set};
 use crate::models::Role;
@@ -31,6 +31,7 @@ pub struct MessageRow {
 struct StatusParts {
     footer: Option<Element>,
     copy: Option<Element>,
+    sources_shown: bool,
 }
 
 impl MessageRow {
@@ -55,9 +56,6 @@ impl MessageRow {
         message.details.with_value(|details| {
             if !details.attachments.is_empty() {
                 append_attachments(&row, &details.attachments, t);
-            }
-            if !details.sources.is_empty() {
-                append_sources(&row, &details.sources, t);
             }
         });
         let meta = append_element(&row, "div", "cb-meta");
@@ -123,6 +121,16 @@ impl MessageRow {
                     }
                     let _ = row.insert_before(&footer, body.next_sibling().as_ref());
                     parts.footer = Some(footer);
+                }
+                // Sources come with the history, or with the end of a streamed reply.
+                if !parts.sources_shown && !streaming {
+                    message.details.with_value(|details| {
+                        if !details.sources.is_empty() {
+                            let sources = sources_element(&document_of(&row), &details.sources, t);
+                            let _ = row.insert_before(&sources, Some(&meta));
+                            parts.sources_shown = true;
+                        }
+                    });
                 }
                 let can_copy = message.role == Role::Assistant && status == MessageStatus::Complete;
                 match (&parts.copy, can_copy) {

@@ -1,15 +1,15 @@
 //! The documents a reply drew on, folded into a compact "Sources (N)" disclosure.
 
-use web_sys::Element;
+use web_sys::{Document, Element};
 
-use crate::dom::{append_element, append_text, external_link};
+use crate::dom::{append_element, append_text, element, external_link};
 use crate::markdown::safe_url;
 use crate::models::Source;
 use crate::texts::{fill, Texts};
 
-/// Appends `<details class="cb-sources">` listing `sources` to `parent`.
-pub fn append_sources(parent: &Element, sources: &[Source], t: &Texts) {
-    let details = append_element(parent, "details", "cb-sources");
+/// `<details class="cb-sources">` listing `sources`.
+pub fn sources_element(document: &Document, sources: &[Source], t: &Texts) -> Element {
+    let details = element(document, "details", "cb-sources");
     let summary = append_element(&details, "summary", "");
     append_text(&summary, &fill(t.sources, sources.len()));
     let list = append_element(&details, "ol", "");
@@ -34,4 +34,5 @@ pub fn append_sources(parent: &Element, sources: &[Source], t: &Texts) {
             append_text(&quote, excerpt);
         }
     }
+    details
 }

@@ -50,6 +50,15 @@ test('a markdown reply renders as structure, safely, with working copy buttons',
   assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^# Mock reply with markdown/);
   assert.match(await widget(page).locator('.cb-assistant time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT/);
 
+  // The reply's sources came on its closing frame: shown as soon as it is done.
+  const liveSources = widget(page).locator('.cb-assistant .cb-sources');
+  await liveSources.waitFor();
+  assert.equal(await liveSources.locator('summary').textContent(), 'Sources (1)');
+  assert.deepEqual(
+    await liveSources.locator('li').evaluate((li) => [li.querySelector('a').href, li.querySelector('.cb-source-page').textContent]),
+    ['https://example.com/files/mock-handbook.pdf', ' · p. 3'],
+  );
+
   // From history: the stored reply carries its sources.
   await page.reload();
   await widget(page).locator('.cb-launcher').click();

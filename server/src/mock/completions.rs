@@ -97,6 +97,13 @@ pub async fn completions(
         }))
         .into_response();
     }
+    // The reply's sources also ride on its closing frame, as some backends send them.
+    let done_extras = extras.citations.clone().map(|(citations, nodes)| {
+        let mut fields = serde_json::Map::new();
+        fields.insert("citations".into(), citations);
+        fields.insert("citationNodes".into(), nodes);
+        fields
+    });
     store_reply(&state, &conversation_id, stream_fault, text, extras);
 
     let plan = Plan {
@@ -109,6 +116,7 @@ pub async fn completions(
             .then(|| switches.seed.unwrap_or_else(rand::random)),
         fault: stream_fault,
         fault_after: switches.fault_after,
+        done_extras,
     };
     let content_type = stream::content_type(plan.format);
     let body = stream::start(plan, state.stats_handle(), state.shutdown.clone());

@@ -30,6 +30,9 @@ pub struct Plan {
     /// Only `Drop`, `Malformed` or `Stall`; other faults never reach a stream.
     pub fault: Option<Fault>,
     pub fault_after: usize,
+    /// Fields the closing `done` frame carries besides the three usual ones (the reply's
+    /// `citations` and `citationNodes`, when it has them).
+    pub done_extras: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The `Content-Type` of a format.
@@ -53,6 +56,27 @@ pub fn frame(format: Format, conversation_id: &str, content: &str, done: bool) -
         serde_json::Value::from(content),
     );
     wrap(format, &json)
+}
+
+/// The closing frame: `done` true, empty content, and `extras` if any.
+pub fn done_frame(
+    format: Format,
+    conversation_id: &str,
+    extras: Option<serde_json::Map<String, serde_json::Value>>,
+) -> String {
+    let Some(extras) = extras else {
+        return frame(format, conversation_id, "", true);
+    };
+    let key = match format {
+        Format::SseSnake => "conversation_id",
+        _ => "conversationId",
+    };
+    let mut object = serde_json::Map::new();
+    object.insert(key.into(), conversation_id.into());
+    object.insert("content".into(), "".into());
+    object.insert("done".into(), true.into());
+    object.extend(extras);
+    wrap(format, &serde_json::Value::Object(object).to_string())
 }
 
 /// The `malformed` fault's frame: balanced braces around invalid JSON, so a tolerant reader
@@ -117,6 +141,7 @@ async fn produce(plan: Plan, out: &mut Out) -> Result<Ending, Stop> {
         delay,
         fault,
         fault_after,
+        done_extras,
         ..
     } = plan;
     let mut struck = false;
@@ -138,7 +163,8 @@ async fn produce(plan: Plan, out: &mut Out) -> Result<Ending, Stop> {
             return Ok(ending);
         }
     }
-    out.write(frame(format, &id, "", true).into_bytes()).await?;
+    out.write(done_frame(format, &id, done_extras).into_bytes())
+        .await?;
     if format == Format::DoneSentinel {
         out.write(b"data: [DONE]\n\n".to_vec()).await?;
     }
@@ -322,6 +348,15 @@ mod tests {
             "{\"conversationId\":\"c1\",\"content\":\"a\",\"done\":false}\n"
         );
         assert!(frame(Format::Concat, "c1", "a", false).ends_with('}'));
+        let extras = serde_json::json!({"citations": [{"filename": "f.pdf"}]});
+        assert_eq!(
+            done_frame(Format::Sse, "c1", extras.as_object().cloned()),
+            "data: {\"citations\":[{\"filename\":\"f.pdf\"}],\"content\":\"\",\"conversationId\":\"c1\",\"done\":true}\n\n"
+        );
+        assert_eq!(
+            done_frame(Format::Sse, "c1", None),
+            frame(Format::Sse, "c1", "", true)
+        );
         assert!(
             serde_json::from_str::<serde_json::Value>(&malformed_frame(Format::Concat, "c"))
                 .is_err()
