@@ -43,6 +43,15 @@ pub struct MessageDetails {
     pub created_at: Option<i64>,
     pub sources: Vec<Source>,
     pub attachments: Vec<Attachment>,
+    /// Who wrote it, as the backend names them (assistant messages).
+    pub sender: Sender,
+}
+
+/// An assistant's name and picture as the history gives them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sender {
+    pub name: Option<String>,
+    pub avatar: Option<String>,
 }
 
 /// Whether the stored conversation's history has been fetched.
@@ -105,6 +114,8 @@ pub struct ChatState {
     /// it is clicked).
     owner: StoredValue<Owner>,
     next_key: StoredValue<u64>,
+    /// The assistant as the history last named it: new replies carry the same name and picture.
+    assistant: StoredValue<Sender>,
     listener: StoredValue<Option<Listener>, LocalStorage>,
 }
 
@@ -123,6 +134,7 @@ impl ChatState {
             abort: StoredValue::new_local(None),
             owner: StoredValue::new(Owner::current().unwrap_or_default()),
             next_key: StoredValue::new(0),
+            assistant: StoredValue::new(Sender::default()),
             listener: StoredValue::new_local(None),
         }
     }
@@ -189,6 +201,11 @@ impl ChatState {
         })
     }
 
+    /// The assistant's name and picture from the history, for a new reply.
+    pub fn assistant_sender(&self) -> Sender {
+        self.assistant.get_value()
+    }
+
     /// Adds a message at the end and returns its handle.
     pub fn push(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
         let message = self.new_message(role, text, status);
@@ -240,10 +257,18 @@ impl ChatState {
             .into_iter()
             .filter_map(|m| {
                 let role = m.role?;
+                let sender = Sender {
+                    name: m.sender_name.clone(),
+                    avatar: m.sender_avatar.clone(),
+                };
+                if role == Role::Assistant && sender != Sender::default() {
+                    self.assistant.set_value(sender.clone());
+                }
                 let details = MessageDetails {
                     created_at: m.created_at,
                     sources: m.sources(),
                     attachments: m.attachments,
+                    sender,
                 };
                 let message = self.new_message(role, m.content, MessageStatus::Complete);
                 message.details.set_value(details);
@@ -276,6 +301,28 @@ mod tests {
         let role = crate::json::Json::from(role);
         let content = crate::json::Json::from(content);
         Message::from_json(&crate::json::object([("type", role), ("content", content)])).unwrap()
+    }
+
+    #[test]
+    fn new_replies_take_the_assistant_named_by_the_history() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            assert_eq!(state.assistant_sender(), Sender::default());
+            let json = r#"[{"type": "outgoing", "content": "a", "sender": {"name": "Ada", "avatar": "https://x/a.png"}},
+                          {"type": "incoming", "content": "q", "sender": {"name": "Visitor"}},
+                          {"type": "outgoing", "content": "b", "sender": {"name": null}}]"#;
+            let history = crate::json::Json::parse(json).unwrap();
+            let messages = history.items().iter().filter_map(Message::from_json).collect();
+            state.prepend_history(messages);
+            let ada = Sender {
+                name: Some("Ada".into()),
+                avatar: Some("https://x/a.png".into()),
+            };
+            assert_eq!(state.assistant_sender(), ada);
+            let first = state.messages.get_untracked()[0];
+            assert_eq!(first.details.get_value().sender, ada);
+        });
     }
 
     #[test]

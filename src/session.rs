@@ -90,6 +90,9 @@ fn start_exchange(state: ChatState, question: ChatMessage) {
     state.notice.set(None);
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
     stamp_now(reply);
+    reply
+        .details
+        .update_value(|d| d.sender = state.assistant_sender());
     state.replying.set(true);
     state.abort.set_value(Some(controller.clone()));
     let config = state.config.get_value();

@@ -13,8 +13,9 @@ use super::attachments::append_attachments;
 use super::follow::Follow;
 use super::reply_body::ReplyBody;
 use super::sources::sources_element;
-use crate::chat::{ChatMessage, ChatState, MessageStatus};
+use crate::chat::{ChatMessage, ChatState, MessageStatus, Sender};
 use crate::dom::{append_element, append_text, element, set};
+use crate::markdown::safe_url;
 use crate::models::Role;
 use crate::texts::Texts;
 use crate::time_format;
@@ -51,6 +52,12 @@ impl MessageRow {
         set(&typing, "aria-label", t.typing);
         for _ in 0..3 {
             append_element(&typing, "span", "");
+        }
+        if message.role == Role::Assistant {
+            let config_avatar = state.config.with_value(|c| c.avatar.clone());
+            message.details.with_value(|d| {
+                append_sender(&row, &d.sender, config_avatar.as_deref());
+            });
         }
         let body = append_element(&row, "div", "cb-text");
         message.details.with_value(|details| {
@@ -171,6 +178,28 @@ fn status_line(status: MessageStatus, t: &'static Texts) -> Option<(&'static str
         MessageStatus::Failed => Some((t.reply_interrupted, true)),
         MessageStatus::Stopped => Some((t.stopped, false)),
         MessageStatus::Complete | MessageStatus::Streaming => None,
+    }
+}
+
+/// The assistant's picture and name above a reply, when known: the picture from the history or
+/// `data-avatar` (http(s) only), the name from the history.
+fn append_sender(row: &Element, sender: &Sender, config_avatar: Option<&str>) {
+    let avatar = sender
+        .avatar
+        .as_deref()
+        .and_then(|url| safe_url(url, false))
+        .or_else(|| config_avatar.map(str::to_owned));
+    if avatar.is_none() && sender.name.is_none() {
+        return;
+    }
+    let line = append_element(row, "div", "cb-sender");
+    if let Some(src) = avatar {
+        let image = append_element(&line, "img", "cb-sender-avatar");
+        set(&image, "src", &src);
+        set(&image, "alt", "");
+    }
+    if let Some(name) = &sender.name {
+        append_text(&append_element(&line, "span", "cb-sender-name"), name);
     }
 }
 

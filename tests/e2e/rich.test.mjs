@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, send, screenshotPath,
+  serverAndBrowser, openPage, widget, send, screenshotPath, waitForReply, defaultReply,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -65,6 +65,12 @@ test('a markdown reply renders as structure, safely, with working copy buttons',
   const sources = widget(page).locator('.cb-assistant .cb-sources');
   await sources.waitFor({ timeout: 15000 });
   assert.match(await sources.locator('summary').textContent(), /^Sources \(\d+\)$/);
+  // The history names the assistant; a new reply carries the same name.
+  assert.equal(await widget(page).locator('.cb-assistant .cb-sender-name').first().textContent(), 'Mock Assistant');
+  await widget(page).locator('.cb-input').fill('and now?');
+  await widget(page).locator('.cb-input').press('Enter');
+  await waitForReply(page, defaultReply('and now?'));
+  assert.equal(await widget(page).locator('.cb-assistant .cb-sender-name').last().textContent(), 'Mock Assistant');
   await sources.locator('summary').click();
   const entries = await sources.locator('li').count();
   assert.ok(entries >= 1);
