@@ -81,3 +81,29 @@ test('a markdown reply renders as structure, safely, with working copy buttons',
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('attachments in the history: images as thumbnails, files as links, unsafe URLs as names only', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  await send(page, 'show me the files');
+  await waitForReply(page, 'Here are the files you asked for.');
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  const holder = widget(page).locator('.cb-assistant .cb-attachments');
+  await holder.waitFor({ timeout: 15000 });
+  const shape = await holder.evaluate((el) => Array.from(el.children).map((c) => ({
+    tag: c.tagName,
+    href: c.getAttribute('href'),
+    rel: c.getAttribute('rel'),
+    target: c.getAttribute('target'),
+    img: c.querySelector('img') && [c.querySelector('img').getAttribute('src'), c.querySelector('img').alt],
+    text: c.textContent,
+  })));
+  assert.deepEqual(shape, [
+    { tag: 'A', href: 'https://example.com/files/diagram.png', rel: 'noopener noreferrer', target: '_blank', img: ['https://example.com/files/diagram.png', 'diagram.png'], text: '' },
+    { tag: 'A', href: 'https://example.com/files/terms.pdf', rel: 'noopener noreferrer', target: '_blank', img: null, text: 'terms.pdf' },
+    { tag: 'SPAN', href: null, rel: null, target: null, img: null, text: 'notes <b>.txt' },
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

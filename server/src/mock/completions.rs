@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 
 use super::faults::status_response;
 use super::handlers::{error, json_object, not_found, ApiError};
-use super::replies::{citations, counted_delta, counted_reply, reply_for, split_deltas};
+use super::replies::{
+    attachments, citations, counted_delta, counted_reply, reply_for, split_deltas,
+};
 use super::store::{Direction, Extras};
 use super::stream::{self, Plan};
 use super::switches::{Fault, Switches};
@@ -81,7 +83,7 @@ pub async fn completions(
             let reply = reply_for(&request.content);
             let deltas = split_deltas(&reply.text);
             let extras = Extras {
-                attachments: None,
+                attachments: reply.with_attachments.then(attachments),
                 citations: reply.with_citations.then(citations),
             };
             (reply.text, extras, Box::new(deltas.into_iter()))

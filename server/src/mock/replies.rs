@@ -8,6 +8,8 @@
 //!   message carries citations;
 //! - the message contains `中文` or `chinese` (any case): [`CHINESE_REPLY`], multi-byte text
 //!   (including an emoji) cut into pieces of at most three characters;
+//! - the message contains `files` (any case): [`FILES_REPLY`]; its stored message carries
+//!   attachments (an image, a document, and one whose URL is not http(s));
 //! - anything else: [`default_reply`].
 //!
 //! The `length` switch replaces all of this with [`counted_reply`].
@@ -70,11 +72,15 @@ pub fn counted_reply(n: usize) -> String {
     (0..n).map(counted_delta).collect()
 }
 
-/// A canned reply: its text and whether its stored message carries citations.
+/// The reply whose stored message carries [`attachments`].
+pub const FILES_REPLY: &str = "Here are the files you asked for.";
+
+/// A canned reply: its text and what its stored message carries besides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {
     pub text: String,
     pub with_citations: bool,
+    pub with_attachments: bool,
 }
 
 /// Picks the canned reply for a visitor message (see the module docs).
@@ -84,16 +90,25 @@ pub fn reply_for(message: &str) -> Reply {
         Reply {
             text: MARKDOWN_REPLY.to_string(),
             with_citations: true,
+            with_attachments: false,
+        }
+    } else if lower.contains("files") {
+        Reply {
+            text: FILES_REPLY.to_string(),
+            with_citations: false,
+            with_attachments: true,
         }
     } else if lower.contains("中文") || lower.contains("chinese") {
         Reply {
             text: CHINESE_REPLY.to_string(),
             with_citations: false,
+            with_attachments: false,
         }
     } else {
         Reply {
             text: default_reply(message),
             with_citations: false,
+            with_attachments: false,
         }
     }
 }
@@ -123,6 +138,15 @@ pub fn split_deltas(text: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+/// The `attachments` stored with the [`FILES_REPLY`].
+pub fn attachments() -> Value {
+    json!([
+        {"id": "a1", "type": "image", "filename": "diagram.png", "file": "https://example.com/files/diagram.png"},
+        {"id": "a2", "type": "file", "filename": "terms.pdf", "file": "https://example.com/files/terms.pdf"},
+        {"id": "a3", "type": "file", "filename": "notes <b>.txt", "file": "javascript:alert(1)"}
+    ])
 }
 
 /// The `citations` and `citationNodes` stored with a reply that has them.
@@ -193,6 +217,8 @@ mod tests {
         assert_eq!(reply_for("說中文").text, CHINESE_REPLY);
         assert_eq!(reply_for("in Chinese please").text, CHINESE_REPLY);
         assert!(!reply_for("hi").with_citations);
+        assert!(reply_for("Show me FILES").with_attachments);
+        assert!(!reply_for("hi").with_attachments);
     }
 
     #[test]
