@@ -30,7 +30,7 @@ async function historyRun(browser, server, id, rows) {
     await routeHtml(page, url, hostHtml());
     await page.goto(url, { waitUntil: 'load' });
     // Let the wasm load (on idle) first, so only the history is measured.
-    await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.includes('_bg.wasm') && e.responseEnd > 0));
+    await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /_bg\.[0-9a-f]+\.wasm$/.test(e.name) && e.responseEnd > 0));
     await page.waitForTimeout(300);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');

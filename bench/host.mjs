@@ -111,13 +111,13 @@ async function coldRun(browser, server, useAttr) {
     await routeHtml(page, url, hostHtml(useAttr ? { 'data-load': 'interaction' } : {}));
     await page.goto(url, { waitUntil: 'load' });
     await page.evaluate(() => window.__bench.afterPaint());
-    const loadedBefore = await page.evaluate(() => performance.getEntriesByType('resource').some((e) => e.name.includes('_bg.wasm')));
+    const loadedBefore = await page.evaluate(() => performance.getEntriesByType('resource').some((e) => /_bg\.[0-9a-f]+\.wasm$/.test(e.name)));
     const done = page.evaluate(() => window.__bench.untilFrame(() => {
       const root = document.querySelector('chat-bubble').shadowRoot;
       const panel = root.querySelector('.cb-panel');
       return !!root.querySelector('.cb-input') && !!panel && panel.checkVisibility();
     }, 30000).then((r) => {
-      const wasm = performance.getEntriesByType('resource').find((e) => e.name.includes('_bg.wasm'));
+      const wasm = performance.getEntriesByType('resource').find((e) => /_bg\.[0-9a-f]+\.wasm$/.test(e.name));
       return { openMs: r.at - window.__bench.clickAt, wasmFetchMs: wasm ? wasm.responseEnd - wasm.startTime : null };
     }));
     await widget(page).locator('.cb-launcher').click();

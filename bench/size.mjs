@@ -1,15 +1,16 @@
 // Size of the built widget: raw, gzip (level 9) and brotli (quality 11) bytes per file, with
 // node's zlib. 1 KB = 1,000 bytes.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { ROOT } from './lib.mjs';
 
+// The build versions every file but the loader (scripts/version-files.mjs): match by pattern.
 export const SIZE_FILES = [
-  ['loader', 'chat-bubble.js'],
-  ['glue', 'chat-bubble-widget.js'],
-  ['wasm', 'chat-bubble-widget_bg.wasm'],
-  ['css', 'chat-bubble.css'],
+  ['loader', /^chat-bubble\.js$/],
+  ['glue', /^chat-bubble-widget\.[0-9a-f]+\.js$/],
+  ['wasm', /^chat-bubble-widget_bg\.[0-9a-f]+\.wasm$/],
+  ['css', /^chat-bubble\.[0-9a-f]+\.css$/],
 ];
 
 export const SIZE_BUDGETS = { loaderBrotli: 2000, totalBrotli: 90000 };
@@ -17,7 +18,10 @@ export const SIZE_BUDGETS = { loaderBrotli: 2000, totalBrotli: 90000 };
 export function measureSizes(dist = join(ROOT, 'dist')) {
   const files = {};
   const total = { raw: 0, gzip: 0, brotli: 0 };
-  for (const [key, name] of SIZE_FILES) {
+  const present = readdirSync(dist);
+  for (const [key, pattern] of SIZE_FILES) {
+    const name = present.find((f) => pattern.test(f));
+    if (!name) throw new Error(`no file matching ${pattern} in ${dist}: build the widget first`);
     const bytes = readFileSync(join(dist, name));
     const f = {
       file: `dist/${name}`,

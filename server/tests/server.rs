@@ -133,6 +133,7 @@ async fn static_files_are_served_with_no_cache_next_to_the_api() {
     let dir = temp_dir("static");
     std::fs::write(dir.join("index.html"), "<!doctype html><title>demo</title>").unwrap();
     std::fs::write(dir.join("chat-bubble.js"), "console.log(1)").unwrap();
+    std::fs::write(dir.join("chat-bubble-widget_bg.0123456789.wasm"), b"\0asm").unwrap();
     let demo = dir.join("other.html");
     std::fs::write(&demo, "<p>other page</p>").unwrap();
     let app = app_with_static(&dir, Some(&demo));
@@ -148,6 +149,17 @@ async fn static_files_are_served_with_no_cache_next_to_the_api() {
 
     let res = call(&app, get("/chat-bubble.js")).await;
     assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+
+    // A versioned file never changes: cached for a year.
+    let res = call(&app, get("/chat-bubble-widget_bg.0123456789.wasm")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let res = call(&app, get("/chat-bubble-widget_bg.9999999999.wasm")).await;
+    assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["cache-control"], "no-cache");
 
     let res = call(&app, get("/demo")).await;

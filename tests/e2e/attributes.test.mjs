@@ -29,7 +29,7 @@ test('every look and text attribute changes what it should', async () => {
     'data-load': 'eager',
     'data-title': 'Acme help',
     'data-subtitle': 'We answer in seconds',
-    'data-avatar': `${env.server.url}chat-bubble.css`,
+    'data-avatar': `${env.server.url}chat-bubble.js`,
     'data-primary-color': '#ffcc00',
     'data-theme': 'dark',
     'data-position': 'left',
@@ -54,7 +54,7 @@ test('every look and text attribute changes what it should', async () => {
   });
   assert.equal(await bubble.locator('.cb-title').textContent(), 'Acme help');
   assert.equal(await bubble.locator('.cb-subtitle').textContent(), 'We answer in seconds');
-  assert.equal(await bubble.locator('.cb-avatar').getAttribute('src'), `${env.server.url}chat-bubble.css`);
+  assert.equal(await bubble.locator('.cb-avatar').getAttribute('src'), `${env.server.url}chat-bubble.js`);
   assert.equal(await bubble.locator('.cb-input').getAttribute('placeholder'), 'Ask away');
   // The greeting is text: its markup shows as typed.
   assert.equal(await bubble.locator('.cb-greeting .cb-text').textContent(), 'Hi! <b>Ask</b> me anything.');
@@ -66,7 +66,7 @@ test('every look and text attribute changes what it should', async () => {
   assert.equal(await bubble.locator('.cb-visitor .cb-text').textContent(), 'Opening hours');
   assert.equal(await bubble.locator('.cb-starters').isVisible(), false);
   // The reply shows the configured avatar; no name is known without a history.
-  assert.equal(await bubble.locator('.cb-assistant .cb-sender-avatar').getAttribute('src'), `${env.server.url}chat-bubble.css`);
+  assert.equal(await bubble.locator('.cb-assistant .cb-sender-avatar').getAttribute('src'), `${env.server.url}chat-bubble.js`);
   assert.equal(await bubble.locator('.cb-assistant .cb-sender-name').count(), 0);
   assert.deepEqual(warnings, []);
   assert.deepEqual(problems, []);

@@ -1,0 +1,33 @@
+// Trunk post-build hook: gives the widget's files one content-hashed version in their names
+// (chat-bubble-widget.<v>.js, chat-bubble-widget_bg.<v>.wasm, chat-bubble.<v>.css), so a
+// deployment can cache them for ever. The loader, chat-bubble.js, keeps its name (embed snippets
+// point at it) and is rewritten to load the versioned files; so are the HTML pages.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, renameSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.env.TRUNK_STAGING_DIR || process.argv[2];
+if (!dir) throw new Error('usage: TRUNK_STAGING_DIR=<dir> node scripts/version-files.mjs');
+
+const FILES = ['chat-bubble-widget_bg.wasm', 'chat-bubble-widget.js', 'chat-bubble.css'];
+const hash = createHash('sha256');
+for (const name of FILES) hash.update(readFileSync(join(dir, name)));
+// One version for the set: the loader names it three times, which brotli keeps small.
+const version = hash.digest('hex').slice(0, 10);
+
+const renamed = FILES.map((name) => {
+  const dot = name.lastIndexOf('.');
+  const versioned = `${name.slice(0, dot)}.${version}${name.slice(dot)}`;
+  renameSync(join(dir, name), join(dir, versioned));
+  return [name, versioned];
+});
+for (const file of readdirSync(dir).filter((f) => f === 'chat-bubble.js' || f.endsWith('.html'))) {
+  let text = readFileSync(join(dir, file), 'utf8');
+  for (const [from, to] of renamed) text = text.split(from).join(to);
+  if (file === 'chat-bubble.js') {
+    // Comments are for the source: the copy pages load goes without its whole-line ones.
+    text = text.replace(/^\/\*[^]*?\*\/\n/, '').replace(/^[ \t]*\/\/.*\n/gm, '');
+  }
+  writeFileSync(join(dir, file), text);
+}
+console.log(`chat-bubble: versioned files ${version}`);
