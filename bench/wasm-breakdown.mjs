@@ -1,5 +1,6 @@
 // Code size of a wasm file by crate (from its name section): which dependencies cost bytes.
 // Usage: node bench/wasm-breakdown.mjs target/wasm32-unknown-unknown/release/chat_bubble.wasm
+// With `--functions`, by function instead (generic copies summed under one name, hashes dropped).
 import { readFileSync } from 'node:fs';
 
 const bytes = readFileSync(process.argv[2]);
@@ -49,9 +50,15 @@ while (pos < bytes.length) {
   }
   pos = end;
 }
+const byFunction = process.argv.includes('--functions');
 const byCrate = new Map();
 bodySizes.forEach((size, i) => {
   const name = names.get(i + importedFunctions) || '?';
+  if (byFunction) {
+    const base = name.replace(/::h[0-9a-f]{16}$/, '').replace(/<.*>/, '<…>');
+    byCrate.set(base, (byCrate.get(base) || 0) + size);
+    return;
+  }
   let crate = '?';
   const legacy = name.match(/^_ZN(\d+)/);
   if (legacy) crate = name.substr(legacy[0].length, Number(legacy[1]));
@@ -61,6 +68,6 @@ bodySizes.forEach((size, i) => {
 });
 const total = bodySizes.reduce((a, b) => a + b, 0);
 console.log(`code bytes: ${total} in ${bodySizes.length} functions (file ${bytes.length})`);
-for (const [crate, size] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+for (const [crate, size] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, byFunction ? 80 : 30)) {
   console.log(String(size).padStart(8), crate);
 }

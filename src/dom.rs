@@ -2,7 +2,9 @@
 //! rows, which a long history creates by the thousand, and rendered markdown. Text always goes
 //! in as text nodes; nothing here parses HTML.
 
-use web_sys::{Document, Element, Node};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, Event, EventTarget, Node};
 
 /// `<tag class="class">` (no class attribute when `class` is empty).
 pub fn element(document: &Document, tag: &str, class: &str) -> Element {
@@ -42,4 +44,36 @@ pub fn external_link(parent: &Element, class: &str, href: &str) -> Element {
     set(&link, "target", "_blank");
     set(&link, "rel", "noopener noreferrer");
     link
+}
+
+/// Calls `handler` for every `event` on `target` while the current reactive owner lives: the
+/// listener is removed and its closure freed when the owner is disposed (`destroy()`).
+pub fn on(target: &EventTarget, event: &'static str, handler: impl FnMut(Event) + 'static) {
+    let closure = Closure::<dyn FnMut(Event)>::new(handler);
+    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+    let listener = StoredValue::new_local(Some((target.clone(), closure)));
+    on_cleanup(move || {
+        if let Some((target, closure)) = listener.try_update_value(Option::take).flatten() {
+            let _ =
+                target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+    });
+}
+
+/// An inline SVG icon (24×24 view box) drawn by `path` in `currentColor`: no requests, no fonts.
+pub fn icon(document: &Document, path: &str) -> Element {
+    const SVG: &str = "http://www.w3.org/2000/svg";
+    let svg = document
+        .create_element_ns(Some(SVG), "svg")
+        .expect("creating an SVG element");
+    set(&svg, "class", "cb-icon");
+    set(&svg, "viewBox", "0 0 24 24");
+    set(&svg, "aria-hidden", "true");
+    set(&svg, "focusable", "false");
+    let shape = document
+        .create_element_ns(Some(SVG), "path")
+        .expect("creating an SVG element");
+    set(&shape, "d", path);
+    let _ = svg.append_child(&shape);
+    svg
 }

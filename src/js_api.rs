@@ -2,7 +2,6 @@
 //! `window.ChatBubble` (open, close, send, …), and events reach the loader through one callback,
 //! `emit(name, detail)`.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -23,8 +22,9 @@ use crate::{crash, session, ui};
 pub struct WidgetHandle {
     state: ChatState,
     root: HtmlElement,
-    /// Dropping it unmounts the view and disposes its effects.
-    view: RefCell<Option<Box<dyn Any>>>,
+    /// The widget's element and the owner of its effects and listeners; dropping the owner
+    /// disposes them.
+    view: RefCell<Option<(web_sys::Element, Owner)>>,
     /// Owns the chat state; disposed once no request still writes to it.
     state_owner: RefCell<Option<Owner>>,
     /// Messages sent through the API while a reply was streaming, sent in turn.
@@ -33,6 +33,8 @@ pub struct WidgetHandle {
 
 impl WidgetHandle {
     pub(crate) fn mount(root: HtmlElement, config: Config, emit: Option<js_sys::Function>) -> Self {
+        // Effects run on the browser's microtask queue (already set up by an earlier widget).
+        let _ = any_spawner::Executor::init_wasm_bindgen();
         let state_owner = Owner::new();
         let state = state_owner.with(|| ChatState::new(config));
         if let Some(emit) = emit {
@@ -46,7 +48,8 @@ impl WidgetHandle {
         }
         let pending: Rc<RefCell<VecDeque<String>>> = Rc::default();
         let queue = pending.clone();
-        let view = leptos::mount::mount_to(root.clone(), move || {
+        let view_owner = state_owner.child();
+        let element = view_owner.with(|| {
             // Every problem shown to the visitor is also an `error` event.
             Effect::new(move |_| {
                 if let Some(message) = state.notice.get() {
@@ -62,12 +65,14 @@ impl WidgetHandle {
                     }
                 }
             });
-            view! { <ui::Widget state/> }
+            let document = root.owner_document().expect("an element has a document");
+            ui::widget(&document, state)
         });
+        let _ = root.append_child(&element);
         WidgetHandle {
             state,
             root,
-            view: RefCell::new(Some(Box::new(view))),
+            view: RefCell::new(Some((element, view_owner))),
             state_owner: RefCell::new(Some(state_owner)),
             pending,
         }
@@ -154,7 +159,9 @@ impl WidgetHandle {
         let owner = self.state_owner.take();
         // Not now: destroy() may be called from an event listener inside a reactive update.
         spawn_local(async move {
-            drop(view);
+            let (element, view_owner) = view;
+            element.remove();
+            drop(view_owner);
             while state.replying.try_get_untracked() == Some(true)
                 || state.history.try_get_untracked() == Some(HistoryStatus::Loading)
             {

@@ -4,7 +4,7 @@
 use chat_bubble::chat::{ChatState, MessageStatus};
 use chat_bubble::config::Config;
 use chat_bubble::models::Role;
-use chat_bubble::ui::Widget;
+use chat_bubble::ui::widget;
 use js_sys::{Object, Promise, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -98,7 +98,11 @@ async fn mount_refuses_a_config_without_ids() {
 async fn a_streamed_reply_keeps_finished_blocks_and_rebuilds_only_the_tail() {
     let root = fresh_root();
     let state = ChatState::new(config());
-    leptos::mount::mount_to(root.clone(), move || view! { <Widget state/> }).forget();
+    let owner = Owner::new();
+    let document = root.owner_document().unwrap();
+    root.append_child(&owner.with(|| widget(&document, state)))
+        .unwrap();
+    std::mem::forget(owner);
     let question = state.push(Role::Visitor, "<b>hi</b>".into(), MessageStatus::Complete);
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
     settle().await;

@@ -1,16 +1,16 @@
 use leptos::prelude::*;
-use web_sys::KeyboardEvent;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlButtonElement, HtmlTextAreaElement, KeyboardEvent};
 
-use super::icons::{send_icon, stop_icon};
+use super::icons;
 use crate::chat::ChatState;
+use crate::dom::{append_element, element, icon, on, set};
 use crate::session;
 use crate::store;
 
 /// The message box: Enter sends, Shift+Enter adds a line. Typing stays possible while a reply
 /// streams (the button then stops the reply); the draft survives a reload.
-#[component]
-pub fn Composer() -> impl IntoView {
-    let state = expect_context::<ChatState>();
+pub fn composer(document: &Document, state: ChatState) -> Element {
     let (placeholder, t) = state.config.with_value(|c| {
         let placeholder = c.placeholder.clone();
         (
@@ -34,57 +34,70 @@ pub fn Composer() -> impl IntoView {
         session::send_message(state, draft.get_untracked());
         set_draft(String::new());
     };
-    let on_keydown = move |ev: KeyboardEvent| {
+
+    let form = element(document, "form", "cb-composer");
+    let input: HtmlTextAreaElement = append_element(&form, "textarea", "cb-input").unchecked_into();
+    set(&input, "rows", "1");
+    set(&input, "placeholder", &placeholder);
+    set(&input, "aria-label", t.message_box);
+    // One button: Send (submits the form) or, while a reply streams, Stop.
+    let button: HtmlButtonElement = append_element(&form, "button", "cb-send").unchecked_into();
+    let (send, stop) = (icon(document, icons::SEND), icon(document, icons::STOP));
+
+    {
+        let input = input.clone();
+        Effect::new(move |_| {
+            let text = draft.get();
+            // Setting the same value would move the caret to the end.
+            if input.value() != text {
+                input.set_value(&text);
+            }
+        });
+    }
+    {
+        let button = button.clone();
+        Effect::new(move |_| {
+            let replying = state.replying.get();
+            let (shown, hidden) = if replying {
+                (&stop, &send)
+            } else {
+                (&send, &stop)
+            };
+            hidden.remove();
+            let _ = button.append_child(shown);
+            set(&button, "type", if replying { "button" } else { "submit" });
+            set(
+                &button,
+                "aria-label",
+                if replying { t.stop } else { t.send },
+            );
+            let _ = button.class_list().toggle_with_force("cb-stop", replying);
+            button.set_disabled(!replying && !can_send());
+        });
+    }
+    {
+        let input_for_event = input.clone();
+        on(&input, "input", move |_| set_draft(input_for_event.value()));
+    }
+    on(&input, "keydown", move |ev| {
+        let ev: &KeyboardEvent = ev.unchecked_ref();
         // While an input method is composing (e.g. Chinese), Enter confirms the composition.
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             submit();
         }
-    };
-    view! {
-        <form
-            class="cb-composer"
-            on:submit=move |ev| {
-                ev.prevent_default();
-                submit();
-            }
-        >
-            <textarea
-                class="cb-input"
-                rows="1"
-                placeholder=placeholder
-                aria-label=t.message_box
-                prop:value=move || draft.get()
-                on:input=move |ev| set_draft(event_target_value(&ev))
-                on:keydown=on_keydown
-            ></textarea>
-            {move || {
-                if state.replying.get() {
-                    view! {
-                        <button
-                            type="button"
-                            class="cb-send cb-stop"
-                            aria-label=t.stop
-                            on:click=move |_| session::stop(state)
-                        >
-                            {stop_icon()}
-                        </button>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <button
-                            type="submit"
-                            class="cb-send"
-                            aria-label=t.send
-                            disabled=move || !can_send()
-                        >
-                            {send_icon()}
-                        </button>
-                    }
-                        .into_any()
-                }
-            }}
-        </form>
-    }
+    });
+    on(&form, "submit", move |ev| {
+        ev.prevent_default();
+        submit();
+    });
+    // A click on Send submits the form after this runs; a click on Stop must not, even though
+    // the button may have turned back into Send by then.
+    on(&button, "click", move |ev| {
+        if state.replying.get_untracked() {
+            ev.prevent_default();
+            session::stop(state);
+        }
+    });
+    form
 }

@@ -2,23 +2,23 @@
 //! per message or per delta: the list records where the visitor is on scroll events, and rows ask
 //! for a scroll that happens at most once per animation frame.
 
-use leptos::html::Div;
 use leptos::prelude::*;
+use web_sys::Element;
 
 /// Distance from the bottom (px) within which the visitor counts as following the end.
 const FOLLOW_SLACK: i32 = 48;
 
 #[derive(Clone, Copy)]
 pub struct Follow {
-    pub list: NodeRef<Div>,
+    list: StoredValue<Element, LocalStorage>,
     following: StoredValue<bool>,
     scheduled: StoredValue<bool>,
 }
 
 impl Follow {
-    pub fn new() -> Self {
+    pub fn new(list: Element) -> Self {
         Follow {
-            list: NodeRef::new(),
+            list: StoredValue::new_local(list),
             following: StoredValue::new(true),
             scheduled: StoredValue::new(false),
         }
@@ -26,11 +26,10 @@ impl Follow {
 
     /// The list scrolled (by the visitor or by us): note whether it is at the bottom.
     pub fn on_scroll(&self) {
-        if let Some(list) = self.list.get_untracked() {
-            let at_end =
-                list.scroll_top() + list.client_height() + FOLLOW_SLACK >= list.scroll_height();
-            self.following.set_value(at_end);
-        }
+        let at_end = self.list.with_value(|list| {
+            list.scroll_top() + list.client_height() + FOLLOW_SLACK >= list.scroll_height()
+        });
+        self.following.set_value(at_end);
     }
 
     /// Content grew. `new_last_row` (a message just sent, a reply just begun) brings the list to
@@ -46,8 +45,9 @@ impl Follow {
         let this = *self;
         request_animation_frame(move || {
             this.scheduled.set_value(false);
-            if let (true, Some(list)) = (this.following.get_value(), this.list.get_untracked()) {
-                list.set_scroll_top(list.scroll_height());
+            if this.following.try_get_value() == Some(true) {
+                this.list
+                    .with_value(|list| list.set_scroll_top(list.scroll_height()));
             }
         });
     }

@@ -1,13 +1,13 @@
 use std::collections::HashMap;
 
-use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, MouseEvent, Node};
+use web_sys::{Document, Element, Node};
 
 use super::follow::Follow;
 use super::message_row::MessageRow;
 use crate::chat::{ChatMessage, ChatState, HistoryStatus};
+use crate::dom::{append_element, append_text, element, on, set};
 use crate::models::Role;
 use crate::render::handle_copy_click;
 use crate::session;
@@ -15,26 +15,58 @@ use crate::session;
 /// The scrolling list of messages. Rows are keyed by message: a new message adds one row, a
 /// removed one drops its row, and a streamed delta re-renders nothing here. One click listener
 /// serves every row's buttons.
-#[component]
-pub fn MessageList() -> impl IntoView {
-    let state = expect_context::<ChatState>();
-    let follow = Follow::new();
-    let holder = NodeRef::<Div>::new();
+pub fn message_list(document: &Document, state: ChatState) -> Element {
+    let (greeting, starters, t) = state
+        .config
+        .with_value(|c| (c.greeting.clone(), c.starters.clone(), c.texts));
+    let list = element(document, "div", "cb-messages");
+    set(&list, "role", "log");
+    set(&list, "aria-label", t.messages);
+    set(&list, "tabindex", "0");
+    let follow = Follow::new(list.clone());
+    if let Some(text) = greeting {
+        let row = append_element(&list, "div", "cb-message cb-assistant cb-greeting");
+        append_text(&append_element(&row, "div", "cb-text"), &text);
+    }
+    let loading = element(document, "p", "cb-status");
+    append_text(&loading, t.loading_history);
+    let holder = append_element(&list, "div", "cb-rows");
+    let suggestions = append_element(&list, "div", "cb-starters");
+    set(&suggestions, "role", "group");
+    set(&suggestions, "aria-label", t.suggestions);
+    for text in &starters {
+        let button = append_element(&suggestions, "button", "cb-starter");
+        set(&button, "type", "button");
+        append_text(&button, text);
+    }
+
     let rows = StoredValue::new_local(Vec::<MessageRow>::new());
+    let rows_holder = holder.clone();
     Effect::new(move |_| {
         let messages = state.messages.get();
-        let Some(holder) = holder.get() else { return };
         rows.update_value(|rows| {
-            let added_last = sync_rows(&holder, rows, &messages, state, follow);
+            let added_last = sync_rows(&rows_holder, rows, &messages, state, follow);
             if let Some(added_last) = added_last {
                 follow.content_changed(added_last);
             }
         });
     });
-    let (greeting, starters, t) = state
-        .config
-        .with_value(|c| (c.greeting.clone(), c.starters.clone(), c.texts));
-    let on_click = move |ev: MouseEvent| {
+    {
+        let (list, holder) = (list.clone(), holder.clone());
+        Effect::new(move |_| {
+            let history_loading = state.history.get() == HistoryStatus::Loading;
+            if history_loading {
+                let _ = list.insert_before(&loading, Some(&holder));
+            } else {
+                loading.remove();
+            }
+            let hide_starters =
+                starters.is_empty() || !state.messages.with(Vec::is_empty) || history_loading;
+            let _ = suggestions.toggle_attribute_with_force("hidden", hide_starters);
+        });
+    }
+    on(&list, "scroll", move |_| follow.on_scroll());
+    on(&list, "click", move |ev| {
         let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
             return;
         };
@@ -64,44 +96,8 @@ pub fn MessageList() -> impl IntoView {
         } else {
             handle_copy_click(&target, t);
         }
-    };
-    view! {
-        <div
-            class="cb-messages"
-            role="log"
-            aria-label=t.messages
-            tabindex="0"
-            node_ref=follow.list
-            on:scroll=move |_| follow.on_scroll()
-            on:click=on_click
-        >
-            {greeting.map(|text| view! {
-                <div class="cb-message cb-assistant cb-greeting">
-                    <div class="cb-text">{text}</div>
-                </div>
-            })}
-            <Show when=move || state.history.get() == HistoryStatus::Loading>
-                <p class="cb-status">{t.loading_history}</p>
-            </Show>
-            <div class="cb-rows" node_ref=holder></div>
-            <div
-                class="cb-starters"
-                role="group"
-                aria-label=t.suggestions
-                hidden=move || {
-                    starters.is_empty() || !state.messages.with(Vec::is_empty)
-                        || state.history.get() == HistoryStatus::Loading
-                }
-            >
-                {starters
-                    .iter()
-                    .map(|text| {
-                        view! { <button type="button" class="cb-starter">{text.clone()}</button> }
-                    })
-                    .collect_view()}
-            </div>
-        </div>
-    }
+    });
+    list
 }
 
 /// Makes `holder`'s rows match `messages`, reusing the rows of messages still there. Returns

@@ -14,4 +14,4 @@ mod reply_body;
 mod sources;
 mod widget;
 
-pub use widget::Widget;
+pub use widget::widget;

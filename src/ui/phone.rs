@@ -1,10 +1,9 @@
 //! Phones (≤ 640 px wide): the open panel covers the screen, the page behind it stays still, and
 //! the panel fits the visual viewport so the on-screen keyboard never covers the message box.
 
-use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlElement;
+use web_sys::{Element, HtmlElement};
 
 use crate::chat::ChatState;
 
@@ -13,16 +12,14 @@ const PHONE_QUERY: &str = "(max-width: 640px)";
 
 /// While the panel is open on a phone, locks the page's scrolling (restored on close and on
 /// destroy) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
-pub fn fit_to_phone(state: ChatState, widget: NodeRef<Div>) {
+pub fn fit_to_phone(state: ChatState, widget: &Element) {
+    let widget: HtmlElement = widget.clone().unchecked_into();
     let saved_overflow = StoredValue::new_local(None::<String>);
     let on_viewport = Closure::<dyn FnMut()>::new(move || {
-        let (Some(widget), Some(viewport)) = (
-            widget.get_untracked(),
-            web_sys::window().and_then(|w| w.visual_viewport()),
-        ) else {
+        let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) else {
             return;
         };
-        let style = HtmlElement::style(&widget);
+        let style = widget.style();
         // Whole pixels: formatting floats would add their code to the wasm for nothing.
         let px = |v: f64| format!("{}px", v.round() as i64);
         let _ = style.set_property("--cb-vv-top", &px(viewport.offset_top()));

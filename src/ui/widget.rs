@@ -1,15 +1,22 @@
+use any_spawner::Executor;
 use leptos::prelude::*;
+use web_sys::{Document, Element};
 
-use super::launcher::Launcher;
-use super::panel::Panel;
+use super::launcher::launcher;
+use super::panel::panel;
 use super::phone::fit_to_phone;
 use crate::chat::ChatState;
+use crate::dom::element;
 use crate::session;
 
-/// The whole widget: the launcher and the panel, sharing one [`ChatState`] through context.
-#[component]
-pub fn Widget(state: ChatState) -> impl IntoView {
-    provide_context(state);
+/// The whole widget: the panel and the launcher, each handed the one [`ChatState`].
+///
+/// Built by hand and kept in step by effects on the state's signals (under the current reactive
+/// owner: disposing it ends them and their listeners), which costs far fewer wasm bytes than
+/// templates. Mount it with [`crate::mount`].
+pub fn widget(document: &Document, state: ChatState) -> Element {
+    // Effects run on the browser's microtask queue (already set up by an earlier widget).
+    let _ = Executor::init_wasm_bindgen();
     session::restore_unsent(state);
     if state.config.with_value(|c| c.open_on_load) {
         state.set_open(true);
@@ -20,12 +27,9 @@ pub fn Widget(state: ChatState) -> impl IntoView {
             session::load_history(state);
         }
     });
-    let widget = NodeRef::new();
-    fit_to_phone(state, widget);
-    view! {
-        <div class="cb-widget" node_ref=widget>
-            <Panel/>
-            <Launcher/>
-        </div>
-    }
+    let widget = element(document, "div", "cb-widget");
+    let _ = widget.append_child(&panel(document, state));
+    let _ = widget.append_child(&launcher(document, state));
+    fit_to_phone(state, &widget);
+    widget
 }
