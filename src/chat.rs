@@ -107,16 +107,22 @@ pub struct ChatState {
     pub announcement: RwSignal<String>,
     /// What the visitor is typing (also kept in localStorage by the composer).
     pub draft: RwSignal<String>,
+    /// What only the state's own methods touch, in one stored value (one copy of the arena code
+    /// in the wasm rather than one per field type).
+    inner: StoredValue<Inner, LocalStorage>,
+}
+
+struct Inner {
     /// Stops the exchange in flight (the Stop button).
-    pub abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
+    abort: Option<web_sys::AbortController>,
     /// Owns every message's signals. Actions run inside event handlers, whose owner is the view
     /// that drew the button; a message must outlive that view (a Retry button goes away as soon as
     /// it is clicked).
-    owner: StoredValue<Owner>,
-    next_key: StoredValue<u64>,
+    owner: Owner,
+    next_key: u64,
     /// The assistant as the history last named it: new replies carry the same name and picture.
-    assistant: StoredValue<Sender>,
-    listener: StoredValue<Option<Listener>, LocalStorage>,
+    assistant: Sender,
+    listener: Option<Listener>,
 }
 
 impl ChatState {
@@ -131,22 +137,41 @@ impl ChatState {
             unread: RwSignal::new(0),
             announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
-            abort: StoredValue::new_local(None),
-            owner: StoredValue::new(Owner::current().unwrap_or_default()),
-            next_key: StoredValue::new(0),
-            assistant: StoredValue::new(Sender::default()),
-            listener: StoredValue::new_local(None),
+            inner: StoredValue::new_local(Inner {
+                abort: None,
+                owner: Owner::current().unwrap_or_default(),
+                next_key: 0,
+                assistant: Sender::default(),
+                listener: None,
+            }),
         }
     }
 
     /// Who hears [`ChatEvent`]s; `None` silences them.
     pub fn set_listener(&self, listener: Option<Listener>) {
-        self.listener.set_value(listener);
+        self.inner.update_value(|inner| inner.listener = listener);
+    }
+
+    /// Keeps the controller that stops the exchange in flight (`None` once it has ended).
+    pub fn set_abort(&self, controller: Option<web_sys::AbortController>) {
+        self.inner.update_value(|inner| inner.abort = controller);
+    }
+
+    /// Stops the exchange in flight, if any.
+    pub fn abort(&self) {
+        self.inner.with_value(|inner| {
+            if let Some(controller) = &inner.abort {
+                controller.abort();
+            }
+        });
     }
 
     /// Tells the listener, if any. The listener may call back into the state.
     pub fn emit(&self, event: ChatEvent) {
-        let listener = self.listener.try_with_value(Clone::clone).flatten();
+        let listener = self
+            .inner
+            .try_with_value(|inner| inner.listener.clone())
+            .flatten();
         if let Some(listener) = listener {
             listener(&event);
         }
@@ -188,22 +213,25 @@ impl ChatState {
     }
 
     fn new_message(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
-        let key = self.next_key.get_value();
-        self.next_key.set_value(key + 1);
-        self.owner.with_value(|owner| {
-            owner.with(|| ChatMessage {
-                key,
-                role,
-                text: RwSignal::new(text),
-                status: RwSignal::new(status),
-                details: StoredValue::new(MessageDetails::default()),
+        let (key, owner) = self
+            .inner
+            .try_update_value(|inner| {
+                inner.next_key += 1;
+                (inner.next_key, inner.owner.clone())
             })
+            .unwrap_or_default();
+        owner.with(|| ChatMessage {
+            key,
+            role,
+            text: RwSignal::new(text),
+            status: RwSignal::new(status),
+            details: StoredValue::new(MessageDetails::default()),
         })
     }
 
     /// The assistant's name and picture from the history, for a new reply.
     pub fn assistant_sender(&self) -> Sender {
-        self.assistant.get_value()
+        self.inner.with_value(|inner| inner.assistant.clone())
     }
 
     /// Adds a message at the end and returns its handle.
@@ -262,7 +290,8 @@ impl ChatState {
                     avatar: m.sender_avatar.clone(),
                 };
                 if role == Role::Assistant && sender != Sender::default() {
-                    self.assistant.set_value(sender.clone());
+                    self.inner
+                        .update_value(|inner| inner.assistant = sender.clone());
                 }
                 let details = MessageDetails {
                     created_at: m.created_at,

@@ -49,7 +49,12 @@ pub fn external_link(parent: &Element, class: &str, href: &str) -> Element {
 /// Calls `handler` for every `event` on `target` while the current reactive owner lives: the
 /// listener is removed and its closure freed when the owner is disposed (`destroy()`).
 pub fn on(target: &EventTarget, event: &'static str, handler: impl FnMut(Event) + 'static) {
-    let closure = Closure::<dyn FnMut(Event)>::new(handler);
+    on_boxed(target, event, Box::new(handler));
+}
+
+/// [`on`] past its one generic line: one copy of this code in the wasm, not one per handler.
+fn on_boxed(target: &EventTarget, event: &'static str, handler: Box<dyn FnMut(Event)>) {
+    let closure = Closure::wrap(handler);
     let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
     let listener = StoredValue::new_local(Some((target.clone(), closure)));
     on_cleanup(move || {
@@ -76,4 +81,15 @@ pub fn icon(document: &Document, path: &str) -> Element {
     set(&shape, "d", path);
     let _ = svg.append_child(&shape);
     svg
+}
+
+/// Runs `update` (in a microtask) and again whenever a signal it read changes, while the current
+/// reactive owner lives. Every effect of the widget goes through this one: `Effect::new` is
+/// generic over its closure, and a copy of the effect machinery per closure costs wasm bytes.
+pub fn bind(update: impl FnMut() + 'static) {
+    bind_boxed(Box::new(update));
+}
+
+fn bind_boxed(mut update: Box<dyn FnMut()>) {
+    Effect::new(move |_| update());
 }

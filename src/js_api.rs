@@ -13,6 +13,7 @@ use web_sys::HtmlElement;
 
 use crate::chat::{ChatEvent, ChatState, HistoryStatus};
 use crate::config::Config;
+use crate::dom::bind;
 use crate::timers::sleep_ms;
 use crate::{crash, session, ui};
 
@@ -51,13 +52,13 @@ impl WidgetHandle {
         let view_owner = state_owner.child();
         let element = view_owner.with(|| {
             // Every problem shown to the visitor is also an `error` event.
-            Effect::new(move |_| {
+            bind(move || {
                 if let Some(message) = state.notice.get() {
                     state.emit(ChatEvent::Error(message));
                 }
             });
             // API sends made while a reply streamed go out once it is done.
-            Effect::new(move |_| {
+            bind(move || {
                 if !state.replying.get() {
                     let next = queue.borrow_mut().pop_front();
                     if let Some(text) = next {

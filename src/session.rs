@@ -70,11 +70,7 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
 
 /// Stops the reply being streamed; what arrived so far stays.
 pub fn stop(state: ChatState) {
-    state.abort.with_value(|controller| {
-        if let Some(controller) = controller {
-            controller.abort();
-        }
-    });
+    state.abort();
 }
 
 /// Live messages are timed by the browser's clock; history brings its own times.
@@ -94,12 +90,12 @@ fn start_exchange(state: ChatState, question: ChatMessage) {
         .details
         .update_value(|d| d.sender = state.assistant_sender());
     state.replying.set(true);
-    state.abort.set_value(Some(controller.clone()));
+    state.set_abort(Some(controller.clone()));
     let config = state.config.get_value();
     let text = question.text.get_untracked();
     spawn_local(async move {
         let outcome = exchange_with_retries(state, &config, &text, reply, &controller).await;
-        state.abort.set_value(None);
+        state.set_abort(None);
         finish(state, &config, question, reply, outcome);
         state.replying.set(false);
     });

@@ -4,7 +4,7 @@ use web_sys::{Document, Element, HtmlButtonElement, HtmlTextAreaElement, Keyboar
 
 use super::icons;
 use crate::chat::ChatState;
-use crate::dom::{append_element, element, icon, on, set};
+use crate::dom::{append_element, bind, element, icon, on, set};
 use crate::session;
 use crate::store;
 
@@ -46,7 +46,7 @@ pub fn composer(document: &Document, state: ChatState) -> Element {
 
     {
         let input = input.clone();
-        Effect::new(move |_| {
+        bind(move || {
             let text = draft.get();
             // Setting the same value would move the caret to the end.
             if input.value() != text {
@@ -56,7 +56,7 @@ pub fn composer(document: &Document, state: ChatState) -> Element {
     }
     {
         let button = button.clone();
-        Effect::new(move |_| {
+        bind(move || {
             let replying = state.replying.get();
             let (shown, hidden) = if replying {
                 (&stop, &send)

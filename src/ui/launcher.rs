@@ -3,7 +3,7 @@ use web_sys::{Document, Element};
 
 use super::icons;
 use crate::chat::ChatState;
-use crate::dom::{element, icon, on, set};
+use crate::dom::{bind, element, icon, on, set};
 use crate::texts::fill;
 
 /// The round button in the corner that opens and closes the panel, with a badge counting the
@@ -18,7 +18,7 @@ pub fn launcher(document: &Document, state: ChatState) -> Element {
     set(&badge, "aria-hidden", "true");
     {
         let button = button.clone();
-        Effect::new(move |_| {
+        bind(move || {
             let (open, unread) = (open.get(), unread.get());
             let label = match (open, unread) {
                 (true, _) => t.close_chat.to_owned(),

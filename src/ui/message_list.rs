@@ -7,7 +7,7 @@ use web_sys::{Document, Element, Node};
 use super::follow::Follow;
 use super::message_row::MessageRow;
 use crate::chat::{ChatMessage, ChatState, HistoryStatus};
-use crate::dom::{append_element, append_text, element, on, set};
+use crate::dom::{append_element, append_text, bind, element, on, set};
 use crate::models::Role;
 use crate::render::handle_copy_click;
 use crate::session;
@@ -42,7 +42,7 @@ pub fn message_list(document: &Document, state: ChatState) -> Element {
 
     let rows = StoredValue::new_local(Vec::<MessageRow>::new());
     let rows_holder = holder.clone();
-    Effect::new(move |_| {
+    bind(move || {
         let messages = state.messages.get();
         rows.update_value(|rows| {
             let added_last = sync_rows(&rows_holder, rows, &messages, state, follow);
@@ -53,7 +53,7 @@ pub fn message_list(document: &Document, state: ChatState) -> Element {
     });
     {
         let (list, holder) = (list.clone(), holder.clone());
-        Effect::new(move |_| {
+        bind(move || {
             let history_loading = state.history.get() == HistoryStatus::Loading;
             if history_loading {
                 let _ = list.insert_before(&loading, Some(&holder));

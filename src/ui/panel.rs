@@ -6,7 +6,7 @@ use super::composer::composer;
 use super::header::header;
 use super::message_list::message_list;
 use crate::chat::ChatState;
-use crate::dom::{append_element, element, on, set};
+use crate::dom::{append_element, bind, element, on, set};
 
 /// The chat window: header, messages, the latest problem if any, and the composer.
 /// Stays mounted while closed so the draft and scroll position survive.
@@ -23,33 +23,37 @@ pub fn panel(document: &Document, state: ChatState) -> Element {
     let composer = composer(document, state);
     let _ = panel.append_child(&composer);
 
-    Effect::new(move |_| {
+    bind(move || {
         announcer.set_text_content(Some(&state.announcement.get()));
     });
     {
         // A new element per problem, so screen readers announce each one.
         let (panel, document) = (panel.clone(), document.clone());
-        Effect::new(move |shown: Option<Option<Element>>| {
-            if let Some(old) = shown.flatten() {
+        let mut shown: Option<Element> = None;
+        bind(move || {
+            if let Some(old) = shown.take() {
                 old.remove();
             }
-            let text = state.notice.get()?;
+            let Some(text) = state.notice.get() else {
+                return;
+            };
             let notice = element(&document, "p", "cb-notice");
             set(&notice, "role", "alert");
             notice.set_text_content(Some(&text));
             let _ = panel.insert_before(&notice, Some(&composer));
-            Some(notice)
+            shown = Some(notice);
         });
     }
     {
         let panel = panel.clone();
-        Effect::new(move |was_open: Option<bool>| {
+        let mut was_open: Option<bool> = None;
+        bind(move || {
             let open = state.open.get();
             panel.toggle_attribute_with_force("hidden", !open).ok();
             if was_open.is_some_and(|was| was != open) {
                 move_focus(&panel, open);
             }
-            open
+            was_open = Some(open);
         });
     }
     on(&panel, "keydown", move |ev| {

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 use crate::chat::ChatState;
+use crate::dom::bind;
 
 /// The stylesheet's phone breakpoint.
 const PHONE_QUERY: &str = "(max-width: 640px)";
@@ -32,7 +33,7 @@ pub fn fit_to_phone(state: ChatState, widget: &Element) {
                 .add_event_listener_with_callback(event, on_viewport.as_ref().unchecked_ref());
         }
     }
-    Effect::new(move |_| {
+    bind(move || {
         let open = state.open.get();
         let phone = web_sys::window()
             .and_then(|w| w.match_media(PHONE_QUERY).ok().flatten())

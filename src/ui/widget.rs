@@ -6,7 +6,7 @@ use super::launcher::launcher;
 use super::panel::panel;
 use super::phone::fit_to_phone;
 use crate::chat::ChatState;
-use crate::dom::element;
+use crate::dom::{bind, element};
 use crate::session;
 
 /// The whole widget: the panel and the launcher, each handed the one [`ChatState`].
@@ -22,7 +22,7 @@ pub fn widget(document: &Document, state: ChatState) -> Element {
         state.set_open(true);
     }
     // History is fetched when the visitor first opens the panel, not on page load.
-    Effect::new(move |_| {
+    bind(move || {
         if state.open.get() {
             session::load_history(state);
         }
