@@ -22,6 +22,8 @@ const MAX_HISTORY_PAGES: usize = 50;
 const HISTORY_PAGE_SIZE: usize = 100;
 /// Longest stretch (ms) of reading and showing a reply before the browser gets a turn.
 const TIME_SLICE_MS: f64 = 8.0;
+/// A read that took this long (ms) waited for the network.
+const WAITED_MS: f64 = 2.0;
 
 /// `POST conversations/` → the new conversation's id.
 pub async fn create_conversation(
@@ -111,17 +113,25 @@ async fn read_reply(
         }
         on_events(&events);
     };
-    let mut slice_start = js_sys::Date::now();
+    // Work done since the browser last had a turn.
+    let mut busy_since = js_sys::Date::now();
     loop {
         // Bytes that arrive faster than they can be shown would keep the page busy in one long
         // task: give the browser a turn every few milliseconds of work.
-        if js_sys::Date::now() - slice_start > TIME_SLICE_MS {
+        if js_sys::Date::now() - busy_since > TIME_SLICE_MS {
             timers::yield_to_browser().await;
-            slice_start = js_sys::Date::now();
+            busy_since = js_sys::Date::now();
         }
+        let asked = js_sys::Date::now();
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(ApiError::from_js)?;
+        // A read that had to wait for the network let the browser run meanwhile; one served
+        // from what had already arrived did not.
+        let now = js_sys::Date::now();
+        if now - asked >= WAITED_MS {
+            busy_since = now;
+        }
         let done = Reflect::get(&chunk, &JsValue::from_str("done"))
             .ok()
             .and_then(|v| v.as_bool())

@@ -125,36 +125,35 @@ impl StreamDecoder {
     }
 
     fn drain_sse(&mut self, at_end: bool, out: &mut Vec<StreamEvent>) {
+        // Lines are read straight from the buffer, which is set aside meanwhile.
+        let buf = std::mem::take(&mut self.buf);
         let mut start = 0;
-        let mut i = 0;
-        while i < self.buf.len() {
-            let b = self.buf[i];
-            if b != b'\n' && b != b'\r' {
-                i += 1;
-                continue;
-            }
+        while let Some(n) = buf[start..].iter().position(|&b| b == b'\n' || b == b'\r') {
+            let end = start + n;
+            let crlf = buf[end] == b'\r';
             // A lone `\r` at the end of the buffer may be half of a `\r\n`: wait for more.
-            if b == b'\r' && i + 1 == self.buf.len() && !at_end {
+            if crlf && end + 1 == buf.len() && !at_end {
                 break;
             }
-            let line = String::from_utf8_lossy(&self.buf[start..i]).into_owned();
-            self.sse_line(&line, out);
-            i += if b == b'\r' && self.buf.get(i + 1) == Some(&b'\n') {
-                2
-            } else {
-                1
-            };
-            start = i;
+            self.sse_line(&buf[start..end], out);
+            start = end
+                + if crlf && buf.get(end + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
         }
-        if at_end && start < self.buf.len() {
-            let line = String::from_utf8_lossy(&self.buf[start..]).into_owned();
-            self.sse_line(&line, out);
-            start = self.buf.len();
+        if at_end && start < buf.len() {
+            self.sse_line(&buf[start..], out);
+            start = buf.len();
         }
+        self.buf = buf;
         self.buf.drain(..start);
     }
 
-    fn sse_line(&mut self, line: &str, out: &mut Vec<StreamEvent>) {
+    fn sse_line(&mut self, line: &[u8], out: &mut Vec<StreamEvent>) {
+        let line = String::from_utf8_lossy(line);
+        let line = line.as_ref();
         if line.is_empty() {
             self.dispatch_sse(out);
             return;
@@ -207,8 +206,14 @@ impl StreamDecoder {
             });
             return;
         }
-        let mut scanner = JsonScanner::default();
-        scanner.scan(trimmed.as_bytes(), true, out);
+        // Mostly one object: parse it at once. Several (or a broken one) go through the scanner.
+        match Json::parse_bytes(trimmed.as_bytes()) {
+            Some(frame @ Json::Object(_)) => frame_events(&frame, out),
+            _ => {
+                let mut scanner = JsonScanner::default();
+                scanner.scan(trimmed.as_bytes(), true, out);
+            }
+        }
     }
 }
 
@@ -380,10 +385,14 @@ fn malformed(bytes: &[u8]) -> StreamEvent {
 
 /// One JSON frame as the backend sends it; both key spellings of the id are seen in the wild.
 fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {
-    let Some(frame @ Json::Object(_)) = Json::parse_bytes(bytes) else {
-        out.push(malformed(bytes));
-        return;
-    };
+    match Json::parse_bytes(bytes) {
+        Some(frame @ Json::Object(_)) => frame_events(&frame, out),
+        _ => out.push(malformed(bytes)),
+    }
+}
+
+/// The events of one parsed frame: its delta, and its sources if it carries any.
+fn frame_events(frame: &Json, out: &mut Vec<StreamEvent>) {
     let conversation_id = match frame.field(&["conversationId", "conversation_id"]) {
         Some(Json::String(s) | Json::Number(s)) => Some(s.clone()),
         _ => None,
@@ -408,7 +417,7 @@ fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {
         .iter()
         .any(|key| frame.get(key).is_some());
     if has_sources {
-        let sources = Message::from_json(&frame)
+        let sources = Message::from_json(frame)
             .map(|m| m.sources())
             .unwrap_or_default();
         if !sources.is_empty() {

@@ -1,7 +1,8 @@
 //! Message times in the visitor's locale, with one shared formatter: creating an
 //! `Intl.DateTimeFormat` takes ~20 ms the first time, and one per row is slow with long histories.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 thread_local! {
     static TIME_FORMAT: js_sys::Intl::DateTimeFormat = {
@@ -15,6 +16,14 @@ thread_local! {
 /// Creates the formatter now (while waiting for the network) rather than when rows need it.
 pub fn warm() {
     TIME_FORMAT.with(|_| ());
+}
+
+/// Creates the formatter once the browser is idle, so that the first message sent does not wait
+/// for it.
+pub fn warm_when_idle() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.request_idle_callback(&Closure::once_into_js(warm).unchecked_into());
+    }
 }
 
 /// `(ISO 8601 for a datetime attribute, hh:mm as the visitor reads it)` of epoch milliseconds.

@@ -10,6 +10,15 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const env = serverAndBrowser();
 
+/** Waits until `className` has focus inside the widget; on timeout, says what has it instead. */
+async function untilFocused(page, className) {
+  for (let i = 0; i < 100; i++) {
+    if ((await focused(page)) === className) return;
+    await page.waitForTimeout(50);
+  }
+  assert.equal(await focused(page), className, 'focus');
+}
+
 /** The class of what has focus inside the widget, or the document's focused tag outside it. */
 function focused(page) {
   return page.evaluate(() => {
@@ -26,7 +35,7 @@ test('keyboard only: Tab to the bubble, open, type, send, hear the reply, Escape
   assert.equal(await focused(page), 'cb-launcher');
   await page.keyboard.press('Enter');
   await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
-  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className === 'cb-input');
+  await untilFocused(page, 'cb-input');
   await page.keyboard.type('typed with keys');
   await page.keyboard.press('Enter');
   await waitForReply(page, defaultReply('typed with keys'));
@@ -36,7 +45,7 @@ test('keyboard only: Tab to the bubble, open, type, send, hear the reply, Escape
   );
   await page.keyboard.press('Escape');
   await widget(page).locator('.cb-panel').waitFor({ state: 'hidden' });
-  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className === 'cb-launcher');
+  await untilFocused(page, 'cb-launcher');
   assert.equal(await widget(page).locator('.cb-launcher').getAttribute('aria-expanded'), 'false');
   assert.deepEqual(problems, []);
   await context.close();
