@@ -33,7 +33,7 @@ pub struct ChatMessage {
     pub text: RwSignal<String>,
     pub status: RwSignal<MessageStatus>,
     /// Time, sources and attachments: known when the message is created, never streamed.
-    pub details: StoredValue<MessageDetails>,
+    pub details: StoredValue<MessageDetails, LocalStorage>,
 }
 
 /// What a message carries besides its text.
@@ -93,7 +93,7 @@ type Listener = Rc<dyn Fn(&ChatEvent)>;
 /// Everything the UI reads and the session writes.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatState {
-    pub config: StoredValue<Config>,
+    pub config: StoredValue<Config, LocalStorage>,
     pub messages: RwSignal<Vec<ChatMessage>>,
     pub open: RwSignal<bool>,
     /// A reply is being streamed; sending waits for it.
@@ -128,7 +128,7 @@ struct Inner {
 impl ChatState {
     pub fn new(config: Config) -> Self {
         ChatState {
-            config: StoredValue::new(config),
+            config: StoredValue::new_local(config),
             messages: RwSignal::new(Vec::new()),
             open: RwSignal::new(false),
             replying: RwSignal::new(false),
@@ -217,7 +217,7 @@ impl ChatState {
             .inner
             .try_update_value(|inner| {
                 inner.next_key += 1;
-                (inner.next_key, inner.owner.clone())
+                (inner.next_key - 1, inner.owner.clone())
             })
             .unwrap_or_default();
         owner.with(|| ChatMessage {
@@ -225,7 +225,7 @@ impl ChatState {
             role,
             text: RwSignal::new(text),
             status: RwSignal::new(status),
-            details: StoredValue::new(MessageDetails::default()),
+            details: StoredValue::new_local(MessageDetails::default()),
         })
     }
 

@@ -9,46 +9,57 @@ use web_sys::Element;
 const FOLLOW_SLACK: i32 = 48;
 
 #[derive(Clone, Copy)]
-pub struct Follow {
-    list: StoredValue<Element, LocalStorage>,
-    following: StoredValue<bool>,
-    scheduled: StoredValue<bool>,
+pub struct Follow(StoredValue<FollowState, LocalStorage>);
+
+struct FollowState {
+    list: Element,
+    /// The visitor is at (or near) the bottom.
+    following: bool,
+    /// A scroll is already asked for in the next animation frame.
+    scheduled: bool,
 }
 
 impl Follow {
     pub fn new(list: Element) -> Self {
-        Follow {
-            list: StoredValue::new_local(list),
-            following: StoredValue::new(true),
-            scheduled: StoredValue::new(false),
-        }
+        Follow(StoredValue::new_local(FollowState {
+            list,
+            following: true,
+            scheduled: false,
+        }))
     }
 
     /// The list scrolled (by the visitor or by us): note whether it is at the bottom.
     pub fn on_scroll(&self) {
-        let at_end = self.list.with_value(|list| {
-            list.scroll_top() + list.client_height() + FOLLOW_SLACK >= list.scroll_height()
+        self.0.update_value(|s| {
+            let list = &s.list;
+            s.following =
+                list.scroll_top() + list.client_height() + FOLLOW_SLACK >= list.scroll_height();
         });
-        self.following.set_value(at_end);
     }
 
     /// Content grew. `new_last_row` (a message just sent, a reply just begun) brings the list to
     /// the bottom even if the visitor had scrolled up.
     pub fn content_changed(&self, new_last_row: bool) {
-        if new_last_row {
-            self.following.set_value(true);
-        }
-        if !self.following.get_value() || self.scheduled.get_value() {
+        let schedule = self
+            .0
+            .try_update_value(|s| {
+                s.following |= new_last_row;
+                let schedule = s.following && !s.scheduled;
+                s.scheduled |= schedule;
+                schedule
+            })
+            .unwrap_or(false);
+        if !schedule {
             return;
         }
-        self.scheduled.set_value(true);
         let this = *self;
         request_animation_frame(move || {
-            this.scheduled.set_value(false);
-            if this.following.try_get_value() == Some(true) {
-                this.list
-                    .with_value(|list| list.set_scroll_top(list.scroll_height()));
-            }
+            this.0.try_update_value(|s| {
+                s.scheduled = false;
+                if s.following {
+                    s.list.set_scroll_top(s.list.scroll_height());
+                }
+            });
         });
     }
 }

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 
 use crate::chat::ChatState;
-use crate::dom::bind;
+use crate::dom::{bind, on};
 
 /// The stylesheet's phone breakpoint.
 const PHONE_QUERY: &str = "(max-width: 640px)";
@@ -16,22 +16,18 @@ const PHONE_QUERY: &str = "(max-width: 640px)";
 pub fn fit_to_phone(state: ChatState, widget: &Element) {
     let widget: HtmlElement = widget.clone().unchecked_into();
     let saved_overflow = StoredValue::new_local(None::<String>);
-    let on_viewport = Closure::<dyn FnMut()>::new(move || {
-        let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) else {
-            return;
+    if let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) {
+        let target = viewport.clone();
+        let fit = move || {
+            let style = widget.style();
+            // Whole pixels: formatting floats would add their code to the wasm for nothing.
+            let px = |v: f64| format!("{}px", v.round() as i64);
+            let _ = style.set_property("--cb-vv-top", &px(viewport.offset_top()));
+            let _ = style.set_property("--cb-vv-height", &px(viewport.height()));
         };
-        let style = widget.style();
-        // Whole pixels: formatting floats would add their code to the wasm for nothing.
-        let px = |v: f64| format!("{}px", v.round() as i64);
-        let _ = style.set_property("--cb-vv-top", &px(viewport.offset_top()));
-        let _ = style.set_property("--cb-vv-height", &px(viewport.height()));
-    });
-    let viewport = web_sys::window().and_then(|w| w.visual_viewport());
-    if let Some(viewport) = &viewport {
-        for event in ["resize", "scroll"] {
-            let _ = viewport
-                .add_event_listener_with_callback(event, on_viewport.as_ref().unchecked_ref());
-        }
+        let on_scroll = fit.clone();
+        on(&target, "resize", move |_| fit());
+        on(&target, "scroll", move |_| on_scroll());
     }
     bind(move || {
         let open = state.open.get();
@@ -44,18 +40,7 @@ pub fn fit_to_phone(state: ChatState, widget: &Element) {
             unlock_page_scroll(saved_overflow);
         }
     });
-    let listener = StoredValue::new_local(Some((viewport, on_viewport)));
-    on_cleanup(move || {
-        unlock_page_scroll(saved_overflow);
-        let Some((Some(viewport), on_viewport)) = listener.try_update_value(Option::take).flatten()
-        else {
-            return;
-        };
-        for event in ["resize", "scroll"] {
-            let _ = viewport
-                .remove_event_listener_with_callback(event, on_viewport.as_ref().unchecked_ref());
-        }
-    });
+    on_cleanup(move || unlock_page_scroll(saved_overflow));
 }
 
 fn page_root() -> Option<HtmlElement> {
