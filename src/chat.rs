@@ -90,6 +90,10 @@ impl ChatEvent {
 
 type Listener = Rc<dyn Fn(&ChatEvent)>;
 
+/// How much of a finished reply is read out: the whole reply stays in the message list, where a
+/// screen reader can go on reading.
+const ANNOUNCED_CHARS: usize = 600;
+
 /// Everything the UI reads and the session writes.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatState {
@@ -199,7 +203,7 @@ impl ChatState {
         }
         self.announcement.set(crate::texts::fill(
             self.config.with_value(|c| c.texts).assistant_said,
-            crate::markdown::plain_text(&text),
+            crate::markdown::plain_summary(&text, ANNOUNCED_CHARS),
         ));
         self.emit(ChatEvent::Reply(text));
     }

@@ -2,7 +2,7 @@
 //! a fixed set; text becomes text nodes. Never innerHTML.
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, Node};
+use web_sys::{CharacterData, Document, Element, HtmlElement, Node};
 
 use crate::markdown::Html;
 use crate::texts::Texts;
@@ -33,6 +33,80 @@ pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
             Some(element.into())
         }
     }
+}
+
+/// Brings `node`, built from `old`, in line with `new` while changing as little as possible:
+/// equal parts stay as they are, and a text that only grew gets its new end appended (the
+/// browser then lays out only what was added). Returns the node to keep: `node` itself, or a
+/// new one built from `new` when the two differ in kind (the caller puts it in `node`'s place).
+pub fn patch(document: &Document, node: &Node, old: &Html, new: &Html, t: &Texts) -> Option<Node> {
+    match (old, new) {
+        _ if old == new => Some(node.clone()),
+        (Html::Text(old), Html::Text(new)) => {
+            let text = node.dyn_ref::<CharacterData>()?;
+            match new.strip_prefix(old.as_str()) {
+                Some(added) => text.append_data(added).ok()?,
+                None => text.set_data(new),
+            }
+            Some(node.clone())
+        }
+        (
+            Html::Element {
+                tag,
+                attrs,
+                children: old_children,
+            },
+            Html::Element {
+                tag: new_tag,
+                attrs: new_attrs,
+                children: new_children,
+            },
+        ) if tag == new_tag && attrs == new_attrs => {
+            // A code block's children are inside the <pre> after its Copy button.
+            let parent = if *tag == "pre" {
+                node.last_child()?
+            } else {
+                node.clone()
+            };
+            patch_children(document, &parent, old_children, new_children, t)?;
+            Some(node.clone())
+        }
+        _ => build(document, new, t),
+    }
+}
+
+/// [`patch`] for the children of `parent`, which were built from `old`.
+fn patch_children(
+    document: &Document,
+    parent: &Node,
+    old: &[Html],
+    new: &[Html],
+    t: &Texts,
+) -> Option<()> {
+    let mut child = parent.first_child();
+    for (i, new_child) in new.iter().enumerate() {
+        match (child.clone(), old.get(i)) {
+            (Some(node), Some(old_child)) => {
+                child = node.next_sibling();
+                let kept = patch(document, &node, old_child, new_child, t)?;
+                if kept != node {
+                    parent.replace_child(&kept, &node).ok()?;
+                }
+            }
+            _ => {
+                parent
+                    .insert_before(&build(document, new_child, t)?, child.as_ref())
+                    .ok()?;
+            }
+        }
+    }
+    // Children the new tree no longer has.
+    for _ in new.len()..old.len() {
+        let node = child?;
+        child = node.next_sibling();
+        parent.remove_child(&node).ok()?;
+    }
+    Some(())
 }
 
 /// Inline `style` attributes are refused under a strict CSP; CSSOM properties are not.

@@ -136,6 +136,58 @@ async fn a_streamed_reply_keeps_finished_blocks_and_rebuilds_only_the_tail() {
     assert_eq!(question.text.get_untracked(), "<b>hi</b>");
 }
 
+/// A reply exercising every block kind, with markup that opens and closes as it streams.
+const STREAMED_REPLY: &str = "# Title with *emphasis*\n\nA paragraph with **bold**, `code`, a [link](https://example.com/a) and 中文字.\nSecond line.\n\n- one\n- two with *it*\n  continued\n\n1. first\n2. second\n\n```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n\n> quoted *text*\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\nLast words.";
+
+#[wasm_bindgen_test]
+async fn a_reply_patched_as_it_streams_matches_one_rendered_at_once_at_every_step() {
+    let root = fresh_root();
+    let state = ChatState::new(config());
+    let owner = Owner::new();
+    let document = root.owner_document().unwrap();
+    root.append_child(&owner.with(|| widget(&document, state)))
+        .unwrap();
+    std::mem::forget(owner);
+    let streamed = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
+    settle().await;
+    let mut grown_in_place = 0;
+    for (end, _) in STREAMED_REPLY.char_indices().skip(1) {
+        let prefix = &STREAMED_REPLY[..end];
+        let body = find(&root, ".cb-assistant .cb-text");
+        let last_before = deepest_last(&body);
+        streamed.text.set(prefix.to_owned());
+        let at_once = state.push(Role::Assistant, prefix.to_owned(), MessageStatus::Streaming);
+        settle().await;
+        let bodies = root.query_selector_all(".cb-assistant .cb-text").unwrap();
+        let html = |i: u32| {
+            bodies
+                .item(i)
+                .unwrap()
+                .unchecked_into::<Element>()
+                .inner_html()
+        };
+        assert_eq!(html(0), html(1), "after {prefix:?}");
+        if last_before.is_some() && last_before == deepest_last(&body) {
+            grown_in_place += 1;
+        }
+        state.remove(at_once.key);
+    }
+    // Most steps add a character to a text that was already there: its node stays.
+    assert!(
+        grown_in_place > STREAMED_REPLY.len() / 2,
+        "{grown_in_place}"
+    );
+}
+
+/// The last node at the bottom of `node`'s last children: where streamed text lands.
+fn deepest_last(node: &Element) -> Option<web_sys::Node> {
+    let mut last = node.last_child()?;
+    while let Some(child) = last.last_child() {
+        last = child;
+    }
+    Some(last)
+}
+
 #[wasm_bindgen_test]
 async fn the_handle_drives_the_widget_tells_events_and_destroy_unmounts() {
     use std::cell::RefCell;

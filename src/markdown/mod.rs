@@ -42,6 +42,34 @@ pub fn plain_text(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The start of a reply's plain text, for a screen reader to announce: at most `max_chars`
+/// characters, cut between words and ended with `…` when the reply is longer. Only the reply's
+/// opening is parsed, so a very long reply costs no more than a short one.
+pub fn plain_summary(text: &str, max_chars: usize) -> String {
+    // Markup takes room too: four bytes of source per character kept is plenty.
+    let mut end = text.len().min(max_chars * 4);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < text.len() {
+        // Whole lines where that keeps enough, so no emphasis or link is cut open.
+        if let Some(line_end) = text[..end].rfind('\n').filter(|&at| at >= end / 2) {
+            end = line_end;
+        }
+    }
+    let plain = plain_text(&text[..end]);
+    let cut_source = end < text.len();
+    match plain.char_indices().nth(max_chars) {
+        None if !cut_source => plain,
+        None => format!("{plain}…"),
+        Some((at, _)) => {
+            let head = &plain[..at];
+            let head = head.rfind(' ').map_or(head, |space| &head[..space]);
+            format!("{head}…")
+        }
+    }
+}
+
 /// Renders a reply as it streams: blocks that are complete are turned into nodes once and kept;
 /// only the open tail is rendered again, so work per update is bounded by the tail, not the reply.
 #[derive(Debug, Default)]
@@ -136,6 +164,28 @@ mod tests {
             html("| a | b |\n|:--|--:|\n| 1 | 2 |"),
             "<table><thead><tr><th style=\"text-align: left\">a</th><th style=\"text-align: right\">b</th></tr></thead><tbody><tr><td style=\"text-align: left\">1</td><td style=\"text-align: right\">2</td></tr></tbody></table>"
         );
+    }
+
+    #[test]
+    fn plain_summary_keeps_short_replies_whole_and_cuts_long_ones_between_words() {
+        assert_eq!(plain_summary("Hello **there**.", 50), "Hello there.");
+        let long = "word ".repeat(10_000);
+        let summary = plain_summary(&long, 30);
+        assert_eq!(summary, "word word word word word word…");
+        assert!(summary.chars().count() <= 31);
+        // The source is cut between lines, so no markup is left open.
+        let reply = format!("**Short** start.\n\n{}", "Some *more* text.\n".repeat(500));
+        let summary = plain_summary(&reply, 100);
+        assert!(
+            summary.starts_with("Short start. Some more text."),
+            "{summary}"
+        );
+        assert!(
+            summary.ends_with('…') && !summary.contains('*'),
+            "{summary}"
+        );
+        let summary = plain_summary(&"很長的回答".repeat(1000), 12);
+        assert_eq!(summary, format!("{}…", "很長的回答很長的回答很長"));
     }
 
     #[test]

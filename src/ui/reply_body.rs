@@ -1,12 +1,13 @@
 //! Keeps a message's DOM in step with its text as it grows.
 //!
 //! Visitor text is plain: only the new part is appended to one text node. Assistant text is
-//! markdown: blocks that are complete are built once and stay; only the open tail is rebuilt.
+//! markdown: blocks that are complete are built once and stay; only the open tail is brought up
+//! to date, by patching its nodes (a growing paragraph gets its new words appended).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node, Text};
 
-use crate::markdown::IncrementalRender;
+use crate::markdown::{Html, IncrementalRender};
 use crate::render;
 use crate::texts::Texts;
 
@@ -16,7 +17,8 @@ pub enum ReplyBody {
     },
     Markdown {
         render: IncrementalRender,
-        tail: Vec<Node>,
+        /// The open tail as last shown: each block's tree and the node built from it.
+        tail: Vec<(Html, Node)>,
         texts: &'static Texts,
     },
 }
@@ -61,19 +63,35 @@ impl ReplyBody {
                     return;
                 };
                 let update = render.update(text);
-                for node in tail.drain(..) {
-                    let _ = element.remove_child(&node);
-                }
-                for html in update.committed.iter() {
-                    if let Some(node) = render::build(&document, html, texts) {
-                        let _ = element.append_child(&node);
+                let shown = std::mem::take(tail);
+                let mut shown = shown.into_iter();
+                let fresh = update.committed.len();
+                for (i, html) in update.committed.into_iter().chain(update.tail).enumerate() {
+                    let node = match shown.next() {
+                        Some((old_html, old_node)) => {
+                            let node = render::patch(&document, &old_node, &old_html, &html, texts)
+                                .or_else(|| render::build(&document, &html, texts));
+                            match &node {
+                                Some(node) if *node == old_node => {}
+                                Some(node) => {
+                                    let _ = element.replace_child(node, &old_node);
+                                }
+                                None => {
+                                    let _ = element.remove_child(&old_node);
+                                }
+                            }
+                            node
+                        }
+                        None => render::build(&document, &html, texts)
+                            .and_then(|node| element.append_child(&node).ok()),
+                    };
+                    // Committed blocks are final: only the tail is kept for the next update.
+                    if let (Some(node), true) = (node, i >= fresh) {
+                        tail.push((html, node));
                     }
                 }
-                for html in update.tail.iter() {
-                    if let Some(node) = render::build(&document, html, texts) {
-                        let _ = element.append_child(&node);
-                        tail.push(node);
-                    }
+                for (_, gone) in shown {
+                    let _ = element.remove_child(&gone);
                 }
             }
         }
