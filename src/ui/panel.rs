@@ -14,6 +14,7 @@ pub fn panel(document: &Document, state: ChatState) -> Element {
     let title = state.config.with_value(|c| c.title.clone());
     let panel = element(document, "section", "cb-panel");
     set(&panel, "role", "dialog");
+    set(&panel, "hidden", "");
     set(&panel, "aria-label", &title);
     let announcer = append_element(&panel, "div", "cb-sr-only");
     set(&announcer, "aria-live", "polite");
@@ -46,14 +47,16 @@ pub fn panel(document: &Document, state: ChatState) -> Element {
     }
     {
         let panel = panel.clone();
-        let mut was_open: Option<bool> = None;
+        // The panel starts closed; an open asked for before this first runs (a click on the
+        // loader's launcher, replayed once the wasm is ready) counts as opening.
+        let mut was_open = false;
         bind(move || {
             let open = state.open.get();
             panel.toggle_attribute_with_force("hidden", !open).ok();
-            if was_open.is_some_and(|was| was != open) {
+            if was_open != open {
                 move_focus(&panel, open);
             }
-            was_open = Some(open);
+            was_open = open;
         });
     }
     on(&panel, "keydown", move |ev| {

@@ -51,6 +51,29 @@ test('keyboard only: Tab to the bubble, open, type, send, hear the reply, Escape
   await context.close();
 });
 
+test('keyboard only, before the wasm is there: Enter on the first bubble lands in the message box once it loads', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  // Hold the wasm back until the visitor has pressed Enter on the loader's bubble.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/_bg\.[0-9a-f]+\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await hostPage(page, env.server, 'keyboard-early.html', { 'data-load': 'interaction' });
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'cb-launcher');
+  await page.keyboard.press('Enter');
+  assert.equal(await widget(page).locator('.cb-panel').count(), 0, 'the wasm is not there yet');
+  release();
+  await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
+  await untilFocused(page, 'cb-input');
+  await page.keyboard.press('Escape');
+  await untilFocused(page, 'cb-launcher');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('closing by API leaves focus in the host page alone', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'focus.html', { 'data-load': 'eager' });
