@@ -24,6 +24,8 @@ const HISTORY_PAGE_SIZE: usize = 100;
 const TIME_SLICE_MS: f64 = 8.0;
 /// A read that took this long (ms) waited for the network.
 const WAITED_MS: f64 = 2.0;
+/// Bytes of a reply decoded between checks of the time slice.
+const DECODE_SLICE: usize = 16 * 1024;
 
 /// `POST conversations/` → the new conversation's id.
 pub async fn create_conversation(
@@ -116,12 +118,6 @@ async fn read_reply(
     // Work done since the browser last had a turn.
     let mut busy_since = js_sys::Date::now();
     loop {
-        // Bytes that arrive faster than they can be shown would keep the page busy in one long
-        // task: give the browser a turn every few milliseconds of work.
-        if js_sys::Date::now() - busy_since > TIME_SLICE_MS {
-            timers::yield_to_browser().await;
-            busy_since = js_sys::Date::now();
-        }
         let asked = js_sys::Date::now();
         let chunk = JsFuture::from(reader.read())
             .await
@@ -142,7 +138,16 @@ async fn read_reply(
         let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
         watchdog.progress();
         let bytes = Uint8Array::new(&value).to_vec();
-        handle(decoder.push(&bytes));
+        // Bytes that arrive faster than they can be shown would keep the page busy in one long
+        // task, and one piece of the body can be hundreds of KB: decode it a slice at a time,
+        // giving the browser a turn after every few milliseconds of work.
+        for slice in bytes.chunks(DECODE_SLICE) {
+            handle(decoder.push(slice));
+            if js_sys::Date::now() - busy_since > TIME_SLICE_MS {
+                timers::yield_to_browser().await;
+                busy_since = js_sys::Date::now();
+            }
+        }
     }
     handle(decoder.finish());
     if understood == 0 && malformed > 0 {
