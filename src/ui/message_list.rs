@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Node};
@@ -111,15 +109,21 @@ fn sync_rows(
     follow: Follow,
 ) -> Option<bool> {
     let document = holder.owner_document()?;
-    let mut old: HashMap<u64, MessageRow> = rows.drain(..).map(|r| (r.message.key, r)).collect();
+    // The rows there were, by key (a sorted list: no hash map code in the wasm for this).
+    let mut old: Vec<(u64, Option<MessageRow>)> =
+        rows.drain(..).map(|r| (r.message.key, Some(r))).collect();
+    old.sort_unstable_by_key(|(key, _)| *key);
     let (mut added, mut last_is_new) = (false, false);
     for message in messages {
-        let reused = old.remove(&message.key);
+        let reused = old
+            .binary_search_by_key(&message.key, |(key, _)| *key)
+            .ok()
+            .and_then(|i| old[i].1.take());
         last_is_new = reused.is_none();
         added |= last_is_new;
         rows.push(reused.unwrap_or_else(|| MessageRow::new(&document, *message, state, follow)));
     }
-    for (_, gone) in old {
+    for gone in old.into_iter().filter_map(|(_, row)| row) {
         gone.element.remove();
     }
     // Put the rows in order, moving only those out of place.

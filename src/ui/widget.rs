@@ -9,7 +9,8 @@ use crate::chat::ChatState;
 use crate::dom::{bind, element};
 use crate::session;
 
-/// The whole widget: the panel and the launcher, each handed the one [`ChatState`].
+/// The whole widget: the panel and the launcher, each handed the one [`ChatState`] (directly:
+/// providing it through Leptos context was measured at 2 KB more brotli'd wasm).
 ///
 /// Built by hand and kept in step by effects on the state's signals (under the current reactive
 /// owner: disposing it ends them and their listeners), which costs far fewer wasm bytes than
