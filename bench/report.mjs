@@ -94,7 +94,7 @@ ${markdownTable(r)}
 
 ${methods.map(([k, v]) => `- **${k}.** ${v}`).join('\n')}
 
-Times on a shared machine vary from run to run; \`node bench/run.mjs --ci\` checks only sizes and the streaming scaling ratio, and is not yet part of \`make test\` (the size budget is broken).
+Times on a shared machine vary from run to run; \`node bench/run.mjs --ci\` checks only sizes and the streaming scaling ratio; \`make test\` runs it without the sizes (\`--no-size\`) while the size budget is broken.
 `;
   writeFileSync(path, text);
 }

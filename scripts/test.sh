@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check, in order: format, lints (native and wasm), native tests, browser component tests,
-# release build, end-to-end tests. All stages run; the run fails if any failed. The last line sums
-# the tests of every runner.
+# release build, end-to-end tests, the streaming scaling check. All stages run; the run fails if
+# any failed. The last line sums the tests of every runner.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,9 @@ stage native-tests cargo test --workspace
 stage browser-tests cargo test -p chat-bubble-widget --target wasm32-unknown-unknown --test browser
 stage build bash -c 'trunk build --release && cargo build -p chat-bubble-server'
 stage e2e node --test --test-reporter=spec --test-concurrency=1 tests/e2e/
+# Streaming cost must grow linearly with the reply (50k/1k cost ratio); sizes are checked by
+# `make bench`.
+stage bench-scaling node bench/run.mjs --ci --no-size
 
 # Sum the runners' own counts: cargo/wasm-bindgen-test "test result:" lines and node's summary.
 passed=0
