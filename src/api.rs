@@ -22,8 +22,6 @@ const MAX_HISTORY_PAGES: usize = 50;
 const HISTORY_PAGE_SIZE: usize = 100;
 /// Longest stretch (ms) of reading and showing a reply before the browser gets a turn.
 const TIME_SLICE_MS: f64 = 8.0;
-/// A read that took this long (ms) waited for the network.
-const WAITED_MS: f64 = 2.0;
 /// Bytes of a reply decoded between checks of the time slice.
 const DECODE_SLICE: usize = 16 * 1024;
 
@@ -115,19 +113,13 @@ async fn read_reply(
         }
         on_events(&events);
     };
-    // Work done since the browser last had a turn.
+    // Since the browser last had a turn for sure (a read that waits for the network may give
+    // it one, but rendering in between can look the same from here).
     let mut busy_since = js_sys::Date::now();
     loop {
-        let asked = js_sys::Date::now();
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(ApiError::from_js)?;
-        // A read that had to wait for the network let the browser run meanwhile; one served
-        // from what had already arrived did not.
-        let now = js_sys::Date::now();
-        if now - asked >= WAITED_MS {
-            busy_since = now;
-        }
         let done = Reflect::get(&chunk, &JsValue::from_str("done"))
             .ok()
             .and_then(|v| v.as_bool())
@@ -146,6 +138,10 @@ async fn read_reply(
             if js_sys::Date::now() - busy_since > TIME_SLICE_MS {
                 timers::yield_to_browser().await;
                 busy_since = js_sys::Date::now();
+                // Stop may have been pressed meanwhile: the rest of this piece is not shown.
+                if controller.signal().aborted() {
+                    return Err(ApiError::Aborted);
+                }
             }
         }
     }

@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
 
 use crate::config::Config;
 use crate::models::{Attachment, Message, Role, Source};
@@ -121,8 +122,9 @@ struct Inner {
     abort: Option<web_sys::AbortController>,
     /// Owns every message's signals. Actions run inside event handlers, whose owner is the view
     /// that drew the button; a message must outlive that view (a Retry button goes away as soon as
-    /// it is clicked).
-    owner: Owner,
+    /// it is clicked). Weak: the owner holds this value, and a strong handle here would keep
+    /// both alive after `destroy()`.
+    owner: WeakOwner,
     next_key: u64,
     /// The assistant as the history last named it: new replies carry the same name and picture.
     assistant: Sender,
@@ -143,7 +145,7 @@ impl ChatState {
             draft: RwSignal::new(String::new()),
             inner: StoredValue::new_local(Inner {
                 abort: None,
-                owner: Owner::current().unwrap_or_default(),
+                owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
                 assistant: Sender::default(),
                 listener: None,
@@ -221,16 +223,20 @@ impl ChatState {
             .inner
             .try_update_value(|inner| {
                 inner.next_key += 1;
-                (inner.next_key - 1, inner.owner.clone())
+                (inner.next_key - 1, inner.owner.upgrade())
             })
-            .unwrap_or_default();
-        owner.with(|| ChatMessage {
+            .expect("messages are made while the chat state lives");
+        let make = || ChatMessage {
             key,
             role,
             text: RwSignal::new(text),
             status: RwSignal::new(status),
             details: StoredValue::new_local(MessageDetails::default()),
-        })
+        };
+        match owner {
+            Some(owner) => owner.with(make),
+            None => make(),
+        }
     }
 
     /// The assistant's name and picture from the history, for a new reply.

@@ -1,6 +1,7 @@
-//! Small helpers for building DOM by hand where a `view!` would cost more than it gives: message
-//! rows, which a long history creates by the thousand, and rendered markdown. Text always goes
-//! in as text nodes; nothing here parses HTML.
+//! Small helpers for the DOM the widget builds by hand (templates would cost wasm bytes and, for
+//! a long history's rows, time): elements, text, links, icons, and the two ties to the reactive
+//! owner, [`bind`] for effects and [`on`] for listeners. Text always goes in as text nodes;
+//! nothing here parses HTML.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;

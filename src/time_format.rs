@@ -22,7 +22,11 @@ pub fn warm() {
 /// for it.
 pub fn warm_when_idle() {
     if let Some(window) = web_sys::window() {
-        let _ = window.request_idle_callback(&Closure::once_into_js(warm).unchecked_into());
+        let callback = Closure::once_into_js(warm).unchecked_into();
+        // Safari has no requestIdleCallback.
+        if window.request_idle_callback(&callback).is_err() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&callback, 200);
+        }
     }
 }
 

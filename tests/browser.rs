@@ -95,7 +95,7 @@ async fn mount_refuses_a_config_without_ids() {
 }
 
 #[wasm_bindgen_test]
-async fn a_streamed_reply_keeps_finished_blocks_and_rebuilds_only_the_tail() {
+async fn a_streamed_reply_keeps_finished_blocks_and_patches_only_the_tail() {
     let root = fresh_root();
     let state = ChatState::new(config());
     let owner = Owner::new();
@@ -134,6 +134,28 @@ async fn a_streamed_reply_keeps_finished_blocks_and_rebuilds_only_the_tail() {
     assert_eq!(visitor.text_content().unwrap(), "<b>hi</b>");
     assert!(visitor.query_selector("b").unwrap().is_none());
     assert_eq!(question.text.get_untracked(), "<b>hi</b>");
+}
+
+#[wasm_bindgen_test]
+async fn a_reply_that_starts_over_shows_only_its_new_text() {
+    let root = fresh_root();
+    let state = ChatState::new(config());
+    let owner = Owner::new();
+    let document = root.owner_document().unwrap();
+    root.append_child(&owner.with(|| widget(&document, state)))
+        .unwrap();
+    std::mem::forget(owner);
+    let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
+    reply.text.set("First block.\n\nSecond, cut".into());
+    settle().await;
+    // An automatic retry empties the reply and streams it again.
+    reply.text.set(String::new());
+    settle().await;
+    reply.text.set("Again.".into());
+    settle().await;
+    let body = find(&root, ".cb-assistant .cb-text");
+    assert_eq!(body.text_content().unwrap(), "Again.");
+    assert_eq!(body.child_element_count(), 1);
 }
 
 /// A reply exercising every block kind, with markup that opens and closes as it streams.

@@ -42,6 +42,9 @@ pub fn plain_text(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// How far back (bytes) [`plain_summary`] looks for a space to cut at.
+const WORD_SLACK: usize = 40;
+
 /// The start of a reply's plain text, for a screen reader to announce: at most `max_chars`
 /// characters, cut between words and ended with `…` when the reply is longer. Only the reply's
 /// opening is parsed, so a very long reply costs no more than a short one.
@@ -63,8 +66,14 @@ pub fn plain_summary(text: &str, max_chars: usize) -> String {
         None if !cut_source => plain,
         None => format!("{plain}…"),
         Some((at, _)) => {
+            // Between words when a space is near the end (text without spaces, such as
+            // Chinese, is cut where it is).
             let head = &plain[..at];
-            let head = head.rfind(' ').map_or(head, |space| &head[..space]);
+            let near = head.len().saturating_sub(WORD_SLACK);
+            let head = match head.rfind(' ') {
+                Some(space) if space >= near => &head[..space],
+                _ => head,
+            };
             format!("{head}…")
         }
     }
@@ -81,9 +90,9 @@ pub struct IncrementalRender {
 /// What changed since the last update.
 #[derive(Debug, PartialEq)]
 pub struct RenderUpdate {
-    /// Nodes of blocks that just became complete: append them once, for good.
+    /// Nodes of blocks that just became complete: they will not change again.
     pub committed: Vec<Html>,
-    /// Nodes of the open tail: replace the previous tail with them.
+    /// Nodes of the open tail: they may still change with the next update.
     pub tail: Vec<Html>,
 }
 
@@ -186,6 +195,9 @@ mod tests {
         );
         let summary = plain_summary(&"很長的回答".repeat(1000), 12);
         assert_eq!(summary, format!("{}…", "很長的回答很長的回答很長"));
+        // A space far from the end is not where a long text is cut.
+        let summary = plain_summary(&format!("Note: {}", "很長的回答".repeat(200)), 100);
+        assert_eq!(summary.chars().count(), 101, "{summary}");
     }
 
     #[test]

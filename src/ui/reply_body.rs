@@ -19,6 +19,8 @@ pub enum ReplyBody {
         render: IncrementalRender,
         /// The open tail as last shown: each block's tree and the node built from it.
         tail: Vec<(Html, Node)>,
+        /// Bytes of the text shown.
+        shown: usize,
         texts: &'static Texts,
     },
 }
@@ -33,6 +35,7 @@ impl ReplyBody {
         ReplyBody::Markdown {
             render: IncrementalRender::default(),
             tail: Vec::new(),
+            shown: 0,
             texts,
         }
     }
@@ -57,11 +60,19 @@ impl ReplyBody {
             ReplyBody::Markdown {
                 render,
                 tail,
+                shown: shown_len,
                 texts,
             } => {
                 let Some(document) = element.owner_document() else {
                     return;
                 };
+                // A reply started over (an automatic retry empties it): so does its body.
+                if text.len() < *shown_len {
+                    element.set_text_content(None);
+                    *render = IncrementalRender::default();
+                    tail.clear();
+                }
+                *shown_len = text.len();
                 let update = render.update(text);
                 let shown = std::mem::take(tail);
                 let mut shown = shown.into_iter();

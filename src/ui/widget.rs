@@ -16,7 +16,8 @@ use crate::session;
 /// owner: disposing it ends them and their listeners), which costs far fewer wasm bytes than
 /// templates. Mount it with [`crate::mount`].
 pub fn widget(document: &Document, state: ChatState) -> Element {
-    // Effects run on the browser's microtask queue (already set up by an earlier widget).
+    // Effects run on the browser's microtask queue (`mount` sets it up too; this is for a widget
+    // built directly, as in the browser tests).
     let _ = Executor::init_wasm_bindgen();
     session::restore_unsent(state);
     if state.config.with_value(|c| c.open_on_load) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply,
+  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -70,6 +70,29 @@ test('keyboard only, before the wasm is there: Enter on the first bubble lands i
   await untilFocused(page, 'cb-input');
   await page.keyboard.press('Escape');
   await untilFocused(page, 'cb-launcher');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('keyboard only: Stop on a streaming reply leaves focus in the message box, not on the page', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await mockSwitches(page, { length: 400, delay: 20 });
+  await hostPage(page, env.server, 'keyboard-stop.html', { 'data-load': 'eager' });
+  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-input');
+  await page.keyboard.type('a long one');
+  await page.keyboard.press('Enter');
+  await widget(page).locator('.cb-stop').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'cb-send cb-stop');
+  await page.keyboard.press('Enter');
+  await widget(page).locator('.cb-assistant.cb-stopped').waitFor();
+  await untilFocused(page, 'cb-input');
+  // Still inside the panel: Escape closes it.
+  await page.keyboard.press('Escape');
+  await widget(page).locator('.cb-panel').waitFor({ state: 'hidden' });
   assert.deepEqual(problems, []);
   await context.close();
 });
