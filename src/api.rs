@@ -113,13 +113,20 @@ async fn read_reply(
         }
         on_events(&events);
     };
-    // Since the browser last had a turn for sure (a read that waits for the network may give
-    // it one, but rendering in between can look the same from here).
+    // Since the browser last had a turn.
     let mut busy_since = js_sys::Date::now();
     loop {
+        // A read that waits for the network lets the browser run meanwhile; one served from
+        // what has already arrived does not (the clock cannot tell them apart: rendering in
+        // between takes time too).
+        let turns = timers::turns_seen();
+        timers::watch_for_turn();
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(ApiError::from_js)?;
+        if timers::turns_seen() != turns {
+            busy_since = js_sys::Date::now();
+        }
         let done = Reflect::get(&chunk, &JsValue::from_str("done"))
             .ok()
             .and_then(|v| v.as_bool())

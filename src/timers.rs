@@ -50,9 +50,30 @@ pub async fn yield_to_browser() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// How many of the browser's turns have been seen (see [`watch_for_turn`]).
+pub fn turns_seen() -> u64 {
+    TURNS.with(Cell::get)
+}
+
+/// Counts the browser's next turn: a message posted now is handled in a task of its own, after
+/// whatever the browser does first (input, a frame). Comparing [`turns_seen`] before and after an
+/// `await` tells whether the browser ran in between or the await resolved at once.
+pub fn watch_for_turn() {
+    YIELDS.with(|channel| {
+        if let Some(channel) = channel {
+            COUNT_TURN.with(|count| {
+                channel.post(count.as_ref().unchecked_ref::<js_sys::Function>().clone())
+            });
+        }
+    });
+}
+
 thread_local! {
     /// One channel for every yield of every widget on the page (they share the wasm instance).
     static YIELDS: Option<YieldChannel> = YieldChannel::new();
+    static TURNS: Cell<u64> = const { Cell::new(0) };
+    static COUNT_TURN: Closure<dyn FnMut()> =
+        Closure::new(|| TURNS.with(|turns| turns.set(turns.get() + 1)));
 }
 
 struct YieldChannel {
