@@ -55,7 +55,7 @@ pub fn composer(document: &Document, state: ChatState) -> Element {
         });
     }
     {
-        let (button, input) = (button.clone(), input.clone());
+        let button = button.clone();
         bind(move || {
             let replying = state.replying.get();
             let (shown, hidden) = if replying {
@@ -72,7 +72,12 @@ pub fn composer(document: &Document, state: ChatState) -> Element {
                 if replying { t.stop } else { t.send },
             );
             let _ = button.class_list().toggle_with_force("cb-stop", replying);
-            let disabled = !replying && !can_send();
+        });
+    }
+    {
+        let (button, input) = (button.clone(), input.clone());
+        bind(move || {
+            let disabled = !state.replying.get() && !can_send();
             // A disabled button loses focus to the page: keyboard users go on in the message box.
             if disabled && button.matches(":focus").unwrap_or(false) {
                 let _ = input.focus();
