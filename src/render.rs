@@ -68,22 +68,32 @@ pub fn patch(document: &Document, node: &Node, old: &Html, new: &Html, t: &Texts
             } else {
                 node.clone()
             };
-            patch_children(document, &parent, old_children, new_children, t)?;
+            patch_children(
+                document,
+                &parent,
+                parent.first_child(),
+                old_children,
+                new_children,
+                t,
+            )?;
             Some(node.clone())
         }
         _ => build(document, new, t),
     }
 }
 
-/// [`patch`] for the children of `parent`, which were built from `old`.
-fn patch_children(
+/// [`patch`] for a run of `parent`'s children that were built from `old`: the run starts at
+/// `first` and goes on to the last child (`None`: the run is empty, new nodes go at the end).
+/// `None` back means the nodes did not match `old`; `parent` is then left half done.
+pub fn patch_children(
     document: &Document,
     parent: &Node,
+    first: Option<Node>,
     old: &[Html],
     new: &[Html],
     t: &Texts,
 ) -> Option<()> {
-    let mut child = parent.first_child();
+    let mut child = first;
     for (i, new_child) in new.iter().enumerate() {
         match (child.clone(), old.get(i)) {
             (Some(node), Some(old_child)) => {

@@ -32,6 +32,18 @@ async fn settle() {
     JsFuture::from(promise).await.unwrap();
 }
 
+/// A widget built on a fresh root, with its state to drive directly (it lives to the page's end).
+fn widget_with_state() -> (HtmlElement, ChatState) {
+    let root = fresh_root();
+    let state = ChatState::new(config());
+    let owner = Owner::new();
+    let document = root.owner_document().unwrap();
+    root.append_child(&owner.with(|| widget(&document, state)))
+        .unwrap();
+    std::mem::forget(owner);
+    (root, state)
+}
+
 fn find(root: &Element, selector: &str) -> Element {
     root.query_selector(selector)
         .unwrap()
@@ -96,13 +108,7 @@ async fn mount_refuses_a_config_without_ids() {
 
 #[wasm_bindgen_test]
 async fn a_streamed_reply_keeps_finished_blocks_and_patches_only_the_tail() {
-    let root = fresh_root();
-    let state = ChatState::new(config());
-    let owner = Owner::new();
-    let document = root.owner_document().unwrap();
-    root.append_child(&owner.with(|| widget(&document, state)))
-        .unwrap();
-    std::mem::forget(owner);
+    let (root, state) = widget_with_state();
     let question = state.push(Role::Visitor, "<b>hi</b>".into(), MessageStatus::Complete);
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
     settle().await;
@@ -138,13 +144,7 @@ async fn a_streamed_reply_keeps_finished_blocks_and_patches_only_the_tail() {
 
 #[wasm_bindgen_test]
 async fn a_reply_that_starts_over_shows_only_its_new_text() {
-    let root = fresh_root();
-    let state = ChatState::new(config());
-    let owner = Owner::new();
-    let document = root.owner_document().unwrap();
-    root.append_child(&owner.with(|| widget(&document, state)))
-        .unwrap();
-    std::mem::forget(owner);
+    let (root, state) = widget_with_state();
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
     reply.text.set("First block.\n\nSecond, cut".into());
     settle().await;
@@ -163,13 +163,7 @@ const STREAMED_REPLY: &str = "# Title with *emphasis*\n\nA paragraph with **bold
 
 #[wasm_bindgen_test]
 async fn a_reply_patched_as_it_streams_matches_one_rendered_at_once_at_every_step() {
-    let root = fresh_root();
-    let state = ChatState::new(config());
-    let owner = Owner::new();
-    let document = root.owner_document().unwrap();
-    root.append_child(&owner.with(|| widget(&document, state)))
-        .unwrap();
-    std::mem::forget(owner);
+    let (root, state) = widget_with_state();
     let streamed = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
     settle().await;
     let mut grown_in_place = 0;

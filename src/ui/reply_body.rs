@@ -17,8 +17,9 @@ pub enum ReplyBody {
     },
     Markdown {
         render: IncrementalRender,
-        /// The open tail as last shown: each block's tree and the node built from it.
-        tail: Vec<(Html, Node)>,
+        /// The open tail as last shown, one tree per block: the body's last children were built
+        /// from them.
+        tail: Vec<Html>,
         /// Bytes of the text shown.
         shown: usize,
         texts: &'static Texts,
@@ -73,38 +74,35 @@ impl ReplyBody {
                     tail.clear();
                 }
                 *shown_len = text.len();
-                let update = render.update(text);
-                let shown = std::mem::take(tail);
-                let mut shown = shown.into_iter();
-                let fresh = update.committed.len();
-                for (i, html) in update.committed.into_iter().chain(update.tail).enumerate() {
-                    let node = match shown.next() {
-                        Some((old_html, old_node)) => {
-                            let node = render::patch(&document, &old_node, &old_html, &html, texts)
-                                .or_else(|| render::build(&document, &html, texts));
-                            match &node {
-                                Some(node) if *node == old_node => {}
-                                Some(node) => {
-                                    let _ = element.replace_child(node, &old_node);
-                                }
-                                None => {
-                                    let _ = element.remove_child(&old_node);
-                                }
-                            }
-                            node
-                        }
-                        None => render::build(&document, &html, texts)
-                            .and_then(|node| element.append_child(&node).ok()),
-                    };
-                    // Committed blocks are final: only the tail is kept for the next update.
-                    if let (Some(node), true) = (node, i >= fresh) {
-                        tail.push((html, node));
-                    }
+                // The blocks from where the old tail starts: those that just became complete,
+                // then the new tail.
+                let blocks = |render: &mut IncrementalRender| {
+                    let update = render.update(text);
+                    let complete = update.committed.len();
+                    let all: Vec<Html> = update.committed.into_iter().chain(update.tail).collect();
+                    (all, complete)
+                };
+                let (mut all, mut complete) = blocks(render);
+                let first = first_of_last(element, tail.len());
+                if render::patch_children(&document, element, first, tail, &all, texts).is_none() {
+                    // The nodes no longer match their trees: build the body afresh.
+                    element.set_text_content(None);
+                    *render = IncrementalRender::default();
+                    (all, complete) = blocks(render);
+                    let _ = render::patch_children(&document, element, None, &[], &all, texts);
                 }
-                for (_, gone) in shown {
-                    let _ = element.remove_child(&gone);
-                }
+                // Complete blocks are final: only the tail is patched next time.
+                *tail = all.split_off(complete);
             }
         }
     }
+}
+
+/// The first of `parent`'s last `count` children (`None` when `count` is 0).
+fn first_of_last(parent: &Element, count: usize) -> Option<Node> {
+    let mut node = parent.last_child();
+    for _ in 1..count {
+        node = node?.previous_sibling();
+    }
+    node.filter(|_| count > 0)
 }
