@@ -29,9 +29,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# wasm-opt from npm's binaryen (Debian's binaryen 108 produces wasm that fails to load).
-if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
-  say "installing binaryen (wasm-opt) from npm"
+# wasm-opt from npm's binaryen (Debian's binaryen 108 produces wasm that fails to load), and
+# terser, which minifies the JS the page downloads.
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/terser ]; then
+  say "installing binaryen (wasm-opt) and terser from npm"
   npm ci --prefix tools --no-audit --no-fund
 fi
 

@@ -1,13 +1,16 @@
-// Trunk post-build hook: gives the widget's files one content-hashed version in their names
+// Trunk post-build hook: minifies the widget's files (scripts/minify.mjs), then gives the widget's files one content-hashed version in their names
 // (chat-bubble-widget.<v>.js, chat-bubble-widget_bg.<v>.wasm, chat-bubble.<v>.css), so a
 // deployment can cache them for ever. The loader, chat-bubble.js, keeps its name (embed snippets
 // point at it) and is rewritten to load the versioned files; so are the HTML pages.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, renameSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { minifyDist } from './minify.mjs';
 
 const dir = process.env.TRUNK_STAGING_DIR || process.argv[2];
 if (!dir) throw new Error('usage: TRUNK_STAGING_DIR=<dir> node scripts/version-files.mjs');
+
+await minifyDist(dir);
 
 const FILES = ['chat-bubble-widget_bg.wasm', 'chat-bubble-widget.js', 'chat-bubble.css'];
 const hash = createHash('sha256');
@@ -24,10 +27,6 @@ const renamed = FILES.map((name) => {
 for (const file of readdirSync(dir).filter((f) => f === 'chat-bubble.js' || f.endsWith('.html'))) {
   let text = readFileSync(join(dir, file), 'utf8');
   for (const [from, to] of renamed) text = text.split(from).join(to);
-  if (file === 'chat-bubble.js') {
-    // Comments are for the source: the copy pages load goes without its whole-line ones.
-    text = text.replace(/^\/\*[^]*?\*\/\n/, '').replace(/^[ \t]*\/\/.*\n/gm, '');
-  }
   writeFileSync(join(dir, file), text);
 }
 console.log(`chat-bubble: versioned files ${version}`);

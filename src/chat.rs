@@ -5,8 +5,7 @@
 
 use std::rc::Rc;
 
-use leptos::prelude::*;
-use leptos::reactive::owner::WeakOwner;
+use crate::reactive::*;
 
 use crate::config::Config;
 use crate::models::{Attachment, Message, Role, Source};

@@ -3,7 +3,7 @@
 //! owner, [`bind`] for effects and [`on`] for listeners. Text always goes in as text nodes;
 //! nothing here parses HTML.
 
-use leptos::prelude::*;
+use crate::reactive::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, EventTarget, Node};
 

@@ -6,8 +6,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use crate::reactive::*;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 

@@ -15,6 +15,7 @@ pub mod js_api;
 pub mod json;
 pub mod markdown;
 pub mod models;
+pub mod reactive;
 pub mod render;
 pub mod session;
 pub mod store;

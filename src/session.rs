@@ -2,8 +2,7 @@
 //! troubles by itself), stop it, retry what failed, load the history. They glue [`ChatState`] to
 //! the API and to localStorage.
 
-use leptos::prelude::*;
-use leptos::task::spawn_local;
+use crate::reactive::*;
 use web_sys::AbortController;
 
 use crate::api;

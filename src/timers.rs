@@ -36,6 +36,14 @@ pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Runs `callback` once, before the browser's next paint.
+pub fn on_next_frame(callback: impl FnOnce() + 'static) {
+    if let Some(window) = web_sys::window() {
+        let callback = Closure::once_into_js(callback);
+        let _ = window.request_animation_frame(callback.unchecked_ref());
+    }
+}
+
 /// Lets the browser paint and handle input before going on. A message on a channel runs as a
 /// task of its own, without the 4 ms clamp that nested timeouts get; `setTimeout` is the fallback.
 pub async fn yield_to_browser() {

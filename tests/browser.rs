@@ -4,9 +4,9 @@
 use chat_bubble::chat::{ChatState, MessageStatus};
 use chat_bubble::config::Config;
 use chat_bubble::models::Role;
+use chat_bubble::reactive::*;
 use chat_bubble::ui::widget;
 use js_sys::{Object, Promise, Reflect};
-use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;

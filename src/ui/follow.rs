@@ -2,8 +2,10 @@
 //! per message or per delta: the list records where the visitor is on scroll events, and rows ask
 //! for a scroll that happens at most once per animation frame.
 
-use leptos::prelude::*;
+use crate::reactive::*;
 use web_sys::Element;
+
+use crate::timers::on_next_frame;
 
 /// Distance from the bottom (px) within which the visitor counts as following the end.
 const FOLLOW_SLACK: i32 = 48;
@@ -53,7 +55,7 @@ impl Follow {
             return;
         }
         let this = *self;
-        request_animation_frame(move || {
+        on_next_frame(move || {
             this.0.try_update_value(|s| {
                 s.scheduled = false;
                 if s.following {

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use crate::reactive::*;
 use web_sys::{Document, Element};
 
 use super::icons;

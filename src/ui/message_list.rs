@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use crate::reactive::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Node};
 

@@ -5,7 +5,7 @@
 //! body and nothing else); the other follows the status (classes, the typing dots, the
 //! "Not sent · Retry" line, the Copy action). Dropping the row stops both.
 
-use leptos::prelude::*;
+use crate::reactive::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlButtonElement};
 

@@ -1,7 +1,7 @@
 //! Phones (≤ 640 px wide): the open panel covers the screen, the page behind it stays still, and
 //! the panel fits the visual viewport so the on-screen keyboard never covers the message box.
 
-use leptos::prelude::*;
+use crate::reactive::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
 

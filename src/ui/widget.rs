@@ -1,5 +1,4 @@
-use any_spawner::Executor;
-use leptos::prelude::*;
+use crate::reactive::*;
 use web_sys::{Document, Element};
 
 use super::launcher::launcher;
