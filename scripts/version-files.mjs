@@ -27,6 +27,11 @@ const renamed = FILES.map((name) => {
 for (const file of readdirSync(dir).filter((f) => f === 'chat-bubble.js' || f.endsWith('.html'))) {
   let text = readFileSync(join(dir, file), 'utf8');
   for (const [from, to] of renamed) text = text.split(from).join(to);
+  // Trunk wrote integrity hashes before the minifier changed the files: write them anew.
+  text = text.replace(
+    /(href="\.\/([^"]+)"[^>]*?integrity=")sha384-[^"]+"/g,
+    (_, head, name) => `${head}sha384-${createHash('sha384').update(readFileSync(join(dir, name))).digest('base64')}"`,
+  );
   writeFileSync(join(dir, file), text);
 }
 console.log(`chat-bubble: versioned files ${version}`);
