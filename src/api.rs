@@ -91,7 +91,7 @@ async fn read_reply(
     watchdog.progress();
     // A 200 HTML page (a captive portal, a misrouted proxy) is not a reply.
     let content_type = response.headers().get("Content-Type").ok().flatten();
-    if content_type.is_some_and(|t| t.contains("html")) {
+    if content_type.is_some_and(|t| t.as_bytes().windows(4).any(|w| w == b"html")) {
         return Err(ApiError::BadResponse(
             "an HTML page instead of a reply".into(),
         ));

@@ -39,7 +39,7 @@ pub enum Role {
 }
 
 /// A stored message from the history.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Message {
     pub id: String,
     pub role: Option<Role>,
@@ -206,9 +206,34 @@ impl Message {
 }
 
 /// Puts history in reading order: oldest first, by `createdAt` (the API does not promise an order).
-/// Messages without a time keep their relative place after the timed ones.
-pub fn sort_history(messages: &mut [Message]) {
-    messages.sort_by_key(|m| (m.created_at.is_none(), m.created_at.unwrap_or(0)));
+/// Messages without a time keep their relative place after the timed ones; so do messages with
+/// the same time. Pages come nearly in order, one way or the other, so each message is inserted
+/// among those already sorted, taken from whichever end makes that cheap (the library's sorts
+/// would add 6 KB of wasm).
+pub fn sort_history(messages: &mut Vec<Message>) {
+    let key = |m: &Message| (m.created_at.is_none(), m.created_at.unwrap_or(0));
+    let newest_first = match (messages.first(), messages.last()) {
+        (Some(first), Some(last)) => key(first) > key(last),
+        _ => false,
+    };
+    let mut sorted: Vec<Message> = Vec::with_capacity(messages.len());
+    let mut place = |message: Message| {
+        // Taken last to first, a message goes before its equals, which came after it.
+        let at = sorted.partition_point(|m| {
+            if newest_first {
+                key(m) < key(&message)
+            } else {
+                key(m) <= key(&message)
+            }
+        });
+        sorted.insert(at, message);
+    };
+    if newest_first {
+        messages.drain(..).rev().for_each(&mut place);
+    } else {
+        messages.drain(..).for_each(&mut place);
+    }
+    *messages = sorted;
 }
 
 /// A string, number or boolean as text; anything else (or nothing) is no text.
@@ -327,6 +352,45 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn history_sorts_like_a_stable_sort_whatever_the_order_it_came_in() {
+        let at = |id: &str, created_at: Option<i64>| Message {
+            id: id.into(),
+            created_at,
+            ..Message::default()
+        };
+        let times = [
+            Some(5),
+            None,
+            Some(1),
+            Some(5),
+            Some(3),
+            None,
+            Some(1),
+            Some(9),
+        ];
+        let mut inputs: Vec<Vec<Message>> = Vec::new();
+        let numbered: Vec<Message> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| at(&i.to_string(), *t))
+            .collect();
+        inputs.push(numbered.clone());
+        inputs.push(numbered.iter().rev().cloned().collect());
+        let mut ascending = numbered.clone();
+        ascending.sort_by_key(|m| (m.created_at.is_none(), m.created_at.unwrap_or(0)));
+        inputs.push(ascending.clone());
+        inputs.push(ascending.iter().rev().cloned().collect());
+        for input in inputs {
+            let mut want = input.clone();
+            want.sort_by_key(|m| (m.created_at.is_none(), m.created_at.unwrap_or(0)));
+            let mut got = input.clone();
+            sort_history(&mut got);
+            let ids = |v: &[Message]| v.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&got), ids(&want), "input {:?}", ids(&input));
+        }
+    }
     use super::*;
 
     #[test]

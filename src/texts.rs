@@ -173,7 +173,10 @@ pub fn for_languages<'a>(languages: impl IntoIterator<Item = &'a str>) -> &'stat
 
 /// `template` with its `{}` replaced by `value`.
 pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
-    template.replacen("{}", &value.to_string(), 1)
+    match template.as_bytes().windows(2).position(|w| w == b"{}") {
+        Some(at) => [&template[..at], &value.to_string(), &template[at + 2..]].concat(),
+        None => template.to_string(),
+    }
 }
 
 #[cfg(test)]

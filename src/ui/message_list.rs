@@ -109,21 +109,26 @@ fn sync_rows(
     follow: Follow,
 ) -> Option<bool> {
     let document = holder.owner_document()?;
-    // The rows there were, by key (a sorted list: no hash map code in the wasm for this).
-    let mut old: Vec<(u64, Option<MessageRow>)> =
-        rows.drain(..).map(|r| (r.message.key, Some(r))).collect();
-    old.sort_unstable_by_key(|(key, _)| *key);
+    // The rows there were, in their order, which the messages keep: the next match is almost
+    // always where the last one left off.
+    let mut old: Vec<Option<MessageRow>> = rows.drain(..).map(Some).collect();
+    let mut next_old = 0;
     let (mut added, mut last_is_new) = (false, false);
     for message in messages {
-        let reused = old
-            .binary_search_by_key(&message.key, |(key, _)| *key)
-            .ok()
-            .and_then(|i| old[i].1.take());
+        let found = (next_old..old.len()).chain(0..next_old).find(|&i| {
+            old[i]
+                .as_ref()
+                .is_some_and(|r| r.message.key == message.key)
+        });
+        let reused = found.and_then(|i| {
+            next_old = i + 1;
+            old[i].take()
+        });
         last_is_new = reused.is_none();
         added |= last_is_new;
         rows.push(reused.unwrap_or_else(|| MessageRow::new(&document, *message, state, follow)));
     }
-    for gone in old.into_iter().filter_map(|(_, row)| row) {
+    for gone in old.into_iter().flatten() {
         gone.element.remove();
     }
     // Put the rows in order, moving only those out of place.
