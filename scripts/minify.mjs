@@ -1,9 +1,11 @@
 // Minifies the files a page downloads: the wasm-bindgen glue (an ES module) and the loader (a
-// classic script) with terser, and the CSS by dropping comments and the spaces its syntax does
-// not need. Run by scripts/version-files.mjs before the files get their version.
+// classic script) with terser, the names the wasm and the glue share (scripts/wasm-names.mjs),
+// and the CSS by dropping comments and the spaces its syntax does not need. Run by
+// scripts/version-files.mjs before the files get their version.
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shortenWasmNames } from './wasm-names.mjs';
 
 const tools = createRequire(new URL('../tools/package.json', import.meta.url));
 const { minify } = tools('terser');
@@ -36,6 +38,7 @@ export async function minifyDist(dir) {
     const { code } = await minify(readFileSync(file, 'utf8'), { ...TERSER, module });
     writeFileSync(file, code);
   }
+  shortenWasmNames(join(dir, 'chat-bubble-widget_bg.wasm'), join(dir, 'chat-bubble-widget.js'));
   const css = join(dir, 'chat-bubble.css');
   writeFileSync(css, minifyCss(readFileSync(css, 'utf8')));
 }

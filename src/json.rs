@@ -46,6 +46,18 @@ impl Json {
         }
     }
 
+    /// Moves the value of `key` out of an object, leaving null in its place (no copy of a long
+    /// string); `None` as for [`Json::get`].
+    pub fn take(&mut self, key: &str) -> Option<Json> {
+        match self {
+            Json::Object(fields) => fields
+                .iter_mut()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| std::mem::replace(v, Json::Null)),
+            _ => None,
+        }
+    }
+
     /// The first of `keys` present and not null: one field spelled several ways on the wire.
     pub fn field(&self, keys: &[&str]) -> Option<&Json> {
         keys.iter()

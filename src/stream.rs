@@ -192,28 +192,26 @@ impl StreamDecoder {
         if !self.has_data {
             return;
         }
-        let data = std::mem::take(&mut self.data);
         self.has_data = false;
-        let trimmed = data.trim();
-        if trimmed.is_empty() {
-            return;
-        }
+        let trimmed = self.data.trim();
         if trimmed == "[DONE]" {
             out.push(StreamEvent::Chunk {
                 conversation_id: None,
                 content: String::new(),
                 done: true,
             });
-            return;
-        }
-        // Mostly one object: parse it at once. Several (or a broken one) go through the scanner.
-        match Json::parse_bytes(trimmed.as_bytes()) {
-            Some(frame @ Json::Object(_)) => frame_events(&frame, out),
-            _ => {
-                let mut scanner = JsonScanner::default();
-                scanner.scan(trimmed.as_bytes(), true, out);
+        } else if !trimmed.is_empty() {
+            // Mostly one object: parse it at once. Several (or a broken one) go through the
+            // scanner.
+            match Json::parse(trimmed) {
+                Some(frame @ Json::Object(_)) => frame_events(frame, out),
+                _ => {
+                    JsonScanner::default().scan(trimmed.as_bytes(), true, out);
+                }
             }
         }
+        // Kept for the next event's data: one buffer for the whole stream.
+        self.data.clear();
     }
 }
 
@@ -386,19 +384,22 @@ fn malformed(bytes: &[u8]) -> StreamEvent {
 /// One JSON frame as the backend sends it; both key spellings of the id are seen in the wild.
 fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {
     match Json::parse_bytes(bytes) {
-        Some(frame @ Json::Object(_)) => frame_events(&frame, out),
+        Some(frame @ Json::Object(_)) => frame_events(frame, out),
         _ => out.push(malformed(bytes)),
     }
 }
 
 /// The events of one parsed frame: its delta, and its sources if it carries any.
-fn frame_events(frame: &Json, out: &mut Vec<StreamEvent>) {
-    let conversation_id = match frame.field(&["conversationId", "conversation_id"]) {
-        Some(Json::String(s) | Json::Number(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let content = match frame.get("content") {
-        Some(Json::String(s)) => s.clone(),
+fn frame_events(mut frame: Json, out: &mut Vec<StreamEvent>) {
+    // Values are moved out of the frame, not copied: a delta's text is not copied twice.
+    let conversation_id = ["conversationId", "conversation_id"]
+        .iter()
+        .find_map(|key| match frame.take(key) {
+            Some(Json::String(s) | Json::Number(s)) => Some(s),
+            _ => None,
+        });
+    let content = match frame.take("content") {
+        Some(Json::String(s)) => s,
         Some(Json::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
@@ -417,7 +418,7 @@ fn frame_events(frame: &Json, out: &mut Vec<StreamEvent>) {
         .iter()
         .any(|key| frame.get(key).is_some());
     if has_sources {
-        let sources = Message::from_json(frame)
+        let sources = Message::from_json(&frame)
             .map(|m| m.sources())
             .unwrap_or_default();
         if !sources.is_empty() {
