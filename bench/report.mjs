@@ -35,6 +35,10 @@ export function tableRows(r) {
         `${ms(e.widget.endToEndMs)} / ${ms(e.baseline?.endToEndMs)} = ${e.widgetVsBaseline ?? '—'}×; ${e.widget.perDeltaUs} µs/delta; longest task ${e.widget.longestTaskMs ? ms(e.widget.longestTaskMs) : '< 50 ms'} (baseline ${e.baseline?.longestTaskMs ? ms(e.baseline.longestTaskMs) : '< 50 ms'})`,
         '≤ 1.5× baseline', c ? status(c.ok) : '']);
     }
+    for (const [n, e] of Object.entries(r.streaming.laterReply?.lengths || {})) {
+      rows.push([`Streaming ${n / 1000}k deltas, the page's second reply: widget / baseline`,
+        `${e.widgetMs} ms / ${e.baselineMs} ms = ${e.widgetVsBaseline}×`, '', '']);
+    }
     const sc = check(`streaming: ${r.streaming.scaling.to / 1000}k/`);
     rows.push([`Streaming cost ratio ${r.streaming.scaling.to / 1000}k / ${r.streaming.scaling.from / 1000}k (widget; baseline)`,
       `${r.streaming.scaling.widgetCostRatio}; ${r.streaming.scaling.baselineCostRatio ?? '—'} (linear: ${r.streaming.scaling.lengthRatio})`, '≤ 60', status(sc.ok)]);
@@ -76,6 +80,7 @@ export function writeSummary(path, r) {
     'Host cost before interaction': r.hostCost?.method,
     'Cold open': r.coldOpen?.method,
     'Streaming': r.streaming?.method,
+    'Streaming, the page\'s second reply': r.streaming?.laterReply?.method,
     'History': r.history?.method,
     'Proxy load test': r.proxyLoad?.method,
   }).filter(([, v]) => v);

@@ -2,7 +2,8 @@
 // ready), events, several instances, destroy, the unread badge, New conversation, the MaiAgent alias.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import {
@@ -47,6 +48,28 @@ test('the loader as built is at most 2 KB brotli (2000 B) and loads versioned fi
   const names = built.toString().match(/chat-bubble[-\w]*\.[0-9a-f]{10}\.(js|wasm|css)/g);
   assert.deepEqual(new Set(names.map((n) => n.split('.').pop())), new Set(['js', 'wasm', 'css']));
   assert.equal(new Set(names.map((n) => n.split('.')[1])).size, 1, `one version for all: ${names}`);
+});
+
+test('the built glue and wasm know each other by short names, and the demo page by true integrity hashes', () => {
+  const dir = join(ROOT, process.env.CHAT_BUBBLE_DIST || 'dist');
+  const files = readdirSync(dir);
+  const read = (pattern) => readFileSync(join(dir, files.find((f) => pattern.test(f))));
+  const glue = read(/^chat-bubble-widget\.[0-9a-f]+\.js$/).toString();
+  const wasm = read(/^chat-bubble-widget_bg\.[0-9a-f]+\.wasm$/);
+  // wasm-bindgen's names end in a 16-hex-digit hash; the build shortens them in both files.
+  for (const [name, text] of [['glue', glue], ['wasm', wasm.toString('latin1')]]) {
+    const hashed = text.match(/\w+_[0-9a-f]{16}\b/g) || [];
+    assert.deepEqual(hashed, [], `${name} still names ${hashed.slice(0, 3)}`);
+  }
+  const long = wasm.toString('latin1').match(/__wbg_\w+|__wbindgen_\w+/g) || [];
+  assert.deepEqual(long, [], `the wasm still names ${long.slice(0, 3)}`);
+  assert.ok(!wasm.includes('chat-bubble-widget_bg.js'), 'imports come from module "a"');
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  const hashes = [...html.matchAll(/href="\.\/([^"]+)"[^>]*?integrity="sha384-([^"]+)"/g)];
+  assert.ok(hashes.length >= 2, 'the demo page preloads the glue and the wasm');
+  for (const [, file, hash] of hashes) {
+    assert.equal(createHash('sha384').update(readFileSync(join(dir, file))).digest('base64'), hash, file);
+  }
 });
 
 test('data-load: interaction waits for the launcher, eager loads at once, an unknown value warns and idles', async () => {
