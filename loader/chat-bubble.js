@@ -20,6 +20,28 @@
   const host = el('chat-bubble');
   const root = host.attachShadow({ mode: 'open' });
   const mountPoint = set(el('div', { className: 'cb-root' }), attrs);
+  // The bubble's colour, place and layer before the wasm arrives, checked as the widget checks
+  // them (src/appearance.rs), so that it does not change when the widget takes over.
+  const style = mountPoint.style;
+  const value = (name) => (attrs[name] || '').trim();
+  const hex = /^#([\da-f]{3}|[\da-f]{6})$/i.exec(value('data-primary-color'));
+  if (hex) {
+    const h = hex[1].length > 3 ? hex[1] : hex[1].replace(/./g, '$&$&');
+    // WCAG relative luminance; white or black text, whichever contrasts more.
+    const lum = [0, 2, 4].reduce((sum, i, k) => {
+      const c = parseInt(h.slice(i, i + 2), 16) / 255;
+      return sum + [0.2126, 0.7152, 0.0722][k] * (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    }, 0);
+    style.setProperty('--cb-primary', '#' + h.toLowerCase());
+    // White contrasts at least as much as black: 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.05.
+    style.setProperty('--cb-on-primary', (lum + 0.05) ** 2 <= 0.0525 ? '#fff' : '#000');
+  }
+  for (const [name, prop] of [['data-offset-x', '--cb-offset-x'], ['data-offset-y', '--cb-offset-y']]) {
+    const px = /^\+?(\d+)(px)?$/.exec(value(name));
+    if (px && +px[1] <= 400) style.setProperty(prop, +px[1] + 'px');
+  }
+  const z = value('data-z-index');
+  if (/^[+-]?\d+$/.test(z) && +z >= -(2 ** 31) && +z < 2 ** 31) style.setProperty('--cb-z', String(+z));
   const button = set(el('button', { type: 'button', className: 'cb-launcher' }), {
     'aria-label': 'Open chat',
     'aria-expanded': 'false',

@@ -39,6 +39,8 @@ pub struct Appearance {
     pub height: Option<u32>,
 }
 
+// The loader (loader/chat-bubble.js) checks the colour, the offsets and the z-index the same way
+// for the bubble it paints before the wasm; an e2e test compares the two.
 const OFFSET_RANGE: (u32, u32) = (0, 400);
 const WIDTH_RANGE: (u32, u32) = (300, 800);
 const HEIGHT_RANGE: (u32, u32) = (320, 1000);

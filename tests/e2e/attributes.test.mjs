@@ -85,6 +85,34 @@ test('the loader places and themes the bubble before any wasm is fetched', async
   await context.close();
 });
 
+test('the bubble has its colour, place and layer before the wasm, the same as after it', async () => {
+  const looks = [
+    [{ 'data-primary-color': ' #FD0 ', 'data-offset-x': '32', 'data-offset-y': '+48px', 'data-z-index': '7' },
+      { 'background-color': 'rgb(255, 221, 0)', color: 'rgb(0, 0, 0)', right: '32px', bottom: '48px', 'z-index': '7' }],
+    [{ 'data-primary-color': '#1e3a8a', 'data-position': 'left', 'data-offset-x': '0', 'data-z-index': '-3' },
+      { 'background-color': 'rgb(30, 58, 138)', color: 'rgb(255, 255, 255)', left: '0px', bottom: '20px', 'z-index': '-3' }],
+    // Values the widget refuses are refused before it too.
+    [{ 'data-primary-color': 'red', 'data-offset-x': '401', 'data-offset-y': '1e2', 'data-z-index': '1.5' },
+      { 'background-color': 'rgb(37, 99, 235)', color: 'rgb(255, 255, 255)', right: '20px', bottom: '20px', 'z-index': '2147483000' }],
+  ];
+  for (const [i, [attrs, want]] of looks.entries()) {
+    const { context, page } = await openPage(env.browser, { colorScheme: 'light' });
+    const wasm = [];
+    page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+    await hostPage(page, env.server, `look-${i}.html`, { 'data-load': 'interaction', ...attrs });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').waitFor();
+    const names = Object.keys(want);
+    const before = await styleOf(page, '.cb-launcher', names);
+    assert.deepEqual(wasm, [], 'measured before the wasm was fetched');
+    assert.deepEqual(before, want, JSON.stringify(attrs));
+    await bubble.locator('.cb-launcher').hover();
+    await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel'));
+    assert.deepEqual(await styleOf(page, '.cb-launcher', names), before, `the widget keeps the look: ${JSON.stringify(attrs)}`);
+    await context.close();
+  }
+});
+
 test('bad values: one console message per attribute, and the defaults', async () => {
   const { context, page, problems } = await openPage(env.browser, { colorScheme: 'dark' });
   const warnings = warningsOf(page);
