@@ -23,7 +23,8 @@
   // The bubble's colour, place and layer before the wasm arrives, checked as the widget checks
   // them (src/appearance.rs), so that it does not change when the widget takes over.
   const style = mountPoint.style;
-  const value = (name) => (attrs[name] || '').trim();
+  // Trimmed as Rust's str::trim trims (Unicode White_Space: JS's \s and U+0085, not U+FEFF).
+  const value = (name) => (attrs[name] || '').replace(/^((?!\ufeff)[\s\x85])+|((?!\ufeff)[\s\x85])+$/g, '');
   const hex = /^#([\da-f]{3}|[\da-f]{6})$/i.exec(value('data-primary-color'));
   if (hex) {
     const h = hex[1].length > 3 ? hex[1] : hex[1].replace(/./g, '$&$&');

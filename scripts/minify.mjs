@@ -17,7 +17,7 @@ const TERSER = { compress: { passes: 2 }, mangle: true, format: { comments: fals
 export function minifyCss(css) {
   const STRING_OR_COMMENT = /("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\/\*[^]*?\*\//g;
   return css
-    .replace(STRING_OR_COMMENT, (match, string) => string ?? '')
+    .replace(STRING_OR_COMMENT, (match, string) => string ?? ' ')
     .split(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/)
     .map((part, i) =>
       i % 2 === 1

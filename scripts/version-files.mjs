@@ -27,11 +27,17 @@ const renamed = FILES.map((name) => {
 for (const file of readdirSync(dir).filter((f) => f === 'chat-bubble.js' || f.endsWith('.html'))) {
   let text = readFileSync(join(dir, file), 'utf8');
   for (const [from, to] of renamed) text = text.split(from).join(to);
-  // Trunk wrote integrity hashes before the minifier changed the files: write them anew.
-  text = text.replace(
-    /(href="\.\/([^"]+)"[^>]*?integrity=")sha384-[^"]+"/g,
-    (_, head, name) => `${head}sha384-${createHash('sha384').update(readFileSync(join(dir, name))).digest('base64')}"`,
-  );
+  // Trunk wrote integrity hashes before the minifier changed the files: write them anew, and
+  // refuse a page with one this cannot (another href form or hash), which would block the file.
+  const written = new Set();
+  text = text.replace(/(href="\.\/([^"]+)"[^>]*?integrity=")sha384-[^"]+"/g, (_, head, name) => {
+    const hash = `sha384-${createHash('sha384').update(readFileSync(join(dir, name))).digest('base64')}`;
+    written.add(hash);
+    return `${head}${hash}"`;
+  });
+  for (const [, hash] of text.matchAll(/integrity="([^"]*)"/g)) {
+    if (!written.has(hash)) throw new Error(`version-files: ${file} keeps an integrity hash it cannot check: ${hash}`);
+  }
   writeFileSync(join(dir, file), text);
 }
 console.log(`chat-bubble: versioned files ${version}`);

@@ -49,20 +49,29 @@ const encodeName = (name) => {
   return [...leb(utf8.length), ...utf8];
 };
 
-/** Skips an import's description (what kind of thing it is and its type). */
+/** Skips an import's description (what kind of thing it is and its type). Forms this does not
+ * know (typed references, custom page sizes) stop the build rather than be misread. */
 function skipImportDesc(bytes, at) {
   const kind = bytes[at.i++];
+  const unknown = (what) => {
+    throw new Error(`wasm-names: an import with ${what} (0x${bytes[at.i - 1].toString(16)})`);
+  };
+  const valueType = () => {
+    const type = bytes[at.i++];
+    if (type === 0x63 || type === 0x64) unknown('a typed reference');
+  };
   const limits = () => {
     const flags = bytes[at.i++];
+    if (flags & ~7) unknown('memory flags');
     readLeb(bytes, at);
     if (flags & 1) readLeb(bytes, at);
   };
   if (kind === 0) readLeb(bytes, at); // function: type index
-  else if (kind === 1) { at.i++; limits(); } // table: element type, limits
+  else if (kind === 1) { valueType(); limits(); } // table: element type, limits
   else if (kind === 2) limits(); // memory
-  else if (kind === 3) at.i += 2; // global: value type, mutability
+  else if (kind === 3) { valueType(); at.i++; } // global: value type, mutability
   else if (kind === 4) { at.i++; readLeb(bytes, at); } // tag
-  else throw new Error(`wasm-names: unknown import kind ${kind}`);
+  else unknown('an unknown kind');
 }
 
 export function shortenWasmNames(wasmPath, gluePath) {

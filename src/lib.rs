@@ -85,10 +85,12 @@ fn browser_texts() -> &'static texts::Texts {
 }
 
 /// Theme and side as attributes the stylesheet matches (the loader already copied the raw
-/// values; these are the checked ones), colours and sizes as custom properties.
+/// values; these are the checked ones), colours and sizes as custom properties. They replace the
+/// properties the loader set for its bubble: where the two checks disagreed, the widget's wins.
 fn apply_appearance(root: &web_sys::HtmlElement, appearance: &appearance::Appearance) {
     let _ = root.set_attribute("data-theme", appearance.theme_name());
     let _ = root.set_attribute("data-position", appearance.side_name());
+    let _ = root.remove_attribute("style");
     let style = root.style();
     for (property, value) in appearance.css_properties() {
         let _ = style.set_property(property, &value);

@@ -89,10 +89,11 @@ test('the bubble has its colour, place and layer before the wasm, the same as af
   const looks = [
     [{ 'data-primary-color': ' #FD0 ', 'data-offset-x': '32', 'data-offset-y': '+48px', 'data-z-index': '7' },
       { 'background-color': 'rgb(255, 221, 0)', color: 'rgb(0, 0, 0)', right: '32px', bottom: '48px', 'z-index': '7' }],
-    [{ 'data-primary-color': '#1e3a8a', 'data-position': 'left', 'data-offset-x': '0', 'data-z-index': '-3' },
-      { 'background-color': 'rgb(30, 58, 138)', color: 'rgb(255, 255, 255)', left: '0px', bottom: '20px', 'z-index': '-3' }],
+    // Padding is trimmed as the widget trims it: U+0085 is white space, U+FEFF is not.
+    [{ 'data-primary-color': '#1e3a8a', 'data-position': 'left', 'data-offset-x': '0', 'data-offset-y': '\u0085 30', 'data-z-index': '-3' },
+      { 'background-color': 'rgb(30, 58, 138)', color: 'rgb(255, 255, 255)', left: '0px', bottom: '30px', 'z-index': '-3' }],
     // Values the widget refuses are refused before it too.
-    [{ 'data-primary-color': 'red', 'data-offset-x': '401', 'data-offset-y': '1e2', 'data-z-index': '1.5' },
+    [{ 'data-primary-color': '\ufeff#000', 'data-offset-x': '401', 'data-offset-y': '1e2', 'data-z-index': '1.5' },
       { 'background-color': 'rgb(37, 99, 235)', color: 'rgb(255, 255, 255)', right: '20px', bottom: '20px', 'z-index': '2147483000' }],
   ];
   for (const [i, [attrs, want]] of looks.entries()) {
