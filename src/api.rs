@@ -15,6 +15,7 @@ use crate::errors::ApiError;
 use crate::json::{object, Json};
 use crate::models::{created_conversation_id, sort_history, Message, MessagePage};
 use crate::stream::{StreamDecoder, StreamEvent};
+use crate::text_search;
 use crate::timers::{self, Watchdog};
 
 /// History pages followed at most, so a backend that loops its `next` links cannot hang the widget.
@@ -91,7 +92,7 @@ async fn read_reply(
     watchdog.progress();
     // A 200 HTML page (a captive portal, a misrouted proxy) is not a reply.
     let content_type = response.headers().get("Content-Type").ok().flatten();
-    if content_type.is_some_and(|t| t.as_bytes().windows(4).any(|w| w == b"html")) {
+    if content_type.is_some_and(|t| text_search::contains(&t, "html")) {
         return Err(ApiError::BadResponse(
             "an HTML page instead of a reply".into(),
         ));

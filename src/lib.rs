@@ -20,6 +20,7 @@ pub mod render;
 pub mod session;
 pub mod store;
 pub mod stream;
+pub mod text_search;
 pub mod texts;
 pub mod time_format;
 pub mod timers;

@@ -173,7 +173,7 @@ pub fn for_languages<'a>(languages: impl IntoIterator<Item = &'a str>) -> &'stat
 
 /// `template` with its `{}` replaced by `value`.
 pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
-    match template.as_bytes().windows(2).position(|w| w == b"{}") {
+    match crate::text_search::find(template, "{}") {
         Some(at) => [&template[..at], &value.to_string(), &template[at + 2..]].concat(),
         None => template.to_string(),
     }
