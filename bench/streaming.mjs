@@ -59,12 +59,14 @@ export async function widgetRun(browser, server, n, { later = false } = {}) {
     await page.evaluate(() => window.__bench.afterPaint());
     const want = expectedText(n).trim();
     const done = page.evaluate(
-      ([want, collectSrc]) => window.__bench.untilFrame(() => {
-        const els = document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text');
-        const t = els.length ? els[els.length - 1].textContent.trim() : '';
-        return t.length === want.length && t === want;
-      }, 90000).then((r) => (0, eval)(`(${collectSrc})`)(r)),
-      [want, collect.toString()],
+      ([want, read, collectSrc]) => {
+        const lastReply = (0, eval)(`(${read})`);
+        return window.__bench.untilFrame(() => {
+          const t = lastReply();
+          return t.length === want.length && t === want;
+        }, 90000).then((r) => (0, eval)(`(${collectSrc})`)(r));
+      },
+      [want, LAST_REPLY.toString(), collect.toString()],
     );
     await bubble.locator('.cb-input').fill('x');
     await bubble.locator('.cb-input').press('Enter');
@@ -72,10 +74,7 @@ export async function widgetRun(browser, server, n, { later = false } = {}) {
     try {
       r = await done;
     } catch (e) {
-      const shown = await page.evaluate(() => {
-        const els = document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text');
-        return els.length ? els[els.length - 1].textContent.length : 0;
-      }).catch(() => null);
+      const shown = await page.evaluate((read) => (0, eval)(`(${read})`)().length, LAST_REPLY.toString()).catch(() => null);
       r = { endToEndMs: null, longTasks: 0, longestTaskMs: 0, maxFrameGapMs: null, error: `the whole reply was not shown within 90 s (${shown} of ${want.length} characters): ${e.message.split('\n')[0]}` };
     }
     if (problems.length) r.problems = problems;
