@@ -237,7 +237,6 @@ pub fn load_history(state: ChatState) {
     let config = state.config.get_value();
     let Some(conversation_id) = store::conversation_id(&config) else {
         state.history.set(HistoryStatus::Loaded);
-        crate::time_format::warm_when_idle();
         return;
     };
     state.history.set(HistoryStatus::Loading);

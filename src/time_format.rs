@@ -2,7 +2,6 @@
 //! `Intl.DateTimeFormat` takes ~20 ms the first time, and one per row is slow with long histories.
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 thread_local! {
     static TIME_FORMAT: js_sys::Intl::DateTimeFormat = {
@@ -16,18 +15,6 @@ thread_local! {
 /// Creates the formatter now (while waiting for the network) rather than when rows need it.
 pub fn warm() {
     TIME_FORMAT.with(|_| ());
-}
-
-/// Creates the formatter once the browser is idle, so that the first message sent does not wait
-/// for it.
-pub fn warm_when_idle() {
-    if let Some(window) = web_sys::window() {
-        let callback = Closure::once_into_js(warm).unchecked_into();
-        // Safari has no requestIdleCallback.
-        if window.request_idle_callback(&callback).is_err() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&callback, 200);
-        }
-    }
 }
 
 /// `(ISO 8601 for a datetime attribute, hh:mm as the visitor reads it)` of epoch milliseconds.

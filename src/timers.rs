@@ -44,6 +44,19 @@ pub fn on_next_frame(callback: impl FnOnce() + 'static) {
     }
 }
 
+/// Resolves once the browser is idle; where there is no requestIdleCallback (Safari), after
+/// 200 ms.
+pub async fn until_idle() {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            if window.request_idle_callback(&resolve).is_err() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Lets the browser paint and handle input before going on. A message on a channel runs as a
 /// task of its own, without the 4 ms clamp that nested timeouts get; `setTimeout` is the fallback.
 pub async fn yield_to_browser() {

@@ -12,6 +12,7 @@ mod panel;
 mod phone;
 mod reply_body;
 mod sources;
+mod warm_up;
 mod widget;
 
 pub use widget::widget;

@@ -4,6 +4,7 @@ use web_sys::{Document, Element};
 use super::launcher::launcher;
 use super::panel::panel;
 use super::phone::fit_to_phone;
+use super::warm_up;
 use crate::chat::ChatState;
 use crate::dom::{bind, element};
 use crate::session;
@@ -22,10 +23,16 @@ pub fn widget(document: &Document, state: ChatState) -> Element {
     if state.config.with_value(|c| c.open_on_load) {
         state.set_open(true);
     }
-    // History is fetched when the visitor first opens the panel, not on page load.
+    // History is fetched when the visitor first opens the panel, not on page load; the reply
+    // path is readied then too, for the first message.
+    let mut warmed = false;
     bind(move || {
         if state.open.get() {
             session::load_history(state);
+            if !warmed {
+                warmed = true;
+                warm_up::start(state.config.with_value(|c| c.texts));
+            }
         }
     });
     let widget = element(document, "div", "cb-widget");
