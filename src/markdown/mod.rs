@@ -222,6 +222,60 @@ mod tests {
         );
     }
 
+    /// The text nodes of a paragraph's tree.
+    fn pieces(text: &str) -> Vec<String> {
+        match render(text).as_slice() {
+            [Html::Element { children, .. }] => children
+                .iter()
+                .map(|c| match c {
+                    Html::Text(t) => t.clone(),
+                    other => panic!("not text: {other:?}"),
+                })
+                .collect(),
+            other => panic!("not one paragraph: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_long_paragraph_is_cut_into_pieces_that_stay_as_it_grows() {
+        let mut text = String::new();
+        for i in 0..8000 {
+            text.push_str(&format!("w{i} "));
+            if i % 1000 == 999 {
+                text.push('\n');
+            }
+        }
+        let text = text.trim_end().to_owned();
+        // The text a paragraph shows: a line's trailing spaces are dropped.
+        let shown = |s: &str| s.trim_end().replace(" \n", "\n");
+        let whole = pieces(&text);
+        assert!(whole.len() > 3, "{} pieces", whole.len());
+        assert!(whole.concat() == shown(&text));
+        for piece in &whole[..whole.len() - 1] {
+            assert!(piece.ends_with(' '));
+            assert!(
+                (8 * 1024..8 * 1024 + 16).contains(&piece.len()),
+                "{}",
+                piece.len()
+            );
+        }
+        // Every prefix, as a reply streams: all pieces but the last are already final.
+        for end in (1..text.len()).step_by(997) {
+            let part = pieces(&text[..end]);
+            assert!(
+                part.concat() == shown(&text[..end]),
+                "prefix of {end} bytes"
+            );
+            assert!(
+                part[..part.len() - 1] == whole[..part.len() - 1],
+                "prefix of {end} bytes"
+            );
+        }
+        // A short paragraph stays one text node; a long word is not cut.
+        assert_eq!(pieces("short text").len(), 1);
+        assert_eq!(pieces(&"x".repeat(20_000)).len(), 1);
+    }
+
     #[test]
     fn incremental_equals_one_shot_for_every_prefix() {
         let reply = "# Plan\n\nFirst *do* this:\n\n1. one\n2. two\n\n```js\nlet a = 1;\n\nlet b = 2;\n```\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n> done\n\nBye 👋 中文.";

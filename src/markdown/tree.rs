@@ -169,11 +169,39 @@ fn inlines(items: &[Inline]) -> Vec<Html> {
     out
 }
 
+/// A run of text becomes text nodes of about this many bytes, each ended after a space: the
+/// browser lays out a word appended to a short text node far faster than one appended to a long
+/// one (a 300 KB paragraph: 8 against 27 ms measured in Chromium), and the pieces read the same.
+const TEXT_PIECE: usize = 8 * 1024;
+
+/// Appends `text` to the run of text at the end of `out`, cut into [`TEXT_PIECE`]s. A piece ends
+/// at the first space after its first `TEXT_PIECE` bytes, so the cuts do not move as the text
+/// grows and only the last piece of a streaming paragraph changes.
 fn push_text(out: &mut Vec<Html>, text: &str) {
-    if let Some(Html::Text(last)) = out.last_mut() {
-        last.push_str(text);
-    } else {
-        out.push(Html::Text(text.to_owned()));
+    // Where the last piece held no space beyond TEXT_PIECE before: only the rest is searched.
+    let mut searched = match out.last_mut() {
+        Some(Html::Text(last)) => {
+            let before = last.len();
+            last.push_str(text);
+            before
+        }
+        _ => {
+            out.push(Html::Text(text.to_owned()));
+            0
+        }
+    };
+    while let Some(Html::Text(last)) = out.last_mut() {
+        let from = searched.max(TEXT_PIECE);
+        let Some(space) = last
+            .as_bytes()
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| b == b' '))
+        else {
+            break;
+        };
+        let rest = last.split_off(from + space + 1);
+        out.push(Html::Text(rest));
+        searched = 0;
     }
 }
 
