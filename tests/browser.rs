@@ -143,6 +143,48 @@ async fn a_streamed_reply_keeps_finished_blocks_and_patches_only_the_tail() {
 }
 
 #[wasm_bindgen_test]
+async fn a_long_paragraph_streams_into_short_text_nodes_and_only_the_last_one_changes() {
+    let (root, state) = widget_with_state();
+    let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
+    let mut want = String::new();
+    let mut kept: Option<(web_sys::Node, String)> = None;
+    for step in 0..30 {
+        let mut delta = String::new();
+        for i in 0..150 {
+            delta.push_str(&format!("w{} ", step * 150 + i));
+        }
+        want.push_str(&delta);
+        reply.text.update(|t| t.push_str(&delta));
+        settle().await;
+        let paragraph = find(&root, ".cb-assistant .cb-text p");
+        assert_eq!(paragraph.text_content().unwrap(), want.trim_end());
+        // The first text node, once another follows it, stays the same node with the same text.
+        let first = paragraph.first_child().unwrap();
+        if paragraph.child_nodes().length() > 1 {
+            match &kept {
+                Some((node, text)) => {
+                    assert!(
+                        Object::is(node, &first),
+                        "step {step}: the first piece was replaced"
+                    );
+                    assert_eq!(&first.text_content().unwrap(), text, "step {step}");
+                }
+                None => kept = Some((first.clone(), first.text_content().unwrap())),
+            }
+        }
+    }
+    let paragraph = find(&root, ".cb-assistant .cb-text p");
+    assert!(want.len() > 25_000);
+    assert!(
+        paragraph.child_nodes().length() >= 3,
+        "{} text nodes for {} bytes",
+        paragraph.child_nodes().length(),
+        want.len()
+    );
+    assert!(kept.is_some());
+}
+
+#[wasm_bindgen_test]
 async fn a_reply_that_starts_over_shows_only_its_new_text() {
     let (root, state) = widget_with_state();
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
