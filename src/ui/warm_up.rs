@@ -13,8 +13,8 @@ use crate::stream::{joined_text, StreamDecoder};
 use crate::texts::Texts;
 use crate::{time_format, timers};
 
-/// The made-up reply: this text (ASCII, no `"` or `\\`), repeated, in deltas of a few characters
-/// as a model streams them.
+/// The made-up reply: this text (ASCII, with no quote or backslash), repeated, in deltas of a few
+/// characters as a model streams them.
 const SAMPLE: &str =
     "A reply with **some** markdown, `code` and a [link](https://example.com).\n\n\
 - a point\n- another one\n\n";
