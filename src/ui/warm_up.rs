@@ -9,8 +9,9 @@
 //! period: nothing is seen, no layout is done, no task is long (7–17 ms in all, 6 at most).
 
 use super::reply_body::ReplyBody;
+use crate::chat::ChatState;
+use crate::reactive::*;
 use crate::stream::{joined_text, StreamDecoder};
-use crate::texts::Texts;
 use crate::{time_format, timers};
 
 /// The made-up reply: this text (ASCII, with no quote or backslash), repeated, in deltas of a few
@@ -23,9 +24,11 @@ const DELTA_CHARS: usize = 4;
 /// Bytes of the stream decoded per idle period.
 const STEP_BYTES: usize = 8 * 1024;
 
-/// Starts the warm-up; it runs in the browser's idle periods.
-pub fn start(texts: &'static Texts) {
-    crate::reactive::spawn_local(async move {
+/// Starts the warm-up; it runs in the browser's idle periods, and stops early once a reply is
+/// streaming (which readies the same code, and should have the idle time).
+pub fn start(state: ChatState) {
+    let texts = state.config.with_value(|c| c.texts);
+    spawn_local(async move {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
@@ -41,6 +44,10 @@ pub fn start(texts: &'static Texts) {
         time_format::warm();
         for step in bytes.chunks(STEP_BYTES) {
             timers::until_idle().await;
+            // Also stops once the widget is destroyed (the signal is gone).
+            if state.replying.try_get_untracked() != Some(false) {
+                return;
+            }
             text.push_str(&joined_text(&decoder.push(step)));
             body.show(&element, &text);
         }

@@ -31,7 +31,7 @@ pub fn widget(document: &Document, state: ChatState) -> Element {
             session::load_history(state);
             if !warmed {
                 warmed = true;
-                warm_up::start(state.config.with_value(|c| c.texts));
+                warm_up::start(state);
             }
         }
     });

@@ -281,6 +281,30 @@ test('destroy() stops a reply in flight and leaves the page as it was', async ()
   await context.close();
 });
 
+test('destroy() right after the panel first opens, while the widget readies its reply path, leaves no error', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await host(page, '<p>page</p>');
+  await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.src = '/chat-bubble.js';
+    for (const [k, v] of Object.entries({
+      'data-web-chat-id': 'api-destroy-open', 'data-chatbot-id': 'e2e-bot', 'data-api-base': '/api/v1/', 'data-load': 'eager',
+    })) script.setAttribute(k, v);
+    document.body.append(script);
+  });
+  await page.waitForFunction(() => window.ChatBubble);
+  await page.waitForFunction(() => document.querySelector('chat-bubble')?.shadowRoot.querySelector('.cb-launcher'));
+  await page.evaluate(() => {
+    ChatBubble.open();
+    ChatBubble.destroy();
+  });
+  // The warm-up's steps wait for idle periods: give them time to notice.
+  await page.waitForTimeout(1000);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('chat-bubble').length), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reply that arrives while the panel is closed shows an unread badge until it opens', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await host(page, embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'api-unread' }));
