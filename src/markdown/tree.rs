@@ -176,32 +176,28 @@ const TEXT_PIECE: usize = 8 * 1024;
 
 /// Appends `text` to the run of text at the end of `out`, cut into [`TEXT_PIECE`]s. A piece ends
 /// at the first space after its first `TEXT_PIECE` bytes, so the cuts do not move as the text
-/// grows and only the last piece of a streaming paragraph changes.
-fn push_text(out: &mut Vec<Html>, text: &str) {
-    // Where the last piece held no space beyond TEXT_PIECE before: only the rest is searched.
-    let mut searched = match out.last_mut() {
-        Some(Html::Text(last)) => {
-            let before = last.len();
-            last.push_str(text);
-            before
-        }
-        _ => {
-            out.push(Html::Text(text.to_owned()));
-            0
-        }
-    };
-    while let Some(Html::Text(last)) = out.last_mut() {
-        let from = searched.max(TEXT_PIECE);
-        let Some(space) = last
-            .as_bytes()
-            .get(from..)
-            .and_then(|rest| rest.iter().position(|&b| b == b' '))
-        else {
-            break;
+/// grows and only the last piece of a streaming paragraph changes. Each piece is copied once,
+/// straight from `text`, and holds no spare room.
+fn push_text(out: &mut Vec<Html>, mut text: &str) {
+    loop {
+        let Some(Html::Text(last)) = out.last_mut() else {
+            out.push(Html::Text(String::new()));
+            continue;
         };
-        let rest = last.split_off(from + space + 1);
-        out.push(Html::Text(rest));
-        searched = 0;
+        // `last` has no space at or past TEXT_PIECE (else it would have been cut there): only
+        // `text` is searched, from where the combined text reaches TEXT_PIECE.
+        let from = TEXT_PIECE.saturating_sub(last.len()).min(text.len());
+        let Some(space) = text.as_bytes()[from..].iter().position(|&b| b == b' ') else {
+            last.push_str(text);
+            return;
+        };
+        let (piece_end, rest) = text.split_at(from + space + 1);
+        last.push_str(piece_end);
+        if rest.is_empty() {
+            return;
+        }
+        out.push(Html::Text(String::new()));
+        text = rest;
     }
 }
 
