@@ -352,6 +352,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn history_sorts_like_a_stable_sort_whatever_the_order_it_came_in() {
@@ -391,7 +392,6 @@ mod tests {
             assert_eq!(ids(&got), ids(&want), "input {:?}", ids(&input));
         }
     }
-    use super::*;
 
     #[test]
     fn message_with_every_variant_type() {
