@@ -5,7 +5,7 @@ use super::launcher::launcher;
 use super::panel::panel;
 use super::phone::fit_to_phone;
 use super::warm_up;
-use crate::chat::ChatState;
+use crate::chat::{ChatState, HistoryStatus};
 use crate::dom::{bind, element};
 use crate::session;
 
@@ -25,14 +25,12 @@ pub fn widget(document: &Document, state: ChatState) -> Element {
     }
     // History is fetched when the visitor first opens the panel, not on page load; the reply
     // path is readied then too, for the first message.
-    let mut warmed = false;
     bind(move || {
         if state.open.get() {
-            session::load_history(state);
-            if !warmed {
-                warmed = true;
+            if state.history.get_untracked() == HistoryStatus::NotLoaded {
                 warm_up::start(state);
             }
+            session::load_history(state);
         }
     });
     let widget = element(document, "div", "cb-widget");
