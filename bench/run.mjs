@@ -4,8 +4,8 @@
 // is broken.
 //
 // `node bench/run.mjs --ci` runs only the checks that do not depend on the machine's speed: the
-// size budgets and the streaming scaling ratio (50k/1k). It writes nothing. With `--no-size` it
-// leaves out the size budgets: `make test` runs it so, while the whole widget is over its budget.
+// size budgets and the streaming scaling ratio (50k/1k). It writes nothing; `make test` runs it.
+// With `--no-size` it leaves out the size budgets.
 //
 // Options: --no-readme (leave README.md alone), --no-proxy (skip the proxy load test),
 // --report (rewrite summary, chart and README from the existing bench/results.json; no measuring).

@@ -169,7 +169,7 @@ export async function measureStreaming(browser, server, { lengths = [1000, 10000
       + 'Per-delta cost = that time / N. Long tasks: PerformanceObserver(\'longtask\') entries (>= 50 ms) overlapping the window; '
       + 'max frame gap: longest interval between animation frames in the window. Baseline: a bare page on the server\'s origin that '
       + 'POSTs the same body with fetch (the switches added by the same page.route as the widget\'s), reads it with getReader + TextDecoder(stream: true), parses SSE `data:` lines and appends each '
-      + 'content to one text node, timed the same way. A fresh browser context per run; the wasm is loaded and the panel open before the message is sent (opening starts the widget\'s idle-time warm-up, src/ui/warm_up.rs; the message does not wait for it to end). '
+      + 'content to one text node, timed the same way. A fresh browser context per run; the wasm is loaded and the panel open before the message is sent. '
       + 'Median of the runs (longest task: the max over the runs).',
     runsPerLength: Object.fromEntries(lengths.map((n) => [n, reps[n] || 3])),
     lengths: {},

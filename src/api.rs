@@ -161,14 +161,18 @@ async fn read_reply(
 }
 
 /// Every message of a conversation, oldest first, following `next` links on the API's own origin.
-pub async fn history(config: &Config, conversation_id: &str) -> Result<Vec<Message>, ApiError> {
+pub async fn history(
+    config: &Config,
+    conversation_id: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<Vec<Message>, ApiError> {
     let mut url = config.url(&format!(
         "messages/?conversation={}&pageSize={HISTORY_PAGE_SIZE}",
         String::from(js_sys::encode_uri_component(conversation_id))
     ));
     let mut messages = Vec::new();
     for _ in 0..MAX_HISTORY_PAGES {
-        let response = send("GET", &url, None, None).await?;
+        let response = send("GET", &url, None, signal).await?;
         let page = MessagePage::from_json(&read_json(&response).await?).ok_or_else(not_json)?;
         messages.extend(page.results);
         match page.next {

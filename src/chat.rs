@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::reactive::*;
+use leptos::prelude::*;
 
 use crate::config::Config;
 use crate::models::{Attachment, Message, Role, Source};
@@ -111,14 +111,15 @@ pub struct ChatState {
     pub announcement: RwSignal<String>,
     /// What the visitor is typing (also kept in localStorage by the composer).
     pub draft: RwSignal<String>,
-    /// What only the state's own methods touch, in one stored value (one copy of the arena code
-    /// in the wasm rather than one per field type).
+    /// The bookkeeping that only the state's own methods touch.
     inner: StoredValue<Inner, LocalStorage>,
 }
 
 struct Inner {
     /// Stops the exchange in flight (the Stop button).
     abort: Option<web_sys::AbortController>,
+    /// Stops the history request in flight (the widget is destroyed).
+    history_abort: Option<web_sys::AbortController>,
     /// Owns every message's signals. Actions run inside event handlers, whose owner is the view
     /// that drew the button; a message must outlive that view (a Retry button goes away as soon as
     /// it is clicked). Weak: the owner holds this value, and a strong handle here would keep
@@ -144,6 +145,7 @@ impl ChatState {
             draft: RwSignal::new(String::new()),
             inner: StoredValue::new_local(Inner {
                 abort: None,
+                history_abort: None,
                 owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
                 assistant: Sender::default(),
@@ -166,6 +168,22 @@ impl ChatState {
     pub fn abort(&self) {
         self.inner.with_value(|inner| {
             if let Some(controller) = &inner.abort {
+                controller.abort();
+            }
+        });
+    }
+
+    /// Keeps the controller that stops the history request in flight.
+    pub fn set_history_abort(&self, controller: Option<web_sys::AbortController>) {
+        self.inner
+            .update_value(|inner| inner.history_abort = controller);
+    }
+
+    /// Stops every request in flight: the exchange and the history.
+    pub fn abort_all(&self) {
+        self.abort();
+        self.inner.with_value(|inner| {
+            if let Some(controller) = &inner.history_abort {
                 controller.abort();
             }
         });

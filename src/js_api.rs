@@ -1,20 +1,23 @@
-//! The bridge the loader drives: [`mount`] returns a [`WidgetHandle`] whose methods back
+//! The bridge the loader drives: [`crate::mount`] returns a [`WidgetHandle`] whose methods back
 //! `window.ChatBubble` (open, close, send, …), and events reach the loader through one callback,
 //! `emit(name, detail)`.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::reactive::*;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
 use crate::chat::{ChatEvent, ChatState, HistoryStatus};
 use crate::config::Config;
-use crate::dom::bind;
-use crate::timers::sleep_ms;
-use crate::{crash, session, ui};
+use crate::ui::Widget;
+use crate::{crash, session};
 
 /// One mounted widget, as the loader sees it. Every method takes `&self`: an event listener may
 /// call back into the handle while one of its methods runs.
@@ -22,9 +25,9 @@ use crate::{crash, session, ui};
 pub struct WidgetHandle {
     state: ChatState,
     root: HtmlElement,
-    /// The widget's element and the owner of its effects and listeners; dropping the owner
-    /// disposes them.
-    view: RefCell<Option<(web_sys::Element, Owner)>>,
+    /// Leptos's handle on the mounted view: dropping it unmounts the view and disposes its
+    /// effects and listeners.
+    view: RefCell<Option<Box<dyn Any>>>,
     /// Owns the chat state; disposed once no request still writes to it.
     state_owner: RefCell<Option<Owner>>,
     /// Messages sent through the API while a reply was streaming, sent in turn.
@@ -33,8 +36,6 @@ pub struct WidgetHandle {
 
 impl WidgetHandle {
     pub(crate) fn mount(root: HtmlElement, config: Config, emit: Option<js_sys::Function>) -> Self {
-        // Effects run on the browser's microtask queue (already set up by an earlier widget).
-        let _ = any_spawner::Executor::init_wasm_bindgen();
         let state_owner = Owner::new();
         let state = state_owner.with(|| ChatState::new(config));
         if let Some(emit) = emit {
@@ -48,16 +49,16 @@ impl WidgetHandle {
         }
         let pending: Rc<RefCell<VecDeque<String>>> = Rc::default();
         let queue = pending.clone();
-        let view_owner = state_owner.child();
-        let element = view_owner.with(|| {
+        let view = mount_to(root.clone(), move || {
+            provide_context(state);
             // Every problem shown to the visitor is also an `error` event.
-            bind(move || {
+            Effect::new(move |_| {
                 if let Some(message) = state.notice.get() {
                     state.emit(ChatEvent::Error(message));
                 }
             });
             // API sends made while a reply streamed go out once it is done.
-            bind(move || {
+            Effect::new(move |_| {
                 if !state.replying.get() {
                     let next = queue.borrow_mut().pop_front();
                     if let Some(text) = next {
@@ -65,14 +66,12 @@ impl WidgetHandle {
                     }
                 }
             });
-            let document = root.owner_document().expect("an element has a document");
-            ui::widget(&document, state)
+            view! { <Widget/> }
         });
-        let _ = root.append_child(&element);
         WidgetHandle {
             state,
             root,
-            view: RefCell::new(Some((element, view_owner))),
+            view: RefCell::new(Some(Box::new(view))),
             state_owner: RefCell::new(Some(state_owner)),
             pending,
         }
@@ -145,29 +144,41 @@ impl WidgetHandle {
         }
     }
 
-    /// Stops everything: no more events, the request in flight aborted, the view unmounted. The
-    /// loader removes the host element. The state is disposed once the aborted request settles.
+    /// Stops everything: no more events, the requests in flight aborted, the view unmounted. The
+    /// loader removes the host element. The state is disposed once the aborted requests settle.
     pub fn destroy(&self) {
         let Some(view) = self.view.take() else {
             return;
         };
         let state = self.state;
         state.set_listener(None);
-        session::stop(state);
+        state.abort_all();
         self.pending.borrow_mut().clear();
         crash::unwatch(&self.root);
         let owner = self.state_owner.take();
         // Not now: destroy() may be called from an event listener inside a reactive update.
         spawn_local(async move {
-            let (element, view_owner) = view;
-            element.remove();
-            drop(view_owner);
-            while state.replying.try_get_untracked() == Some(true)
-                || state.history.try_get_untracked() == Some(HistoryStatus::Loading)
-            {
-                sleep_ms(50).await;
+            drop(view);
+            if let Some(owner) = owner {
+                settled(state, &owner).await;
+                owner.cleanup();
             }
-            drop(owner);
         });
     }
+}
+
+/// Resolves once no request writes to `state`: the aborted ones settle in tasks of their own.
+async fn settled(state: ChatState, owner: &Owner) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        owner.with(|| {
+            Effect::new(move |_| {
+                let busy = state.replying.try_get() != Some(false)
+                    || state.history.try_get() == Some(HistoryStatus::Loading);
+                if !busy {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            });
+        });
+    });
+    let _ = JsFuture::from(promise).await;
 }

@@ -1,21 +1,21 @@
 //! chat-bubble: a website chat bubble for AI assistants.
 //!
-//! The loader script (`loader/chat-bubble.js`) builds a shadow root on the host page and calls
-//! [`mount`] with its `data-*` attributes. Pure logic (config, stream decoding, wire models) lives
-//! in plain modules with native tests; the browser glue stays thin.
+//! Two ways in. The loader script (`loader/chat-bubble.js`) builds a shadow root on the host page
+//! and calls [`mount`] with its `data-*` attributes; a Leptos app renders [`ChatBubble`] with the
+//! same settings as props. Pure logic (config, stream decoding, wire models, markdown) lives in
+//! plain modules with native tests; the browser glue stays thin.
 
 pub mod api;
 pub mod appearance;
 pub mod chat;
+mod component;
 pub mod config;
 pub mod crash;
-pub mod dom;
 pub mod errors;
 pub mod js_api;
 pub mod json;
 pub mod markdown;
 pub mod models;
-pub mod reactive;
 pub mod render;
 pub mod session;
 pub mod store;
@@ -28,6 +28,7 @@ pub mod ui;
 
 use wasm_bindgen::prelude::*;
 
+pub use crate::component::ChatBubble;
 use crate::config::Config;
 pub use crate::js_api::WidgetHandle;
 
@@ -52,7 +53,17 @@ pub fn mount(
             Some((entry.get(0).as_string()?, entry.get(1).as_string()?))
         })
         .collect();
-    let (config, problems) = Config::from_attributes(&pairs, script_base);
+    start(root, &pairs, script_base, emit)
+}
+
+/// Checks the settings (each problem is logged once) and mounts the widget into `root`.
+pub(crate) fn start(
+    root: web_sys::HtmlElement,
+    attributes: &[(String, String)],
+    script_base: &str,
+    emit: Option<js_sys::Function>,
+) -> Option<WidgetHandle> {
+    let (config, problems) = Config::from_attributes(attributes, script_base);
     for problem in &problems {
         let text = format!("chat-bubble: {} {}", problem.attribute, problem.message);
         web_sys::console::warn_1(&text.into());

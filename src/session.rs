@@ -2,7 +2,8 @@
 //! troubles by itself), stop it, retry what failed, load the history. They glue [`ChatState`] to
 //! the API and to localStorage.
 
-use crate::reactive::*;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
@@ -239,9 +240,19 @@ pub fn load_history(state: ChatState) {
         state.history.set(HistoryStatus::Loaded);
         return;
     };
+    let Ok(controller) = AbortController::new() else {
+        return;
+    };
     state.history.set(HistoryStatus::Loading);
+    state.set_history_abort(Some(controller.clone()));
     spawn_local(async move {
-        let result = api::history(&config, &conversation_id).await;
+        let result = api::history(&config, &conversation_id, Some(&controller.signal())).await;
+        state.set_history_abort(None);
+        if controller.signal().aborted() {
+            // The widget is gone.
+            state.history.set(HistoryStatus::NotLoaded);
+            return;
+        }
         if store::conversation_id(&config).as_deref() != Some(&conversation_id) {
             // A new conversation was started meanwhile: this history is no longer shown.
             return;

@@ -4,9 +4,9 @@
 use chat_bubble::chat::{ChatState, MessageStatus};
 use chat_bubble::config::Config;
 use chat_bubble::models::Role;
-use chat_bubble::reactive::*;
-use chat_bubble::ui::widget;
+use chat_bubble::ui::Widget;
 use js_sys::{Object, Promise, Reflect};
+use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -35,12 +35,13 @@ async fn settle() {
 /// A widget built on a fresh root, with its state to drive directly (it lives to the page's end).
 fn widget_with_state() -> (HtmlElement, ChatState) {
     let root = fresh_root();
-    let state = ChatState::new(config());
     let owner = Owner::new();
-    let document = root.owner_document().unwrap();
-    root.append_child(&owner.with(|| widget(&document, state)))
-        .unwrap();
-    std::mem::forget(owner);
+    let state = owner.with(|| ChatState::new(config()));
+    let view = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! { <Widget/> }
+    });
+    std::mem::forget((owner, view));
     (root, state)
 }
 

@@ -1,4 +1,7 @@
-//! The icons' outlines (24×24), drawn by [`crate::dom::icon`] in `currentColor`.
+//! The icons: outlines on a 24×24 grid drawn in `currentColor`, so they take the colour of the
+//! button they sit in; no requests, no fonts.
+
+use leptos::prelude::*;
 
 /// A speech bubble, for the launcher (the loader draws the same path before the wasm is ready).
 pub const CHAT: &str =
@@ -10,3 +13,13 @@ pub const STOP: &str = "M8.5 7h7a1.5 1.5 0 0 1 1.5 1.5v7a1.5 1.5 0 0 1-1.5 1.5h-
 /// A pencil on a page: start a new conversation.
 pub const NEW: &str =
     "M12 5H6a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2v-6M17.5 3.5a2.1 2.1 0 0 1 3 3L12 15l-4 1 1-4z";
+
+/// An icon drawn by `path`; decorative, so hidden from screen readers (its button is labelled).
+#[component]
+pub fn Icon(path: &'static str) -> impl IntoView {
+    view! {
+        <svg class="cb-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d=path></path>
+        </svg>
+    }
+}

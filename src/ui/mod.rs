@@ -1,18 +1,25 @@
-//! The widget's components, one per file.
+//! The widget's components, one per file. [`Widget`] is the root; every component below it
+//! reads the [`crate::chat::ChatState`] from context.
 
 mod attachments;
 mod composer;
+mod copy_message;
 mod follow;
 mod header;
 mod icons;
 mod launcher;
+mod message_body;
 mod message_list;
 mod message_row;
+mod message_status;
+mod message_time;
+mod notice;
 mod panel;
 mod phone;
 mod reply_body;
+mod sender_line;
 mod sources;
-mod warm_up;
+mod starters;
 mod widget;
 
-pub use widget::widget;
+pub use widget::Widget;

@@ -1,77 +1,61 @@
-use crate::reactive::*;
+use leptos::html::Section;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, KeyboardEvent, ShadowRoot};
+use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
-use super::composer::composer;
-use super::header::header;
-use super::message_list::message_list;
+use super::composer::Composer;
+use super::header::Header;
+use super::message_list::MessageList;
+use super::notice::Notice;
 use crate::chat::ChatState;
-use crate::dom::{append_element, bind, element, on, set};
 
-/// The chat window: header, messages, the latest problem if any, and the composer.
-/// Stays mounted while closed so the draft and scroll position survive.
-pub fn panel(document: &Document, state: ChatState) -> Element {
+/// The chat window: header, messages, the latest problem if any, and the composer. Stays
+/// mounted while closed so the draft and the scroll position survive.
+#[component]
+pub fn Panel() -> impl IntoView {
+    let state = expect_context::<ChatState>();
     let title = state.config.with_value(|c| c.title.clone());
-    let panel = element(document, "section", "cb-panel");
-    set(&panel, "role", "dialog");
-    set(&panel, "hidden", "");
-    set(&panel, "aria-label", &title);
-    let announcer = append_element(&panel, "div", "cb-sr-only");
-    set(&announcer, "aria-live", "polite");
-    set(&announcer, "aria-atomic", "true");
-    let _ = panel.append_child(&header(document, state));
-    let _ = panel.append_child(&message_list(document, state));
-    let composer = composer(document, state);
-    let _ = panel.append_child(&composer);
-
-    bind(move || {
-        announcer.set_text_content(Some(&state.announcement.get()));
-    });
-    {
-        // A new element per problem, so screen readers announce each one.
-        let (panel, document) = (panel.clone(), document.clone());
-        let mut shown: Option<Element> = None;
-        bind(move || {
-            if let Some(old) = shown.take() {
-                old.remove();
-            }
-            let Some(text) = state.notice.get() else {
-                return;
-            };
-            let notice = element(&document, "p", "cb-notice");
-            set(&notice, "role", "alert");
-            notice.set_text_content(Some(&text));
-            let _ = panel.insert_before(&notice, Some(&composer));
-            shown = Some(notice);
-        });
-    }
-    {
-        let panel = panel.clone();
-        // The panel starts closed; an open asked for before this first runs (a click on the
-        // loader's launcher, replayed once the wasm is ready) counts as opening.
-        let mut was_open = false;
-        bind(move || {
-            let open = state.open.get();
-            panel.toggle_attribute_with_force("hidden", !open).ok();
-            if was_open != open {
+    let panel = NodeRef::<Section>::new();
+    // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.
+    // The panel starts closed; an open asked for before this first runs (a click on the loader's
+    // launcher, replayed once the wasm is ready) counts as opening.
+    Effect::new(move |was_open: Option<bool>| {
+        let open = state.open.get();
+        if let Some(panel) = panel.get() {
+            if was_open.unwrap_or(false) != open {
                 move_focus(&panel, open);
             }
-            was_open = open;
-        });
-    }
-    on(&panel, "keydown", move |ev| {
-        let ev: &KeyboardEvent = ev.unchecked_ref();
-        if ev.key() == "Escape" {
-            ev.stop_propagation();
-            state.set_open(false);
         }
+        open
     });
-    panel
+    view! {
+        <section
+            class="cb-panel"
+            role="dialog"
+            aria-label=title
+            hidden=move || !state.open.get()
+            node_ref=panel
+            on:keydown=move |ev: KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    ev.stop_propagation();
+                    state.set_open(false);
+                }
+            }
+        >
+            <div class="cb-sr-only" aria-live="polite" aria-atomic="true">
+                {move || state.announcement.get()}
+            </div>
+            <Header/>
+            <MessageList/>
+            <Notice/>
+            <Composer/>
+        </section>
+    }
 }
 
 /// Keyboard users land in the message box when they open the panel from the launcher, and
 /// back on the launcher when it closes while focus was inside. Opening by API takes no focus.
-fn move_focus(panel: &Element, open: bool) {
+fn move_focus(panel: &HtmlElement, open: bool) {
     let active = panel
         .get_root_node()
         .dyn_into::<ShadowRoot>()
@@ -89,12 +73,18 @@ fn move_focus(panel: &Element, open: bool) {
             .is_none_or(|a| a.tag_name() == "BODY");
     let focus_was_inside =
         active.as_ref().is_some_and(|a| panel.contains(Some(a))) || focus_dropped;
-    if open && launcher_had_focus {
-        focus(panel, ".cb-input");
+    // The panel's `hidden` may change in the same update as this: focus once it has.
+    let target = if open && launcher_had_focus {
+        Some((panel.clone().unchecked_into::<Element>(), ".cb-input"))
     } else if !open && focus_was_inside {
-        if let Some(widget) = panel.parent_element() {
-            focus(&widget, ".cb-launcher");
-        }
+        panel
+            .parent_element()
+            .map(|widget| (widget, ".cb-launcher"))
+    } else {
+        None
+    };
+    if let Some((within, selector)) = target {
+        request_animation_frame(move || focus(&within, selector));
     }
 }
 

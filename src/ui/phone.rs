@@ -1,35 +1,35 @@
 //! Phones (≤ 640 px wide): the open panel covers the screen, the page behind it stays still, and
 //! the panel fits the visual viewport so the on-screen keyboard never covers the message box.
 
-use crate::reactive::*;
+use leptos::html::Div;
+use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::{EventTarget, HtmlElement};
 
 use crate::chat::ChatState;
-use crate::dom::{bind, on};
 
 /// The stylesheet's phone breakpoint.
 const PHONE_QUERY: &str = "(max-width: 640px)";
 
 /// While the panel is open on a phone, locks the page's scrolling (restored on close and on
-/// destroy) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
-pub fn fit_to_phone(state: ChatState, widget: &Element) {
-    let widget: HtmlElement = widget.clone().unchecked_into();
-    let saved_overflow = StoredValue::new_local(None::<String>);
+/// unmount) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
+pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
     if let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) {
-        let target = viewport.clone();
+        let target: EventTarget = viewport.clone().into();
         let fit = move || {
-            let style = widget.style();
-            // Whole pixels: formatting floats would add their code to the wasm for nothing.
+            let Some(widget) = widget.get_untracked() else {
+                return;
+            };
+            let style = HtmlElement::style(&widget);
             let px = |v: f64| format!("{}px", v.round() as i64);
             let _ = style.set_property("--cb-vv-top", &px(viewport.offset_top()));
             let _ = style.set_property("--cb-vv-height", &px(viewport.height()));
         };
-        let on_scroll = fit.clone();
-        on(&target, "resize", move |_| fit());
-        on(&target, "scroll", move |_| on_scroll());
+        listen(&target, "resize", fit.clone());
+        listen(&target, "scroll", fit);
     }
-    bind(move || {
+    let saved_overflow = StoredValue::new_local(None::<String>);
+    Effect::new(move |_| {
         let open = state.open.get();
         let phone = web_sys::window()
             .and_then(|w| w.match_media(PHONE_QUERY).ok().flatten())
@@ -43,6 +43,20 @@ pub fn fit_to_phone(state: ChatState, widget: &Element) {
     on_cleanup(move || unlock_page_scroll(saved_overflow));
 }
 
+/// Calls `handler` on every `event` of `target` until the current owner is cleaned up.
+fn listen(target: &EventTarget, event: &'static str, handler: impl Fn() + 'static) {
+    let closure = Closure::<dyn Fn()>::new(handler);
+    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+    // A local stored value: cleanups must be `Send`, the closure and target are not.
+    let listener = StoredValue::new_local(Some((target.clone(), closure)));
+    on_cleanup(move || {
+        if let Some((target, closure)) = listener.try_update_value(Option::take).flatten() {
+            let _ =
+                target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+    });
+}
+
 fn page_root() -> Option<HtmlElement> {
     web_sys::window()?
         .document()?
@@ -52,7 +66,7 @@ fn page_root() -> Option<HtmlElement> {
 }
 
 fn lock_page_scroll(saved: StoredValue<Option<String>, LocalStorage>) {
-    if saved.with_value(Option::is_some) {
+    if saved.try_with_value(Option::is_some) != Some(false) {
         return;
     }
     if let Some(root) = page_root() {

@@ -1,38 +1,48 @@
-//! The documents a reply drew on, folded into a compact "Sources (N)" disclosure.
+use leptos::prelude::*;
 
-use web_sys::{Document, Element};
-
-use crate::dom::{append_element, append_text, element, external_link};
+use crate::chat::ChatState;
 use crate::markdown::safe_url;
 use crate::models::Source;
-use crate::texts::{fill, Texts};
+use crate::texts::fill;
 
-/// `<details class="cb-sources">` listing `sources`.
-pub fn sources_element(document: &Document, sources: &[Source], t: &Texts) -> Element {
-    let details = element(document, "details", "cb-sources");
-    let summary = append_element(&details, "summary", "");
-    append_text(&summary, &fill(t.sources, sources.len()));
-    let list = append_element(&details, "ol", "");
-    for source in sources {
-        let item = append_element(&list, "li", "");
-        let title = if source.title.is_empty() {
-            t.source
-        } else {
-            &source.title
-        };
-        let title_holder = match source.url.as_deref().and_then(|u| safe_url(u, false)) {
-            Some(href) => external_link(&item, "", &href),
-            None => append_element(&item, "span", ""),
-        };
-        append_text(&title_holder, title);
-        if let Some(page) = &source.page {
-            let span = append_element(&item, "span", "cb-source-page");
-            append_text(&span, &fill(t.page, page));
-        }
-        if let Some(excerpt) = &source.excerpt {
-            let quote = append_element(&item, "blockquote", "cb-source-excerpt");
-            append_text(&quote, excerpt);
-        }
+/// The documents a reply drew on, folded into a compact "Sources (N)" disclosure.
+#[component]
+pub fn Sources(sources: Vec<Source>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let t = state.config.with_value(|c| c.texts);
+    let summary = fill(t.sources, sources.len());
+    let items = sources
+        .into_iter()
+        .map(|source| {
+            let title = if source.title.is_empty() {
+                t.source.to_owned()
+            } else {
+                source.title
+            };
+            let title = match source.url.as_deref().and_then(|u| safe_url(u, false)) {
+                Some(href) => view! {
+                    <a href=href target="_blank" rel="noopener noreferrer">{title}</a>
+                }
+                .into_any(),
+                None => view! { <span>{title}</span> }.into_any(),
+            };
+            view! {
+                <li>
+                    {title}
+                    {source.page.map(|page| view! {
+                        <span class="cb-source-page">{fill(t.page, page)}</span>
+                    })}
+                    {source.excerpt.map(|excerpt| view! {
+                        <blockquote class="cb-source-excerpt">{excerpt}</blockquote>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="cb-sources">
+            <summary>{summary}</summary>
+            <ol>{items}</ol>
+        </details>
     }
-    details
 }

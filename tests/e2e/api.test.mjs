@@ -281,7 +281,7 @@ test('destroy() stops a reply in flight and leaves the page as it was', async ()
   await context.close();
 });
 
-test('destroy() right after the panel first opens, while the widget readies its reply path, leaves no error', async () => {
+test('destroy() right after the panel first opens, while the open is still being handled, leaves no error', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await host(page, '<p>page</p>');
   await page.evaluate(() => {
@@ -298,7 +298,7 @@ test('destroy() right after the panel first opens, while the widget readies its 
     ChatBubble.open();
     ChatBubble.destroy();
   });
-  // The warm-up's steps wait for idle periods: give them time to notice.
+  // Effects and tasks the open started run after it: give them time to run into a disposed widget.
   await page.waitForTimeout(1000);
   assert.equal(await page.evaluate(() => document.querySelectorAll('chat-bubble').length), 0);
   assert.deepEqual(problems, []);

@@ -10,12 +10,15 @@ import { chromium } from 'playwright-core';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'tests', 'e2e', 'artifacts');
 
-/** Starts `chat-bubble-server --port 0` and resolves with its base URL and a stop function. */
-export function startServer(extraArgs = []) {
+/**
+ * Starts `chat-bubble-server --port 0` serving `staticDir` (the widget's build by default) and
+ * resolves with its base URL and a stop function.
+ */
+export function startServer(extraArgs = [], staticDir = process.env.CHAT_BUBBLE_DIST || join(ROOT, 'dist')) {
   const binary = process.env.CHAT_BUBBLE_SERVER || join(ROOT, 'target', 'debug', 'chat-bubble-server');
   const child = spawn(
     binary,
-    ['--mode', 'mock', '--host', '127.0.0.1', '--port', '0', '--static-dir', process.env.CHAT_BUBBLE_DIST || join(ROOT, 'dist'), ...extraArgs],
+    ['--mode', 'mock', '--host', '127.0.0.1', '--port', '0', '--static-dir', staticDir, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

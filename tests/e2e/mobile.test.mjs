@@ -66,3 +66,37 @@ test('on a wide screen the page keeps its scrolling while the panel is open', as
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('on a phone, tapping Send sends: nothing covers the open panel\'s controls', async () => {
+  const { context, page, problems } = await openPage(env.browser, {
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3,
+  });
+  const url = `${env.server.url}phone-send.html`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
+<body style="margin:0"><p>Host page</p>${embedTag({ 'data-load': 'eager', 'data-starters': 'Prices | Hours' })}</body></html>`);
+  await page.goto(url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  // Every control of the open panel is what a tap at its centre reaches.
+  const covered = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return Array.from(root.querySelectorAll('.cb-panel button, .cb-panel textarea'))
+      .filter((e) => e.getClientRects().length > 0)
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        const hit = root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        return !(hit && (hit === e || e.contains(hit)));
+      })
+      .map((e) => e.className || e.tagName);
+  });
+  assert.deepEqual(covered, []);
+  await bubble.locator('.cb-input').tap();
+  await bubble.locator('.cb-input').fill('tapped send');
+  await bubble.locator('.cb-send').tap();
+  await waitForReply(page, defaultReply('tapped send'));
+  assert.ok(await bubble.locator('.cb-panel').isVisible(), 'the panel stays open');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,144 @@
+//! [`ChatBubble`]: the widget as a component for Leptos apps.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+
+use crate::js_api::WidgetHandle;
+
+/// The chat bubble in a Leptos app, with the same settings as the script tag's `data-*`
+/// attributes and the same checks: a bad value is reported once in the console and replaced by
+/// its default; without both ids the widget does not start.
+///
+/// It renders one `<div>` that hosts a shadow root, so the app's CSS and the widget's never meet,
+/// and loads its stylesheet from `stylesheet` (serve `style/chat-bubble.css` there). Unmounting
+/// the component stops any reply in flight and removes the widget.
+///
+/// # Usage
+/// ```ignore
+/// view! {
+///     <ChatBubble web_chat_id="YOUR_WEB_CHAT_ID" chatbot_id="YOUR_CHATBOT_ID"
+///                 title="Support" starters=vec!["Prices".into()] />
+/// }
+/// ```
+#[component]
+pub fn ChatBubble(
+    /// The web chat that conversations belong to (`data-web-chat-id`).
+    #[prop(into)]
+    web_chat_id: String,
+    /// The chatbot that answers (`data-chatbot-id`).
+    #[prop(into)]
+    chatbot_id: String,
+    /// Where the API is (`data-api-base`); by default the page's origin + `/api/v1/`.
+    #[prop(optional, into)]
+    api_base: Option<String>,
+    /// The stylesheet's URL, relative to the page; `chat-bubble.css` by default.
+    #[prop(optional, into)]
+    stylesheet: Option<String>,
+    #[prop(optional, into)] title: Option<String>,
+    #[prop(optional, into)] subtitle: Option<String>,
+    #[prop(optional, into)] avatar: Option<String>,
+    #[prop(optional, into)] greeting: Option<String>,
+    /// Suggested first messages (at most 4).
+    #[prop(optional)]
+    starters: Vec<String>,
+    #[prop(optional, into)] placeholder: Option<String>,
+    /// `en`, `zh-TW` or `auto`.
+    #[prop(optional, into)]
+    locale: Option<String>,
+    /// `light`, `dark` or `auto`.
+    #[prop(optional, into)]
+    theme: Option<String>,
+    /// `#rgb` or `#rrggbb`.
+    #[prop(optional, into)]
+    primary_color: Option<String>,
+    /// `left` or `right`.
+    #[prop(optional, into)]
+    position: Option<String>,
+    #[prop(optional)] offset_x: Option<u32>,
+    #[prop(optional)] offset_y: Option<u32>,
+    #[prop(optional)] z_index: Option<i32>,
+    #[prop(optional)] width: Option<u32>,
+    #[prop(optional)] height: Option<u32>,
+    /// Opens the panel as soon as the widget is ready.
+    #[prop(optional)]
+    open: bool,
+    /// `local`, `session` or `none`.
+    #[prop(optional, into)]
+    persistence: Option<String>,
+    /// Seconds without progress after which a reply is given up as stalled.
+    #[prop(optional)]
+    reply_timeout: Option<u32>,
+) -> impl IntoView {
+    let number = |n: Option<u32>| n.map(|n| n.to_string());
+    let attributes: Vec<(String, String)> = [
+        ("data-web-chat-id", Some(web_chat_id)),
+        ("data-chatbot-id", Some(chatbot_id)),
+        ("data-api-base", api_base),
+        ("data-title", title),
+        ("data-subtitle", subtitle),
+        ("data-avatar", avatar),
+        ("data-greeting", greeting),
+        (
+            "data-starters",
+            (!starters.is_empty()).then(|| starters.join("|")),
+        ),
+        ("data-placeholder", placeholder),
+        ("data-locale", locale),
+        ("data-theme", theme),
+        ("data-primary-color", primary_color),
+        ("data-position", position),
+        ("data-offset-x", number(offset_x)),
+        ("data-offset-y", number(offset_y)),
+        ("data-z-index", z_index.map(|z| z.to_string())),
+        ("data-width", number(width)),
+        ("data-height", number(height)),
+        ("data-open", Some(open.to_string())),
+        ("data-persistence", persistence),
+        ("data-reply-timeout", number(reply_timeout)),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+    .collect();
+    let stylesheet = stylesheet.unwrap_or_else(|| "chat-bubble.css".to_owned());
+
+    let host = NodeRef::<Div>::new();
+    let mounted = StoredValue::new_local(None::<WidgetHandle>);
+    // Mounting into a shadow root is a side effect on the host element once it exists.
+    Effect::new(move |_| {
+        let Some(host) = host.get() else { return };
+        if mounted.with_value(Option::is_some) {
+            return;
+        }
+        let handle = mount_in_shadow(&host, &attributes, &stylesheet);
+        mounted.set_value(handle);
+    });
+    on_cleanup(move || {
+        if let Some(handle) = mounted.try_update_value(Option::take).flatten() {
+            handle.destroy();
+        }
+    });
+    view! { <div class="chat-bubble" node_ref=host></div> }
+}
+
+/// Builds the shadow root on `host` (its stylesheet and the widget's root) and starts the widget.
+fn mount_in_shadow(
+    host: &HtmlElement,
+    attributes: &[(String, String)],
+    stylesheet: &str,
+) -> Option<WidgetHandle> {
+    let document = host.owner_document()?;
+    let shadow = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .ok()?;
+    let link = document.create_element("link").ok()?;
+    let _ = link.set_attribute("rel", "stylesheet");
+    let _ = link.set_attribute("href", stylesheet);
+    let root: HtmlElement = document.create_element("div").ok()?.unchecked_into();
+    root.set_class_name("cb-root");
+    shadow.append_child(&link).ok()?;
+    shadow.append_child(&root).ok()?;
+    let page_base = document.base_uri().ok().flatten().unwrap_or_default();
+    crate::start(root, attributes, &page_base, None)
+}

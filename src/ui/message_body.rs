@@ -1,0 +1,42 @@
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, MouseEvent};
+
+use super::follow::Follow;
+use super::reply_body::ReplyBody;
+use crate::chat::{ChatMessage, ChatState};
+use crate::models::Role;
+use crate::render::handle_copy_click;
+
+/// A message's text. The visitor's is plain text. The assistant's is markdown that grows as it
+/// streams: the one imperative island of the widget, a node that [`ReplyBody`] patches so that
+/// finished blocks are built once and only the open tail changes with each delta.
+#[component]
+pub fn MessageBody(message: ChatMessage) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let follow = expect_context::<Follow>();
+    let t = state.config.with_value(|c| c.texts);
+    if message.role == Role::Visitor {
+        return view! { <div class="cb-text">{move || message.text.get()}</div> }.into_any();
+    }
+    let body = NodeRef::<Div>::new();
+    Effect::new(move |shown: Option<Option<ReplyBody>>| {
+        let element = body.get()?;
+        let first_run = shown.as_ref().is_none_or(Option::is_none);
+        let mut shown = shown.flatten().unwrap_or_else(|| ReplyBody::markdown(t));
+        message.text.with(|text| shown.show(&element, text));
+        // The list scrolls for rows it adds; later growth is this row's to report.
+        if !first_run {
+            follow.content_changed(false);
+        }
+        Some(shown)
+    });
+    // The code blocks' Copy buttons are built with the markdown, not by `view!`.
+    let on_click = move |ev: MouseEvent| {
+        if let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+            handle_copy_click(&target, t);
+        }
+    };
+    view! { <div class="cb-text" node_ref=body on:click=on_click></div> }.into_any()
+}

@@ -1,0 +1,47 @@
+use leptos::prelude::*;
+
+use crate::chat::{ChatMessage, ChatState, MessageStatus};
+use crate::models::Role;
+use crate::session;
+use crate::texts::Texts;
+
+/// The line under a message that did not end well ("Not sent", "Reply interrupted", "Stopped"),
+/// with a Retry where one can help.
+#[component]
+pub fn MessageStatusLine(message: ChatMessage) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let t = state.config.with_value(|c| c.texts);
+    let retry = move |_| match message.role {
+        Role::Visitor => session::retry_unsent(state, message),
+        Role::Assistant => session::retry_reply(state, message),
+    };
+    move || {
+        status_line(message.status.get(), t).map(|(label, can_retry)| {
+            view! {
+                <div class="cb-message-status">
+                    <span>{label}</span>
+                    {can_retry.then(|| view! {
+                        <button
+                            type="button"
+                            class="cb-retry"
+                            disabled=move || state.replying.get()
+                            on:click=retry
+                        >
+                            {t.retry}
+                        </button>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
+/// What the line says for `status`, and whether it offers a Retry.
+fn status_line(status: MessageStatus, t: &'static Texts) -> Option<(&'static str, bool)> {
+    match status {
+        MessageStatus::Unsent => Some((t.not_sent, true)),
+        MessageStatus::Failed => Some((t.reply_interrupted, true)),
+        MessageStatus::Stopped => Some((t.stopped, false)),
+        MessageStatus::Complete | MessageStatus::Streaming => None,
+    }
+}

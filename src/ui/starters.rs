@@ -1,0 +1,38 @@
+use leptos::prelude::*;
+
+use crate::chat::{ChatState, HistoryStatus};
+use crate::session;
+
+/// The suggested first messages (`data-starters`), shown while the conversation is empty; a
+/// click sends one.
+#[component]
+pub fn Starters() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let (starters, t) = state.config.with_value(|c| (c.starters.clone(), c.texts));
+    let hidden = {
+        let none = starters.is_empty();
+        move || {
+            none || !state.messages.with(Vec::is_empty)
+                || state.history.get() == HistoryStatus::Loading
+        }
+    };
+    view! {
+        <div class="cb-starters" role="group" aria-label=t.suggestions hidden=hidden>
+            {starters
+                .into_iter()
+                .map(|text| {
+                    let sent = text.clone();
+                    view! {
+                        <button
+                            type="button"
+                            class="cb-starter"
+                            on:click=move |_| session::send_message(state, sent.clone())
+                        >
+                            {text}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
