@@ -30,14 +30,14 @@ export function tableRows(r) {
   if (r.coldOpen) rows.push(['Cold open: click → panel interactive (wasm not loaded)', ms(r.coldOpen.openMs), '', '']);
   if (r.streaming) {
     for (const [n, e] of Object.entries(r.streaming.lengths)) {
-      const c = check(`streaming: ${n / 1000}k widget within`);
-      rows.push([`Streaming ${n / 1000}k deltas: widget / baseline, first byte → final paint`,
+      rows.push([`Streaming ${n / 1000}k deltas, the page's first reply: widget / baseline, first byte → final paint`,
         `${ms(e.widget.endToEndMs)} / ${ms(e.baseline?.endToEndMs)} = ${e.widgetVsBaseline ?? '—'}×; ${e.widget.perDeltaUs} µs/delta; longest task ${e.widget.longestTaskMs ? ms(e.widget.longestTaskMs) : '< 50 ms'} (baseline ${e.baseline?.longestTaskMs ? ms(e.baseline.longestTaskMs) : '< 50 ms'})`,
-        '≤ 1.5× baseline', c ? status(c.ok) : '']);
+        '', '']);
     }
     for (const [n, e] of Object.entries(r.streaming.laterReply?.lengths || {})) {
-      rows.push([`Streaming ${n / 1000}k deltas, the page's second reply: widget / baseline`,
-        `${e.widgetMs} ms / ${e.baselineMs} ms = ${e.widgetVsBaseline}×`, '', '']);
+      const c = check(`streaming: ${n / 1000}k second reply within`);
+      rows.push([`Streaming ${n / 1000}k deltas, the page's second reply (steady state): widget / baseline`,
+        `${e.widgetMs} ms / ${e.baselineMs} ms = ${e.widgetVsBaseline}×`, '≤ 1.5× baseline', c ? status(c.ok) : '']);
     }
     const sc = check(`streaming: ${r.streaming.scaling.to / 1000}k/`);
     rows.push([`Streaming cost ratio ${r.streaming.scaling.to / 1000}k / ${r.streaming.scaling.from / 1000}k (widget; baseline)`,

@@ -161,7 +161,7 @@ const summarize = (runs) => ({
 });
 
 /** Measures every length for the widget and (unless widgetOnly) the baseline, interleaved. */
-export async function measureStreaming(browser, server, { lengths = [1000, 10000, 50000], reps = { 1000: 9, 10000: 5, 50000: 3 }, widgetOnly = false, laterLengths = [1000, 10000], laterReps = 5 } = {}) {
+export async function measureStreaming(browser, server, { lengths = [1000, 10000, 50000], reps = { 1000: 9, 10000: 5, 50000: 3 }, widgetOnly = false, laterLengths = [1000, 10000], laterReps = 9 } = {}) {
   const result = {
     method: 'Mock reply of N deltas (`mock_length=N&mock_delay=0`, SSE, loopback), each `w<i> `. '
       + 'Time from the reply\'s first byte (resource timing responseStart of the completions request) to the first frame '
@@ -200,9 +200,9 @@ export async function measureStreaming(browser, server, { lengths = [1000, 10000
   }
   if (!widgetOnly && laterLengths.length) {
     result.laterReply = {
-      method: 'Not a budget. The same measure for the second reply of a page: a reply of N + 1 deltas streams first in the same page, '
+      method: 'The budgeted ratio (the page\'s steady state). The same measure for the second reply of a page: a reply of N + 1 deltas streams first in the same page, '
         + 'for the widget and the baseline alike, so the code that decodes and renders the reply has run once (a browser first runs '
-        + `wasm unoptimized and optimizes the functions that run hot). Median of ${laterReps} runs.`,
+        + `wasm unoptimized and optimizes the functions that run hot). Median of ${laterReps} runs, widget and baseline alternating.`,
       lengths: {},
     };
     for (const n of laterLengths) {
@@ -245,10 +245,10 @@ export function streamingChecks(s, { absolute = true } = {}) {
     checks.push([`streaming: no main-thread task over ${STREAM_BUDGETS.longTaskMs} ms`, tasks === 0,
       (tasks === 0 ? 'no long task in any run' : `${tasks} long tasks, longest ${longest} ms`)
         + (entries.some(([, e]) => e.baseline) ? ` (baseline: ${bTasks} long tasks, longest ${bLongest} ms)` : '')]);
-    for (const [n, e] of entries) {
-      if (e.widgetVsBaseline == null) continue;
-      checks.push([`streaming: ${n / 1000}k widget within ${STREAM_BUDGETS.vsBaseline}x of baseline`, e.widgetVsBaseline <= STREAM_BUDGETS.vsBaseline,
-        `${e.widgetVsBaseline}x (${e.widget.endToEndMs} ms vs ${e.baseline.endToEndMs} ms)`]);
+    // The page's second reply is budgeted; its first (the browser's cold wasm) is only reported.
+    for (const [n, e] of Object.entries(s.laterReply?.lengths || {})) {
+      checks.push([`streaming: ${n / 1000}k second reply within ${STREAM_BUDGETS.vsBaseline}x of baseline`, e.widgetVsBaseline <= STREAM_BUDGETS.vsBaseline,
+        `${e.widgetVsBaseline}x (${e.widgetMs} ms vs ${e.baselineMs} ms)`]);
     }
   }
   return checks;

@@ -36,7 +36,9 @@ pub struct WidgetHandle {
 
 impl WidgetHandle {
     pub(crate) fn mount(root: HtmlElement, config: Config, emit: Option<js_sys::Function>) -> Self {
-        let state_owner = Owner::new();
+        // A root of its own: the state must outlive whatever is mounting the widget (a Leptos
+        // app's component may be unmounted while a request still settles).
+        let state_owner = Owner::new_root(None);
         let state = state_owner.with(|| ChatState::new(config));
         if let Some(emit) = emit {
             state.set_listener(Some(Rc::new(move |event: &ChatEvent| {
