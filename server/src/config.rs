@@ -39,6 +39,8 @@ Secrets (never flags, so they stay out of `ps`):
   MAIAGENT_API_KEY   proxy mode: sent upstream as `Authorization: Api-Key <key>`
   MAAX_API_KEY       maax mode: sent upstream as the `2hd-api-key` header
   or --api-key-file PATH (e.g. a systemd credential) instead of either variable.
+  CHAT_BUBBLE_VISITOR_SECRET  signs visitor tokens (at least 16 bytes; the same on every
+                     instance behind one load balancer), or --visitor-secret-file PATH.
 
 Logging: RUST_LOG (default `info`), e.g. RUST_LOG=chat_bubble_server=debug.";
 
@@ -78,6 +80,23 @@ pub struct Config {
     /// Mock mode: default pause between streamed deltas, in milliseconds.
     #[arg(long, env = "CHAT_BUBBLE_MOCK_DELAY_MS", default_value_t = 30)]
     pub mock_delay_ms: u64,
+
+    /// Mock mode: require each conversation's visitor token (`X-Visitor-Token`), as proxy and
+    /// maax mode always do. `--mock-visitor-tokens false` lets any caller use any conversation.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MOCK_VISITOR_TOKENS",
+        default_value = "true",
+        action = ArgAction::Set,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub mock_visitor_tokens: bool,
+
+    /// File holding the secret that signs visitor tokens, instead of
+    /// CHAT_BUBBLE_VISITOR_SECRET. Without either, a random secret is made at start and
+    /// every token dies with the process.
+    #[arg(long, env = "CHAT_BUBBLE_VISITOR_SECRET_FILE")]
+    pub visitor_secret_file: Option<PathBuf>,
 
     #[command(flatten)]
     pub guard: GuardArgs,
@@ -177,6 +196,18 @@ pub struct UpstreamArgs {
     /// Seconds of silence allowed between two chunks of an upstream body.
     #[arg(long, env = "CHAT_BUBBLE_IDLE_TIMEOUT_SECS", default_value_t = 60)]
     pub idle_timeout_secs: u64,
+
+    /// Seconds a whole upstream answer that is not a stream may take, headers and body.
+    #[arg(long, env = "CHAT_BUBBLE_TOTAL_TIMEOUT_SECS", default_value_t = 90)]
+    pub total_timeout_secs: u64,
+
+    /// Seconds a relayed reply stream may last before it is cut.
+    #[arg(long, env = "CHAT_BUBBLE_STREAM_MAX_SECS", default_value_t = 600)]
+    pub stream_max_secs: u64,
+
+    /// Bytes a relayed reply stream may carry before it is cut.
+    #[arg(long, env = "CHAT_BUBBLE_STREAM_MAX_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub stream_max_bytes: u64,
 
     /// Seconds open streams get to finish after SIGTERM/Ctrl-C before the server exits
     /// (mock streams are cut at once).

@@ -12,6 +12,7 @@
 //! timeouts, error mapping) are shared by the two real modes. [`load`] is the proxy load test
 //! behind the `load_test` binary.
 
+pub mod api_error;
 pub mod api_routes;
 pub mod app;
 pub mod config;
@@ -22,6 +23,9 @@ pub mod maax;
 pub mod mock;
 pub mod observe;
 pub mod proxy;
+pub mod requests;
+pub mod scrub;
 pub mod secret;
 pub mod static_files;
 pub mod upstream;
+pub mod visitor;

@@ -22,6 +22,7 @@ use futures_util::StreamExt;
 
 use crate::config::GuardArgs;
 use crate::upstream::json_error;
+use crate::visitor::VisitorKeys;
 use origin::OriginList;
 use rate::RateLimiter;
 
@@ -45,6 +46,9 @@ pub struct GuardSettings {
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
     pub public_url: Option<String>,
+    /// Issues and checks visitor tokens; `None` makes a random secret (tokens then end with
+    /// the process).
+    pub visitors: Option<VisitorKeys>,
 }
 
 impl GuardSettings {
@@ -59,6 +63,7 @@ impl GuardSettings {
             trust_proxy: false,
             max_body_bytes: 32 * 1024,
             public_url: None,
+            visitors: None,
         }
     }
 
@@ -72,6 +77,7 @@ impl GuardSettings {
             trust_proxy: args.trust_proxy,
             max_body_bytes: args.max_body_bytes,
             public_url: args.public_url.clone(),
+            visitors: None,
         }
     }
 }
@@ -109,6 +115,8 @@ pub struct Guard {
     trust_proxy: bool,
     max_body_bytes: usize,
     public_url: Option<String>,
+    /// Every call on a conversation needs its visitor's token.
+    pub visitors: VisitorKeys,
 }
 
 impl Guard {
@@ -156,6 +164,10 @@ impl Guard {
             trust_proxy: settings.trust_proxy,
             max_body_bytes: settings.max_body_bytes,
             public_url: settings.public_url.clone().filter(|u| !u.trim().is_empty()),
+            visitors: settings
+                .visitors
+                .clone()
+                .unwrap_or_else(VisitorKeys::generate),
         }))
     }
 

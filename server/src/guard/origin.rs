@@ -96,12 +96,14 @@ impl OriginList {
 }
 
 /// Headers a browser may send to the API. `Authorization` is listed so that a widget set up
-/// with one still passes the preflight; the proxy drops it and sends its own.
-const ALLOWED_HEADERS: [HeaderName; 4] = [
+/// with one still passes the preflight; the proxy drops it and sends its own. The visitor
+/// token is checked here and never forwarded.
+const ALLOWED_HEADERS: [HeaderName; 5] = [
     header::CONTENT_TYPE,
     header::ACCEPT,
     header::AUTHORIZATION,
     HeaderName::from_static("x-request-id"),
+    crate::visitor::HEADER,
 ];
 
 /// CORS for the API: only allowed origins get `Access-Control-Allow-Origin`.

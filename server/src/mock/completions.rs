@@ -53,6 +53,16 @@ pub async fn completions(
         Err(e) => return e.into_response(),
     };
     let stream_fault = fault.filter(|_| request.streaming);
+    if let Some(keys) = &state.visitors {
+        match &request.conversation {
+            Some(id) => {
+                if let Err(refusal) = keys.check(&headers, id) {
+                    return refusal.into_response();
+                }
+            }
+            None => return crate::visitor::null_conversation_refusal().into_response(),
+        }
+    }
 
     let conversation_id = {
         let mut store = state.store();

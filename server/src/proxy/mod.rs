@@ -32,7 +32,7 @@ pub mod links;
 
 use std::sync::Arc;
 
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, Method};
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -79,24 +79,33 @@ impl ProxyState {
         &self.base
     }
 
-    /// An upstream request to `{base}{path}` carrying the key.
+    /// An upstream request to `{base}{path}` carrying the key and asking for JSON.
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.request_accepting(method, path, "application/json")
+    }
+
+    fn request_accepting(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &'static str,
+    ) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.base))
             .header(header::AUTHORIZATION, self.key.header_value("Api-Key "))
+            .header(header::ACCEPT, accept)
     }
 
-    /// An upstream POST of a JSON body.
+    /// An upstream POST of a JSON body, accepting `accept`.
     fn post_json(
         &self,
         path: &str,
-        body: bytes::Bytes,
-        accept: HeaderValue,
+        body: &serde_json::Value,
+        accept: &'static str,
     ) -> reqwest::RequestBuilder {
-        self.request(Method::POST, path)
+        self.request_accepting(Method::POST, path, accept)
             .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, accept)
-            .body(body)
+            .body(body.to_string())
     }
 }
 

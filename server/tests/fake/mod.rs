@@ -21,6 +21,7 @@ use chat_bubble_server::observe;
 use chat_bubble_server::proxy::{self, ProxySettings, ProxyState};
 use chat_bubble_server::secret::Secret;
 use chat_bubble_server::upstream::Timeouts;
+use chat_bubble_server::visitor::VisitorKeys;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -55,11 +56,40 @@ pub fn quick_timeouts() -> Timeouts {
         connect: Duration::from_secs(2),
         first_byte: Duration::from_millis(400),
         idle: Duration::from_millis(400),
+        ..Timeouts::default()
     }
+}
+
+/// The visitor-token secret of the servers started here (unless a test gives its own).
+pub const VISITOR_SECRET: &[u8] = b"fake visitor secret, not a real one";
+
+/// The visitor token of a conversation on the servers started here.
+pub fn token(conversation: &str) -> String {
+    VisitorKeys::new(VISITOR_SECRET)
+        .unwrap()
+        .issue(conversation)
+}
+
+/// A client that presents the visitor token of `conversation` on every request.
+pub fn visitor_client(conversation: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-visitor-token", token(conversation).parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+fn with_keys(mut guard: GuardSettings) -> GuardSettings {
+    if guard.visitors.is_none() {
+        guard.visitors = Some(VisitorKeys::new(VISITOR_SECRET).unwrap());
+    }
+    guard
 }
 
 /// Proxy mode in front of `upstream_base`.
 pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Timeouts) -> String {
+    let guard = with_keys(guard);
     let state = ProxyState::new(
         ProxySettings {
             upstream_url: upstream_base.to_string(),
@@ -75,6 +105,7 @@ pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Ti
 
 /// Maax mode with `settings`.
 pub async fn start_maax(settings: MaaxSettings, guard: GuardSettings) -> String {
+    let guard = with_keys(guard);
     let state = MaaxState::new(settings, Guard::new(&guard).unwrap()).unwrap();
     let addr = serve(observe::layer(maax::router(state))).await;
     format!("http://{addr}")
@@ -142,6 +173,9 @@ pub struct FakeMaiAgent {
     /// Set once a completions stream has written its `done` frame.
     pub finished: Arc<AtomicBool>,
 }
+
+/// The id of every conversation the fake MaiAgent creates.
+pub const CONVERSATION: &str = "c0ffee00-0000-4000-8000-000000000001";
 
 /// The deltas of the fake's reply.
 pub const DELTAS: [&str; 4] = ["Hel", "lo, ", "你好", "!"];
@@ -245,7 +279,10 @@ async fn maiagent(State(fake): State<FakeMaiAgent>, req: Request) -> Response {
             }))
             .into_response()
         }
-        ("GET", ["messages", id]) => axum::Json(json!({"id": id, "content": "hi"})).into_response(),
+        ("GET", ["messages", id]) => {
+            axum::Json(json!({"id": id, "conversation": CONVERSATION, "content": "hi"}))
+                .into_response()
+        }
         _ => (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"detail": "Not found."})),
