@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use axum::http::{header, HeaderName, Method};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::Router;
 use tokio::sync::watch;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{Config, Mode, MAAX_KEY_VAR, MAIAGENT_KEY_VAR};
 use crate::guard::{Guard, GuardSettings};
@@ -72,12 +73,22 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
         }
     };
     let files = static_files::router(&config.static_dir, config.demo_page.as_deref());
-    Ok(observe::layer(api.merge(files.layer(cors()))))
+    Ok(outer_layers(api.merge(files.layer(cors()))))
 }
 
-/// Adds permissive CORS, request ids and request tracing around a router (the mock's way).
+/// Adds permissive CORS and the outer layers around a router (the mock's way).
 pub fn with_layers(router: Router) -> Router {
-    observe::layer(router.layer(cors()))
+    outer_layers(router.layer(cors()))
+}
+
+/// What every response of every mode gets: a request id, the request log, and
+/// `X-Content-Type-Options: nosniff`, so that no answer (an upstream's text relayed in JSON,
+/// a static file) is ever sniffed into HTML or script by a browser.
+pub fn outer_layers(router: Router) -> Router {
+    observe::layer(router.layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    )))
 }
 
 /// Headers a browser may send: the API's own plus every `X-Mock-*` switch. Listed one by one

@@ -15,9 +15,9 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use axum::Router;
+use chat_bubble_server::app;
 use chat_bubble_server::guard::{Guard, GuardSettings};
 use chat_bubble_server::maax::{self, MaaxSettings, MaaxState};
-use chat_bubble_server::observe;
 use chat_bubble_server::proxy::{self, ProxySettings, ProxyState};
 use chat_bubble_server::secret::Secret;
 use chat_bubble_server::upstream::Timeouts;
@@ -99,7 +99,7 @@ pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Ti
         Guard::new(&guard).unwrap(),
     )
     .unwrap();
-    let addr = serve(observe::layer(proxy::router(state))).await;
+    let addr = serve(app::outer_layers(proxy::router(state))).await;
     format!("http://{addr}")
 }
 
@@ -107,7 +107,7 @@ pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Ti
 pub async fn start_maax(settings: MaaxSettings, guard: GuardSettings) -> String {
     let guard = with_keys(guard);
     let state = MaaxState::new(settings, Guard::new(&guard).unwrap()).unwrap();
-    let addr = serve(observe::layer(maax::router(state))).await;
+    let addr = serve(app::outer_layers(maax::router(state))).await;
     format!("http://{addr}")
 }
 
