@@ -99,6 +99,9 @@ pub struct Config {
     pub visitor_secret_file: Option<PathBuf>,
 
     #[command(flatten)]
+    pub connections: ConnectionArgs,
+
+    #[command(flatten)]
     pub guard: GuardArgs,
 
     #[command(flatten)]
@@ -109,6 +112,49 @@ pub struct Config {
 
     #[command(flatten)]
     pub maax: MaaxArgs,
+}
+
+/// How long and how many connections a client may hold (every mode).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Connections (every mode)")]
+pub struct ConnectionArgs {
+    /// Seconds from a request's first byte to its complete headers.
+    #[arg(long, env = "CHAT_BUBBLE_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds from a request's headers to the last byte of its body.
+    #[arg(long, env = "CHAT_BUBBLE_BODY_TIMEOUT_SECS", default_value_t = 20)]
+    pub body_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may stay silent between requests.
+    #[arg(long, env = "CHAT_BUBBLE_KEEPALIVE_IDLE_SECS", default_value_t = 30)]
+    pub keepalive_idle_secs: u64,
+
+    /// Open connections per client address (IPv6: per /64); 0 means no cap. Behind a
+    /// reverse proxy every connection comes from the proxy: raise it or set 0, and cap
+    /// connections in the proxy instead.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 64
+    )]
+    pub max_connections_per_client: usize,
+
+    /// Open connections in all; 0 means no cap.
+    #[arg(long, env = "CHAT_BUBBLE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+}
+
+impl ConnectionArgs {
+    pub fn limits(&self) -> crate::serve::ConnLimits {
+        crate::serve::ConnLimits {
+            header: Duration::from_secs(self.header_timeout_secs.max(1)),
+            body: Duration::from_secs(self.body_timeout_secs.max(1)),
+            idle: Duration::from_secs(self.keepalive_idle_secs.max(1)),
+            per_client: self.max_connections_per_client,
+            total: self.max_connections,
+        }
+    }
 }
 
 /// Who may call the API in proxy and maax mode, and how much.

@@ -26,6 +26,7 @@ pub mod proxy;
 pub mod requests;
 pub mod scrub;
 pub mod secret;
+pub mod serve;
 pub mod static_files;
 pub mod upstream;
 pub mod visitor;

@@ -24,6 +24,12 @@ pub fn client_key<B>(req: &Request<B>, trust_proxy: bool) -> IpAddr {
                 .map(|c| c.0.ip())
         })
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    bucket(ip)
+}
+
+/// The client an address counts as: itself for IPv4 (and IPv4-mapped IPv6), its /64 for
+/// IPv6, since one visitor usually holds a whole /64.
+pub fn bucket(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

@@ -209,11 +209,18 @@ impl Guard {
         let mut out = Vec::with_capacity(declared.unwrap_or(0));
         let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    "The request body could not be read.",
-                )
+            let chunk = chunk.map_err(|e| {
+                if crate::serve::is_body_timeout(&e) {
+                    json_error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "The request body took too long to arrive.",
+                    )
+                } else {
+                    json_error(
+                        StatusCode::BAD_REQUEST,
+                        "The request body could not be read.",
+                    )
+                }
             })?;
             if out.len() + chunk.len() > limit {
                 return Err(too_large());
