@@ -19,7 +19,7 @@ use std::future::Future;
 use std::io;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -89,6 +89,19 @@ pub fn is_body_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// What the server did with its connections (for the logs of tests and load tests).
+#[derive(Debug, Default)]
+pub struct ConnStats {
+    pub open: AtomicUsize,
+    pub peak_open: AtomicUsize,
+    /// The most connections one client held at once.
+    pub peak_per_client: AtomicUsize,
+    pub refused: AtomicUsize,
+    pub cut_slow_headers: AtomicUsize,
+    pub cut_idle: AtomicUsize,
+    pub slow_bodies: AtomicUsize,
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves, then lets open requests finish
 /// (the caller bounds how long it waits).
 pub async fn run(
@@ -97,7 +110,18 @@ pub async fn run(
     limits: ConnLimits,
     shutdown: impl Future<Output = ()>,
 ) {
-    let admission = Arc::new(Admission::new(limits));
+    run_counted(listener, router, limits, Arc::default(), shutdown).await
+}
+
+/// [`run`], counting into `stats`.
+pub async fn run_counted(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnLimits,
+    stats: Arc<ConnStats>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let admission = Arc::new(Admission::new(limits, stats.clone()));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -120,6 +144,7 @@ pub async fn run(
         let _ = stream.set_nodelay(true);
         let watcher = graceful.watcher();
         let router = router.clone();
+        let stats = stats.clone();
         tokio::spawn(async move {
             let activity = Arc::new(Activity::new());
             let io = TokioIo::new(Watched {
@@ -128,9 +153,11 @@ pub async fn run(
             });
             let service = hyper::service::service_fn({
                 let activity = activity.clone();
+                let stats = stats.clone();
                 move |req: hyper::Request<Incoming>| {
                     let router = router.clone();
                     let activity = activity.clone();
+                    let stats = stats.clone();
                     async move {
                         let in_flight = activity.request_started();
                         let (mut parts, body) = req.into_parts();
@@ -139,6 +166,7 @@ pub async fn run(
                             inner: body,
                             timer: Box::pin(tokio::time::sleep(limits.body)),
                             timed_out: false,
+                            stats,
                         });
                         let req = axum::http::Request::from_parts(parts, body);
                         let res = router.oneshot(req).await.unwrap_or_else(|e| match e {});
@@ -166,7 +194,12 @@ pub async fn run(
                     }
                 }
                 why = activity.watchdog(limits) => {
-                    tracing::debug!(%peer, reason = why, "closing a connection");
+                    tracing::debug!(%peer, reason = ?why, "closing a connection");
+                    let counter = match why {
+                        Cut::SlowHeaders => &stats.cut_slow_headers,
+                        Cut::Idle => &stats.cut_idle,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
                 }
             }
             drop(ticket);
@@ -175,20 +208,27 @@ pub async fn run(
     graceful.shutdown().await;
 }
 
+/// Why the watchdog closed a connection.
+#[derive(Clone, Copy, Debug)]
+enum Cut {
+    SlowHeaders,
+    Idle,
+}
+
 /// Counts open connections per client and in total.
 struct Admission {
     limits: ConnLimits,
     open: Mutex<(HashMap<IpAddr, usize>, usize)>,
-    refused: AtomicU64,
+    stats: Arc<ConnStats>,
     last_warning: Mutex<Option<Instant>>,
 }
 
 impl Admission {
-    fn new(limits: ConnLimits) -> Admission {
+    fn new(limits: ConnLimits, stats: Arc<ConnStats>) -> Admission {
         Admission {
             limits,
             open: Mutex::new((HashMap::new(), 0)),
-            refused: AtomicU64::new(0),
+            stats,
             last_warning: Mutex::new(None),
         }
     }
@@ -207,6 +247,11 @@ impl Admission {
         }
         per.insert(client, mine + 1);
         *total += 1;
+        self.stats.open.store(*total, Ordering::Relaxed);
+        self.stats.peak_open.fetch_max(*total, Ordering::Relaxed);
+        self.stats
+            .peak_per_client
+            .fetch_max(mine + 1, Ordering::Relaxed);
         Some(Ticket {
             admission: self.clone(),
             client,
@@ -215,7 +260,7 @@ impl Admission {
 
     /// Logs refusals at most every ten seconds, so a flood cannot flood the log too.
     fn note_refusal(&self, client: IpAddr, total: bool) {
-        let refused = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        let refused = self.stats.refused.fetch_add(1, Ordering::Relaxed) + 1;
         let mut last = self.last_warning.lock().unwrap_or_else(|e| e.into_inner());
         if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
             *last = Some(Instant::now());
@@ -257,6 +302,7 @@ impl Drop for Ticket {
             }
         }
         *total = total.saturating_sub(1);
+        self.admission.stats.open.store(*total, Ordering::Relaxed);
     }
 }
 
@@ -322,7 +368,7 @@ impl Activity {
 
     /// Resolves when the connection should be closed: headers not complete within the header
     /// timeout, or no request in flight and nothing heard within the idle timeout.
-    async fn watchdog(&self, limits: ConnLimits) -> &'static str {
+    async fn watchdog(&self, limits: ConnLimits) -> Cut {
         loop {
             let wait = {
                 let s = self.lock();
@@ -333,13 +379,13 @@ impl Activity {
                 } else if let Some(since) = s.head_since {
                     let deadline = since + limits.header;
                     if now >= deadline {
-                        return "headers too slow";
+                        return Cut::SlowHeaders;
                     }
                     deadline - now
                 } else {
                     let deadline = s.last + limits.idle;
                     if now >= deadline {
-                        return "idle";
+                        return Cut::Idle;
                     }
                     deadline - now
                 }
@@ -413,6 +459,7 @@ struct Deadline {
     inner: Incoming,
     timer: Pin<Box<tokio::time::Sleep>>,
     timed_out: bool,
+    stats: Arc<ConnStats>,
 }
 
 impl HttpBody for Deadline {
@@ -431,6 +478,7 @@ impl HttpBody for Deadline {
         }
         if self.timer.as_mut().poll(cx).is_ready() {
             self.timed_out = true;
+            self.stats.slow_bodies.fetch_add(1, Ordering::Relaxed);
             return Poll::Ready(Some(Err(Box::new(BodyTimedOut))));
         }
         Poll::Pending
@@ -485,7 +533,7 @@ mod tests {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         let c: IpAddr = "10.0.0.3".parse().unwrap();
-        let adm = Arc::new(Admission::new(limits));
+        let adm = Arc::new(Admission::new(limits, Arc::default()));
         let a1 = adm.admit(a).unwrap();
         let _a2 = adm.admit(a).unwrap();
         assert!(adm.admit(a).is_none(), "per client");
@@ -497,7 +545,7 @@ mod tests {
         // IPv6 counts per /64.
         let v6a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let v6b: IpAddr = "2001:db8:1:2::2".parse().unwrap();
-        let adm = Arc::new(Admission::new(limits));
+        let adm = Arc::new(Admission::new(limits, Arc::default()));
         let _x = adm.admit(v6a).unwrap();
         let _y = adm.admit(v6b).unwrap();
         assert!(adm.admit(v6a).is_none());
