@@ -136,24 +136,33 @@ impl Guard {
         None
     }
 
-    /// Fails on a malformed origin pattern or public URL.
+    /// Fails on a malformed origin pattern or public URL (errors never quote a URL's
+    /// credentials).
     pub fn new(settings: &GuardSettings) -> Result<Arc<Guard>, String> {
-        let origins = OriginList::parse(&settings.origins)?;
+        let mut origins = OriginList::parse(&settings.origins)?;
         if let Some(url) = settings
             .public_url
             .as_deref()
             .filter(|u| !u.trim().is_empty())
         {
             let parsed = reqwest::Url::parse(url.trim())
-                .map_err(|e| format!("public URL {url:?} is not a URL: {e}"))?;
+                .map_err(|e| format!("the public URL is not a URL ({e})"))?;
+            if !parsed.username().is_empty() || parsed.password().is_some() {
+                return Err("the public URL must not carry credentials".into());
+            }
             if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.host_str().is_none()
                 || parsed.query().is_some()
                 || parsed.fragment().is_some()
             {
                 return Err(format!(
-                    "public URL {url:?} must be http(s)://host[/prefix], without a query"
+                    "public URL {} must be http(s)://host[/prefix], without a query",
+                    parsed.as_str()
                 ));
             }
+            // Pages this server serves (the demo page) call its API from its public origin:
+            // configured, unlike a Host header, so it can be trusted.
+            origins.allow_own(&parsed);
         }
         Ok(Arc::new(Guard {
             origins: Arc::new(origins),
@@ -240,10 +249,7 @@ impl Guard {
 /// `Retry-After`. Preflights never get here (the CORS layer answers them).
 async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
-        if !guard
-            .origins
-            .allows(origin, req.headers().get(header::HOST))
-        {
+        if !guard.origins.allows(origin) {
             tracing::info!(origin = ?origin, "refused: origin not allowed");
             return json_error(
                 StatusCode::FORBIDDEN,

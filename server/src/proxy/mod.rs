@@ -109,16 +109,28 @@ impl ProxyState {
     }
 }
 
-/// Checks an upstream base URL and gives it its trailing slash.
+/// Checks an upstream base URL and gives it its trailing slash. Errors never quote the URL:
+/// one that carries credentials would put its password in the log.
 pub fn base_url(raw: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(raw.trim())
-        .map_err(|e| format!("upstream URL {raw:?} is not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!("upstream URL {raw:?} must be http(s)://host/..."));
+        .map_err(|e| format!("the upstream URL is not a URL ({e})"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the upstream URL must not carry credentials (user:password@); the key is sent \
+             as a header"
+                .into(),
+        );
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!(
-            "upstream URL {raw:?} must not carry a query, fragment or credentials"
+            "the upstream URL {} must be http(s)://host/...",
+            url.as_str()
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the upstream URL {} must not carry a query or fragment",
+            url.as_str()
         ));
     }
     let mut base = url.to_string();
@@ -164,10 +176,13 @@ mod tests {
             "api.maiagent.ai",
             "ftp://x/",
             "https://u:p@x/",
+            "http://:hunter2@x/",
+            "https://u@x/",
             "https://x/?a=1",
             "",
         ] {
-            assert!(base_url(bad).is_err(), "{bad}");
+            let e = base_url(bad).unwrap_err();
+            assert!(!e.contains("hunter2") && !e.contains("u:p"), "{e}");
         }
     }
 }
