@@ -161,6 +161,12 @@ pub enum Reply {
     Gated,
     /// Completions send one delta, then nothing, holding the connection open.
     StallAfterFirst,
+    /// Every call: 200 and these body pieces, `pause` apart (over and over with `forever`).
+    Pieces {
+        pieces: Vec<String>,
+        pause: Duration,
+        forever: bool,
+    },
 }
 
 /// The fake MaiAgent.
@@ -246,6 +252,11 @@ async fn maiagent(State(fake): State<FakeMaiAgent>, req: Request) -> Response {
             return res;
         }
         Reply::SlowHeaders(d) => tokio::time::sleep(d).await,
+        Reply::Pieces {
+            pieces,
+            pause,
+            forever,
+        } => return pieces_body(pieces, pause, forever),
         _ => {}
     }
     let path = seen.path.strip_prefix("/api/v1/").unwrap_or("");
@@ -306,6 +317,27 @@ pub fn full_reply_body() -> String {
     s
 }
 
+fn pieces_body(pieces: Vec<String>, pause: Duration, forever: bool) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    tokio::spawn(async move {
+        loop {
+            for p in &pieces {
+                if tx.send(Ok(Bytes::from(p.clone()))).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+            }
+            if !forever {
+                return;
+            }
+        }
+    });
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|i| (i, rx))
+    }));
+    (StatusCode::OK, body).into_response()
+}
+
 fn completion(fake: &FakeMaiAgent, reply: Reply) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(16);
     let fake = fake.clone();
@@ -359,6 +391,8 @@ pub struct FakeMaax {
     pub initiate_status: Arc<Mutex<Option<u16>>>,
     pub polls: Arc<AtomicUsize>,
     pub released: Arc<AtomicBool>,
+    /// When set, the answer and the history's assistant message are this text instead.
+    pub echo: Arc<Mutex<Option<String>>>,
 }
 
 /// The fake's answer text.
@@ -374,6 +408,7 @@ impl FakeMaax {
             initiate_status: Arc::default(),
             polls: Arc::default(),
             released: Arc::default(),
+            echo: Arc::default(),
         };
         let router = Router::new().fallback(maax_fake).with_state(fake.clone());
         tokio::spawn(async move {
@@ -421,6 +456,18 @@ async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
             .into_response();
     }
     let ok = |v: Value| axum::Json(v).into_response();
+    let answer_text = fake
+        .echo
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| ANSWER.to_string());
+    let history_text = fake
+        .echo
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| "9 to 5.".to_string());
     match seen.path.as_str() {
         "/api/initiate_answer_generation/" => {
             if let Some(code) = *fake.initiate_status.lock().unwrap() {
@@ -439,9 +486,9 @@ async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
             };
             let answer = fake.answer.lock().unwrap().clone();
             match answer {
-                Answer::After(k) if n >= k => ok(json!({"answer": ANSWER})),
+                Answer::After(k) if n >= k => ok(json!({"answer": answer_text})),
                 Answer::WhenReleased if fake.released.load(Ordering::SeqCst) => {
-                    ok(json!({"answer": ANSWER}))
+                    ok(json!({"answer": answer_text}))
                 }
                 Answer::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
                 _ => pending(),
@@ -463,7 +510,7 @@ async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
             }
             ok(json!({"messages_in_conversation": [
                 {"message_content": "What are your hours?", "role": "prospect", "created_at": "2024-11-25T00:42:33Z"},
-                {"message_content": "9 to 5.", "role": "ai", "created_at": "2024-11-25T00:42:40Z"},
+                {"message_content": history_text, "role": "ai", "created_at": "2024-11-25T00:42:40Z"},
                 {"message_content": "Thanks!", "role": "prospect", "created_at": "2024-11-25T00:43:00Z"},
             ]}))
         }
