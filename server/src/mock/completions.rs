@@ -81,7 +81,7 @@ pub async fn completions(
         store.add_message(&id, Direction::Incoming, request.content.clone(), extras);
         id
     };
-    tracing::debug!(%chatbot, conversation = %conversation_id, "completion requested");
+    tracing::debug!(?chatbot, conversation = %conversation_id, "completion requested");
 
     let (text, extras, deltas): (String, Extras, Deltas) = match switches.length {
         Some(n) => (
