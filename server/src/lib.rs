@@ -8,9 +8,12 @@
 //! - [`proxy`]: forwards to the real MaiAgent API, adding the secret key;
 //! - [`maax`]: the same MaiAgent-shaped API on top of Maax AI's initiate/poll API.
 //!
-//! [`guard`] (origins, rate limit, body size, id allow-lists) and [`upstream`] (client,
-//! timeouts, error mapping) are shared by the two real modes. [`load`] is the proxy load test
-//! behind the `load_test` binary.
+//! [`guard`] (origins, rate limit, body size, id allow-lists), [`requests`] (the widget's
+//! requests parsed and checked), [`upstream`] (client, timeouts, error mapping) and [`scrub`]
+//! (the key kept out of relayed text) are shared by the two real modes. [`visitor`] (visitor
+//! tokens) binds conversations to their visitors in every mode, and [`serve`] accepts
+//! connections with timeouts and caps. [`load`] is the proxy load test behind the `load_test`
+//! binary.
 
 pub mod api_error;
 pub mod api_routes;

@@ -22,7 +22,8 @@
 //! # Completions
 //!
 //! The request is `{"conversation": id|null, "message": {"content", "attachments"}, "isStreaming"}`
-//! (`is_streaming` accepted too; streaming is the default). A null conversation creates one. The
+//! (`is_streaming` accepted too; streaming is the default). A null conversation creates one
+//! when visitor tokens are off, and is refused (400) when they are on. The
 //! visitor's message (`incoming`) and the reply (`outgoing`) are both stored before the first
 //! byte is streamed, so history read after `done` has them. The reply text is picked by
 //! [`replies::reply_for`]; [`replies::default_reply`] gives the plain one.

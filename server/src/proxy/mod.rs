@@ -8,14 +8,16 @@
 //!
 //! | route | forwarded as |
 //! |---|---|
-//! | `POST conversations/` | `POST {upstream}conversations/`; 403 if `webChat` is not in `--allowed-web-chats` |
+//! | `POST conversations/` | `POST {upstream}conversations/` `{"webChat"}`; 403 if `webChat` is not in `--allowed-web-chats`; the answer gains `visitorToken` |
 //! | `GET conversations/{id}/` | `GET {upstream}conversations/{id}/` |
-//! | `POST chatbots/{id}/completions/` | streamed back chunk by chunk; 403 if the id is not in `--allowed-chatbots` |
-//! | `GET messages/?conversation=&cursor=&pageSize=` | only those three parameters; `conversation` is required (without it the upstream would list every conversation's messages); `next`/`previous` rewritten to point here |
-//! | `GET messages/{id}/` | `GET {upstream}messages/{id}/` |
+//! | `POST chatbots/{id}/completions/` | a rebuilt body; streamed back chunk by chunk; 403 if the id is not in `--allowed-chatbots`; 400 for a null conversation |
+//! | `GET messages/?conversation=&cursor=&pageSize=` | only those three parameters, checked; `conversation` is required (without it the upstream would list every conversation's messages); `pageSize` at most 100; `next`/`previous` rewritten to point here |
+//! | `GET messages/{id}/` | `GET {upstream}messages/{id}/`, relayed if the caller holds the token of the message's conversation |
 //!
-//! Ids must be plain (`[A-Za-z0-9_-]`), so no path can reach another upstream endpoint. The
-//! browser's own `Authorization`, cookies and other headers are not forwarded.
+//! Every call on a conversation needs its visitor token ([`crate::visitor`]). Bodies and
+//! queries are parsed and rebuilt ([`crate::requests`]); ids must be plain (`[A-Za-z0-9_-]`),
+//! so no path can reach another upstream endpoint. The browser's own `Authorization`, cookies,
+//! `Accept` and other headers are not forwarded.
 //!
 //! # Errors
 //!
