@@ -485,6 +485,30 @@ mod tests {
     }
 
     #[test]
+    fn visitor_token_and_connection_flags_parse() {
+        let c = Config::try_parse_from(["chat-bubble-server"]).unwrap();
+        assert!(c.mock_visitor_tokens, "on unless turned off");
+        assert_eq!(c.connections.limits(), crate::serve::ConnLimits::default());
+        let c = Config::try_parse_from([
+            "chat-bubble-server",
+            "--mock-visitor-tokens",
+            "false",
+            "--visitor-secret-file",
+            "/run/secret",
+            "--header-timeout-secs",
+            "3",
+            "--max-connections-per-client",
+            "0",
+        ])
+        .unwrap();
+        assert!(!c.mock_visitor_tokens);
+        assert_eq!(c.visitor_secret_file, Some(PathBuf::from("/run/secret")));
+        assert_eq!(c.connections.limits().header, Duration::from_secs(3));
+        assert_eq!(c.connections.limits().per_client, 0);
+        assert!(Config::try_parse_from(["chat-bubble-server", "--visitor-secret", "x"]).is_err());
+    }
+
+    #[test]
     fn there_is_no_flag_for_a_key_value() {
         for flag in ["--api-key", "--maiagent-api-key", "--maax-api-key", "--key"] {
             assert!(
