@@ -309,6 +309,8 @@ impl Drop for Ticket {
 /// What the watchdog knows about a connection.
 struct Activity {
     state: Mutex<ActivityState>,
+    /// Wakes the watchdog when the last request in flight ends, so the idle clock starts then.
+    settled: tokio::sync::Notify,
 }
 
 struct ActivityState {
@@ -328,6 +330,9 @@ impl Drop for InFlight {
         let mut s = self.0.lock();
         s.in_flight = s.in_flight.saturating_sub(1);
         s.last = Instant::now();
+        if s.in_flight == 0 {
+            self.0.settled.notify_one();
+        }
     }
 }
 
@@ -339,6 +344,7 @@ impl Activity {
                 last: Instant::now(),
                 head_since: None,
             }),
+            settled: tokio::sync::Notify::new(),
         }
     }
 
@@ -370,27 +376,32 @@ impl Activity {
     /// timeout, or no request in flight and nothing heard within the idle timeout.
     async fn watchdog(&self, limits: ConnLimits) -> Cut {
         loop {
+            // `None`: a request is in flight; the body timeout and the upstream bounds govern
+            // it, and the watchdog looks again when it ends (a permit stored by `notify_one`
+            // covers an end that comes before the wait).
             let wait = {
                 let s = self.lock();
                 let now = Instant::now();
                 if s.in_flight > 0 {
-                    // The body timeout and the upstream bounds govern a request in flight.
-                    limits.idle.max(Duration::from_millis(100))
+                    None
                 } else if let Some(since) = s.head_since {
                     let deadline = since + limits.header;
                     if now >= deadline {
                         return Cut::SlowHeaders;
                     }
-                    deadline - now
+                    Some(deadline - now)
                 } else {
                     let deadline = s.last + limits.idle;
                     if now >= deadline {
                         return Cut::Idle;
                     }
-                    deadline - now
+                    Some(deadline - now)
                 }
             };
-            tokio::time::sleep(wait).await;
+            match wait {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => self.settled.notified().await,
+            }
         }
     }
 }
