@@ -41,7 +41,7 @@ const CONTEXT: &[u8] = b"chat-bubble visitor token v1\0";
 /// A secret shorter than this is refused: it could be guessed offline from one token.
 const MIN_SECRET_BYTES: usize = 16;
 
-/// The longest token header looked at; real ones are 46 bytes.
+/// Longer headers cannot be tokens; decoding them would only cost time.
 const MAX_TOKEN_BYTES: usize = 128;
 
 /// Issues and checks visitor tokens.
@@ -123,12 +123,12 @@ impl VisitorKeys {
 
     /// Whether `token` was issued for `conversation` (compared in constant time).
     pub fn verify(&self, conversation: &str, token: &str) -> bool {
-        let Some(encoded) = token.strip_prefix(PREFIX) else {
-            return false;
-        };
         if token.len() > MAX_TOKEN_BYTES {
             return false;
         }
+        let Some(encoded) = token.strip_prefix(PREFIX) else {
+            return false;
+        };
         match URL_SAFE_NO_PAD.decode(encoded) {
             Ok(tag) => self.mac(conversation).verify_slice(&tag).is_ok(),
             Err(_) => false,
