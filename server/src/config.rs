@@ -130,15 +130,11 @@ pub struct ConnectionArgs {
     #[arg(long, env = "CHAT_BUBBLE_KEEPALIVE_IDLE_SECS", default_value_t = 30)]
     pub keepalive_idle_secs: u64,
 
-    /// Open connections per client address (IPv6: per /64); 0 means no cap. Behind a
-    /// reverse proxy every connection comes from the proxy: raise it or set 0, and cap
-    /// connections in the proxy instead.
-    #[arg(
-        long,
-        env = "CHAT_BUBBLE_MAX_CONNECTIONS_PER_CLIENT",
-        default_value_t = 64
-    )]
-    pub max_connections_per_client: usize,
+    /// Open connections per client address (IPv6: per /64); 0 means no cap. Default 64, or
+    /// no cap with --trust-proxy: behind a reverse proxy every connection comes from the
+    /// proxy, which caps connections per visitor itself.
+    #[arg(long, env = "CHAT_BUBBLE_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<usize>,
 
     /// Open connections in all; 0 means no cap.
     #[arg(long, env = "CHAT_BUBBLE_MAX_CONNECTIONS", default_value_t = 4096)]
@@ -146,12 +142,21 @@ pub struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
-    pub fn limits(&self) -> crate::serve::ConnLimits {
+    /// The limits; `behind_proxy` (`--trust-proxy`) lifts the default per-client cap, since
+    /// the only client the server then sees is the proxy.
+    pub fn limits(&self, behind_proxy: bool) -> crate::serve::ConnLimits {
+        let default_per_client = if behind_proxy {
+            0
+        } else {
+            crate::serve::ConnLimits::default().per_client
+        };
         crate::serve::ConnLimits {
             header: Duration::from_secs(self.header_timeout_secs.max(1)),
             body: Duration::from_secs(self.body_timeout_secs.max(1)),
             idle: Duration::from_secs(self.keepalive_idle_secs.max(1)),
-            per_client: self.max_connections_per_client,
+            per_client: self
+                .max_connections_per_client
+                .unwrap_or(default_per_client),
             total: self.max_connections,
         }
     }
@@ -488,7 +493,11 @@ mod tests {
     fn visitor_token_and_connection_flags_parse() {
         let c = Config::try_parse_from(["chat-bubble-server"]).unwrap();
         assert!(c.mock_visitor_tokens, "on unless turned off");
-        assert_eq!(c.connections.limits(), crate::serve::ConnLimits::default());
+        assert_eq!(
+            c.connections.limits(false),
+            crate::serve::ConnLimits::default()
+        );
+        assert_eq!(c.connections.limits(true).per_client, 0);
         let c = Config::try_parse_from([
             "chat-bubble-server",
             "--mock-visitor-tokens",
@@ -503,8 +512,8 @@ mod tests {
         .unwrap();
         assert!(!c.mock_visitor_tokens);
         assert_eq!(c.visitor_secret_file, Some(PathBuf::from("/run/secret")));
-        assert_eq!(c.connections.limits().header, Duration::from_secs(3));
-        assert_eq!(c.connections.limits().per_client, 0);
+        assert_eq!(c.connections.limits(false).header, Duration::from_secs(3));
+        assert_eq!(c.connections.limits(false).per_client, 0);
         assert!(Config::try_parse_from(["chat-bubble-server", "--visitor-secret", "x"]).is_err());
     }
 

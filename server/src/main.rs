@@ -59,9 +59,14 @@ async fn main() -> ExitCode {
     tracing::info!(mode = ?config.mode, static_dir = %config.static_dir.display(), "started");
 
     let mut down = shutdown_rx;
-    let server = serve::run(listener, router, config.connections.limits(), async move {
-        let _ = down.wait_for(|&d| d).await;
-    });
+    let server = serve::run(
+        listener,
+        router,
+        config.connections.limits(config.guard.trust_proxy),
+        async move {
+            let _ = down.wait_for(|&d| d).await;
+        },
+    );
     let signals = async {
         wait_for_signal().await;
         tracing::info!(
