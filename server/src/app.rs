@@ -3,15 +3,17 @@
 
 use std::time::Duration;
 
-use axum::http::{header, HeaderName, Method};
+use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::Router;
 use tokio::sync::watch;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{Config, Mode, MAAX_KEY_VAR, MAIAGENT_KEY_VAR};
 use crate::guard::{Guard, GuardSettings};
 use crate::secret::Secret;
 use crate::upstream::Timeouts;
+use crate::visitor::{SecretSource, VisitorKeys, SECRET_VAR};
 use crate::{maax, mock, observe, proxy, static_files};
 
 /// The whole server. `shutdown` turning true ends the mock's long-lived reply streams, so a
@@ -19,13 +21,32 @@ use crate::{maax, mock, observe, proxy, static_files};
 /// to finish (main bounds how long). Fails on bad settings or a missing API key, with a
 /// message that never quotes the key.
 pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router, String> {
+    let enforce_tokens = config.mode != Mode::Mock || config.mock_visitor_tokens;
+    let visitors = if enforce_tokens {
+        let (keys, source) = VisitorKeys::load(config.visitor_secret_file.as_deref())?;
+        if source == SecretSource::Generated {
+            tracing::warn!(
+                "no {SECRET_VAR} or --visitor-secret-file: visitor tokens use a random secret \
+                 and end with a restart (visitors then start new conversations), and other \
+                 instances will not accept them"
+            );
+        }
+        Some(keys)
+    } else {
+        tracing::warn!("mock: visitor tokens off; any caller may use any conversation");
+        None
+    };
+    let guard_settings = GuardSettings {
+        visitors: visitors.clone(),
+        ..GuardSettings::from_args(&config.guard)
+    };
     let api = match config.mode {
         Mode::Mock => {
             let delay = Duration::from_millis(config.mock_delay_ms);
-            mock::router(mock::MockState::new(delay, shutdown)).layer(cors())
+            mock::router(mock::MockState::new(delay, shutdown, visitors)).layer(cors())
         }
         Mode::Proxy => {
-            let guard = Guard::new(&GuardSettings::from_args(&config.guard))?;
+            let guard = Guard::new(&guard_settings)?;
             let key = Secret::load(MAIAGENT_KEY_VAR, config.upstream.api_key_file.as_deref())?;
             let settings = proxy::ProxySettings {
                 upstream_url: config.proxy.upstream_url.clone(),
@@ -38,7 +59,7 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
             proxy::router(state)
         }
         Mode::Maax => {
-            let guard = Guard::new(&GuardSettings::from_args(&config.guard))?;
+            let guard = Guard::new(&guard_settings)?;
             let key = Secret::load(MAAX_KEY_VAR, config.upstream.api_key_file.as_deref())?;
             let settings = maax::MaaxSettings::from_args(
                 &config.maax,
@@ -52,12 +73,22 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
         }
     };
     let files = static_files::router(&config.static_dir, config.demo_page.as_deref());
-    Ok(observe::layer(api.merge(files.layer(cors()))))
+    Ok(outer_layers(api.merge(files.layer(cors()))))
 }
 
-/// Adds permissive CORS, request ids and request tracing around a router (the mock's way).
+/// Adds permissive CORS and the outer layers around a router (the mock's way).
 pub fn with_layers(router: Router) -> Router {
-    observe::layer(router.layer(cors()))
+    outer_layers(router.layer(cors()))
+}
+
+/// What every response of every mode gets: a request id, the request log, and
+/// `X-Content-Type-Options: nosniff`, so that no answer (an upstream's text relayed in JSON,
+/// a static file) is ever sniffed into HTML or script by a browser.
+pub fn outer_layers(router: Router) -> Router {
+    observe::layer(router.layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    )))
 }
 
 /// Headers a browser may send: the API's own plus every `X-Mock-*` switch. Listed one by one
@@ -67,6 +98,7 @@ pub const ALLOWED_HEADERS: &[&str] = &[
     "authorization",
     "accept",
     "x-request-id",
+    "x-visitor-token",
     "x-mock-format",
     "x-mock-chunking",
     "x-mock-seed",

@@ -39,6 +39,8 @@ Secrets (never flags, so they stay out of `ps`):
   MAIAGENT_API_KEY   proxy mode: sent upstream as `Authorization: Api-Key <key>`
   MAAX_API_KEY       maax mode: sent upstream as the `2hd-api-key` header
   or --api-key-file PATH (e.g. a systemd credential) instead of either variable.
+  CHAT_BUBBLE_VISITOR_SECRET  signs visitor tokens (at least 16 bytes; the same on every
+                     instance behind one load balancer), or --visitor-secret-file PATH.
 
 Logging: RUST_LOG (default `info`), e.g. RUST_LOG=chat_bubble_server=debug.";
 
@@ -79,6 +81,26 @@ pub struct Config {
     #[arg(long, env = "CHAT_BUBBLE_MOCK_DELAY_MS", default_value_t = 30)]
     pub mock_delay_ms: u64,
 
+    /// Mock mode: require each conversation's visitor token (`X-Visitor-Token`), as proxy and
+    /// maax mode always do. `--mock-visitor-tokens false` lets any caller use any conversation.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MOCK_VISITOR_TOKENS",
+        default_value = "true",
+        action = ArgAction::Set,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub mock_visitor_tokens: bool,
+
+    /// File holding the secret that signs visitor tokens, instead of
+    /// CHAT_BUBBLE_VISITOR_SECRET. Without either, a random secret is made at start and
+    /// every token dies with the process.
+    #[arg(long, env = "CHAT_BUBBLE_VISITOR_SECRET_FILE")]
+    pub visitor_secret_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+
     #[command(flatten)]
     pub guard: GuardArgs,
 
@@ -90,6 +112,54 @@ pub struct Config {
 
     #[command(flatten)]
     pub maax: MaaxArgs,
+}
+
+/// How long and how many connections a client may hold (every mode).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Connections (every mode)")]
+pub struct ConnectionArgs {
+    /// Seconds from a request's first byte to its complete headers.
+    #[arg(long, env = "CHAT_BUBBLE_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds from a request's headers to the last byte of its body.
+    #[arg(long, env = "CHAT_BUBBLE_BODY_TIMEOUT_SECS", default_value_t = 20)]
+    pub body_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may stay silent between requests.
+    #[arg(long, env = "CHAT_BUBBLE_KEEPALIVE_IDLE_SECS", default_value_t = 30)]
+    pub keepalive_idle_secs: u64,
+
+    /// Open connections per client address (IPv6: per /64); 0 means no cap. Default 64, or
+    /// no cap with --trust-proxy: behind a reverse proxy every connection comes from the
+    /// proxy, which caps connections per visitor itself.
+    #[arg(long, env = "CHAT_BUBBLE_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<usize>,
+
+    /// Open connections in all; 0 means no cap.
+    #[arg(long, env = "CHAT_BUBBLE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+}
+
+impl ConnectionArgs {
+    /// The limits; `behind_proxy` (`--trust-proxy`) lifts the default per-client cap, since
+    /// the only client the server then sees is the proxy.
+    pub fn limits(&self, behind_proxy: bool) -> crate::serve::ConnLimits {
+        let default_per_client = if behind_proxy {
+            0
+        } else {
+            crate::serve::ConnLimits::default().per_client
+        };
+        crate::serve::ConnLimits {
+            header: Duration::from_secs(self.header_timeout_secs.max(1)),
+            body: Duration::from_secs(self.body_timeout_secs.max(1)),
+            idle: Duration::from_secs(self.keepalive_idle_secs.max(1)),
+            per_client: self
+                .max_connections_per_client
+                .unwrap_or(default_per_client),
+            total: self.max_connections,
+        }
+    }
 }
 
 /// Who may call the API in proxy and maax mode, and how much.
@@ -177,6 +247,18 @@ pub struct UpstreamArgs {
     /// Seconds of silence allowed between two chunks of an upstream body.
     #[arg(long, env = "CHAT_BUBBLE_IDLE_TIMEOUT_SECS", default_value_t = 60)]
     pub idle_timeout_secs: u64,
+
+    /// Seconds a whole upstream answer that is not a stream may take, headers and body.
+    #[arg(long, env = "CHAT_BUBBLE_TOTAL_TIMEOUT_SECS", default_value_t = 90)]
+    pub total_timeout_secs: u64,
+
+    /// Seconds a relayed reply stream may last before it is cut.
+    #[arg(long, env = "CHAT_BUBBLE_STREAM_MAX_SECS", default_value_t = 600)]
+    pub stream_max_secs: u64,
+
+    /// Bytes a relayed reply stream may carry before it is cut.
+    #[arg(long, env = "CHAT_BUBBLE_STREAM_MAX_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub stream_max_bytes: u64,
 
     /// Seconds open streams get to finish after SIGTERM/Ctrl-C before the server exits
     /// (mock streams are cut at once).
@@ -405,6 +487,34 @@ mod tests {
         assert_eq!(c.maax.maax_history_method, UpstreamMethod::Post);
         assert_eq!(c.maax.maax_params, ParamPlace::Query);
         assert_eq!(c.shutdown_grace(), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn visitor_token_and_connection_flags_parse() {
+        let c = Config::try_parse_from(["chat-bubble-server"]).unwrap();
+        assert!(c.mock_visitor_tokens, "on unless turned off");
+        assert_eq!(
+            c.connections.limits(false),
+            crate::serve::ConnLimits::default()
+        );
+        assert_eq!(c.connections.limits(true).per_client, 0);
+        let c = Config::try_parse_from([
+            "chat-bubble-server",
+            "--mock-visitor-tokens",
+            "false",
+            "--visitor-secret-file",
+            "/run/secret",
+            "--header-timeout-secs",
+            "3",
+            "--max-connections-per-client",
+            "0",
+        ])
+        .unwrap();
+        assert!(!c.mock_visitor_tokens);
+        assert_eq!(c.visitor_secret_file, Some(PathBuf::from("/run/secret")));
+        assert_eq!(c.connections.limits(false).header, Duration::from_secs(3));
+        assert_eq!(c.connections.limits(false).per_client, 0);
+        assert!(Config::try_parse_from(["chat-bubble-server", "--visitor-secret", "x"]).is_err());
     }
 
     #[test]

@@ -8,10 +8,14 @@
 //! - [`proxy`]: forwards to the real MaiAgent API, adding the secret key;
 //! - [`maax`]: the same MaiAgent-shaped API on top of Maax AI's initiate/poll API.
 //!
-//! [`guard`] (origins, rate limit, body size, id allow-lists) and [`upstream`] (client,
-//! timeouts, error mapping) are shared by the two real modes. [`load`] is the proxy load test
-//! behind the `load_test` binary.
+//! [`guard`] (origins, rate limit, body size, id allow-lists), [`requests`] (the widget's
+//! requests parsed and checked), [`upstream`] (client, timeouts, error mapping) and [`scrub`]
+//! (the key kept out of relayed text) are shared by the two real modes. [`visitor`] (visitor
+//! tokens) binds conversations to their visitors in every mode, and [`serve`] accepts
+//! connections with timeouts and caps. [`load`] is the proxy load test behind the `load_test`
+//! binary.
 
+pub mod api_error;
 pub mod api_routes;
 pub mod app;
 pub mod config;
@@ -22,6 +26,10 @@ pub mod maax;
 pub mod mock;
 pub mod observe;
 pub mod proxy;
+pub mod requests;
+pub mod scrub;
 pub mod secret;
+pub mod serve;
 pub mod static_files;
 pub mod upstream;
+pub mod visitor;

@@ -124,7 +124,7 @@ pub async fn run(opts: LoadOptions) -> Result<LoadReport, String> {
         .tcp_nodelay(true)
         .build()
         .map_err(|e| e.to_string())?;
-    let url = format!("http://{proxy}/api/v1/chatbots/load-bot/completions/");
+    let url = format!("http://{proxy}/api/v1/");
     let expected: Arc<str> = Arc::from(counted_reply(opts.deltas));
     let open = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
@@ -235,11 +235,15 @@ fn upstream_app(streams: usize, deltas: usize, delay: Duration) -> Router {
         open: watch::channel(false).0,
     });
     let length = HeaderValue::from(deltas);
-    mock::router(MockState::new(delay, rx)).layer(middleware::from_fn(
+    mock::router(MockState::new(delay, rx, None)).layer(middleware::from_fn(
         move |mut req: Request, next: Next| {
             req.headers_mut().insert("x-mock-length", length.clone());
             let gate = gate.clone();
             async move {
+                // Only replies are held; conversations are created at once.
+                if !req.uri().path().ends_with("/completions/") {
+                    return next.run(req).await;
+                }
                 let (parts, body) = next.run(req).await.into_parts();
                 let chunks = body.into_data_stream();
                 let held = futures_util::stream::unfold(
@@ -304,13 +308,39 @@ async fn one_stream(
     open: &AtomicUsize,
     peak: &AtomicUsize,
 ) -> Outcome {
+    // Each stream is one visitor: a conversation of its own, and its token.
+    let created = client
+        .post(format!("{url}conversations/"))
+        .json(&json!({"webChat": "load-web-chat"}))
+        .send()
+        .await;
+    let created: serde_json::Value = match created {
+        Ok(r) if r.status() == 201 => match r.json().await {
+            Ok(v) => v,
+            Err(e) => return Outcome::Lost(format!("stream {i}: conversation unreadable: {e}")),
+        },
+        Ok(r) => return Outcome::Lost(format!("stream {i}: conversation HTTP {}", r.status())),
+        Err(e) => return Outcome::Lost(format!("stream {i}: conversation failed: {e}")),
+    };
+    let (Some(id), Some(token)) = (
+        created["id"].as_str(),
+        created[crate::visitor::FIELD].as_str(),
+    ) else {
+        return Outcome::Lost(format!("stream {i}: conversation without id or token"));
+    };
     let t0 = Instant::now();
     let body = json!({
-        "conversation": null,
+        "conversation": id,
         "message": {"content": format!("load stream {i}"), "attachments": []},
         "isStreaming": true,
     });
-    let res = match client.post(url).json(&body).send().await {
+    let res = client
+        .post(format!("{url}chatbots/load-bot/completions/"))
+        .header(crate::visitor::HEADER, token)
+        .json(&body)
+        .send()
+        .await;
+    let res = match res {
         Ok(r) => r,
         Err(e) => return Outcome::Lost(format!("stream {i}: request failed: {e}")),
     };

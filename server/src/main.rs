@@ -1,12 +1,10 @@
 //! `chat-bubble-server`: see `--help`.
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use axum::serve::ListenerExt;
-use chat_bubble_server::app;
 use chat_bubble_server::config::{Config, LogFormat};
+use chat_bubble_server::{app, serve};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -61,16 +59,14 @@ async fn main() -> ExitCode {
     tracing::info!(mode = ?config.mode, static_dir = %config.static_dir.display(), "started");
 
     let mut down = shutdown_rx;
-    // Reply streams are many small writes: send each at once rather than waiting on
-    // Nagle's algorithm for the previous one's acknowledgement.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    // The peer address feeds the per-client rate limit.
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
-        let _ = down.wait_for(|&d| d).await;
-    });
+    let server = serve::run(
+        listener,
+        router,
+        config.connections.limits(config.guard.trust_proxy),
+        async move {
+            let _ = down.wait_for(|&d| d).await;
+        },
+    );
     let signals = async {
         wait_for_signal().await;
         tracing::info!(
@@ -81,12 +77,7 @@ async fn main() -> ExitCode {
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        result = server => {
-            if let Err(e) = result {
-                eprintln!("chat-bubble-server: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+        _ = server => {}
         _ = signals => tracing::warn!("connections still open after the grace period; exiting"),
     }
     ExitCode::SUCCESS

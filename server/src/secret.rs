@@ -11,9 +11,11 @@ use std::sync::Arc;
 
 use axum::http::HeaderValue;
 
-/// An API key.
+use crate::scrub::{Scrubber, StreamScrub};
+
+/// An API key, with the scrubber that finds it in relayed text.
 #[derive(Clone)]
-pub struct Secret(Arc<str>);
+pub struct Secret(Arc<str>, Arc<Scrubber>);
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,7 +34,7 @@ impl Secret {
         if !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
             return Err("the API key contains characters a header cannot carry".into());
         }
-        Ok(Secret(Arc::from(key)))
+        Ok(Secret(Arc::from(key), Arc::new(Scrubber::new(key))))
     }
 
     /// Reads the key from `file` if given, else from the environment variable `var`.
@@ -65,31 +67,59 @@ impl Secret {
         value
     }
 
-    /// `text` with every occurrence of the key replaced: a last line of defence for upstream
-    /// bodies that are relayed to the browser (an upstream error could quote the request).
+    /// `text` with every occurrence of the key replaced, in any of the forms
+    /// [`Scrubber`] knows: a last line of defence for upstream text relayed to the browser (an
+    /// upstream error could quote the request).
     pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if text.contains(self.expose()) {
-            Cow::Owned(text.replace(self.expose(), "[redacted]"))
-        } else {
-            Cow::Borrowed(text)
+        match self.1.scrub(text.as_bytes()) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            // Replacing ASCII runs with ASCII keeps UTF-8 valid; the fallback never runs.
+            Cow::Owned(bytes) => Cow::Owned(
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            ),
         }
     }
 
-    /// Like [`Secret::scrub`] for raw bytes; non-UTF-8 bodies are searched bytewise.
+    /// Like [`Secret::scrub`] for raw bytes.
     pub fn scrub_bytes(&self, body: bytes::Bytes) -> bytes::Bytes {
-        let key = self.expose().as_bytes();
-        if !body.windows(key.len()).any(|w| w == key) {
-            return body;
+        match self.1.scrub(&body) {
+            Cow::Borrowed(_) => body,
+            Cow::Owned(bytes) => bytes.into(),
         }
-        let mut out = Vec::with_capacity(body.len());
-        let mut rest: &[u8] = &body;
-        while let Some(at) = rest.windows(key.len()).position(|w| w == key) {
-            out.extend_from_slice(&rest[..at]);
-            out.extend_from_slice(b"[redacted]");
-            rest = &rest[at + key.len()..];
+    }
+
+    /// Scrubs every string (keys of objects too) inside a JSON value. Iterative, so a deeply
+    /// nested value costs no stack.
+    pub fn scrub_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        let mut todo: Vec<&mut Value> = vec![value];
+        while let Some(v) = todo.pop() {
+            match v {
+                Value::String(s) => {
+                    if let Cow::Owned(clean) = self.scrub(s) {
+                        *s = clean;
+                    }
+                }
+                Value::Array(items) => todo.extend(items.iter_mut()),
+                Value::Object(map) => {
+                    if map.keys().any(|k| self.1.finds(k.as_bytes())) {
+                        let old = std::mem::take(map);
+                        *map = old
+                            .into_iter()
+                            .map(|(k, v)| (self.scrub(&k).into_owned(), v))
+                            .collect();
+                    }
+                    todo.extend(map.values_mut());
+                }
+                _ => {}
+            }
         }
-        out.extend_from_slice(rest);
-        out.into()
+    }
+
+    /// A scrubber for one relayed stream.
+    pub fn stream_scrub(&self) -> StreamScrub {
+        self.1.stream()
     }
 }
 

@@ -3,10 +3,15 @@
 //! Versioned files (`name.<hex version>.ext`, as the widget build names everything but the
 //! loader) never change and are cached for a year; everything else is sent with
 //! `Cache-Control: no-cache` (revalidate every time), so a new build is picked up at once.
+//!
+//! Only plain files inside the folder are served: no dotfiles (`.env`, `.git/`), nothing a
+//! symlink reaches outside the folder, no path that starts with `//` (the directory redirect
+//! would send the browser to `//other-host/`), and no response names a path on the server.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
@@ -16,12 +21,14 @@ use tower_http::services::{ServeDir, ServeFile};
 
 /// Static routes; meant to be merged last, as they answer every path nothing else claims.
 pub fn router(static_dir: &Path, demo_page: Option<&Path>) -> Router {
-    let dir: PathBuf = static_dir.to_path_buf();
-    let not_built = move |uri: Uri| {
-        let dir = dir.clone();
-        async move { missing(&uri, &dir) }
-    };
+    let not_built = move |uri: Uri| async move { missing(&uri) };
     let files = ServeDir::new(static_dir).fallback(not_built.into_service());
+    // Resolved once: a folder that does not exist yet has no files to escape from.
+    let root: Arc<PathBuf> =
+        Arc::new(std::fs::canonicalize(static_dir).unwrap_or_else(|_| static_dir.to_path_buf()));
+    let files = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(root, confine))
+        .service(files);
     let mut router = Router::new();
     if let Some(page) = demo_page {
         router = router
@@ -58,22 +65,106 @@ fn is_versioned(path: &str) -> bool {
     }
 }
 
-/// What a path with no file answers: at `/`, a hint that the widget still has to be built.
-fn missing(uri: &Uri, dir: &Path) -> Response {
+/// What a path with no file answers: at `/`, a hint that the widget still has to be built
+/// (without naming the folder: no response shows a path on the server).
+fn missing(uri: &Uri) -> Response {
     if uri.path() == "/" || uri.path() == "/index.html" {
-        let text = format!(
-            "chat-bubble-server is running, but the widget isn't built yet: no index.html in {}.\n\
-             Run `make demo` to build it.\n",
-            dir.display()
-        );
+        let text = "chat-bubble-server is running, but the widget isn't built yet: no \
+                    index.html in the --static-dir folder.\nRun `make demo` to build it.\n";
         return (StatusCode::OK, text).into_response();
     }
+    not_found()
+}
+
+fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "Not found\n").into_response()
+}
+
+/// Lets a request through to the files only if its path names a plain file or folder inside
+/// `root`.
+async fn confine(State(root): State<Arc<PathBuf>>, request: Request, next: Next) -> Response {
+    match inside(&root, request.uri().path()) {
+        true => next.run(request).await,
+        false => not_found(),
+    }
+}
+
+/// Whether a URL path stays inside `root`: no empty, dot-led or odd segments after
+/// percent-decoding (the file server decodes too), and, if the file exists, its real path
+/// (symlinks resolved) under `root`'s.
+fn inside(root: &Path, url_path: &str) -> bool {
+    let Some(decoded) = percent_decode(url_path) else {
+        return false;
+    };
+    let Some(rest) = decoded.strip_prefix('/') else {
+        return false;
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let last = segments.len().saturating_sub(1);
+    for (i, segment) in segments.iter().enumerate() {
+        // A trailing slash leaves one empty last segment; anywhere else it is `//`.
+        if segment.is_empty() && i != last {
+            return false;
+        }
+        if segment.starts_with('.') || segment.contains(['\\', '\0', ':']) {
+            return false;
+        }
+    }
+    let path = segments
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(root.to_path_buf(), |p, s| p.join(s));
+    match std::fs::canonicalize(&path) {
+        Ok(real) => real.starts_with(root),
+        // Nothing there: the file server answers 404 (or the not-built hint).
+        Err(_) => true,
+    }
+}
+
+/// `%XX` decoded; `None` for a malformed escape or text that is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_versioned;
+    use super::{inside, is_versioned};
+
+    #[test]
+    fn paths_that_leave_the_folder_or_name_dotfiles_are_refused() {
+        let root = std::path::Path::new("/nonexistent-root");
+        for ok in ["/", "/index.html", "/w/0.1/a.css", "/dir/"] {
+            assert!(inside(root, ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example/",
+            "//evil.example",
+            "/a//b",
+            "/.env",
+            "/.git/config",
+            "/%2egit/config",
+            "/a/%2e%2e/%2e%2e/etc/passwd",
+            "/..",
+            "/a/%2F%2Fevil",
+            "/a\\b",
+            "/%ZZ",
+        ] {
+            assert!(!inside(root, bad), "{bad}");
+        }
+    }
 
     #[test]
     fn versioned_names() {

@@ -13,7 +13,8 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use serde_json::json;
 
-/// The three upstream timeouts.
+/// How long, and how much, an upstream may take. A slow or hostile upstream must not hold a
+/// visitor's connection, or the server's memory, without end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
     /// To establish the TCP (and TLS) connection.
@@ -22,6 +23,12 @@ pub struct Timeouts {
     pub first_byte: Duration,
     /// Between two chunks of a response body.
     pub idle: Duration,
+    /// A whole answer that is not a stream, from sending the request to its last byte.
+    pub total: Duration,
+    /// The longest a relayed reply stream may last.
+    pub stream: Duration,
+    /// The most bytes a relayed reply stream may carry.
+    pub stream_bytes: u64,
 }
 
 impl Default for Timeouts {
@@ -30,6 +37,9 @@ impl Default for Timeouts {
             connect: Duration::from_secs(5),
             first_byte: Duration::from_secs(60),
             idle: Duration::from_secs(60),
+            total: Duration::from_secs(90),
+            stream: Duration::from_secs(600),
+            stream_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -40,6 +50,9 @@ impl Timeouts {
             connect: Duration::from_secs(args.connect_timeout_secs),
             first_byte: Duration::from_secs(args.first_byte_timeout_secs),
             idle: Duration::from_secs(args.idle_timeout_secs),
+            total: Duration::from_secs(args.total_timeout_secs),
+            stream: Duration::from_secs(args.stream_max_secs),
+            stream_bytes: args.stream_max_bytes,
         }
     }
 }

@@ -109,6 +109,10 @@ async fn sigterm_lets_an_open_proxied_stream_finish_and_logs_no_key() {
     up.set(Reply::Gated);
     let mut cmd = server();
     cmd.env("MAIAGENT_API_KEY", KEY)
+        .env(
+            "CHAT_BUBBLE_VISITOR_SECRET",
+            std::str::from_utf8(VISITOR_SECRET).unwrap(),
+        )
         .env("RUST_LOG", "trace")
         .args(["--mode", "proxy", "--upstream-url", &up.base()])
         .args(["--shutdown-grace-secs", "20"]);
@@ -116,7 +120,8 @@ async fn sigterm_lets_an_open_proxied_stream_finish_and_logs_no_key() {
 
     let res = reqwest::Client::new()
         .post(format!("{url}/api/v1/chatbots/bot-1/completions/"))
-        .json(&ask(None, "hello", true))
+        .header("x-visitor-token", token("c1"))
+        .json(&ask(Some("c1"), "hello", true))
         .send()
         .await
         .unwrap();
@@ -174,14 +179,19 @@ async fn maax_mode_reads_its_key_from_a_file_and_logs_json() {
         std::env::temp_dir().join(format!("chat-bubble-maax-key-{}", std::process::id()));
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
     let mut cmd = server();
-    cmd.args(["--mode", "maax", "--maax-url", &up.base()])
-        .args(["--maax-poll-initial-ms", "10", "--maax-poll-max-ms", "20"])
-        .args(["--log-format", "json"])
-        .arg("--api-key-file")
-        .arg(&key_file);
+    cmd.env(
+        "CHAT_BUBBLE_VISITOR_SECRET",
+        std::str::from_utf8(VISITOR_SECRET).unwrap(),
+    )
+    .args(["--mode", "maax", "--maax-url", &up.base()])
+    .args(["--maax-poll-initial-ms", "10", "--maax-poll-max-ms", "20"])
+    .args(["--log-format", "json"])
+    .arg("--api-key-file")
+    .arg(&key_file);
     let (mut child, url, stderr) = start(cmd).await;
     let res = reqwest::Client::new()
         .post(format!("{url}/api/chatbots/b/completions/"))
+        .header("x-visitor-token", token("42"))
         .json(&ask(Some("42"), "hi", false))
         .send()
         .await
@@ -217,6 +227,7 @@ async fn maax_mode_reads_its_key_from_a_file_and_logs_json() {
 async fn res_id(url: &str) -> String {
     let res = reqwest::Client::new()
         .get(format!("{url}/api/v1/messages/?conversation=42"))
+        .header("x-visitor-token", token("42"))
         .header("x-request-id", "test-request-1")
         .send()
         .await

@@ -50,16 +50,33 @@ async fn the_api_prefix_without_v1_streams_too() {
 }
 
 #[tokio::test]
-async fn a_null_conversation_creates_one() {
-    let (app, _) = fast_app();
-    let res = complete(&app, "/api/v1", None, "new here", "").await;
+async fn a_null_conversation_is_refused_while_visitor_tokens_are_on() {
+    let (app, state) = fast_app();
+    let body = json!({"conversation": null, "message": {"content": "new here"}});
+    let res = call(&app, post("/api/v1/chatbots/b/completions/", body)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(json_body(res).await["conversation"][0].is_string());
+    assert_eq!(state.stats().streams_started, 0);
+}
+
+#[tokio::test]
+async fn a_null_conversation_creates_one_when_visitor_tokens_are_off() {
+    let (app, _) = open_app();
+    let body = json!({"conversation": null, "message": {"content": "new here"}});
+    let res = call(&app, post("/api/v1/chatbots/b/completions/", body)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let frames = sse_frames(&bytes(res).await);
     let id = frames[0]["conversationId"].as_str().unwrap().to_string();
     let res = call(&app, get(&format!("/api/v1/conversations/{id}/"))).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let history =
-        json_body(call(&app, get(&format!("/api/v1/messages/?conversation={id}"))).await).await;
+    let history = json_body(
+        call(
+            &app,
+            get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(history["count"], 2);
 }
 
@@ -95,7 +112,7 @@ async fn non_streaming_returns_the_whole_reply_as_json() {
     let id = create_conversation(&app, "/api/v1").await;
     for flag in ["isStreaming", "is_streaming"] {
         let body = json!({"conversation": id, "message": {"content": "whole"}, flag: false});
-        let res = call(&app, post("/api/v1/chatbots/b/completions/", body)).await;
+        let res = call(&app, post_as("/api/v1/chatbots/b/completions/", body, &id)).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(res.headers()["content-type"]
             .to_str()
@@ -106,8 +123,14 @@ async fn non_streaming_returns_the_whole_reply_as_json() {
             json!({"conversationId": id, "content": default_reply("whole"), "done": true})
         );
     }
-    let history =
-        json_body(call(&app, get(&format!("/api/v1/messages/?conversation={id}"))).await).await;
+    let history = json_body(
+        call(
+            &app,
+            get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(history["count"], 4);
 }
 
@@ -128,8 +151,14 @@ async fn keywords_pick_the_markdown_and_chinese_replies() {
     assert_eq!(joined(&frames).0, CHINESE_REPLY);
     assert!(delta_count(&frames) >= 8);
 
-    let history =
-        json_body(call(&app, get(&format!("/api/v1/messages/?conversation={id}"))).await).await;
+    let history = json_body(
+        call(
+            &app,
+            get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+        )
+        .await,
+    )
+    .await;
     let results = history["results"].as_array().unwrap();
     let markdown = results
         .iter()

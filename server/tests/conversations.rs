@@ -60,11 +60,11 @@ async fn get_conversation_finds_it_under_either_prefix_or_404s() {
         format!("/api/v1/conversations/{id}/"),
         format!("/api/conversations/{id}"),
     ] {
-        let res = call(&app, get(&uri)).await;
+        let res = call(&app, get_as(&uri, &id)).await;
         assert_eq!(res.status(), StatusCode::OK, "{uri}");
         assert_eq!(json_body(res).await["id"], json!(id));
     }
-    let res = call(&app, get("/api/v1/conversations/nope/")).await;
+    let res = call(&app, get_as("/api/v1/conversations/nope/", "nope")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(json_body(res).await, json!({"detail": "Not found."}));
 }

@@ -62,8 +62,14 @@ async fn status_faults_store_nothing() {
     let id = create_conversation(&app, "/api/v1").await;
     let res = complete(&app, "/api/v1", Some(&id), "x", "mock_fault=500").await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let history =
-        json_body(call(&app, get(&format!("/api/v1/messages/?conversation={id}"))).await).await;
+    let history = json_body(
+        call(
+            &app,
+            get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(history["count"], 0);
 }
 
@@ -98,8 +104,14 @@ async fn drop_cuts_the_body_with_an_error_after_some_deltas() {
     assert!(!joined(&frames).1, "a done frame was sent");
 
     assert!(eventually(|| state.stats().streams_faulted == 1).await);
-    let history =
-        json_body(call(&app, get(&format!("/api/v1/messages/?conversation={id}"))).await).await;
+    let history = json_body(
+        call(
+            &app,
+            get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(history["count"], 1, "only the visitor's message is stored");
 }
 
@@ -186,10 +198,11 @@ async fn fault_times_faults_only_the_first_requests_of_a_key() {
 #[tokio::test]
 async fn stream_faults_do_not_apply_to_non_streaming_requests() {
     let (app, _) = fast_app();
-    let body = json!({"message": {"content": "x"}, "isStreaming": false});
+    let id = create_conversation(&app, "/api/v1").await;
+    let body = json!({"conversation": id, "message": {"content": "x"}, "isStreaming": false});
     let res = call(
         &app,
-        post("/api/v1/chatbots/b/completions/?mock_fault=drop", body),
+        post_as("/api/v1/chatbots/b/completions/?mock_fault=drop", body, &id),
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);

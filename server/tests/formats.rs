@@ -62,10 +62,12 @@ async fn done_sentinel_ends_with_a_done_marker() {
 #[tokio::test]
 async fn format_can_also_come_from_a_header() {
     let (app, _) = fast_app();
+    let id = create_conversation(&app, "/api/v1").await;
     let req = Request::post("/api/v1/chatbots/b/completions/")
         .header("x-mock-format", "ndjson")
+        .header("x-visitor-token", token(&id))
         .body(Body::from(
-            json!({"message": {"content": "hdr"}}).to_string(),
+            json!({"conversation": id, "message": {"content": "hdr"}}).to_string(),
         ))
         .unwrap();
     let res = call(&app, req).await;

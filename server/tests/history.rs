@@ -27,7 +27,11 @@ fn ms(m: &Value) -> u64 {
 async fn history_has_both_sides_with_increasing_created_at() {
     let (app, _) = fast_app();
     let id = conversation_with(&app, 1).await;
-    let res = call(&app, get(&format!("/api/v1/messages/?conversation={id}"))).await;
+    let res = call(
+        &app,
+        get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = json_body(res).await;
     assert_eq!(page["count"], 2);
@@ -54,12 +58,13 @@ async fn history_has_both_sides_with_increasing_created_at() {
 }
 
 /// Follows `next` links from the first page, returning every page.
-async fn walk(app: &Router, first: &str, host: &str) -> Vec<Value> {
+async fn walk(app: &Router, first: &str, host: &str, id: &str) -> Vec<Value> {
     let mut pages = Vec::new();
     let mut uri = first.to_string();
     loop {
         let req = Request::get(&uri)
             .header("host", host)
+            .header("x-visitor-token", token(id))
             .body(Body::empty())
             .unwrap();
         let res = call(app, req).await;
@@ -84,7 +89,7 @@ async fn next_links_walk_every_page_newest_first() {
     let id = conversation_with(&app, 3).await;
     for prefix in ["/api/v1", "/api"] {
         let first = format!("{prefix}/messages/?conversation={id}&pageSize=1");
-        let pages = walk(&app, &first, "chat.example:8787").await;
+        let pages = walk(&app, &first, "chat.example:8787", &id).await;
         assert_eq!(pages.len(), 6);
         for (i, page) in pages.iter().enumerate() {
             assert_eq!(page["count"], 6);
@@ -118,6 +123,7 @@ async fn previous_links_walk_back_and_default_page_size_is_20() {
         &app,
         &format!("/api/v1/messages/?conversation={id}"),
         "localhost",
+        &id,
     )
     .await;
     assert_eq!(pages.len(), 2);
@@ -126,7 +132,7 @@ async fn previous_links_walk_back_and_default_page_size_is_20() {
 
     let prev = pages[1]["previous"].as_str().unwrap();
     let uri = prev.strip_prefix("http://localhost").unwrap();
-    let back = json_body(call(&app, get(uri)).await).await;
+    let back = json_body(call(&app, get_as(uri, &id)).await).await;
     assert_eq!(back["results"], pages[0]["results"]);
 }
 
@@ -137,7 +143,11 @@ async fn history_errors_and_edge_cases() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(json_body(res).await["conversation"][0].is_string());
 
-    let res = call(&app, get("/api/v1/messages/?conversation=unknown")).await;
+    let res = call(
+        &app,
+        get_as("/api/v1/messages/?conversation=unknown", "unknown"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         json_body(res).await,
@@ -147,7 +157,10 @@ async fn history_errors_and_edge_cases() {
     let id = conversation_with(&app, 1).await;
     let res = call(
         &app,
-        get(&format!("/api/v1/messages/?conversation={id}&cursor=zz")),
+        get_as(
+            &format!("/api/v1/messages/?conversation={id}&cursor=zz"),
+            &id,
+        ),
     )
     .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
@@ -157,13 +170,21 @@ async fn history_errors_and_edge_cases() {
 async fn a_single_message_by_id() {
     let (app, _) = fast_app();
     let id = conversation_with(&app, 1).await;
-    let page =
-        json_body(call(&app, get(&format!("/api/v1/messages/?conversation={id}"))).await).await;
+    let page = json_body(
+        call(
+            &app,
+            get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+        )
+        .await,
+    )
+    .await;
     let first = &page["results"][0];
     let uri = format!("/api/messages/{}/", first["id"].as_str().unwrap());
-    let res = call(&app, get(&uri)).await;
+    let res = call(&app, get_as(&uri, &id)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(&json_body(res).await, first);
+    let res = call(&app, get(&uri)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "another visitor");
 
     let res = call(&app, get("/api/v1/messages/not-a-message/")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);

@@ -22,9 +22,15 @@ async fn json_of(res: reqwest::Response) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
+/// A completion by the visitor of the body's conversation.
 async fn complete(server: &str, body: Value) -> reqwest::Response {
+    let conversation = match &body["conversation"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
     http()
         .post(format!("{server}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", token(&conversation))
         .json(&body)
         .send()
         .await
@@ -111,10 +117,13 @@ async fn keepalives_flow_while_the_answer_is_pending() {
 }
 
 #[tokio::test]
-async fn a_null_conversation_creates_one_and_non_streaming_answers_json() {
+async fn a_created_conversation_is_asked_in_and_non_streaming_answers_json() {
     let up = FakeMaax::start(Answer::After(1)).await;
     let server = start_maax(up.settings(), GuardSettings::open()).await;
     let res = complete(&server, ask(None, "hello", false)).await;
+    assert_eq!(res.status(), 400, "a null conversation is refused");
+    let id = create(&server).await;
+    let res = complete(&server, ask(Some(&id), "hello", false)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         json_of(res).await,
@@ -125,6 +134,21 @@ async fn a_null_conversation_creates_one_and_non_streaming_answers_json() {
         up.seen_at("/api/initiate_answer_generation/")[0].json()["conversation_id"],
         42
     );
+}
+
+/// Creates a conversation through the adapter; its id.
+async fn create(server: &str) -> String {
+    let res = http()
+        .post(format!("{server}/api/v1/conversations/"))
+        .json(&json!({"webChat": "wc-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let conv = json_of(res).await;
+    let id = conv["id"].as_str().unwrap().to_string();
+    assert_eq!(conv["visitorToken"].as_str().unwrap(), token(&id));
+    id
 }
 
 #[tokio::test]
@@ -158,6 +182,7 @@ async fn conversations_are_created_and_looked_up_through_maax() {
 
     let res = c
         .get(format!("{server}/api/v1/conversations/42/"))
+        .header("x-visitor-token", token("42"))
         .send()
         .await
         .unwrap();
@@ -165,6 +190,7 @@ async fn conversations_are_created_and_looked_up_through_maax() {
     assert_eq!(json_of(res).await["createdAt"], "1732495353000");
     let res = c
         .get(format!("{server}/api/v1/conversations/77/"))
+        .header("x-visitor-token", token("77"))
         .send()
         .await
         .unwrap();
@@ -175,7 +201,7 @@ async fn conversations_are_created_and_looked_up_through_maax() {
 async fn history_is_mapped_to_pages_of_messages() {
     let up = FakeMaax::start(Answer::After(0)).await;
     let server = start_maax(up.settings(), GuardSettings::open()).await;
-    let c = http();
+    let c = visitor_client("42");
     let res = c
         .get(format!(
             "{server}/api/v1/messages/?conversation=42&pageSize=2"
@@ -217,9 +243,10 @@ async fn history_is_mapped_to_pages_of_messages() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(json_of(res).await["content"], "What are your hours?");
-    for missing in ["42.9", "77.0", "nope"] {
+    for (missing, owner) in [("42.9", "42"), ("77.0", "77"), ("nope", "nope")] {
         let res = c
             .get(format!("{server}/api/v1/messages/{missing}/"))
+            .header("x-visitor-token", token(owner))
             .send()
             .await
             .unwrap();
@@ -229,6 +256,7 @@ async fn history_is_mapped_to_pages_of_messages() {
     // A conversation Maax does not know is an empty list, as with MaiAgent.
     let page = json_of(
         c.get(format!("{server}/api/messages/?conversation=77"))
+            .header("x-visitor-token", token("77"))
             .send()
             .await
             .unwrap(),
@@ -310,7 +338,8 @@ async fn parameter_places_and_history_method_follow_the_settings() {
     settings.prospect_info = Some(json!({"first_name": "Web", "last_name": "Visitor"}));
     let server = start_maax(settings, GuardSettings::open()).await;
 
-    let res = complete(&server, ask(None, "hi there", true)).await;
+    let id = create(&server).await;
+    let res = complete(&server, ask(Some(&id), "hi there", true)).await;
     let sse = read_stream(res).await.unwrap();
     assert_eq!(frames(&sse)[0]["content"], ANSWER);
     let initiate = &up.seen_at("/api/initiate_answer_generation/")[0];
@@ -326,7 +355,7 @@ async fn parameter_places_and_history_method_follow_the_settings() {
     assert!(create.query_map().contains_key("prospect_info"));
 
     let page = json_of(
-        http()
+        visitor_client("42")
             .get(format!("{server}/api/v1/messages/?conversation=42"))
             .send()
             .await

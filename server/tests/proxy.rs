@@ -48,6 +48,7 @@ async fn the_five_calls_are_forwarded_with_the_key_and_without_browser_credentia
 
     let res = c
         .get(format!("{proxy}/api/v1/conversations/{id}"))
+        .header("x-visitor-token", token(&id))
         .send()
         .await
         .unwrap();
@@ -56,6 +57,7 @@ async fn the_five_calls_are_forwarded_with_the_key_and_without_browser_credentia
 
     let res = c
         .post(format!("{proxy}/api/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", token(&id))
         .json(&ask(Some(&id), "hello", true))
         .send()
         .await
@@ -69,12 +71,14 @@ async fn the_five_calls_are_forwarded_with_the_key_and_without_browser_credentia
         .get(format!(
             "{proxy}/api/v1/messages/?conversation={id}&pageSize=2&mock_fault=401&page=7"
         ))
+        .header("x-visitor-token", token(&id))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     let res = c
         .get(format!("{proxy}/api/v1/messages/m1/"))
+        .header("x-visitor-token", token(CONVERSATION))
         .send()
         .await
         .unwrap();
@@ -139,7 +143,8 @@ async fn nothing_else_of_the_upstream_api_is_reachable() {
     assert_eq!(res.status(), 405);
     let res = c
         .post(format!("{proxy}/api/v1/chatbots/a.b/completions/"))
-        .json(&ask(None, "x", true))
+        .header("x-visitor-token", token(CONVERSATION))
+        .json(&ask(Some(CONVERSATION), "x", true))
         .send()
         .await
         .unwrap();
@@ -153,7 +158,8 @@ async fn a_stream_is_relayed_as_it_comes_not_when_it_ends() {
     up.set(Reply::Gated);
     let res = http()
         .post(format!("{proxy}/api/v1/chatbots/bot-1/completions/"))
-        .json(&ask(None, "hello", true))
+        .header("x-visitor-token", token(CONVERSATION))
+        .json(&ask(Some(CONVERSATION), "hello", true))
         .send()
         .await
         .unwrap();
@@ -279,11 +285,13 @@ async fn web_chat_and_chatbot_allow_lists() {
             .status(),
         403
     );
-    assert_eq!(create(json!({})).await.unwrap().status(), 403);
+    // A missing web chat is a field error now that bodies are parsed before anything else.
+    assert_eq!(create(json!({})).await.unwrap().status(), 400);
 
     let complete = |bot: &str| {
         c.post(format!("{proxy}/api/v1/chatbots/{bot}/completions/"))
-            .json(&ask(None, "hi", true))
+            .header("x-visitor-token", token(CONVERSATION))
+            .json(&ask(Some(CONVERSATION), "hi", true))
             .send()
     };
     let res = complete("bot-other").await.unwrap();
@@ -312,6 +320,7 @@ async fn each_client_gets_its_own_rate_limit_with_retry_after() {
     let c = http();
     let get = |xff: &'static str| {
         c.get(format!("{proxy}/api/v1/messages/m1/"))
+            .header("x-visitor-token", token(CONVERSATION))
             .header("x-forwarded-for", xff)
             .send()
     };
@@ -339,6 +348,7 @@ async fn each_client_gets_its_own_rate_limit_with_retry_after() {
     let (_, proxy) = proxy_with(guard).await;
     let get = |xff: &'static str| {
         c.get(format!("{proxy}/api/v1/messages/m1/"))
+            .header("x-visitor-token", token(CONVERSATION))
             .header("x-forwarded-for", xff)
             .send()
     };
@@ -361,7 +371,7 @@ async fn bodies_over_the_limit_get_413_and_are_not_forwarded() {
     guard.max_body_bytes = 200;
     let (up, proxy) = proxy_with(guard).await;
     let c = http();
-    let big = ask(None, &"x".repeat(300), true);
+    let big = ask(Some(CONVERSATION), &"x".repeat(300), true);
     let res = c
         .post(format!("{proxy}/api/v1/chatbots/b/completions/"))
         .json(&big)
@@ -389,7 +399,8 @@ async fn bodies_over_the_limit_get_413_and_are_not_forwarded() {
 
     let res = c
         .post(format!("{proxy}/api/v1/chatbots/b/completions/"))
-        .json(&ask(None, "small", true))
+        .header("x-visitor-token", token(CONVERSATION))
+        .json(&ask(Some(CONVERSATION), "small", true))
         .send()
         .await
         .unwrap();
@@ -405,6 +416,7 @@ async fn slow_headers_give_504_and_a_dead_upstream_502() {
     let started = Instant::now();
     let res = http()
         .get(format!("{proxy}/api/v1/messages/m1/"))
+        .header("x-visitor-token", token(CONVERSATION))
         .send()
         .await
         .unwrap();
@@ -444,7 +456,8 @@ async fn a_stream_that_goes_silent_is_cut_after_the_idle_timeout() {
     up.set(Reply::StallAfterFirst);
     let res = http()
         .post(format!("{proxy}/api/v1/chatbots/b/completions/"))
-        .json(&ask(None, "hi", true))
+        .header("x-visitor-token", token(CONVERSATION))
+        .json(&ask(Some(CONVERSATION), "hi", true))
         .send()
         .await
         .unwrap();
@@ -471,7 +484,8 @@ async fn upstream_errors_become_clear_json() {
         };
     let call = || {
         c.post(format!("{proxy}/api/v1/chatbots/b/completions/"))
-            .json(&ask(None, "hi", true))
+            .header("x-visitor-token", token(CONVERSATION))
+            .json(&ask(Some(CONVERSATION), "hi", true))
             .send()
     };
 
@@ -545,7 +559,7 @@ async fn upstream_errors_become_clear_json() {
 #[tokio::test]
 async fn page_links_point_back_at_the_proxy() {
     let (up, proxy) = proxy_with(GuardSettings::open()).await;
-    let c = http();
+    let c = visitor_client("c-1");
     let res = c
         .get(format!(
             "{proxy}/api/v1/messages/?conversation=c-1&pageSize=2"

@@ -65,11 +65,13 @@ async fn the_key_is_in_no_response_and_no_log_line() {
         connect: Duration::from_secs(2),
         first_byte: Duration::from_millis(300),
         idle: Duration::from_millis(300),
+        ..Timeouts::default()
     };
     let proxy = start_proxy(&up.base(), GuardSettings::open(), timeouts).await;
     let completion = || {
         c.post(format!("{proxy}/api/v1/chatbots/bot-1/completions/"))
-            .json(&ask(None, "hello", true))
+            .header("x-visitor-token", token(CONVERSATION))
+            .json(&ask(Some(CONVERSATION), "hello", true))
             .send()
     };
     let res = c
@@ -81,13 +83,14 @@ async fn the_key_is_in_no_response_and_no_log_line() {
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
     responses.push(seen_by_client(res).await);
     responses.push(seen_by_client(completion().await.unwrap()).await);
-    for path in [
-        "messages/?conversation=c1",
-        "messages/m1/",
-        "conversations/c1/",
+    for (path, owner) in [
+        ("messages/?conversation=c1", "c1"),
+        ("messages/m1/", CONVERSATION),
+        ("conversations/c1/", "c1"),
     ] {
         let res = c
             .get(format!("{proxy}/api/v1/{path}"))
+            .header("x-visitor-token", token(owner))
             .send()
             .await
             .unwrap();
@@ -120,6 +123,7 @@ async fn the_key_is_in_no_response_and_no_log_line() {
     .await;
     let res = c
         .get(format!("{dead_proxy}/api/v1/messages/m1/"))
+        .header("x-visitor-token", token(CONVERSATION))
         .send()
         .await
         .unwrap();
@@ -130,12 +134,14 @@ async fn the_key_is_in_no_response_and_no_log_line() {
     let maax = start_maax(maax_up.settings(), GuardSettings::open()).await;
     let ask_maax = || {
         c.post(format!("{maax}/api/v1/chatbots/b/completions/"))
-            .json(&ask(None, "hi", true))
+            .header("x-visitor-token", token("42"))
+            .json(&ask(Some("42"), "hi", true))
             .send()
     };
     responses.push(seen_by_client(ask_maax().await.unwrap()).await);
     let res = c
         .get(format!("{maax}/api/v1/messages/?conversation=42"))
+        .header("x-visitor-token", token("42"))
         .send()
         .await
         .unwrap();

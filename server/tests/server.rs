@@ -68,7 +68,7 @@ const ASK: &str =
 
 #[tokio::test]
 async fn a_client_leaving_mid_stream_is_counted_as_aborted() {
-    let (router, state) = mock_app(std::time::Duration::from_millis(30));
+    let (router, state) = open_mock_app(std::time::Duration::from_millis(30));
     let addr = serve(router).await;
 
     let mut conn = request(addr, "POST", "/api/v1/chatbots/b/completions/", ASK).await;
@@ -91,7 +91,7 @@ async fn a_client_leaving_mid_stream_is_counted_as_aborted() {
 
 #[tokio::test]
 async fn a_finished_stream_is_counted_as_completed_not_aborted() {
-    let (router, state) = fast_app();
+    let (router, state) = open_app();
     let addr = serve(router).await;
     let res = read_all(request(addr, "POST", "/api/chatbots/b/completions/", ASK).await).await;
     assert!(res.contains("\"done\":true"));
@@ -101,7 +101,7 @@ async fn a_finished_stream_is_counted_as_completed_not_aborted() {
 
 #[tokio::test]
 async fn drop_fault_closes_the_connection_without_the_last_chunk() {
-    let (router, _) = fast_app();
+    let (router, _) = open_app();
     let addr = serve(router).await;
     let path = "/api/v1/chatbots/b/completions/?mock_fault=drop";
     let res = read_all(request(addr, "POST", path, ASK).await).await;
@@ -124,7 +124,7 @@ fn temp_dir(name: &str) -> PathBuf {
 fn app_with_static(dir: &std::path::Path, demo: Option<&std::path::Path>) -> Router {
     let (tx, rx) = watch::channel(false);
     std::mem::forget(tx);
-    let state = MockState::new(Duration::ZERO, rx);
+    let state = MockState::new(Duration::ZERO, rx, None);
     app::with_layers(mock::router(state).merge(static_files::router(dir, demo)))
 }
 
@@ -197,6 +197,7 @@ async fn the_binary_prints_its_real_port_serves_and_stops_on_sigterm() {
     }
     let mut child = cmd
         .args(["--mode", "mock", "--host", "127.0.0.1", "--port", "0"])
+        .args(["--mock-visitor-tokens", "false"])
         .args(["--static-dir", "/nonexistent/dist"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

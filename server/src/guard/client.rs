@@ -24,6 +24,12 @@ pub fn client_key<B>(req: &Request<B>, trust_proxy: bool) -> IpAddr {
                 .map(|c| c.0.ip())
         })
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    bucket(ip)
+}
+
+/// The client an address counts as: itself for IPv4 (and IPv4-mapped IPv6), its /64 for
+/// IPv6, since one visitor usually holds a whole /64.
+pub fn bucket(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
@@ -50,7 +56,9 @@ fn last_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 }
 
 /// `scheme://host[/prefix]` of this server as the browser sees it: `public_url` if set, else
-/// the request's `Host` (and `X-Forwarded-Proto` when trusted).
+/// the request's `Host` (and `X-Forwarded-Proto` when trusted). `X-Forwarded-Host` is never
+/// believed: a client that can set it could point every page link at its own host, so a
+/// server behind a proxy that changes the host sets `--public-url` instead.
 pub fn public_base(headers: &HeaderMap, trust_proxy: bool, public_url: Option<&str>) -> String {
     if let Some(url) = public_url {
         return url.trim_end_matches('/').to_string();
@@ -63,10 +71,8 @@ pub fn public_base(headers: &HeaderMap, trust_proxy: bool, public_url: Option<&s
         .map(str::trim)
         .filter(|s| *s == "https" || *s == "http")
         .unwrap_or("http");
-    let host = trust_proxy
-        .then(|| headers.get("x-forwarded-host"))
-        .flatten()
-        .or_else(|| headers.get(header::HOST))
+    let host = headers
+        .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .filter(|h| is_host(h))
         .unwrap_or("localhost");
@@ -128,6 +134,8 @@ mod tests {
             public_base(&h, false, Some("https://x.example/chat/")),
             "https://x.example/chat"
         );
+        h.insert("x-forwarded-host", "evil.example".parse().unwrap());
+        assert_eq!(public_base(&h, true, None), "https://chat.example:8787");
         h.insert(header::HOST, "evil/path?".parse().unwrap());
         assert_eq!(public_base(&h, false, None), "http://localhost");
     }

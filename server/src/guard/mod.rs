@@ -22,6 +22,7 @@ use futures_util::StreamExt;
 
 use crate::config::GuardArgs;
 use crate::upstream::json_error;
+use crate::visitor::VisitorKeys;
 use origin::OriginList;
 use rate::RateLimiter;
 
@@ -45,6 +46,9 @@ pub struct GuardSettings {
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
     pub public_url: Option<String>,
+    /// Issues and checks visitor tokens; `None` makes a random secret (tokens then end with
+    /// the process).
+    pub visitors: Option<VisitorKeys>,
 }
 
 impl GuardSettings {
@@ -59,6 +63,7 @@ impl GuardSettings {
             trust_proxy: false,
             max_body_bytes: 32 * 1024,
             public_url: None,
+            visitors: None,
         }
     }
 
@@ -72,6 +77,7 @@ impl GuardSettings {
             trust_proxy: args.trust_proxy,
             max_body_bytes: args.max_body_bytes,
             public_url: args.public_url.clone(),
+            visitors: None,
         }
     }
 }
@@ -109,6 +115,8 @@ pub struct Guard {
     trust_proxy: bool,
     max_body_bytes: usize,
     public_url: Option<String>,
+    /// Every call on a conversation needs its visitor's token.
+    pub visitors: VisitorKeys,
 }
 
 impl Guard {
@@ -128,24 +136,33 @@ impl Guard {
         None
     }
 
-    /// Fails on a malformed origin pattern or public URL.
+    /// Fails on a malformed origin pattern or public URL (errors never quote a URL's
+    /// credentials).
     pub fn new(settings: &GuardSettings) -> Result<Arc<Guard>, String> {
-        let origins = OriginList::parse(&settings.origins)?;
+        let mut origins = OriginList::parse(&settings.origins)?;
         if let Some(url) = settings
             .public_url
             .as_deref()
             .filter(|u| !u.trim().is_empty())
         {
             let parsed = reqwest::Url::parse(url.trim())
-                .map_err(|e| format!("public URL {url:?} is not a URL: {e}"))?;
+                .map_err(|e| format!("the public URL is not a URL ({e})"))?;
+            if !parsed.username().is_empty() || parsed.password().is_some() {
+                return Err("the public URL must not carry credentials".into());
+            }
             if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.host_str().is_none()
                 || parsed.query().is_some()
                 || parsed.fragment().is_some()
             {
                 return Err(format!(
-                    "public URL {url:?} must be http(s)://host[/prefix], without a query"
+                    "public URL {} must be http(s)://host[/prefix], without a query",
+                    parsed.as_str()
                 ));
             }
+            // Pages this server serves (the demo page) call its API from its public origin:
+            // configured, unlike a Host header, so it can be trusted.
+            origins.allow_own(&parsed);
         }
         Ok(Arc::new(Guard {
             origins: Arc::new(origins),
@@ -156,6 +173,10 @@ impl Guard {
             trust_proxy: settings.trust_proxy,
             max_body_bytes: settings.max_body_bytes,
             public_url: settings.public_url.clone().filter(|u| !u.trim().is_empty()),
+            visitors: settings
+                .visitors
+                .clone()
+                .unwrap_or_else(VisitorKeys::generate),
         }))
     }
 
@@ -197,11 +218,18 @@ impl Guard {
         let mut out = Vec::with_capacity(declared.unwrap_or(0));
         let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    "The request body could not be read.",
-                )
+            let chunk = chunk.map_err(|e| {
+                if crate::serve::is_body_timeout(&e) {
+                    json_error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "The request body took too long to arrive.",
+                    )
+                } else {
+                    json_error(
+                        StatusCode::BAD_REQUEST,
+                        "The request body could not be read.",
+                    )
+                }
             })?;
             if out.len() + chunk.len() > limit {
                 return Err(too_large());
@@ -221,10 +249,7 @@ impl Guard {
 /// `Retry-After`. Preflights never get here (the CORS layer answers them).
 async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
-        if !guard
-            .origins
-            .allows(origin, req.headers().get(header::HOST))
-        {
+        if !guard.origins.allows(origin) {
             tracing::info!(origin = ?origin, "refused: origin not allowed");
             return json_error(
                 StatusCode::FORBIDDEN,

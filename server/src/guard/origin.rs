@@ -11,23 +11,70 @@ use std::time::Duration;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+/// An origin taken apart: scheme, lowercase host, port (explicit or the scheme's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Parts {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+/// `scheme://host[:port]` and nothing else (no credentials, path, query or fragment); `None`
+/// for anything a browser would not send as an origin.
+fn parts(origin: &str) -> Option<Parts> {
+    let url = reqwest::Url::parse(origin).ok()?;
+    if !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || !matches!(url.path(), "" | "/")
+        || url.query().is_some()
+        || url.fragment().is_some()
+        // The parser drops a trailing `?` or `#`; an origin never has one.
+        || origin.trim_end_matches('/').ends_with(['?', '#'])
+    {
+        return None;
+    }
+    Some(Parts {
+        scheme: url.scheme().to_string(),
+        host: url.host_str()?.to_ascii_lowercase(),
+        port: url.port_or_known_default()?,
+    })
+}
+
 /// One allowed origin pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Pattern {
     Any,
-    /// `scheme://host[:port]`, lowercase.
-    Exact(String),
-    /// `scheme://*.domain[:port]`: any subdomain of `domain` (not `domain` itself).
-    Subdomains {
-        scheme: String,
-        suffix: String,
-    },
+    Exact(Parts),
+    /// `scheme://*.domain[:port]`: any subdomain of `domain` (not `domain` itself), matched on
+    /// the parsed host, label by label.
+    Subdomains(Parts),
+}
+
+impl Pattern {
+    fn matches(&self, origin: &Parts) -> bool {
+        match self {
+            Pattern::Any => true,
+            Pattern::Exact(p) => p == origin,
+            Pattern::Subdomains(p) => {
+                p.scheme == origin.scheme
+                    && p.port == origin.port
+                    && origin
+                        .host
+                        .strip_suffix(p.host.as_str())
+                        .and_then(|sub| sub.strip_suffix('.'))
+                        .is_some_and(|sub| !sub.is_empty())
+            }
+        }
+    }
 }
 
 /// The origins allowed to call the API. Empty means any origin.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OriginList {
     patterns: Vec<Pattern>,
+    /// This server's own origin (from `--public-url`), allowed when a list is given.
+    own: Option<Parts>,
 }
 
 impl OriginList {
@@ -45,21 +92,29 @@ impl OriginList {
                     "allowed origin {raw:?} needs a scheme, like https://{raw}"
                 ));
             };
-            if host.is_empty() || host.contains('/') {
-                return Err(format!(
-                    "allowed origin {raw:?} must be scheme://host[:port], with no path"
-                ));
+            let bad =
+                || format!("allowed origin {raw:?} must be scheme://host[:port], with no path");
+            if host.is_empty() || host.contains(['/', '@', '?', '#']) {
+                return Err(bad());
             }
             match host.strip_prefix("*.") {
-                Some(domain) if !domain.is_empty() => patterns.push(Pattern::Subdomains {
-                    scheme: scheme.to_string(),
-                    suffix: format!(".{domain}"),
-                }),
-                Some(_) => return Err(format!("allowed origin {raw:?} has no domain")),
-                None => patterns.push(Pattern::Exact(entry)),
+                Some(domain) => {
+                    let p = parts(&format!("{scheme}://{domain}"))
+                        .ok_or_else(|| format!("allowed origin {raw:?} has no valid domain"))?;
+                    patterns.push(Pattern::Subdomains(p));
+                }
+                None => patterns.push(Pattern::Exact(parts(&entry).ok_or_else(bad)?)),
             }
         }
-        Ok(OriginList { patterns })
+        Ok(OriginList {
+            patterns,
+            own: None,
+        })
+    }
+
+    /// Also allows this server's own public origin.
+    pub fn allow_own(&mut self, public_url: &reqwest::Url) {
+        self.own = parts(&public_url.origin().ascii_serialization());
     }
 
     /// Whether no list was given (every origin is allowed).
@@ -67,41 +122,28 @@ impl OriginList {
         self.patterns.is_empty() || self.patterns.contains(&Pattern::Any)
     }
 
-    /// Whether a browser on `origin` may call. `host` is the request's `Host`: a page served
-    /// by this very server (the demo page) is always allowed.
-    pub fn allows(&self, origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
+    /// Whether a browser on `origin` may call. The request's `Host` plays no part: any
+    /// client can set it to match the origin it claims.
+    pub fn allows(&self, origin: &HeaderValue) -> bool {
         if self.is_open() {
             return true;
         }
-        let Ok(origin) = origin.to_str() else {
+        let Some(origin) = origin.to_str().ok().and_then(parts) else {
             return false;
         };
-        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-        if let Some(host) = host.and_then(|h| h.to_str().ok()) {
-            let host = host.to_ascii_lowercase();
-            if origin.strip_prefix("https://") == Some(host.as_str())
-                || origin.strip_prefix("http://") == Some(host.as_str())
-            {
-                return true;
-            }
-        }
-        self.patterns.iter().any(|p| match p {
-            Pattern::Any => true,
-            Pattern::Exact(e) => *e == origin,
-            Pattern::Subdomains { scheme, suffix } => origin
-                .split_once("://")
-                .is_some_and(|(s, host)| s == scheme && host.ends_with(suffix.as_str())),
-        })
+        self.own.as_ref() == Some(&origin) || self.patterns.iter().any(|p| p.matches(&origin))
     }
 }
 
 /// Headers a browser may send to the API. `Authorization` is listed so that a widget set up
-/// with one still passes the preflight; the proxy drops it and sends its own.
-const ALLOWED_HEADERS: [HeaderName; 4] = [
+/// with one still passes the preflight; the proxy drops it and sends its own. The visitor
+/// token is checked here and never forwarded.
+const ALLOWED_HEADERS: [HeaderName; 5] = [
     header::CONTENT_TYPE,
     header::ACCEPT,
     header::AUTHORIZATION,
     HeaderName::from_static("x-request-id"),
+    crate::visitor::HEADER,
 ];
 
 /// CORS for the API: only allowed origins get `Access-Control-Allow-Origin`.
@@ -109,9 +151,7 @@ pub fn cors(origins: Arc<OriginList>) -> CorsLayer {
     let allow = if origins.is_open() {
         AllowOrigin::any()
     } else {
-        AllowOrigin::predicate(move |origin, parts| {
-            origins.allows(origin, parts.headers.get(header::HOST))
-        })
+        AllowOrigin::predicate(move |origin, _| origins.allows(origin))
     };
     CorsLayer::new()
         .allow_origin(allow)
@@ -130,14 +170,16 @@ mod tests {
     }
 
     fn allows(l: &OriginList, origin: &str) -> bool {
-        l.allows(&HeaderValue::from_str(origin).unwrap(), None)
+        l.allows(&HeaderValue::from_str(origin).unwrap())
     }
 
     #[test]
     fn exact_and_subdomain_patterns() {
         let l = list(&["https://Shop.example.com/", "https://*.brand.test", " "]);
         assert!(allows(&l, "https://shop.example.com"));
+        assert!(allows(&l, "https://shop.example.com:443"));
         assert!(!allows(&l, "http://shop.example.com"));
+        assert!(!allows(&l, "https://shop.example.com:8443"));
         assert!(!allows(&l, "https://shop.example.com.evil.test"));
         assert!(allows(&l, "https://a.brand.test"));
         assert!(allows(&l, "https://a.b.brand.test"));
@@ -147,12 +189,27 @@ mod tests {
     }
 
     #[test]
-    fn same_host_is_allowed_and_empty_means_open() {
-        let l = list(&["https://a.example"]);
-        let host = HeaderValue::from_static("chat.example:8787");
-        let origin = HeaderValue::from_static("http://chat.example:8787");
-        assert!(l.allows(&origin, Some(&host)));
-        assert!(!l.allows(&origin, None));
+    fn wildcards_match_parsed_hosts_not_string_suffixes() {
+        let l = list(&["https://*.brand.test"]);
+        for forged in [
+            "https://evil.test?.brand.test",
+            "https://evil.test#.brand.test",
+            "https://evil.test/.brand.test",
+            "https://x.brand.test@evil.test",
+            "https://evil.test\\.brand.test",
+            "https://a.brand.test:8443",
+            "https://a.brand.test/path",
+        ] {
+            assert!(!allows(&l, forged), "{forged}");
+        }
+    }
+
+    #[test]
+    fn the_host_header_opens_nothing_but_the_public_origin_does() {
+        let mut l = list(&["https://a.example"]);
+        assert!(!allows(&l, "http://chat.example:8787"));
+        l.allow_own(&reqwest::Url::parse("http://chat.example:8787/bubble/").unwrap());
+        assert!(allows(&l, "http://chat.example:8787"));
         assert!(list(&[]).is_open());
         assert!(list(&["*"]).is_open());
         assert!(allows(&list(&[]), "https://anything.example"));
@@ -165,6 +222,7 @@ mod tests {
             "https://",
             "https://a.example/path",
             "https://*.",
+            "https://u@a.example",
         ] {
             assert!(OriginList::parse(&[bad.to_string()]).is_err(), "{bad}");
         }

@@ -164,6 +164,7 @@ pub fn stream(
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "answer delivered"
                 );
+                let answer = client.settings().key.scrub(&answer);
                 let _ = tx.send(Ok(frame(&conversation_id, &answer, false))).await;
                 let _ = tx.send(Ok(frame(&conversation_id, "", true))).await;
                 return;

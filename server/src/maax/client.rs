@@ -97,8 +97,16 @@ impl MaaxClient {
         }
     }
 
-    /// Sends and reads a JSON answer; statuses that are not a success become failures.
+    /// Sends and reads a JSON answer, all within the total timeout; statuses that are not a
+    /// success become failures.
     async fn call(&self, request: RequestBuilder) -> Result<(u16, Value), Failure> {
+        let total = self.settings.timeouts.total;
+        tokio::time::timeout(total, self.exchange(request))
+            .await
+            .unwrap_or(Err(Failure::TimedOut))
+    }
+
+    async fn exchange(&self, request: RequestBuilder) -> Result<(u16, Value), Failure> {
         let t = self.settings.timeouts;
         let response = upstream::send(request, t.first_byte).await?;
         let status = response.status();

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{NestedPath, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,14 +15,13 @@ use super::client::HistoryError;
 use super::mapping;
 use super::MaaxState;
 use crate::ids::now_ms;
-use crate::mock::handlers::json_object;
-use crate::mock::pagination::{decode_cursor, encode_cursor, encode_query_value, page_size};
+use crate::mock::pagination::{
+    decode_cursor, encode_cursor, encode_query_value, PageLinks, DEFAULT_PAGE_SIZE,
+};
 use crate::proxy::handlers::{not_found, plain_id};
+use crate::requests::{Completion, NewConversation, PageQuery};
 use crate::upstream::{json_error, Failure};
-
-fn bad_request(body: Value) -> Response {
-    (StatusCode::BAD_REQUEST, Json(body)).into_response()
-}
+use crate::visitor;
 
 fn failed(what: &str) -> impl FnOnce(Failure) -> Response + '_ {
     move |f| {
@@ -31,20 +30,17 @@ fn failed(what: &str) -> impl FnOnce(Failure) -> Response + '_ {
     }
 }
 
-/// `POST conversations/` `{"webChat": id}` → Maax `create-conversation`.
+/// `POST conversations/` `{"webChat": id}` → Maax `create-conversation`; the answer carries
+/// the visitor's token.
 pub async fn create_conversation(
     State(state): State<Arc<MaaxState>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Response> {
     let body = state.guard.read_body(&headers, body).await?;
-    let map = json_object(&body).map_err(IntoResponse::into_response)?;
-    let web_chat = match map.get("webChat") {
-        Some(Value::String(w)) if !w.trim().is_empty() => w.clone(),
-        _ => return Err(bad_request(json!({"webChat": ["This field is required."]}))),
-    };
-    if !state.guard.web_chats.allows(&web_chat) {
-        tracing::info!(%web_chat, "refused: web chat not allowed");
+    let new = NewConversation::parse(&body)?;
+    if !state.guard.web_chats.allows(&new.web_chat) {
+        tracing::info!(web_chat = ?new.web_chat, "refused: web chat not allowed");
         return Err(json_error(
             StatusCode::FORBIDDEN,
             "This web chat is not served here.",
@@ -55,18 +51,26 @@ pub async fn create_conversation(
         .create_conversation()
         .await
         .map_err(failed("create conversation"))?;
-    tracing::info!(conversation = %id, "conversation created");
-    let conversation = mapping::conversation(&id, Some(&web_chat), now_ms());
+    if !plain_id(&id) {
+        tracing::warn!("create conversation: Maax answered an id that is not plain");
+        return Err(Failure::Broken.into_response());
+    }
+    tracing::info!(conversation = ?id, "conversation created");
+    let mut conversation = mapping::conversation(&id, Some(&new.web_chat), now_ms());
+    state.guard.visitors.bind(&mut conversation);
     Ok((StatusCode::CREATED, Json(conversation)).into_response())
 }
 
 /// The mapped history of a conversation; `None` if Maax does not know it.
 async fn history(state: &MaaxState, conversation: &str) -> Result<Option<Vec<Value>>, Response> {
     match state.client.history(conversation).await {
-        Ok(body) => Ok(Some(mapping::messages(
-            conversation,
-            &mapping::history_list(&body),
-        ))),
+        Ok(mut body) => {
+            state.client.settings().key.scrub_json(&mut body);
+            Ok(Some(mapping::messages(
+                conversation,
+                &mapping::history_list(&body),
+            )))
+        }
         Err(HistoryError::NotFound) => Ok(None),
         Err(HistoryError::Failed(f)) => Err(failed("read history")(f)),
     }
@@ -76,10 +80,12 @@ async fn history(state: &MaaxState, conversation: &str) -> Result<Option<Vec<Val
 pub async fn get_conversation(
     State(state): State<Arc<MaaxState>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, Response> {
     if !plain_id(&id) {
         return Err(not_found().await);
     }
+    state.guard.visitors.check(&headers, &id)?;
     let Some(messages) = history(&state, &id).await? else {
         return Err(not_found().await);
     };
@@ -88,47 +94,6 @@ pub async fn get_conversation(
         .and_then(|m| m["createdAt"].as_str()?.parse().ok())
         .unwrap_or_else(now_ms);
     Ok(Json(mapping::conversation(&id, None, created)).into_response())
-}
-
-/// The parts of a completions request the adapter reads.
-struct Ask {
-    conversation: Option<String>,
-    content: String,
-    streaming: bool,
-}
-
-/// Reads a completions body; an error is the body of a 400.
-fn parse_ask(body: &Bytes) -> Result<Ask, Value> {
-    let map = json_object(body).map_err(|e| e.1)?;
-    let conversation = match map.get("conversation") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.is_empty() => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => return Err(json!({"conversation": ["Must be a valid id."]})),
-    };
-    let content = match map.get("message") {
-        Some(Value::Object(m)) => m.get("content").and_then(Value::as_str),
-        Some(Value::String(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    let content = match content {
-        None => return Err(json!({"message": ["This field is required."]})),
-        Some(c) if c.trim().is_empty() => {
-            return Err(json!({"message": ["This field may not be blank."]}))
-        }
-        Some(c) => c.to_string(),
-    };
-    let streaming = map
-        .get("isStreaming")
-        .or_else(|| map.get("is_streaming"))
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
-    Ok(Ask {
-        conversation,
-        content,
-        streaming,
-    })
 }
 
 /// `POST chatbots/{id}/completions/`.
@@ -142,29 +107,26 @@ pub async fn completions(
         return Err(refusal);
     }
     let body = state.guard.read_body(&headers, body).await?;
-    let ask = parse_ask(&body).map_err(bad_request)?;
-    let conversation = match ask.conversation {
-        Some(c) if plain_id(&c) => c,
-        Some(_) => return Err(not_found().await),
-        None => state
-            .client
-            .create_conversation()
-            .await
-            .map_err(failed("create conversation"))?,
+    let ask = Completion::parse(&body)?;
+    // Without a conversation there would be one created here whose token the widget never
+    // got; it creates its conversation first.
+    let Some(conversation) = ask.conversation else {
+        return Err(visitor::null_conversation_refusal().into());
     };
+    state.guard.visitors.check(&headers, &conversation)?;
     let incoming = state
         .client
         .initiate(&ask.content, &conversation)
         .await
         .map_err(failed("initiate answer"))?;
-    tracing::info!(%conversation, incoming_message_id = %incoming, "answer requested");
+    tracing::info!(?conversation, incoming_message_id = ?incoming, "answer requested");
 
     let settings = state.client.settings();
     if !ask.streaming {
         return match answer::wait(&state.client, settings.poll, &incoming).await {
             Ok(text) => Ok(Json(json!({
                 "conversationId": conversation,
-                "content": text,
+                "content": state.client.settings().key.scrub(&text),
                 "done": true,
             }))
             .into_response()),
@@ -201,26 +163,21 @@ pub async fn list_messages(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, Response> {
-    let Some(conversation) = query.get("conversation").filter(|c| !c.is_empty()) else {
-        return Err(bad_request(
-            json!({"conversation": ["This field is required."]}),
-        ));
-    };
-    let size = page_size(query.get("pageSize").map(String::as_str));
-    let offset = match query.get("cursor").filter(|c| !c.is_empty()) {
+    let page = PageQuery::parse(&query)?;
+    state.guard.visitors.check(&headers, &page.conversation)?;
+    let size = page.page_size.map_or(DEFAULT_PAGE_SIZE, |n| n as usize);
+    let offset = match &page.cursor {
         None => 0,
         Some(c) => {
             decode_cursor(c).ok_or_else(|| json_error(StatusCode::NOT_FOUND, "Invalid cursor"))?
         }
     };
-    let mut messages = if plain_id(conversation) {
-        history(&state, conversation).await?.unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let conversation = &page.conversation;
+    let mut messages = history(&state, conversation).await?.unwrap_or_default();
     messages.reverse();
     let count = messages.len();
     let results: Vec<Value> = messages.into_iter().skip(offset).take(size).collect();
+    let links = PageLinks::new(offset, size, count);
 
     let base = format!(
         "{}{}/messages/?conversation={}",
@@ -231,8 +188,8 @@ pub async fn list_messages(
     let link = |at: usize| format!("{base}&cursor={}&pageSize={size}", encode_cursor(at));
     Ok(Json(json!({
         "count": count,
-        "next": (offset + size < count).then(|| link(offset + size)),
-        "previous": (offset > 0).then(|| link(offset.saturating_sub(size))),
+        "next": links.next.map(link),
+        "previous": links.previous.map(link),
         "results": results,
     }))
     .into_response())
@@ -242,11 +199,13 @@ pub async fn list_messages(
 pub async fn get_message(
     State(state): State<Arc<MaaxState>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, Response> {
     let Some((conversation, index)) = mapping::split_message_id(&id).filter(|(c, _)| plain_id(c))
     else {
         return Err(not_found().await);
     };
+    state.guard.visitors.check(&headers, conversation)?;
     let messages = history(&state, conversation).await?.unwrap_or_default();
     match messages.into_iter().nth(index) {
         Some(m) => Ok(Json(m).into_response()),

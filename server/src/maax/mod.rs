@@ -7,9 +7,12 @@
 //! |---|---|
 //! | `POST conversations/` | `create-conversation` → 201 conversation whose `id` is Maax's `conversation_id` |
 //! | `GET conversations/{id}/` | the history (to see that it exists) → conversation, or 404 |
-//! | `POST chatbots/{id}/completions/` | `create-conversation` if `conversation` is null, `initiate_answer_generation`, then `retrieve_answer` polled with a growing pause and a bound; streamed as `: keepalive` comments, then one delta and `done` |
+//! | `POST chatbots/{id}/completions/` | `initiate_answer_generation` (a null `conversation` is 400), then `retrieve_answer` polled with a growing pause and a bound; streamed as `: keepalive` comments, then one delta and `done` |
 //! | `GET messages/?conversation=&cursor=&pageSize=` | the history, mapped ([`mapping`]) and paged here, newest first |
 //! | `GET messages/{id}/` | the history, the message at the id's index |
+//!
+//! Every call on a conversation needs its visitor token ([`crate::visitor`]): Maax's ids are
+//! small integers. Answers and history are scrubbed of the key.
 //!
 //! Hosts, paths, methods, where POST parameters go and the service type are all settings,
 //! since the vendor's pages disagree on them. The key goes in `2hd-api-key`. The guard (origins,

@@ -53,6 +53,16 @@ pub async fn completions(
         Err(e) => return e.into_response(),
     };
     let stream_fault = fault.filter(|_| request.streaming);
+    if let Some(keys) = &state.visitors {
+        match &request.conversation {
+            Some(id) => {
+                if let Err(refusal) = keys.check(&headers, id) {
+                    return refusal.into_response();
+                }
+            }
+            None => return crate::visitor::null_conversation_refusal().into_response(),
+        }
+    }
 
     let conversation_id = {
         let mut store = state.store();
@@ -71,7 +81,7 @@ pub async fn completions(
         store.add_message(&id, Direction::Incoming, request.content.clone(), extras);
         id
     };
-    tracing::debug!(%chatbot, conversation = %conversation_id, "completion requested");
+    tracing::debug!(?chatbot, conversation = %conversation_id, "completion requested");
 
     let (text, extras, deltas): (String, Extras, Deltas) = match switches.length {
         Some(n) => (

@@ -10,18 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::pagination::{decode_cursor, encode_cursor, encode_query_value, origin, page_size};
+use super::pagination::{
+    decode_cursor, encode_cursor, encode_query_value, origin, page_size, PageLinks,
+};
 use super::stats::StatsSnapshot;
 use super::MockState;
 
-/// A JSON error answer; small, so it can travel in a `Result`.
-pub struct ApiError(pub StatusCode, pub Value);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(self.1)).into_response()
-    }
-}
+pub use crate::api_error::ApiError;
 
 /// A JSON error body with a status, the way the real API answers.
 pub fn error(status: StatusCode, body: Value) -> Response {
@@ -62,7 +57,10 @@ pub async fn create_conversation(State(state): State<Arc<MockState>>, body: Byte
             )
         }
     };
-    let conversation = state.store().create_conversation(Some(web_chat));
+    let mut conversation = state.store().create_conversation(Some(web_chat));
+    if let Some(keys) = &state.visitors {
+        keys.bind(&mut conversation);
+    }
     (StatusCode::CREATED, Json(conversation)).into_response()
 }
 
@@ -70,7 +68,11 @@ pub async fn create_conversation(State(state): State<Arc<MockState>>, body: Byte
 pub async fn get_conversation(
     State(state): State<Arc<MockState>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
+    if let Err(refusal) = state.check_visitor(&headers, &id) {
+        return refusal.into_response();
+    }
     match state.store().conversation(&id) {
         Some(c) => Json(c).into_response(),
         None => not_found(),
@@ -92,6 +94,9 @@ pub async fn list_messages(
             json!({"conversation": ["This field is required."]}),
         );
     };
+    if let Err(refusal) = state.check_visitor(&headers, conversation) {
+        return refusal.into_response();
+    }
     let size = page_size(query.get("pageSize").map(String::as_str));
     let offset = match query.get("cursor").filter(|c| !c.is_empty()) {
         None => 0,
@@ -109,21 +114,28 @@ pub async fn list_messages(
         encode_query_value(conversation)
     );
     let link = |at: usize| format!("{base}&cursor={}&pageSize={size}", encode_cursor(at));
-    let next = (offset + size < count).then(|| link(offset + size));
-    let previous = (offset > 0).then(|| link(offset.saturating_sub(size)));
+    let links = PageLinks::new(offset, size, count);
     Json(json!({
         "count": count,
-        "next": next,
-        "previous": previous,
+        "next": links.next.map(link),
+        "previous": links.previous.map(link),
         "results": results,
     }))
     .into_response()
 }
 
 /// `GET messages/{id}/`.
-pub async fn get_message(State(state): State<Arc<MockState>>, Path(id): Path<String>) -> Response {
-    match state.store().message(&id) {
-        Some(m) => Json(m).into_response(),
+pub async fn get_message(
+    State(state): State<Arc<MockState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let found = state.store().message(&id);
+    match found {
+        Some(m) => match state.check_visitor(&headers, &m.conversation) {
+            Ok(()) => Json(m).into_response(),
+            Err(refusal) => refusal.into_response(),
+        },
         None => not_found(),
     }
 }

@@ -6,18 +6,24 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `POST conversations/` `{"webChat": id}` | 201 conversation (`id` uuid, `createdAt` 13-digit ms string, …); 400 `{"webChat": ["This field is required."]}` |
+//! | `POST conversations/` `{"webChat": id}` | 201 conversation (`id` uuid, `visitorToken` when tokens are on, `createdAt` 13-digit ms string, …); 400 `{"webChat": ["This field is required."]}` |
 //! | `GET conversations/{id}/` | 200 conversation, or 404 `{"detail": "Not found."}` |
 //! | `POST chatbots/{chatbotId}/completions/` | the reply (below); 404 for an unknown conversation; 400 `{"message": [...]}` for a missing or blank content |
 //! | `GET messages/?conversation=&cursor=&pageSize=` | `{"count","next","previous","results"}`, newest first; 400 without `conversation`; an unknown conversation is an empty list; 404 `{"detail": "Invalid cursor"}` for a foreign cursor |
 //! | `GET messages/{id}/` | 200 message or 404 |
+//!
+//! With visitor tokens on (the binary's default), every call on a conversation (its detail,
+//! completions, its messages, one of its messages) needs the `X-Visitor-Token` header its
+//! creation answered, else 403 `{"detail": …}`; a completion with a null conversation is 400.
+//! Faults answer before the token is looked at.
 //!
 //! and `GET /__mock/stats` → `{"streamsStarted","streamsCompleted","streamsAborted","streamsFaulted"}`.
 //!
 //! # Completions
 //!
 //! The request is `{"conversation": id|null, "message": {"content", "attachments"}, "isStreaming"}`
-//! (`is_streaming` accepted too; streaming is the default). A null conversation creates one. The
+//! (`is_streaming` accepted too; streaming is the default). A null conversation creates one
+//! when visitor tokens are off, and is refused (400) when they are on. The
 //! visitor's message (`incoming`) and the reply (`outgoing`) are both stored before the first
 //! byte is streamed, so history read after `done` has them. The reply text is picked by
 //! [`replies::reply_for`]; [`replies::default_reply`] gives the plain one.
@@ -71,11 +77,14 @@ pub mod switches;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::watch;
 
+use crate::api_error::ApiError;
 use crate::api_routes::{self, ApiHandlers};
+use crate::visitor::VisitorKeys;
 
 use faults::FaultGate;
 use stats::{Stats, StatsSnapshot};
@@ -89,19 +98,36 @@ pub struct MockState {
     faults: FaultGate,
     default_delay: Duration,
     shutdown: watch::Receiver<bool>,
+    /// With keys, every call on a conversation needs its visitor token, as in the real
+    /// modes; without, any caller may use any conversation (the mock as a test upstream).
+    visitors: Option<VisitorKeys>,
 }
 
 impl MockState {
     /// `default_delay` is the pause between deltas when no `delay` switch is given; streams end
-    /// when `shutdown` turns true (a dropped sender means never).
-    pub fn new(default_delay: Duration, shutdown: watch::Receiver<bool>) -> Arc<MockState> {
+    /// when `shutdown` turns true (a dropped sender means never). `visitors` turns on visitor
+    /// tokens.
+    pub fn new(
+        default_delay: Duration,
+        shutdown: watch::Receiver<bool>,
+        visitors: Option<VisitorKeys>,
+    ) -> Arc<MockState> {
         Arc::new(MockState {
             store: Mutex::new(Store::default()),
             stats: Arc::new(Stats::default()),
             faults: FaultGate::default(),
             default_delay,
             shutdown,
+            visitors,
         })
+    }
+
+    /// `Ok` when visitor tokens are off or the request carries the conversation's token.
+    fn check_visitor(&self, headers: &HeaderMap, conversation: &str) -> Result<(), ApiError> {
+        match &self.visitors {
+            Some(keys) => keys.check(headers, conversation),
+            None => Ok(()),
+        }
     }
 
     /// The stream counters as they are now.

@@ -1,7 +1,7 @@
 //! Cursor pagination for `GET messages/`, shaped like Django REST framework's: opaque cursors
 //! and absolute `next`/`previous` URLs.
 
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 
 /// The default page size, and the most a client may ask for.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
@@ -29,6 +29,23 @@ pub fn decode_cursor(cursor: &str) -> Option<usize> {
     text.strip_prefix('o')?.parse().ok()
 }
 
+/// The offsets a page's `next` and `previous` links point at. Offsets come from cursors a
+/// client made up, so the sums must not overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageLinks {
+    pub next: Option<usize>,
+    pub previous: Option<usize>,
+}
+
+impl PageLinks {
+    pub fn new(offset: usize, size: usize, count: usize) -> PageLinks {
+        PageLinks {
+            next: offset.checked_add(size).filter(|&n| n < count),
+            previous: (offset > 0).then(|| offset.saturating_sub(size)),
+        }
+    }
+}
+
 /// The page size a client asked for: missing, unparsable or zero means the default.
 pub fn page_size(raw: Option<&str>) -> usize {
     match raw.and_then(|v| v.parse::<usize>().ok()) {
@@ -37,17 +54,10 @@ pub fn page_size(raw: Option<&str>) -> usize {
     }
 }
 
-/// `scheme://host` as the client reached us, for absolute links.
+/// `scheme://host` as the client reached us, for absolute links: the `Host` header when it
+/// is a plain host, never a forwarded one (anyone could set that).
 pub fn origin(headers: &HeaderMap) -> String {
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("http");
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    format!("{scheme}://{host}")
+    crate::guard::client::public_base(headers, false, None)
 }
 
 /// Percent-encodes a query value (everything but RFC 3986 unreserved characters).
@@ -85,6 +95,25 @@ mod tests {
         assert_eq!(page_size(Some("x")), 20);
         assert_eq!(page_size(Some("5")), 5);
         assert_eq!(page_size(Some("500")), 100);
+    }
+
+    #[test]
+    fn links_of_a_made_up_cursor_do_not_overflow() {
+        let far = decode_cursor(&encode_cursor(usize::MAX)).unwrap();
+        assert_eq!(
+            PageLinks::new(far, 100, 3),
+            PageLinks {
+                next: None,
+                previous: Some(usize::MAX - 100)
+            }
+        );
+        assert_eq!(
+            PageLinks::new(0, 2, 3),
+            PageLinks {
+                next: Some(2),
+                previous: None
+            }
+        );
     }
 
     #[test]

@@ -1,23 +1,24 @@
-//! The five forwarded calls: checks first (ids, allow-lists, body size), then
-//! [`forward`].
+//! The five forwarded calls: checks first (ids, allow-lists, body size, the visitor's token),
+//! then [`forward`] with a body or query rebuilt from what was checked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{NestedPath, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use serde_json::Value;
 
 use super::forward::{forward, Kind};
 use super::ProxyState;
+use crate::requests::{Completion, NewConversation, PageQuery};
 use crate::upstream::json_error;
-
-/// Query parameters of `GET messages/` that are forwarded; nothing else is.
-const PAGE_PARAMS: [&str; 3] = ["conversation", "cursor", "pageSize"];
+use crate::visitor;
 
 pub use crate::guard::plain_id;
+
+/// What the server asks the upstream for: its own choice, never the browser's `Accept`.
+const JSON: &str = "application/json";
 
 pub async fn not_found() -> Response {
     json_error(StatusCode::NOT_FOUND, "Not found.")
@@ -27,51 +28,39 @@ fn forbidden(detail: &str) -> Response {
     json_error(StatusCode::FORBIDDEN, detail)
 }
 
-/// What the widget says it accepts, else JSON (or SSE for replies).
-fn accept(headers: &HeaderMap, default: &'static str) -> HeaderValue {
-    headers
-        .get(header::ACCEPT)
-        .filter(|v| v.len() <= 256)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static(default))
-}
-
-/// `POST conversations/`.
+/// `POST conversations/`: the answer gains the visitor's token.
 pub async fn create_conversation(
     State(state): State<Arc<ProxyState>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Response> {
     let body = state.guard.read_body(&headers, body).await?;
-    if !state.guard.web_chats.is_open() {
-        let web_chat = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("webChat")?.as_str().map(str::to_string));
-        match web_chat {
-            Some(w) if state.guard.web_chats.allows(&w) => {}
-            other => {
-                tracing::info!(web_chat = ?other, "refused: web chat not allowed");
-                return Err(forbidden("This web chat is not served here."));
-            }
-        }
+    let new = NewConversation::parse(&body)?;
+    if !state.guard.web_chats.allows(&new.web_chat) {
+        tracing::info!(web_chat = ?new.web_chat, "refused: web chat not allowed");
+        return Err(forbidden("This web chat is not served here."));
     }
-    let request = state.post_json("conversations/", body, accept(&headers, "application/json"));
-    Ok(forward(&state, request, Kind::Json, "create conversation").await)
+    let request = state.post_json("conversations/", &new.upstream_body(), JSON);
+    Ok(forward(&state, request, Kind::Created, "create conversation").await)
 }
 
 /// `GET conversations/{id}/`.
 pub async fn get_conversation(
     State(state): State<Arc<ProxyState>>,
     Path(id): Path<String>,
-) -> Response {
+    headers: HeaderMap,
+) -> Result<Response, Response> {
     if !plain_id(&id) {
-        return not_found().await;
+        return Err(not_found().await);
     }
+    state.guard.visitors.check(&headers, &id)?;
     let request = state.request(Method::GET, &format!("conversations/{id}/"));
-    forward(&state, request, Kind::Json, "get conversation").await
+    Ok(forward(&state, request, Kind::Json, "get conversation").await)
 }
 
-/// `POST chatbots/{id}/completions/`: the reply is relayed as it streams.
+/// `POST chatbots/{id}/completions/`: the reply is relayed as it streams. A null
+/// conversation is refused: the upstream would create one whose id only shows up inside the
+/// stream, too late to hand its token over.
 pub async fn completions(
     State(state): State<Arc<ProxyState>>,
     Path(chatbot): Path<String>,
@@ -82,12 +71,22 @@ pub async fn completions(
         return Err(refusal);
     }
     let body = state.guard.read_body(&headers, body).await?;
+    let ask = Completion::parse(&body)?;
+    let Some(conversation) = &ask.conversation else {
+        return Err(visitor::null_conversation_refusal().into());
+    };
+    state.guard.visitors.check(&headers, conversation)?;
+    let (kind, accept) = if ask.streaming {
+        (Kind::Stream, "text/event-stream, application/json")
+    } else {
+        (Kind::Json, JSON)
+    };
     let request = state.post_json(
         &format!("chatbots/{chatbot}/completions/"),
-        body,
-        accept(&headers, "text/event-stream, application/json"),
+        &ask.upstream_body(),
+        accept,
     );
-    Ok(forward(&state, request, Kind::Stream, "completion").await)
+    Ok(forward(&state, request, kind, "completion").await)
 }
 
 /// `GET messages/?conversation=&cursor=&pageSize=`.
@@ -96,32 +95,28 @@ pub async fn list_messages(
     prefix: NestedPath,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if query
-        .get("conversation")
-        .is_none_or(|c| c.trim().is_empty())
-    {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            "The conversation parameter is required.",
-        );
-    }
-    let params: Vec<(&str, &str)> = PAGE_PARAMS
-        .iter()
-        .filter_map(|k| query.get(*k).map(|v| (*k, v.as_str())))
-        .collect();
-    let request = state.request(Method::GET, "messages/").query(&params);
+) -> Result<Response, Response> {
+    let page = PageQuery::parse(&query)?;
+    state.guard.visitors.check(&headers, &page.conversation)?;
+    let request = state
+        .request(Method::GET, "messages/")
+        .query(&page.upstream_pairs());
     let api_base = format!("{}{}", state.guard.public_base(&headers), prefix.as_str());
-    forward(&state, request, Kind::Page { api_base }, "list messages").await
+    Ok(forward(&state, request, Kind::Page { api_base }, "list messages").await)
 }
 
-/// `GET messages/{id}/`.
-pub async fn get_message(State(state): State<Arc<ProxyState>>, Path(id): Path<String>) -> Response {
+/// `GET messages/{id}/`: a message id does not name its conversation, so the token is
+/// checked against the `conversation` the upstream's answer names.
+pub async fn get_message(
+    State(state): State<Arc<ProxyState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
     if !plain_id(&id) {
-        return not_found().await;
+        return Err(not_found().await);
     }
     let request = state.request(Method::GET, &format!("messages/{id}/"));
-    forward(&state, request, Kind::Json, "get message").await
+    Ok(forward(&state, request, Kind::Message { headers }, "get message").await)
 }
 
 #[cfg(test)]

@@ -8,14 +8,16 @@
 //!
 //! | route | forwarded as |
 //! |---|---|
-//! | `POST conversations/` | `POST {upstream}conversations/`; 403 if `webChat` is not in `--allowed-web-chats` |
+//! | `POST conversations/` | `POST {upstream}conversations/` `{"webChat"}`; 403 if `webChat` is not in `--allowed-web-chats`; the answer gains `visitorToken` |
 //! | `GET conversations/{id}/` | `GET {upstream}conversations/{id}/` |
-//! | `POST chatbots/{id}/completions/` | streamed back chunk by chunk; 403 if the id is not in `--allowed-chatbots` |
-//! | `GET messages/?conversation=&cursor=&pageSize=` | only those three parameters; `conversation` is required (without it the upstream would list every conversation's messages); `next`/`previous` rewritten to point here |
-//! | `GET messages/{id}/` | `GET {upstream}messages/{id}/` |
+//! | `POST chatbots/{id}/completions/` | a rebuilt body; streamed back chunk by chunk; 403 if the id is not in `--allowed-chatbots`; 400 for a null conversation |
+//! | `GET messages/?conversation=&cursor=&pageSize=` | only those three parameters, checked; `conversation` is required (without it the upstream would list every conversation's messages); `pageSize` at most 100; `next`/`previous` rewritten to point here |
+//! | `GET messages/{id}/` | `GET {upstream}messages/{id}/`, relayed if the caller holds the token of the message's conversation |
 //!
-//! Ids must be plain (`[A-Za-z0-9_-]`), so no path can reach another upstream endpoint. The
-//! browser's own `Authorization`, cookies and other headers are not forwarded.
+//! Every call on a conversation needs its visitor token ([`crate::visitor`]). Bodies and
+//! queries are parsed and rebuilt ([`crate::requests`]); ids must be plain (`[A-Za-z0-9_-]`),
+//! so no path can reach another upstream endpoint. The browser's own `Authorization`, cookies,
+//! `Accept` and other headers are not forwarded.
 //!
 //! # Errors
 //!
@@ -32,7 +34,7 @@ pub mod links;
 
 use std::sync::Arc;
 
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, Method};
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -79,37 +81,58 @@ impl ProxyState {
         &self.base
     }
 
-    /// An upstream request to `{base}{path}` carrying the key.
+    /// An upstream request to `{base}{path}` carrying the key and asking for JSON.
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.request_accepting(method, path, "application/json")
+    }
+
+    fn request_accepting(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &'static str,
+    ) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.base))
             .header(header::AUTHORIZATION, self.key.header_value("Api-Key "))
+            .header(header::ACCEPT, accept)
     }
 
-    /// An upstream POST of a JSON body.
+    /// An upstream POST of a JSON body, accepting `accept`.
     fn post_json(
         &self,
         path: &str,
-        body: bytes::Bytes,
-        accept: HeaderValue,
+        body: &serde_json::Value,
+        accept: &'static str,
     ) -> reqwest::RequestBuilder {
-        self.request(Method::POST, path)
+        self.request_accepting(Method::POST, path, accept)
             .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, accept)
-            .body(body)
+            .body(body.to_string())
     }
 }
 
-/// Checks an upstream base URL and gives it its trailing slash.
+/// Checks an upstream base URL and gives it its trailing slash. Errors never quote the URL:
+/// one that carries credentials would put its password in the log.
 pub fn base_url(raw: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(raw.trim())
-        .map_err(|e| format!("upstream URL {raw:?} is not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!("upstream URL {raw:?} must be http(s)://host/..."));
+        .map_err(|e| format!("the upstream URL is not a URL ({e})"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the upstream URL must not carry credentials (user:password@); the key is sent \
+             as a header"
+                .into(),
+        );
     }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!(
-            "upstream URL {raw:?} must not carry a query, fragment or credentials"
+            "the upstream URL {} must be http(s)://host/...",
+            url.as_str()
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the upstream URL {} must not carry a query or fragment",
+            url.as_str()
         ));
     }
     let mut base = url.to_string();
@@ -155,10 +178,13 @@ mod tests {
             "api.maiagent.ai",
             "ftp://x/",
             "https://u:p@x/",
+            "http://:hunter2@x/",
+            "https://u@x/",
             "https://x/?a=1",
             "",
         ] {
-            assert!(base_url(bad).is_err(), "{bad}");
+            let e = base_url(bad).unwrap_err();
+            assert!(!e.contains("hunter2") && !e.contains("u:p"), "{e}");
         }
     }
 }

@@ -10,6 +10,7 @@ use axum::http::{Request, Response, StatusCode};
 use axum::Router;
 use chat_bubble_server::app;
 use chat_bubble_server::mock::{self, MockState};
+use chat_bubble_server::visitor::{self, VisitorKeys};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -20,13 +21,54 @@ pub fn mock_app(delay: Duration) -> (Router, Arc<MockState>) {
     let (tx, rx) = watch::channel(false);
     // Leak the sender so shutdown is never signalled and never looks "gone" either.
     std::mem::forget(tx);
-    let state = MockState::new(delay, rx);
+    let state = MockState::new(delay, rx, Some(keys()));
     (app::with_layers(mock::router(state.clone())), state)
+}
+
+/// A mock app with visitor tokens off (`--mock-visitor-tokens false`).
+pub fn open_mock_app(delay: Duration) -> (Router, Arc<MockState>) {
+    let (tx, rx) = watch::channel(false);
+    std::mem::forget(tx);
+    let state = MockState::new(delay, rx, None);
+    (app::with_layers(mock::router(state.clone())), state)
+}
+
+/// A fast mock app with visitor tokens off.
+pub fn open_app() -> (Router, Arc<MockState>) {
+    open_mock_app(Duration::ZERO)
 }
 
 /// A mock app whose streams go out as fast as possible.
 pub fn fast_app() -> (Router, Arc<MockState>) {
     mock_app(Duration::ZERO)
+}
+
+/// The visitor-token secret of the apps built here.
+pub const VISITOR_SECRET: &[u8] = b"test visitor secret, not a real one";
+
+pub fn keys() -> VisitorKeys {
+    VisitorKeys::new(VISITOR_SECRET).unwrap()
+}
+
+/// The visitor token of a conversation, as the apps built here issue it.
+pub fn token(conversation: &str) -> String {
+    keys().issue(conversation)
+}
+
+/// A GET by the visitor who owns `conversation`.
+pub fn get_as(uri: &str, conversation: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(visitor::HEADER, token(conversation))
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// A JSON POST by the visitor who owns `conversation`.
+pub fn post_as(uri: &str, body: Value, conversation: &str) -> Request<Body> {
+    let mut req = post(uri, body);
+    req.headers_mut()
+        .insert(visitor::HEADER, token(conversation).parse().unwrap());
+    req
 }
 
 pub async fn call(app: &Router, req: Request<Body>) -> Response<Body> {
@@ -75,7 +117,9 @@ pub async fn create_conversation(app: &Router, prefix: &str) -> String {
     json_body(res).await["id"].as_str().unwrap().to_string()
 }
 
-/// Sends a streaming completion; `query` is appended as is (e.g. `mock_format=ndjson`).
+/// Sends a streaming completion as the conversation's visitor; `query` is appended as is
+/// (e.g. `mock_format=ndjson`). Without a conversation, one is created first (the mock, like
+/// the real modes, refuses a null one while visitor tokens are on).
 pub async fn complete(
     app: &Router,
     prefix: &str,
@@ -83,13 +127,17 @@ pub async fn complete(
     content: &str,
     query: &str,
 ) -> Response<Body> {
+    let id = match conversation {
+        Some(id) => id.to_string(),
+        None => create_conversation(app, prefix).await,
+    };
     let uri = format!("{prefix}/chatbots/bot-1/completions/?{query}");
     let body = json!({
-        "conversation": conversation,
+        "conversation": id,
         "message": {"content": content, "attachments": []},
         "isStreaming": true,
     });
-    call(app, post(&uri, body)).await
+    call(app, post_as(&uri, body, &id)).await
 }
 
 /// Decodes SSE `data:` events into JSON values; `[DONE]` becomes the string "[DONE]".

@@ -15,12 +15,13 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use axum::Router;
+use chat_bubble_server::app;
 use chat_bubble_server::guard::{Guard, GuardSettings};
 use chat_bubble_server::maax::{self, MaaxSettings, MaaxState};
-use chat_bubble_server::observe;
 use chat_bubble_server::proxy::{self, ProxySettings, ProxyState};
 use chat_bubble_server::secret::Secret;
 use chat_bubble_server::upstream::Timeouts;
+use chat_bubble_server::visitor::VisitorKeys;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -55,11 +56,40 @@ pub fn quick_timeouts() -> Timeouts {
         connect: Duration::from_secs(2),
         first_byte: Duration::from_millis(400),
         idle: Duration::from_millis(400),
+        ..Timeouts::default()
     }
+}
+
+/// The visitor-token secret of the servers started here (unless a test gives its own).
+pub const VISITOR_SECRET: &[u8] = b"fake visitor secret, not a real one";
+
+/// The visitor token of a conversation on the servers started here.
+pub fn token(conversation: &str) -> String {
+    VisitorKeys::new(VISITOR_SECRET)
+        .unwrap()
+        .issue(conversation)
+}
+
+/// A client that presents the visitor token of `conversation` on every request.
+pub fn visitor_client(conversation: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-visitor-token", token(conversation).parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+fn with_keys(mut guard: GuardSettings) -> GuardSettings {
+    if guard.visitors.is_none() {
+        guard.visitors = Some(VisitorKeys::new(VISITOR_SECRET).unwrap());
+    }
+    guard
 }
 
 /// Proxy mode in front of `upstream_base`.
 pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Timeouts) -> String {
+    let guard = with_keys(guard);
     let state = ProxyState::new(
         ProxySettings {
             upstream_url: upstream_base.to_string(),
@@ -69,14 +99,15 @@ pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Ti
         Guard::new(&guard).unwrap(),
     )
     .unwrap();
-    let addr = serve(observe::layer(proxy::router(state))).await;
+    let addr = serve(app::outer_layers(proxy::router(state))).await;
     format!("http://{addr}")
 }
 
 /// Maax mode with `settings`.
 pub async fn start_maax(settings: MaaxSettings, guard: GuardSettings) -> String {
+    let guard = with_keys(guard);
     let state = MaaxState::new(settings, Guard::new(&guard).unwrap()).unwrap();
-    let addr = serve(observe::layer(maax::router(state))).await;
+    let addr = serve(app::outer_layers(maax::router(state))).await;
     format!("http://{addr}")
 }
 
@@ -130,6 +161,12 @@ pub enum Reply {
     Gated,
     /// Completions send one delta, then nothing, holding the connection open.
     StallAfterFirst,
+    /// Every call: 200 and these body pieces, `pause` apart (over and over with `forever`).
+    Pieces {
+        pieces: Vec<String>,
+        pause: Duration,
+        forever: bool,
+    },
 }
 
 /// The fake MaiAgent.
@@ -142,6 +179,9 @@ pub struct FakeMaiAgent {
     /// Set once a completions stream has written its `done` frame.
     pub finished: Arc<AtomicBool>,
 }
+
+/// The id of every conversation the fake MaiAgent creates.
+pub const CONVERSATION: &str = "c0ffee00-0000-4000-8000-000000000001";
 
 /// The deltas of the fake's reply.
 pub const DELTAS: [&str; 4] = ["Hel", "lo, ", "你好", "!"];
@@ -212,6 +252,11 @@ async fn maiagent(State(fake): State<FakeMaiAgent>, req: Request) -> Response {
             return res;
         }
         Reply::SlowHeaders(d) => tokio::time::sleep(d).await,
+        Reply::Pieces {
+            pieces,
+            pause,
+            forever,
+        } => return pieces_body(pieces, pause, forever),
         _ => {}
     }
     let path = seen.path.strip_prefix("/api/v1/").unwrap_or("");
@@ -245,7 +290,10 @@ async fn maiagent(State(fake): State<FakeMaiAgent>, req: Request) -> Response {
             }))
             .into_response()
         }
-        ("GET", ["messages", id]) => axum::Json(json!({"id": id, "content": "hi"})).into_response(),
+        ("GET", ["messages", id]) => {
+            axum::Json(json!({"id": id, "conversation": CONVERSATION, "content": "hi"}))
+                .into_response()
+        }
         _ => (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"detail": "Not found."})),
@@ -267,6 +315,27 @@ pub fn full_reply_body() -> String {
     }
     s.push_str(std::str::from_utf8(&frame("", true)).unwrap());
     s
+}
+
+fn pieces_body(pieces: Vec<String>, pause: Duration, forever: bool) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    tokio::spawn(async move {
+        loop {
+            for p in &pieces {
+                if tx.send(Ok(Bytes::from(p.clone()))).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+            }
+            if !forever {
+                return;
+            }
+        }
+    });
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|i| (i, rx))
+    }));
+    (StatusCode::OK, body).into_response()
 }
 
 fn completion(fake: &FakeMaiAgent, reply: Reply) -> Response {
@@ -322,6 +391,8 @@ pub struct FakeMaax {
     pub initiate_status: Arc<Mutex<Option<u16>>>,
     pub polls: Arc<AtomicUsize>,
     pub released: Arc<AtomicBool>,
+    /// When set, the answer and the history's assistant message are this text instead.
+    pub echo: Arc<Mutex<Option<String>>>,
 }
 
 /// The fake's answer text.
@@ -337,6 +408,7 @@ impl FakeMaax {
             initiate_status: Arc::default(),
             polls: Arc::default(),
             released: Arc::default(),
+            echo: Arc::default(),
         };
         let router = Router::new().fallback(maax_fake).with_state(fake.clone());
         tokio::spawn(async move {
@@ -384,6 +456,18 @@ async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
             .into_response();
     }
     let ok = |v: Value| axum::Json(v).into_response();
+    let answer_text = fake
+        .echo
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| ANSWER.to_string());
+    let history_text = fake
+        .echo
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| "9 to 5.".to_string());
     match seen.path.as_str() {
         "/api/initiate_answer_generation/" => {
             if let Some(code) = *fake.initiate_status.lock().unwrap() {
@@ -402,9 +486,9 @@ async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
             };
             let answer = fake.answer.lock().unwrap().clone();
             match answer {
-                Answer::After(k) if n >= k => ok(json!({"answer": ANSWER})),
+                Answer::After(k) if n >= k => ok(json!({"answer": answer_text})),
                 Answer::WhenReleased if fake.released.load(Ordering::SeqCst) => {
-                    ok(json!({"answer": ANSWER}))
+                    ok(json!({"answer": answer_text}))
                 }
                 Answer::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
                 _ => pending(),
@@ -426,7 +510,7 @@ async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
             }
             ok(json!({"messages_in_conversation": [
                 {"message_content": "What are your hours?", "role": "prospect", "created_at": "2024-11-25T00:42:33Z"},
-                {"message_content": "9 to 5.", "role": "ai", "created_at": "2024-11-25T00:42:40Z"},
+                {"message_content": history_text, "role": "ai", "created_at": "2024-11-25T00:42:40Z"},
                 {"message_content": "Thanks!", "role": "prospect", "created_at": "2024-11-25T00:43:00Z"},
             ]}))
         }

@@ -1,0 +1,215 @@
+//! The key in relayed text, in the forms an upstream could echo it in (whole, split across
+//! stream chunks, JSON-escaped, base64), in proxy and maax mode; client values that try to
+//! forge log lines; made-up cursors that try to overflow page arithmetic.
+
+mod fake;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use base64::Engine;
+use chat_bubble_server::guard::GuardSettings;
+use chat_bubble_server::mock::pagination::encode_cursor;
+use fake::*;
+use reqwest::Client;
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn logs() -> &'static Capture {
+    static LOGS: OnceLock<Capture> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let capture = Capture::default();
+        let writer = capture.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init()
+            .expect("the only subscriber in this test binary");
+        capture
+    })
+}
+
+/// The key's forms an upstream might echo.
+fn leaks() -> Vec<String> {
+    let escaped: String = KEY
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    vec![
+        KEY.to_string(),
+        KEY.replace('-', "\\u002d"),
+        escaped,
+        base64::engine::general_purpose::STANDARD.encode(format!("Api-Key {KEY}")),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(KEY),
+    ]
+}
+
+fn shows_key(text: &str) -> bool {
+    let unescaped: String =
+        serde_json::from_str::<String>(&format!("\"{}\"", text.replace('"', "")))
+            .unwrap_or_default();
+    text.contains(KEY) || unescaped.contains(KEY) || leaks()[3..].iter().any(|b| text.contains(b))
+}
+
+async fn completion(proxy: &str) -> String {
+    let res = Client::new()
+        .post(format!("{proxy}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", token(CONVERSATION))
+        .json(&ask(Some(CONVERSATION), "hi", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    read_stream(res).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_key_split_across_stream_chunks_is_scrubbed() {
+    let up = FakeMaiAgent::start().await;
+    let proxy = start_proxy(&up.base(), GuardSettings::open(), quick_timeouts()).await;
+    for leak in leaks() {
+        let frame = format!("data: {{\"content\":\"{leak}\",\"done\":false}}\n\n");
+        for cut in [7, frame.len() / 2, frame.len() - 20] {
+            up.set(Reply::Pieces {
+                pieces: vec![
+                    frame[..cut].to_string(),
+                    frame[cut..].to_string(),
+                    "data: {\"content\":\"\",\"done\":true}\n\n".into(),
+                ],
+                pause: Duration::from_millis(20),
+                forever: false,
+            });
+            let text = completion(&proxy).await;
+            assert!(!shows_key(&text), "cut at {cut}: {text}");
+            assert!(text.contains("[redacted]"), "{text}");
+            assert!(text.ends_with("\"done\":true}\n\n"), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn json_escaped_and_base64_keys_are_scrubbed_from_json_answers() {
+    let up = FakeMaiAgent::start().await;
+    let proxy = start_proxy(&up.base(), GuardSettings::open(), quick_timeouts()).await;
+    for leak in leaks() {
+        up.set(Reply::Status {
+            status: 200,
+            body: format!(r#"{{"id":"c1","title":"{leak}"}}"#),
+            content_type: "application/json",
+            retry_after: None,
+        });
+        let res = visitor_client("c1")
+            .get(format!("{proxy}/api/v1/conversations/c1/"))
+            .send()
+            .await
+            .unwrap();
+        let text = res.text().await.unwrap();
+        assert!(!shows_key(&text), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn maax_answers_and_history_are_scrubbed() {
+    let up = FakeMaax::start(Answer::After(0)).await;
+    let server = start_maax(up.settings(), GuardSettings::open()).await;
+    let c = visitor_client("42");
+    for leak in leaks() {
+        *up.echo.lock().unwrap() = Some(format!("here: {leak}"));
+        for streaming in [true, false] {
+            let res = c
+                .post(format!("{server}/api/v1/chatbots/b/completions/"))
+                .json(&ask(Some("42"), "hi", streaming))
+                .send()
+                .await
+                .unwrap();
+            let text = read_stream(res).await.unwrap();
+            assert!(!shows_key(&text), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
+        let res = c
+            .get(format!("{server}/api/v1/messages/?conversation=42"))
+            .send()
+            .await
+            .unwrap();
+        let text = res.text().await.unwrap();
+        assert!(!shows_key(&text), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn client_values_cannot_forge_log_lines() {
+    let logs = logs();
+    let up = FakeMaax::start(Answer::After(0)).await;
+    let mut guard = GuardSettings::open();
+    guard.web_chats = vec!["wc-1".into()];
+    guard.chatbots = vec!["bot-1".into()];
+    let server = start_maax(up.settings(), guard).await;
+    let c = Client::new();
+    let forged = "x\nERROR FORGED-LOG-LINE";
+    let _ = c
+        .post(format!("{server}/api/v1/conversations/"))
+        .json(&json!({ "webChat": forged }))
+        .send()
+        .await
+        .unwrap();
+    let _ = c
+        .post(format!("{server}/api/v1/chatbots/b/completions/"))
+        .header("x-visitor-token", token(forged))
+        .json(&json!({"conversation": forged, "message": {"content": forged}}))
+        .send()
+        .await
+        .unwrap();
+    let _ = c
+        .get(format!("{server}/api/v1/messages/"))
+        .query(&[("conversation", forged), ("cursor", forged)])
+        .send()
+        .await
+        .unwrap();
+    let _ = c
+        .get(format!(
+            "{server}/api/v1/conversations/x%0AERROR%20FORGED-LOG-LINE/"
+        ))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(text.contains("request"), "logs were captured: {text}");
+    for line in text.lines() {
+        assert!(!line.starts_with("ERROR FORGED"), "forged line:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn made_up_cursors_cannot_overflow_page_arithmetic() {
+    let up = FakeMaax::start(Answer::After(0)).await;
+    let server = start_maax(up.settings(), GuardSettings::open()).await;
+    for offset in [usize::MAX, usize::MAX - 1, usize::MAX / 2] {
+        let res = visitor_client("42")
+            .get(format!(
+                "{server}/api/v1/messages/?conversation=42&pageSize=100&cursor={}",
+                encode_cursor(offset)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(page["next"], serde_json::Value::Null);
+        assert!(page["previous"].is_string());
+    }
+}
