@@ -241,7 +241,7 @@ pub fn load_history(state: ChatState) {
     };
     state.history.set(HistoryStatus::Loading);
     spawn_local(async move {
-        let result = api::history(&config, &conversation_id).await;
+        let result = api::history(&config, &conversation_id, None).await;
         if store::conversation_id(&config).as_deref() != Some(&conversation_id) {
             // A new conversation was started meanwhile: this history is no longer shown.
             return;

@@ -33,7 +33,7 @@ pub fn append_attachments(parent: &Element, attachments: &[Attachment], t: &Text
 
 fn is_image(kind: &str, name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    crate::text_search::contains(&kind.to_ascii_lowercase(), "image")
+    kind.to_ascii_lowercase().contains("image")
         || [".png", ".jpg", ".jpeg", ".gif", ".webp"]
             .iter()
             .any(|ext| name.ends_with(ext))
