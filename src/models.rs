@@ -54,6 +54,10 @@ pub struct MessagePage {
 impl MessagePage {
     /// Reads a page from the API's JSON; lone surrogate escapes in a message do not lose the page.
     pub fn from_json(json: &str) -> serde_json::Result<MessagePage> {
+        // A derived struct also reads an array as its fields in order; a page is an object.
+        if !json.trim_start().starts_with('{') {
+            return Err(serde::de::Error::custom("a page of messages is an object"));
+        }
         serde_json::from_slice(&replace_lone_surrogates(json.as_bytes()))
     }
 }
@@ -446,7 +450,14 @@ mod tests {
 
     #[test]
     fn what_is_no_page_is_refused() {
-        for bad in ["", "<html></html>", "{\"results\": [", "{\"a\":1,}"] {
+        for bad in [
+            "",
+            "<html></html>",
+            "{\"results\": [",
+            "{\"a\":1,}",
+            "[]",
+            "[null, []]",
+        ] {
             assert!(MessagePage::from_json(bad).is_err(), "{bad:?}");
         }
         let deep = format!("{{\"results\": {}", "[".repeat(100_000));
