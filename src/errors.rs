@@ -163,6 +163,7 @@ mod tests {
         );
         let e = ApiError::from_status(502, "<html><body>Bad gateway</body></html>", None);
         assert!(matches!(e, ApiError::Status { detail: None, .. }));
+        assert!(!e.user_message(&EN).contains("html"));
         for body in [
             r#"{"content": ["Too long"]}"#,
             r#"{"detail": {"code": 1}}"#,
@@ -171,7 +172,6 @@ mod tests {
             let e = ApiError::from_status(400, body, None);
             assert!(matches!(e, ApiError::Status { detail: None, .. }), "{body}");
         }
-        assert!(!e.user_message(&EN).contains("html"));
     }
 
     #[test]
