@@ -1,21 +1,21 @@
 //! HTTP calls to the backend: create a conversation, stream a reply, list the history.
 //!
-//! Thin glue over `fetch`; the reply body is read as a stream and handed chunk by chunk to the
-//! pure [`StreamDecoder`].
+//! Thin glue over gloo-net's `fetch` wrapper; the reply body is read as a stream and handed chunk
+//! by chunk to the pure [`StreamDecoder`].
 
+use gloo_net::http::{Request, Response};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response,
-};
+use web_sys::{AbortController, AbortSignal, ReadableStreamDefaultReader};
 
 use crate::config::{same_origin, Config};
 use crate::errors::ApiError;
-use crate::json::{object, Json};
-use crate::models::{created_conversation_id, sort_history, Message, MessagePage};
+use crate::models::{
+    sort_history, CompletionRequest, CreatedConversation, Message, MessagePage, NewConversation,
+    OutgoingMessage,
+};
 use crate::stream::{StreamDecoder, StreamEvent};
-use crate::text_search;
 use crate::timers::{self, Watchdog};
 
 /// History pages followed at most, so a backend that loops its `next` links cannot hang the widget.
@@ -25,16 +25,23 @@ const HISTORY_PAGE_SIZE: usize = 100;
 const TIME_SLICE_MS: f64 = 8.0;
 /// Bytes of a reply decoded between checks of the time slice.
 const DECODE_SLICE: usize = 16 * 1024;
+const ACCEPT: &str = "application/json, text/event-stream";
 
 /// `POST conversations/` → the new conversation's id.
 pub async fn create_conversation(
     config: &Config,
     signal: Option<&AbortSignal>,
 ) -> Result<String, ApiError> {
-    let body = object([("webChat", config.web_chat_id.as_str().into())]).to_string();
-    let response = send("POST", &config.url("conversations/"), Some(&body), signal).await?;
-    let answer = read_json(&response).await?;
-    created_conversation_id(&answer)
+    let body = NewConversation {
+        web_chat: &config.web_chat_id,
+    };
+    let request = Request::post(&config.url("conversations/"))
+        .header("Accept", ACCEPT)
+        .abort_signal(signal)
+        .json(&body)?;
+    let answer: CreatedConversation = send(request).await?.json().await?;
+    Some(answer.id)
+        .filter(|id| !id.is_empty())
         .ok_or_else(|| ApiError::BadResponse("the new conversation has no id".into()))
 }
 
@@ -75,24 +82,24 @@ async fn read_reply(
     watchdog: &Watchdog,
     mut on_events: impl FnMut(&[StreamEvent]),
 ) -> Result<(), ApiError> {
-    let body = object([
-        ("conversation", conversation_id.into()),
-        (
-            "message",
-            object([
-                ("content", text.into()),
-                ("attachments", Json::Array(Vec::new())),
-            ]),
-        ),
-        ("isStreaming", true.into()),
-    ])
-    .to_string();
+    let body = CompletionRequest {
+        conversation: conversation_id,
+        message: OutgoingMessage {
+            content: text,
+            attachments: &[],
+        },
+        is_streaming: true,
+    };
     let url = config.url(&format!("chatbots/{}/completions/", config.chatbot_id));
-    let response = send("POST", &url, Some(&body), Some(&controller.signal())).await?;
+    let request = Request::post(&url)
+        .header("Accept", ACCEPT)
+        .abort_signal(Some(&controller.signal()))
+        .json(&body)?;
+    let response = send(request).await?;
     watchdog.progress();
     // A 200 HTML page (a captive portal, a misrouted proxy) is not a reply.
-    let content_type = response.headers().get("Content-Type").ok().flatten();
-    if content_type.is_some_and(|t| text_search::contains(&t, "html")) {
+    let content_type = response.headers().get("Content-Type");
+    if content_type.is_some_and(|t| t.contains("html")) {
         return Err(ApiError::BadResponse(
             "an HTML page instead of a reply".into(),
         ));
@@ -161,22 +168,32 @@ async fn read_reply(
 }
 
 /// Every message of a conversation, oldest first, following `next` links on the API's own origin.
+/// `signal` stops it (the widget closing, a new conversation).
 pub async fn history(
     config: &Config,
     conversation_id: &str,
     signal: Option<&AbortSignal>,
 ) -> Result<Vec<Message>, ApiError> {
-    let mut url = config.url(&format!(
-        "messages/?conversation={}&pageSize={HISTORY_PAGE_SIZE}",
-        String::from(js_sys::encode_uri_component(conversation_id))
-    ));
+    let page_size = HISTORY_PAGE_SIZE.to_string();
+    let mut request = Request::get(&config.url("messages/")).query([
+        ("conversation", conversation_id),
+        ("pageSize", page_size.as_str()),
+    ]);
     let mut messages = Vec::new();
     for _ in 0..MAX_HISTORY_PAGES {
-        let response = send("GET", &url, None, signal).await?;
-        let page = MessagePage::from_json(&read_json(&response).await?).ok_or_else(not_json)?;
+        let response = send(
+            request
+                .header("Accept", ACCEPT)
+                .abort_signal(signal)
+                .build()?,
+        )
+        .await?;
+        // Read as text rather than with `Response::json`: the page goes through the same
+        // lone-surrogate repair as stream frames (`MessagePage::from_json`).
+        let page = MessagePage::from_json(&response.text().await?)?;
         messages.extend(page.results);
         match page.next {
-            Some(next) if same_origin(&next, &config.api_base) => url = next,
+            Some(next) if same_origin(&next, &config.api_base) => request = Request::get(&next),
             _ => break,
         }
     }
@@ -184,51 +201,17 @@ pub async fn history(
     Ok(messages)
 }
 
-/// One request; a non-2xx status becomes an [`ApiError`] carrying the backend's detail.
-async fn send(
-    method: &str,
-    url: &str,
-    body: Option<&str>,
-    signal: Option<&AbortSignal>,
-) -> Result<Response, ApiError> {
-    let window = web_sys::window().ok_or(ApiError::Offline)?;
-    let init = RequestInit::new();
-    init.set_method(method);
-    let headers = Headers::new().map_err(ApiError::from_js)?;
-    let _ = headers.set("Accept", "application/json, text/event-stream");
-    if let Some(body) = body {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(body));
-    }
-    init.set_headers(&headers);
-    init.set_signal(signal);
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(ApiError::from_js)?
-        .unchecked_into();
+/// Sends one request; a non-2xx status becomes an [`ApiError`] carrying the backend's detail.
+async fn send(request: Request) -> Result<Response, ApiError> {
+    let response = request.send().await?;
     if response.ok() {
         return Ok(response);
     }
-    let text = read_text(&response).await.unwrap_or_default();
-    let retry_after = response.headers().get("Retry-After").ok().flatten();
+    let text = response.text().await.unwrap_or_default();
+    let retry_after = response.headers().get("Retry-After");
     Err(ApiError::from_status(
         response.status(),
         &text,
         retry_after.as_deref(),
     ))
-}
-
-async fn read_text(response: &Response) -> Result<String, ApiError> {
-    let promise = response.text().map_err(ApiError::from_js)?;
-    let text = JsFuture::from(promise).await.map_err(ApiError::from_js)?;
-    Ok(text.as_string().unwrap_or_default())
-}
-
-async fn read_json(response: &Response) -> Result<Json, ApiError> {
-    let text = read_text(response).await?;
-    Json::parse(&text).ok_or_else(not_json)
-}
-
-fn not_json() -> ApiError {
-    ApiError::BadResponse("the server's answer is not the expected JSON".into())
 }

@@ -313,8 +313,8 @@ impl ChatState {
             .filter_map(|m| {
                 let role = m.role?;
                 let sender = Sender {
-                    name: m.sender_name.clone(),
-                    avatar: m.sender_avatar.clone(),
+                    name: m.sender.name.clone(),
+                    avatar: m.sender.avatar.clone(),
                 };
                 if role == Role::Assistant && sender != Sender::default() {
                     self.inner
@@ -354,9 +354,8 @@ mod tests {
     }
 
     fn history_message(role: &str, content: &str) -> Message {
-        let role = crate::json::Json::from(role);
-        let content = crate::json::Json::from(content);
-        Message::from_json(&crate::json::object([("type", role), ("content", content)])).unwrap()
+        let json = serde_json::json!({ "type": role, "content": content });
+        serde_json::from_str(&json.to_string()).unwrap()
     }
 
     #[test]
@@ -368,8 +367,7 @@ mod tests {
             let json = r#"[{"type": "outgoing", "content": "a", "sender": {"name": "Ada", "avatar": "https://x/a.png"}},
                           {"type": "incoming", "content": "q", "sender": {"name": "Visitor"}},
                           {"type": "outgoing", "content": "b", "sender": {"name": null}}]"#;
-            let history = crate::json::Json::parse(json).unwrap();
-            let messages = history.items().iter().filter_map(Message::from_json).collect();
+            let messages: Vec<Message> = serde_json::from_str(json).unwrap();
             state.prepend_history(messages);
             let ada = Sender {
                 name: Some("Ada".into()),

@@ -1,5 +1,6 @@
 //! What can go wrong talking to the backend, and how to say it to a visitor.
 
+use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::texts::{fill, Texts};
@@ -40,6 +41,10 @@ impl ApiError {
             .dyn_ref::<js_sys::Error>()
             .map(|e| String::from(e.name()))
             .unwrap_or_default();
+        Self::from_error_name(&name)
+    }
+
+    fn from_error_name(name: &str) -> Self {
         let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
         if name == "AbortError" {
             ApiError::Aborted
@@ -72,8 +77,9 @@ impl ApiError {
 
     /// An error status with its body: the `detail` of a JSON error, never an HTML page.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> Self {
-        let detail = crate::json::Json::parse(body)
-            .and_then(|v| v.get("detail")?.as_str().map(str::to_owned));
+        let detail = serde_json::from_str::<ErrorBody>(body)
+            .ok()
+            .and_then(|body| body.detail);
         ApiError::Status {
             status,
             detail,
@@ -121,6 +127,28 @@ impl ApiError {
     }
 }
 
+impl From<gloo_net::Error> for ApiError {
+    fn from(error: gloo_net::Error) -> Self {
+        match error {
+            gloo_net::Error::JsError(error) => ApiError::from_error_name(&error.name),
+            gloo_net::Error::SerdeError(error) => error.into(),
+            gloo_net::Error::GlooError(message) => ApiError::BadResponse(message),
+        }
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(_: serde_json::Error) -> Self {
+        ApiError::BadResponse("the server's answer is not the expected JSON".into())
+    }
+}
+
+/// An error answer's body: `{"detail": "…"}` (a 400 may instead name fields; those are not shown).
+#[derive(Deserialize)]
+struct ErrorBody {
+    detail: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +164,14 @@ mod tests {
         let e = ApiError::from_status(502, "<html><body>Bad gateway</body></html>", None);
         assert!(matches!(e, ApiError::Status { detail: None, .. }));
         assert!(!e.user_message(&EN).contains("html"));
+        for body in [
+            r#"{"content": ["Too long"]}"#,
+            r#"{"detail": {"code": 1}}"#,
+            r#"{"detail": null}"#,
+        ] {
+            let e = ApiError::from_status(400, body, None);
+            assert!(matches!(e, ApiError::Status { detail: None, .. }), "{body}");
+        }
     }
 
     #[test]

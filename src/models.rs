@@ -2,30 +2,63 @@
 //!
 //! Sources disagree on types (a sender id may be a uuid string, a big integer or a float;
 //! `createdAt` a millisecond string, a number or an ISO date), so every field the widget reads goes
-//! through a forgiving conversion and unknown fields are ignored.
+//! through a forgiving helper (`lenient`) and unknown fields are ignored.
 
-use crate::json::Json;
+pub(crate) mod lenient;
 
-/// `POST conversations/` answer → the new conversation's id, if it has one.
-pub fn created_conversation_id(answer: &Json) -> Option<String> {
-    text(answer.get("id")).filter(|id| !id.is_empty())
+use serde::{Deserialize, Deserializer, Serialize};
+
+use lenient::replace_lone_surrogates;
+
+/// `POST conversations/` body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewConversation<'a> {
+    pub web_chat: &'a str,
+}
+
+/// `POST conversations/` answer; only the id is used (empty if it has none).
+#[derive(Debug, Default, Deserialize)]
+pub struct CreatedConversation {
+    #[serde(default, deserialize_with = "lenient::id")]
+    pub id: String,
+}
+
+/// `POST chatbots/{id}/completions/` body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionRequest<'a> {
+    pub conversation: &'a str,
+    pub message: OutgoingMessage<'a>,
+    pub is_streaming: bool,
+}
+
+/// The visitor's message in a [`CompletionRequest`].
+#[derive(Debug, Serialize)]
+pub struct OutgoingMessage<'a> {
+    pub content: &'a str,
+    pub attachments: &'a [Attachment],
 }
 
 /// One page of `GET messages/`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct MessagePage {
+    /// The next page's URL; none on the last page (also when it is empty).
+    #[serde(default, deserialize_with = "lenient::optional_text")]
     pub next: Option<String>,
+    /// Entries that are no objects are skipped.
+    #[serde(default, deserialize_with = "lenient::entries")]
     pub results: Vec<Message>,
 }
 
 impl MessagePage {
-    /// `None` when the answer is no object; entries that are no objects are skipped.
-    pub fn from_json(v: &Json) -> Option<MessagePage> {
-        let Json::Object(_) = v else { return None };
-        Some(MessagePage {
-            next: optional_text(v.get("next")),
-            results: entries(v.get("results"), Message::from_json),
-        })
+    /// Reads a page from the API's JSON; lone surrogate escapes in a message do not lose the page.
+    pub fn from_json(json: &str) -> serde_json::Result<MessagePage> {
+        // A derived struct also reads an array as its fields in order; a page is an object.
+        if !json.trim_start().starts_with('{') {
+            return Err(serde::de::Error::custom("a page of messages is an object"));
+        }
+        serde_json::from_slice(&replace_lone_surrogates(json.as_bytes()))
     }
 }
 
@@ -38,123 +71,101 @@ pub enum Role {
     Assistant,
 }
 
-/// A stored message from the history.
-#[derive(Debug, Clone, Default)]
+/// `type` on the wire: `incoming` or `outgoing` in any case; none for anything else.
+fn role<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
+    let kind = lenient::text(d)?;
+    Ok(if kind.eq_ignore_ascii_case("incoming") {
+        Some(Role::Visitor)
+    } else if kind.eq_ignore_ascii_case("outgoing") {
+        Some(Role::Assistant)
+    } else {
+        None
+    })
+}
+
+/// A stored message from the history. Every field is optional on the wire; `feedback` (null, a
+/// string or an object) and other fields the widget does not show are ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Message {
+    #[serde(default, deserialize_with = "lenient::id")]
     pub id: String,
+    #[serde(rename = "type", default, deserialize_with = "role")]
     pub role: Option<Role>,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub content: String,
     /// Milliseconds since the epoch.
+    #[serde(default, alias = "created_at", deserialize_with = "lenient::time")]
     pub created_at: Option<i64>,
-    /// Who wrote it, as the backend names them (`sender.name`), if it does.
-    pub sender_name: Option<String>,
-    /// The sender's picture (`sender.avatar`), if any.
-    pub sender_avatar: Option<String>,
+    /// Who wrote it, as the backend names them.
+    #[serde(default, deserialize_with = "lenient::object_or_default")]
+    pub sender: Sender,
+    #[serde(default, deserialize_with = "lenient::entries")]
     pub attachments: Vec<Attachment>,
+    #[serde(default, deserialize_with = "lenient::entries")]
     pub citations: Vec<Citation>,
+    #[serde(
+        default,
+        alias = "citation_nodes",
+        deserialize_with = "lenient::entries"
+    )]
     pub citation_nodes: Vec<CitationNode>,
 }
 
-impl Message {
-    /// Every field is optional on the wire; only a value that is no object is refused.
-    pub fn from_json(v: &Json) -> Option<Message> {
-        let Json::Object(_) = v else { return None };
-        let role = match v.get("type").and_then(Json::as_str) {
-            Some(s) if s.eq_ignore_ascii_case("incoming") => Some(Role::Visitor),
-            Some(s) if s.eq_ignore_ascii_case("outgoing") => Some(Role::Assistant),
-            _ => None,
-        };
-        let created_at = match v.field(&["createdAt", "created_at"]) {
-            Some(Json::Number(n)) => decimal(n).map(|(whole, _)| whole),
-            Some(Json::String(s)) => parse_time(s),
-            _ => None,
-        };
-        let sender = v.get("sender");
-        Some(Message {
-            id: text(v.get("id")).unwrap_or_default(),
-            role,
-            content: text(v.get("content")).unwrap_or_default(),
-            created_at,
-            sender_name: optional_text(sender.and_then(|s| s.get("name"))),
-            sender_avatar: optional_text(sender.and_then(|s| s.get("avatar"))),
-            attachments: entries(v.get("attachments"), Attachment::from_json),
-            citations: entries(v.get("citations"), Citation::from_json),
-            citation_nodes: entries(
-                v.field(&["citationNodes", "citation_nodes"]),
-                CitationNode::from_json,
-            ),
-        })
-    }
+/// A message's author: `sender {id, name, avatar}`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Sender {
+    /// A uuid string, a 128-bit integer or a float, kept as written.
+    #[serde(default, deserialize_with = "lenient::optional_id")]
+    pub id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::optional_text")]
+    pub name: Option<String>,
+    /// The sender's picture, if any.
+    #[serde(default, deserialize_with = "lenient::optional_text")]
+    pub avatar: Option<String>,
 }
 
 /// A file sent with a message.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Attachment {
+    #[serde(rename = "type", default, deserialize_with = "lenient::text")]
     pub kind: String,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub filename: String,
     /// The file's URL.
+    #[serde(default, deserialize_with = "lenient::text")]
     pub file: String,
-}
-
-impl Attachment {
-    fn from_json(v: &Json) -> Option<Attachment> {
-        let Json::Object(_) = v else { return None };
-        Some(Attachment {
-            kind: text(v.get("type")).unwrap_or_default(),
-            filename: text(v.get("filename")).unwrap_or_default(),
-            file: text(v.get("file")).unwrap_or_default(),
-        })
-    }
 }
 
 /// A document the answer drew on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Citation {
+    #[serde(default, deserialize_with = "lenient::text")]
     pub filename: String,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub file: String,
 }
 
-impl Citation {
-    fn from_json(v: &Json) -> Option<Citation> {
-        let Json::Object(_) = v else { return None };
-        Some(Citation {
-            filename: text(v.get("filename")).unwrap_or_default(),
-            file: text(v.get("file")).unwrap_or_default(),
-        })
-    }
-}
-
-/// A passage of a document the answer drew on.
-#[derive(Debug, Clone, PartialEq)]
+/// A passage of a document the answer drew on; `score` and `displayScore` are not shown.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct CitationNode {
+    #[serde(
+        rename = "chatbotTextNode",
+        default,
+        deserialize_with = "lenient::object_or_default"
+    )]
     pub text_node: Option<TextNode>,
 }
 
-impl CitationNode {
-    fn from_json(v: &Json) -> Option<CitationNode> {
-        let Json::Object(_) = v else { return None };
-        Some(CitationNode {
-            text_node: v.get("chatbotTextNode").and_then(TextNode::from_json),
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TextNode {
+    #[serde(default, deserialize_with = "lenient::text")]
     pub text: String,
+    #[serde(default, deserialize_with = "lenient::text")]
     pub filename: String,
+    #[serde(default, deserialize_with = "lenient::optional_text")]
     pub page_number: Option<String>,
-}
-
-impl TextNode {
-    fn from_json(v: &Json) -> Option<TextNode> {
-        let Json::Object(_) = v else { return None };
-        Some(TextNode {
-            text: text(v.get("text")).unwrap_or_default(),
-            filename: text(v.get("filename")).unwrap_or_default(),
-            page_number: optional_text(v.get("pageNumber")),
-        })
-    }
 }
 
 /// One source to show under a reply: a document and, when known, the passage and page.
@@ -169,89 +180,49 @@ pub struct Source {
 impl Message {
     /// Citations and citation passages merged into one list, one entry per document, in order.
     pub fn sources(&self) -> Vec<Source> {
-        let mut sources: Vec<Source> = Vec::new();
-        for c in &self.citations {
-            if !c.filename.is_empty() && !sources.iter().any(|s| s.title == c.filename) {
-                sources.push(Source {
-                    title: c.filename.clone(),
-                    url: (!c.file.is_empty()).then(|| c.file.clone()),
-                    excerpt: None,
-                    page: None,
-                });
-            }
-        }
-        for node in self
-            .citation_nodes
-            .iter()
-            .filter_map(|n| n.text_node.as_ref())
-        {
-            let excerpt = (!node.text.trim().is_empty()).then(|| node.text.trim().to_owned());
-            match sources.iter_mut().find(|s| s.title == node.filename) {
-                Some(s) if s.excerpt.is_none() => {
-                    s.excerpt = excerpt;
-                    s.page = node.page_number.clone();
-                }
-                Some(_) => {}
-                None if !node.filename.is_empty() || excerpt.is_some() => sources.push(Source {
-                    title: node.filename.clone(),
-                    url: None,
-                    excerpt,
-                    page: node.page_number.clone(),
-                }),
-                None => {}
-            }
-        }
-        sources
+        sources(&self.citations, &self.citation_nodes)
     }
+}
+
+/// Citations and citation passages (of a message or a stream frame) merged into one list, one
+/// entry per document, in order.
+pub fn sources(citations: &[Citation], citation_nodes: &[CitationNode]) -> Vec<Source> {
+    let mut sources: Vec<Source> = Vec::new();
+    for c in citations {
+        if !c.filename.is_empty() && !sources.iter().any(|s| s.title == c.filename) {
+            sources.push(Source {
+                title: c.filename.clone(),
+                url: (!c.file.is_empty()).then(|| c.file.clone()),
+                excerpt: None,
+                page: None,
+            });
+        }
+    }
+    for node in citation_nodes.iter().filter_map(|n| n.text_node.as_ref()) {
+        let excerpt = (!node.text.trim().is_empty()).then(|| node.text.trim().to_owned());
+        match sources.iter_mut().find(|s| s.title == node.filename) {
+            Some(s) if s.excerpt.is_none() => {
+                s.excerpt = excerpt;
+                s.page = node.page_number.clone();
+            }
+            Some(_) => {}
+            None if !node.filename.is_empty() || excerpt.is_some() => sources.push(Source {
+                title: node.filename.clone(),
+                url: None,
+                excerpt,
+                page: node.page_number.clone(),
+            }),
+            None => {}
+        }
+    }
+    sources
 }
 
 /// Puts history in reading order: oldest first, by `createdAt` (the API does not promise an order).
 /// Messages without a time keep their relative place after the timed ones; so do messages with
-/// the same time. Pages come nearly in order, one way or the other, so each message is inserted
-/// among those already sorted, taken from whichever end makes that cheap (the library's sorts
-/// would add 6 KB of wasm).
-pub fn sort_history(messages: &mut Vec<Message>) {
-    let key = |m: &Message| (m.created_at.is_none(), m.created_at.unwrap_or(0));
-    let newest_first = match (messages.first(), messages.last()) {
-        (Some(first), Some(last)) => key(first) > key(last),
-        _ => false,
-    };
-    let mut sorted: Vec<Message> = Vec::with_capacity(messages.len());
-    let mut place = |message: Message| {
-        // Taken last to first, a message goes before its equals, which came after it.
-        let at = sorted.partition_point(|m| {
-            if newest_first {
-                key(m) < key(&message)
-            } else {
-                key(m) <= key(&message)
-            }
-        });
-        sorted.insert(at, message);
-    };
-    if newest_first {
-        messages.drain(..).rev().for_each(&mut place);
-    } else {
-        messages.drain(..).for_each(&mut place);
-    }
-    *messages = sorted;
-}
-
-/// A string, number or boolean as text; anything else (or nothing) is no text.
-fn text(v: Option<&Json>) -> Option<String> {
-    v.and_then(Json::to_text)
-}
-
-fn optional_text(v: Option<&Json>) -> Option<String> {
-    text(v).filter(|s| !s.is_empty())
-}
-
-/// A list that may be missing, null or hold entries of a shape we cannot read; those are skipped.
-fn entries<T>(v: Option<&Json>, read: impl Fn(&Json) -> Option<T>) -> Vec<T> {
-    v.map(Json::items)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(read)
-        .collect()
+/// the same time (a stable sort).
+pub fn sort_history(messages: &mut [Message]) {
+    messages.sort_by_key(|m| (m.created_at.is_none(), m.created_at.unwrap_or(0)));
 }
 
 /// Milliseconds from a 13-digit string, a 10-digit seconds string or an ISO 8601 date.
@@ -269,8 +240,8 @@ pub fn parse_time(s: &str) -> Option<i64> {
     parse_iso(s)
 }
 
-/// `-?digits(.digits)?` → the whole part and the fraction's digits. Integer arithmetic only:
-/// float parsing would add its tables to the wasm for one timestamp field.
+/// `-?digits(.digits)?` → the whole part and the fraction's digits, in integers so that a
+/// millisecond time keeps every digit.
 fn decimal(s: &str) -> Option<(i64, &str)> {
     let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
     let digits = whole.strip_prefix('-').unwrap_or(whole);
@@ -405,7 +376,7 @@ mod tests {
             {"id": "m0", "type": "incoming", "content": null, "createdAt": "2023-11-14T22:13:19.9Z"},
             "not a message"
           ]}"#;
-        let mut page = MessagePage::from_json(&Json::parse(json).unwrap()).unwrap();
+        let mut page = MessagePage::from_json(json).unwrap();
         assert_eq!(
             page.next.as_deref(),
             Some("http://x/api/v1/messages/?cursor=abc")
@@ -417,9 +388,123 @@ mod tests {
         assert_eq!(page.results[1].role, Some(Role::Visitor));
         assert_eq!(page.results[2].role, Some(Role::Assistant));
         assert_eq!(page.results[0].content, "");
-        assert_eq!(page.results[2].sender_name.as_deref(), Some("Bot"));
-        assert_eq!(page.results[2].sender_avatar, None);
-        assert_eq!(page.results[1].sender_name, None);
+        assert_eq!(page.results[2].sender.name.as_deref(), Some("Bot"));
+        assert_eq!(page.results[2].sender.avatar, None);
+        assert_eq!(page.results[2].sender.id.as_deref(), Some("1.5e38"));
+        assert_eq!(page.results[1].sender.name, None);
+        assert_eq!(
+            page.results[1].sender.id.as_deref(),
+            Some("170141183460469231731687303715884105727")
+        );
+        assert_eq!(page.results[1].id, "7");
+        assert_eq!(page.results[1].created_at, Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_does_not_lose_the_message() {
+        let json = r#"{"results": [
+            {"id": {"x": 1}, "type": 3, "content": ["a"], "createdAt": [1], "sender": "Bob",
+             "attachments": "none", "citations": {"a": 1}, "citationNodes": 5},
+            {"id": true, "type": "OUTGOING", "content": 42, "createdAt": {"ms": 1},
+             "sender": {"name": {"first": "A"}, "avatar": 7},
+             "attachments": [[1, 2], {"type": 1, "filename": "a.txt", "file": null}],
+             "citation_nodes": [{"chatbotTextNode": "text"}, {"chatbotTextNode": {"text": 5}}]},
+            {"content": "\ud800 alone", "extra": [[[[[]]]]]}
+          ], "next": 5}"#;
+        let page = MessagePage::from_json(json).unwrap();
+        assert_eq!(page.next.as_deref(), Some("5"));
+        assert_eq!(page.results.len(), 3);
+        let first = &page.results[0];
+        assert_eq!(
+            (first.id.as_str(), first.role, first.content.as_str()),
+            ("", None, "")
+        );
+        assert_eq!(first.created_at, None);
+        assert_eq!(first.sender, Sender::default());
+        assert!(first.attachments.is_empty() && first.citations.is_empty());
+        assert!(first.citation_nodes.is_empty());
+        let second = &page.results[1];
+        assert_eq!(second.role, Some(Role::Assistant));
+        assert_eq!(second.content, "42");
+        assert_eq!(second.sender.name, None);
+        assert_eq!(second.sender.avatar.as_deref(), Some("7"));
+        assert_eq!(
+            second.attachments,
+            vec![Attachment {
+                kind: "1".into(),
+                filename: "a.txt".into(),
+                file: String::new(),
+            }]
+        );
+        assert_eq!(second.citation_nodes.len(), 2);
+        assert_eq!(second.citation_nodes[0].text_node, None);
+        assert_eq!(
+            second.citation_nodes[1]
+                .text_node
+                .as_ref()
+                .map(|n| n.text.as_str()),
+            Some("5")
+        );
+        assert_eq!(page.results[2].content, "\u{FFFD} alone");
+    }
+
+    #[test]
+    fn what_is_no_page_is_refused() {
+        for bad in [
+            "",
+            "<html></html>",
+            "{\"results\": [",
+            "{\"a\":1,}",
+            "[]",
+            "[null, []]",
+        ] {
+            assert!(MessagePage::from_json(bad).is_err(), "{bad:?}");
+        }
+        let deep = format!("{{\"results\": {}", "[".repeat(100_000));
+        assert!(MessagePage::from_json(&deep).is_err());
+    }
+
+    #[test]
+    fn request_bodies() {
+        let body = NewConversation { web_chat: "w\"1" };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"webChat":"w\"1"}"#
+        );
+        let body = CompletionRequest {
+            conversation: "c",
+            message: OutgoingMessage {
+                content: "hi\n世界",
+                attachments: &[],
+            },
+            is_streaming: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"conversation":"c","message":{"content":"hi\n世界","attachments":[]},"isStreaming":true}"#
+        );
+    }
+
+    #[test]
+    fn created_conversation_id_in_any_shape() {
+        let id = |json: &str| {
+            serde_json::from_str::<CreatedConversation>(json)
+                .unwrap()
+                .id
+        };
+        assert_eq!(id(r#"{"id": "3f2a", "contact": {}, "inbox": 1}"#), "3f2a");
+        assert_eq!(
+            id(r#"{"id": 12345678901234567890123}"#),
+            "12345678901234567890123"
+        );
+        for none in [
+            r#"{"id": ""}"#,
+            r#"{"id": null}"#,
+            r#"{"id": {}}"#,
+            r#"{"title": "x"}"#,
+        ] {
+            assert_eq!(id(none), "", "{none}");
+        }
     }
 
     #[test]
@@ -433,7 +518,7 @@ mod tests {
             {"chatbotTextNode": {"text": "Other", "filename": "faq.md", "pageNumber": null}, "displayScore": 80},
             {"score": 1}
           ]}"#;
-        let m = Message::from_json(&Json::parse(json).unwrap()).unwrap();
+        let m: Message = serde_json::from_str(json).unwrap();
         assert_eq!(m.attachments.len(), 1);
         assert_eq!(m.attachments[0].filename, "cat.png");
         assert_eq!(
@@ -480,10 +565,9 @@ mod tests {
 
     #[test]
     fn empty_or_null_next_means_last_page() {
-        let page = MessagePage::from_json(&Json::parse(r#"{"next": "", "results": []}"#).unwrap())
-            .unwrap();
+        let page = MessagePage::from_json(r#"{"next": "", "results": []}"#).unwrap();
         assert_eq!(page.next, None);
-        let page = MessagePage::from_json(&Json::parse(r#"{"next": null}"#).unwrap()).unwrap();
+        let page = MessagePage::from_json(r#"{"next": null}"#).unwrap();
         assert_eq!(page.next, None);
     }
 }

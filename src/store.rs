@@ -7,7 +7,6 @@
 use web_sys::Storage;
 
 use crate::config::{Config, Persistence};
-use crate::json::Json;
 
 fn storage(config: &Config) -> Option<Storage> {
     let window = web_sys::window()?;
@@ -73,8 +72,7 @@ pub fn save_draft(config: &Config, text: &str) {
 pub fn unsent(config: &Config) -> Vec<String> {
     storage(config)
         .and_then(|s| s.get_item(&unsent_key(&config.web_chat_id)).ok().flatten())
-        .and_then(|text| Json::parse(&text))
-        .map(|list| list.items().iter().filter_map(Json::to_text).collect())
+        .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
 }
 
@@ -84,8 +82,8 @@ pub fn save_unsent(config: &Config, texts: &[String]) {
         let _ = if texts.is_empty() {
             s.remove_item(&key)
         } else {
-            let list = Json::Array(texts.iter().map(|t| t.as_str().into()).collect());
-            s.set_item(&key, &list.to_string())
+            // A list of strings always serializes.
+            s.set_item(&key, &serde_json::to_string(texts).unwrap_or_default())
         };
     }
 }

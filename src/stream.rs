@@ -14,8 +14,10 @@
 //! assert_eq!(events, vec![StreamEvent::delta("Hi")]);
 //! ```
 
-use crate::json::Json;
-use crate::models::{Message, Source};
+use serde::Deserialize;
+
+use crate::models::lenient::{self, replace_lone_surrogates};
+use crate::models::{sources, Citation, CitationNode, Source};
 
 /// What one frame of the stream means for the reply.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,9 +205,9 @@ impl StreamDecoder {
         } else if !trimmed.is_empty() {
             // Mostly one object: parse it at once. Several (or a broken one) go through the
             // scanner.
-            match Json::parse(trimmed) {
-                Some(frame @ Json::Object(_)) => frame_events(frame, out),
-                _ => {
+            match read_frame(trimmed.as_bytes()) {
+                Some(frame) => frame.events(out),
+                None => {
                     JsonScanner::default().scan(trimmed.as_bytes(), true, out);
                 }
             }
@@ -381,49 +383,60 @@ fn malformed(bytes: &[u8]) -> StreamEvent {
     StreamEvent::Malformed(String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// One JSON frame as the backend sends it; both key spellings of the id are seen in the wild.
-fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {
-    match Json::parse_bytes(bytes) {
-        Some(frame @ Json::Object(_)) => frame_events(frame, out),
-        _ => out.push(malformed(bytes)),
-    }
+/// One frame of a streamed reply. Both spellings of the conversation id are seen in the wild;
+/// `content` is a delta. Other fields are ignored, and one of an unexpected type is read as its
+/// default rather than losing the delta.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Frame {
+    #[serde(
+        default,
+        alias = "conversation_id",
+        deserialize_with = "lenient::optional_id"
+    )]
+    conversation_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::text")]
+    content: String,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    done: bool,
+    #[serde(default, deserialize_with = "lenient::entries")]
+    citations: Vec<Citation>,
+    #[serde(
+        default,
+        alias = "citation_nodes",
+        deserialize_with = "lenient::entries"
+    )]
+    citation_nodes: Vec<CitationNode>,
 }
 
-/// The events of one parsed frame: its delta, and its sources if it carries any.
-fn frame_events(mut frame: Json, out: &mut Vec<StreamEvent>) {
-    // Values are moved out of the frame, not copied: a delta's text is not copied twice.
-    let conversation_id = ["conversationId", "conversation_id"]
-        .iter()
-        .find_map(|key| match frame.take(key) {
-            Some(Json::String(s) | Json::Number(s)) => Some(s),
-            _ => None,
+impl Frame {
+    /// The frame's delta, then its sources if it carries any.
+    fn events(self, out: &mut Vec<StreamEvent>) {
+        let sources = sources(&self.citations, &self.citation_nodes);
+        out.push(StreamEvent::Chunk {
+            conversation_id: self.conversation_id,
+            content: self.content,
+            done: self.done,
         });
-    let content = match frame.take("content") {
-        Some(Json::String(s)) => s,
-        Some(Json::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
-    let done = match frame.get("done") {
-        Some(Json::Bool(done)) => *done,
-        Some(Json::String(s)) => s == "true",
-        _ => false,
-    };
-    out.push(StreamEvent::Chunk {
-        conversation_id,
-        content,
-        done,
-    });
-    // Most frames are bare deltas: only read a message's worth of fields when there are sources.
-    let has_sources = ["citations", "citationNodes", "citation_nodes"]
-        .iter()
-        .any(|key| frame.get(key).is_some());
-    if has_sources {
-        let sources = Message::from_json(&frame)
-            .map(|m| m.sources())
-            .unwrap_or_default();
         if !sources.is_empty() {
             out.push(StreamEvent::Sources(sources));
         }
+    }
+}
+
+/// A frame from one JSON object's bytes; `None` if they are not one readable object.
+fn read_frame(bytes: &[u8]) -> Option<Frame> {
+    // A derived struct also reads an array as its fields in order: only an object is a frame.
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    serde_json::from_slice(&replace_lone_surrogates(bytes)).ok()
+}
+
+fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {
+    match read_frame(bytes) {
+        Some(frame) => frame.events(out),
+        None => out.push(malformed(bytes)),
     }
 }
 
@@ -574,6 +587,50 @@ mod tests {
             joined_text(&decode_all(&[multi_line_json.as_bytes()])),
             "ab"
         );
+    }
+
+    #[test]
+    fn lone_surrogate_escape_does_not_lose_the_frame() {
+        let sse = "data: {\"content\":\"a\\ud800b\"}\n\ndata: {\"content\":\"\\ud83d\\ude00\"}\n\n";
+        let nd = "{\"content\":\"a\\ud800b\"}\n{\"content\":\"\\ud83d\\ude00\"}\n";
+        for text in [sse, nd] {
+            let events = decode_all(&[text.as_bytes()]);
+            assert_eq!(
+                events,
+                vec![
+                    StreamEvent::delta("a\u{FFFD}b"),
+                    StreamEvent::delta("\u{1F600}")
+                ],
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_keeps_the_delta() {
+        let sse = "data: {\"content\":\"a\",\"citations\":5,\"citationNodes\":{\"x\":[]},\"conversationId\":[1]}\n\n\
+                   data: {\"content\":\"b\",\"done\":1,\"citations\":[\"x\",{\"filename\":\"f.pdf\"}]}\n\n";
+        let events = decode_all(&[sse.as_bytes()]);
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert_eq!(events[0], StreamEvent::delta("a"));
+        assert_eq!(events[1], StreamEvent::delta("b"));
+        assert!(matches!(&events[2], StreamEvent::Sources(s) if s[0].title == "f.pdf"));
+    }
+
+    #[test]
+    fn arrays_and_deep_nesting_are_no_frames() {
+        let events = decode_all(&[b"data: [\"a\", \"b\"]\n\n"]);
+        assert!(
+            matches!(&events[..], [StreamEvent::Malformed(_)]),
+            "{events:?}"
+        );
+        let deep = format!(
+            "{{\"content\":\"a\",\"x\":{}{}}}\n{{\"content\":\"b\"}}\n",
+            "[".repeat(50_000),
+            "]".repeat(50_000)
+        );
+        let events = decode_all(&[deep.as_bytes()]);
+        assert_eq!(joined_text(&events), "ab");
     }
 
     #[test]

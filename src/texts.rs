@@ -173,7 +173,7 @@ pub fn for_languages<'a>(languages: impl IntoIterator<Item = &'a str>) -> &'stat
 
 /// `template` with its `{}` replaced by `value`.
 pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
-    match crate::text_search::find(template, "{}") {
+    match template.find("{}") {
         Some(at) => [&template[..at], &value.to_string(), &template[at + 2..]].concat(),
         None => template.to_string(),
     }
