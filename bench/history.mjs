@@ -5,7 +5,7 @@ export const HISTORY_BUDGET_MS = 100;
 
 /** Creates a conversation with `exchanges` visitor messages and replies (non-streaming, no delay). */
 export async function seedConversation(server, exchanges = 500) {
-  const { id } = await api(server, 'conversations/', { webChat: WEB_CHAT_ID });
+  const { id, visitorToken } = await api(server, 'conversations/', { webChat: WEB_CHAT_ID });
   let next = 0;
   const worker = async () => {
     while (next < exchanges) {
@@ -14,17 +14,17 @@ export async function seedConversation(server, exchanges = 500) {
         conversation: id,
         message: { content: `message ${i}`, attachments: [] },
         isStreaming: false,
-      });
+      }, visitorToken);
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
-  const page = await api(server, `messages/?conversation=${id}&pageSize=1`);
-  return { id, count: page.count };
+  const page = await api(server, `messages/?conversation=${id}&pageSize=1`, undefined, visitorToken);
+  return { id, visitorToken, count: page.count };
 }
 
-async function historyRun(browser, server, id, rows) {
+async function historyRun(browser, server, conversation, rows) {
   const key = `chat-bubble:${WEB_CHAT_ID}:conversation`;
-  const { context, page, problems } = await benchPage(browser, [`localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(id)});`]);
+  const { context, page, problems } = await benchPage(browser, [`localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(JSON.stringify(conversation))});`]);
   try {
     const url = `${server.url}bench-history`;
     await routeHtml(page, url, hostHtml());
@@ -68,7 +68,7 @@ export async function measureHistory(browser, server, { exchanges = 500, reps = 
   log(`history: seeded ${seeded.count} messages`);
   const runs = [];
   for (let i = 0; i < reps; i++) {
-    runs.push(await historyRun(browser, server, seeded.id, seeded.count));
+    runs.push(await historyRun(browser, server, { id: seeded.id, visitorToken: seeded.visitorToken }, seeded.count));
     log(`history run ${i + 1}: ${round(runs.at(-1).renderMs)} ms after the last page arrived`);
   }
   return {

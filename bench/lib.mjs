@@ -88,10 +88,10 @@ export async function benchPage(browser, initScripts = []) {
 }
 
 /** Node-side API calls against the mock (for setting up data). */
-export async function api(server, path, body) {
+export async function api(server, path, body, visitorToken) {
   const res = await fetch(new URL(`api/v1/${path}`, server.url), {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...(visitorToken ? { 'X-Visitor-Token': visitorToken } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);

@@ -89,15 +89,15 @@ const BASELINE_HTML = (apiBase, chatbot, webChat) => `<!doctype html><html><head
 <body><div id="out"></div><script>
 const api = ${JSON.stringify(apiBase)};
 window.__ready = fetch(api + 'conversations/', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-  body: JSON.stringify({ webChat: ${JSON.stringify(webChat)} }) }).then((r) => r.json()).then((c) => c.id);
+  body: JSON.stringify({ webChat: ${JSON.stringify(webChat)} }) }).then((r) => r.json());
 window.__run = async (n) => {
-  const id = await window.__ready;
+  const { id, visitorToken } = await window.__ready;
   const node = document.createTextNode('');
   const out = document.getElementById('out');
   out.textContent = '';
   out.appendChild(node);
   const res = await fetch(api + 'chatbots/${chatbot}/completions/', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': visitorToken },
     body: JSON.stringify({ conversation: id, message: { content: 'x', attachments: [] }, isStreaming: true }) });
   const reader = res.body.getReader();
   const decoder = new TextDecoder();

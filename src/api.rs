@@ -3,7 +3,7 @@
 //! Thin glue over gloo-net's `fetch` wrapper; the reply body is read as a stream and handed chunk
 //! by chunk to the pure [`StreamDecoder`].
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -12,8 +12,8 @@ use web_sys::{AbortController, AbortSignal, ReadableStreamDefaultReader};
 use crate::config::{same_origin, Config};
 use crate::errors::ApiError;
 use crate::models::{
-    sort_history, CompletionRequest, CreatedConversation, Message, MessagePage, NewConversation,
-    OutgoingMessage,
+    sort_history, CompletionRequest, Conversation, CreatedConversation, Message, MessagePage,
+    NewConversation, OutgoingMessage,
 };
 use crate::stream::{StreamDecoder, StreamEvent};
 use crate::timers::{self, Watchdog};
@@ -26,12 +26,14 @@ const TIME_SLICE_MS: f64 = 8.0;
 /// Bytes of a reply decoded between checks of the time slice.
 const DECODE_SLICE: usize = 16 * 1024;
 const ACCEPT: &str = "application/json, text/event-stream";
+/// The header that carries a conversation's visitor token (see `chat-bubble-server`'s README).
+const VISITOR_TOKEN: &str = "X-Visitor-Token";
 
-/// `POST conversations/` → the new conversation's id.
+/// `POST conversations/` → the new conversation, with its visitor token if the server gives one.
 pub async fn create_conversation(
     config: &Config,
     signal: Option<&AbortSignal>,
-) -> Result<String, ApiError> {
+) -> Result<Conversation, ApiError> {
     let body = NewConversation {
         web_chat: &config.web_chat_id,
     };
@@ -40,9 +42,24 @@ pub async fn create_conversation(
         .abort_signal(signal)
         .json(&body)?;
     let answer: CreatedConversation = send(request).await?.json().await?;
-    Some(answer.id)
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ApiError::BadResponse("the new conversation has no id".into()))
+    if answer.id.is_empty() {
+        return Err(ApiError::BadResponse(
+            "the new conversation has no id".into(),
+        ));
+    }
+    Ok(Conversation {
+        id: answer.id,
+        visitor_token: answer.visitor_token.filter(|t| !t.is_empty()),
+    })
+}
+
+/// Shows the conversation's visitor token, when there is one: a backend that gave none expects
+/// none.
+fn with_token(request: RequestBuilder, conversation: &Conversation) -> RequestBuilder {
+    match &conversation.visitor_token {
+        Some(token) => request.header(VISITOR_TOKEN, token),
+        None => request,
+    }
 }
 
 /// `POST chatbots/{id}/completions/` with streaming on; calls `on_events` with the frames
@@ -50,40 +67,33 @@ pub async fn create_conversation(
 /// button); a stall longer than the configured bound stops it too, as [`ApiError::Timeout`].
 pub async fn stream_reply(
     config: &Config,
-    conversation_id: &str,
+    conversation: &Conversation,
     text: &str,
     controller: &AbortController,
     on_events: impl FnMut(&[StreamEvent]),
 ) -> Result<(), ApiError> {
     let watchdog = Watchdog::start(controller.clone(), config.reply_timeout_ms);
-    read_reply(
-        config,
-        conversation_id,
-        text,
-        controller,
-        &watchdog,
-        on_events,
-    )
-    .await
-    .map_err(|e| {
-        if watchdog.fired() {
-            ApiError::Timeout
-        } else {
-            e
-        }
-    })
+    read_reply(config, conversation, text, controller, &watchdog, on_events)
+        .await
+        .map_err(|e| {
+            if watchdog.fired() {
+                ApiError::Timeout
+            } else {
+                e
+            }
+        })
 }
 
 async fn read_reply(
     config: &Config,
-    conversation_id: &str,
+    conversation: &Conversation,
     text: &str,
     controller: &AbortController,
     watchdog: &Watchdog,
     mut on_events: impl FnMut(&[StreamEvent]),
 ) -> Result<(), ApiError> {
     let body = CompletionRequest {
-        conversation: conversation_id,
+        conversation: &conversation.id,
         message: OutgoingMessage {
             content: text,
             attachments: &[],
@@ -91,7 +101,7 @@ async fn read_reply(
         is_streaming: true,
     };
     let url = config.url(&format!("chatbots/{}/completions/", config.chatbot_id));
-    let request = Request::post(&url)
+    let request = with_token(Request::post(&url), conversation)
         .header("Accept", ACCEPT)
         .abort_signal(Some(&controller.signal()))
         .json(&body)?;
@@ -171,18 +181,18 @@ async fn read_reply(
 /// `signal` stops it (the widget closing, a new conversation).
 pub async fn history(
     config: &Config,
-    conversation_id: &str,
+    conversation: &Conversation,
     signal: Option<&AbortSignal>,
 ) -> Result<Vec<Message>, ApiError> {
     let page_size = HISTORY_PAGE_SIZE.to_string();
     let mut request = Request::get(&config.url("messages/")).query([
-        ("conversation", conversation_id),
+        ("conversation", conversation.id.as_str()),
         ("pageSize", page_size.as_str()),
     ]);
     let mut messages = Vec::new();
     for _ in 0..MAX_HISTORY_PAGES {
         let response = send(
-            request
+            with_token(request, conversation)
                 .header("Accept", ACCEPT)
                 .abort_signal(signal)
                 .build()?,

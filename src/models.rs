@@ -17,11 +17,30 @@ pub struct NewConversation<'a> {
     pub web_chat: &'a str,
 }
 
-/// `POST conversations/` answer; only the id is used (empty if it has none).
+/// `POST conversations/` answer: the id (empty if it has none) and the visitor token, if any.
 #[derive(Debug, Default, Deserialize)]
 pub struct CreatedConversation {
     #[serde(default, deserialize_with = "lenient::id")]
     pub id: String,
+    /// The proof that this browser created the conversation, from a server that binds
+    /// conversations to their visitors (`chat-bubble-server`); other backends send none.
+    #[serde(
+        default,
+        rename = "visitorToken",
+        alias = "visitor_token",
+        deserialize_with = "lenient::optional_text"
+    )]
+    pub visitor_token: Option<String>,
+}
+
+/// The conversation this browser is in: its id, and the visitor token to show with every call on
+/// it when the server gave one. Kept across reloads as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_token: Option<String>,
 }
 
 /// `POST chatbots/{id}/completions/` body.
@@ -483,6 +502,29 @@ mod tests {
             serde_json::to_string(&body).unwrap(),
             r#"{"conversation":"c","message":{"content":"hi\n世界","attachments":[]},"isStreaming":true}"#
         );
+    }
+
+    #[test]
+    fn a_created_conversation_brings_its_visitor_token_when_the_server_gives_one() {
+        let created: CreatedConversation =
+            serde_json::from_str(r#"{"id": "c1", "visitorToken": "v1.abc", "inbox": 2}"#).unwrap();
+        assert_eq!(created.visitor_token.as_deref(), Some("v1.abc"));
+        let created: CreatedConversation = serde_json::from_str(r#"{"id": "c2"}"#).unwrap();
+        assert_eq!(created.visitor_token, None, "another backend sends none");
+
+        // Kept across reloads as JSON; without a token, none is written.
+        let kept = Conversation {
+            id: "c1".into(),
+            visitor_token: Some("v1.abc".into()),
+        };
+        let json = serde_json::to_string(&kept).unwrap();
+        assert_eq!(json, r#"{"id":"c1","visitorToken":"v1.abc"}"#);
+        assert_eq!(serde_json::from_str::<Conversation>(&json).unwrap(), kept);
+        let bare = Conversation {
+            id: "c2".into(),
+            visitor_token: None,
+        };
+        assert_eq!(serde_json::to_string(&bare).unwrap(), r#"{"id":"c2"}"#);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::api;
 use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus};
 use crate::config::Config;
 use crate::errors::ApiError;
-use crate::models::Role;
+use crate::models::{Conversation, Role};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::sleep_ms_or_abort;
@@ -138,43 +138,44 @@ async fn exchange(
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
-    let stored = store::conversation_id(config);
-    let conversation_id = match stored.clone() {
-        Some(id) => id,
-        None => new_conversation_id(config, controller).await?,
+    let stored = store::conversation(config);
+    let conversation = match stored.clone() {
+        Some(conversation) => conversation,
+        None => create_conversation(config, controller).await?,
     };
-    match stream_into(config, &conversation_id, text, reply, controller).await {
-        // The backend no longer knows the stored conversation: start a new one and deliver the
-        // message there, rather than leave it unsent for good.
-        Err(ApiError::Status { status: 404, .. })
-            if stored.is_some() && reply.text.with_untracked(String::is_empty) =>
-        {
+    match stream_into(config, &conversation, text, reply, controller).await {
+        // The backend no longer knows the stored conversation (404), or no longer takes this
+        // browser's word for it (403: a token lost or from another server secret): start a new
+        // one and deliver the message there, rather than leave it unsent for good.
+        Err(ApiError::Status {
+            status: 403 | 404, ..
+        }) if stored.is_some() && reply.text.with_untracked(String::is_empty) => {
             store::forget_conversation_id(config);
-            let fresh = new_conversation_id(config, controller).await?;
+            let fresh = create_conversation(config, controller).await?;
             stream_into(config, &fresh, text, reply, controller).await
         }
         outcome => outcome,
     }
 }
 
-async fn new_conversation_id(
+async fn create_conversation(
     config: &Config,
     controller: &AbortController,
-) -> Result<String, ApiError> {
-    let id = api::create_conversation(config, Some(&controller.signal())).await?;
-    store::save_conversation_id(config, &id);
-    Ok(id)
+) -> Result<Conversation, ApiError> {
+    let conversation = api::create_conversation(config, Some(&controller.signal())).await?;
+    store::save_conversation(config, &conversation);
+    Ok(conversation)
 }
 
 async fn stream_into(
     config: &Config,
-    conversation_id: &str,
+    conversation: &Conversation,
     text: &str,
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
     // All the deltas of one piece of the body go to the message at once: one update, one render.
-    api::stream_reply(config, conversation_id, text, controller, |events| {
+    api::stream_reply(config, conversation, text, controller, |events| {
         let mut added = String::new();
         for event in events {
             match event {
@@ -236,7 +237,7 @@ pub fn load_history(state: ChatState) {
         return;
     }
     let config = state.config.get_value();
-    let Some(conversation_id) = store::conversation_id(&config) else {
+    let Some(conversation) = store::conversation(&config) else {
         state.history.set(HistoryStatus::Loaded);
         return;
     };
@@ -246,14 +247,14 @@ pub fn load_history(state: ChatState) {
     state.history.set(HistoryStatus::Loading);
     state.set_history_abort(Some(controller.clone()));
     spawn_local(async move {
-        let result = api::history(&config, &conversation_id, Some(&controller.signal())).await;
+        let result = api::history(&config, &conversation, Some(&controller.signal())).await;
         state.set_history_abort(None);
         if controller.signal().aborted() {
             // The widget is gone.
             state.history.set(HistoryStatus::NotLoaded);
             return;
         }
-        if store::conversation_id(&config).as_deref() != Some(&conversation_id) {
+        if store::conversation(&config).as_ref() != Some(&conversation) {
             // A new conversation was started meanwhile: this history is no longer shown.
             return;
         }
@@ -262,8 +263,11 @@ pub fn load_history(state: ChatState) {
                 state.prepend_history(messages);
                 HistoryStatus::Loaded
             }
-            Err(ApiError::Status { status: 404, .. }) => {
-                // The backend no longer knows it: start afresh on the next message.
+            Err(ApiError::Status {
+                status: 403 | 404, ..
+            }) => {
+                // The backend no longer knows it, or not as this browser's: start afresh on the
+                // next message.
                 store::forget_conversation_id(&config);
                 HistoryStatus::Loaded
             }

@@ -7,6 +7,7 @@
 use web_sys::Storage;
 
 use crate::config::{Config, Persistence};
+use crate::models::Conversation;
 
 fn storage(config: &Config) -> Option<Storage> {
     let window = web_sys::window()?;
@@ -21,18 +22,23 @@ fn conversation_key(web_chat_id: &str) -> String {
     format!("chat-bubble:{web_chat_id}:conversation")
 }
 
-/// The conversation this browser is in with `web_chat_id`, if any.
-pub fn conversation_id(config: &Config) -> Option<String> {
-    storage(config)?
+/// The conversation this browser is in with `web_chat_id`, if any. An id stored by an earlier
+/// version, as bare text, is read as a conversation without a token.
+pub fn conversation(config: &Config) -> Option<Conversation> {
+    let stored = storage(config)?
         .get_item(&conversation_key(&config.web_chat_id))
         .ok()
-        .flatten()
-        .filter(|id| !id.is_empty())
+        .flatten()?;
+    let conversation = serde_json::from_str(&stored).unwrap_or(Conversation {
+        id: stored,
+        visitor_token: None,
+    });
+    Some(conversation).filter(|c| !c.id.is_empty())
 }
 
-pub fn save_conversation_id(config: &Config, id: &str) {
-    if let Some(s) = storage(config) {
-        let _ = s.set_item(&conversation_key(&config.web_chat_id), id);
+pub fn save_conversation(config: &Config, conversation: &Conversation) {
+    if let (Some(s), Ok(json)) = (storage(config), serde_json::to_string(conversation)) {
+        let _ = s.set_item(&conversation_key(&config.web_chat_id), &json);
     }
 }
 

@@ -91,14 +91,15 @@ test('a second exchange continues the same conversation', async () => {
       { timeout: 15000 },
     );
   }
-  const conversationIds = await page.evaluate(() =>
-    Object.keys(localStorage).filter((k) => k.startsWith('chat-bubble:')).map((k) => localStorage.getItem(k)),
+  const conversations = await page.evaluate(() =>
+    Object.keys(localStorage).filter((k) => k.startsWith('chat-bubble:')).map((k) => JSON.parse(localStorage.getItem(k))),
   );
-  assert.equal(conversationIds.length, 1);
-  const history = await page.evaluate(async (id) => {
-    const r = await fetch(`/api/v1/messages/?conversation=${id}&pageSize=100`);
+  assert.equal(conversations.length, 1);
+  assert.ok(conversations[0].visitorToken, 'the visitor token is kept with the id');
+  const history = await page.evaluate(async ({ id, visitorToken }) => {
+    const r = await fetch(`/api/v1/messages/?conversation=${id}&pageSize=100`, { headers: { 'X-Visitor-Token': visitorToken } });
     return (await r.json()).results.length;
-  }, conversationIds[0]);
+  }, conversations[0]);
   assert.equal(history, 4, 'both exchanges are stored in one conversation');
   assert.deepEqual(problems, []);
   await context.close();
@@ -132,15 +133,17 @@ test('Shift+Enter adds a line; sending waits while a reply streams', async () =>
 
 test('a long history opens in order, scrolled to its end', async () => {
   const { context, page, problems } = await openPage(env.browser);
-  const post = (path, body) => fetch(`${env.server.url}api/v1/${path}`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  const post = (path, body, token) => fetch(`${env.server.url}api/v1/${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { 'X-Visitor-Token': token } : {}) },
+    body: JSON.stringify(body),
   }).then((r) => r.json());
-  const { id } = await post('conversations/', { webChat: 'e2e-web-chat' });
+  const { id, visitorToken } = await post('conversations/', { webChat: 'e2e-web-chat' });
   const questions = Array.from({ length: 40 }, (_, i) => `question ${i}`);
   for (const content of questions) {
-    await post('chatbots/e2e-bot/completions/?mock_delay=0', { conversation: id, message: { content, attachments: [] }, isStreaming: false });
+    await post('chatbots/e2e-bot/completions/?mock_delay=0', { conversation: id, message: { content, attachments: [] }, isStreaming: false }, visitorToken);
   }
-  await page.addInitScript(([key, value]) => localStorage.setItem(key, value), ['chat-bubble:e2e-web-chat:conversation', id]);
+  await page.addInitScript(([key, value]) => localStorage.setItem(key, value), ['chat-bubble:e2e-web-chat:conversation', JSON.stringify({ id, visitorToken })]);
   await hostPage(page, env.server, 'long-history.html', { 'data-load': 'eager' });
   const bubble = widget(page);
   await bubble.locator('.cb-launcher[aria-expanded]').click();

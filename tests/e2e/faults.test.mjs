@@ -193,8 +193,8 @@ test('a Chinese reply cut into random chunks renders byte-exact', async () => {
   // Paragraph by paragraph, as the reply's blank line separates them.
   const shown = await widget(page).locator('.cb-assistant .cb-text > p').evaluateAll((ps) => ps.map((p) => p.textContent).join('\n\n'));
   const stored = await page.evaluate(async () => {
-    const id = Object.entries(localStorage).find(([k]) => k.endsWith(':conversation'))[1];
-    const page = await (await fetch(`/api/v1/messages/?conversation=${id}`)).json();
+    const { id, visitorToken } = JSON.parse(Object.entries(localStorage).find(([k]) => k.endsWith(':conversation'))[1]);
+    const page = await (await fetch(`/api/v1/messages/?conversation=${id}`, { headers: { 'X-Visitor-Token': visitorToken } })).json();
     return page.results.find((m) => m.type === 'outgoing').content;
   });
   assert.match(shown, /你好/);
@@ -239,7 +239,8 @@ test('a Rust panic shows an error state, logs once, and the page keeps working',
 });
 
 test('a stored conversation the backend forgot: a new one starts and the message gets through', async () => {
-  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [404] });
+  // A bare id, as an earlier version stored it: no token, so the server may refuse it (403).
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [403, 404] });
   await page.goto(env.server.url);
   const stale = '00000000-0000-4000-8000-000000000000';
   await page.evaluate((id) => localStorage.setItem('chat-bubble:demo-web-chat:conversation', id), stale);
@@ -252,6 +253,41 @@ test('a stored conversation the backend forgot: a new one starts and the message
     ['visitor', 'are you there?', ''],
     ['assistant', defaultReply('are you there?'), ''],
   ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('another visitor\'s conversation: without its token the history stays hidden, a new conversation starts and the message gets through', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [403] });
+  await page.goto(env.server.url);
+  // Visitor A's conversation, with something private in it.
+  const a = await page.evaluate(async () => {
+    const created = await (await fetch('/api/v1/conversations/', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ webChat: 'demo-web-chat' }),
+    })).json();
+    await fetch('/api/v1/chatbots/demo-bot/completions/?mock_delay=0', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': created.visitorToken },
+      body: JSON.stringify({ conversation: created.id, message: { content: 'my order #555', attachments: [] }, isStreaming: false }),
+    });
+    return created;
+  });
+  // Visitor B learns the id and tries it, with no token and then with a made-up one.
+  for (const forged of [{ id: a.id }, { id: a.id, visitorToken: 'v1.forged' }]) {
+    await page.evaluate((v) => localStorage.setItem('chat-bubble:demo-web-chat:conversation', v), JSON.stringify(forged));
+    await page.reload();
+    await widget(page).locator('.cb-launcher').click();
+    await widget(page).locator('.cb-input').waitFor();
+    await send(page, 'hello?');
+    await waitForReply(page, defaultReply('hello?'));
+    const rows = await messageRows(page);
+    assert.ok(!rows.some(([, text]) => text.includes('#555')), JSON.stringify(rows));
+    assert.deepEqual(rows.slice(-2), [['visitor', 'hello?', ''], ['assistant', defaultReply('hello?'), '']]);
+    const now = await page.evaluate(() => JSON.parse(localStorage.getItem('chat-bubble:demo-web-chat:conversation')));
+    assert.notEqual(now.id, a.id, 'a conversation of its own');
+    assert.ok(now.visitorToken);
+    await page.evaluate(() => localStorage.clear());
+  }
   assert.deepEqual(problems, []);
   await context.close();
 });
