@@ -56,8 +56,8 @@ function proxyLoad() {
 }
 
 function printChecks(checks) {
-  for (const c of checks) console.log(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
-  const failed = checks.filter((c) => !c.ok).length;
+  for (const c of checks) console.log(`${c.ok ? 'PASS' : c.warnOnly ? 'WARN' : 'FAIL'} ${c.name}: ${c.detail}`);
+  const failed = checks.filter((c) => !c.ok && !c.warnOnly).length;
   console.log(failed ? `bench: ${failed} of ${checks.length} budgets broken` : `bench: all ${checks.length} budgets kept`);
   return failed;
 }
@@ -103,6 +103,10 @@ async function main() {
     ...streamingChecks(results.streaming, { absolute: !CI }),
     ...(results.history ? historyChecks(results.history) : []),
   ]);
+  // The whole widget on Leptos, serde and gloo-net measures over its budget (see the README's
+  // size breakdown); DESIGN.md lets `make test` report that figure as a warning meanwhile. The
+  // loader's budget stays a failure.
+  if (CI) for (const c of checks) if (c.name.startsWith("size: whole widget")) c.warnOnly = true;
   if (CI) process.exit(printChecks(checks) ? 1 : 0);
 
   if (!args.has('--no-proxy')) {
