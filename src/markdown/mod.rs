@@ -6,11 +6,15 @@
 //! stays text. The output is a plain tree ([`Html`]) that `render` turns into DOM nodes.
 
 mod blocks;
+mod cost;
+mod emphasis;
 mod inline;
+mod scan;
 mod tree;
 
-pub use blocks::{parse_blocks, Block};
-pub use inline::{parse_inline, Inline};
+pub use blocks::{parse_blocks, Block, MAX_NESTING};
+pub use cost::steps;
+pub use inline::{parse_inline, Inline, MAX_DEPTH as MAX_INLINE_DEPTH};
 pub use tree::{safe_url, to_html_string, Html};
 
 /// Blocks of `text` as a tree, with the byte offset where each block starts.

@@ -206,7 +206,8 @@ fn plain_text(items: &[Inline]) -> String {
         .iter()
         .map(|i| match i {
             Inline::Text(t) | Inline::Code(t) => t.clone(),
-            Inline::SoftBreak | Inline::Break => "\n".into(),
+            // An alt text is one line, as pulldown-cmark writes it.
+            Inline::SoftBreak | Inline::Break => " ".into(),
             Inline::Em(c) | Inline::Strong(c) | Inline::Strike(c) => plain_text(c),
             Inline::Link { children, .. } => plain_text(children),
             Inline::Image { alt, .. } => plain_text(alt),
