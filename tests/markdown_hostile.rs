@@ -340,7 +340,7 @@ fn hostile_replies_cost_linear_steps() {
 
 #[test]
 fn deep_nesting_stops_at_the_caps_and_keeps_the_text() {
-    // 100,000 `>`: 16 quotes, then the rest as text in the innermost one.
+    // 100,000 `>`: MAX_NESTING quotes, then the rest as text in the innermost one.
     let html = ours(&">".repeat(100_000));
     assert_eq!(html.matches("<blockquote>").count(), MAX_NESTING);
     assert_eq!(html.matches("&gt;").count(), 100_000 - MAX_NESTING);
@@ -348,7 +348,7 @@ fn deep_nesting_stops_at_the_caps_and_keeps_the_text() {
     let html = ours(&format!("{}x", "- ".repeat(10_000)));
     assert_eq!(html.matches("<ul>").count(), MAX_NESTING);
     assert!(html.contains(&format!("{}x", "- ".repeat(10_000 - MAX_NESTING))));
-    // Emphasis nested 5,000 deep: 16 elements, then the markers as text.
+    // Emphasis nested 5,000 deep: MAX_INLINE_DEPTH elements, then the markers as text.
     let text = format!("{}x{}", "*a _a ".repeat(2_500), " a_ a*".repeat(2_500));
     let html = ours(&text);
     assert_eq!(depth(&html), MAX_INLINE_DEPTH + 1, "{}", &html[..400]);

@@ -76,8 +76,8 @@ fn replies(size: usize) -> Vec<(&'static str, String)> {
 fn an_update_costs_linear_work_in_the_open_block() {
     // Measured (per byte of text shown, summed over the updates; each reply is one block):
     // words 14 bytes and 3 steps, mixed markup 79 and 3, `[a](` 68 and 37, `[` 209 and 4,
-    // `*_` 743 and 8 (a delimiter record and a token per character), `>` 257 and 19 (16 nested
-    // quotes, each a copy of the text).
+    // `*_` 743 and 8 (a delimiter record, a token and tree nodes per character), `>` 137 and
+    // 11 (8 nested quotes, each a copy of the text), nested list items 10 and 2.
     let mut report = Vec::new();
     let mut failures = Vec::new();
     // Small enough for a debug build; the figures are per byte, so they hold at any size.

@@ -317,27 +317,34 @@ fn nest((tokens, delims): (Vec<Token>, Delims)) -> Vec<Inline> {
             Token::Autolink(href) => tree.text(&format!("<{href}>")),
             Token::Run(index) => {
                 let run = delims.written(index);
-                let written = |n: usize| char::from(run.ch).to_string().repeat(n);
+                let ch = char::from(run.ch);
                 for tag in run.closes {
-                    tree.close(&written(tag.width()));
+                    tree.close(Raw::Run(ch, tag.width()));
                 }
-                tree.text(&written(run.literal));
+                tree.run(ch, run.literal);
                 for tag in run.opens.iter().rev() {
-                    tree.open(Open::Tag(*tag), &written(tag.width()));
+                    tree.open(Open::Tag(*tag), Raw::Run(ch, tag.width()));
                 }
             }
             Token::Bracket { image, target } => {
                 let raw = if image { "![" } else { "[" };
                 match target {
                     None => tree.text(raw),
-                    Some(t) if image => tree.open(Open::Image(t), raw),
-                    Some(t) => tree.open(Open::Link(t), raw),
+                    Some(t) if image => tree.open(Open::Image(t), Raw::Text(raw)),
+                    Some(t) => tree.open(Open::Link(t), Raw::Text(raw)),
                 }
             }
-            Token::LinkEnd(raw) => tree.close(&raw),
+            Token::LinkEnd(raw) => tree.close(Raw::Text(&raw)),
         }
     }
     tree.finish()
+}
+
+/// How an element's start or end was written, shown as text past [`MAX_DEPTH`].
+enum Raw<'a> {
+    Text(&'a str),
+    /// `n` times a delimiter character.
+    Run(char, usize),
 }
 
 /// The tree being built: the elements still open, innermost last.
@@ -371,24 +378,46 @@ impl Tree {
         }
     }
 
-    fn open(&mut self, what: Open, raw: &str) {
+    /// Appends `n` times `ch` (delimiters that matched nothing), without a string in between:
+    /// a reply can hold a hundred thousand of them.
+    fn run(&mut self, ch: char, n: usize) {
+        if n == 0 {
+            return;
+        }
+        tick(n);
+        if !matches!(self.out().last(), Some(Inline::Text(_))) {
+            self.out().push(Inline::Text(String::new()));
+        }
+        if let Some(Inline::Text(last)) = self.out().last_mut() {
+            last.extend(std::iter::repeat_n(ch, n));
+        }
+    }
+
+    fn raw(&mut self, raw: Raw) {
+        match raw {
+            Raw::Text(text) => self.text(text),
+            Raw::Run(ch, n) => self.run(ch, n),
+        }
+    }
+
+    fn open(&mut self, what: Open, raw: Raw) {
         if self.too_deep > 0 || self.stack.len() >= MAX_DEPTH {
             self.too_deep += 1;
-            self.text(raw);
+            self.raw(raw);
         } else {
             self.stack.push((what, Vec::new()));
         }
     }
 
     /// Ends the innermost element.
-    fn close(&mut self, raw: &str) {
+    fn close(&mut self, raw: Raw) {
         if self.too_deep > 0 {
             self.too_deep -= 1;
-            self.text(raw);
+            self.raw(raw);
             return;
         }
         let Some((what, children)) = self.stack.pop() else {
-            self.text(raw);
+            self.raw(raw);
             return;
         };
         let node = match what {

@@ -275,9 +275,21 @@ mod tests {
                 "prefix of {end} bytes"
             );
         }
-        // A short paragraph stays one text node; a long word is not cut.
+        // A short paragraph stays one text node; a long word is cut at twice the piece size,
+        // on a character boundary, so that its cuts too stay as it grows.
         assert_eq!(pieces("short text").len(), 1);
-        assert_eq!(pieces(&"x".repeat(20_000)).len(), 1);
+        assert_eq!(pieces(&"x".repeat(16_384)).len(), 1);
+        let word = "字".repeat(20_000);
+        let cut = pieces(&word);
+        assert!(
+            cut.len() > 3 && cut.concat() == word,
+            "{} pieces",
+            cut.len()
+        );
+        assert!(cut[..cut.len() - 1]
+            .iter()
+            .all(|p| (16_382..=16_384).contains(&p.len())));
+        assert!(pieces(&word[..30_000])[..1] == cut[..1]);
     }
 
     #[test]
