@@ -50,6 +50,16 @@ export function tableRows(r) {
     rows.push([`History: ${r.history.messages} messages, data arrival → rendered`, `${ms(r.history.renderMs)} (longest task ${ms(r.history.longestTaskMs)})`, '< 100 ms', status(c.ok)]);
     rows.push(['History: JS heap before open → after', `${(r.history.jsHeapBeforeBytes / 1e6).toFixed(2)} → ${(r.history.jsHeapAfterBytes / 1e6).toFixed(2)} MB`, '', '']);
   }
+  if (r.hostile) {
+    const streamed = check('hostile replies: no task over 50 ms while streaming');
+    for (const s of r.hostile.streamed.filter((x) => x.name)) {
+      rows.push([`Hostile reply streamed in 1,000 deltas: ${s.name} (${kb(s.bytes)}), worst task`,
+        s.worstTaskMs ? ms(s.worstTaskMs) : '< 50 ms', '< 50 ms', streamed ? status(s.worstTaskMs < 50) : '']);
+    }
+    const history = check('hostile replies: no task over 50 ms as history');
+    rows.push(['Hostile replies, all as history: worst task', r.hostile.history.worstTaskMs ? ms(r.hostile.history.worstTaskMs) : '< 50 ms',
+      '< 50 ms', history ? status(history.ok) : '']);
+  }
   if (r.proxyLoad?.report) {
     const p = r.proxyLoad.report;
     const c = check('proxy:');
@@ -82,6 +92,7 @@ export function writeSummary(path, r) {
     'Streaming': r.streaming?.method,
     'Streaming, the page\'s second reply': r.streaming?.laterReply?.method,
     'History': r.history?.method,
+    'Hostile replies': r.hostile?.method,
     'Proxy load test': r.proxyLoad?.method,
   }).filter(([, v]) => v);
   const text = `# chat-bubble benchmark

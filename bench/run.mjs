@@ -8,6 +8,7 @@
 // With `--no-size` it leaves out the size budgets.
 //
 // Options: --no-readme (leave README.md alone), --no-proxy (skip the proxy load test),
+// --only-hostile (measure only the hostile replies and print their figures; writes nothing),
 // --report (rewrite summary, chart and README from the existing bench/results.json; no measuring).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { measureSizes, sizeChecks } from './size.mjs';
 import { measureHostCost, measureColdOpen } from './host.mjs';
 import { measureStreaming, streamingChecks } from './streaming.mjs';
 import { measureHistory, historyChecks } from './history.mjs';
+import { measureHostile, hostileChecks } from './hostile.mjs';
 import { writeSummary, writeStreamingSvg, updateReadme } from './report.mjs';
 
 const args = new Set(process.argv.slice(2));
@@ -79,6 +81,18 @@ async function main() {
     writeReports(results);
     process.exit(printChecks(results.checks) ? 1 : 0);
   }
+  if (args.has('--only-hostile')) {
+    const server = await startBenchServer();
+    const browser = await launchBrowser();
+    try {
+      const hostile = await measureHostile(browser, server);
+      console.log(JSON.stringify(hostile, null, 2));
+      process.exit(printChecks(asChecks(hostileChecks(hostile))) ? 1 : 0);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  }
   const size = measureSizes();
   const server = await startBenchServer();
   const browser = await launchBrowser();
@@ -92,6 +106,7 @@ async function main() {
       results.coldOpen = await measureColdOpen(browser, server);
       results.streaming = await measureStreaming(browser, server);
       results.history = await measureHistory(browser, server);
+      results.hostile = await measureHostile(browser, server);
     }
     results.machine = machine(browser.version(), server.binary);
   } finally {
@@ -102,6 +117,7 @@ async function main() {
     ...(args.has('--no-size') ? [] : sizeChecks(size)),
     ...streamingChecks(results.streaming, { absolute: !CI }),
     ...(results.history ? historyChecks(results.history) : []),
+    ...(results.hostile ? hostileChecks(results.hostile) : []),
   ]);
   // The whole widget on Leptos, serde and gloo-net measures over its budget (see the README's
   // size breakdown); DESIGN.md lets `make test` report that figure as a warning meanwhile. The

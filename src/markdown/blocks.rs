@@ -1,7 +1,19 @@
 //! Block structure: which lines make a paragraph, a heading, a code fence, a list, a quote or a
 //! table. Each block keeps the byte range of its lines so a streaming render knows what is done.
+//!
+//! Quotes and list items hold blocks, parsed by a nested call. A reply can nest them thousands
+//! deep (`>>>>…`, `- - - …`), and every level is a stack frame here, a copy of the level's
+//! text and a DOM element: past [`MAX_NESTING`] levels a quote or list marker is plain text.
 
 use std::ops::Range;
+
+use super::cost::tick;
+use super::scan::unescape;
+
+/// Deepest nesting of quotes and lists. Each level also narrows the text (a list indents 20 px,
+/// a quote 13 px in a bubble about 300 px wide): at 16 levels a long line was laid out a few
+/// characters a line, and laying out 100,000 `>` that way took over 100 ms at each update.
+pub const MAX_NESTING: usize = 8;
 
 /// Column alignment of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,9 +57,13 @@ struct Line {
 }
 
 fn lines_of(text: &str) -> Vec<Line> {
+    // Every line is looked at a bounded number of times per nesting level: the cost of
+    // parsing is counted here, by line length.
+    tick(text.len());
     let mut lines = Vec::new();
     let mut start = 0;
     while start < text.len() {
+        tick(1);
         let (end, next) = match text[start..].find('\n') {
             Some(i) => (start + i, start + i + 1),
             None => (text.len(), text.len()),
@@ -66,6 +82,12 @@ fn lines_of(text: &str) -> Vec<Line> {
 /// The blocks of `text`, each with the byte range of the lines it spans (ending after the last
 /// line's newline).
 pub fn parse_blocks(text: &str) -> Vec<(Range<usize>, Block)> {
+    blocks_at(text, 0)
+}
+
+/// [`parse_blocks`] for text nested `depth` quotes and list items deep.
+fn blocks_at(text: &str, depth: usize) -> Vec<(Range<usize>, Block)> {
+    let nest = depth < MAX_NESTING;
     let lines = lines_of(text);
     let line = |i: usize| &text[lines[i].start..lines[i].end];
     let mut blocks = Vec::new();
@@ -87,7 +109,7 @@ pub fn parse_blocks(text: &str) -> Vec<(Range<usize>, Block)> {
             }
             i = (i + 1).min(lines.len());
             let info = l.trim_start()[fence.len()..].trim();
-            let lang = info.split_whitespace().next().unwrap_or("").to_owned();
+            let lang = unescape(info.split_whitespace().next().unwrap_or(""));
             Block::Code { lang, text: code }
         } else if let Some((level, title)) = atx_heading(l) {
             i += 1;
@@ -95,13 +117,22 @@ pub fn parse_blocks(text: &str) -> Vec<(Range<usize>, Block)> {
         } else if is_rule(l) {
             i += 1;
             Block::Rule
-        } else if quote_content(l).is_some() {
+        } else if nest && quote_content(l).is_some() {
             let mut inner = String::new();
+            // Whether the quote's last line is paragraph text, which a lazy line continues.
+            let mut in_paragraph = false;
             while i < lines.len() {
                 match quote_content(line(i)) {
-                    Some(content) => inner.push_str(content),
+                    Some(content) => {
+                        in_paragraph = ends_in_paragraph(content);
+                        inner.push_str(content)
+                    }
                     // A lazy line continues the quote's paragraph.
-                    None if !is_blank(line(i)) && !starts_block(line(i)) && !inner.is_empty() => {
+                    None if in_paragraph
+                        && !is_blank(line(i))
+                        && !interrupts_paragraph(line(i), nest)
+                        && list_marker(line(i)).is_none() =>
+                    {
                         inner.push_str(line(i))
                     }
                     None => break,
@@ -109,9 +140,14 @@ pub fn parse_blocks(text: &str) -> Vec<(Range<usize>, Block)> {
                 inner.push('\n');
                 i += 1;
             }
-            Block::Quote(parse_blocks(&inner).into_iter().map(|(_, b)| b).collect())
-        } else if let Some(marker) = list_marker(l) {
-            let (block, next) = list(text, &lines, i, marker);
+            Block::Quote(
+                blocks_at(&inner, depth + 1)
+                    .into_iter()
+                    .map(|(_, b)| b)
+                    .collect(),
+            )
+        } else if let Some(marker) = list_marker(l).filter(|_| nest) {
+            let (block, next) = list(text, &lines, i, marker, depth);
             i = next;
             block
         } else if let Some((aligns, head)) =
@@ -137,10 +173,11 @@ pub fn parse_blocks(text: &str) -> Vec<(Range<usize>, Block)> {
                     i += 1;
                     break;
                 }
-                if is_blank(next) || interrupts_paragraph(next) {
+                if is_blank(next) || interrupts_paragraph(next, nest) {
                     break;
                 }
-                text_lines.push(next.trim_start());
+                // The inline parser drops the indent, except inside a code span.
+                text_lines.push(next);
                 i += 1;
             }
             let joined = text_lines.join("\n");
@@ -309,20 +346,36 @@ fn list_marker(line: &str) -> Option<Marker> {
     })
 }
 
-/// Lines that end a paragraph without a blank line before them.
-fn interrupts_paragraph(line: &str) -> bool {
+/// Whether `line`, inside its quote markers and list markers, is paragraph text.
+fn ends_in_paragraph(mut line: &str) -> bool {
+    loop {
+        if let Some(inner) = quote_content(line) {
+            line = inner;
+        } else if let Some(marker) = list_marker(line) {
+            if marker.empty {
+                return false;
+            }
+            line = line.get(marker.content_indent..).unwrap_or("");
+        } else {
+            break;
+        }
+    }
+    !is_blank(line) && fence_open(line).is_none() && atx_heading(line).is_none() && !is_rule(line)
+}
+
+/// Lines that end a paragraph without a blank line before them; quotes and list items only
+/// where they may `nest`.
+fn interrupts_paragraph(line: &str, nest: bool) -> bool {
     fence_open(line).is_some()
         || atx_heading(line).is_some()
         || is_rule(line)
-        || quote_content(line).is_some()
-        || list_marker(line).is_some_and(|m| !m.empty && (m.bullet.is_some() || m.number == 1))
+        || (nest && quote_content(line).is_some())
+        || (nest
+            && list_marker(line).is_some_and(|m| !m.empty && (m.bullet.is_some() || m.number == 1)))
 }
 
-fn starts_block(line: &str) -> bool {
-    interrupts_paragraph(line)
-}
-
-fn list(text: &str, lines: &[Line], first: usize, marker: Marker) -> (Block, usize) {
+/// The list that starts at line `first` with `marker`, `depth` levels deep, and the line after it.
+fn list(text: &str, lines: &[Line], first: usize, marker: Marker, depth: usize) -> (Block, usize) {
     let line = |i: usize| &text[lines[i].start..lines[i].end];
     let mut items: Vec<String> = Vec::new();
     let mut tight = true;
@@ -342,13 +395,17 @@ fn list(text: &str, lines: &[Line], first: usize, marker: Marker) -> (Block, usi
         content.push('\n');
         i += 1;
         let mut pending_blank = false;
-        let mut last_was_text = !current.empty;
+        let mut last_was_text = !current.empty && ends_in_paragraph(&content);
         while i < lines.len() {
             let l = line(i);
             if is_blank(l) {
                 pending_blank = true;
                 i += 1;
                 continue;
+            }
+            // An item that starts empty ends at a blank line.
+            if pending_blank && current.empty && content.trim().is_empty() {
+                break;
             }
             if indent_of(l) >= current.content_indent {
                 if pending_blank {
@@ -357,12 +414,16 @@ fn list(text: &str, lines: &[Line], first: usize, marker: Marker) -> (Block, usi
                 }
                 content.push_str(&l[current.content_indent..]);
                 content.push('\n');
+                last_was_text = ends_in_paragraph(&l[current.content_indent..]);
                 pending_blank = false;
-                last_was_text = true;
                 i += 1;
                 continue;
             }
-            if !pending_blank && last_was_text && !starts_block(l) && list_marker(l).is_none() {
+            if !pending_blank
+                && last_was_text
+                && !interrupts_paragraph(l, true)
+                && list_marker(l).is_none()
+            {
                 content.push_str(l.trim_start());
                 content.push('\n');
                 i += 1;
@@ -391,7 +452,12 @@ fn list(text: &str, lines: &[Line], first: usize, marker: Marker) -> (Block, usi
     }
     let items = items
         .iter()
-        .map(|item| parse_blocks(item).into_iter().map(|(_, b)| b).collect())
+        .map(|item| {
+            blocks_at(item, depth + 1)
+                .into_iter()
+                .map(|(_, b)| b)
+                .collect()
+        })
         .collect();
     (
         Block::List {

@@ -1,4 +1,20 @@
-//! Inline markup inside a block: emphasis, code spans, links, images, breaks.
+//! Inline markup inside a block: emphasis, strikethrough, code spans, links, images, autolinks,
+//! breaks.
+//!
+//! A reply is untrusted, so parsing costs linear time whatever the text holds. The text is read
+//! once, left to right, after CommonMark's appendix "An algorithm for parsing nested emphasis and
+//! links": `[` and runs of `*`, `_`, `~` are remembered on stacks as they are met, and matched
+//! when a `]` or a closing run comes; an opener is never searched for its closer. The few forward
+//! scans left are bounded (see [`super::scan`]). The flat result is then nested into a tree at
+//! most [`MAX_DEPTH`] deep without recursion; deeper markup shows as the text it was written as.
+
+use super::cost::tick;
+use super::emphasis::{Delims, Tag};
+use super::scan::{autolink, link_tail, run_len, Backticks};
+
+/// Deepest nesting of emphasis, links and images: a reply can nest them thousands deep, and
+/// each level is a DOM element and a frame of every recursive walk over the tree.
+pub const MAX_DEPTH: usize = 16;
 
 /// One inline piece. Link and image targets are kept as written; `tree` decides whether they
 /// are safe to make live.
@@ -23,257 +39,238 @@ pub enum Inline {
     SoftBreak,
 }
 
+/// The flat reading of a text, before nesting.
+#[derive(Debug)]
+enum Token {
+    Text(String),
+    Code(String),
+    Break,
+    SoftBreak,
+    /// A run of `*`, `_` or `~`, by its index in [`Delims`].
+    Run(usize),
+    /// `[` or `![`; `target` is set when a link or image was made from it.
+    Bracket {
+        image: bool,
+        target: Option<String>,
+    },
+    /// The end of a link or image: `](target)` as written.
+    LinkEnd(String),
+    /// `<https://…>`: its target.
+    Autolink(String),
+}
+
+/// A `[` or `![` waiting for its `]`.
+struct Bracket {
+    token: usize,
+    image: bool,
+    /// The delimiter stack's top when the bracket was met: a link's emphasis is matched within
+    /// the link.
+    delims_below: Option<usize>,
+}
+
 pub fn parse_inline(s: &str) -> Vec<Inline> {
-    let mut out = Vec::new();
-    let mut text = String::new();
+    nest(tokens(s))
+}
+
+/// The parser's state while reading one text.
+#[derive(Default)]
+struct Reader {
+    tokens: Vec<Token>,
+    text: String,
+    delims: Delims,
+    brackets: Vec<Bracket>,
+    /// Brackets below this index cannot make links any more (a link cannot contain a link),
+    /// except image brackets. One number instead of a flag on each bracket, so that making a
+    /// link costs the same however many brackets are open.
+    links_from: usize,
+    backticks: Backticks,
+}
+
+impl Reader {
+    fn flush(&mut self) {
+        if !self.text.is_empty() {
+            self.tokens
+                .push(Token::Text(std::mem::take(&mut self.text)));
+        }
+    }
+
+    fn push(&mut self, token: Token) {
+        self.flush();
+        self.tokens.push(token);
+    }
+}
+
+fn tokens(s: &str) -> (Vec<Token>, Delims) {
     let b = s.as_bytes();
+    let mut r = Reader::default();
     let mut i = 0;
-    while i < s.len() {
+    while i < b.len() {
+        tick(1);
         let c = b[i];
         match c {
-            b'\\' if i + 1 < s.len() && b[i + 1].is_ascii_punctuation() => {
-                text.push(b[i + 1] as char);
+            b'\\' if b.get(i + 1).is_some_and(u8::is_ascii_punctuation) => {
+                r.text.push(b[i + 1] as char);
                 i += 2;
             }
             b'\\' if b.get(i + 1) == Some(&b'\n') => {
-                flush(&mut text, &mut out);
-                out.push(Inline::Break);
-                i += 2;
+                r.push(Token::Break);
+                i = skip_indent(b, i + 2);
             }
             b'`' => {
                 let run = run_len(b, i, b'`');
-                match find_code_close(s, i + run, run) {
+                match r.backticks.closer(b, i + run, run) {
                     Some(close) => {
-                        flush(&mut text, &mut out);
-                        out.push(Inline::Code(code_content(&s[i + run..close])));
+                        r.push(Token::Code(code_content(&s[i + run..close])));
                         i = close + run;
                     }
                     None => {
-                        text.push_str(&s[i..i + run]);
+                        r.text.push_str(&s[i..i + run]);
                         i += run;
                     }
                 }
             }
-            b'!' if b.get(i + 1) == Some(&b'[') => match link_at(s, i + 1) {
-                Some((label, href, end)) => {
-                    flush(&mut text, &mut out);
-                    out.push(Inline::Image {
-                        src: href,
-                        alt: parse_inline(label),
-                    });
-                    i = end;
-                }
-                None => {
-                    text.push('!');
-                    i += 1;
-                }
-            },
-            b'[' => match link_at(s, i) {
-                Some((label, href, end)) => {
-                    flush(&mut text, &mut out);
-                    out.push(Inline::Link {
-                        href,
-                        children: parse_inline(label),
-                    });
-                    i = end;
-                }
-                None => {
-                    text.push('[');
-                    i += 1;
-                }
-            },
-            b'<' => match autolink_at(s, i) {
+            b'!' if b.get(i + 1) == Some(&b'[') => {
+                open_bracket(&mut r, true);
+                i += 2;
+            }
+            b'[' => {
+                open_bracket(&mut r, false);
+                i += 1;
+            }
+            b']' => i = close_bracket(&mut r, s, i),
+            b'<' => match autolink(s, i) {
                 Some((href, end)) => {
-                    flush(&mut text, &mut out);
-                    out.push(Inline::Link {
-                        children: vec![Inline::Text(href.clone())],
-                        href,
-                    });
+                    r.push(Token::Autolink(href));
                     i = end;
                 }
                 None => {
-                    text.push('<');
+                    r.text.push('<');
                     i += 1;
                 }
             },
             b'*' | b'_' | b'~' => {
                 let run = run_len(b, i, c);
-                match emphasis_at(s, i, c, run) {
-                    Some((node, end)) => {
-                        flush(&mut text, &mut out);
-                        out.push(node);
-                        i = end;
-                    }
-                    None => {
-                        text.push_str(&s[i..i + run]);
-                        i += run;
-                    }
-                }
+                let (can_open, can_close) = flanking(s, i, run, c);
+                // `~` strikes through as `~x~` or `~~x~~`; a longer run is text.
+                let usable = c != b'~' || run <= 2;
+                let index = r
+                    .delims
+                    .push(c, run, usable && can_open, usable && can_close);
+                r.push(Token::Run(index));
+                i += run;
             }
             b'\n' => {
-                let hard = text.ends_with("  ");
-                let trimmed = text.trim_end_matches(' ').len();
-                text.truncate(trimmed);
-                flush(&mut text, &mut out);
-                out.push(if hard {
-                    Inline::Break
-                } else {
-                    Inline::SoftBreak
-                });
-                i += 1;
-                while b.get(i) == Some(&b' ') {
-                    i += 1;
-                }
+                let hard = r.text.ends_with("  ");
+                let trimmed = r.text.trim_end_matches(' ').len();
+                r.text.truncate(trimmed);
+                r.push(if hard { Token::Break } else { Token::SoftBreak });
+                i = skip_indent(b, i + 1);
             }
             _ => {
-                let ch = s[i..].chars().next().unwrap_or('\u{FFFD}');
-                text.push(ch);
-                i += ch.len_utf8();
+                // Plain text up to the next byte that may start markup, copied at once.
+                let end = b[i + 1..]
+                    .iter()
+                    .position(|&x| is_special(x))
+                    .map_or(b.len(), |p| i + 1 + p);
+                tick(end - i);
+                r.text.push_str(&s[i..end]);
+                i = end;
             }
         }
     }
-    flush(&mut text, &mut out);
-    out
+    r.flush();
+    r.delims.process(None);
+    (r.tokens, r.delims)
 }
 
-fn flush(text: &mut String, out: &mut Vec<Inline>) {
-    if text.is_empty() {
-        return;
+/// Bytes that may start markup; everything else is copied as text in runs.
+fn is_special(b: u8) -> bool {
+    matches!(
+        b,
+        b'\\' | b'`' | b'!' | b'[' | b']' | b'<' | b'*' | b'_' | b'~' | b'\n'
+    )
+}
+
+/// Spaces at the start of a paragraph's continuation line are not shown.
+fn skip_indent(b: &[u8], mut i: usize) -> usize {
+    while b.get(i) == Some(&b' ') {
+        tick(1);
+        i += 1;
     }
-    if let Some(Inline::Text(last)) = out.last_mut() {
-        last.push_str(text);
-        text.clear();
-    } else {
-        out.push(Inline::Text(std::mem::take(text)));
-    }
+    i
 }
 
-fn run_len(b: &[u8], i: usize, c: u8) -> usize {
-    b[i..].iter().take_while(|&&x| x == c).count()
+fn open_bracket(r: &mut Reader, image: bool) {
+    let delims_below = r.delims.top();
+    r.push(Token::Bracket {
+        image,
+        target: None,
+    });
+    r.brackets.push(Bracket {
+        token: r.tokens.len() - 1,
+        image,
+        delims_below,
+    });
 }
 
-/// The start of a backtick run of exactly `run` after `from`.
-fn find_code_close(s: &str, from: usize, run: usize) -> Option<usize> {
-    let b = s.as_bytes();
-    let mut j = from;
-    while j < b.len() {
-        if b[j] == b'`' {
-            let n = run_len(b, j, b'`');
-            if n == run {
-                return Some(j);
-            }
-            j += n;
-        } else {
-            j += 1;
-        }
-    }
-    None
-}
-
-fn code_content(raw: &str) -> String {
-    let text = raw.replace('\n', " ");
-    let stripped = text
-        .strip_prefix(' ')
-        .and_then(|t| t.strip_suffix(' '))
-        .filter(|t| !t.trim().is_empty());
-    stripped.map(str::to_owned).unwrap_or(text)
-}
-
-/// `[label](destination "title")` starting at the `[` at `i`: the label, the destination and
-/// where the link ends.
-fn link_at(s: &str, i: usize) -> Option<(&str, String, usize)> {
-    let b = s.as_bytes();
-    let mut depth = 0;
-    let mut j = i;
-    let close = loop {
-        match b.get(j)? {
-            b'\\' => j += 1,
-            b'`' => {
-                let run = run_len(b, j, b'`');
-                j = find_code_close(s, j + run, run).map_or(j + run - 1, |c| c + run - 1);
-            }
-            b'[' => depth += 1,
-            b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    break j;
-                }
-            }
-            _ => {}
-        }
-        j += 1;
+/// A `]` at `i`: closes the innermost open bracket as a link or image when a `(target)` follows,
+/// else it is text. Returns where reading goes on.
+fn close_bracket(r: &mut Reader, s: &str, i: usize) -> usize {
+    let Some(bracket) = r.brackets.pop() else {
+        r.text.push(']');
+        return i + 1;
     };
-    if b.get(close + 1) != Some(&b'(') {
-        return None;
-    }
-    let mut k = close + 2;
-    while b.get(k).is_some_and(|c| *c == b' ' || *c == b'\n') {
-        k += 1;
-    }
-    let (href, mut k) = if b.get(k) == Some(&b'<') {
-        let end = s[k + 1..].find(['>', '\n'])? + k + 1;
-        if b[end] != b'>' {
-            return None;
-        }
-        (s[k + 1..end].to_owned(), end + 1)
+    let can_link = bracket.image || r.brackets.len() >= r.links_from;
+    // A bracket opened later in this place is a new one, free to make a link.
+    r.links_from = r.links_from.min(r.brackets.len());
+    let tail = if can_link && s.as_bytes().get(i + 1) == Some(&b'(') {
+        link_tail(s, i + 1)
     } else {
-        let start = k;
-        let mut parens = 0;
-        while let Some(&c) = b.get(k) {
-            match c {
-                b'\\' if b.get(k + 1).is_some_and(u8::is_ascii_punctuation) => k += 1,
-                b'(' => parens += 1,
-                b')' if parens == 0 => break,
-                b')' => parens -= 1,
-                c if c.is_ascii_whitespace() || c.is_ascii_control() => break,
-                _ => {}
-            }
-            k += 1;
-        }
-        (unescape(&s[start..k]), k)
+        None
     };
-    while b.get(k).is_some_and(|c| *c == b' ' || *c == b'\n') {
-        k += 1;
+    let Some((target, end)) = tail else {
+        r.text.push(']');
+        return i + 1;
+    };
+    r.delims.process(bracket.delims_below);
+    r.flush();
+    if let Token::Bracket { target: t, .. } = &mut r.tokens[bracket.token] {
+        *t = Some(target);
     }
-    if let Some(&q) = b.get(k).filter(|c| matches!(c, b'"' | b'\'' | b'(')) {
-        let closing = if q == b'(' { b')' } else { q };
-        let end = s[k + 1..].find(closing as char)? + k + 1;
-        k = end + 1;
-        while b.get(k) == Some(&b' ') {
-            k += 1;
-        }
+    r.push(Token::LinkEnd(s[i..end].to_owned()));
+    if !bracket.image {
+        r.links_from = r.brackets.len();
     }
-    if b.get(k) != Some(&b')') {
-        return None;
-    }
-    Some((&s[i + 1..close], href, k + 1))
+    end
 }
 
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
-            out.extend(chars.next());
-        } else {
-            out.push(c);
+/// Whether the run of `run` `c`s at `i` can open and close emphasis (CommonMark's flanking
+/// rules; `_` does not open or close inside a word).
+fn flanking(s: &str, i: usize, run: usize, c: u8) -> (bool, bool) {
+    let before = s[..i].chars().next_back();
+    let after = s[i + run..].chars().next();
+    let left = !is_space(after) && (!is_punct(after) || is_space(before) || is_punct(before));
+    let right = !is_space(before) && (!is_punct(before) || is_space(after) || is_punct(after));
+    match c {
+        b'_' => (
+            left && (!right || is_punct(before)),
+            right && (!left || is_punct(after)),
+        ),
+        // GFM strikethrough as pulldown-cmark reads it: `~~` may sit inside a word, `~` not.
+        b'~' if run == 2 => (
+            !is_space(after),
+            !is_space(before) && (!is_punct(before) || is_space(after) || is_punct(after)),
+        ),
+        b'~' => {
+            // Right after an escaped `~`, a `~` closes even before a letter.
+            let after_tilde = before == Some('~');
+            (
+                !is_space(after) && (is_space(before) || is_punct(before)),
+                !is_space(before) && (after_tilde || is_space(after) || is_punct(after)),
+            )
         }
+        _ => (left, right),
     }
-    out
-}
-
-/// `<https://…>` or `<mailto:…>`.
-fn autolink_at(s: &str, i: usize) -> Option<(String, usize)> {
-    let end = s[i + 1..].find(['>', '<', ' ', '\n'])? + i + 1;
-    if s.as_bytes()[end] != b'>' {
-        return None;
-    }
-    let inner = &s[i + 1..end];
-    let lower = inner.to_ascii_lowercase();
-    let scheme_ok = ["http://", "https://", "mailto:"]
-        .iter()
-        .any(|p| lower.starts_with(p) && lower.len() > p.len());
-    scheme_ok.then(|| (inner.to_owned(), end + 1))
 }
 
 fn is_space(c: Option<char>) -> bool {
@@ -284,58 +281,161 @@ fn is_punct(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_ascii_punctuation() || (!c.is_alphanumeric() && !c.is_whitespace()))
 }
 
-/// A run that can open emphasis: followed by non-space, and for `_` not inside a word.
-fn can_open(s: &str, i: usize, run: usize, c: u8) -> bool {
-    let before = s[..i].chars().next_back();
-    let after = s[i + run..].chars().next();
-    let left_flanking =
-        !is_space(after) && (!is_punct(after) || is_space(before) || is_punct(before));
-    left_flanking && (c != b'_' || before.is_none_or(|b| !b.is_alphanumeric()))
+fn code_content(raw: &str) -> String {
+    tick(raw.len());
+    let text = raw.replace('\n', " ");
+    let stripped = text
+        .strip_prefix(' ')
+        .and_then(|t| t.strip_suffix(' '))
+        .filter(|t| !t.trim().is_empty());
+    stripped.map(str::to_owned).unwrap_or(text)
 }
 
-fn can_close(s: &str, j: usize, run: usize, c: u8) -> bool {
-    let before = s[..j].chars().next_back();
-    let after = s[j + run..].chars().next();
-    let right_flanking =
-        !is_space(before) && (!is_punct(before) || is_space(after) || is_punct(after));
-    right_flanking && (c != b'_' || after.is_none_or(|a| !a.is_alphanumeric()))
+/// What an element being built is.
+enum Open {
+    Tag(Tag),
+    Link(String),
+    Image(String),
 }
 
-fn emphasis_at(s: &str, i: usize, c: u8, run: usize) -> Option<(Inline, usize)> {
-    let wanted = match c {
-        b'~' if run == 2 => 2,
-        b'~' => return None,
-        _ if run > 3 => return None,
-        _ => run,
-    };
-    if !can_open(s, i, wanted, c) {
-        return None;
-    }
-    let b = s.as_bytes();
-    let mut j = i + wanted;
-    while j < b.len() {
-        match b[j] {
-            b'\\' => j += 2,
-            b'`' => {
-                let n = run_len(b, j, b'`');
-                j = find_code_close(s, j + n, n).map_or(j + n, |close| close + n);
+/// Nests the flat tokens into a tree, with an explicit stack rather than recursion.
+fn nest((tokens, delims): (Vec<Token>, Delims)) -> Vec<Inline> {
+    let mut tree = Tree::default();
+    for token in tokens {
+        tick(1);
+        match token {
+            Token::Text(t) => tree.text(&t),
+            Token::Code(c) => tree.out().push(Inline::Code(c)),
+            Token::Break => tree.out().push(Inline::Break),
+            Token::SoftBreak => tree.out().push(Inline::SoftBreak),
+            Token::Autolink(href) if tree.stack.len() < MAX_DEPTH => {
+                tree.out().push(Inline::Link {
+                    children: vec![Inline::Text(href.clone())],
+                    href,
+                });
             }
-            x if x == c => {
-                let n = run_len(b, j, c);
-                if n == wanted && can_close(s, j, n, c) {
-                    let inner = parse_inline(&s[i + wanted..j]);
-                    let node = match (c, wanted) {
-                        (b'~', _) => Inline::Strike(inner),
-                        (_, 1) => Inline::Em(inner),
-                        (_, 2) => Inline::Strong(inner),
-                        _ => Inline::Em(vec![Inline::Strong(inner)]),
-                    };
-                    return Some((node, j + n));
+            Token::Autolink(href) => tree.text(&format!("<{href}>")),
+            Token::Run(index) => {
+                let run = delims.written(index);
+                let ch = char::from(run.ch);
+                for tag in run.closes {
+                    tree.close(Raw::Run(ch, tag.width()));
                 }
-                j += n;
+                tree.run(ch, run.literal);
+                for tag in run.opens.iter().rev() {
+                    tree.open(Open::Tag(*tag), Raw::Run(ch, tag.width()));
+                }
             }
-            _ => j += 1,
+            Token::Bracket { image, target } => {
+                let raw = if image { "![" } else { "[" };
+                match target {
+                    None => tree.text(raw),
+                    Some(t) if image => tree.open(Open::Image(t), Raw::Text(raw)),
+                    Some(t) => tree.open(Open::Link(t), Raw::Text(raw)),
+                }
+            }
+            Token::LinkEnd(raw) => tree.close(Raw::Text(&raw)),
         }
     }
-    None
+    tree.finish()
+}
+
+/// How an element's start or end was written, shown as text past [`MAX_DEPTH`].
+enum Raw<'a> {
+    Text(&'a str),
+    /// `n` times a delimiter character.
+    Run(char, usize),
+}
+
+/// The tree being built: the elements still open, innermost last.
+#[derive(Default)]
+struct Tree {
+    root: Vec<Inline>,
+    stack: Vec<(Open, Vec<Inline>)>,
+    /// Elements opened past [`MAX_DEPTH`] and not yet ended: they show as the text they were
+    /// written as, and so do their ends.
+    too_deep: usize,
+}
+
+impl Tree {
+    /// Where the next piece goes.
+    fn out(&mut self) -> &mut Vec<Inline> {
+        match self.stack.last_mut() {
+            Some((_, children)) => children,
+            None => &mut self.root,
+        }
+    }
+
+    /// Appends text, joining it to a text just before it.
+    fn text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        tick(text.len());
+        match self.out().last_mut() {
+            Some(Inline::Text(last)) => last.push_str(text),
+            _ => self.out().push(Inline::Text(text.to_owned())),
+        }
+    }
+
+    /// Appends `n` times `ch` (delimiters that matched nothing), without a string in between:
+    /// a reply can hold a hundred thousand of them.
+    fn run(&mut self, ch: char, n: usize) {
+        if n == 0 {
+            return;
+        }
+        tick(n);
+        if !matches!(self.out().last(), Some(Inline::Text(_))) {
+            self.out().push(Inline::Text(String::new()));
+        }
+        if let Some(Inline::Text(last)) = self.out().last_mut() {
+            last.extend(std::iter::repeat_n(ch, n));
+        }
+    }
+
+    fn raw(&mut self, raw: Raw) {
+        match raw {
+            Raw::Text(text) => self.text(text),
+            Raw::Run(ch, n) => self.run(ch, n),
+        }
+    }
+
+    fn open(&mut self, what: Open, raw: Raw) {
+        if self.too_deep > 0 || self.stack.len() >= MAX_DEPTH {
+            self.too_deep += 1;
+            self.raw(raw);
+        } else {
+            self.stack.push((what, Vec::new()));
+        }
+    }
+
+    /// Ends the innermost element.
+    fn close(&mut self, raw: Raw) {
+        if self.too_deep > 0 {
+            self.too_deep -= 1;
+            self.raw(raw);
+            return;
+        }
+        let Some((what, children)) = self.stack.pop() else {
+            self.raw(raw);
+            return;
+        };
+        let node = match what {
+            Open::Tag(Tag::Em) => Inline::Em(children),
+            Open::Tag(Tag::Strong) => Inline::Strong(children),
+            Open::Tag(Tag::Strike(_)) => Inline::Strike(children),
+            Open::Link(href) => Inline::Link { href, children },
+            Open::Image(src) => Inline::Image { src, alt: children },
+        };
+        self.out().push(node);
+    }
+
+    /// The tree. Every element is ended by construction; one left open would keep its
+    /// children, unwrapped.
+    fn finish(mut self) -> Vec<Inline> {
+        while let Some((_, children)) = self.stack.pop() {
+            self.out().extend(children);
+        }
+        self.root
+    }
 }

@@ -6,11 +6,15 @@
 //! stays text. The output is a plain tree ([`Html`]) that `render` turns into DOM nodes.
 
 mod blocks;
+mod cost;
+mod emphasis;
 mod inline;
+mod scan;
 mod tree;
 
-pub use blocks::{parse_blocks, Block};
-pub use inline::{parse_inline, Inline};
+pub use blocks::{parse_blocks, Block, MAX_NESTING};
+pub use cost::steps;
+pub use inline::{parse_inline, Inline, MAX_DEPTH as MAX_INLINE_DEPTH};
 pub use tree::{safe_url, to_html_string, Html};
 
 /// Blocks of `text` as a tree, with the byte offset where each block starts.
@@ -271,9 +275,21 @@ mod tests {
                 "prefix of {end} bytes"
             );
         }
-        // A short paragraph stays one text node; a long word is not cut.
+        // A short paragraph stays one text node; a long word is cut at twice the piece size,
+        // on a character boundary, so that its cuts too stay as it grows.
         assert_eq!(pieces("short text").len(), 1);
-        assert_eq!(pieces(&"x".repeat(20_000)).len(), 1);
+        assert_eq!(pieces(&"x".repeat(16_384)).len(), 1);
+        let word = "字".repeat(20_000);
+        let cut = pieces(&word);
+        assert!(
+            cut.len() > 3 && cut.concat() == word,
+            "{} pieces",
+            cut.len()
+        );
+        assert!(cut[..cut.len() - 1]
+            .iter()
+            .all(|p| (16_382..=16_384).contains(&p.len())));
+        assert!(pieces(&word[..30_000])[..1] == cut[..1]);
     }
 
     #[test]

@@ -175,7 +175,8 @@ fn inlines(items: &[Inline]) -> Vec<Html> {
 const TEXT_PIECE: usize = 8 * 1024;
 
 /// Appends `text` to the run of text at the end of `out`, cut into [`TEXT_PIECE`]s. A piece ends
-/// at the first space after its first `TEXT_PIECE` bytes, so the cuts do not move as the text
+/// at the first space after its first `TEXT_PIECE` bytes, or at twice that length in a run with
+/// no space (a hostile reply can be a megabyte without one), so the cuts do not move as the text
 /// grows and only the last piece of a streaming paragraph changes. Each piece is copied once,
 /// straight from `text`, and holds no spare room.
 fn push_text(out: &mut Vec<Html>, mut text: &str) {
@@ -184,14 +185,28 @@ fn push_text(out: &mut Vec<Html>, mut text: &str) {
             out.push(Html::Text(String::new()));
             continue;
         };
-        // `last` has no space at or past TEXT_PIECE (else it would have been cut there): only
-        // `text` is searched, from where the combined text reaches TEXT_PIECE.
+        // `last` has no space at or past TEXT_PIECE and is shorter than twice it (else it
+        // would have been cut there): only `text` is searched, from where the combined text
+        // reaches TEXT_PIECE to where it reaches twice that.
         let from = TEXT_PIECE.saturating_sub(last.len()).min(text.len());
-        let Some(space) = text.as_bytes()[from..].iter().position(|&b| b == b' ') else {
-            last.push_str(text);
-            return;
+        let window_end = (2 * TEXT_PIECE).saturating_sub(last.len());
+        let to = window_end.min(text.len());
+        let cut = match text.as_bytes()[from..to].iter().position(|&b| b == b' ') {
+            Some(space) => from + space + 1,
+            None if to == window_end => {
+                // A whole window without a space: cut at a character boundary.
+                let mut end = to;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                end
+            }
+            None => {
+                last.push_str(text);
+                return;
+            }
         };
-        let (piece_end, rest) = text.split_at(from + space + 1);
+        let (piece_end, rest) = text.split_at(cut);
         last.push_str(piece_end);
         if rest.is_empty() {
             return;
@@ -206,7 +221,8 @@ fn plain_text(items: &[Inline]) -> String {
         .iter()
         .map(|i| match i {
             Inline::Text(t) | Inline::Code(t) => t.clone(),
-            Inline::SoftBreak | Inline::Break => "\n".into(),
+            // An alt text is one line, as pulldown-cmark writes it.
+            Inline::SoftBreak | Inline::Break => " ".into(),
             Inline::Em(c) | Inline::Strong(c) | Inline::Strike(c) => plain_text(c),
             Inline::Link { children, .. } => plain_text(children),
             Inline::Image { alt, .. } => plain_text(alt),

@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use super::faults::status_response;
 use super::handlers::{error, json_object, not_found, ApiError};
 use super::replies::{
-    attachments, citations, counted_delta, counted_reply, reply_for, split_deltas,
+    attachments, citations, counted_delta, counted_reply, reply_for, split_deltas, split_even,
+    Reply,
 };
 use super::store::{Direction, Extras};
 use super::stream::{self, Plan};
@@ -90,8 +91,19 @@ pub async fn completions(
             Box::new((0..n).map(counted_delta)),
         ),
         None => {
-            let reply = reply_for(&request.content);
-            let deltas = split_deltas(&reply.text);
+            let reply = if switches.echo {
+                Reply {
+                    text: request.content.clone(),
+                    with_citations: false,
+                    with_attachments: false,
+                }
+            } else {
+                reply_for(&request.content)
+            };
+            let deltas = match switches.deltas {
+                Some(n) => split_even(&reply.text, n),
+                None => split_deltas(&reply.text),
+            };
             let extras = Extras {
                 attachments: reply.with_attachments.then(attachments),
                 citations: reply.with_citations.then(citations),

@@ -48,6 +48,8 @@
 //! | `seed` | integer | seed for `chunking=random` (random if absent) |
 //! | `delay` | ms, 0 allowed | pause between deltas |
 //! | `length` | n | reply with n deltas `w0 `, `w1 `, … ([`replies::counted_reply`]); produced lazily |
+//! | `echo` | `1`, `0` | reply with the visitor's message exactly as sent (a reply whose markdown the test chooses) |
+//! | `deltas` | n ≥ 1 | stream the reply in n deltas of about equal size ([`replies::split_even`]) instead of word by word |
 //! | `fault` | `401`, `429`, `500`, `html`, `drop`, `malformed`, `stall`, `none` | see below |
 //! | `retry_after` | seconds, default 1 | the 429's `Retry-After` |
 //! | `fault_times` | n | fault only the first n requests with the same `fault_key`, then behave |

@@ -140,6 +140,26 @@ pub fn split_deltas(text: &str) -> Vec<String> {
     out
 }
 
+/// Cuts a reply into `n` deltas of about equal size (the `deltas` switch), each ending on a
+/// character boundary; fewer when the text has fewer characters. Concatenating the deltas gives
+/// back the text exactly.
+pub fn split_even(text: &str, n: usize) -> Vec<String> {
+    let n = n.max(1);
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    for i in 1..=n {
+        let mut end = text.len() * i / n;
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        if end > start {
+            out.push(text[start..end].to_owned());
+            start = end;
+        }
+    }
+    out
+}
+
 /// The `attachments` stored with the [`FILES_REPLY`].
 pub fn attachments() -> Value {
     json!([
@@ -219,6 +239,19 @@ mod tests {
         assert!(!reply_for("hi").with_citations);
         assert!(reply_for("Show me FILES").with_attachments);
         assert!(!reply_for("hi").with_attachments);
+    }
+
+    #[test]
+    fn even_splitting_keeps_every_character_in_n_pieces() {
+        let text = "[a](".repeat(10_000);
+        let pieces = split_even(&text, 1000);
+        assert_eq!(pieces.len(), 1000);
+        assert!(pieces.iter().all(|p| p.len() == 40));
+        assert_eq!(pieces.concat(), text);
+        let chinese = CHINESE_REPLY.repeat(3);
+        assert_eq!(split_even(&chinese, 7).concat(), chinese);
+        assert_eq!(split_even("ab", 1000), ["a", "b"]);
+        assert!(split_even("", 3).is_empty());
     }
 
     #[test]

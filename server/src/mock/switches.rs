@@ -60,6 +60,10 @@ pub struct Switches {
     pub delay: Option<Duration>,
     /// Reply with `n` counted deltas instead of a canned reply.
     pub length: Option<usize>,
+    /// Reply with the visitor's message itself, exactly as sent.
+    pub echo: bool,
+    /// Stream the reply in `n` deltas of about equal size instead of word by word.
+    pub deltas: Option<usize>,
     pub fault: Option<Fault>,
     pub retry_after: u64,
     /// Apply the fault only to the first `n` requests with the same `fault_key`.
@@ -77,6 +81,8 @@ impl Default for Switches {
             seed: None,
             delay: None,
             length: None,
+            echo: false,
+            deltas: None,
             fault: None,
             retry_after: 1,
             fault_times: None,
@@ -140,6 +146,19 @@ impl Switches {
                 return Err(format!("mock switch length: at most {MAX_LENGTH}"));
             }
             s.length = Some(n as usize);
+        }
+        if let Some(v) = get("echo") {
+            s.echo = match v.as_str() {
+                "1" | "true" => true,
+                "0" | "false" | "" => false,
+                _ => return Err(format!("mock switch echo: unknown value {v:?}")),
+            };
+        }
+        if let Some(n) = number("deltas")? {
+            if n == 0 || n as usize > MAX_LENGTH {
+                return Err(format!("mock switch deltas: 1 to {MAX_LENGTH}"));
+            }
+            s.deltas = Some(n as usize);
         }
         if let Some(v) = get("fault") {
             s.fault = match v.as_str() {

@@ -1,0 +1,101 @@
+// Replies that are hostile by their size or shape, not by their content: thousands of unmatched
+// openers, nesting thousands deep, a megabyte in one line. A model that loops, a prompt injection
+// or a hostile history can send any of them, and the page that embeds the widget must not
+// freeze. Each one streams in 1,000 deltas and then comes back as history; throughout, no
+// main-thread task may last 50 ms or more (the Long Tasks API's own threshold), the whole text
+// must show (as text where it is not markdown), and nothing may go wrong.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serverAndBrowser, openPage, widget, send, hostPage } from './harness.mjs';
+import { CASES, watchLongTasks, longTasks, shownReply, checkShown } from './hostile_cases.mjs';
+
+const env = serverAndBrowser();
+
+/** Fails with the long tasks seen (those ending after the resources named by `after` arrived),
+ * if any. */
+async function noLongTask(page, what, after) {
+  const tasks = await longTasks(page, after);
+  console.log(`${what}: ${tasks.length ? `long tasks of ${tasks.join(', ')} ms` : 'no long task'}`);
+  assert.deepEqual(tasks, [], `${what}: no task of 50 ms or more`);
+}
+
+const afterPaint = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+
+test('hostile replies streamed in 1,000 deltas: no long task, the whole text shown', async (t) => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'hostile-stream.html');
+  let current = '';
+  // The visitor sends a short message; the mock is asked to reply with the hostile text, cut
+  // into 1,000 deltas 2 ms apart.
+  await page.route('**/completions/**', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_echo', '1');
+    url.searchParams.set('mock_deltas', '1000');
+    url.searchParams.set('mock_delay', '2');
+    const body = JSON.parse(route.request().postData());
+    body.message.content = current;
+    route.continue({ url: url.toString(), postData: JSON.stringify(body) });
+  });
+  const bubble = widget(page);
+  // A first, ordinary reply: the page's first reply runs the browser's cold wasm, which the
+  // budgets leave out (DESIGN.md, "Budgets").
+  current = 'A first reply.';
+  await send(page, 'hello');
+  await bubble.locator('.cb-send[type=submit]').waitFor({ timeout: 30_000 });
+  for (const [i, c] of CASES.entries()) {
+    await t.test(c.name, { todo: c.streamTodo }, async () => {
+      current = c.text;
+      await send(page, `hostile reply ${i + 1}`);
+      await watchLongTasks(page);
+      await bubble.locator('.cb-send[type=submit]').waitFor({ timeout: 120_000 });
+      await afterPaint(page);
+      assert.equal(await bubble.locator('.cb-assistant').count(), i + 2);
+      checkShown(c, await shownReply(page));
+      await noLongTask(page, `streamed ${c.name}`);
+    });
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the same replies as history: no long task, the whole text shown', async (t) => {
+  // Each stored through the mock's API (not streamed) in a conversation of its own, then
+  // opened in a new page.
+  const api = async (path, body) => {
+    const res = await fetch(new URL(`api/v1/${path}`, env.server.url), {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    assert.ok(res.ok, `${path}: HTTP ${res.status}`);
+    return res.json();
+  };
+  const webChat = 'e2e-web-chat';
+  for (const c of CASES) {
+    await t.test(c.name, { todo: c.historyTodo }, async () => {
+      const { id } = await api('conversations/', { webChat });
+      await api('chatbots/e2e-bot/completions/?mock_echo=1&mock_delay=0', {
+        conversation: id, message: { content: c.text, attachments: [] }, isStreaming: false,
+      });
+      const { context, page, problems } = await openPage(env.browser);
+      await page.addInitScript(([key, id]) => localStorage.setItem(key, id), [`chat-bubble:${webChat}:conversation`, id]);
+      await hostPage(page, env.server, 'hostile-history.html');
+      const bubble = widget(page);
+      await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm') && e.responseEnd > 0));
+      // As the history bench does: let the wasm start before measuring.
+      await page.waitForTimeout(300);
+      await watchLongTasks(page);
+      await bubble.locator('.cb-launcher').click();
+      await page.waitForFunction(
+        () => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text').length === 1,
+        null,
+        { timeout: 60_000 },
+      );
+      await afterPaint(page);
+      checkShown(c, await shownReply(page));
+      // From the history's arrival on, as the history bench measures: opening the panel is
+      // not what this test is about.
+      await noLongTask(page, `history of ${c.name}`, '/messages');
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+});
