@@ -50,14 +50,15 @@ async function streamCases(browser, server) {
 
 /** Stores every case as a reply in one conversation, opens it, and returns the worst task. */
 async function historyCases(browser, server) {
-  const { id } = await api(server, 'conversations/', { webChat: WEB_CHAT_ID });
+  const { id, visitorToken } = await api(server, 'conversations/', { webChat: WEB_CHAT_ID });
   for (const c of CASES) {
     await api(server, `chatbots/${CHATBOT_ID}/completions/?mock_echo=1&mock_delay=0`, {
       conversation: id, message: { content: c.text, attachments: [] }, isStreaming: false,
-    });
+    }, visitorToken);
   }
   const key = `chat-bubble:${WEB_CHAT_ID}:conversation`;
-  const { context, page, problems } = await benchPage(browser, [`localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(id)});`]);
+  const stored = JSON.stringify({ id, visitorToken });
+  const { context, page, problems } = await benchPage(browser, [`localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(stored)});`]);
   try {
     const url = `${server.url}bench-hostile-history`;
     await routeHtml(page, url, hostHtml());

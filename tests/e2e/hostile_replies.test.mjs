@@ -61,9 +61,11 @@ test('hostile replies streamed in 1,000 deltas: no long task, the whole text sho
 test('the same replies as history: no long task, the whole text shown', async (t) => {
   // Each stored through the mock's API (not streamed) in a conversation of its own, then
   // opened in a new page.
-  const api = async (path, body) => {
+  const api = async (path, body, visitorToken) => {
     const res = await fetch(new URL(`api/v1/${path}`, env.server.url), {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(visitorToken ? { 'X-Visitor-Token': visitorToken } : {}) },
+      body: JSON.stringify(body),
     });
     assert.ok(res.ok, `${path}: HTTP ${res.status}`);
     return res.json();
@@ -71,12 +73,13 @@ test('the same replies as history: no long task, the whole text shown', async (t
   const webChat = 'e2e-web-chat';
   for (const c of CASES) {
     await t.test(c.name, { todo: c.historyTodo }, async () => {
-      const { id } = await api('conversations/', { webChat });
+      const { id, visitorToken } = await api('conversations/', { webChat });
       await api('chatbots/e2e-bot/completions/?mock_echo=1&mock_delay=0', {
         conversation: id, message: { content: c.text, attachments: [] }, isStreaming: false,
-      });
+      }, visitorToken);
       const { context, page, problems } = await openPage(env.browser);
-      await page.addInitScript(([key, id]) => localStorage.setItem(key, id), [`chat-bubble:${webChat}:conversation`, id]);
+      await page.addInitScript(([key, value]) => localStorage.setItem(key, value),
+        [`chat-bubble:${webChat}:conversation`, JSON.stringify({ id, visitorToken })]);
       await hostPage(page, env.server, 'hostile-history.html');
       const bubble = widget(page);
       await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm') && e.responseEnd > 0));
