@@ -32,7 +32,7 @@ pub fn send_message(state: ChatState, text: String) {
 /// A reply in flight is stopped.
 pub fn new_conversation(state: ChatState) {
     stop(state);
-    state.config.with_value(store::forget_conversation_id);
+    state.config.with_value(store::forget_conversation);
     state.clear();
 }
 
@@ -150,7 +150,7 @@ async fn exchange(
         Err(ApiError::Status {
             status: 403 | 404, ..
         }) if stored.is_some() && reply.text.with_untracked(String::is_empty) => {
-            store::forget_conversation_id(config);
+            store::forget_conversation(config);
             let fresh = create_conversation(config, controller).await?;
             stream_into(config, &fresh, text, reply, controller).await
         }
@@ -268,7 +268,7 @@ pub fn load_history(state: ChatState) {
             }) => {
                 // The backend no longer knows it, or not as this browser's: start afresh on the
                 // next message.
-                store::forget_conversation_id(&config);
+                store::forget_conversation(&config);
                 HistoryStatus::Loaded
             }
             Err(error) => {

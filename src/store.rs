@@ -42,7 +42,7 @@ pub fn save_conversation(config: &Config, conversation: &Conversation) {
     }
 }
 
-pub fn forget_conversation_id(config: &Config) {
+pub fn forget_conversation(config: &Config) {
     if let Some(s) = storage(config) {
         let _ = s.remove_item(&conversation_key(&config.web_chat_id));
     }

@@ -9,17 +9,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, MessageChannel};
 
-/// Resolves after `ms` milliseconds.
-pub async fn sleep_ms(ms: u32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ =
-                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
 /// Resolves after `ms` milliseconds, or as soon as `signal` aborts (a Stop, or the widget being
 /// destroyed), so nothing waits on a controller that gave up.
 pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
@@ -31,27 +20,6 @@ pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
         if let Some(window) = web_sys::window() {
             let _ =
                 window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Runs `callback` once, before the browser's next paint.
-pub fn on_next_frame(callback: impl FnOnce() + 'static) {
-    if let Some(window) = web_sys::window() {
-        let callback = Closure::once_into_js(callback);
-        let _ = window.request_animation_frame(callback.unchecked_ref());
-    }
-}
-
-/// Resolves once the browser is idle; where there is no requestIdleCallback (Safari), after
-/// 200 ms.
-pub async fn until_idle() {
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            if window.request_idle_callback(&resolve).is_err() {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 200);
-            }
         }
     });
     let _ = JsFuture::from(promise).await;

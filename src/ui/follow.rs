@@ -6,8 +6,6 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::timers::on_next_frame;
-
 /// Distance from the bottom (px) within which the visitor counts as following the end.
 const FOLLOW_SLACK: i32 = 48;
 
@@ -51,7 +49,7 @@ impl Follow {
         }
         self.scheduled.set_value(true);
         let this = *self;
-        on_next_frame(move || {
+        request_animation_frame(move || {
             if this.scheduled.try_set_value(false).is_some() {
                 return;
             }
