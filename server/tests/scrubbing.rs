@@ -3,45 +3,17 @@
 //! forge log lines; made-up cursors that try to overflow page arithmetic.
 
 mod fake;
+mod logs;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use base64::Engine;
 use chat_bubble_server::guard::GuardSettings;
 use chat_bubble_server::mock::pagination::encode_cursor;
 use fake::*;
+use logs::logs;
 use reqwest::Client;
 use serde_json::json;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> &'static Capture {
-    static LOGS: OnceLock<Capture> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let capture = Capture::default();
-        let writer = capture.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init()
-            .expect("the only subscriber in this test binary");
-        capture
-    })
-}
 
 /// The key's forms an upstream might echo.
 fn leaks() -> Vec<String> {

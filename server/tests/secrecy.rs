@@ -3,43 +3,15 @@
 //! at TRACE level, including the HTTP client's own (`log` records are bridged).
 
 mod fake;
+mod logs;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chat_bubble_server::guard::GuardSettings;
 use chat_bubble_server::upstream::Timeouts;
 use fake::*;
+use logs::logs;
 use serde_json::json;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> &'static Capture {
-    static LOGS: OnceLock<Capture> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let capture = Capture::default();
-        let writer = capture.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .try_init()
-            .expect("the only subscriber in this test binary");
-        capture
-    })
-}
 
 /// Everything a client could see of a response.
 async fn seen_by_client(res: reqwest::Response) -> String {
