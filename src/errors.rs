@@ -75,6 +75,19 @@ impl ApiError {
         }
     }
 
+    /// Whether a call on the stored conversation says it is no longer this browser's to use:
+    /// the backend forgot it (404), or does not take this browser's visitor token for it (403).
+    /// The widget then starts a new conversation rather than leave the visitor stuck.
+    pub fn conversation_is_gone(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Status {
+                status: 403 | 404,
+                ..
+            }
+        )
+    }
+
     /// An error status with its body: the `detail` of a JSON error, never an HTML page.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> Self {
         let detail = serde_json::from_str::<ErrorBody>(body)
@@ -153,6 +166,18 @@ struct ErrorBody {
 mod tests {
     use super::*;
     use crate::texts::EN;
+
+    #[test]
+    fn only_403_and_404_mean_the_stored_conversation_is_gone() {
+        let status = |code| ApiError::from_status(code, "{}", None);
+        assert!(status(403).conversation_is_gone());
+        assert!(status(404).conversation_is_gone());
+        for code in [400, 401, 429, 500, 503] {
+            assert!(!status(code).conversation_is_gone(), "{code}");
+        }
+        assert!(!ApiError::Network.conversation_is_gone());
+        assert!(!ApiError::Timeout.conversation_is_gone());
+    }
 
     #[test]
     fn status_errors_read_detail_but_not_html() {

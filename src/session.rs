@@ -144,12 +144,12 @@ async fn exchange(
         None => create_conversation(config, controller).await?,
     };
     match stream_into(config, &conversation, text, reply, controller).await {
-        // The backend no longer knows the stored conversation (404), or no longer takes this
-        // browser's word for it (403: a token lost or from another server secret): start a new
-        // one and deliver the message there, rather than leave it unsent for good.
-        Err(ApiError::Status {
-            status: 403 | 404, ..
-        }) if stored.is_some() && reply.text.with_untracked(String::is_empty) => {
+        // Deliver the message in a new conversation rather than leave it unsent for good.
+        Err(error)
+            if error.conversation_is_gone()
+                && stored.is_some()
+                && reply.text.with_untracked(String::is_empty) =>
+        {
             store::forget_conversation(config);
             let fresh = create_conversation(config, controller).await?;
             stream_into(config, &fresh, text, reply, controller).await
@@ -263,11 +263,8 @@ pub fn load_history(state: ChatState) {
                 state.prepend_history(messages);
                 HistoryStatus::Loaded
             }
-            Err(ApiError::Status {
-                status: 403 | 404, ..
-            }) => {
-                // The backend no longer knows it, or not as this browser's: start afresh on the
-                // next message.
+            Err(error) if error.conversation_is_gone() => {
+                // Start afresh on the next message.
                 store::forget_conversation(&config);
                 HistoryStatus::Loaded
             }
