@@ -48,7 +48,11 @@ export const CASES = [
     },
   },
   // A line of backticks opens a code fence that never closes: an empty code block.
-  { name: '30,000 backticks', text: '`'.repeat(30_000), shown: () => '', check: (_, els) => assert.equal(els.pre, 1) },
+  {
+    name: '30,000 backticks', text: '`'.repeat(30_000), shown: () => '', check: (_, els) => assert.equal(els.pre, 1),
+    streamTodo: 'none in most runs, a task over 50 ms in 1 of 3 full-suite runs while streaming',
+    historyTodo: 'none to a task of 52 ms as history, in a fresh page (cold wasm)',
+  },
   {
     name: '30,000 >', text: '>'.repeat(30_000), shown: (t) => t.slice(MAX_NESTING),
     streamTodo: `tasks of 50-92 ms while streaming: ${TODO_BLOCK}, laid out in a narrow column`,
