@@ -9,6 +9,8 @@
 //
 // Options: --no-readme (leave README.md alone), --no-proxy (skip the proxy load test),
 // --only-hostile (measure only the hostile replies and print their figures; writes nothing),
+// --only-history (the same for the history, unthrottled and throttled), --only-paced (the same
+// for streaming at 100 deltas a second, throttled),
 // --report (rewrite summary, chart and README from the existing bench/results.json; no measuring).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,10 +21,13 @@ import { measureSizes, sizeChecks } from './size.mjs';
 import { measureHostCost, measureColdOpen } from './host.mjs';
 import { measureStreaming, streamingChecks } from './streaming.mjs';
 import { measureHistory, historyChecks } from './history.mjs';
+import { measurePaced, pacedChecks } from './paced.mjs';
 import { measureHostile, hostileChecks } from './hostile.mjs';
 import { writeSummary, writeStreamingSvg, updateReadme } from './report.mjs';
 
 const args = new Set(process.argv.slice(2));
+/** Chromium's CPU throttling for the slow-device runs: Lighthouse's mid-range phone. */
+const THROTTLE = 4;
 const CI = args.has('--ci');
 
 function machine(browserVersion, serverBinary) {
@@ -81,6 +86,31 @@ async function main() {
     writeReports(results);
     process.exit(printChecks(results.checks) ? 1 : 0);
   }
+  if (args.has('--only-history')) {
+    const server = await startBenchServer();
+    const browser = await launchBrowser();
+    try {
+      const history = await measureHistory(browser, server);
+      const slow = await measureHistory(browser, server, { rate: THROTTLE, seeded: history.seeded });
+      console.log(JSON.stringify({ history, slow }, null, 2));
+      process.exit(printChecks(asChecks(historyChecks(history, slow))) ? 1 : 0);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  }
+  if (args.has('--only-paced')) {
+    const server = await startBenchServer();
+    const browser = await launchBrowser();
+    try {
+      const paced = await measurePaced(browser, server, { rate: THROTTLE });
+      console.log(JSON.stringify(paced, null, 2));
+      process.exit(printChecks(asChecks(pacedChecks(paced))) ? 1 : 0);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  }
   if (args.has('--only-hostile')) {
     const server = await startBenchServer();
     const browser = await launchBrowser();
@@ -106,6 +136,10 @@ async function main() {
       results.coldOpen = await measureColdOpen(browser, server);
       results.streaming = await measureStreaming(browser, server);
       results.history = await measureHistory(browser, server);
+      results.historyThrottled = await measureHistory(browser, server, { rate: THROTTLE, seeded: results.history.seeded });
+      delete results.history.seeded;
+      delete results.historyThrottled.seeded;
+      results.pacedThrottled = await measurePaced(browser, server, { rate: THROTTLE });
       results.hostile = await measureHostile(browser, server);
     }
     results.machine = machine(browser.version(), server.binary);
@@ -116,7 +150,8 @@ async function main() {
   const checks = asChecks([
     ...(args.has('--no-size') ? [] : sizeChecks(size)),
     ...streamingChecks(results.streaming, { absolute: !CI }),
-    ...(results.history ? historyChecks(results.history) : []),
+    ...(results.history ? historyChecks(results.history, results.historyThrottled) : []),
+    ...(results.pacedThrottled ? pacedChecks(results.pacedThrottled) : []),
     ...(results.hostile ? hostileChecks(results.hostile) : []),
   ]);
   // The whole widget on Leptos, serde and gloo-net measures over its budget (see the README's

@@ -12,6 +12,7 @@ mod component;
 pub mod config;
 pub mod crash;
 pub mod errors;
+pub mod history_slices;
 pub mod js_api;
 pub mod markdown;
 pub mod models;

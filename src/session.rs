@@ -10,10 +10,11 @@ use crate::api;
 use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus};
 use crate::config::Config;
 use crate::errors::ApiError;
-use crate::models::{Conversation, Role};
+use crate::history_slices::FramePlan;
+use crate::models::{Conversation, Message, Role};
 use crate::store;
 use crate::stream::StreamEvent;
-use crate::timers::sleep_ms_or_abort;
+use crate::timers::{self, sleep_ms_or_abort};
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
 /// Does nothing for blank text or while another reply is streaming.
@@ -231,6 +232,43 @@ pub fn restore_unsent(state: ChatState) {
     }
 }
 
+/// Puts the history in the list newest first, a few rows per task and a share per frame (see
+/// [`FramePlan`]), so the end of the conversation shows at once and no task grows long however
+/// long the history is.
+async fn show_history(
+    state: ChatState,
+    mut messages: Vec<Message>,
+    still_wanted: impl Fn() -> bool,
+) {
+    let mut plan = FramePlan::default();
+    while !messages.is_empty() && still_wanted() {
+        let started = timers::now_ms();
+        let mut rows = 0;
+        loop {
+            let batch = plan.next_batch(rows, timers::now_ms() - started);
+            if batch == 0 || messages.is_empty() || !still_wanted() {
+                break;
+            }
+            let newest = messages.split_off(messages.len().saturating_sub(batch));
+            rows += newest.len();
+            // One row per update of the list, each built (by the list's effect) before the
+            // next: Leptos's keyed list moves every row in the DOM when several are put before
+            // them at once, and none when one is.
+            for message in newest.into_iter().rev() {
+                state.prepend_history(vec![message]);
+                timers::microtask().await;
+            }
+            // The next batch gets a task of its own.
+            timers::yield_to_browser().await;
+        }
+        // Style, layout and paint of what this frame added.
+        timers::next_frame().await;
+        let frame = timers::now_ms();
+        timers::yield_to_browser().await;
+        plan.frame_rendered(rows, timers::now_ms() - frame);
+    }
+}
+
 /// Fetches the stored conversation's messages once, the first time the panel opens.
 pub fn load_history(state: ChatState) {
     if state.history.get_untracked() != HistoryStatus::NotLoaded {
@@ -248,19 +286,26 @@ pub fn load_history(state: ChatState) {
     state.set_history_abort(Some(controller.clone()));
     spawn_local(async move {
         let result = api::history(&config, &conversation, Some(&controller.signal())).await;
-        state.set_history_abort(None);
         if controller.signal().aborted() {
             // The widget is gone.
+            state.set_history_abort(None);
             state.history.set(HistoryStatus::NotLoaded);
             return;
         }
-        if store::conversation(&config).as_ref() != Some(&conversation) {
-            // A new conversation was started meanwhile: this history is no longer shown.
+        // A new conversation started meanwhile, or the widget is gone: this history is no
+        // longer shown.
+        let still_wanted = || {
+            !controller.signal().aborted()
+                && store::conversation(&config).as_ref() == Some(&conversation)
+        };
+        if !still_wanted() {
+            state.set_history_abort(None);
             return;
         }
         let status = match result {
             Ok(messages) => {
-                state.prepend_history(messages);
+                // Until the last slice is in, destroy() stops it through the same controller.
+                show_history(state, messages, still_wanted).await;
                 HistoryStatus::Loaded
             }
             Err(error) if error.conversation_is_gone() => {
@@ -275,6 +320,7 @@ pub fn load_history(state: ChatState) {
                 HistoryStatus::Failed
             }
         };
+        state.set_history_abort(None);
         state.history.set(status);
     });
     // Runs once the history request is out: rows will need the time formatter, and creating

@@ -39,6 +39,28 @@ pub async fn yield_to_browser() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Resolves in a microtask: what was already queued (Leptos's effects among it) runs first.
+pub async fn microtask() {
+    let _ = JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
+}
+
+/// Resolves in the browser's next animation frame, before it computes style and layout.
+pub async fn next_frame() {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.request_animation_frame(&resolve);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Milliseconds on the page's monotonic clock.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(Date::now, |p| p.now())
+}
+
 /// How many of the browser's turns have been seen (see [`watch_for_turn`]).
 pub fn turns_seen() -> u64 {
     TURNS.with(Cell::get)

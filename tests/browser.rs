@@ -292,3 +292,37 @@ async fn the_handle_drives_the_widget_tells_events_and_destroy_unmounts() {
     assert_eq!(*heard.borrow(), ["open", "close"], "silent after destroy");
     assert_eq!(root.child_element_count(), 0);
 }
+
+#[wasm_bindgen_test]
+fn message_times_match_the_browsers_own_formatting_across_minutes() {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &{
+        let options = Object::new();
+        Reflect::set(&options, &"hour".into(), &"2-digit".into()).unwrap();
+        Reflect::set(&options, &"minute".into(), &"2-digit".into()).unwrap();
+        options
+    });
+    let base: i64 = 1_764_650_000_000;
+    // Twice each: the second comes from the per-minute cache.
+    for _ in 0..2 {
+        for ms in [
+            0,
+            -1,
+            -60_001,
+            base,
+            base + 59_999,
+            base + 60_000,
+            base + 3_600_123,
+        ] {
+            let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+            let label = format
+                .format()
+                .call1(&JsValue::NULL, &date)
+                .unwrap()
+                .as_string()
+                .unwrap();
+            let (iso, shown) = chat_bubble::time_format::clock_time(ms);
+            assert_eq!(iso, String::from(date.to_iso_string()), "{ms}");
+            assert_eq!(shown, label, "{ms}");
+        }
+    }
+}

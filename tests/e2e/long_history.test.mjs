@@ -1,0 +1,96 @@
+// A long stored conversation opened as a visitor would: the end shows first, older rows come in
+// above it a slice at a time, every row is built once, and the order is the conversation's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serverAndBrowser, openPage, hostPage, widget } from './harness.mjs';
+
+const env = serverAndBrowser();
+const EXCHANGES = 300;
+
+async function api(path, body, token) {
+  const res = await fetch(new URL(`api/v1/${path}`, env.server.url), {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { 'X-Visitor-Token': token } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.ok(res.ok, `${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** A conversation of EXCHANGES questions and replies, made through the mock's API. */
+async function longConversation() {
+  const { id, visitorToken } = await api('conversations/', { webChat: 'e2e-web-chat' });
+  for (let i = 0; i < EXCHANGES; i++) {
+    await api('chatbots/e2e-bot/completions/?mock_delay=0', {
+      conversation: id, message: { content: `question ${i}`, attachments: [] }, isStreaming: false,
+    }, visitorToken);
+  }
+  return { id, visitorToken };
+}
+
+test('a long history shows its end first, builds each row once and keeps its order', async () => {
+  const conversation = await longConversation();
+  const { context, page, problems } = await openPage(env.browser);
+  await page.addInitScript((stored) => {
+    localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
+    // Every row the list gets, in the order it gets them; and the rows present at the first
+    // frame that has any.
+    window.__rows = { added: 0, first: null };
+    const watch = () => {
+      const rows = document.querySelector('chat-bubble')?.shadowRoot?.querySelector('.cb-rows');
+      if (!rows) return requestAnimationFrame(watch);
+      new MutationObserver((records) => {
+        for (const r of records) window.__rows.added += [...r.addedNodes].filter((n) => n.classList?.contains('cb-message')).length;
+      }).observe(rows, { childList: true });
+      const firstFrame = () => {
+        const texts = [...rows.querySelectorAll('.cb-message .cb-text')].map((e) => e.textContent);
+        if (texts.length) window.__rows.first = texts;
+        else requestAnimationFrame(firstFrame);
+      };
+      requestAnimationFrame(firstFrame);
+    };
+    requestAnimationFrame(watch);
+  }, conversation);
+  await hostPage(page, env.server, 'long-history.html');
+  await widget(page).locator('.cb-launcher').click();
+  const total = EXCHANGES * 2;
+  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, total, { timeout: 60000 });
+
+  const { added, first } = await page.evaluate(() => window.__rows);
+  // The first frame with rows has the newest ones, not the whole history.
+  assert.ok(first.length < total, `the first frame built all ${first.length} rows at once`);
+  assert.ok(first.at(-1).length > 0 && first.at(-2) === `question ${EXCHANGES - 1}`, JSON.stringify(first.slice(-2)));
+  // Each row was put in the list once: none was taken out and put back.
+  assert.equal(added, total);
+  const texts = await widget(page).locator('.cb-rows .cb-visitor .cb-text').allTextContents();
+  assert.deepEqual(texts, Array.from({ length: EXCHANGES }, (_, i) => `question ${i}`));
+  assert.equal(await widget(page).locator('.cb-status').count(), 0, 'the loading line stays after the history is in');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a visitor who scrolls up while older rows come in keeps their place', async () => {
+  const conversation = await longConversation();
+  const { context, page, problems } = await openPage(env.browser);
+  await page.addInitScript((stored) => {
+    localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
+  }, conversation);
+  await hostPage(page, env.server, 'long-history-scroll.html');
+  const list = widget(page).locator('.cb-messages');
+  await widget(page).locator('.cb-launcher').click();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= 30);
+  // Scroll up a little, as a reader does, and note which row is at the top of the view.
+  await list.evaluate((el) => { el.scrollTop = Math.max(0, el.scrollHeight - el.clientHeight - 300); });
+  const topRow = () => list.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    const row = [...el.querySelectorAll('.cb-rows .cb-message')].find((r) => r.getBoundingClientRect().bottom > box.top + 1);
+    return [row.querySelector('.cb-text').textContent, Math.round(row.getBoundingClientRect().top - box.top)];
+  });
+  const before = await topRow();
+  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, EXCHANGES * 2, { timeout: 60000 });
+  const after = await topRow();
+  assert.equal(after[0], before[0]);
+  assert.ok(Math.abs(after[1] - before[1]) <= 2, `the row moved from ${before[1]} to ${after[1]} px`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
