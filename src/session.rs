@@ -277,6 +277,13 @@ pub fn load_history(state: ChatState) {
     let config = state.config.get_value();
     let Some(conversation) = store::conversation(&config) else {
         state.history.set(HistoryStatus::Loaded);
+        // The first message's row will need the time formatter: create it after the panel's
+        // first frame rather than in the task that sends the message.
+        spawn_local(async {
+            timers::next_frame().await;
+            timers::yield_to_browser().await;
+            crate::time_format::warm();
+        });
         return;
     };
     let Ok(controller) = AbortController::new() else {
