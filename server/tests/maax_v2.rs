@@ -3,6 +3,7 @@
 //! unknown bodies, history with follow-ups, and two instances sharing a real Redis.
 
 mod fake;
+mod logs;
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -223,6 +224,7 @@ async fn html_answers_reach_the_widget_as_markdown() {
 
 #[tokio::test]
 async fn wrong_tokens_and_unknown_bodies_are_refused_and_the_stream_keeps_waiting() {
+    logs::logs();
     let up = FakeMaax::start(Answer::Never).await;
     let server = start_maax(up.v2_settings(BOUND), GuardSettings::open()).await;
     let res = complete(&server, "hi", true).await;
@@ -263,10 +265,14 @@ async fn wrong_tokens_and_unknown_bodies_are_refused_and_the_stream_keeps_waitin
         );
     }
     assert_eq!(
-        post(url.clone(), json!({"status": "ok", "id": 3})).await,
+        post(url.clone(), json!({"status": "private words 7731", "id": 3})).await,
         422,
         "no text in it"
     );
+    let logged = String::from_utf8_lossy(&logs::logs().0.lock().unwrap()).into_owned();
+    assert!(logged.contains("unknown shape"), "the shape is logged");
+    assert!(logged.contains("\"status\""), "by its field names");
+    assert!(!logged.contains("private words 7731"), "never its content");
     let too_big = "x".repeat(300 * 1024);
     assert_eq!(post(url.clone(), json!({"answer": too_big})).await, 413);
     assert!(!stream.is_finished(), "still waiting for the real answer");
