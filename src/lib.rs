@@ -12,6 +12,7 @@ mod component;
 pub mod config;
 pub mod crash;
 pub mod errors;
+pub mod follow_ups;
 pub mod js_api;
 pub mod markdown;
 pub mod models;

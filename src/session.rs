@@ -32,6 +32,7 @@ pub fn send_message(state: ChatState, text: String) {
 /// A reply in flight is stopped.
 pub fn new_conversation(state: ChatState) {
     stop(state);
+    state.set_follow_ups_abort(None);
     state.config.with_value(store::forget_conversation);
     state.clear();
 }
@@ -207,6 +208,7 @@ fn finish(
         Ok(()) => {
             reply.status.set(MessageStatus::Complete);
             state.reply_completed(reply.text.get_untracked());
+            crate::follow_ups::watch(state);
         }
         Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
         Err(error) => {

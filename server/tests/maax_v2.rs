@@ -265,7 +265,11 @@ async fn wrong_tokens_and_unknown_bodies_are_refused_and_the_stream_keeps_waitin
         );
     }
     assert_eq!(
-        post(url.clone(), json!({"status": "private words 7731", "id": 3})).await,
+        post(
+            url.clone(),
+            json!({"status": "private words 7731", "id": 3})
+        )
+        .await,
         422,
         "no text in it"
     );

@@ -347,7 +347,7 @@ async fn followup_hook(
     }
 }
 
-/// History with the stored follow-ups: each one becomes an assistant message at the time it
+/// History with HTML answers as markdown, and the stored follow-ups: each one becomes an assistant message at the time it
 /// arrived, unless Maax's own history already holds the same text. Sorted oldest first.
 pub async fn with_followups(
     state: &MaaxState,
@@ -357,6 +357,12 @@ pub async fn with_followups(
     let Some(v2) = &state.v2 else {
         return Ok(messages);
     };
+    // V2 answers HTML unless told otherwise, and its history may too.
+    for m in messages.iter_mut().filter(|m| m["type"] == "outgoing") {
+        if let Some(text) = m["content"].as_str().filter(|t| html::looks_like_html(t)) {
+            m["content"] = Value::String(html::to_markdown(text));
+        }
+    }
     let followups = v2.followups.list(conversation).await.map_err(|e| {
         tracing::error!(error = %e, "cannot read follow-ups");
         json_error(StatusCode::SERVICE_UNAVAILABLE, "Try again later.")
