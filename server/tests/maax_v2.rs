@@ -504,3 +504,43 @@ async fn without_redis_the_other_instance_cannot_deliver() {
     assert!(read_stream(res).await.is_err(), "cut at the bound");
     assert_eq!(callbacks_made(&up, 1).await, [200]);
 }
+
+#[tokio::test]
+async fn a_contact_given_with_the_conversation_becomes_its_prospect_info() {
+    let up = FakeMaax::start(Answer::Never).await;
+    up.set_script(vec![Callback::json(50, Hook::Answer, "Hi Ada.")]);
+    let server = start_maax(up.v2_settings(BOUND), GuardSettings::open()).await;
+    let http = reqwest::Client::new();
+    let create = |body: Value| {
+        let http = http.clone();
+        let url = format!("{server}/api/v1/conversations/");
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+    let refused =
+        create(json!({"webChat": "w", "contact": {"name": "Ada", "email": "ada@"}})).await;
+    assert_eq!(refused.status(), 400);
+    let errors: Value = refused.json().await.unwrap();
+    assert!(errors["contact"]["email"].is_array(), "{errors}");
+    assert!(
+        up.seen_at("/api/create-conversation/").is_empty(),
+        "Maax not asked"
+    );
+
+    let created = create(json!({
+        "webChat": "w",
+        "contact": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": ""},
+    }))
+    .await;
+    assert_eq!(created.status(), 201);
+    let conversation: Value = created.json().await.unwrap();
+    assert_eq!(conversation["id"], "42");
+    let sse = read_stream(complete(&server, "hello", true).await)
+        .await
+        .unwrap();
+    assert_eq!(frames(&sse)[0]["content"], "Hi Ada.");
+    let sent = up.seen_at("/api/v2/outgoing-messages/")[0].json();
+    assert_eq!(
+        sent["prospect_info"],
+        json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"})
+    );
+}

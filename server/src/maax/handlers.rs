@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::answer::{self, NoAnswer};
 use super::client::HistoryError;
 use super::mapping;
+use super::prospect::Contact;
 use super::{v2, MaaxState};
 use crate::ids::now_ms;
 use crate::mock::pagination::{
@@ -39,6 +40,13 @@ pub async fn create_conversation(
 ) -> Result<Response, Response> {
     let body = state.guard.read_body(&headers, body).await?;
     let new = NewConversation::parse(&body)?;
+    // V2: the visitor's name and contact, if the site asked for them (checked before Maax
+    // is called, so a typo costs no conversation).
+    let contact = match &state.v2 {
+        Some(_) => Contact::from_body(&body)
+            .map_err(|errors| (StatusCode::BAD_REQUEST, Json(errors)).into_response())?,
+        None => None,
+    };
     if !state.guard.web_chats.allows(&new.web_chat) {
         tracing::info!(web_chat = ?new.web_chat, "refused: web chat not allowed");
         return Err(json_error(
@@ -55,7 +63,13 @@ pub async fn create_conversation(
         tracing::warn!("create conversation: Maax answered an id that is not plain");
         return Err(Failure::Broken.into_response());
     }
-    tracing::info!(conversation = ?id, "conversation created");
+    if let (Some(v2), Some(contact)) = (&state.v2, &contact) {
+        v2.prospects.keep(&id, contact).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot keep the visitor's contact");
+            json_error(StatusCode::SERVICE_UNAVAILABLE, "Try again later.")
+        })?;
+    }
+    tracing::info!(conversation = ?id, contact = contact.is_some(), "conversation created");
     let mut conversation = mapping::conversation(&id, Some(&new.web_chat), now_ms());
     state.guard.visitors.bind(&mut conversation);
     Ok((StatusCode::CREATED, Json(conversation)).into_response())

@@ -26,6 +26,7 @@ pub mod followups;
 pub mod handlers;
 pub mod html;
 pub mod mapping;
+pub mod prospect;
 pub mod redis_link;
 pub mod relay;
 pub mod v2;

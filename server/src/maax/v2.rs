@@ -30,6 +30,7 @@ use tracing::Instrument;
 use super::answer::{frame, KEEPALIVE};
 use super::followups::FollowUps;
 use super::html;
+use super::prospect::Prospects;
 use super::redis_link::RedisLink;
 use super::relay::{Relay, Routed};
 use super::webhook::{self, Kind, WebhookKeys};
@@ -44,6 +45,7 @@ pub struct V2 {
     pub keys: WebhookKeys,
     pub relay: Relay,
     pub followups: FollowUps,
+    pub prospects: Prospects,
 }
 
 impl V2 {
@@ -51,11 +53,17 @@ impl V2 {
     /// process must be the only instance, which is said at start.
     pub fn new(guard: &Guard, pubsub_url: Option<&str>) -> Result<V2, String> {
         let keys = WebhookKeys::new(&guard.visitors);
-        let (relay, followups) = match pubsub_url {
+        let (relay, followups, prospects) = match pubsub_url {
             Some(url) => {
                 let redis = Arc::new(RedisLink::new(url)?);
-                tracing::info!("maax v2: instances share answers and follow-ups through Redis");
-                (Relay::through(redis.clone()), FollowUps::new(Some(redis)))
+                tracing::info!(
+                    "maax v2: instances share answers, follow-ups and contacts through Redis"
+                );
+                (
+                    Relay::through(redis.clone()),
+                    FollowUps::new(Some(redis.clone())),
+                    Prospects::new(Some(redis)),
+                )
             }
             None => {
                 tracing::warn!(
@@ -63,13 +71,14 @@ impl V2 {
                      process, so the server must run as ONE instance (a webhook reaching \
                      another instance would find no one waiting)"
                 );
-                (Relay::local(), FollowUps::new(None))
+                (Relay::local(), FollowUps::new(None), Prospects::new(None))
             }
         };
         Ok(V2 {
             keys,
             relay,
             followups,
+            prospects,
         })
     }
 }
@@ -124,10 +133,18 @@ pub async fn completion(
     let answer_url = v2.keys.url(&base, Kind::Answer, &conversation, &nonce);
     let followup_url = v2.keys.url(&base, Kind::FollowUp, &conversation, &nonce);
     let settings = state.client.settings();
-    let prospect = settings
-        .prospect_info
-        .as_ref()
-        .map(|t| prospect_info_for(t, &conversation));
+    // The visitor's own contact if they gave one, else the configured anonymous one.
+    let given = v2.prospects.get(&conversation).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read the visitor's contact");
+        json_error(StatusCode::SERVICE_UNAVAILABLE, "Try again later.")
+    })?;
+    let prospect = match given {
+        Some(contact) => Some(contact.prospect_info()),
+        None => settings
+            .prospect_info
+            .as_ref()
+            .map(|t| prospect_info_for(t, &conversation)),
+    };
     state
         .client
         .send_v2(content, &conversation, prospect, &answer_url, &followup_url)
