@@ -34,8 +34,14 @@ pub async fn create_conversation(
     config: &Config,
     signal: Option<&AbortSignal>,
 ) -> Result<Conversation, ApiError> {
+    let choice = crate::store::contact_choice(config);
+    let contact = match &choice {
+        Some(crate::contact::ContactChoice::Given(contact)) if config.ask_contact => Some(contact),
+        _ => None,
+    };
     let body = NewConversation {
         web_chat: &config.web_chat_id,
+        contact,
     };
     let request = Request::post(&config.url("conversations/"))
         .header("Accept", ACCEPT)

@@ -70,6 +70,9 @@ pub fn ChatBubble(
     /// Shows messages the assistant sends later by itself (`data-follow-ups`).
     #[prop(optional)]
     follow_ups: bool,
+    /// Asks the visitor's name and an email or phone first (`data-ask-contact`).
+    #[prop(optional)]
+    ask_contact: bool,
     /// Seconds without progress after which a reply is given up as stalled.
     #[prop(optional)]
     reply_timeout: Option<u32>,
@@ -100,6 +103,7 @@ pub fn ChatBubble(
         ("data-open", Some(open.to_string())),
         ("data-persistence", persistence),
         ("data-follow-ups", Some(follow_ups.to_string())),
+        ("data-ask-contact", Some(ask_contact.to_string())),
         ("data-reply-timeout", number(reply_timeout)),
     ]
     .into_iter()

@@ -40,6 +40,9 @@ pub struct Config {
     /// messages the assistant sends later by itself (a backend that has them, e.g. the server's
     /// Maax V2 mode); see [`crate::follow_ups`].
     pub follow_ups: bool,
+    /// `data-ask-contact`: before the first message, ask the visitor's name and an email or
+    /// phone number (they may skip it); see [`crate::contact`].
+    pub ask_contact: bool,
     pub appearance: Appearance,
 }
 
@@ -196,6 +199,17 @@ impl Config {
                 false
             }
         };
+        let ask_contact = match get("data-ask-contact") {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                problems.push(ConfigProblem {
+                    attribute: "data-ask-contact",
+                    message: "must be true or false; using false".into(),
+                });
+                false
+            }
+        };
         let persistence = match get("data-persistence")
             .map(str::to_ascii_lowercase)
             .as_deref()
@@ -259,6 +273,7 @@ impl Config {
                 open_on_load,
                 persistence,
                 follow_ups,
+                ask_contact,
                 appearance,
             }),
             _ => None,

@@ -10,6 +10,7 @@ pub mod appearance;
 pub mod chat;
 mod component;
 pub mod config;
+pub mod contact;
 pub mod crash;
 pub mod errors;
 pub mod follow_ups;

@@ -19,6 +19,11 @@ const FOLLOW_UP_AFTER_MS = 3000;
 function fakeMaax() {
   const conversations = new Map();
   const asked = [];
+  const timers = new Set();
+  const later = (ms, f) => {
+    const timer = setTimeout(() => { timers.delete(timer); f(); }, ms);
+    timers.add(timer);
+  };
   let next = 100;
   const server = createServer((req, res) => {
     let body = '';
@@ -43,15 +48,17 @@ function fakeMaax() {
         const history = conversations.get(String(json.conversation_id)) ?? [];
         history.push({ message_content: json.message_content, role: 'prospect', created_at: Date.now() });
         reply({ incoming_message_id: 1 });
+        // The server may be gone by the time a late callback fires (the last test ended).
         const post = (url, payload) =>
-          fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-        setTimeout(async () => {
+          fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })
+            .catch(() => undefined);
+        later(300, async () => {
           history.push({ message_content: ANSWER_HTML, role: 'ai', created_at: Date.now() });
           await post(json.send_response_url, { answer: ANSWER_HTML });
           // Maax retrying the same delivery: it must not show twice.
           await post(json.send_response_url, { answer: ANSWER_HTML });
-        }, 300);
-        setTimeout(() => post(json.followup_url, { followup: FOLLOW_UP }), FOLLOW_UP_AFTER_MS);
+        });
+        later(FOLLOW_UP_AFTER_MS, () => post(json.followup_url, { followup: FOLLOW_UP }));
       } else if (req.url.startsWith('/api/v2/conversations/')) {
         const id = req.url.split('/')[4];
         const history = conversations.get(id);
@@ -68,7 +75,11 @@ function fakeMaax() {
     });
   });
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({ server, asked, url: `http://127.0.0.1:${server.address().port}/` }));
+    server.listen(0, '127.0.0.1', () => resolve({
+      asked,
+      url: `http://127.0.0.1:${server.address().port}/`,
+      close: () => { for (const t of timers) clearTimeout(t); server.close(); },
+    }));
   });
 }
 
@@ -86,7 +97,7 @@ before(async () => {
 after(async () => {
   await env.browser?.close();
   await env.server?.stop();
-  env.maax?.server.close();
+  env.maax?.close();
 });
 
 function assistantTexts(rows) {
@@ -132,6 +143,57 @@ test('a follow-up that arrives while the panel is closed counts as unread', asyn
   await bubble.locator('.cb-launcher').click();
   assert.deepEqual(assistantTexts(await messageRows(page)), [ANSWER_TEXT, FOLLOW_UP]);
   assert.equal(await bubble.locator('.cb-badge').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the contact step checks name and email or phone, and what is given becomes the prospect info', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'maax-v2-contact.html', { 'data-ask-contact': 'true' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const form = bubble.locator('.cb-contact');
+  await form.waitFor();
+  assert.equal(await bubble.locator('.cb-composer').count(), 0, 'no message box before the step');
+
+  await form.locator('.cb-contact-start').click();
+  assert.equal(await form.locator('[role=alert]').textContent(), 'Please enter your name.');
+  assert.equal(await form.locator('.cb-contact-name').getAttribute('aria-invalid'), 'true');
+  assert.ok(await form.locator('.cb-contact-name').evaluate((e) => e.getRootNode().activeElement === e), 'focus on the field to fix');
+  await form.locator('.cb-contact-name').fill('Ada Lovelace');
+  await form.locator('.cb-contact-reach').fill('ada@');
+  await form.locator('.cb-contact-reach').press('Enter');
+  assert.equal(await form.locator('[role=alert]').textContent(), 'That email address does not look right.');
+  await form.locator('.cb-contact-reach').fill('ada@example.com');
+  await form.locator('.cb-contact-reach').press('Enter');
+  await bubble.locator('.cb-composer').waitFor();
+
+  await send(page, 'Hello, I am Ada');
+  await waitForReply(page, ANSWER_TEXT);
+  assert.deepEqual(env.maax.asked.at(-1).prospect_info, {
+    first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com',
+  });
+
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-composer').waitFor();
+  assert.equal(await bubble.locator('.cb-contact').count(), 0, 'asked once');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the contact step can be skipped: the anonymous prospect info is sent', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'maax-v2-skip.html', { 'data-ask-contact': 'true' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-contact-skip').click();
+  await send(page, 'Just browsing');
+  await waitForReply(page, ANSWER_TEXT);
+  const sent = env.maax.asked.at(-1);
+  assert.deepEqual(sent.prospect_info, {
+    first_name: 'Website visitor', email: `visitor-${sent.conversation_id}@example.invalid`,
+  });
   assert.deepEqual(problems, []);
   await context.close();
 });
