@@ -127,12 +127,14 @@ async fn read_reply(
     let mut decoder = StreamDecoder::default();
     let mut understood = 0usize;
     let mut malformed = 0usize;
+    let mut failed = None::<String>;
     let mut handle = |events: Vec<StreamEvent>| {
         for event in &events {
             match event {
                 StreamEvent::Chunk { .. } => understood += 1,
                 StreamEvent::Malformed(_) => malformed += 1,
                 StreamEvent::Sources(_) => {}
+                StreamEvent::Failed(why) => failed = Some(why.clone()),
             }
         }
         on_events(&events);
@@ -177,6 +179,13 @@ async fn read_reply(
         }
     }
     handle(decoder.finish());
+    // The server gave up waiting for its backend: said as a timeout, which is not retried by
+    // itself (asking again would queue another answer the backend is already late with).
+    match failed.as_deref() {
+        Some("timeout") => return Err(ApiError::Timeout),
+        Some(_) => return Err(ApiError::BadResponse("the server ended the reply".into())),
+        None => {}
+    }
     if understood == 0 && malformed > 0 {
         return Err(ApiError::BadResponse("the reply could not be read".into()));
     }

@@ -184,7 +184,7 @@ async fn stream_into(
                 StreamEvent::Sources(sources) => {
                     reply.details.update_value(|d| d.sources = sources.clone());
                 }
-                StreamEvent::Malformed(_) => {}
+                StreamEvent::Malformed(_) | StreamEvent::Failed(_) => {}
             }
         }
         if !added.is_empty() {

@@ -48,6 +48,8 @@ function fakeMaax() {
         const history = conversations.get(String(json.conversation_id)) ?? [];
         history.push({ message_content: json.message_content, role: 'prospect', created_at: Date.now() });
         reply({ incoming_message_id: 1 });
+        // A question Maax never answers.
+        if (json.message_content.includes('never answered')) return;
         // The server may be gone by the time a late callback fires (the last test ended).
         const post = (url, payload) =>
           fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })
@@ -92,11 +94,17 @@ before(async () => {
     '--mode', 'maax', '--maax-api', 'v2', '--maax-url', env.maax.url, '--maax-ai-id', '5',
     '--api-key-file', join(dir, 'key'), '--rate-limit', '0',
   ]);
+  // The same, waiting at most 2 s for an answer.
+  env.impatient = await startServer([
+    '--mode', 'maax', '--maax-api', 'v2', '--maax-url', env.maax.url, '--maax-ai-id', '5',
+    '--api-key-file', join(dir, 'key'), '--rate-limit', '0', '--maax-answer-timeout-secs', '2',
+  ]);
   env.browser = await launchBrowser();
 });
 after(async () => {
   await env.browser?.close();
   await env.server?.stop();
+  await env.impatient?.stop();
   env.maax?.close();
 });
 
@@ -195,5 +203,20 @@ test('the contact step can be skipped: the anonymous prospect info is sent', asy
     first_name: 'Website visitor', email: `visitor-${sent.conversation_id}@example.invalid`,
   });
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an answer that never comes ends in a clear error, once, with the message kept for Retry', async () => {
+  const { context, page } = await openPage(env.browser);
+  await hostPage(page, env.impatient, 'maax-v2-timeout.html');
+  const before = env.maax.asked.length;
+  await send(page, 'This is never answered');
+  const bubble = widget(page);
+  await bubble.locator('.cb-notice').waitFor({ timeout: 20000 });
+  assert.equal(await bubble.locator('.cb-notice').textContent(), 'The assistant is taking too long to answer. Try again.');
+  const rows = await messageRows(page);
+  assert.deepEqual(rows.map(([role, text]) => [role, text]), [['visitor', 'This is never answered']]);
+  assert.equal(await bubble.locator('.cb-retry').count(), 1);
+  assert.equal(env.maax.asked.length - before, 1, 'asked Maax once: no automatic resend');
   await context.close();
 });

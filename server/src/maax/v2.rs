@@ -4,8 +4,8 @@
 //! - A completion registers a nonce, sends the message with the nonce's URLs
 //!   ([`webhook`](super::webhook)), and holds the visitor's stream open with keep-alive comments
 //!   until the answer comes through the [`Relay`] or the bound passes; then the answer goes out
-//!   as one delta and `done`, exactly as in V1, or the stream is cut so the widget offers Retry
-//!   with the message kept.
+//!   as one delta and `done`, exactly as in V1, or a closing frame with `"error": "timeout"`
+//!   tells the widget to say so and keep the message for Retry.
 //! - The answer webhook checks its token, reads the text leniently, turns HTML into markdown
 //!   ([`html`](super::html)), and routes it to the waiting stream, here or on another instance.
 //!   A duplicate does nothing.
@@ -205,11 +205,12 @@ pub async fn completion(
                 _ = tokio::time::sleep_until(deadline) => {
                     tracing::warn!(
                         bound_s = bound.as_secs_f64(),
-                        "no answer webhook within the bound; cutting the stream"
+                        "no answer webhook within the bound; telling the visitor"
                     );
-                    let _ = tx
-                        .send(Err(io::Error::new(io::ErrorKind::TimedOut, "no answer in time")))
-                        .await;
+                    // A closing frame that says why, so the widget shows "taking too long"
+                    // and keeps the message for Retry, rather than a cut stream that it would
+                    // take for a network failure and send again by itself.
+                    let _ = tx.send(Ok(timeout_frame(&conversation))).await;
                     return;
                 }
                 _ = tx.closed() => {
@@ -232,6 +233,14 @@ pub async fn completion(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(res)
+}
+
+/// The last frame of a reply whose answer did not come within the bound: MaiAgent's closing
+/// frame with this server's `error` field.
+pub fn timeout_frame(conversation_id: &str) -> Bytes {
+    let json =
+        json!({"conversationId": conversation_id, "content": "", "done": true, "error": "timeout"});
+    Bytes::from(format!("data: {json}\n\n"))
 }
 
 /// The two webhooks, each with and without a trailing slash.
