@@ -5,11 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, launchBrowser, openPage, hostPage, send, waitForReply, widget, messageRows } from './harness.mjs';
 
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const ANSWER_HTML = '<p>Our hours are <strong>9 to 5</strong>.</p>';
 const ANSWER_TEXT = 'Our hours are 9 to 5.';
 const FOLLOW_UP = 'Anything else I can help with?';
@@ -220,3 +222,23 @@ test('an answer that never comes ends in a clear error, once, with the message k
   assert.equal(env.maax.asked.length - before, 1, 'asked Maax once: no automatic resend');
   await context.close();
 });
+
+for (const scheme of ['light', 'dark']) {
+  test(`axe-core finds no violations in the contact step, with a problem shown (${scheme})`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { colorScheme: scheme });
+    await hostPage(page, env.server, `maax-v2-axe-${scheme}.html`, { 'data-ask-contact': 'true', 'data-load': 'eager' });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher[aria-expanded]').click();
+    await bubble.locator('.cb-contact-name').fill('Ada');
+    await bubble.locator('.cb-contact-start').click();
+    await bubble.locator('.cb-contact-problem:not(:empty)').waitFor();
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(violations, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}

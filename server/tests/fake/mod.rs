@@ -491,6 +491,9 @@ impl FakeMaax {
         s.ai_id = Some("5".into());
         s.prospect_info = Some(maax::v2::default_prospect_info());
         s.poll.answer_timeout = bound;
+        // No V2 test is about upstream timeouts: room for a loaded machine.
+        s.timeouts.first_byte = Duration::from_secs(10);
+        s.timeouts.idle = Duration::from_secs(10);
         s
     }
 
