@@ -263,6 +263,8 @@ pub fn load_history(state: ChatState) {
         let status = match result {
             Ok(messages) => {
                 state.prepend_history(messages);
+                // Follow-ups may still come for the conversation picked up after a reload.
+                crate::follow_ups::watch(state);
                 HistoryStatus::Loaded
             }
             Err(error) if error.conversation_is_gone() => {

@@ -141,6 +141,21 @@ test('the answer streams in as markdown, the follow-up shows up by itself, and b
   await context.close();
 });
 
+test('after a reload, a follow-up still on its way shows up once the history is back', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'maax-v2-reload.html', { 'data-follow-ups': 'true' });
+  await send(page, 'Do you ship abroad?');
+  await waitForReply(page, ANSWER_TEXT);
+  await page.reload();
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, ANSWER_TEXT);
+  await waitForReply(page, FOLLOW_UP, FOLLOW_UP_AFTER_MS + 20000);
+  assert.deepEqual(assistantTexts(await messageRows(page)), [ANSWER_TEXT, FOLLOW_UP]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a follow-up that arrives while the panel is closed counts as unread', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'maax-v2-closed.html', { 'data-follow-ups': 'true' });
