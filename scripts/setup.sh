@@ -47,6 +47,17 @@ if $want_test; then
       exit 1
     fi
   fi
+  # The server's Maax V2 tests run two instances against a real Redis on loopback.
+  if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+      say "installing Debian redis-server"
+      apt-get update
+      DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server
+    else
+      say "redis-server is missing: run 'sudo apt-get install redis-server'"
+      exit 1
+    fi
+  fi
   if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
     say "installing the e2e test packages from npm"
     npm ci --prefix tests/e2e --no-audit --no-fund

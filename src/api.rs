@@ -34,8 +34,14 @@ pub async fn create_conversation(
     config: &Config,
     signal: Option<&AbortSignal>,
 ) -> Result<Conversation, ApiError> {
+    let choice = crate::store::contact_choice(config);
+    let contact = match &choice {
+        Some(crate::contact::ContactChoice::Given(contact)) if config.ask_contact => Some(contact),
+        _ => None,
+    };
     let body = NewConversation {
         web_chat: &config.web_chat_id,
+        contact,
     };
     let request = Request::post(&config.url("conversations/"))
         .header("Accept", ACCEPT)
@@ -121,12 +127,14 @@ async fn read_reply(
     let mut decoder = StreamDecoder::default();
     let mut understood = 0usize;
     let mut malformed = 0usize;
+    let mut failed = None::<String>;
     let mut handle = |events: Vec<StreamEvent>| {
         for event in &events {
             match event {
                 StreamEvent::Chunk { .. } => understood += 1,
                 StreamEvent::Malformed(_) => malformed += 1,
                 StreamEvent::Sources(_) => {}
+                StreamEvent::Failed(why) => failed = Some(why.clone()),
             }
         }
         on_events(&events);
@@ -171,6 +179,13 @@ async fn read_reply(
         }
     }
     handle(decoder.finish());
+    // The server gave up waiting for its backend: said as a timeout, which is not retried by
+    // itself (asking again would queue another answer the backend is already late with).
+    match failed.as_deref() {
+        Some("timeout") => return Err(ApiError::Timeout),
+        Some(_) => return Err(ApiError::BadResponse("the server ended the reply".into())),
+        None => {}
+    }
     if understood == 0 && malformed > 0 {
         return Err(ApiError::BadResponse("the reply could not be read".into()));
     }

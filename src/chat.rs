@@ -120,6 +120,8 @@ struct Inner {
     abort: Option<web_sys::AbortController>,
     /// Stops the history request in flight (the widget is destroyed).
     history_abort: Option<web_sys::AbortController>,
+    /// Stops watching for follow-ups ([`crate::follow_ups`]).
+    follow_ups_abort: Option<web_sys::AbortController>,
     /// Owns every message's signals. Actions run inside event handlers, whose owner is the view
     /// that drew the button; a message must outlive that view (a Retry button goes away as soon as
     /// it is clicked). Weak: the owner holds this value, and a strong handle here would keep
@@ -146,6 +148,7 @@ impl ChatState {
             inner: StoredValue::new_local(Inner {
                 abort: None,
                 history_abort: None,
+                follow_ups_abort: None,
                 owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
                 assistant: Sender::default(),
@@ -179,9 +182,20 @@ impl ChatState {
             .update_value(|inner| inner.history_abort = controller);
     }
 
-    /// Stops every request in flight: the exchange and the history.
+    /// Keeps the controller of the follow-up watcher, stopping the one before.
+    pub fn set_follow_ups_abort(&self, controller: Option<web_sys::AbortController>) {
+        self.inner.update_value(|inner| {
+            if let Some(old) = inner.follow_ups_abort.take() {
+                old.abort();
+            }
+            inner.follow_ups_abort = controller;
+        });
+    }
+
+    /// Stops every request in flight: the exchange, the history and the follow-up watcher.
     pub fn abort_all(&self) {
         self.abort();
+        self.set_follow_ups_abort(None);
         self.inner.with_value(|inner| {
             if let Some(controller) = &inner.history_abort {
                 controller.abort();

@@ -67,6 +67,12 @@ pub fn ChatBubble(
     /// `local`, `session` or `none`.
     #[prop(optional, into)]
     persistence: Option<String>,
+    /// Shows messages the assistant sends later by itself (`data-follow-ups`).
+    #[prop(optional)]
+    follow_ups: bool,
+    /// Asks the visitor's name and an email or phone first (`data-ask-contact`).
+    #[prop(optional)]
+    ask_contact: bool,
     /// Seconds without progress after which a reply is given up as stalled.
     #[prop(optional)]
     reply_timeout: Option<u32>,
@@ -96,6 +102,8 @@ pub fn ChatBubble(
         ("data-height", number(height)),
         ("data-open", Some(open.to_string())),
         ("data-persistence", persistence),
+        ("data-follow-ups", Some(follow_ups.to_string())),
+        ("data-ask-contact", Some(ask_contact.to_string())),
         ("data-reply-timeout", number(reply_timeout)),
     ]
     .into_iter()

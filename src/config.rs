@@ -36,6 +36,13 @@ pub struct Config {
     pub open_on_load: bool,
     /// `data-persistence`: where the conversation id, draft and unsent messages are kept.
     pub persistence: Persistence,
+    /// `data-follow-ups`: read the history again for a while after each reply, to show
+    /// messages the assistant sends later by itself (a backend that has them, e.g. the server's
+    /// Maax V2 mode); see [`crate::follow_ups`].
+    pub follow_ups: bool,
+    /// `data-ask-contact`: before the first message, ask the visitor's name and an email or
+    /// phone number (they may skip it); see [`crate::contact`].
+    pub ask_contact: bool,
     pub appearance: Appearance,
 }
 
@@ -181,6 +188,28 @@ impl Config {
                 false
             }
         };
+        let follow_ups = match get("data-follow-ups") {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                problems.push(ConfigProblem {
+                    attribute: "data-follow-ups",
+                    message: "must be true or false; using false".into(),
+                });
+                false
+            }
+        };
+        let ask_contact = match get("data-ask-contact") {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                problems.push(ConfigProblem {
+                    attribute: "data-ask-contact",
+                    message: "must be true or false; using false".into(),
+                });
+                false
+            }
+        };
         let persistence = match get("data-persistence")
             .map(str::to_ascii_lowercase)
             .as_deref()
@@ -243,6 +272,8 @@ impl Config {
                 locale_auto: locale == Locale::Auto,
                 open_on_load,
                 persistence,
+                follow_ups,
+                ask_contact,
                 appearance,
             }),
             _ => None,

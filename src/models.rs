@@ -15,6 +15,9 @@ use lenient::replace_lone_surrogates;
 #[serde(rename_all = "camelCase")]
 pub struct NewConversation<'a> {
     pub web_chat: &'a str,
+    /// The visitor's name and contact, when the site asked for them and they gave them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<&'a crate::contact::Contact>,
 }
 
 /// `POST conversations/` answer: the id (empty if it has none) and the visitor token, if any.
@@ -485,10 +488,26 @@ mod tests {
 
     #[test]
     fn request_bodies() {
-        let body = NewConversation { web_chat: "w\"1" };
+        let body = NewConversation {
+            web_chat: "w\"1",
+            contact: None,
+        };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"webChat":"w\"1"}"#
+        );
+        let contact = crate::contact::Contact {
+            name: "Ada".into(),
+            email: Some("a@b.co".into()),
+            phone: None,
+        };
+        let body = NewConversation {
+            web_chat: "w",
+            contact: Some(&contact),
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"webChat":"w","contact":{"name":"Ada","email":"a@b.co"}}"#
         );
         let body = CompletionRequest {
             conversation: "c",

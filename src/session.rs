@@ -33,6 +33,7 @@ pub fn send_message(state: ChatState, text: String) {
 /// A reply in flight is stopped.
 pub fn new_conversation(state: ChatState) {
     stop(state);
+    state.set_follow_ups_abort(None);
     state.config.with_value(store::forget_conversation);
     state.clear();
 }
@@ -184,7 +185,7 @@ async fn stream_into(
                 StreamEvent::Sources(sources) => {
                     reply.details.update_value(|d| d.sources = sources.clone());
                 }
-                StreamEvent::Malformed(_) => {}
+                StreamEvent::Malformed(_) | StreamEvent::Failed(_) => {}
             }
         }
         if !added.is_empty() {
@@ -208,6 +209,7 @@ fn finish(
         Ok(()) => {
             reply.status.set(MessageStatus::Complete);
             state.reply_completed(reply.text.get_untracked());
+            crate::follow_ups::watch(state);
         }
         Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
         Err(error) => {
@@ -313,6 +315,8 @@ pub fn load_history(state: ChatState) {
             Ok(messages) => {
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
+                // Follow-ups may still come for the conversation picked up after a reload.
+                crate::follow_ups::watch(state);
                 HistoryStatus::Loaded
             }
             Err(error) if error.conversation_is_gone() => {

@@ -7,6 +7,7 @@
 use web_sys::Storage;
 
 use crate::config::{Config, Persistence};
+use crate::contact::ContactChoice;
 use crate::models::Conversation;
 
 fn storage(config: &Config) -> Option<Storage> {
@@ -45,6 +46,25 @@ pub fn save_conversation(config: &Config, conversation: &Conversation) {
 pub fn forget_conversation(config: &Config) {
     if let Some(s) = storage(config) {
         let _ = s.remove_item(&conversation_key(&config.web_chat_id));
+    }
+}
+
+fn contact_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:contact")
+}
+
+/// What the visitor answered to the contact step, if it was asked.
+pub fn contact_choice(config: &Config) -> Option<ContactChoice> {
+    let stored = storage(config)?
+        .get_item(&contact_key(&config.web_chat_id))
+        .ok()
+        .flatten()?;
+    serde_json::from_str(&stored).ok()
+}
+
+pub fn save_contact_choice(config: &Config, choice: &ContactChoice) {
+    if let (Some(s), Ok(json)) = (storage(config), serde_json::to_string(choice)) {
+        let _ = s.set_item(&contact_key(&config.web_chat_id), &json);
     }
 }
 

@@ -33,6 +33,9 @@ pub enum StreamEvent {
     Sources(Vec<Source>),
     /// A frame that could not be understood; the text already received stays valid.
     Malformed(String),
+    /// The server gave up on the reply and says why (`"error": "timeout"`: the assistant's
+    /// backend did not answer within the server's bound). What arrived before stays.
+    Failed(String),
 }
 
 impl StreamEvent {
@@ -399,6 +402,9 @@ struct Frame {
     content: String,
     #[serde(default, deserialize_with = "lenient::flag")]
     done: bool,
+    /// Set when the server ends the reply because it failed (this server's extension).
+    #[serde(default, deserialize_with = "lenient::text")]
+    error: String,
     #[serde(default, deserialize_with = "lenient::entries")]
     citations: Vec<Citation>,
     #[serde(
@@ -412,6 +418,10 @@ struct Frame {
 impl Frame {
     /// The frame's delta, then its sources if it carries any.
     fn events(self, out: &mut Vec<StreamEvent>) {
+        if !self.error.is_empty() {
+            out.push(StreamEvent::Failed(self.error));
+            return;
+        }
         let sources = sources(&self.citations, &self.citation_nodes);
         out.push(StreamEvent::Chunk {
             conversation_id: self.conversation_id,
@@ -446,7 +456,7 @@ pub fn joined_text(events: &[StreamEvent]) -> String {
         .iter()
         .filter_map(|e| match e {
             StreamEvent::Chunk { content, .. } => Some(content.as_str()),
-            StreamEvent::Sources(_) | StreamEvent::Malformed(_) => None,
+            StreamEvent::Sources(_) | StreamEvent::Malformed(_) | StreamEvent::Failed(_) => None,
         })
         .collect()
 }
@@ -454,6 +464,16 @@ pub fn joined_text(events: &[StreamEvent]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_frame_says_why_the_reply_ended() {
+        let mut decoder = StreamDecoder::default();
+        let mut events = decoder.push(
+            b": keepalive\n\ndata: {\"conversationId\":\"4\",\"content\":\"\",\"done\":true,\"error\":\"timeout\"}\n\n",
+        );
+        events.extend(decoder.finish());
+        assert_eq!(events, [StreamEvent::Failed("timeout".into())]);
+    }
 
     #[test]
     fn sources_on_the_closing_frame() {

@@ -46,6 +46,16 @@ pub struct Texts {
     pub rejected_because: &'static str,
     pub rejected: &'static str,
     pub unexpected: &'static str,
+    pub contact_intro: &'static str,
+    pub contact_name: &'static str,
+    pub contact_reach: &'static str,
+    pub contact_start: &'static str,
+    pub contact_skip: &'static str,
+    pub contact_name_missing: &'static str,
+    pub contact_name_invalid: &'static str,
+    pub contact_reach_missing: &'static str,
+    pub contact_email_invalid: &'static str,
+    pub contact_phone_invalid: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -91,6 +101,16 @@ pub static EN: Texts = Texts {
     rejected_because: "The message was not accepted: {}",
     rejected: "The message was not accepted.",
     unexpected: "The assistant sent something unexpected. Try again in a moment.",
+    contact_intro: "Before we start: how can we reach you if we follow up?",
+    contact_name: "Your name",
+    contact_reach: "Email or phone",
+    contact_start: "Start chatting",
+    contact_skip: "Skip",
+    contact_name_missing: "Please enter your name.",
+    contact_name_invalid: "Please enter a shorter name.",
+    contact_reach_missing: "Please enter an email address or a phone number.",
+    contact_email_invalid: "That email address does not look right.",
+    contact_phone_invalid: "That phone number does not look right.",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -136,6 +156,16 @@ pub static ZH_TW: Texts = Texts {
     rejected_because: "訊息未被接受：{}",
     rejected: "訊息未被接受。",
     unexpected: "助理傳回了無法辨識的內容，請稍後再試。",
+    contact_intro: "開始之前：如需後續聯絡，該如何找到您？",
+    contact_name: "您的姓名",
+    contact_reach: "電子郵件或電話",
+    contact_start: "開始對話",
+    contact_skip: "略過",
+    contact_name_missing: "請輸入您的姓名。",
+    contact_name_invalid: "請輸入較短的姓名。",
+    contact_reach_missing: "請輸入電子郵件或電話號碼。",
+    contact_email_invalid: "電子郵件地址似乎不正確。",
+    contact_phone_invalid: "電話號碼似乎不正確。",
 };
 
 /// What `data-locale` asks for.

@@ -294,6 +294,15 @@ pub enum UpstreamMethod {
     Post,
 }
 
+/// Which Maax API answers in maax mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MaaxApi {
+    /// Initiate, then poll for the answer.
+    V1,
+    /// Send, and receive the answer and later follow-ups on this server's webhooks.
+    V2,
+}
+
 /// Maax mode.
 #[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Maax mode")]
@@ -305,6 +314,35 @@ pub struct MaaxArgs {
         default_value = "https://app.maax.ai/"
     )]
     pub maax_url: String,
+
+    /// Which Maax API to use: `v1` polls for answers; `v2` has them posted to this server's
+    /// webhooks (faster, and the only one with follow-ups; needs --public-url reachable by
+    /// Maax, and --maax-ai-id).
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_API", value_enum, default_value = "v1")]
+    pub maax_api: MaaxApi,
+
+    /// V2: path of the endpoint that is sent the visitor's message.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_V2_SEND_PATH",
+        default_value = "api/v2/outgoing-messages/"
+    )]
+    pub maax_v2_send_path: String,
+
+    /// V2: path of the conversation history endpoint (POST); `{id}` is replaced by the
+    /// conversation id. V1's history call is the fallback when it fails.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_MAAX_V2_HISTORY_PATH",
+        default_value = "api/v2/conversations/{id}/"
+    )]
+    pub maax_v2_history_path: String,
+
+    /// V2 with several instances: a Redis URL (`redis://host:6379/0`) through which instances
+    /// hand each other the answers that reach the wrong one, and share follow-ups. Without
+    /// it, V2 must run as a single instance.
+    #[arg(long, env = "CHAT_BUBBLE_PUBSUB_URL")]
+    pub pubsub_url: Option<String>,
 
     /// Path of the endpoint that starts generating an answer.
     #[arg(
@@ -356,13 +394,10 @@ pub struct MaaxArgs {
     )]
     pub maax_params: ParamPlace,
 
-    /// `service_type` sent with every call.
-    #[arg(
-        long,
-        env = "CHAT_BUBBLE_MAAX_SERVICE_TYPE",
-        default_value = "customer_support_automation"
-    )]
-    pub maax_service_type: String,
+    /// `service_type` sent with every call (default: `customer_support_automation` for V1,
+    /// `sales_automation` for V2).
+    #[arg(long, env = "CHAT_BUBBLE_MAAX_SERVICE_TYPE")]
+    pub maax_service_type: Option<String>,
 
     /// `platform` sent when asking for an answer.
     #[arg(long, env = "CHAT_BUBBLE_MAAX_PLATFORM", default_value = "website")]
@@ -372,7 +407,8 @@ pub struct MaaxArgs {
     #[arg(long, env = "CHAT_BUBBLE_MAAX_AI_ID")]
     pub maax_ai_id: Option<String>,
 
-    /// `output_format` (blank: plain text; `html`).
+    /// `output_format` (V1 default blank; V2 default `plain_text`, since V2 answers HTML
+    /// without it; HTML that arrives anyway is turned into markdown).
     #[arg(long, env = "CHAT_BUBBLE_MAAX_OUTPUT_FORMAT")]
     pub maax_output_format: Option<String>,
 
@@ -381,7 +417,9 @@ pub struct MaaxArgs {
     pub maax_prospect_id: Option<String>,
 
     /// `prospect_info` as a JSON object, e.g. `{"first_name":"Web","last_name":"Visitor",
-    /// "email":"visitor@example.com"}`.
+    /// "email":"visitor@example.com"}`; `{conversation}` in a value is replaced by the
+    /// conversation id. V2 requires a first name and one contact, and defaults to an
+    /// anonymous website visitor with an undeliverable address.
     #[arg(long, env = "CHAT_BUBBLE_MAAX_PROSPECT_INFO")]
     pub maax_prospect_info: Option<String>,
 

@@ -115,6 +115,17 @@ impl VisitorKeys {
         mac
     }
 
+    /// A key for another purpose, derived from the same secret: instances that share the
+    /// visitor secret then share it too, without a second secret to configure. `purpose`
+    /// keeps keys for different uses apart.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
+        mac.update(b"chat-bubble derived key\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// The token for a conversation id.
     pub fn issue(&self, conversation: &str) -> String {
         let tag = self.mac(conversation).finalize().into_bytes();

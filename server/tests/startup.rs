@@ -94,3 +94,53 @@ async fn a_short_visitor_secret_is_refused_and_a_missing_one_warned_about() {
     child.kill().await.ok();
     assert!(warned);
 }
+
+/// Waits for a line of the child's stderr containing `needle`.
+async fn says(child: &mut tokio::process::Child, needle: &str) -> bool {
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains(needle) {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn maax_v2_needs_its_ai_and_says_when_it_must_run_alone() {
+    let out = server()
+        .env("MAAX_API_KEY", "sk-some-key-for-the-test")
+        .args(["--mode", "maax", "--maax-api", "v2"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--maax-ai-id"));
+
+    let out = server()
+        .env("MAAX_API_KEY", "sk-some-key-for-the-test")
+        .args(["--mode", "maax", "--maax-api", "v2", "--maax-ai-id", "5"])
+        .args(["--pubsub-url", &format!("nonsense://:{PASSWORD}@x/")])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--pubsub-url"), "{err}");
+    assert!(!err.contains(PASSWORD), "{err}");
+
+    let mut alone = server()
+        .env("MAAX_API_KEY", "sk-some-key-for-the-test")
+        .args(["--mode", "maax", "--maax-api", "v2", "--maax-ai-id", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let warned = says(&mut alone, "must run as ONE instance").await;
+    alone.kill().await.ok();
+    assert!(warned);
+}

@@ -3,6 +3,7 @@
 
 mod attachments;
 mod composer;
+mod contact_form;
 mod copy_message;
 mod follow;
 mod header;

@@ -4,10 +4,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
 use super::composer::Composer;
+use super::contact_form::ContactForm;
 use super::header::Header;
 use super::message_list::MessageList;
 use super::notice::Notice;
 use crate::chat::ChatState;
+use crate::store;
 
 /// The chat window: header, messages, the latest problem if any, and the composer. Stays
 /// mounted while closed so the draft and the scroll position survive.
@@ -16,6 +18,10 @@ pub fn Panel() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let title = state.config.with_value(|c| c.title.clone());
     let panel = NodeRef::<Section>::new();
+    // The contact step comes before a first conversation, once, when the site asks for it.
+    let asking_contact = RwSignal::new(state.config.with_value(|c| {
+        c.ask_contact && store::conversation(c).is_none() && store::contact_choice(c).is_none()
+    }));
     // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.
     // The panel starts closed; an open asked for before this first runs (a click on the loader's
     // launcher, replayed once the wasm is ready) counts as opening.
@@ -48,7 +54,9 @@ pub fn Panel() -> impl IntoView {
             <Header/>
             <MessageList/>
             <Notice/>
-            <Composer/>
+            <Show when=move || asking_contact.get() fallback=|| view! { <Composer/> }>
+                <ContactForm asking=asking_contact/>
+            </Show>
         </section>
     }
 }

@@ -18,7 +18,8 @@ export function startServer(extraArgs = [], staticDir = process.env.CHAT_BUBBLE_
   const binary = process.env.CHAT_BUBBLE_SERVER || join(ROOT, 'target', 'debug', 'chat-bubble-server');
   const child = spawn(
     binary,
-    ['--mode', 'mock', '--host', '127.0.0.1', '--port', '0', '--static-dir', staticDir, ...extraArgs],
+    // Mock mode unless the caller names another.
+    [...(extraArgs.includes('--mode') ? [] : ['--mode', 'mock']), '--host', '127.0.0.1', '--port', '0', '--static-dir', staticDir, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

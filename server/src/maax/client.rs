@@ -184,6 +184,57 @@ impl MaaxClient {
         }
     }
 
+    /// V2 `outgoing-messages`: asks for an answer to `content`, to be posted to `answer_url`,
+    /// and later follow-ups to `followup_url`. Any success will do: the answer comes by webhook.
+    pub async fn send_v2(
+        &self,
+        content: &str,
+        conversation: &str,
+        prospect_info: Option<Value>,
+        answer_url: &str,
+        followup_url: &str,
+    ) -> Result<(), Failure> {
+        let s = &self.settings;
+        let mut p = self.common();
+        p.insert("message_content".into(), content.into());
+        p.insert("platform".into(), s.platform.clone().into());
+        p.insert("conversation_id".into(), id_value(conversation));
+        if let Some(v) = &s.ai_id {
+            p.insert("ai_id".into(), id_value(v));
+        }
+        if let Some(v) = &s.output_format {
+            p.insert("output_format".into(), v.clone().into());
+        }
+        match prospect_info {
+            Some(info) => {
+                p.insert("prospect_info".into(), info);
+            }
+            None => {
+                p.remove("prospect_info");
+            }
+        }
+        p.insert("send_response_url".into(), answer_url.into());
+        p.insert("followup_url".into(), followup_url.into());
+        self.call(self.with_params(Method::POST, &s.v2_send_path, p))
+            .await
+            .map(|_| ())
+    }
+
+    /// V2's conversation history (POST), as Maax gives it.
+    pub async fn history_v2(&self, conversation: &str) -> Result<Value, HistoryError> {
+        let s = &self.settings;
+        let path = s.v2_history_path.replace("{id}", conversation);
+        let mut p = Map::new();
+        p.insert("conversation_id".into(), id_value(conversation));
+        match self.call(self.with_params(Method::POST, &path, p)).await {
+            Ok((_, body)) => Ok(body),
+            Err(Failure::Status(400 | 404) | Failure::Credentials(403)) => {
+                Err(HistoryError::NotFound)
+            }
+            Err(f) => Err(HistoryError::Failed(f)),
+        }
+    }
+
     /// `create-conversation` → `conversation_id`.
     pub async fn create_conversation(&self) -> Result<String, Failure> {
         let s = &self.settings;

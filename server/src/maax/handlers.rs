@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 use super::answer::{self, NoAnswer};
 use super::client::HistoryError;
 use super::mapping;
-use super::MaaxState;
+use super::prospect::Contact;
+use super::{v2, MaaxState};
 use crate::ids::now_ms;
 use crate::mock::pagination::{
     decode_cursor, encode_cursor, encode_query_value, PageLinks, DEFAULT_PAGE_SIZE,
@@ -39,6 +40,13 @@ pub async fn create_conversation(
 ) -> Result<Response, Response> {
     let body = state.guard.read_body(&headers, body).await?;
     let new = NewConversation::parse(&body)?;
+    // V2: the visitor's name and contact, if the site asked for them (checked before Maax
+    // is called, so a typo costs no conversation).
+    let contact = match &state.v2 {
+        Some(_) => Contact::from_body(&body)
+            .map_err(|errors| (StatusCode::BAD_REQUEST, Json(errors)).into_response())?,
+        None => None,
+    };
     if !state.guard.web_chats.allows(&new.web_chat) {
         tracing::info!(web_chat = ?new.web_chat, "refused: web chat not allowed");
         return Err(json_error(
@@ -55,25 +63,42 @@ pub async fn create_conversation(
         tracing::warn!("create conversation: Maax answered an id that is not plain");
         return Err(Failure::Broken.into_response());
     }
-    tracing::info!(conversation = ?id, "conversation created");
+    if let (Some(v2), Some(contact)) = (&state.v2, &contact) {
+        v2.prospects.keep(&id, contact).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot keep the visitor's contact");
+            json_error(StatusCode::SERVICE_UNAVAILABLE, "Try again later.")
+        })?;
+    }
+    tracing::info!(conversation = ?id, contact = contact.is_some(), "conversation created");
     let mut conversation = mapping::conversation(&id, Some(&new.web_chat), now_ms());
     state.guard.visitors.bind(&mut conversation);
     Ok((StatusCode::CREATED, Json(conversation)).into_response())
 }
 
-/// The mapped history of a conversation; `None` if Maax does not know it.
+/// The mapped history of a conversation; `None` if Maax does not know it. In V2, V2's
+/// history call first, V1's if that fails, and the stored follow-ups merged in.
 async fn history(state: &MaaxState, conversation: &str) -> Result<Option<Vec<Value>>, Response> {
-    match state.client.history(conversation).await {
+    let mut answer = Err(HistoryError::NotFound);
+    if state.v2.is_some() {
+        answer = state.client.history_v2(conversation).await;
+        if let Err(e) = &answer {
+            tracing::info!(error = ?e, "v2 history failed; trying v1's");
+        }
+    }
+    if answer.is_err() {
+        answer = state.client.history(conversation).await;
+    }
+    let messages = match answer {
         Ok(mut body) => {
             state.client.settings().key.scrub_json(&mut body);
-            Ok(Some(mapping::messages(
-                conversation,
-                &mapping::history_list(&body),
-            )))
+            mapping::messages(conversation, &mapping::history_list(&body))
         }
-        Err(HistoryError::NotFound) => Ok(None),
-        Err(HistoryError::Failed(f)) => Err(failed("read history")(f)),
-    }
+        Err(HistoryError::NotFound) => return Ok(None),
+        Err(HistoryError::Failed(f)) => return Err(failed("read history")(f)),
+    };
+    v2::with_followups(state, conversation, messages)
+        .await
+        .map(Some)
 }
 
 /// `GET conversations/{id}/`.
@@ -114,6 +139,9 @@ pub async fn completions(
         return Err(visitor::null_conversation_refusal().into());
     };
     state.guard.visitors.check(&headers, &conversation)?;
+    if state.v2.is_some() {
+        return v2::completion(&state, &headers, conversation, &ask.content, ask.streaming).await;
+    }
     let incoming = state
         .client
         .initiate(&ask.content, &conversation)
@@ -195,19 +223,25 @@ pub async fn list_messages(
     .into_response())
 }
 
-/// `GET messages/{id}/` with an id `<conversation>.<index>`.
+/// `GET messages/{id}/` with an id `<conversation>.<index>` (or `<conversation>.f<n>` for a
+/// stored follow-up).
 pub async fn get_message(
     State(state): State<Arc<MaaxState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
-    let Some((conversation, index)) = mapping::split_message_id(&id).filter(|(c, _)| plain_id(c))
+    let Some((conversation, _)) = id
+        .rsplit_once('.')
+        .filter(|(c, _)| !c.is_empty() && plain_id(c))
     else {
         return Err(not_found().await);
     };
     state.guard.visitors.check(&headers, conversation)?;
     let messages = history(&state, conversation).await?.unwrap_or_default();
-    match messages.into_iter().nth(index) {
+    match messages
+        .into_iter()
+        .find(|m| m["id"].as_str() == Some(id.as_str()))
+    {
         Some(m) => Ok(Json(m).into_response()),
         None => Err(not_found().await),
     }

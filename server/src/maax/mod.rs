@@ -1,4 +1,5 @@
-//! Maax mode: the MaiAgent-shaped API the widget speaks, answered by Maax AI's V1 API.
+//! Maax mode: the MaiAgent-shaped API the widget speaks, answered by Maax AI's V1 API
+//! (initiate, then poll) or its V2 API (answers and follow-ups posted to webhooks; see [`v2`]).
 //!
 //! Maax cannot be called from a browser (its key is a secret header, and V2 answers go to
 //! webhooks), so the server adapts it and the widget stays the same.
@@ -21,8 +22,16 @@
 
 pub mod answer;
 pub mod client;
+pub mod followups;
 pub mod handlers;
+pub mod html;
 pub mod mapping;
+pub mod prospect;
+pub mod redis_link;
+pub mod relay;
+pub mod v2;
+pub mod waiters;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +41,7 @@ use axum::Router;
 use serde_json::Value;
 
 use crate::api_routes::{self, ApiHandlers};
-use crate::config::{MaaxArgs, ParamPlace, UpstreamMethod};
+use crate::config::{MaaxApi, MaaxArgs, ParamPlace, UpstreamMethod};
 use crate::guard::Guard;
 use crate::secret::Secret;
 use crate::upstream::Timeouts;
@@ -44,6 +53,12 @@ use client::MaaxClient;
 pub struct MaaxSettings {
     /// Ends in `/`.
     pub base_url: String,
+    pub api: MaaxApi,
+    pub v2_send_path: String,
+    /// `{id}` is replaced by the conversation id.
+    pub v2_history_path: String,
+    /// V2 with several instances: the Redis they share.
+    pub pubsub_url: Option<String>,
     pub initiate_path: String,
     pub retrieve_path: String,
     pub create_conversation_path: String,
@@ -68,6 +83,10 @@ impl MaaxSettings {
     pub fn new(base_url: &str, key: Secret) -> Result<MaaxSettings, String> {
         Ok(MaaxSettings {
             base_url: crate::proxy::base_url(base_url)?,
+            api: MaaxApi::V1,
+            v2_send_path: "api/v2/outgoing-messages/".into(),
+            v2_history_path: "api/v2/conversations/{id}/".into(),
+            pubsub_url: None,
             initiate_path: "api/initiate_answer_generation/".into(),
             retrieve_path: "api/retrieve_answer/".into(),
             create_conversation_path: "api/create-conversation/".into(),
@@ -107,17 +126,42 @@ impl MaaxSettings {
         if args.keepalive_secs == 0 {
             return Err("--keepalive-secs must be at least 1".into());
         }
+        let v2 = args.maax_api == MaaxApi::V2;
+        let service_type = blank_to_none(&args.maax_service_type).unwrap_or_else(|| {
+            if v2 {
+                "sales_automation"
+            } else {
+                "customer_support_automation"
+            }
+            .into()
+        });
+        let output_format = match blank_to_none(&args.maax_output_format) {
+            None if v2 => Some("plain_text".into()),
+            other => other,
+        };
+        let ai_id = blank_to_none(&args.maax_ai_id);
+        if v2 && ai_id.is_none() {
+            return Err("--maax-api v2 needs --maax-ai-id (the Sales AI's id)".into());
+        }
+        let prospect_info = match prospect_info {
+            None if v2 => Some(v2::default_prospect_info()),
+            other => other,
+        };
         Ok(MaaxSettings {
+            api: args.maax_api,
+            v2_send_path: args.maax_v2_send_path.clone(),
+            v2_history_path: args.maax_v2_history_path.clone(),
+            pubsub_url: blank_to_none(&args.pubsub_url),
             initiate_path: args.maax_initiate_path.clone(),
             retrieve_path: args.maax_retrieve_path.clone(),
             create_conversation_path: args.maax_create_conversation_path.clone(),
             history_path: args.maax_history_path.clone(),
             history_method: args.maax_history_method,
             params: args.maax_params,
-            service_type: args.maax_service_type.clone(),
+            service_type,
             platform: args.maax_platform.clone(),
-            ai_id: blank_to_none(&args.maax_ai_id),
-            output_format: blank_to_none(&args.maax_output_format),
+            ai_id,
+            output_format,
             prospect_id: blank_to_none(&args.maax_prospect_id),
             prospect_info,
             poll: PollPolicy {
@@ -137,13 +181,21 @@ impl MaaxSettings {
 pub struct MaaxState {
     client: Arc<MaaxClient>,
     guard: Arc<Guard>,
+    /// V2's webhooks, relay and follow-ups; `None` with V1.
+    pub v2: Option<v2::V2>,
 }
 
 impl MaaxState {
+    /// Needs a Tokio runtime with V2 and Redis (the subscription starts at once).
     pub fn new(settings: MaaxSettings, guard: Arc<Guard>) -> Result<Arc<MaaxState>, String> {
+        let v2 = match settings.api {
+            MaaxApi::V1 => None,
+            MaaxApi::V2 => Some(v2::V2::new(&guard, settings.pubsub_url.as_deref())?),
+        };
         Ok(Arc::new(MaaxState {
             client: Arc::new(MaaxClient::new(settings)?),
             guard,
+            v2,
         }))
     }
 
@@ -156,8 +208,18 @@ impl MaaxState {
 /// Maax mode's routes, with the guard around them.
 pub fn router(state: Arc<MaaxState>) -> Router {
     let guard = state.guard.clone();
+    // Maax posts to the webhooks from its servers: no browser origin, no visitor rate; their
+    // own token and body limit guard them.
+    let hooks = state
+        .v2
+        .is_some()
+        .then(|| v2::webhook_routes().with_state(state.clone()));
     let api = api_routes::under_both_prefixes(api).with_state(state);
-    guard.apply(api)
+    let api = guard.apply(api);
+    match hooks {
+        Some(hooks) => api.merge(hooks),
+        None => api,
+    }
 }
 
 fn api() -> Router<Arc<MaaxState>> {

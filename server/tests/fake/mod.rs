@@ -393,6 +393,53 @@ pub struct FakeMaax {
     pub released: Arc<AtomicBool>,
     /// When set, the answer and the history's assistant message are this text instead.
     pub echo: Arc<Mutex<Option<String>>>,
+    /// V2: what the fake posts back to the webhooks after each `outgoing-messages` call.
+    pub script: Arc<Mutex<Vec<Callback>>>,
+    /// V2: status of the v2 history call (200 if `None`).
+    pub v2_history_status: Arc<Mutex<Option<u16>>>,
+    /// V2: what each callback got back, in order.
+    pub callback_statuses: Arc<Mutex<Vec<u16>>>,
+}
+
+/// Which webhook a V2 callback goes to.
+#[derive(Clone, Copy, Debug)]
+pub enum Hook {
+    Answer,
+    FollowUp,
+}
+
+/// One call the fake V2 makes back to the server, `after` the `outgoing-messages` call.
+#[derive(Clone, Debug)]
+pub struct Callback {
+    pub after: Duration,
+    pub hook: Hook,
+    pub content_type: &'static str,
+    pub body: String,
+    /// Post to this base URL instead of the one in the webhook URL (another instance).
+    pub base: Option<String>,
+}
+
+impl Callback {
+    /// A JSON body `{"answer": text}` (or `{"followup": text}`) after `ms` milliseconds.
+    pub fn json(ms: u64, hook: Hook, text: &str) -> Callback {
+        let key = match hook {
+            Hook::Answer => "answer",
+            Hook::FollowUp => "followup",
+        };
+        Callback {
+            after: Duration::from_millis(ms),
+            hook,
+            content_type: "application/json",
+            body: json!({ key: text, "conversation_id": 42 }).to_string(),
+            base: None,
+        }
+    }
+}
+
+/// `url` with its scheme and host replaced by those of `base`.
+pub fn rebase(url: &str, base: &str) -> String {
+    let path = url.splitn(4, '/').nth(3).unwrap_or("");
+    format!("{}/{path}", base.trim_end_matches('/'))
 }
 
 /// The fake's answer text.
@@ -409,6 +456,9 @@ impl FakeMaax {
             polls: Arc::default(),
             released: Arc::default(),
             echo: Arc::default(),
+            script: Arc::default(),
+            v2_history_status: Arc::default(),
+            callback_statuses: Arc::default(),
         };
         let router = Router::new().fallback(maax_fake).with_state(fake.clone());
         tokio::spawn(async move {
@@ -430,6 +480,29 @@ impl FakeMaax {
         s.keepalive = Duration::from_millis(50);
         s.timeouts = quick_timeouts();
         s
+    }
+
+    /// Settings for V2 against this fake: answers awaited for at most `bound`.
+    pub fn v2_settings(&self, bound: Duration) -> MaaxSettings {
+        let mut s = self.settings();
+        s.api = chat_bubble_server::config::MaaxApi::V2;
+        s.service_type = "sales_automation".into();
+        s.output_format = Some("plain_text".into());
+        s.ai_id = Some("5".into());
+        s.prospect_info = Some(maax::v2::default_prospect_info());
+        s.poll.answer_timeout = bound;
+        // No V2 test is about upstream timeouts: room for a loaded machine.
+        s.timeouts.first_byte = Duration::from_secs(10);
+        s.timeouts.idle = Duration::from_secs(10);
+        s
+    }
+
+    pub fn set_script(&self, script: Vec<Callback>) {
+        *self.script.lock().unwrap() = script;
+    }
+
+    pub fn callback_statuses(&self) -> Vec<u16> {
+        self.callback_statuses.lock().unwrap().clone()
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -493,6 +566,50 @@ async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
                 Answer::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
                 _ => pending(),
             }
+        }
+        "/api/v2/outgoing-messages/" => {
+            let asked = seen.json();
+            let answer_url = asked["send_response_url"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            let followup_url = asked["followup_url"].as_str().unwrap_or("").to_string();
+            let script = fake.script.lock().unwrap().clone();
+            let statuses = fake.callback_statuses.clone();
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let start = tokio::time::Instant::now();
+                for call in script {
+                    tokio::time::sleep_until(start + call.after).await;
+                    let url = match call.hook {
+                        Hook::Answer => &answer_url,
+                        Hook::FollowUp => &followup_url,
+                    };
+                    let url = match &call.base {
+                        Some(base) => rebase(url, base),
+                        None => url.clone(),
+                    };
+                    let status = http
+                        .post(url)
+                        .header("content-type", call.content_type)
+                        .body(call.body)
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16())
+                        .unwrap_or(0);
+                    statuses.lock().unwrap().push(status);
+                }
+            });
+            ok(json!({"incoming_message_id": 9002}))
+        }
+        "/api/v2/conversations/42/" => {
+            if let Some(code) = *fake.v2_history_status.lock().unwrap() {
+                return (StatusCode::from_u16(code).unwrap(), "nope").into_response();
+            }
+            ok(json!({"messages": [
+                {"content": "What are your hours?", "type": "incoming", "created_at": "2024-11-25T00:42:33Z"},
+                {"content": history_text, "type": "outgoing", "created_at": "2024-11-25T00:42:40Z"},
+            ]}))
         }
         "/api/create-conversation/" => ok(json!({"conversation_id": 42})),
         "/api/get_conversations_history/" => {

@@ -1,0 +1,91 @@
+use leptos::html::Input;
+use leptos::prelude::*;
+
+use crate::chat::ChatState;
+use crate::contact::{check, ContactChoice, ContactProblem};
+use crate::store;
+
+/// The optional step before the first message (`data-ask-contact`): name and email or phone,
+/// checked as typed in; Start keeps them for the new conversation, Skip goes on without. Either
+/// way the step is not asked again. `asking` turns false when it is done.
+#[component]
+pub fn ContactForm(asking: RwSignal<bool>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let t = state.config.with_value(|c| c.texts);
+    let (name, reach) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let problem = RwSignal::new(None::<ContactProblem>);
+    let (name_input, reach_input) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
+    let finish = move |choice: ContactChoice| {
+        state
+            .config
+            .with_value(|config| store::save_contact_choice(config, &choice));
+        asking.set(false);
+    };
+    let submit = move || match check(&name.get_untracked(), &reach.get_untracked(), t) {
+        Ok(contact) => finish(ContactChoice::Given(contact)),
+        Err(p) => {
+            let field = match p {
+                ContactProblem::Name(_) => name_input,
+                ContactProblem::Reach(_) => reach_input,
+            };
+            problem.set(Some(p));
+            if let Some(input) = field.get_untracked() {
+                let _ = input.focus();
+            }
+        }
+    };
+    let message = move || {
+        problem.get().map(|p| match p {
+            ContactProblem::Name(m) | ContactProblem::Reach(m) => m,
+        })
+    };
+    let name_wrong = move || matches!(problem.get(), Some(ContactProblem::Name(_)));
+    let reach_wrong = move || matches!(problem.get(), Some(ContactProblem::Reach(_)));
+    view! {
+        <form
+            class="cb-contact"
+            novalidate=true
+            on:submit=move |ev| {
+                ev.prevent_default();
+                submit();
+            }
+        >
+            <p class="cb-contact-intro" id="cb-contact-intro">{t.contact_intro}</p>
+            <label class="cb-contact-field">
+                <span>{t.contact_name}</span>
+                <input
+                    class="cb-input cb-contact-name"
+                    type="text"
+                    autocomplete="name"
+                    maxlength="100"
+                    aria-invalid=move || name_wrong().to_string()
+                    aria-describedby=move || if name_wrong() { "cb-contact-problem" } else { "cb-contact-intro" }
+                    node_ref=name_input
+                    prop:value=name
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                />
+            </label>
+            <label class="cb-contact-field">
+                <span>{t.contact_reach}</span>
+                <input
+                    class="cb-input cb-contact-reach"
+                    type="text"
+                    autocomplete="email"
+                    maxlength="254"
+                    aria-invalid=move || reach_wrong().to_string()
+                    aria-describedby=move || if reach_wrong() { "cb-contact-problem" } else { "cb-contact-intro" }
+                    node_ref=reach_input
+                    prop:value=reach
+                    on:input=move |ev| reach.set(event_target_value(&ev))
+                />
+            </label>
+            <p class="cb-contact-problem" id="cb-contact-problem" role="alert">{message}</p>
+            <div class="cb-contact-actions">
+                <button type="button" class="cb-contact-skip" on:click=move |_| finish(ContactChoice::Skipped)>
+                    {t.contact_skip}
+                </button>
+                <button type="submit" class="cb-contact-start">{t.contact_start}</button>
+            </div>
+        </form>
+    }
+}
