@@ -104,13 +104,14 @@ const CLICK_TIME = `for (const t of ['pointerover', 'pointerdown', 'focusin', 'k
   }, true);
 }`;
 
-async function coldRun(browser, server, useAttr) {
+async function coldRun(browser, server, useAttr, rate) {
   const { context, page, problems } = await benchPage(browser, useAttr ? [CLICK_TIME] : [NEVER_IDLE, CLICK_TIME]);
   try {
     const url = `${server.url}bench-cold`;
     await routeHtml(page, url, hostHtml(useAttr ? { 'data-load': 'interaction' } : {}));
     await page.goto(url, { waitUntil: 'load' });
     await page.evaluate(() => window.__bench.afterPaint());
+    if (rate > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
     const loadedBefore = await page.evaluate(() => performance.getEntriesByType('resource').some((e) => /_bg\.[0-9a-f]+\.wasm$/.test(e.name)));
     const done = page.evaluate(() => window.__bench.untilFrame(() => {
       const root = document.querySelector('chat-bubble').shadowRoot;
@@ -128,21 +129,23 @@ async function coldRun(browser, server, useAttr) {
   }
 }
 
-export async function measureColdOpen(browser, server, reps = 5) {
+/** The cold open; with `rate`, under Chromium's CPU throttling (a mid-range phone at 4). */
+export async function measureColdOpen(browser, server, { reps = 5, rate = 1 } = {}) {
   const { supported } = loadModes();
   const runs = [];
-  for (let i = 0; i < reps; i++) runs.push(await coldRun(browser, server, supported));
+  for (let i = 0; i < reps; i++) runs.push(await coldRun(browser, server, supported, rate));
   const out = {
     method: 'Fresh context, host page loaded with the wasm not fetched yet ('
       + (supported ? '`data-load="interaction"`' : 'requestIdleCallback stubbed to never fire, so the loader waits for the click')
       + '). From the first event that can start the load (the pointerover of the mouse moving onto the launcher, then the click; '
       + 'Playwright click) to the first animation frame in which `.cb-input` exists and `.cb-panel` is visible, '
-      + `plus the task after it. Loopback, no throttling, no HTTP cache. Median of ${reps} runs.`,
+      + `plus the task after it. Loopback, ${rate > 1 ? `Chromium's CPU throttled ${rate}x (DevTools Emulation.setCPUThrottlingRate) once the page has loaded` : 'no throttling'}, no HTTP cache. Median of ${reps} runs.`,
+    cpuThrottling: rate,
     openMs: round(median(runs.map((r) => r.openMs)), 1),
     wasmFetchMs: round(median(runs.map((r) => r.wasmFetchMs)), 1),
     wasmLoadedBeforeClick: runs.some((r) => r.wasmLoadedBeforeClick),
     runs: runs.map((r) => round(r.openMs, 1)),
   };
-  log(`cold open: ${out.openMs} ms (runs ${out.runs.join(', ')})`);
+  log(`cold open${rate > 1 ? ` (CPU ${rate}x slower)` : ''}: ${out.openMs} ms (runs ${out.runs.join(', ')})`);
   return out;
 }

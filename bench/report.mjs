@@ -28,6 +28,7 @@ export function tableRows(r) {
     }
   }
   if (r.coldOpen) rows.push(['Cold open: click → panel interactive (wasm not loaded)', ms(r.coldOpen.openMs), '', '']);
+  if (r.coldOpenThrottled) rows.push([`Cold open, CPU ${r.coldOpenThrottled.cpuThrottling}x slower`, ms(r.coldOpenThrottled.openMs), '', '']);
   if (r.streaming) {
     for (const [n, e] of Object.entries(r.streaming.lengths)) {
       rows.push([`Streaming ${n / 1000}k deltas, the page's first reply: widget / baseline, first byte → final paint`,
@@ -44,6 +45,16 @@ export function tableRows(r) {
       `${r.streaming.scaling.widgetCostRatio}; ${r.streaming.scaling.baselineCostRatio ?? '—'} (linear: ${r.streaming.scaling.lengthRatio})`, '≤ 60', status(sc.ok)]);
     const lt = check('streaming: no main-thread');
     if (lt) rows.push(['Main-thread tasks over 50 ms while streaming (all runs)', lt.detail, 'none', status(lt.ok)]);
+  }
+  if (r.streamingThrottled) {
+    const t = r.streamingThrottled;
+    for (const [n, e] of Object.entries(t.lengths)) {
+      rows.push([`Streaming ${n / 1000}k deltas at full speed, CPU ${t.cpuThrottling}x slower, the page's first reply: widget / baseline`,
+        `${ms(e.widget.endToEndMs)} / ${ms(e.baseline?.endToEndMs)} = ${e.widgetVsBaseline ?? '—'}×; ${e.widget.longTasks} tasks over 50 ms, longest ${e.widget.longestTaskMs ? ms(e.widget.longestTaskMs) : '< 50 ms'} (baseline ${e.baseline?.longestTaskMs ? ms(e.baseline.longestTaskMs) : '< 50 ms'})`, '', '']);
+    }
+    for (const [n, e] of Object.entries(t.laterReply?.lengths || {})) {
+      rows.push([`Streaming ${n / 1000}k deltas at full speed, CPU ${t.cpuThrottling}x slower, the page's second reply: widget / baseline`, `${e.widgetMs} ms / ${e.baselineMs} ms = ${e.widgetVsBaseline}×`, '', '']);
+    }
   }
   for (const h of [r.history, r.historyThrottled].filter(Boolean)) {
     const slow = h.cpuThrottling > 1 ? `, CPU ${h.cpuThrottling}x slower` : '';
@@ -103,8 +114,10 @@ export function writeSummary(path, r) {
     'Size': r.size?.method,
     'Host cost before interaction': r.hostCost?.method,
     'Cold open': r.coldOpen?.method,
+    'Cold open, CPU throttled': r.coldOpenThrottled?.method,
     'Streaming': r.streaming?.method,
     'Streaming, the page\'s second reply': r.streaming?.laterReply?.method,
+    'Streaming, CPU throttled': r.streamingThrottled?.method,
     'History': r.history?.method,
     'History, CPU throttled': r.historyThrottled?.method,
     'Streaming at a realistic pace, CPU throttled': r.pacedThrottled?.method,

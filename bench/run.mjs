@@ -134,7 +134,9 @@ async function main() {
     } else {
       results.hostCost = await measureHostCost(browser, server);
       results.coldOpen = await measureColdOpen(browser, server);
+      results.coldOpenThrottled = await measureColdOpen(browser, server, { rate: THROTTLE });
       results.streaming = await measureStreaming(browser, server);
+      results.streamingThrottled = await measureStreaming(browser, server, { rate: THROTTLE, lengths: [1000, 10000], reps: { 1000: 5, 10000: 3 }, laterLengths: [1000], laterReps: 5 });
       results.history = await measureHistory(browser, server);
       results.historyThrottled = await measureHistory(browser, server, { rate: THROTTLE, seeded: results.history.seeded });
       delete results.history.seeded;

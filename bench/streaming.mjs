@@ -32,6 +32,11 @@ async function collect({ at, frameAt, maxFrameGap }) {
   };
 }
 
+/** Chromium's CPU throttling from here on (a mid-range phone at 4); nothing at 1. */
+async function throttle(context, page, rate) {
+  if (rate > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
+}
+
 /** The last reply's text in the widget (outer whitespace trimmed: it renders Markdown). */
 const LAST_REPLY = () => {
   const els = document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text');
@@ -40,7 +45,7 @@ const LAST_REPLY = () => {
 
 /** With `later`, a reply of n + 1 deltas streams first in the same page, and the one measured is
  * the page's second: its code has run once already. */
-export async function widgetRun(browser, server, n, { later = false } = {}) {
+export async function widgetRun(browser, server, n, { later = false, rate = 1 } = {}) {
   const { context, page, problems } = await benchPage(browser);
   try {
     await mockSwitches(page, { length: later ? n + 1 : n, delay: 0 });
@@ -57,6 +62,7 @@ export async function widgetRun(browser, server, n, { later = false } = {}) {
       await mockSwitches(page, { length: n, delay: 0 });
     }
     await page.evaluate(() => window.__bench.afterPaint());
+    await throttle(context, page, rate);
     const want = expectedText(n).trim();
     const done = page.evaluate(
       ([want, read, collectSrc]) => {
@@ -118,7 +124,7 @@ window.__run = async (n) => {
 };
 </script></body></html>`;
 
-export async function baselineRun(browser, server, n, { later = false } = {}) {
+export async function baselineRun(browser, server, n, { later = false, rate = 1 } = {}) {
   const { context, page, problems } = await benchPage(browser);
   try {
     await mockSwitches(page, { length: later ? n + 1 : n, delay: 0 });
@@ -131,6 +137,7 @@ export async function baselineRun(browser, server, n, { later = false } = {}) {
       await mockSwitches(page, { length: n, delay: 0 });
     }
     await page.evaluate(() => window.__bench.afterPaint());
+    await throttle(context, page, rate);
     const want = expectedText(n).trim();
     const r = await page.evaluate(
       ([n, want, collectSrc]) => {
@@ -161,7 +168,7 @@ const summarize = (runs) => ({
 });
 
 /** Measures every length for the widget and (unless widgetOnly) the baseline, interleaved. */
-export async function measureStreaming(browser, server, { lengths = [1000, 10000, 50000], reps = { 1000: 9, 10000: 5, 50000: 3 }, widgetOnly = false, laterLengths = [1000, 10000], laterReps = 9 } = {}) {
+export async function measureStreaming(browser, server, { lengths = [1000, 10000, 50000], reps = { 1000: 9, 10000: 5, 50000: 3 }, widgetOnly = false, laterLengths = [1000, 10000], laterReps = 9, rate = 1 } = {}) {
   const result = {
     method: 'Mock reply of N deltas (`mock_length=N&mock_delay=0`, SSE, loopback), each `w<i> `. '
       + 'Time from the reply\'s first byte (resource timing responseStart of the completions request) to the first frame '
@@ -172,18 +179,20 @@ export async function measureStreaming(browser, server, { lengths = [1000, 10000
       + 'content to one text node, timed the same way. A fresh browser context per run; the wasm is loaded and the panel open before the message is sent. '
       + 'Median of the runs (longest task: the max over the runs).',
     runsPerLength: Object.fromEntries(lengths.map((n) => [n, reps[n] || 3])),
+    cpuThrottling: rate,
     lengths: {},
   };
+  if (rate > 1) result.method += ` Chromium's CPU throttled ${rate}x (DevTools Emulation.setCPUThrottlingRate) for the widget and the baseline alike, from just before the message is sent.`;
   result.method += ` Runs per length: ${lengths.map((n) => `${reps[n] || 3} (${n / 1000}k)`).join(', ')}.`;
   for (const n of lengths) {
     const w = [];
     const b = [];
     for (let i = 0; i < (reps[n] || 3); i++) {
-      w.push(await widgetRun(browser, server, n));
-      log(`streaming widget n=${n} run ${i + 1}: ${w.at(-1).error || `${round(w.at(-1).endToEndMs)} ms, longest task ${round(w.at(-1).longestTaskMs)} ms`}`);
+      w.push(await widgetRun(browser, server, n, { rate }));
+      log(`streaming${rate > 1 ? ` (CPU ${rate}x slower)` : ''} widget n=${n} run ${i + 1}: ${w.at(-1).error || `${round(w.at(-1).endToEndMs)} ms, longest task ${round(w.at(-1).longestTaskMs)} ms`}`);
       if (w.at(-1).error) break;
       if (!widgetOnly) {
-        b.push(await baselineRun(browser, server, n));
+        b.push(await baselineRun(browser, server, n, { rate }));
         log(`streaming baseline n=${n} run ${i + 1}: ${round(b.at(-1).endToEndMs)} ms`);
       }
     }
@@ -209,8 +218,8 @@ export async function measureStreaming(browser, server, { lengths = [1000, 10000
       const w = [];
       const b = [];
       for (let i = 0; i < laterReps; i++) {
-        w.push((await widgetRun(browser, server, n, { later: true })).endToEndMs);
-        b.push((await baselineRun(browser, server, n, { later: true })).endToEndMs);
+        w.push((await widgetRun(browser, server, n, { later: true, rate })).endToEndMs);
+        b.push((await baselineRun(browser, server, n, { later: true, rate })).endToEndMs);
         log(`streaming, later reply n=${n} run ${i + 1}: widget ${round(w.at(-1))} ms, baseline ${round(b.at(-1))} ms`);
       }
       const widgetMs = round(median(w), 1);
