@@ -46,6 +46,8 @@ pub struct Texts {
     pub rejected_because: &'static str,
     pub rejected: &'static str,
     pub unexpected: &'static str,
+    pub jump_to_latest: &'static str,
+    pub new_replies: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -91,6 +93,8 @@ pub static EN: Texts = Texts {
     rejected_because: "The message was not accepted: {}",
     rejected: "The message was not accepted.",
     unexpected: "The assistant sent something unexpected. Try again in a moment.",
+    jump_to_latest: "Jump to latest",
+    new_replies: "{} new",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -136,6 +140,8 @@ pub static ZH_TW: Texts = Texts {
     rejected_because: "訊息未被接受：{}",
     rejected: "訊息未被接受。",
     unexpected: "助理傳回了無法辨識的內容，請稍後再試。",
+    jump_to_latest: "跳到最新訊息",
+    new_replies: "{} 則新訊息",
 };
 
 /// What `data-locale` asks for.
@@ -212,6 +218,7 @@ mod tests {
                 texts.retrying_in,
                 texts.rate_limited_in,
                 texts.rejected_because,
+                texts.new_replies,
             ] {
                 assert_eq!(template.matches("{}").count(), 1, "{template}");
             }

@@ -7,6 +7,7 @@ mod copy_message;
 mod follow;
 mod header;
 mod icons;
+mod jump_to_latest;
 mod launcher;
 mod message_body;
 mod message_list;

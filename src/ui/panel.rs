@@ -5,6 +5,7 @@ use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
 use super::composer::Composer;
 use super::header::Header;
+use super::jump_to_latest::JumpToLatest;
 use super::message_list::MessageList;
 use super::notice::Notice;
 use crate::chat::ChatState;
@@ -47,6 +48,7 @@ pub fn Panel() -> impl IntoView {
             </div>
             <Header/>
             <MessageList/>
+            <JumpToLatest/>
             <Notice/>
             <Composer/>
         </section>
