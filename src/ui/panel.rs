@@ -8,6 +8,7 @@ use super::header::Header;
 use super::jump_to_latest::JumpToLatest;
 use super::message_list::MessageList;
 use super::notice::Notice;
+use super::phone::is_phone;
 use crate::chat::ChatState;
 
 /// The chat window: header, messages, the latest problem if any, and the composer. Stays
@@ -35,11 +36,16 @@ pub fn Panel() -> impl IntoView {
             role="dialog"
             aria-label=title
             hidden=move || !state.open.get()
+            aria-modal=move || if state.open.get() && is_phone() { "true" } else { "false" }
             node_ref=panel
             on:keydown=move |ev: KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
                     state.set_open(false);
+                } else if ev.key() == "Tab" && is_phone() {
+                    if let Some(panel) = panel.get_untracked() {
+                        keep_focus_inside(&panel, &ev);
+                    }
                 }
             }
         >
@@ -87,6 +93,48 @@ fn move_focus(panel: &HtmlElement, open: bool) {
     };
     if let Some((within, selector)) = target {
         request_animation_frame(move || focus(&within, selector));
+    }
+}
+
+/// What Tab can reach inside the panel.
+const FOCUSABLE: &str =
+    "button:not([disabled]), textarea:not([disabled]), a[href], summary, [tabindex=\"0\"]";
+
+/// The full-screen panel is the whole screen: Tab and Shift+Tab go round inside it instead of
+/// reaching the page hidden behind.
+fn keep_focus_inside(panel: &HtmlElement, ev: &KeyboardEvent) {
+    let Ok(found) = panel.query_selector_all(FOCUSABLE) else {
+        return;
+    };
+    let reachable: Vec<HtmlElement> = (0..found.length())
+        .filter_map(|i| found.item(i)?.dyn_into::<HtmlElement>().ok())
+        // Hidden ones (a `hidden` ancestor, `display: none`) have no offset parent.
+        .filter(|e| e.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (reachable.first(), reachable.last()) else {
+        return;
+    };
+    let active = panel
+        .get_root_node()
+        .dyn_into::<ShadowRoot>()
+        .ok()
+        .and_then(|root| root.active_element());
+    let at = |edge: &HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == edge.as_ref() as &Element)
+    };
+    let outside = !active.as_ref().is_some_and(|a| panel.contains(Some(a)));
+    let wrap_to = if ev.shift_key() && (at(first) || outside) {
+        Some(last)
+    } else if !ev.shift_key() && (at(last) || outside) {
+        Some(first)
+    } else {
+        None
+    };
+    if let Some(target) = wrap_to {
+        ev.prevent_default();
+        let _ = target.focus();
     }
 }
 

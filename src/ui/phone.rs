@@ -1,5 +1,6 @@
-//! Phones (≤ 640 px wide): the open panel covers the screen, the page behind it stays still, and
-//! the panel fits the visual viewport so the on-screen keyboard never covers the message box.
+//! Phones (≤ 640 px wide, or ≤ 500 px tall: a phone held sideways): the open panel covers the
+//! screen, the page behind it stays still, and the panel fits the visual viewport so the
+//! on-screen keyboard never covers the message box.
 
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -8,8 +9,15 @@ use web_sys::{EventTarget, HtmlElement};
 
 use crate::chat::ChatState;
 
-/// The stylesheet's phone breakpoint.
-const PHONE_QUERY: &str = "(max-width: 640px)";
+/// The stylesheet's phone breakpoint (its `@media` rule says the same).
+const PHONE_QUERY: &str = "(max-width: 640px), (max-height: 500px)";
+
+/// Whether the panel is laid out full-screen, as on a phone.
+pub fn is_phone() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media(PHONE_QUERY).ok().flatten())
+        .is_some_and(|query| query.matches())
+}
 
 /// While the panel is open on a phone, locks the page's scrolling (restored on close and on
 /// unmount) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
@@ -31,10 +39,7 @@ pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
     let saved_overflow = StoredValue::new_local(None::<String>);
     Effect::new(move |_| {
         let open = state.open.get();
-        let phone = web_sys::window()
-            .and_then(|w| w.match_media(PHONE_QUERY).ok().flatten())
-            .is_some_and(|query| query.matches());
-        if open && phone {
+        if open && is_phone() {
             lock_page_scroll(saved_overflow);
         } else {
             unlock_page_scroll(saved_overflow);
