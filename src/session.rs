@@ -119,16 +119,52 @@ async fn exchange_with_retries(
         let Some(delay) = error.retry_delay_ms(attempt) else {
             return Err(error);
         };
-        state.notice.set(Some(
-            error.retry_notice(delay, state.config.with_value(|c| c.texts)),
-        ));
-        sleep_ms_or_abort(delay, &controller.signal()).await;
+        count_down(state, &error, delay, controller).await;
         if controller.signal().aborted() {
-            return Err(ApiError::Aborted);
+            // Stopped while waiting: nothing is on its way, so the exchange ends as the error
+            // left it (an unsent message, or a partial reply to retry), not as a stopped reply.
+            return Err(error);
         }
         state.notice.set(None);
         reply.text.set(String::new());
         attempt += 1;
+    }
+}
+
+/// Waits `delay_ms` before an automatic retry (or until stopped), the notice counting the
+/// seconds down.
+async fn count_down(
+    state: ChatState,
+    error: &ApiError,
+    delay_ms: u32,
+    controller: &AbortController,
+) {
+    let t = state.config.with_value(|c| c.texts);
+    let mut left = delay_ms;
+    while left > 0 && !controller.signal().aborted() {
+        state.notice.set(Some(error.retry_notice(left, t)));
+        // To the next whole second, so the number shown changes when it should.
+        let step = match left % 1000 {
+            0 => 1000,
+            part => part,
+        };
+        sleep_ms_or_abort(step, &controller.signal()).await;
+        left -= step;
+    }
+}
+
+/// Sends the oldest unsent visitor message again by itself: the browser is back online.
+pub fn resend_unsent(state: ChatState) {
+    if state.replying.get_untracked() {
+        return;
+    }
+    let oldest = state.messages.with_untracked(|list| {
+        list.iter()
+            .find(|m| m.role == Role::Visitor && m.status.get_untracked() == MessageStatus::Unsent)
+            .copied()
+    });
+    if let Some(question) = oldest {
+        retry_unsent(state, question);
     }
 }
 
@@ -208,6 +244,8 @@ fn finish(
             reply.status.set(MessageStatus::Complete);
             state.reply_completed(reply.text.get_untracked());
         }
+        // Stopped before a word arrived: no empty "Stopped" bubble.
+        Err(ApiError::Aborted) if reply_is_empty => state.remove(reply.key),
         Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
         Err(error) => {
             state.notice.set(Some(

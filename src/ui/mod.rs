@@ -9,6 +9,7 @@ mod header;
 mod icons;
 mod jump_to_latest;
 mod launcher;
+mod listen;
 mod message_body;
 mod message_list;
 mod message_row;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{EventTarget, HtmlElement};
 
+use super::listen::listen;
 use crate::chat::ChatState;
 
 /// The stylesheet's phone breakpoint (its `@media` rule says the same).
@@ -46,20 +47,6 @@ pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
         }
     });
     on_cleanup(move || unlock_page_scroll(saved_overflow));
-}
-
-/// Calls `handler` on every `event` of `target` until the current owner is cleaned up.
-fn listen(target: &EventTarget, event: &'static str, handler: impl Fn() + 'static) {
-    let closure = Closure::<dyn Fn()>::new(handler);
-    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-    // A local stored value: cleanups must be `Send`, the closure and target are not.
-    let listener = StoredValue::new_local(Some((target.clone(), closure)));
-    on_cleanup(move || {
-        if let Some((target, closure)) = listener.try_update_value(Option::take).flatten() {
-            let _ =
-                target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-        }
-    });
 }
 
 fn page_root() -> Option<HtmlElement> {
