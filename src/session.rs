@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
-use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus};
+use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus, Sender};
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::models::{Conversation, Role};
@@ -243,9 +243,8 @@ fn finish(
         Ok(()) => {
             reply.status.set(MessageStatus::Complete);
             state.reply_completed(reply.text.get_untracked());
+            learn_assistant(state, config);
         }
-        // Stopped before a word arrived: no empty "Stopped" bubble.
-        Err(ApiError::Aborted) if reply_is_empty => state.remove(reply.key),
         Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
         Err(error) => {
             state.notice.set(Some(
@@ -260,6 +259,36 @@ fn finish(
         }
     }
     store::save_unsent(config, &state.unsent_texts());
+}
+
+/// A streamed reply carries no sender; the stored one does. The first time a reply completes
+/// without the assistant's name known, it is read from the conversation's messages, so the live
+/// view names the assistant as the history will. Best effort: a failure leaves the name unknown.
+fn learn_assistant(state: ChatState, config: &Config) {
+    if state.assistant.get_untracked() != Sender::default() {
+        return;
+    }
+    let Some(conversation) = store::conversation(config) else {
+        return;
+    };
+    let config = config.clone();
+    spawn_local(async move {
+        let Ok(messages) = api::history(&config, &conversation, None).await else {
+            return;
+        };
+        let named = messages
+            .iter()
+            .rev()
+            .filter(|m| m.role == Some(Role::Assistant))
+            .map(|m| Sender {
+                name: m.sender.name.clone(),
+                avatar: m.sender.avatar.clone(),
+            })
+            .find(|sender| *sender != Sender::default());
+        if let Some(sender) = named {
+            let _ = state.assistant.try_set(sender);
+        }
+    });
 }
 
 /// Shows the messages that were not sent before the last reload, each with its Retry.

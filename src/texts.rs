@@ -49,6 +49,10 @@ pub struct Texts {
     pub unexpected: &'static str,
     pub jump_to_latest: &'static str,
     pub new_replies: &'static str,
+    pub confirm_new: &'static str,
+    pub start_new: &'static str,
+    pub cancel: &'static str,
+    pub still_working: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -97,6 +101,10 @@ pub static EN: Texts = Texts {
     unexpected: "The assistant sent something unexpected. Try again in a moment.",
     jump_to_latest: "Jump to latest",
     new_replies: "{} new",
+    confirm_new: "Start a new conversation? This one will be cleared.",
+    start_new: "Start new",
+    cancel: "Cancel",
+    still_working: "Still working on it…",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -145,6 +153,10 @@ pub static ZH_TW: Texts = Texts {
     unexpected: "助理傳回了無法辨識的內容，請稍後再試。",
     jump_to_latest: "跳到最新訊息",
     new_replies: "{} 則新訊息",
+    confirm_new: "要開始新對話嗎？目前的對話將被清除。",
+    start_new: "開始新對話",
+    cancel: "取消",
+    still_working: "仍在處理中…",
 };
 
 /// What `data-locale` asks for.

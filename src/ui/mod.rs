@@ -25,3 +25,6 @@ mod starters;
 mod widget;
 
 pub use widget::Widget;
+
+/// How long a Copy button says "Copied" before it offers to copy again.
+pub const COPIED_SHOWN: std::time::Duration = std::time::Duration::from_millis(2000);
