@@ -139,3 +139,48 @@ test('the assistant\'s name shows on a live reply, as it will after a reload', a
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('messages of another day show their day, not a clock time that looks like today\'s', async () => {
+  const { context, page, problems } = await openPage(env.browser, { locale: 'en-US' });
+  await hostPage(page, env.server, 'days.html');
+  await send(page, 'from the past');
+  await waitForReply(page, defaultReply('from the past'));
+  const today = await widget(page).locator('.cb-visitor time').textContent();
+  assert.match(today, /^\d\d:\d\d( [AP]M)?$/, `today: ${today}`);
+  // Two days later the same messages come back from the history.
+  await page.clock.setFixedTime(new Date(Date.now() + 2 * 24 * 3600 * 1000));
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('from the past'));
+  const then = await widget(page).locator('.cb-visitor time').textContent();
+  const day = new Date().toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+  assert.ok(then.startsWith(`${day}, `), `two days later: ${then} (sent ${day})`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a stopped reply comes back after a reload as it was shown: cut where it stopped, and marked', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'stopped.html');
+  await page.route('**/completions/**', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_length', '400');
+    url.searchParams.set('mock_delay', '20');
+    route.continue({ url: url.toString() });
+  });
+  await send(page, 'go on and on');
+  const bubble = widget(page);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-assistant.cb-streaming .cb-text')?.textContent.includes('w5 '));
+  await bubble.locator('.cb-send.cb-stop').click();
+  await bubble.locator('.cb-assistant.cb-stopped').waitFor();
+  const shown = await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent();
+  assert.ok(!shown.includes('w399'), 'stopped part-way');
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-assistant.cb-stopped').waitFor();
+  assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent(), shown);
+  assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').textContent(), 'Stopped');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
