@@ -11,6 +11,7 @@ use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatu
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::models::{Conversation, Role};
+use crate::stopped::{self, StoppedReply};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::sleep_ms_or_abort;
@@ -33,6 +34,9 @@ pub fn send_message(state: ChatState, text: String) {
 pub fn new_conversation(state: ChatState) {
     stop(state);
     state.config.with_value(store::forget_conversation);
+    state
+        .config
+        .with_value(|config| store::save_stopped(config, &[]));
     state.clear();
 }
 
@@ -245,7 +249,10 @@ fn finish(
             state.reply_completed(reply.text.get_untracked());
             learn_assistant(state, config);
         }
-        Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
+        Err(ApiError::Aborted) => {
+            reply.status.set(MessageStatus::Stopped);
+            remember_stopped(config, question, reply);
+        }
         Err(error) => {
             state.notice.set(Some(
                 error.user_message(state.config.with_value(|c| c.texts)),
@@ -291,6 +298,48 @@ fn learn_assistant(state: ChatState, config: &Config) {
     });
 }
 
+/// Remembers a stopped reply, so the history shows it stopped after a reload too.
+fn remember_stopped(config: &Config, question: ChatMessage, reply: ChatMessage) {
+    let Some(conversation) = store::conversation(config) else {
+        return;
+    };
+    let mut remembered = store::stopped(config);
+    stopped::remember(
+        &mut remembered,
+        StoppedReply {
+            conversation: conversation.id,
+            question: question.text.get_untracked(),
+            shown: reply.text.get_untracked(),
+        },
+    );
+    store::save_stopped(config, &remembered);
+}
+
+/// Shows the history's replies that the visitor had stopped as they were shown: cut where they
+/// stopped, and marked.
+fn restore_stopped(state: ChatState, config: &Config, conversation: &str) {
+    let remembered = store::stopped(config);
+    if remembered.is_empty() {
+        return;
+    }
+    let messages = state.messages.get_untracked();
+    let texts: Vec<String> = messages.iter().map(|m| m.text.get_untracked()).collect();
+    let history: Vec<(Role, &str)> = messages
+        .iter()
+        .zip(&texts)
+        .map(|(m, text)| (m.role, text.as_str()))
+        .collect();
+    for (message, shown) in messages
+        .iter()
+        .zip(stopped::mark(conversation, &history, &remembered))
+    {
+        if let Some(shown) = shown {
+            message.text.set(shown.to_owned());
+            message.status.set(MessageStatus::Stopped);
+        }
+    }
+}
+
 /// Shows the messages that were not sent before the last reload, each with its Retry.
 pub fn restore_unsent(state: ChatState) {
     for text in state.config.with_value(store::unsent) {
@@ -328,6 +377,7 @@ pub fn load_history(state: ChatState) {
         let status = match result {
             Ok(messages) => {
                 state.prepend_history(messages);
+                restore_stopped(state, &config, &conversation.id);
                 HistoryStatus::Loaded
             }
             Err(error) if error.conversation_is_gone() => {
