@@ -83,7 +83,7 @@ impl Follow {
         let this = *self;
         let closure = Closure::<dyn Fn()>::new(move || {
             if this.following.try_get_untracked() == Some(true) {
-                this.to_end();
+                this.scroll_to_end();
             }
         });
         let Ok(observer) = ResizeObserver::new(closure.as_ref().unchecked_ref()) else {
@@ -156,7 +156,7 @@ impl Follow {
                 return;
             }
             if this.following.try_get_untracked() == Some(true) {
-                this.to_end();
+                this.scroll_to_end();
             }
         });
     }
@@ -171,7 +171,7 @@ impl Follow {
     /// The "jump to latest" button: back to the end, following again.
     pub fn jump_to_end(&self) {
         self.resume();
-        self.to_end();
+        self.scroll_to_end();
     }
 
     fn resume(&self) {
@@ -183,7 +183,7 @@ impl Follow {
         }
     }
 
-    fn to_end(&self) {
+    fn scroll_to_end(&self) {
         if let Some(list) = self.list.try_get_untracked().flatten() {
             list.set_scroll_top(list.scroll_height());
             self.last_top.set_value(list.scroll_top());
