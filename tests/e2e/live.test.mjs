@@ -83,7 +83,7 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
   await context.close();
 });
 
-test('a long wait for the first word says the assistant is still working; a streaming reply shows a cursor', async () => {
+test('a long wait for the first word says the assistant is still working', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'slow.html');
   let release;
@@ -102,17 +102,7 @@ test('a long wait for the first word says the assistant is still working; a stre
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-assistant.cb-streaming .cb-text')?.textContent.length > 0);
   assert.equal(await bubble.locator('.cb-still-working').count(), 0, 'gone once the words come');
-  const cursor = await page.evaluate(() => {
-    const text = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant.cb-streaming .cb-text');
-    return getComputedStyle(text.lastElementChild, '::after').content;
-  });
-  assert.notEqual(cursor, 'none', 'a cursor after the last words while streaming');
   await waitForReply(page, defaultReply('take your time'));
-  const after = await page.evaluate(() => {
-    const text = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant .cb-text');
-    return getComputedStyle(text.lastElementChild, '::after').content;
-  });
-  assert.equal(after, 'none', 'no cursor once the reply is whole');
   assert.deepEqual(problems, []);
   await context.close();
 });
