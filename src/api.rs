@@ -149,7 +149,7 @@ async fn read_reply(
         timers::watch_for_turn();
         let chunk = JsFuture::from(reader.read())
             .await
-            .map_err(ApiError::from_js)?;
+            .map_err(|e| ApiError::from_js(e).cut_off())?;
         if timers::turns_seen() != turns {
             busy_since = js_sys::Date::now();
         }

@@ -45,6 +45,18 @@ const OFFSET_RANGE: (u32, u32) = (0, 400);
 const WIDTH_RANGE: (u32, u32) = (300, 800);
 const HEIGHT_RANGE: (u32, u32) = (320, 1000);
 
+/// The stylesheet's backgrounds that focus rings and the primary colour's areas sit on, per
+/// theme: the panel (`--cb-bg`) and the assistant's bubbles (`--cb-assistant-bg`).
+pub const LIGHT_SURFACES: [Rgb; 2] = [Rgb(0xff, 0xff, 0xff), Rgb(0xf3, 0xf4, 0xf6)];
+pub const DARK_SURFACES: [Rgb; 2] = [Rgb(0x11, 0x18, 0x27), Rgb(0x1f, 0x29, 0x37)];
+
+/// WCAG 2.2 1.4.11: a focus ring, like any control's edge, needs 3:1 against what it sits on.
+const NON_TEXT_CONTRAST: f32 = 3.0;
+
+/// Below this contrast with the panel, an area of the primary colour (the header, the visitor's
+/// bubbles) no longer reads as an area of its own and gets a drawn edge.
+const DISTINCT_AREA_CONTRAST: f32 = 1.5;
+
 impl Appearance {
     /// Reads the appearance attributes; each bad value adds a problem and keeps the default.
     pub fn from_attributes<'a>(
@@ -125,6 +137,13 @@ impl Appearance {
         if let Some(primary) = self.primary {
             out.push(("--cb-primary", primary.to_hex()));
             out.push(("--cb-on-primary", primary.readable_text().to_hex()));
+            for (surfaces, ring, edge) in [
+                (&LIGHT_SURFACES, "--cb-ring-light", "--cb-edge-light"),
+                (&DARK_SURFACES, "--cb-ring-dark", "--cb-edge-dark"),
+            ] {
+                out.push((ring, primary.ring_on(surfaces).to_hex()));
+                out.push((edge, primary.edge_on(surfaces).to_hex()));
+            }
         }
         let px = |v: u32| format!("{v}px");
         let optional = [
@@ -201,6 +220,46 @@ impl Rgb {
         (a.max(b) + 0.05) / (a.min(b) + 0.05)
     }
 
+    /// This colour mixed `amount` (0 to 1) of the way towards `other`.
+    pub fn mix(self, other: Rgb, amount: f32) -> Rgb {
+        let channel = |a: u8, b: u8| (a as f32 + (b as f32 - a as f32) * amount).round() as u8;
+        Rgb(
+            channel(self.0, other.0),
+            channel(self.1, other.1),
+            channel(self.2, other.2),
+        )
+    }
+
+    /// The focus ring's colour on `surfaces`: this colour where it shows clearly on all of them
+    /// (3:1), otherwise this colour taken towards black (light surfaces) or white (dark ones),
+    /// just as far as needed. The brand shows through where it can.
+    pub fn ring_on(self, surfaces: &[Rgb]) -> Rgb {
+        let clear = |c: Rgb| surfaces.iter().all(|&s| c.contrast(s) >= NON_TEXT_CONTRAST);
+        let lightest = surfaces.iter().map(|s| s.luminance()).fold(0.0, f32::max);
+        let towards = if lightest > 0.5 {
+            Rgb(0, 0, 0)
+        } else {
+            Rgb(255, 255, 255)
+        };
+        (0..=20)
+            .map(|step| self.mix(towards, step as f32 / 20.0))
+            .find(|&c| clear(c))
+            .unwrap_or(towards)
+    }
+
+    /// The edge drawn around the primary colour's areas on `surfaces`: none (the colour itself)
+    /// where the area stands out, otherwise a line that does (the ring's colour).
+    pub fn edge_on(self, surfaces: &[Rgb]) -> Rgb {
+        let distinct = surfaces
+            .iter()
+            .all(|&s| self.contrast(s) >= DISTINCT_AREA_CONTRAST);
+        if distinct {
+            self
+        } else {
+            self.ring_on(surfaces)
+        }
+    }
+
     /// Black or white, whichever reads better on this colour. The better of the two always
     /// reaches at least 4.5:1.
     pub fn readable_text(self) -> Rgb {
@@ -238,8 +297,13 @@ mod tests {
         ]);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!((a.theme_name(), a.side_name()), ("dark", "left"));
+        let properties = a.css_properties();
         assert_eq!(
-            a.css_properties(),
+            properties
+                .iter()
+                .filter(|(k, _)| !k.starts_with("--cb-ring") && !k.starts_with("--cb-edge"))
+                .cloned()
+                .collect::<Vec<_>>(),
             vec![
                 ("--cb-primary", "#ffcc00".to_owned()),
                 ("--cb-on-primary", "#000000".to_owned()),
@@ -300,5 +364,52 @@ mod tests {
         }
         assert_eq!(Rgb(0x25, 0x63, 0xeb).readable_text(), Rgb(255, 255, 255));
         assert_eq!(Rgb(0xff, 0xcc, 0x00).readable_text(), Rgb(0, 0, 0));
+    }
+
+    #[test]
+    fn focus_rings_show_on_both_themes_for_any_primary_colour() {
+        let steps = (0..=255).step_by(15);
+        for r in steps.clone() {
+            for g in steps.clone() {
+                for b in steps.clone() {
+                    let primary = Rgb(r as u8, g as u8, b as u8);
+                    for surfaces in [&LIGHT_SURFACES, &DARK_SURFACES] {
+                        let ring = primary.ring_on(surfaces);
+                        for &surface in surfaces {
+                            assert!(
+                                ring.contrast(surface) >= NON_TEXT_CONTRAST,
+                                "{primary:?} ring {ring:?} on {surface:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_brand_colour_is_kept_where_it_shows_and_darkened_or_lightened_where_not() {
+        let blue = Rgb(0x25, 0x63, 0xeb);
+        assert_eq!(blue.ring_on(&LIGHT_SURFACES), blue);
+        let yellow = Rgb(0xfd, 0xe0, 0x47);
+        let ring = yellow.ring_on(&LIGHT_SURFACES);
+        assert!(ring.luminance() < yellow.luminance(), "{ring:?}");
+        assert_eq!(yellow.ring_on(&DARK_SURFACES), yellow);
+        let near_black = Rgb(0x11, 0x11, 0x11);
+        assert_eq!(near_black.ring_on(&LIGHT_SURFACES), near_black);
+        assert!(near_black.ring_on(&DARK_SURFACES).luminance() > 0.2);
+    }
+
+    #[test]
+    fn areas_of_a_primary_colour_like_the_panel_get_an_edge() {
+        let white = Rgb(255, 255, 255);
+        let edge = white.edge_on(&LIGHT_SURFACES);
+        assert!(edge.contrast(white) >= NON_TEXT_CONTRAST, "{edge:?}");
+        let dark = Rgb(0x11, 0x11, 0x11);
+        assert!(dark.edge_on(&DARK_SURFACES).contrast(DARK_SURFACES[0]) >= NON_TEXT_CONTRAST);
+        // A colour that stands out needs no edge of another colour.
+        let blue = Rgb(0x25, 0x63, 0xeb);
+        assert_eq!(blue.edge_on(&LIGHT_SURFACES), blue);
+        assert_eq!(blue.edge_on(&DARK_SURFACES), blue);
     }
 }

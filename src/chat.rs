@@ -111,6 +111,9 @@ pub struct ChatState {
     pub announcement: RwSignal<String>,
     /// What the visitor is typing (also kept in localStorage by the composer).
     pub draft: RwSignal<String>,
+    /// The assistant as the backend last named it: replies streamed live, which carry no name,
+    /// show this one (tracked, so a name learned after a reply shows on it at once).
+    pub assistant: RwSignal<Sender>,
     /// The bookkeeping that only the state's own methods touch.
     inner: StoredValue<Inner, LocalStorage>,
 }
@@ -128,8 +131,6 @@ struct Inner {
     /// both alive after `destroy()`.
     owner: WeakOwner,
     next_key: u64,
-    /// The assistant as the history last named it: new replies carry the same name and picture.
-    assistant: Sender,
     listener: Option<Listener>,
 }
 
@@ -145,13 +146,13 @@ impl ChatState {
             unread: RwSignal::new(0),
             announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
+            assistant: RwSignal::new(Sender::default()),
             inner: StoredValue::new_local(Inner {
                 abort: None,
                 history_abort: None,
                 follow_ups_abort: None,
                 owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
-                assistant: Sender::default(),
                 listener: None,
             }),
         }
@@ -272,7 +273,7 @@ impl ChatState {
 
     /// The assistant's name and picture from the history, for a new reply.
     pub fn assistant_sender(&self) -> Sender {
-        self.inner.with_value(|inner| inner.assistant.clone())
+        self.assistant.get_untracked()
     }
 
     /// Adds a message at the end and returns its handle.
@@ -331,8 +332,7 @@ impl ChatState {
                     avatar: m.sender.avatar.clone(),
                 };
                 if role == Role::Assistant && sender != Sender::default() {
-                    self.inner
-                        .update_value(|inner| inner.assistant = sender.clone());
+                    self.assistant.set(sender.clone());
                 }
                 let details = MessageDetails {
                     created_at: m.created_at,

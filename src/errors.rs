@@ -18,8 +18,11 @@ const BACKOFF_BASE_MS: u32 = 1000;
 pub enum ApiError {
     /// The browser says it has no network.
     Offline,
-    /// The request or the reply's body failed: refused, DNS, CORS, or dropped mid-stream.
+    /// The request failed: refused, DNS, CORS.
     Network,
+    /// The reply's body broke off after the backend had begun answering, while the browser is
+    /// online: the other end, not the visitor's connection, cut it.
+    Cut,
     /// No first byte, or no progress, within the configured bound.
     Timeout,
     /// The visitor stopped it.
@@ -42,6 +45,15 @@ impl ApiError {
             .map(|e| String::from(e.name()))
             .unwrap_or_default();
         Self::from_error_name(&name)
+    }
+
+    /// A failure while reading a reply the backend had begun: not the visitor's connection
+    /// unless the browser says it is offline.
+    pub fn cut_off(self) -> Self {
+        match self {
+            ApiError::Network => ApiError::Cut,
+            other => other,
+        }
     }
 
     fn from_error_name(name: &str) -> Self {
@@ -70,7 +82,9 @@ impl ApiError {
             ApiError::Status { status, .. } if *status >= 500 && attempt < MAX_RETRIES => {
                 Some(BACKOFF_BASE_MS << attempt)
             }
-            ApiError::Network if attempt < MAX_RETRIES => Some(BACKOFF_BASE_MS << attempt),
+            ApiError::Network | ApiError::Cut if attempt < MAX_RETRIES => {
+                Some(BACKOFF_BASE_MS << attempt)
+            }
             _ => None,
         }
     }
@@ -105,6 +119,7 @@ impl ApiError {
         let cause = match self {
             ApiError::Status { status: 429, .. } => t.busy,
             ApiError::Status { .. } => t.had_problem,
+            ApiError::Cut => t.reply_broke_off,
             _ => t.dropped,
         };
         format!("{cause} {}", fill(t.retrying_in, delay_ms.div_ceil(1000)))
@@ -115,20 +130,16 @@ impl ApiError {
         let text = match self {
             ApiError::Offline => t.offline,
             ApiError::Network => t.unreachable,
+            ApiError::Cut => t.cut_off,
             ApiError::Timeout => t.too_slow,
             ApiError::Aborted => t.aborted,
             ApiError::Status {
                 status: 401 | 403, ..
             } => t.denied,
             ApiError::Status { status: 404, .. } => t.not_found,
-            ApiError::Status {
-                status: 429,
-                retry_after_secs,
-                ..
-            } => match retry_after_secs {
-                Some(s) => return fill(t.rate_limited_in, s),
-                None => t.rate_limited,
-            },
+            // Said once the automatic retries have run out, and it stays up: no seconds that
+            // would go stale, and no blame on a visitor who may have sent one message.
+            ApiError::Status { status: 429, .. } => t.rate_limited,
             ApiError::Status { status, .. } if *status >= 500 => t.server_trouble,
             ApiError::Status { detail, .. } => match detail {
                 Some(d) => return fill(t.rejected_because, d),
@@ -200,12 +211,21 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_tells_how_long() {
+    fn rate_limit_after_the_retries_neither_counts_nor_blames() {
         let e = ApiError::from_status(429, "", Some("7"));
-        assert_eq!(
-            e.user_message(&EN),
-            "Too many messages right now. Try again in 7 s."
-        );
+        let said = e.user_message(&EN);
+        assert!(!said.contains('7') && !said.contains("Too many"), "{said}");
+        assert!(said.contains("busy"), "{said}");
+    }
+
+    #[test]
+    fn a_reply_cut_by_the_server_does_not_blame_the_connection() {
+        let cut = ApiError::Network.cut_off();
+        assert_eq!(cut, ApiError::Cut);
+        assert!(!cut.user_message(&EN).contains("connection"));
+        assert_eq!(cut.retry_delay_ms(0), Some(1000));
+        assert_eq!(ApiError::Offline.cut_off(), ApiError::Offline);
+        assert_eq!(ApiError::Aborted.cut_off(), ApiError::Aborted);
     }
 
     #[test]

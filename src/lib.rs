@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod models;
 pub mod render;
 pub mod session;
+pub mod stopped;
 pub mod store;
 pub mod stream;
 pub mod texts;

@@ -160,4 +160,10 @@ pub fn handle_copy_click(target: &Element, t: &Texts) {
         let _ = window.navigator().clipboard().write_text(&code);
     }
     button.set_text_content(Some(t.copied));
+    // "Copied" is news for a moment, then the button is a Copy button again.
+    let copy = t.copy;
+    leptos::prelude::set_timeout(
+        move || button.set_text_content(Some(copy)),
+        crate::ui::COPIED_SHOWN,
+    );
 }

@@ -7,11 +7,12 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
-use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus};
+use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus, Sender};
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::history_slices::FramePlan;
 use crate::models::{Conversation, Message, Role};
+use crate::stopped::{self, StoppedReply};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
@@ -35,6 +36,9 @@ pub fn new_conversation(state: ChatState) {
     stop(state);
     state.set_follow_ups_abort(None);
     state.config.with_value(store::forget_conversation);
+    state
+        .config
+        .with_value(|config| store::save_stopped(config, &[]));
     state.clear();
 }
 
@@ -121,16 +125,52 @@ async fn exchange_with_retries(
         let Some(delay) = error.retry_delay_ms(attempt) else {
             return Err(error);
         };
-        state.notice.set(Some(
-            error.retry_notice(delay, state.config.with_value(|c| c.texts)),
-        ));
-        sleep_ms_or_abort(delay, &controller.signal()).await;
+        count_down(state, &error, delay, controller).await;
         if controller.signal().aborted() {
-            return Err(ApiError::Aborted);
+            // Stopped while waiting: nothing is on its way, so the exchange ends as the error
+            // left it (an unsent message, or a partial reply to retry), not as a stopped reply.
+            return Err(error);
         }
         state.notice.set(None);
         reply.text.set(String::new());
         attempt += 1;
+    }
+}
+
+/// Waits `delay_ms` before an automatic retry (or until stopped), the notice counting the
+/// seconds down.
+async fn count_down(
+    state: ChatState,
+    error: &ApiError,
+    delay_ms: u32,
+    controller: &AbortController,
+) {
+    let t = state.config.with_value(|c| c.texts);
+    let mut left = delay_ms;
+    while left > 0 && !controller.signal().aborted() {
+        state.notice.set(Some(error.retry_notice(left, t)));
+        // To the next whole second, so the number shown changes when it should.
+        let step = match left % 1000 {
+            0 => 1000,
+            part => part,
+        };
+        sleep_ms_or_abort(step, &controller.signal()).await;
+        left -= step;
+    }
+}
+
+/// Sends the oldest unsent visitor message again by itself: the browser is back online.
+pub fn resend_unsent(state: ChatState) {
+    if state.replying.get_untracked() {
+        return;
+    }
+    let oldest = state.messages.with_untracked(|list| {
+        list.iter()
+            .find(|m| m.role == Role::Visitor && m.status.get_untracked() == MessageStatus::Unsent)
+            .copied()
+    });
+    if let Some(question) = oldest {
+        retry_unsent(state, question);
     }
 }
 
@@ -209,9 +249,13 @@ fn finish(
         Ok(()) => {
             reply.status.set(MessageStatus::Complete);
             state.reply_completed(reply.text.get_untracked());
+            learn_assistant(state, config);
             crate::follow_ups::watch(state);
         }
-        Err(ApiError::Aborted) => reply.status.set(MessageStatus::Stopped),
+        Err(ApiError::Aborted) => {
+            reply.status.set(MessageStatus::Stopped);
+            remember_stopped(config, question, reply);
+        }
         Err(error) => {
             state.notice.set(Some(
                 error.user_message(state.config.with_value(|c| c.texts)),
@@ -225,6 +269,78 @@ fn finish(
         }
     }
     store::save_unsent(config, &state.unsent_texts());
+}
+
+/// A streamed reply carries no sender; the stored one does. The first time a reply completes
+/// without the assistant's name known, it is read from the conversation's messages, so the live
+/// view names the assistant as the history will. Best effort: a failure leaves the name unknown.
+fn learn_assistant(state: ChatState, config: &Config) {
+    if state.assistant.get_untracked() != Sender::default() {
+        return;
+    }
+    let Some(conversation) = store::conversation(config) else {
+        return;
+    };
+    let config = config.clone();
+    spawn_local(async move {
+        let Ok(messages) = api::history(&config, &conversation, None).await else {
+            return;
+        };
+        let named = messages
+            .iter()
+            .rev()
+            .filter(|m| m.role == Some(Role::Assistant))
+            .map(|m| Sender {
+                name: m.sender.name.clone(),
+                avatar: m.sender.avatar.clone(),
+            })
+            .find(|sender| *sender != Sender::default());
+        if let Some(sender) = named {
+            let _ = state.assistant.try_set(sender);
+        }
+    });
+}
+
+/// Remembers a stopped reply, so the history shows it stopped after a reload too.
+fn remember_stopped(config: &Config, question: ChatMessage, reply: ChatMessage) {
+    let Some(conversation) = store::conversation(config) else {
+        return;
+    };
+    let mut remembered = store::stopped(config);
+    stopped::remember(
+        &mut remembered,
+        StoppedReply {
+            conversation: conversation.id,
+            question: question.text.get_untracked(),
+            shown: reply.text.get_untracked(),
+        },
+    );
+    store::save_stopped(config, &remembered);
+}
+
+/// Shows the history's replies that the visitor had stopped as they were shown: cut where they
+/// stopped, and marked.
+fn restore_stopped(state: ChatState, config: &Config, conversation: &str) {
+    let remembered = store::stopped(config);
+    if remembered.is_empty() {
+        return;
+    }
+    let messages = state.messages.get_untracked();
+    let texts: Vec<String> = messages.iter().map(|m| m.text.get_untracked()).collect();
+    let history: Vec<(Role, &str)> = messages
+        .iter()
+        .zip(&texts)
+        .map(|(m, text)| (m.role, text.as_str()))
+        .collect();
+    for (message, shown) in messages
+        .iter()
+        .zip(stopped::mark(conversation, &history, &remembered))
+    {
+        if let Some(shown) = shown {
+            message.text.set(shown.to_owned());
+            message.status.set(MessageStatus::Stopped);
+        }
+    }
 }
 
 /// Shows the messages that were not sent before the last reload, each with its Retry.
@@ -315,6 +431,7 @@ pub fn load_history(state: ChatState) {
             Ok(messages) => {
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
+                restore_stopped(state, &config, &conversation.id);
                 // Follow-ups may still come for the conversation picked up after a reload.
                 crate::follow_ups::watch(state);
                 HistoryStatus::Loaded

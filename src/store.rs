@@ -1,4 +1,5 @@
-//! What must survive a reload, per web chat: the conversation id, the draft and unsent messages.
+//! What must survive a reload, per web chat: the conversation id, the draft, unsent messages and
+//! the replies the visitor stopped.
 //! Kept in localStorage, sessionStorage (this tab only) or nowhere, as `data-persistence` says.
 //!
 //! Storage can be missing or throw (privacy modes, sandboxed frames); then the widget just forgets
@@ -9,6 +10,7 @@ use web_sys::Storage;
 use crate::config::{Config, Persistence};
 use crate::contact::ContactChoice;
 use crate::models::Conversation;
+use crate::stopped::StoppedReply;
 
 fn storage(config: &Config) -> Option<Storage> {
     let window = web_sys::window()?;
@@ -110,6 +112,29 @@ pub fn save_unsent(config: &Config, texts: &[String]) {
         } else {
             // A list of strings always serializes.
             s.set_item(&key, &serde_json::to_string(texts).unwrap_or_default())
+        };
+    }
+}
+
+fn stopped_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:stopped")
+}
+
+/// The replies the visitor stopped (see [`crate::stopped`]).
+pub fn stopped(config: &Config) -> Vec<StoppedReply> {
+    storage(config)
+        .and_then(|s| s.get_item(&stopped_key(&config.web_chat_id)).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+pub fn save_stopped(config: &Config, replies: &[StoppedReply]) {
+    if let Some(s) = storage(config) {
+        let key = stopped_key(&config.web_chat_id);
+        let _ = if replies.is_empty() {
+            s.remove_item(&key)
+        } else {
+            s.set_item(&key, &serde_json::to_string(replies).unwrap_or_default())
         };
     }
 }

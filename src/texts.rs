@@ -40,7 +40,8 @@ pub struct Texts {
     pub aborted: &'static str,
     pub denied: &'static str,
     pub not_found: &'static str,
-    pub rate_limited_in: &'static str,
+    pub reply_broke_off: &'static str,
+    pub cut_off: &'static str,
     pub rate_limited: &'static str,
     pub server_trouble: &'static str,
     pub rejected_because: &'static str,
@@ -56,6 +57,12 @@ pub struct Texts {
     pub contact_reach_missing: &'static str,
     pub contact_email_invalid: &'static str,
     pub contact_phone_invalid: &'static str,
+    pub jump_to_latest: &'static str,
+    pub new_replies: &'static str,
+    pub confirm_new: &'static str,
+    pub start_new: &'static str,
+    pub cancel: &'static str,
+    pub still_working: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -89,14 +96,15 @@ pub static EN: Texts = Texts {
     had_problem: "The assistant had a problem.",
     dropped: "The connection dropped.",
     retrying_in: "Retrying in {} s…",
-    offline: "You're offline. Your message is kept; retry when you're back.",
+    offline: "You're offline. Your message will be sent when you're back online.",
     unreachable: "Can't reach the assistant. Check your connection and try again.",
     too_slow: "The assistant is taking too long to answer. Try again.",
     aborted: "Stopped.",
     denied: "The chat isn't set up correctly (access denied). Please tell the site owner.",
     not_found: "The chat couldn't be found. Please tell the site owner.",
-    rate_limited_in: "Too many messages right now. Try again in {} s.",
-    rate_limited: "Too many messages right now. Try again in a moment.",
+    reply_broke_off: "The reply broke off.",
+    cut_off: "The assistant's reply was cut off. Try again.",
+    rate_limited: "The assistant is busy right now. Try again in a moment.",
     server_trouble: "The assistant is having trouble right now. Try again in a moment.",
     rejected_because: "The message was not accepted: {}",
     rejected: "The message was not accepted.",
@@ -111,6 +119,12 @@ pub static EN: Texts = Texts {
     contact_reach_missing: "Please enter an email address or a phone number.",
     contact_email_invalid: "That email address does not look right.",
     contact_phone_invalid: "That phone number does not look right.",
+    jump_to_latest: "Jump to latest",
+    new_replies: "{} new",
+    confirm_new: "Start a new conversation? This one will be cleared.",
+    start_new: "Start new",
+    cancel: "Cancel",
+    still_working: "Still working on it…",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -144,14 +158,15 @@ pub static ZH_TW: Texts = Texts {
     had_problem: "助理發生問題。",
     dropped: "連線中斷。",
     retrying_in: "{} 秒後自動重試…",
-    offline: "您目前離線。訊息已保留，恢復連線後請重試。",
+    offline: "您目前離線。恢復連線後，訊息會自動送出。",
     unreachable: "無法連線到助理，請檢查網路連線後再試一次。",
     too_slow: "助理回覆時間過長，請再試一次。",
     aborted: "已停止。",
     denied: "對話設定有誤（存取遭拒），請通知網站管理員。",
     not_found: "找不到這個對話服務，請通知網站管理員。",
-    rate_limited_in: "目前訊息太多，請於 {} 秒後再試。",
-    rate_limited: "目前訊息太多，請稍後再試。",
+    reply_broke_off: "回覆中斷了。",
+    cut_off: "助理的回覆被中斷，請再試一次。",
+    rate_limited: "助理目前忙碌中，請稍後再試。",
     server_trouble: "助理目前發生問題，請稍後再試。",
     rejected_because: "訊息未被接受：{}",
     rejected: "訊息未被接受。",
@@ -166,6 +181,12 @@ pub static ZH_TW: Texts = Texts {
     contact_reach_missing: "請輸入電子郵件或電話號碼。",
     contact_email_invalid: "電子郵件地址似乎不正確。",
     contact_phone_invalid: "電話號碼似乎不正確。",
+    jump_to_latest: "跳到最新訊息",
+    new_replies: "{} 則新訊息",
+    confirm_new: "要開始新對話嗎？目前的對話將被清除。",
+    start_new: "開始新對話",
+    cancel: "取消",
+    still_working: "仍在處理中…",
 };
 
 /// What `data-locale` asks for.
@@ -240,8 +261,8 @@ mod tests {
                 texts.page,
                 texts.assistant_said,
                 texts.retrying_in,
-                texts.rate_limited_in,
                 texts.rejected_because,
+                texts.new_replies,
             ] {
                 assert_eq!(template.matches("{}").count(), 1, "{template}");
             }

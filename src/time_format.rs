@@ -18,8 +18,24 @@ thread_local! {
         let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
         js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
     };
-    /// Epoch minute → (its ISO 8601 up to the minutes' colon, its hh:mm label).
-    static MINUTES: RefCell<HashMap<i64, (String, String)>> = RefCell::default();
+    /// Epoch minute → (its ISO 8601 up to the minutes' colon, its label), for the day the
+    /// labels were made on (they say the day of another day's messages).
+    static MINUTES: RefCell<(LocalDay, HashMap<i64, (String, String)>)> = RefCell::default();
+    /// The day, for messages of another day than today: a clock time alone would make
+    /// yesterday's look like today's.
+    static DAY_FORMAT: js_sys::Intl::DateTimeFormat = {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
+        let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
+    };
+}
+
+/// (year, month, day) in the visitor's time zone.
+type LocalDay = (u32, u32, u32);
+
+fn local_day(date: &js_sys::Date) -> LocalDay {
+    (date.get_full_year(), date.get_month(), date.get_date())
 }
 
 /// Creates the formatter now (while waiting for the network) rather than when rows need it.
@@ -27,17 +43,20 @@ pub fn warm() {
     TIME_FORMAT.with(|_| ());
 }
 
-/// `(ISO 8601 for a datetime attribute, hh:mm as the visitor reads it)` of epoch milliseconds.
+/// `(ISO 8601 for a datetime attribute, the time as the visitor reads it)` of epoch
+/// milliseconds: hh:mm for today's messages, the day and hh:mm for older ones.
 pub fn clock_time(ms: i64) -> (String, String) {
     let minute = ms.div_euclid(60_000);
+    let today = local_day(&js_sys::Date::new_0());
     let (prefix, label) = MINUTES.with(|minutes| {
-        let mut minutes = minutes.borrow_mut();
-        if minutes.len() >= KEPT_MINUTES {
+        let (day, minutes) = &mut *minutes.borrow_mut();
+        if *day != today || minutes.len() >= KEPT_MINUTES {
+            *day = today;
             minutes.clear();
         }
         minutes
             .entry(minute)
-            .or_insert_with(|| format_minute(minute * 60_000))
+            .or_insert_with(|| format_minute(minute * 60_000, today))
             .clone()
     });
     let within = ms.rem_euclid(60_000);
@@ -46,12 +65,21 @@ pub fn clock_time(ms: i64) -> (String, String) {
 }
 
 /// The ISO 8601 of the minute up to its seconds (`2026-12-02T05:15:`), and its label.
-fn format_minute(ms: i64) -> (String, String) {
+fn format_minute(ms: i64, today: LocalDay) -> (String, String) {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    let label = TIME_FORMAT
-        .with(|format| format.format().call1(&JsValue::NULL, &date).ok())
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
+    let format = |with: &js_sys::Intl::DateTimeFormat| {
+        with.format()
+            .call1(&JsValue::NULL, &date)
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let time = TIME_FORMAT.with(format);
+    let label = if local_day(&date) == today {
+        time
+    } else {
+        format!("{}, {time}", DAY_FORMAT.with(format))
+    };
     let mut iso = String::from(date.to_iso_string());
     // `…:00.000Z`: the seconds and milliseconds are the message's own.
     iso.truncate(iso.len().saturating_sub("00.000Z".len()));

@@ -294,13 +294,14 @@ async fn the_handle_drives_the_widget_tells_events_and_destroy_unmounts() {
 }
 
 #[wasm_bindgen_test]
-fn message_times_match_the_browsers_own_formatting_across_minutes() {
+fn message_times_match_the_browsers_own_formatting_across_minutes_and_days() {
     let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &{
         let options = Object::new();
         Reflect::set(&options, &"hour".into(), &"2-digit".into()).unwrap();
         Reflect::set(&options, &"minute".into(), &"2-digit".into()).unwrap();
         options
     });
+    let now = js_sys::Date::now() as i64;
     let base: i64 = 1_764_650_000_000;
     // Twice each: the second comes from the per-minute cache.
     for _ in 0..2 {
@@ -312,9 +313,10 @@ fn message_times_match_the_browsers_own_formatting_across_minutes() {
             base + 59_999,
             base + 60_000,
             base + 3_600_123,
+            now,
         ] {
             let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-            let label = format
+            let time = format
                 .format()
                 .call1(&JsValue::NULL, &date)
                 .unwrap()
@@ -322,7 +324,11 @@ fn message_times_match_the_browsers_own_formatting_across_minutes() {
                 .unwrap();
             let (iso, shown) = chat_bubble::time_format::clock_time(ms);
             assert_eq!(iso, String::from(date.to_iso_string()), "{ms}");
-            assert_eq!(shown, label, "{ms}");
+            if ms == now {
+                assert_eq!(shown, time, "today's message shows the time alone");
+            } else {
+                assert!(shown.ends_with(&format!(", {time}")), "{ms}: {shown}");
+            }
         }
     }
 }

@@ -15,6 +15,12 @@ pub fn CopyMessage(message: ChatMessage) -> impl IntoView {
                 .clipboard()
                 .write_text(&message.text.get_untracked());
             copied.set(true);
+            set_timeout(
+                move || {
+                    let _ = copied.try_set(false);
+                },
+                super::COPIED_SHOWN,
+            );
         }
     };
     view! {

@@ -1,63 +1,199 @@
-//! Keeps the message list at the bottom while the visitor is there, without forcing a layout
-//! per message or per delta: the list records where the visitor is on scroll events, and rows ask
-//! for a scroll that happens at most once per animation frame. Shared through context: the list
-//! owns the element, its rows report growth.
+//! Keeps the message list at its end while the visitor is there, and leaves them alone once they
+//! scroll up to read.
+//!
+//! Whether to follow is decided by the visitor's own scrolling only: a scroll event that moves the
+//! list up, away from the end, shortly after the visitor's wheel, touch, key or pointer on the
+//! list stops following; reaching the end again (by scrolling, by the "jump to latest" button, or
+//! by sending) resumes it. The browser moves the list up by itself too (scroll anchoring, when a
+//! row above shrinks to its `content-visibility` estimate), which is why a move up alone does
+//! not count. Growth never decides it either: a streamed piece,
+//! a finished reply's line, an image loading or an older row drawn at a different size than its
+//! estimate (`content-visibility`) all change the content's size without the visitor doing
+//! anything. A `ResizeObserver` on the content and on the list itself (the on-screen keyboard
+//! shrinks it) brings the list back to its end after each such change, after layout and before
+//! paint, so the end never shows out of place.
+//!
+//! Shared through context: the list owns the elements, rows may report growth too.
 
 use leptos::html::Div;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{AddEventListenerOptions, ResizeObserver};
 
-/// Distance from the bottom (px) within which the visitor counts as following the end.
-const FOLLOW_SLACK: i32 = 48;
+/// Distance from the end (px) within which the visitor counts as at the end.
+const AT_END_SLACK: i32 = 48;
+
+/// How long (ms) after the visitor's input a scroll counts as theirs: a wheel's smooth scroll or
+/// a keyboard scroll lands within it. Touch flings go on longer, but their first scroll events,
+/// during the touch, already decide.
+const INPUT_WINDOW_MS: f64 = 1000.0;
+
+/// Events on the list that show the visitor scrolling it themselves (a pointer down on the list
+/// itself is its scrollbar).
+const VISITOR_INPUT: [&str; 4] = ["wheel", "touchmove", "keydown", "pointerdown"];
 
 #[derive(Clone, Copy)]
 pub struct Follow {
     /// The scrolling list.
     pub list: NodeRef<Div>,
-    /// The visitor is at (or near) the bottom.
-    following: StoredValue<bool>,
-    /// A scroll is already asked for in the next animation frame.
+    /// Everything the list scrolls, in one box whose size the observer watches.
+    pub content: NodeRef<Div>,
+    /// The list is kept at its end (the visitor has not scrolled up).
+    following: RwSignal<bool>,
+    /// Replies finished while the visitor was scrolled up.
+    unseen: RwSignal<u32>,
+    /// Where the list was at the last scroll event or the last scroll of ours.
+    last_top: StoredValue<i32>,
+    /// A scroll to the end is already asked for in the next animation frame.
     scheduled: StoredValue<bool>,
+    /// When (`performance.now()`, ms) the visitor last touched, wheeled or keyed on the list.
+    last_input: StoredValue<f64>,
 }
 
 impl Follow {
     pub fn new() -> Self {
         Follow {
             list: NodeRef::new(),
-            following: StoredValue::new(true),
+            content: NodeRef::new(),
+            following: RwSignal::new(true),
+            unseen: RwSignal::new(0),
+            last_top: StoredValue::new(0),
             scheduled: StoredValue::new(false),
+            last_input: StoredValue::new(f64::NEG_INFINITY),
         }
     }
 
-    /// The list scrolled (by the visitor or by us): note whether it is at the bottom.
-    pub fn on_scroll(&self) {
-        if let Some(list) = self.list.get_untracked() {
-            self.following.set_value(
-                list.scroll_top() + list.client_height() + FOLLOW_SLACK >= list.scroll_height(),
+    /// Whether the list is kept at its end (tracked: the jump button shows when it is not).
+    pub fn following(&self) -> bool {
+        self.following.get()
+    }
+
+    /// Replies finished while the visitor was scrolled up (tracked).
+    pub fn unseen(&self) -> u32 {
+        self.unseen.get()
+    }
+
+    /// Watches the content's and the list's sizes until the current owner is cleaned up. Called
+    /// once the list is in the document.
+    pub fn observe(&self) {
+        let (Some(list), Some(content)) = (self.list.get_untracked(), self.content.get_untracked())
+        else {
+            return;
+        };
+        let this = *self;
+        let closure = Closure::<dyn Fn()>::new(move || {
+            if this.following.try_get_untracked() == Some(true) {
+                this.scroll_to_end();
+            }
+        });
+        let Ok(observer) = ResizeObserver::new(closure.as_ref().unchecked_ref()) else {
+            return;
+        };
+        observer.observe(&list);
+        observer.observe(&content);
+        // Passive: noting the time never delays the scroll itself.
+        let input = Closure::<dyn Fn()>::new(move || {
+            this.last_input.try_set_value(now());
+        });
+        let options = AddEventListenerOptions::new();
+        options.set_passive(true);
+        for event in VISITOR_INPUT {
+            let _ = list.add_event_listener_with_callback_and_add_event_listener_options(
+                event,
+                input.as_ref().unchecked_ref(),
+                &options,
             );
         }
+        // Local: cleanups must be `Send`, the observer, the element and the closures are not.
+        let kept = StoredValue::new_local(Some((observer, closure, list, input)));
+        on_cleanup(move || {
+            if let Some((observer, _closure, list, input)) =
+                kept.try_update_value(Option::take).flatten()
+            {
+                observer.disconnect();
+                for event in VISITOR_INPUT {
+                    let _ = list
+                        .remove_event_listener_with_callback(event, input.as_ref().unchecked_ref());
+                }
+            }
+        });
     }
 
-    /// Content grew. `new_last_row` (a message just sent, a reply just begun) brings the list to
-    /// the bottom even if the visitor had scrolled up.
+    /// The list scrolled, by the visitor or by us.
+    pub fn on_scroll(&self) {
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        let top = list.scroll_top();
+        let at_end = top + list.client_height() + AT_END_SLACK >= list.scroll_height();
+        let moved_up = top < self.last_top.get_value();
+        let by_visitor = now() - self.last_input.get_value() < INPUT_WINDOW_MS;
+        self.last_top.set_value(top);
+        if at_end {
+            self.resume();
+        } else if moved_up && by_visitor && self.following.get_untracked() {
+            self.following.set(false);
+        }
+    }
+
+    /// Content grew. `new_last_row` (a message the visitor just sent) brings the list to the end
+    /// even if the visitor had scrolled up.
     pub fn content_changed(&self, new_last_row: bool) {
         if new_last_row {
-            self.following.set_value(true);
+            self.resume();
         }
-        let following = self.following.try_get_value().unwrap_or(false);
-        if !following || self.scheduled.try_get_value().unwrap_or(true) {
+        if !self.following.try_get_untracked().unwrap_or(false)
+            || self.scheduled.try_get_value().unwrap_or(true)
+        {
             return;
         }
+        // The observer already follows growth; this covers a row added in a frame where the
+        // content's size happens to stay the same.
         self.scheduled.set_value(true);
         let this = *self;
         request_animation_frame(move || {
             if this.scheduled.try_set_value(false).is_some() {
                 return;
             }
-            if this.following.try_get_value() == Some(true) {
-                if let Some(list) = this.list.try_get_untracked().flatten() {
-                    list.set_scroll_top(list.scroll_height());
-                }
+            if this.following.try_get_untracked() == Some(true) {
+                this.scroll_to_end();
             }
         });
     }
+
+    /// A reply finished: counted as unseen while the visitor is scrolled up.
+    pub fn reply_finished(&self) {
+        if self.following.try_get_untracked() == Some(false) {
+            self.unseen.update(|n| *n += 1);
+        }
+    }
+
+    /// The "jump to latest" button: back to the end, following again.
+    pub fn jump_to_end(&self) {
+        self.resume();
+        self.scroll_to_end();
+    }
+
+    fn resume(&self) {
+        if !self.following.get_untracked() {
+            self.following.set(true);
+        }
+        if self.unseen.get_untracked() != 0 {
+            self.unseen.set(0);
+        }
+    }
+
+    fn scroll_to_end(&self) {
+        if let Some(list) = self.list.try_get_untracked().flatten() {
+            list.set_scroll_top(list.scroll_height());
+            self.last_top.set_value(list.scroll_top());
+        }
+    }
+}
+
+/// Milliseconds on the page's monotonic clock.
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }

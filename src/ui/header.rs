@@ -1,3 +1,4 @@
+use leptos::html::Button;
 use leptos::prelude::*;
 
 use super::icons::{Icon, CLOSE, NEW};
@@ -5,7 +6,8 @@ use crate::chat::ChatState;
 use crate::session;
 
 /// The panel's title bar: the assistant's picture, title and subtitle, a New conversation
-/// button and a close button.
+/// button and a close button. New conversation asks first when there is a conversation to lose:
+/// it sits next to Close, and one slip would wipe the chat.
 #[component]
 pub fn Header() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -16,6 +18,16 @@ pub fn Header() -> impl IntoView {
             c.subtitle.clone(),
             c.texts,
         )
+    });
+    let confirming = RwSignal::new(false);
+    let start_new = NodeRef::<Button>::new();
+    // The question takes focus so that keyboard users answer it where they are.
+    Effect::new(move |_| {
+        if confirming.get() {
+            if let Some(button) = start_new.get() {
+                let _ = button.focus();
+            }
+        }
     });
     view! {
         <header class="cb-header">
@@ -29,7 +41,14 @@ pub fn Header() -> impl IntoView {
                 class="cb-icon-button cb-new"
                 aria-label=t.new_conversation
                 title=t.new_conversation
-                on:click=move |_| session::new_conversation(state)
+                aria-expanded=move || if confirming.get() { "true" } else { "false" }
+                on:click=move |_| {
+                    if state.messages.with_untracked(Vec::is_empty) {
+                        session::new_conversation(state);
+                    } else {
+                        confirming.update(|c| *c = !*c);
+                    }
+                }
             >
                 <Icon path=NEW/>
             </button>
@@ -42,5 +61,24 @@ pub fn Header() -> impl IntoView {
                 <Icon path=CLOSE/>
             </button>
         </header>
+        <Show when=move || confirming.get()>
+            <div class="cb-confirm" role="group" aria-label=t.new_conversation>
+                <p>{t.confirm_new}</p>
+                <button
+                    type="button"
+                    class="cb-confirm-yes"
+                    node_ref=start_new
+                    on:click=move |_| {
+                        confirming.set(false);
+                        session::new_conversation(state);
+                    }
+                >
+                    {t.start_new}
+                </button>
+                <button type="button" class="cb-confirm-no" on:click=move |_| confirming.set(false)>
+                    {t.cancel}
+                </button>
+            </div>
+        </Show>
     }
 }

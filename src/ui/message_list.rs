@@ -4,6 +4,7 @@ use super::follow::Follow;
 use super::message_row::MessageRow;
 use super::starters::Starters;
 use crate::chat::{ChatState, HistoryStatus};
+use crate::models::Role;
 
 /// The scrolling list of messages: the greeting, the history's status, one row per message
 /// (keyed, so a new message adds one row and a streamed delta re-renders nothing here) and the
@@ -13,17 +14,35 @@ pub fn MessageList() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let follow = expect_context::<Follow>();
     let (greeting, t) = state.config.with_value(|c| (c.greeting.clone(), c.texts));
-    // A row for a message newer than all before it brings the list to the bottom when it is the
-    // last one (a message just sent, a reply just begun); history arriving above does not.
+    // New rows at the end that include a visitor's message (one just sent, or the history on
+    // first open) bring the list to its end even if the visitor had scrolled up; a reply just
+    // begun follows only if the visitor is at the end, and history arriving above does not move it.
     Effect::new(move |newest_before: Option<Option<u64>>| {
-        let (newest, last) = state
-            .messages
-            .with(|list| (list.iter().map(|m| m.key).max(), list.last().map(|m| m.key)));
         let newest_before = newest_before.flatten();
+        let (newest, sent) = state.messages.with(|list| {
+            let is_new = |key: u64| Some(key) > newest_before;
+            let last_is_new = list.last().is_some_and(|m| is_new(m.key));
+            let sent = last_is_new
+                && list
+                    .iter()
+                    .any(|m| is_new(m.key) && m.role == Role::Visitor);
+            (list.iter().map(|m| m.key).max(), sent)
+        });
         if newest > newest_before {
-            follow.content_changed(last > newest_before);
+            follow.content_changed(sent);
         }
         newest.max(newest_before)
+    });
+    // The observer needs both elements in the document.
+    Effect::new(move |observing: Option<bool>| {
+        if observing == Some(true) {
+            return true;
+        }
+        let ready = follow.list.get().is_some() && follow.content.get().is_some();
+        if ready {
+            follow.observe();
+        }
+        ready
     });
     let history_loading = move || state.history.get() == HistoryStatus::Loading;
     view! {
@@ -35,20 +54,23 @@ pub fn MessageList() -> impl IntoView {
             node_ref=follow.list
             on:scroll=move |_| follow.on_scroll()
         >
-            {greeting.map(|text| view! {
-                <div class="cb-message cb-assistant cb-greeting">
-                    <div class="cb-text">{text}</div>
+            // One box around everything that scrolls, for the follow's size observer.
+            <div class="cb-content" node_ref=follow.content>
+                {greeting.map(|text| view! {
+                    <div class="cb-message cb-assistant cb-greeting">
+                        <div class="cb-text">{text}</div>
+                    </div>
+                })}
+                <Show when=history_loading>
+                    <p class="cb-status">{t.loading_history}</p>
+                </Show>
+                <div class="cb-rows">
+                    <For each=move || state.messages.get() key=|message| message.key let:message>
+                        <MessageRow message/>
+                    </For>
                 </div>
-            })}
-            <Show when=history_loading>
-                <p class="cb-status">{t.loading_history}</p>
-            </Show>
-            <div class="cb-rows">
-                <For each=move || state.messages.get() key=|message| message.key let:message>
-                    <MessageRow message/>
-                </For>
+                <Starters/>
             </div>
-            <Starters/>
         </div>
     }
 }

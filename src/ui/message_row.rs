@@ -10,6 +10,9 @@ use super::sources::Sources;
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::models::Role;
 
+/// How long the typing dots show alone before "still working" joins them.
+const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(4);
+
 /// One message bubble. Its text and its status are signals of their own: a streamed delta
 /// touches this row's body and nothing else; a status change touches its classes and lines.
 #[component]
@@ -34,6 +37,21 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             .map(|sources| view! { <Sources sources/> })
     };
     let can_copy = move || message.role == Role::Assistant && is(MessageStatus::Complete);
+    // The typing dots are not a message yet: no time on them.
+    let typing = move || streaming() && message.text.with(String::is_empty);
+    // A first word that is long in coming: say that the assistant is still at it, rather than
+    // let the dots look frozen.
+    let slow = RwSignal::new(false);
+    let typing_now = status.get_untracked() == MessageStatus::Streaming
+        && message.text.with_untracked(String::is_empty);
+    if typing_now {
+        set_timeout(
+            move || {
+                let _ = slow.try_set(true);
+            },
+            STILL_WORKING_AFTER,
+        );
+    }
     view! {
         <div
             class=role_class
@@ -43,19 +61,26 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             aria-busy=move || if streaming() { "true" } else { "false" }
         >
             {(message.role == Role::Assistant).then(|| view! { <SenderLine message/> })}
-            <Show when=move || streaming() && message.text.with(String::is_empty)>
+            <Show when=typing>
                 <span class="cb-typing" aria-label=t.typing>
                     <span></span>
                     <span></span>
                     <span></span>
                 </span>
+                <Show when=move || slow.get()>
+                    <span class="cb-still-working">{t.still_working}</span>
+                </Show>
             </Show>
             <MessageBody message/>
             <MessageStatusLine message/>
             {(!attachments.is_empty()).then(|| view! { <Attachments attachments/> })}
             {sources}
             <div class="cb-meta">
-                {created_at.map(|ms| view! { <MessageTime ms/> })}
+                {created_at.map(|ms| view! {
+                    <Show when=move || !typing()>
+                        <MessageTime ms/>
+                    </Show>
+                })}
                 <Show when=can_copy>
                     <CopyMessage message/>
                 </Show>

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::icons::{Icon, ALERT};
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::models::Role;
 use crate::session;
@@ -19,6 +20,9 @@ pub fn MessageStatusLine(message: ChatMessage) -> impl IntoView {
         status_line(message.status.get(), t).map(|(label, can_retry)| {
             view! {
                 <div class="cb-message-status">
+                    // Failures carry a mark of their own besides the words: a colour or an
+                    // outline alone would vanish on some brand colours.
+                    {can_retry.then(|| view! { <Icon path=ALERT/> })}
                     <span>{label}</span>
                     {can_retry.then(|| view! {
                         <button

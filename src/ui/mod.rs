@@ -8,7 +8,9 @@ mod copy_message;
 mod follow;
 mod header;
 mod icons;
+mod jump_to_latest;
 mod launcher;
+mod listen;
 mod message_body;
 mod message_list;
 mod message_row;
@@ -24,3 +26,6 @@ mod starters;
 mod widget;
 
 pub use widget::Widget;
+
+/// How long a Copy button says "Copied" before it offers to copy again.
+pub const COPIED_SHOWN: std::time::Duration = std::time::Duration::from_millis(2000);

@@ -6,8 +6,10 @@ use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
 use super::composer::Composer;
 use super::contact_form::ContactForm;
 use super::header::Header;
+use super::jump_to_latest::JumpToLatest;
 use super::message_list::MessageList;
 use super::notice::Notice;
+use super::phone::is_phone;
 use crate::chat::ChatState;
 use crate::store;
 
@@ -40,11 +42,16 @@ pub fn Panel() -> impl IntoView {
             role="dialog"
             aria-label=title
             hidden=move || !state.open.get()
+            aria-modal=move || if state.open.get() && is_phone() { "true" } else { "false" }
             node_ref=panel
             on:keydown=move |ev: KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
                     state.set_open(false);
+                } else if ev.key() == "Tab" && is_phone() {
+                    if let Some(panel) = panel.get_untracked() {
+                        keep_focus_inside(&panel, &ev);
+                    }
                 }
             }
         >
@@ -53,6 +60,7 @@ pub fn Panel() -> impl IntoView {
             </div>
             <Header/>
             <MessageList/>
+            <JumpToLatest/>
             <Notice/>
             <Show when=move || asking_contact.get() fallback=|| view! { <Composer/> }>
                 <ContactForm asking=asking_contact/>
@@ -93,6 +101,48 @@ fn move_focus(panel: &HtmlElement, open: bool) {
     };
     if let Some((within, selector)) = target {
         request_animation_frame(move || focus(&within, selector));
+    }
+}
+
+/// What Tab can reach inside the panel.
+const FOCUSABLE: &str =
+    "button:not([disabled]), textarea:not([disabled]), a[href], summary, [tabindex=\"0\"]";
+
+/// The full-screen panel is the whole screen: Tab and Shift+Tab go round inside it instead of
+/// reaching the page hidden behind.
+fn keep_focus_inside(panel: &HtmlElement, ev: &KeyboardEvent) {
+    let Ok(found) = panel.query_selector_all(FOCUSABLE) else {
+        return;
+    };
+    let reachable: Vec<HtmlElement> = (0..found.length())
+        .filter_map(|i| found.item(i)?.dyn_into::<HtmlElement>().ok())
+        // Hidden ones (a `hidden` ancestor, `display: none`) have no offset parent.
+        .filter(|e| e.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (reachable.first(), reachable.last()) else {
+        return;
+    };
+    let active = panel
+        .get_root_node()
+        .dyn_into::<ShadowRoot>()
+        .ok()
+        .and_then(|root| root.active_element());
+    let at = |edge: &HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == edge.as_ref() as &Element)
+    };
+    let outside = !active.as_ref().is_some_and(|a| panel.contains(Some(a)));
+    let wrap_to = if ev.shift_key() && (at(first) || outside) {
+        Some(last)
+    } else if !ev.shift_key() && (at(last) || outside) {
+        Some(first)
+    } else {
+        None
+    };
+    if let Some(target) = wrap_to {
+        ev.prevent_default();
+        let _ = target.focus();
     }
 }
 

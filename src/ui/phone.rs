@@ -1,15 +1,24 @@
-//! Phones (≤ 640 px wide): the open panel covers the screen, the page behind it stays still, and
-//! the panel fits the visual viewport so the on-screen keyboard never covers the message box.
+//! Phones (≤ 640 px wide, or ≤ 500 px tall: a phone held sideways): the open panel covers the
+//! screen, the page behind it stays still, and the panel fits the visual viewport so the
+//! on-screen keyboard never covers the message box.
 
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{EventTarget, HtmlElement};
 
+use super::listen::listen;
 use crate::chat::ChatState;
 
-/// The stylesheet's phone breakpoint.
-const PHONE_QUERY: &str = "(max-width: 640px)";
+/// The stylesheet's phone breakpoint (its `@media` rule says the same).
+const PHONE_QUERY: &str = "(max-width: 640px), (max-height: 500px)";
+
+/// Whether the panel is laid out full-screen, as on a phone.
+pub fn is_phone() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media(PHONE_QUERY).ok().flatten())
+        .is_some_and(|query| query.matches())
+}
 
 /// While the panel is open on a phone, locks the page's scrolling (restored on close and on
 /// unmount) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
@@ -31,30 +40,13 @@ pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
     let saved_overflow = StoredValue::new_local(None::<String>);
     Effect::new(move |_| {
         let open = state.open.get();
-        let phone = web_sys::window()
-            .and_then(|w| w.match_media(PHONE_QUERY).ok().flatten())
-            .is_some_and(|query| query.matches());
-        if open && phone {
+        if open && is_phone() {
             lock_page_scroll(saved_overflow);
         } else {
             unlock_page_scroll(saved_overflow);
         }
     });
     on_cleanup(move || unlock_page_scroll(saved_overflow));
-}
-
-/// Calls `handler` on every `event` of `target` until the current owner is cleaned up.
-fn listen(target: &EventTarget, event: &'static str, handler: impl Fn() + 'static) {
-    let closure = Closure::<dyn Fn()>::new(handler);
-    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-    // A local stored value: cleanups must be `Send`, the closure and target are not.
-    let listener = StoredValue::new_local(Some((target.clone(), closure)));
-    on_cleanup(move || {
-        if let Some((target, closure)) = listener.try_update_value(Option::take).flatten() {
-            let _ =
-                target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-        }
-    });
 }
 
 fn page_root() -> Option<HtmlElement> {

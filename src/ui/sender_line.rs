@@ -1,26 +1,34 @@
 use leptos::prelude::*;
 
-use crate::chat::{ChatMessage, ChatState};
+use crate::chat::{ChatMessage, ChatState, Sender};
 use crate::markdown::safe_url;
 
 /// The assistant's picture and name above a reply, when known: the picture from the history or
-/// `data-avatar` (http(s) only), the name from the history.
+/// `data-avatar` (http(s) only), the name from the history. A reply that came without a name (one
+/// streamed live) shows the assistant's name as soon as the widget learns it.
 #[component]
 pub fn SenderLine(message: ChatMessage) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let config_avatar = state.config.with_value(|c| c.avatar.clone());
-    let sender = message.details.with_value(|d| d.sender.clone());
-    let avatar = sender
-        .avatar
-        .as_deref()
-        .and_then(|url| safe_url(url, false))
-        .or(config_avatar);
-    (avatar.is_some() || sender.name.is_some()).then(|| {
-        view! {
-            <div class="cb-sender">
-                {avatar.map(|src| view! { <img class="cb-sender-avatar" src=src alt=""/> })}
-                {sender.name.map(|name| view! { <span class="cb-sender-name">{name}</span> })}
-            </div>
-        }
-    })
+    let own = message.details.with_value(|d| d.sender.clone());
+    move || {
+        let sender = if own == Sender::default() {
+            state.assistant.get()
+        } else {
+            own.clone()
+        };
+        let avatar = sender
+            .avatar
+            .as_deref()
+            .and_then(|url| safe_url(url, false))
+            .or(config_avatar.clone());
+        (avatar.is_some() || sender.name.is_some()).then(|| {
+            view! {
+                <div class="cb-sender">
+                    {avatar.map(|src| view! { <img class="cb-sender-avatar" src=src alt=""/> })}
+                    {sender.name.map(|name| view! { <span class="cb-sender-name">{name}</span> })}
+                </div>
+            }
+        })
+    }
 }

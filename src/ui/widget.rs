@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use super::follow::Follow;
 use super::launcher::Launcher;
+use super::listen::listen;
 use super::panel::Panel;
 use super::phone::use_phone_layout;
 use crate::chat::ChatState;
@@ -24,6 +25,12 @@ pub fn Widget() -> impl IntoView {
             session::load_history(state);
         }
     });
+    // Messages that could not go out while offline go out by themselves once back online.
+    if let Some(window) = web_sys::window() {
+        listen(&window.into(), "online", move || {
+            session::resend_unsent(state)
+        });
+    }
     let widget = NodeRef::<Div>::new();
     use_phone_layout(state, widget);
     view! {

@@ -336,6 +336,9 @@ test('New conversation empties the list and the next message starts a new conver
   const first = await page.evaluate((key) => localStorage.getItem(key), key);
   assert.ok(first);
   await widget(page).getByRole('button', { name: 'New conversation' }).click();
+  // It asks first: the conversation is still there until the visitor confirms.
+  assert.equal((await messageRows(page)).length, 2);
+  await widget(page).getByRole('button', { name: 'Start new' }).click();
   assert.deepEqual(await messageRows(page), []);
   assert.equal(await page.evaluate((key) => localStorage.getItem(key), key), null);
   await widget(page).locator('.cb-input').fill('second');

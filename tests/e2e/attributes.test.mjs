@@ -65,9 +65,9 @@ test('every look and text attribute changes what it should', async () => {
   await waitForReply(page, defaultReply('Opening hours'));
   assert.equal(await bubble.locator('.cb-visitor .cb-text').textContent(), 'Opening hours');
   assert.equal(await bubble.locator('.cb-starters').isVisible(), false);
-  // The reply shows the configured avatar; no name is known without a history.
+  // The reply shows the configured avatar, and the assistant's name as the backend stores it.
   assert.equal(await bubble.locator('.cb-assistant .cb-sender-avatar').getAttribute('src'), `${env.server.url}chat-bubble.js`);
-  assert.equal(await bubble.locator('.cb-assistant .cb-sender-name').count(), 0);
+  await bubble.locator('.cb-assistant .cb-sender-name', { hasText: 'Mock Assistant' }).waitFor();
   assert.deepEqual(warnings, []);
   assert.deepEqual(problems, []);
   await context.close();

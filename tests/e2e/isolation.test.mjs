@@ -23,6 +23,8 @@ async function measure(browserPage, url) {
     defaultReply('style check'),
     { timeout: 15000 },
   );
+  // The reply is named once the widget has read the assistant's name: measure after that.
+  await bubble.locator('.cb-assistant .cb-sender-name').waitFor();
   return browserPage.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
     const pick = (sel) => {

@@ -100,3 +100,119 @@ test('on a phone, tapping Send sends: nothing covers the open panel\'s controls'
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** A phone page with the embed tag and a viewport meta, as a mobile site has. */
+async function phonePage(page, name, attrs = {}) {
+  const url = `${env.server.url}${name}`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
+<body style="margin:0"><div style="height:3000px">A long host page</div>${embedTag({ 'data-load': 'eager', ...attrs })}</body></html>`);
+  await page.goto(url);
+}
+
+/** Sends `text` from the open panel and waits for its reply's finished line. */
+async function exchange(page, text, count) {
+  const bubble = widget(page);
+  await bubble.locator('.cb-input').fill(text);
+  await bubble.locator('.cb-input').press('Enter');
+  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-assistant .cb-copy-message').length >= n, count, { timeout: 15000 });
+}
+
+test('on a phone, the keyboard coming up keeps the end of the conversation above the composer', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-keyboard.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  for (let i = 1; i <= 6; i += 1) await exchange(page, `question ${i}`, i);
+  await page.evaluate(() => {
+    Object.defineProperty(visualViewport, 'height', { configurable: true, get: () => 380 });
+    visualViewport.dispatchEvent(new Event('resize'));
+  });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-panel').getBoundingClientRect().height === 380);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const { lastBottom, listBottom, composerTop } = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const rows = root.querySelectorAll('.cb-rows > .cb-message');
+    return {
+      lastBottom: rows[rows.length - 1].getBoundingClientRect().bottom,
+      listBottom: root.querySelector('.cb-messages').getBoundingClientRect().bottom,
+      composerTop: root.querySelector('.cb-composer').getBoundingClientRect().top,
+    };
+  });
+  assert.ok(lastBottom <= listBottom && listBottom <= composerTop,
+    `the last reply ends at ${lastBottom}, the list at ${listBottom}, the composer starts at ${composerTop}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone, Tab and Shift+Tab stay inside the full-screen panel', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-trap.html', { 'data-starters': 'Prices | Hours' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await bubble.locator('.cb-input').focus();
+  const focusInside = () => page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return document.activeElement === root.host && root.querySelector('.cb-panel').contains(root.activeElement);
+  });
+  for (let i = 0; i < 8; i += 1) {
+    await page.keyboard.press('Tab');
+    assert.ok(await focusInside(), `Tab ${i + 1} left the panel`);
+  }
+  for (let i = 0; i < 8; i += 1) {
+    await page.keyboard.press('Shift+Tab');
+    assert.ok(await focusInside(), `Shift+Tab ${i + 1} left the panel`);
+  }
+  // Screen readers are told the page behind is out of reach too.
+  assert.equal(await bubble.locator('.cb-panel').getAttribute('aria-modal'), 'true');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a phone held sideways (844x390) gets the full-screen panel and the page behind stays still', async () => {
+  const { context, page, problems } = await openPage(env.browser, {
+    viewport: { width: 844, height: 390 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3,
+  });
+  await phonePage(page, 'landscape.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  assert.deepEqual(await bubble.locator('.cb-panel').boundingBox(), { x: 0, y: 0, width: 844, height: 390 });
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).overflow), 'hidden');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a touch screen every control of the panel is at least 44 px each way', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-targets.html', { 'data-starters': 'Prices | Hours' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  const small = () => page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return Array.from(root.querySelectorAll('.cb-panel button, .cb-panel textarea, .cb-panel summary'))
+      .filter((e) => e.getClientRects().length > 0)
+      .map((e) => [e.className || e.tagName, Math.round(e.getBoundingClientRect().width), Math.round(e.getBoundingClientRect().height)])
+      .filter(([, w, h]) => w < 44 || h < 44);
+  });
+  assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Send');
+  await exchange(page, 'a finished reply', 1);
+  // A reply cut by the server: its Retry.
+  await page.route('**/completions/**', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_fault', 'drop');
+    route.continue({ url: url.toString() });
+  });
+  await bubble.locator('.cb-input').fill('cut short');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-retry').waitFor();
+  await bubble.locator('.cb-send:not(.cb-stop)').waitFor();
+  assert.deepEqual(await small(), [], 'Copy and Retry in the messages');
+  await context.close();
+  assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
+});

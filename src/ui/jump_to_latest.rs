@@ -1,0 +1,45 @@
+use leptos::prelude::*;
+
+use super::follow::Follow;
+use super::icons::{Icon, DOWN};
+use crate::chat::ChatState;
+use crate::texts::fill;
+
+/// Shown at the foot of the list while the visitor is scrolled up: brings them back to the end,
+/// and says how many replies finished meanwhile.
+#[component]
+pub fn JumpToLatest() -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let follow = expect_context::<Follow>();
+    let t = state.config.with_value(|c| c.texts);
+    // Every finished reply changes the announcement: the one signal that says "a reply ended".
+    Effect::new(move |seen_before: Option<()>| {
+        state.announcement.track();
+        if seen_before.is_some() {
+            follow.reply_finished();
+        }
+    });
+    let count = move || {
+        let unseen = follow.unseen();
+        (unseen > 0).then(|| fill(t.new_replies, unseen))
+    };
+    let label = move || match count() {
+        Some(count) => format!("{}, {count}", t.jump_to_latest),
+        None => t.jump_to_latest.to_owned(),
+    };
+    view! {
+        <div class="cb-jump-holder">
+            <button
+                type="button"
+                class="cb-jump"
+                hidden=move || follow.following()
+                aria-label=label
+                title=t.jump_to_latest
+                on:click=move |_| follow.jump_to_end()
+            >
+                <Icon path=DOWN/>
+                {move || count().map(|count| view! { <span class="cb-jump-count">{count}</span> })}
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,108 @@
+// Any brand colour, both themes: focus rings show (3:1 on what they sit on, the header's
+// included), links read (4.5:1), a primary as light as the panel still marks the header and the
+// visitor's bubbles as areas of their own, and axe-core finds no violations.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { serverAndBrowser, openPage, widget, hostPage } from './harness.mjs';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const env = serverAndBrowser();
+
+/** In the page: WCAG contrast helpers and what a focused control's ring sits on. */
+const HELPERS = `
+window.__contrast = (() => {
+  const parse = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(parse(a)), lum(parse(b))]; return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  // The first opaque background at or above el (the panel's when none).
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement || e.getRootNode().host) {
+      const bg = getComputedStyle(e).backgroundColor;
+      const parts = parse(bg);
+      if (parts.length === 3 || parts[3] === 1) return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return { ratio, background };
+})();`;
+
+const COLOURS = ['#fde047', '#ffffff', '#111111'];
+
+for (const theme of ['light', 'dark']) {
+  for (const colour of COLOURS) {
+    test(`primary ${colour}, ${theme} theme: focus rings, links and areas show, axe finds nothing`, async () => {
+      const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+      await hostPage(page, env.server, `contrast-${theme}-${colour.slice(1)}.html`, {
+        'data-load': 'eager', 'data-theme': theme, 'data-primary-color': colour,
+      });
+      const bubble = widget(page);
+      await bubble.locator('.cb-launcher[aria-expanded]').click();
+      await bubble.locator('.cb-input').fill('show me some markdown');
+      await bubble.locator('.cb-input').press('Enter');
+      await bubble.locator('.cb-assistant .cb-copy-message').waitFor({ timeout: 15000 });
+      await page.addScriptTag({ content: HELPERS });
+      await bubble.locator('.cb-input').fill('a draft');
+      // Keyboard modality, so that focus() shows :focus-visible rings as Tab would.
+      await page.keyboard.press('Shift+Tab');
+
+      const rings = await page.evaluate(() => {
+        const root = document.querySelector('chat-bubble').shadowRoot;
+        const { ratio, background } = window.__contrast;
+        const targets = ['.cb-header .cb-new', '.cb-header button[aria-label="Close chat"]', '.cb-input',
+          '.cb-assistant .cb-copy-message', '.cb-sources summary', '.cb-send'];
+        return targets.map((selector) => {
+          const el = root.querySelector(selector);
+          el.focus();
+          const style = getComputedStyle(el);
+          // The ring is drawn outside the control (offset 2 px): it sits on the parent's background.
+          const under = background(el.parentElement);
+          return [selector, style.outlineStyle, Number(ratio(style.outlineColor, under).toFixed(2))];
+        });
+      });
+      for (const [selector, style, contrast] of rings) {
+        assert.notEqual(style, 'none', `${selector} has a focus ring`);
+        assert.ok(contrast >= 3, `${selector}: its ring has ${contrast}:1 on what it sits on`);
+      }
+
+      const links = await page.evaluate(() => {
+        const root = document.querySelector('chat-bubble').shadowRoot;
+        const { ratio, background } = window.__contrast;
+        return Array.from(root.querySelectorAll('.cb-panel a'))
+          .map((a) => [a.textContent, Number(ratio(getComputedStyle(a).color, background(a)).toFixed(2))]);
+      });
+      assert.ok(links.length > 0, 'the reply has links');
+      for (const [text, contrast] of links) assert.ok(contrast >= 4.5, `link "${text}": ${contrast}:1`);
+
+      // The header and the visitor's bubble stand apart from the panel: by their colour, or by
+      // an edge that does.
+      const areas = await page.evaluate(() => {
+        const root = document.querySelector('chat-bubble').shadowRoot;
+        const { ratio } = window.__contrast;
+        const panel = getComputedStyle(root.querySelector('.cb-panel')).backgroundColor;
+        const apart = (el, edge) => {
+          const style = getComputedStyle(el);
+          return Math.max(ratio(style.backgroundColor, panel), ratio(style[edge], panel));
+        };
+        return {
+          header: apart(root.querySelector('.cb-header'), 'borderBottomColor'),
+          visitor: apart(root.querySelector('.cb-visitor'), 'borderTopColor'),
+        };
+      });
+      assert.ok(areas.header >= 1.5, `the header stands apart by ${areas.header}:1`);
+      assert.ok(areas.visitor >= 1.5, `the visitor's bubble stands apart by ${areas.visitor}:1`);
+
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+        return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      assert.deepEqual(violations, []);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+}

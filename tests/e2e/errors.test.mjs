@@ -1,0 +1,121 @@
+// Errors read right and never go stale: the 429 wait counts down, what stays up after the
+// retries blames no one and counts nothing, Stop during a wait leaves no empty bubble, a message
+// typed offline goes out by itself once back online, a reply the server cut is not blamed on the
+// visitor's connection, and a message that was not sent says so with an icon and words.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send,
+} from './harness.mjs';
+
+const env = serverAndBrowser();
+
+let keys = 0;
+const faultTimes = (fault, times, extra = {}) => ({ fault, fault_times: times, fault_key: `e${Date.now()}-${keys++}`, ...extra });
+
+/** Records every distinct text the notice shows, from inside the page. */
+async function recordNotices(page) {
+  await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    window.__notices = [];
+    new MutationObserver(() => {
+      const text = root.querySelector('.cb-notice')?.textContent ?? '';
+      const seen = window.__notices;
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+async function openChat(page) {
+  await page.goto(env.server.url);
+  await widget(page).locator('.cb-launcher').click();
+  await widget(page).locator('.cb-input').waitFor();
+}
+
+test('429: the wait before the automatic retry counts down', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
+  await openChat(page);
+  await recordNotices(page);
+  await mockSwitches(page, faultTimes('429', 1, { retry_after: 3 }));
+  await send(page, 'count me down');
+  await waitForReply(page, defaultReply('count me down'));
+  const notices = await page.evaluate(() => window.__notices);
+  for (const n of [3, 2, 1]) {
+    assert.ok(notices.some((t) => t.includes(`Retrying in ${n} s`)), `"${n} s" shown: ${JSON.stringify(notices)}`);
+  }
+  assert.equal(await widget(page).locator('.cb-notice').count(), 0, 'the notice clears');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('429 until the retries run out: what stays up counts no seconds and blames no one', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
+  await openChat(page);
+  await mockSwitches(page, { fault: '429', retry_after: 1 });
+  await send(page, 'only one message');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
+  const text = await widget(page).locator('.cb-notice').textContent();
+  assert.doesNotMatch(text, /\d/, `no countdown frozen in "${text}"`);
+  assert.doesNotMatch(text, /too many/i, `no blame in "${text}"`);
+  assert.match(text, /busy/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Stop during the wait before a retry: no empty "Stopped" bubble, no "Retrying", the message kept to retry', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
+  await openChat(page);
+  await mockSwitches(page, { fault: '429', retry_after: 20 });
+  await send(page, 'never mind');
+  const bubble = widget(page);
+  await bubble.locator('.cb-notice', { hasText: 'Retrying' }).waitFor();
+  await bubble.locator('.cb-send.cb-stop').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  assert.deepEqual(await messageRows(page), [['visitor', 'never mind', 'Not sent']]);
+  assert.doesNotMatch(await bubble.locator('.cb-panel').textContent(), /Retrying|Stopped/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('offline: the message is kept, and goes out by itself once back online', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await context.setOffline(true);
+  await send(page, 'sent while offline');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+  assert.match(await widget(page).locator('.cb-notice').textContent(), /offline/);
+  await context.setOffline(false);
+  await waitForReply(page, defaultReply('sent while offline'));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'sent while offline', ''],
+    ['assistant', defaultReply('sent while offline'), ''],
+  ]);
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('a reply the server keeps cutting is not blamed on the visitor\'s connection', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await mockSwitches(page, { fault: 'drop' });
+  await send(page, 'cut me off');
+  await widget(page).locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  const text = await widget(page).locator('.cb-notice').textContent();
+  assert.doesNotMatch(text, /connection/i, text);
+  assert.match(text, /cut off/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a message that was not sent is marked by an icon and words, not by an outline alone', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [401] });
+  await openChat(page);
+  await mockSwitches(page, { fault: '401' });
+  await send(page, 'did it go?');
+  const status = widget(page).locator('.cb-visitor .cb-message-status');
+  await status.waitFor();
+  assert.equal(await status.locator('svg.cb-icon').count(), 1, 'an icon');
+  assert.equal(await status.locator('span').first().textContent(), 'Not sent');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

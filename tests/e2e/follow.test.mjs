@@ -1,0 +1,112 @@
+// The conversation always shows what is new: the list follows a streaming reply to its end
+// (finished-reply line included) however long the conversation and however fast the stream, and
+// a visitor who scrolled up is left where they are, with a "jump to latest" button that counts
+// what arrived meanwhile.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  serverAndBrowser, openPage, widget, defaultReply, waitForReply, mockSwitches, hostPage, send,
+} from './harness.mjs';
+
+const env = serverAndBrowser();
+
+/** How far (px) the end of the last row (its meta line included) is below the list's visible end. */
+function hiddenBelow(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const list = root.querySelector('.cb-messages').getBoundingClientRect();
+    const rows = root.querySelectorAll('.cb-rows > .cb-message');
+    const last = rows[rows.length - 1].getBoundingClientRect();
+    return Math.round(last.bottom - list.bottom);
+  });
+}
+
+/** Waits until the newest reply is complete: its Copy button (on the finished-reply line) shows. */
+async function waitForFinishedLine(page, count) {
+  await page.waitForFunction((n) => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return root.querySelectorAll('.cb-assistant .cb-copy-message').length >= n;
+  }, count, { timeout: 20000 });
+}
+
+/** Lets two animation frames pass, so a scroll asked for in the next frame has happened. */
+function settle(page) {
+  return page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+test('a long conversation keeps each new message and its whole reply in view', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'long.html');
+  await mockSwitches(page, { delay: 5 });
+  const gaps = [];
+  for (let i = 1; i <= 14; i += 1) {
+    await send(page, `message number ${i}`);
+    await waitForReply(page, defaultReply(`message number ${i}`));
+    await waitForFinishedLine(page, i);
+    await settle(page);
+    gaps.push(await hiddenBelow(page));
+  }
+  assert.ok(gaps.every((g) => g <= 1), `the end of the newest reply was hidden by ${JSON.stringify(gaps)} px`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const [name, cpu] of [['at full speed', 1], ['on a CPU slowed 4x (a mid-range phone)', 4]]) {
+  test(`a fast stream that grows by large pieces is followed to its end, ${name}`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+    await hostPage(page, env.server, `fast-${cpu}.html`);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpu });
+    for (let run = 1; run <= 3; run += 1) {
+      // 600 counted words, a few dozen at a time: each piece adds far more than one line.
+      await mockSwitches(page, { length: 600, deltas: 12, delay: 15 });
+      await send(page, `long reply ${run}`);
+      await waitForFinishedLine(page, run);
+      await settle(page);
+      const gap = await hiddenBelow(page);
+      assert.ok(gap <= 1, `run ${run}: the reply ended ${gap} px below the visible end`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+test('scrolled up, the visitor stays put and a "jump to latest" button counts the new replies', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'jump.html');
+  const bubble = widget(page);
+  await mockSwitches(page, { delay: 0 });
+  for (let i = 1; i <= 6; i += 1) {
+    await send(page, `early ${i}`);
+    await waitForFinishedLine(page, i);
+  }
+  const jump = bubble.locator('.cb-jump');
+  assert.equal(await jump.isVisible(), false, 'no jump button at the bottom');
+
+  // A slow reply starts, the visitor scrolls up to read, the reply finishes out of view.
+  await mockSwitches(page, { delay: 60 });
+  await send(page, 'late one');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+  const list = bubble.locator('.cb-messages');
+  await list.hover();
+  await page.mouse.wheel(0, -400);
+  await jump.waitFor({ state: 'visible' });
+  await waitForFinishedLine(page, 7);
+  await settle(page);
+  const readingAt = await list.evaluate((l) => l.scrollTop);
+  await page.waitForTimeout(300);
+  assert.equal(await list.evaluate((l) => l.scrollTop), readingAt, 'the visitor stays where they scrolled');
+  assert.ok(await hiddenBelow(page) > 100, 'the finished reply is below the visible end');
+  assert.match(await jump.textContent(), /1 new/);
+  assert.match(await jump.getAttribute('aria-label'), /1 new/);
+
+  await jump.click();
+  await page.waitForFunction(() => {
+    const list = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-messages');
+    return list.scrollTop + list.clientHeight >= list.scrollHeight - 1;
+  });
+  await jump.waitFor({ state: 'hidden' });
+  assert.ok(await hiddenBelow(page) <= 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,176 @@
+// A reply looks the same live as it will from the history: no time on the typing dots, the
+// assistant's picture beside the reply's first line rather than on a line of its own; and Copy
+// buttons say "Copied" for a moment only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply } from './harness.mjs';
+
+const env = serverAndBrowser();
+const AVATAR = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle cx="10" cy="10" r="10" fill="#2563eb"/></svg>';
+
+test('the typing bubble carries no time; the reply gets one when its first words arrive', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'typing.html');
+  // Hold the reply back so the typing dots stay up.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/completions/**', async (route) => { await held; await route.continue(); });
+  await send(page, 'wait for it');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-typing').waitFor();
+  assert.equal(await bubble.locator('.cb-assistant.cb-streaming time').count(), 0, 'no time on the typing dots');
+  assert.equal(await bubble.locator('.cb-visitor time').count(), 1, 'the visitor\'s message has its time');
+  release();
+  await waitForReply(page, defaultReply('wait for it'));
+  assert.equal(await bubble.locator('.cb-assistant time').count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the assistant\'s picture sits beside the reply\'s first line, not alone on a line', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.route('**/avatar.svg', (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: AVATAR }));
+  await hostPage(page, env.server, 'avatar.html', { 'data-avatar': `${env.server.url}avatar.svg` });
+  await send(page, 'who are you');
+  await waitForReply(page, defaultReply('who are you'));
+  const [avatar, text] = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const reply = root.querySelector('.cb-assistant:not(.cb-greeting)');
+    return [reply.querySelector('.cb-sender-avatar'), reply.querySelector('.cb-text')]
+      .map((e) => e.getBoundingClientRect().toJSON());
+  });
+  assert.ok(avatar.bottom > text.top, `the picture (${avatar.top}–${avatar.bottom}) shares the first line (from ${text.top})`);
+  assert.ok(avatar.right <= text.left + 40, 'and sits at its start');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Copy button covers no code', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await hostPage(page, env.server, 'copy.html');
+  await send(page, 'show me markdown');
+  const bubble = widget(page);
+  const copyMessage = bubble.locator('.cb-assistant .cb-copy-message');
+  await copyMessage.waitFor({ timeout: 15000 });
+  await copyMessage.click();
+  assert.equal(await copyMessage.textContent(), 'Copied');
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-assistant .cb-copy-message').textContent === 'Copy', null, { timeout: 10000 });
+
+  const copyCode = bubble.locator('.cb-code .cb-copy');
+  await copyCode.click();
+  assert.equal(await copyCode.textContent(), 'Copied');
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-code .cb-copy').textContent === 'Copy', null, { timeout: 10000 });
+  // The button's box ends above the first line of code, and its font is the widget's.
+  const { button, firstLine, font } = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const copy = root.querySelector('.cb-code .cb-copy');
+    const code = root.querySelector('.cb-code pre code');
+    const range = document.createRange();
+    range.setStart(code.firstChild, 0);
+    range.setEnd(code.firstChild, 1);
+    return {
+      button: copy.getBoundingClientRect().toJSON(),
+      firstLine: range.getBoundingClientRect().toJSON(),
+      font: getComputedStyle(copy).fontSize,
+    };
+  });
+  assert.ok(button.bottom <= firstLine.top, `the button ends at ${button.bottom}, the code starts at ${firstLine.top}`);
+  assert.equal(font, '12px');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a long wait for the first word says the assistant is still working', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'slow.html');
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/completions/**', async (route) => {
+    await held;
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_delay', '100');
+    await route.continue({ url: url.toString() });
+  });
+  await send(page, 'take your time');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-still-working').waitFor({ timeout: 15000 });
+  assert.match(await bubble.locator('.cb-assistant.cb-streaming').textContent(), /Still working/);
+  release();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-assistant.cb-streaming .cb-text')?.textContent.length > 0);
+  assert.equal(await bubble.locator('.cb-still-working').count(), 0, 'gone once the words come');
+  await waitForReply(page, defaultReply('take your time'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the assistant\'s name shows on a live reply, as it will after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'name.html');
+  await send(page, 'what is your name');
+  await waitForReply(page, defaultReply('what is your name'));
+  const name = widget(page).locator('.cb-assistant:not(.cb-greeting) .cb-sender-name');
+  await name.waitFor({ timeout: 10000 });
+  assert.equal(await name.textContent(), 'Mock Assistant');
+  // A second reply is named from the start.
+  await send(page, 'again');
+  await widget(page).locator('.cb-assistant.cb-streaming .cb-sender-name').waitFor();
+  await waitForReply(page, defaultReply('again'));
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('again'));
+  assert.deepEqual(
+    await widget(page).locator('.cb-sender-name').allTextContents(),
+    ['Mock Assistant', 'Mock Assistant'],
+  );
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('messages of another day show their day, not a clock time that looks like today\'s', async () => {
+  const { context, page, problems } = await openPage(env.browser, { locale: 'en-US' });
+  await hostPage(page, env.server, 'days.html');
+  await send(page, 'from the past');
+  await waitForReply(page, defaultReply('from the past'));
+  const today = await widget(page).locator('.cb-visitor time').textContent();
+  assert.match(today, /^\d\d:\d\d( [AP]M)?$/, `today: ${today}`);
+  // Two days later the same messages come back from the history.
+  await page.clock.setFixedTime(new Date(Date.now() + 2 * 24 * 3600 * 1000));
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('from the past'));
+  const then = await widget(page).locator('.cb-visitor time').textContent();
+  const day = new Date().toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+  assert.ok(then.startsWith(`${day}, `), `two days later: ${then} (sent ${day})`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a stopped reply comes back after a reload as it was shown: cut where it stopped, and marked', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'stopped.html');
+  await page.route('**/completions/**', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_length', '400');
+    url.searchParams.set('mock_delay', '20');
+    route.continue({ url: url.toString() });
+  });
+  await send(page, 'go on and on');
+  const bubble = widget(page);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-assistant.cb-streaming .cb-text')?.textContent.includes('w5 '));
+  await bubble.locator('.cb-send.cb-stop').click();
+  await bubble.locator('.cb-assistant.cb-stopped').waitFor();
+  const shown = await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent();
+  assert.ok(!shown.includes('w399'), 'stopped part-way');
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-assistant.cb-stopped').waitFor();
+  assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent(), shown);
+  assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').textContent(), 'Stopped');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
