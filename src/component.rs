@@ -70,6 +70,15 @@ pub fn ChatBubble(
     /// Seconds without progress after which a reply is given up as stalled.
     #[prop(optional)]
     reply_timeout: Option<u32>,
+    /// `off` (the default), `images` or `files` (`data-attachments`).
+    #[prop(optional, into)]
+    attachments: Option<String>,
+    /// Allowed types, comma-separated: `image/png`, `image/*`, `.pdf`.
+    #[prop(optional, into)]
+    attachment_types: Option<String>,
+    /// Largest file in megabytes.
+    #[prop(optional)]
+    attachment_max_mb: Option<f64>,
 ) -> impl IntoView {
     let number = |n: Option<u32>| n.map(|n| n.to_string());
     let attributes: Vec<(String, String)> = [
@@ -97,6 +106,12 @@ pub fn ChatBubble(
         ("data-open", Some(open.to_string())),
         ("data-persistence", persistence),
         ("data-reply-timeout", number(reply_timeout)),
+        ("data-attachments", attachments),
+        ("data-attachment-types", attachment_types),
+        (
+            "data-attachment-max-mb",
+            attachment_max_mb.map(|mb| mb.to_string()),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, value)| Some((name.to_owned(), value?)))

@@ -1,12 +1,13 @@
 use leptos::html::Section;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
+use web_sys::{ClipboardEvent, DragEvent, Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
 use super::composer::Composer;
 use super::header::Header;
 use super::message_list::MessageList;
 use super::notice::Notice;
+use crate::attaching::{add_files, files_of, Attaching};
 use crate::chat::ChatState;
 
 /// The chat window: header, messages, the latest problem if any, and the composer. Stays
@@ -16,6 +17,42 @@ pub fn Panel() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let title = state.config.with_value(|c| c.title.clone());
     let panel = NodeRef::<Section>::new();
+    let attaching = Attaching::new();
+    provide_context(attaching);
+    let (attachments_on, drop_text) = state
+        .config
+        .with_value(|c| (c.attachments.enabled(), c.texts.drop_files));
+    // Files pasted (a screenshot) or dropped anywhere on the panel are attached; text is left
+    // to the browser.
+    let on_paste = move |ev: ClipboardEvent| {
+        let files = files_of(ev.clipboard_data().and_then(|d| d.files()));
+        if attachments_on && !files.is_empty() {
+            ev.prevent_default();
+            add_files(state, attaching, files);
+        }
+    };
+    let carries_files = |ev: &DragEvent| {
+        ev.data_transfer()
+            .is_some_and(|d| d.types().includes(&"Files".into(), 0))
+    };
+    let on_dragover = move |ev: DragEvent| {
+        if attachments_on && carries_files(&ev) {
+            // Without this the browser would open the file in place of the page.
+            ev.prevent_default();
+            attaching.dragging.set(true);
+        }
+    };
+    let on_drop = move |ev: DragEvent| {
+        attaching.dragging.set(false);
+        if attachments_on && carries_files(&ev) {
+            ev.prevent_default();
+            add_files(
+                state,
+                attaching,
+                files_of(ev.data_transfer().and_then(|d| d.files())),
+            );
+        }
+    };
     // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.
     // The panel starts closed; an open asked for before this first runs (a click on the loader's
     // launcher, replayed once the wasm is ready) counts as opening.
@@ -35,6 +72,11 @@ pub fn Panel() -> impl IntoView {
             aria-label=title
             hidden=move || !state.open.get()
             node_ref=panel
+            class:cb-dragging=move || attaching.dragging.get()
+            on:paste=on_paste
+            on:dragover=on_dragover
+            on:dragleave=move |_| attaching.dragging.set(false)
+            on:drop=on_drop
             on:keydown=move |ev: KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
@@ -49,6 +91,9 @@ pub fn Panel() -> impl IntoView {
             <MessageList/>
             <Notice/>
             <Composer/>
+            <Show when=move || attaching.dragging.get()>
+                <div class="cb-drop-hint" aria-hidden="true">{drop_text}</div>
+            </Show>
         </section>
     }
 }
