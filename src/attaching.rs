@@ -34,11 +34,17 @@ pub struct PendingFile {
     pub size: String,
     /// A `blob:` URL of the picture, for the thumbnail; revoked when the chip goes.
     pub preview: Option<String>,
-    /// Share uploaded, 0 to 1.
-    pub progress: RwSignal<f64>,
+    /// Percent uploaded.
+    pub progress: RwSignal<u32>,
     pub status: RwSignal<UploadStatus>,
-    file: StoredValue<File, LocalStorage>,
-    abort: StoredValue<Option<AbortController>, LocalStorage>,
+    upload: StoredValue<Upload, LocalStorage>,
+}
+
+/// The file itself, and what stops its upload while one is under way.
+#[derive(Debug)]
+struct Upload {
+    file: File,
+    abort: Option<AbortController>,
 }
 
 /// The chosen files, shared by the composer (button, chips, Send) and the panel (paste, drop).
@@ -49,12 +55,17 @@ pub struct Attaching {
     pub send_waiting: RwSignal<bool>,
     /// Files are being dragged over the panel.
     pub dragging: RwSignal<bool>,
+    /// The bookkeeping that only this module touches.
+    inner: StoredValue<Inner, LocalStorage>,
+}
+
+struct Inner {
     /// The upload loop is running (one file at a time, so a new conversation is made once).
-    pumping: StoredValue<bool, LocalStorage>,
-    next_key: StoredValue<u64, LocalStorage>,
+    pumping: bool,
+    next_key: u64,
     /// Owns the chips' signals: files are added from event handlers, whose owner is the view
     /// of the button or panel that heard them. Weak, as in [`ChatState`]'s messages.
-    owner: StoredValue<WeakOwner, LocalStorage>,
+    owner: WeakOwner,
 }
 
 impl Default for Attaching {
@@ -69,9 +80,11 @@ impl Attaching {
             files: RwSignal::new(Vec::new()),
             send_waiting: RwSignal::new(false),
             dragging: RwSignal::new(false),
-            pumping: StoredValue::new_local(false),
-            next_key: StoredValue::new_local(0),
-            owner: StoredValue::new_local(Owner::current().unwrap_or_default().downgrade()),
+            inner: StoredValue::new_local(Inner {
+                pumping: false,
+                next_key: 0,
+                owner: Owner::current().unwrap_or_default().downgrade(),
+            }),
         }
     }
 
@@ -133,7 +146,7 @@ impl Attaching {
 
 /// Lets go of what a chip held: its upload and its thumbnail.
 fn forget(file: &PendingFile) {
-    if let Some(controller) = file.abort.try_get_value().flatten() {
+    if let Some(controller) = file.upload.try_with_value(|u| u.abort.clone()).flatten() {
         controller.abort();
     }
     if let Some(url) = &file.preview {
@@ -165,25 +178,27 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
             refusals.push(settings.refusal_message(refusal, &name, t));
             continue;
         }
-        let key = attaching.next_key.try_update_value(|k| {
-            *k += 1;
-            *k
-        });
+        let (key, owner) = attaching
+            .inner
+            .try_update_value(|inner| {
+                inner.next_key += 1;
+                (inner.next_key, inner.owner.upgrade())
+            })
+            .unwrap_or_default();
         let preview = mime
             .starts_with("image/")
             .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
             .flatten();
         let make = || PendingFile {
-            key: key.unwrap_or_default(),
+            key,
             name,
             size: readable_size(size),
             preview,
-            progress: RwSignal::new(0.0),
+            progress: RwSignal::new(0),
             status: RwSignal::new(UploadStatus::Queued),
-            file: StoredValue::new_local(file),
-            abort: StoredValue::new_local(None),
+            upload: StoredValue::new_local(Upload { file, abort: None }),
         };
-        let pending = match attaching.owner.with_value(WeakOwner::upgrade) {
+        let pending = match owner {
             Some(owner) => owner.with(make),
             None => make(),
         };
@@ -198,7 +213,7 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
 
 /// Tries a failed upload again.
 pub fn retry(state: ChatState, attaching: Attaching, file: &PendingFile) {
-    file.progress.set(0.0);
+    file.progress.set(0);
     file.status.set(UploadStatus::Queued);
     state.notice.set(None);
     pump(state, attaching);
@@ -206,10 +221,13 @@ pub fn retry(state: ChatState, attaching: Attaching, file: &PendingFile) {
 
 /// Uploads the queued files one after the other, unless that is already under way.
 fn pump(state: ChatState, attaching: Attaching) {
-    if attaching.pumping.get_value() {
+    let already = attaching
+        .inner
+        .try_update_value(|inner| std::mem::replace(&mut inner.pumping, true))
+        .unwrap_or(true);
+    if already {
         return;
     }
-    attaching.pumping.set_value(true);
     spawn_local(async move {
         while let Some(next) = attaching.files.with_untracked(|files| {
             files
@@ -222,7 +240,7 @@ fn pump(state: ChatState, attaching: Attaching) {
             // The chip may have been removed meanwhile: then nothing is left to update.
             let _ = next.status.try_set(outcome);
         }
-        attaching.pumping.set_value(false);
+        attaching.inner.update_value(|inner| inner.pumping = false);
     });
 }
 
@@ -230,9 +248,11 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
     let Ok(controller) = AbortController::new() else {
         return UploadStatus::Failed(String::new());
     };
-    pending.abort.set_value(Some(controller.clone()));
+    let file = pending.upload.with_value(|u| u.file.clone());
+    pending
+        .upload
+        .update_value(|u| u.abort = Some(controller.clone()));
     let config = state.config.get_value();
-    let file = pending.file.get_value();
     let progress = pending.progress;
     let mut outcome = Err(UploadError::Api(ApiError::Network));
     // A conversation the server no longer takes this browser's token for is replaced once.
@@ -253,7 +273,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
             &file,
             &controller.signal(),
             move |share| {
-                let _ = progress.try_set(share);
+                let _ = progress.try_set((share * 100.0).round() as u32);
             },
         )
         .await;
@@ -264,7 +284,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
             _ => break,
         }
     }
-    pending.abort.set_value(None);
+    pending.upload.update_value(|u| u.abort = None);
     let t = config.texts;
     match outcome {
         Ok(uploaded) => UploadStatus::Done(Attachment {

@@ -76,9 +76,9 @@ pub fn ChatBubble(
     /// Allowed types, comma-separated: `image/png`, `image/*`, `.pdf`.
     #[prop(optional, into)]
     attachment_types: Option<String>,
-    /// Largest file in megabytes.
+    /// Largest file in whole megabytes.
     #[prop(optional)]
-    attachment_max_mb: Option<f64>,
+    attachment_max_mb: Option<u32>,
 ) -> impl IntoView {
     let number = |n: Option<u32>| n.map(|n| n.to_string());
     let attributes: Vec<(String, String)> = [
@@ -108,10 +108,7 @@ pub fn ChatBubble(
         ("data-reply-timeout", number(reply_timeout)),
         ("data-attachments", attachments),
         ("data-attachment-types", attachment_types),
-        (
-            "data-attachment-max-mb",
-            attachment_max_mb.map(|mb| mb.to_string()),
-        ),
+        ("data-attachment-max-mb", number(attachment_max_mb)),
     ]
     .into_iter()
     .filter_map(|(name, value)| Some((name.to_owned(), value?)))

@@ -75,7 +75,7 @@ const MAX_TITLE_CHARS: usize = 80;
 const MAX_TEXT_CHARS: usize = 500;
 const MAX_STARTERS: usize = 4;
 const MAX_ID_CHARS: usize = 200;
-const MAX_ATTACHMENT_MB: f64 = 100.0;
+const ATTACHMENT_MB_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
 const MAX_ATTACHMENT_TYPES: usize = 20;
 
 impl Config {
@@ -322,14 +322,15 @@ fn attachment_settings<'a>(
     }
     let max_mb = match get("data-attachment-max-mb") {
         None | Some("") => DEFAULT_MAX_MB,
-        Some(v) => match v.parse::<f64>() {
-            Ok(mb) if mb > 0.0 && mb <= MAX_ATTACHMENT_MB => mb,
+        Some(v) => match v.parse::<u32>() {
+            Ok(mb) if ATTACHMENT_MB_RANGE.contains(&mb) => mb,
             _ => {
                 problems.push(ConfigProblem {
                     attribute: "data-attachment-max-mb",
                     message: format!(
-                        "must be a number of megabytes above 0 and at most {MAX_ATTACHMENT_MB}; \
-                         using {DEFAULT_MAX_MB}"
+                        "must be whole megabytes from {} to {}; using {DEFAULT_MAX_MB}",
+                        ATTACHMENT_MB_RANGE.start(),
+                        ATTACHMENT_MB_RANGE.end()
                     ),
                 });
                 DEFAULT_MAX_MB
@@ -339,7 +340,7 @@ fn attachment_settings<'a>(
     AttachmentSettings {
         mode,
         types,
-        max_bytes: (max_mb * 1024.0 * 1024.0) as u64,
+        max_bytes: u64::from(max_mb) * 1024 * 1024,
     }
 }
 
@@ -446,17 +447,17 @@ mod tests {
                 "data-attachment-types",
                 "image/*, .PDF, text/<b>, application/",
             ),
-            ("data-attachment-max-mb", "2.5"),
+            ("data-attachment-max-mb", "2"),
         ]);
         assert_eq!(files.types, ["image/*", ".pdf"]);
-        assert_eq!(files.max_bytes, 2_621_440);
+        assert_eq!(files.max_bytes, 2 * 1024 * 1024);
         let named: Vec<_> = problems.iter().map(|p| p.attribute).collect();
         assert_eq!(named, ["data-attachment-types", "data-attachment-types"]);
 
         let (images, problems) = read(&[
             ("data-attachments", "images"),
             ("data-attachment-types", "application/pdf"),
-            ("data-attachment-max-mb", "0"),
+            ("data-attachment-max-mb", "2.5"),
         ]);
         assert_eq!(
             images.types,

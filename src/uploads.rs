@@ -33,8 +33,8 @@ pub struct AttachmentSettings {
 /// The types `chat-bubble-server` stores (it sniffs the bytes and refuses anything else).
 pub const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 pub const DOCUMENT_TYPES: [&str; 4] = ["application/pdf", "text/plain", "video/mp4", "audio/mpeg"];
-/// The server's default limit.
-pub const DEFAULT_MAX_MB: f64 = 10.0;
+/// The server's default limit, in megabytes.
+pub const DEFAULT_MAX_MB: u32 = 10;
 /// Files one message may carry (the server forwards at most 10).
 pub const MAX_FILES: usize = 5;
 
@@ -56,7 +56,7 @@ impl Default for AttachmentSettings {
         AttachmentSettings {
             mode: AttachmentMode::Off,
             types: Vec::new(),
-            max_bytes: (DEFAULT_MAX_MB * 1024.0 * 1024.0) as u64,
+            max_bytes: u64::from(DEFAULT_MAX_MB) * 1024 * 1024,
         }
     }
 }

@@ -91,9 +91,12 @@ pub fn Panel() -> impl IntoView {
             <MessageList/>
             <Notice/>
             <Composer/>
-            <Show when=move || attaching.dragging.get()>
-                <div class="cb-drop-hint" aria-hidden="true">{drop_text}</div>
-            </Show>
+            {move || {
+                attaching
+                    .dragging
+                    .get()
+                    .then(|| view! { <div class="cb-drop-hint" aria-hidden="true">{drop_text}</div> })
+            }}
         </section>
     }
 }

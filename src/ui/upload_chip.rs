@@ -36,26 +36,35 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
                 <span class="cb-chip-name">{file.name.clone()}</span>
                 <span class="cb-chip-size">{file.size.clone()}</span>
             </span>
-            <Show when=under_way>
-                <progress
-                    class="cb-chip-progress"
-                    max="100"
-                    prop:value=move || (progress.get() * 100.0).round()
-                    aria-label=uploading_label.clone()
-                ></progress>
-            </Show>
-            <Show when=move || failed().is_some()>
-                <button
-                    type="button"
-                    class="cb-chip-retry"
-                    on:click={
-                        let file = file.clone();
-                        move |_| retry(state, attaching, &file)
-                    }
-                >
-                    {t.retry}
-                </button>
-            </Show>
+            {move || {
+                under_way()
+                    .then(|| {
+                        view! {
+                            <progress
+                                class="cb-chip-progress"
+                                max="100"
+                                prop:value=move || progress.get()
+                                aria-label=uploading_label.clone()
+                            ></progress>
+                        }
+                    })
+            }}
+            {move || {
+                let file = file.clone();
+                failed()
+                    .is_some()
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="cb-chip-retry"
+                                on:click=move |_| retry(state, attaching, &file)
+                            >
+                                {t.retry}
+                            </button>
+                        }
+                    })
+            }}
             <button
                 type="button"
                 class="cb-chip-remove"

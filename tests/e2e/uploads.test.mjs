@@ -140,14 +140,14 @@ test('a pasted picture is attached and sent on its own', async () => {
 
 test('too large and forbidden files are refused in words before they are sent, and nothing typed is lost', async () => {
   const { context, page, problems } = await openPage(env.browser);
-  await hostPage(page, env.server, 'uploads-refused.html', { ...IMAGES, 'data-attachment-max-mb': '0.01' });
+  await hostPage(page, env.server, 'uploads-refused.html', { ...IMAGES, 'data-attachment-max-mb': '1' });
   const bubble = await openPanel(page);
   await bubble.locator('.cb-input').fill('keep this draft');
   const notice = bubble.locator('.cb-notice');
 
-  await pick(page, { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(20 * 1024, 1) });
+  await pick(page, { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1024 * 1024 + 1, 1) });
   await notice.waitFor();
-  assert.equal(await notice.textContent(), 'huge.png is too large. Files can be up to 11 KB.');
+  assert.equal(await notice.textContent(), 'huge.png is too large. Files can be up to 1 MB.');
   await pick(page, { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') });
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-notice')?.textContent.includes('report.pdf'));
