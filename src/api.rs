@@ -262,24 +262,28 @@ pub async fn upload_file(
         }
     });
     signal.set_onabort(Some(stop.as_ref().unchecked_ref()));
-    // Settles on the request's end, whichever way it ends; the status says which.
-    let settled = js_sys::Promise::new(&mut |resolve, reject| {
-        xhr.set_onload(Some(&resolve));
-        xhr.set_onerror(Some(&reject));
-        xhr.set_onabort(Some(&reject));
+    // `loadend` comes once, whichever way the request ends; the status says which (0: it
+    // never got an answer).
+    let (ended_tx, ended) = futures_channel::oneshot::channel::<()>();
+    let ended_tx = std::cell::Cell::new(Some(ended_tx));
+    let on_end = Closure::<dyn Fn()>::new(move || {
+        if let Some(tx) = ended_tx.take() {
+            let _ = tx.send(());
+        }
     });
+    xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
     xhr.send_with_opt_blob(Some(file)).map_err(js)?;
-    let outcome = JsFuture::from(settled).await;
+    let _ = ended.await;
     signal.set_onabort(None);
-    drop((progress, stop));
-    if outcome.is_err() {
+    drop((progress, stop, on_end));
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
         return Err(UploadError::Api(if signal.aborted() {
             ApiError::Aborted
         } else {
             ApiError::from_js(JsValue::NULL)
         }));
     }
-    let status = xhr.status().unwrap_or(0);
     let body = xhr.response_text().ok().flatten().unwrap_or_default();
     if !(200..300).contains(&status) {
         let retry_after = xhr.get_response_header("Retry-After").ok().flatten();

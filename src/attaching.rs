@@ -277,8 +277,10 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
             },
         )
         .await;
+        // Only a refused token says so here: a 404 is an API without uploads (a backend
+        // other than chat-bubble-server), not a forgotten conversation.
         match &outcome {
-            Err(UploadError::Api(e)) if e.conversation_is_gone() => {
+            Err(UploadError::Api(ApiError::Status { status: 403, .. })) => {
                 store::forget_conversation(&config);
             }
             _ => break,

@@ -164,6 +164,22 @@ impl Uploads {
         settings: UploadSettings,
         visitors: Option<VisitorKeys>,
     ) -> Result<Arc<Uploads>, String> {
+        if let Some(url) = &settings.public_url {
+            let parsed = reqwest::Url::parse(url.trim())
+                .map_err(|e| format!("the upload public URL is not a URL ({e})"))?;
+            if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.host_str().is_none()
+                || !parsed.username().is_empty()
+                || parsed.password().is_some()
+                || parsed.query().is_some()
+            {
+                return Err(
+                    "the upload public URL must be http(s)://host[/prefix]/, without \
+                     credentials or a query"
+                        .into(),
+                );
+            }
+        }
         let storage = Storage::open(&settings.storage)?;
         let rate = (settings.rate_per_minute > 0)
             .then(|| RateLimiter::new(settings.rate_per_minute, settings.rate_per_minute));
@@ -496,6 +512,35 @@ async fn serve(State(state): State<Arc<Uploads>>, Path(name): Path<String>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_public_urls_are_refused_at_start() {
+        let settings = |url: &str| UploadSettings {
+            storage: StorageSettings::Local {
+                dir: std::env::temp_dir().join("chat-bubble-uploads-url-test"),
+            },
+            max_bytes: 1,
+            quota: QuotaLimits {
+                bytes: 1,
+                files: 1,
+                window: QUOTA_WINDOW,
+            },
+            rate_per_minute: 0,
+            concurrent: 1,
+            public_url: Some(url.into()),
+            server_public_url: None,
+            trust_proxy: false,
+        };
+        for bad in [
+            "cdn.example.com",
+            "ftp://x/",
+            "https://u:p@x/",
+            "https://x/?a=1",
+        ] {
+            assert!(Uploads::new(settings(bad), None).is_err(), "{bad}");
+        }
+        assert!(Uploads::new(settings("https://cdn.example.com/files/"), None).is_ok());
+    }
 
     #[test]
     fn sizes_read_as_a_visitor_expects() {
