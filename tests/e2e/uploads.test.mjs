@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, launchBrowser, openPage, hostPage, widget } from './harness.mjs';
@@ -14,6 +15,8 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   'base64',
 );
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const env = {};
 before(async () => {
@@ -206,3 +209,35 @@ test('without data-attachments there is no attach button, and a pasted picture i
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+for (const scheme of ['light', 'dark']) {
+  test(`axe-core finds no violations with chips, a failed upload and a sent picture (${scheme})`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { colorScheme: scheme, expectedStatuses: [415] });
+    await hostPage(page, env.server, `uploads-axe-${scheme}.html`, { ...IMAGES, 'data-primary-color': '#f5c518' });
+    const bubble = await openPanel(page);
+    await pick(page, { name: 'sent.png', mimeType: 'image/png', buffer: PNG });
+    await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+    await bubble.locator('.cb-input').press('Enter');
+    await waitForReplyContaining(page, 'I see 1 image: sent.png');
+    await visitorThumbnail(page);
+    const release = await holdUploads(page);
+    await pick(page, { name: 'waiting.png', mimeType: 'image/png', buffer: PNG });
+    await pick(page, { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('<html>') });
+    await bubble.getByRole('progressbar', { name: 'Uploading waiting.png' }).waitFor();
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(violations, []);
+    release();
+    await bubble.locator('.cb-chip.cb-chip-failed').waitFor();
+    const failed = await page.evaluate(async () => {
+      const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(failed, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
