@@ -8,7 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, hostPage, widget } from './harness.mjs';
+import {
+  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag,
+} from './harness.mjs';
 
 // A 1×1 PNG, valid so that the stored (metadata-free) copy must still decode in the browser.
 const PNG = Buffer.from(
@@ -86,6 +88,8 @@ test('a picture chosen with the file picker uploads with its chip, is sent once 
   await hostPage(page, env.server, 'uploads-picker.html', IMAGES);
   const bubble = await openPanel(page);
   const release = await holdUploads(page);
+  // Pictures only: phones offer the camera as well as the gallery.
+  assert.equal(await bubble.locator('input[type=file]').getAttribute('accept'), 'image/*');
 
   await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
   const chip = bubble.locator('.cb-chip');
@@ -137,6 +141,57 @@ test('a pasted picture is attached and sent on its own', async () => {
   await bubble.locator('.cb-send').click();
   await waitForReplyContaining(page, 'I see 1 image: pasted.png, 1 KB.');
   await visitorThumbnail(page);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a picture dropped onto the panel is attached, with a hint while it is dragged over', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-drop.html', IMAGES);
+  const bubble = await openPanel(page);
+  await bubble.locator('.cb-messages').evaluate((list, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    const init = { dataTransfer: data, bubbles: true, cancelable: true, composed: true };
+    window.__dragoverTaken = !list.dispatchEvent(new DragEvent('dragover', init));
+    window.__drop = () => list.dispatchEvent(new DragEvent('drop', init));
+  }, [...PNG]);
+  assert.equal(await page.evaluate(() => window.__dragoverTaken), true, 'the panel accepts the drop');
+  await bubble.locator('.cb-drop-hint').waitFor();
+  await page.evaluate(() => window.__drop());
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.equal(await bubble.locator('.cb-drop-hint').count(), 0);
+  await bubble.locator('.cb-input').fill('dropped this');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 1 image: dropped.png, 1 KB.');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('uploads work on a page with a strict CSP that allows blob: thumbnails', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    }, true);
+  });
+  const url = `${env.server.url}uploads-csp.html`;
+  await routeHtml(
+    page,
+    url,
+    `<!doctype html><html><head><meta charset="utf-8"><title>csp</title></head><body>${embedTag(IMAGES)}</body></html>`,
+    { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob:" },
+  );
+  await page.goto(url);
+  const bubble = await openPanel(page);
+  await pick(page, { name: 'strict.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.equal(await bubble.locator('.cb-chip-thumb').evaluate((img) => img.naturalWidth), 1);
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 1 image: strict.png, 1 KB.');
+  await visitorThumbnail(page);
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
   assert.deepEqual(problems, []);
   await context.close();
 });
