@@ -300,6 +300,8 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
             file: uploaded.file,
             size: uploaded.size,
         }),
+        // Stopped because the visitor removed the chip: nothing to tell.
+        Err(UploadError::Api(ApiError::Aborted)) => UploadStatus::Failed(String::new()),
         Err(error) => {
             let message = error.message(&pending.name, &config.attachments, t);
             state.notice.set(Some(message.clone()));
