@@ -58,6 +58,13 @@ if $want_test; then
       exit 1
     fi
   fi
+  # An S3-compatible server for the upload tests: moto's server mode, from PyPI, in a venv of
+  # its own (the tests talk to it over HTTP on loopback; nothing else uses Python).
+  if [ ! -x tools/s3-venv/bin/moto_server ]; then
+    say "installing moto (an S3-compatible test server) into tools/s3-venv"
+    python3 -m venv tools/s3-venv
+    tools/s3-venv/bin/pip install --quiet 'moto[server]==5.*'
+  fi
   if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d tests/e2e/node_modules/axe-core ]; then
     say "installing the e2e test packages from npm"
     npm ci --prefix tests/e2e --no-audit --no-fund

@@ -19,6 +19,22 @@ stage() {
   fi
 }
 
+# The S3 upload tests run against moto's S3 server on loopback (installed by setup.sh --test);
+# without it they fail rather than skip.
+s3_pid=
+if [ -x tools/s3-venv/bin/moto_server ]; then
+  s3_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  tools/s3-venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >/dev/null 2>&1 &
+  s3_pid=$!
+  export CHAT_BUBBLE_TEST_S3_URL="http://127.0.0.1:$s3_port"
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "$CHAT_BUBBLE_TEST_S3_URL" && break
+    sleep 0.2
+  done
+fi
+trap '[ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null' EXIT
+export CHAT_BUBBLE_REQUIRE_S3=1
+
 stage fmt cargo fmt --all -- --check
 stage clippy cargo clippy --workspace --all-targets -- -D warnings
 stage clippy-wasm cargo clippy -p chat-bubble-widget --target wasm32-unknown-unknown --all-targets -- -D warnings

@@ -1,22 +1,27 @@
-//! HTTP calls to the backend: create a conversation, stream a reply, list the history.
+//! HTTP calls to the backend: create a conversation, stream a reply, list the history, upload a
+//! file.
 //!
 //! Thin glue over gloo-net's `fetch` wrapper; the reply body is read as a stream and handed chunk
 //! by chunk to the pure [`StreamDecoder`].
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, ReadableStreamDefaultReader};
+use web_sys::{
+    AbortController, AbortSignal, ProgressEvent, ReadableStreamDefaultReader, XmlHttpRequest,
+};
 
 use crate::config::{same_origin, Config};
 use crate::errors::ApiError;
 use crate::models::{
-    sort_history, CompletionRequest, Conversation, CreatedConversation, Message, MessagePage,
-    NewConversation, OutgoingMessage,
+    sort_history, Attachment, CompletionRequest, Conversation, CreatedConversation, Message,
+    MessagePage, NewConversation, OutgoingMessage,
 };
 use crate::stream::{StreamDecoder, StreamEvent};
 use crate::timers::{self, Watchdog};
+use crate::uploads::{UploadError, UploadedFile};
 
 /// History pages followed at most, so a backend that loops its `next` links cannot hang the widget.
 const MAX_HISTORY_PAGES: usize = 50;
@@ -68,18 +73,25 @@ fn with_token(request: RequestBuilder, conversation: &Conversation) -> RequestBu
     }
 }
 
+/// What the visitor sends: text, and the files uploaded for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub text: &'a str,
+    pub attachments: &'a [Attachment],
+}
+
 /// `POST chatbots/{id}/completions/` with streaming on; calls `on_events` with the frames
 /// decoded from each piece of the body as soon as it arrives. Returns when the body ends. `controller` stops it (the Stop
 /// button); a stall longer than the configured bound stops it too, as [`ApiError::Timeout`].
 pub async fn stream_reply(
     config: &Config,
     conversation: &Conversation,
-    text: &str,
+    ask: Ask<'_>,
     controller: &AbortController,
     on_events: impl FnMut(&[StreamEvent]),
 ) -> Result<(), ApiError> {
     let watchdog = Watchdog::start(controller.clone(), config.reply_timeout_ms);
-    read_reply(config, conversation, text, controller, &watchdog, on_events)
+    read_reply(config, conversation, ask, controller, &watchdog, on_events)
         .await
         .map_err(|e| {
             if watchdog.fired() {
@@ -93,7 +105,7 @@ pub async fn stream_reply(
 async fn read_reply(
     config: &Config,
     conversation: &Conversation,
-    text: &str,
+    ask: Ask<'_>,
     controller: &AbortController,
     watchdog: &Watchdog,
     mut on_events: impl FnMut(&[StreamEvent]),
@@ -101,8 +113,8 @@ async fn read_reply(
     let body = CompletionRequest {
         conversation: &conversation.id,
         message: OutgoingMessage {
-            content: text,
-            attachments: &[],
+            content: ask.text,
+            attachments: ask.attachments,
         },
         is_streaming: true,
     };
@@ -224,6 +236,86 @@ pub async fn history(
     }
     sort_history(&mut messages);
     Ok(messages)
+}
+
+/// `POST uploads/?conversation=&filename=` with the file as the body, through XMLHttpRequest
+/// because `fetch` cannot report how much of a body has been sent. `on_progress` hears the
+/// share sent (0 to 1); `signal` stops the upload (the visitor removed the file).
+pub async fn upload_file(
+    config: &Config,
+    conversation: &Conversation,
+    file: &web_sys::File,
+    signal: &AbortSignal,
+    on_progress: impl Fn(f64) + 'static,
+) -> Result<UploadedFile, UploadError> {
+    let js = |e: JsValue| UploadError::Api(ApiError::from_js(e));
+    let url = format!(
+        "{}?conversation={}&filename={}",
+        config.url("uploads/"),
+        String::from(js_sys::encode_uri_component(&conversation.id)),
+        String::from(js_sys::encode_uri_component(&file.name())),
+    );
+    let xhr = XmlHttpRequest::new().map_err(js)?;
+    xhr.open_with_async("POST", &url, true).map_err(js)?;
+    xhr.set_request_header("Accept", "application/json")
+        .map_err(js)?;
+    if let Some(token) = &conversation.visitor_token {
+        xhr.set_request_header(VISITOR_TOKEN, token).map_err(js)?;
+    }
+    let progress = Closure::<dyn Fn(ProgressEvent)>::new(move |e: ProgressEvent| {
+        if e.length_computable() && e.total() > 0.0 {
+            on_progress(e.loaded() / e.total());
+        }
+    });
+    xhr.upload()
+        .map_err(js)?
+        .set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    let stop = Closure::<dyn Fn()>::new({
+        let xhr = xhr.clone();
+        move || {
+            let _ = xhr.abort();
+        }
+    });
+    signal.set_onabort(Some(stop.as_ref().unchecked_ref()));
+    // `loadend` comes once, whichever way the request ends; the status says which (0: it
+    // never got an answer).
+    let (ended_tx, ended) = futures_channel::oneshot::channel::<()>();
+    let ended_tx = std::cell::Cell::new(Some(ended_tx));
+    let on_end = Closure::<dyn Fn()>::new(move || {
+        if let Some(tx) = ended_tx.take() {
+            let _ = tx.send(());
+        }
+    });
+    xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
+    xhr.send_with_opt_blob(Some(file)).map_err(js)?;
+    let _ = ended.await;
+    signal.set_onabort(None);
+    drop((progress, stop, on_end));
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
+        return Err(UploadError::Api(if signal.aborted() {
+            ApiError::Aborted
+        } else {
+            ApiError::from_js(JsValue::NULL)
+        }));
+    }
+    let body = xhr.response_text().ok().flatten().unwrap_or_default();
+    if !(200..300).contains(&status) {
+        let retry_after = xhr.get_response_header("Retry-After").ok().flatten();
+        return Err(UploadError::from_status(
+            status,
+            &body,
+            retry_after.as_deref(),
+        ));
+    }
+    serde_json::from_str::<UploadedFile>(&body)
+        .ok()
+        .filter(|f| !f.file.is_empty())
+        .ok_or_else(|| {
+            UploadError::Api(ApiError::BadResponse(
+                "the upload's answer names no file".into(),
+            ))
+        })
 }
 
 /// Sends one request; a non-2xx status becomes an [`ApiError`] carrying the backend's detail.

@@ -76,6 +76,15 @@ pub fn ChatBubble(
     /// Seconds without progress after which a reply is given up as stalled.
     #[prop(optional)]
     reply_timeout: Option<u32>,
+    /// `off` (the default), `images` or `files` (`data-attachments`).
+    #[prop(optional, into)]
+    attachments: Option<String>,
+    /// Allowed types, comma-separated: `image/png`, `image/*`, `.pdf`.
+    #[prop(optional, into)]
+    attachment_types: Option<String>,
+    /// Largest file in whole megabytes.
+    #[prop(optional)]
+    attachment_max_mb: Option<u32>,
 ) -> impl IntoView {
     let number = |n: Option<u32>| n.map(|n| n.to_string());
     let attributes: Vec<(String, String)> = [
@@ -105,6 +114,9 @@ pub fn ChatBubble(
         ("data-follow-ups", Some(follow_ups.to_string())),
         ("data-ask-contact", Some(ask_contact.to_string())),
         ("data-reply-timeout", number(reply_timeout)),
+        ("data-attachments", attachments),
+        ("data-attachment-types", attachment_types),
+        ("data-attachment-max-mb", number(attachment_max_mb)),
     ]
     .into_iter()
     .filter_map(|(name, value)| Some((name.to_owned(), value?)))

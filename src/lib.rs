@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod appearance;
+pub mod attaching;
 pub mod chat;
 mod component;
 pub mod config;
@@ -27,6 +28,7 @@ pub mod texts;
 pub mod time_format;
 pub mod timers;
 pub mod ui;
+pub mod uploads;
 
 use wasm_bindgen::prelude::*;
 

@@ -157,6 +157,14 @@ pub struct Attachment {
     /// The file's URL.
     #[serde(default, deserialize_with = "lenient::text")]
     pub file: String,
+    /// Bytes, when known: `chat-bubble-server`'s upload answer gives it and its mock keeps it;
+    /// MaiAgent's history has none.
+    #[serde(
+        default,
+        deserialize_with = "lenient::size",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub size: Option<u64>,
 }
 
 /// A document the answer drew on.
@@ -456,6 +464,7 @@ mod tests {
                 kind: "1".into(),
                 filename: "a.txt".into(),
                 file: String::new(),
+                size: None,
             }]
         );
         assert_eq!(second.citation_nodes.len(), 2);

@@ -6,12 +6,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
-use crate::api;
+use crate::api::{self, Ask};
 use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus, Sender};
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::history_slices::FramePlan;
-use crate::models::{Conversation, Message, Role};
+use crate::models::{Attachment, Conversation, Message, Role};
 use crate::stopped::{self, StoppedReply};
 use crate::store;
 use crate::stream::StreamEvent;
@@ -20,12 +20,26 @@ use crate::timers::{self, sleep_ms_or_abort};
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
 /// Does nothing for blank text or while another reply is streaming.
 pub fn send_message(state: ChatState, text: String) {
-    let text = text.trim().to_owned();
+    send_with_attachments(state, text, Vec::new());
+}
+
+/// [`send_message`] with uploaded files. Files alone may be sent: the message's text is then
+/// their names, since the backend wants some text with every message.
+pub fn send_with_attachments(state: ChatState, text: String, attachments: Vec<Attachment>) {
+    let mut text = text.trim().to_owned();
+    if text.is_empty() {
+        let names: Vec<&str> = attachments.iter().map(|a| a.filename.as_str()).collect();
+        text = names.join(", ");
+    }
     if text.is_empty() || state.replying.get_untracked() {
         return;
     }
     let question = state.push(Role::Visitor, text.clone(), MessageStatus::Complete);
     stamp_now(question);
+    // Before the row is drawn (rendering runs after this task), so it shows its files at once.
+    question
+        .details
+        .update_value(|d| d.attachments = attachments);
     state.emit(ChatEvent::Message(text));
     start_exchange(state, question);
 }
@@ -99,8 +113,13 @@ fn start_exchange(state: ChatState, question: ChatMessage) {
     state.set_abort(Some(controller.clone()));
     let config = state.config.get_value();
     let text = question.text.get_untracked();
+    let attachments = question.details.with_value(|d| d.attachments.clone());
     spawn_local(async move {
-        let outcome = exchange_with_retries(state, &config, &text, reply, &controller).await;
+        let ask = Ask {
+            text: &text,
+            attachments: &attachments,
+        };
+        let outcome = exchange_with_retries(state, &config, ask, reply, &controller).await;
         state.set_abort(None);
         finish(state, &config, question, reply, outcome);
         state.replying.set(false);
@@ -112,13 +131,13 @@ fn start_exchange(state: ChatState, question: ChatMessage) {
 async fn exchange_with_retries(
     state: ChatState,
     config: &Config,
-    text: &str,
+    ask: Ask<'_>,
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
     let mut attempt = 0;
     loop {
-        let error = match exchange(config, text, reply, controller).await {
+        let error = match exchange(config, ask, reply, controller).await {
             Ok(()) => return Ok(()),
             Err(error) => error,
         };
@@ -176,7 +195,7 @@ pub fn resend_unsent(state: ChatState) {
 
 async fn exchange(
     config: &Config,
-    text: &str,
+    ask: Ask<'_>,
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
@@ -185,7 +204,7 @@ async fn exchange(
         Some(conversation) => conversation,
         None => create_conversation(config, controller).await?,
     };
-    match stream_into(config, &conversation, text, reply, controller).await {
+    match stream_into(config, &conversation, ask, reply, controller).await {
         // Deliver the message in a new conversation rather than leave it unsent for good.
         Err(error)
             if error.conversation_is_gone()
@@ -194,13 +213,14 @@ async fn exchange(
         {
             store::forget_conversation(config);
             let fresh = create_conversation(config, controller).await?;
-            stream_into(config, &fresh, text, reply, controller).await
+            stream_into(config, &fresh, ask, reply, controller).await
         }
         outcome => outcome,
     }
 }
 
-async fn create_conversation(
+/// Creates a conversation and keeps it for the next reload.
+pub async fn create_conversation(
     config: &Config,
     controller: &AbortController,
 ) -> Result<Conversation, ApiError> {
@@ -212,12 +232,12 @@ async fn create_conversation(
 async fn stream_into(
     config: &Config,
     conversation: &Conversation,
-    text: &str,
+    ask: Ask<'_>,
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
     // All the deltas of one piece of the body go to the message at once: one update, one render.
-    api::stream_reply(config, conversation, text, controller, |events| {
+    api::stream_reply(config, conversation, ask, controller, |events| {
         let mut added = String::new();
         for event in events {
             match event {

@@ -63,6 +63,20 @@ pub struct Texts {
     pub start_new: &'static str,
     pub cancel: &'static str,
     pub still_working: &'static str,
+    pub attach_image: &'static str,
+    pub attach_file: &'static str,
+    pub files_to_send: &'static str,
+    pub remove_file: &'static str,
+    pub uploading_file: &'static str,
+    pub file_too_large: &'static str,
+    pub size_limit: &'static str,
+    pub file_wrong_type: &'static str,
+    pub too_many_files: &'static str,
+    pub upload_quota: &'static str,
+    pub storage_down: &'static str,
+    pub upload_failed: &'static str,
+    pub waiting_for_uploads: &'static str,
+    pub drop_files: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -125,6 +139,20 @@ pub static EN: Texts = Texts {
     start_new: "Start new",
     cancel: "Cancel",
     still_working: "Still working on it…",
+    attach_image: "Attach an image",
+    attach_file: "Attach a file",
+    files_to_send: "Files to send",
+    remove_file: "Remove {}",
+    uploading_file: "Uploading {}",
+    file_too_large: "{} is too large.",
+    size_limit: "Files can be up to {}.",
+    file_wrong_type: "{} can't be sent: this kind of file isn't accepted here.",
+    too_many_files: "Up to {} files per message.",
+    upload_quota: "You've reached the upload limit for this conversation.",
+    storage_down: "Files can't be sent right now. Try again in a moment.",
+    upload_failed: "Couldn't upload {}.",
+    waiting_for_uploads: "Your message will be sent when the files are uploaded.",
+    drop_files: "Drop files here to attach them",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -187,6 +215,20 @@ pub static ZH_TW: Texts = Texts {
     start_new: "開始新對話",
     cancel: "取消",
     still_working: "仍在處理中…",
+    attach_image: "附加圖片",
+    attach_file: "附加檔案",
+    files_to_send: "要傳送的檔案",
+    remove_file: "移除 {}",
+    uploading_file: "正在上傳 {}",
+    file_too_large: "{} 太大了。",
+    size_limit: "檔案大小上限為 {}。",
+    file_wrong_type: "無法傳送 {}：這裡不接受這種檔案。",
+    too_many_files: "每則訊息最多 {} 個檔案。",
+    upload_quota: "這個對話的上傳額度已用完。",
+    storage_down: "目前無法傳送檔案，請稍後再試。",
+    upload_failed: "無法上傳 {}。",
+    waiting_for_uploads: "檔案上傳完成後會送出您的訊息。",
+    drop_files: "將檔案拖放到這裡即可附加",
 };
 
 /// What `data-locale` asks for.
@@ -263,6 +305,13 @@ mod tests {
                 texts.retrying_in,
                 texts.rejected_because,
                 texts.new_replies,
+                texts.remove_file,
+                texts.uploading_file,
+                texts.file_too_large,
+                texts.size_limit,
+                texts.file_wrong_type,
+                texts.too_many_files,
+                texts.upload_failed,
             ] {
                 assert_eq!(template.matches("{}").count(), 1, "{template}");
             }

@@ -20,7 +20,7 @@ thread_local! {
     };
     /// Epoch minute → (its ISO 8601 up to the minutes' colon, its label), for the day the
     /// labels were made on (they say the day of another day's messages).
-    static MINUTES: RefCell<(LocalDay, HashMap<i64, (String, String)>)> = RefCell::default();
+    static MINUTES: RefCell<(LocalDay, HashMap<i64, MinuteLabel>)> = RefCell::default();
     /// The day, for messages of another day than today: a clock time alone would make
     /// yesterday's look like today's.
     static DAY_FORMAT: js_sys::Intl::DateTimeFormat = {
@@ -33,6 +33,9 @@ thread_local! {
 
 /// (year, month, day) in the visitor's time zone.
 type LocalDay = (u32, u32, u32);
+
+/// A minute's ISO 8601 up to its seconds, and its label.
+type MinuteLabel = (String, String);
 
 fn local_day(date: &js_sys::Date) -> LocalDay {
     (date.get_full_year(), date.get_month(), date.get_date())

@@ -14,7 +14,7 @@ use crate::guard::{Guard, GuardSettings};
 use crate::secret::Secret;
 use crate::upstream::Timeouts;
 use crate::visitor::{SecretSource, VisitorKeys, SECRET_VAR};
-use crate::{maax, mock, observe, proxy, static_files};
+use crate::{maax, mock, observe, proxy, static_files, uploads};
 
 /// The whole server. `shutdown` turning true ends the mock's long-lived reply streams, so a
 /// graceful shutdown does not wait on them; proxied and adapted replies are real and are left
@@ -40,10 +40,23 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
         visitors: visitors.clone(),
         ..GuardSettings::from_args(&config.guard)
     };
+    // Uploads take the same layers as the mode's API: CORS for the mock, the guard (origins,
+    // rate limit, CORS) in front of a real backend. Maax AI takes no files: refused there.
+    let settings = uploads::UploadSettings::from_args(&config.uploads, &config.guard);
+    let upload_state = match config.mode {
+        Mode::Maax => None,
+        _ => Some(uploads::Uploads::new(settings, visitors.clone())?),
+    };
+    let upload_api = match &upload_state {
+        Some(state) => uploads::api_router(state.clone()),
+        None => uploads::refusing_api_router(uploads::MAAX_REFUSAL),
+    };
     let api = match config.mode {
         Mode::Mock => {
             let delay = Duration::from_millis(config.mock_delay_ms);
-            mock::router(mock::MockState::new(delay, shutdown, visitors)).layer(cors())
+            mock::router(mock::MockState::new(delay, shutdown, visitors))
+                .merge(upload_api)
+                .layer(cors())
         }
         Mode::Proxy => {
             let guard = Guard::new(&guard_settings)?;
@@ -56,7 +69,7 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
             let state = proxy::ProxyState::new(settings, guard.clone())?;
             guard.log_posture();
             tracing::info!(upstream = %state.base(), "proxying to MaiAgent");
-            proxy::router(state)
+            proxy::router(state).merge(guard.apply(upload_api))
         }
         Mode::Maax => {
             let guard = Guard::new(&guard_settings)?;
@@ -69,10 +82,13 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
             let state = maax::MaaxState::new(settings, guard.clone())?;
             guard.log_posture();
             tracing::info!(upstream = %state.base(), "adapting Maax AI");
-            maax::router(state)
+            maax::router(state).merge(guard.apply(upload_api))
         }
     };
-    let files = static_files::router(&config.static_dir, config.demo_page.as_deref());
+    let mut files = static_files::router(&config.static_dir, config.demo_page.as_deref());
+    if let Some(state) = upload_state {
+        files = uploads::files_router(state).merge(files);
+    }
     Ok(outer_layers(api.merge(files.layer(cors()))))
 }
 

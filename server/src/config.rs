@@ -112,6 +112,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub maax: MaaxArgs,
+
+    #[command(flatten)]
+    pub uploads: UploadArgs,
 }
 
 /// How long and how many connections a client may hold (every mode).
@@ -277,6 +280,79 @@ pub struct ProxyArgs {
         default_value = "https://api.maiagent.ai/api/v1/"
     )]
     pub upstream_url: String,
+}
+
+/// Where uploaded files are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UploadStorage {
+    /// A folder on this machine (--upload-dir), served by this server.
+    Local,
+    /// An S3-compatible bucket (--upload-s3-*), shared by every instance.
+    S3,
+}
+
+/// Files visitors attach (every mode; maax mode refuses them, as Maax AI takes none).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Uploads (every mode)")]
+pub struct UploadArgs {
+    /// Where uploaded files are kept.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_UPLOAD_STORAGE",
+        value_enum,
+        default_value = "local"
+    )]
+    pub upload_storage: UploadStorage,
+
+    /// The folder for `--upload-storage local`, created if missing.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_DIR", default_value = "uploads")]
+    pub upload_dir: PathBuf,
+
+    /// Largest file accepted, in bytes (the body is cut off there).
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub upload_max_bytes: u64,
+
+    /// Bytes one conversation may upload in a day.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_QUOTA_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub upload_quota_bytes: u64,
+
+    /// Files one conversation may upload in a day.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_QUOTA_FILES", default_value_t = 30)]
+    pub upload_quota_files: u32,
+
+    /// Uploads per minute per conversation (also the burst); 0 turns the limit off.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_RATE_LIMIT", default_value_t = 10)]
+    pub upload_rate_limit: u32,
+
+    /// Uploads read at once; each holds up to --upload-max-bytes of memory.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_CONCURRENT", default_value_t = 16)]
+    pub upload_concurrent: usize,
+
+    /// Base URL the stored files are public at (a CDN or the bucket's own URL), e.g.
+    /// `https://cdn.example.com/chat-uploads/`. Default: this server's `/uploads/`.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_PUBLIC_URL")]
+    pub upload_public_url: Option<String>,
+
+    /// S3 bucket name. Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+    /// (and AWS_SESSION_TOKEN if any), never from flags.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_S3_BUCKET")]
+    pub upload_s3_bucket: Option<String>,
+
+    /// Key prefix inside the bucket.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_S3_PREFIX", default_value = "")]
+    pub upload_s3_prefix: String,
+
+    /// Endpoint of an S3-compatible service (MinIO, Ceph, R2, …); AWS when absent.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_S3_ENDPOINT")]
+    pub upload_s3_endpoint: Option<String>,
+
+    /// Bucket region.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_UPLOAD_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub upload_s3_region: String,
 }
 
 /// Where a POST puts its parameters (the Maax docs list them as "query parameters" of POSTs

@@ -11,7 +11,8 @@
 //! [`guard`] (origins, rate limit, body size, id allow-lists), [`requests`] (the widget's
 //! requests parsed and checked), [`upstream`] (client, timeouts, error mapping) and [`scrub`]
 //! (the key kept out of relayed text) are shared by the two real modes. [`visitor`] (visitor
-//! tokens) binds conversations to their visitors in every mode, and [`serve`] accepts
+//! tokens) binds conversations to their visitors in every mode, [`uploads`] takes the files
+//! visitors attach (every mode), and [`serve`] accepts
 //! connections with timeouts and caps. [`load`] is the proxy load test behind the `load_test`
 //! binary.
 
@@ -31,5 +32,6 @@ pub mod scrub;
 pub mod secret;
 pub mod serve;
 pub mod static_files;
+pub mod uploads;
 pub mod upstream;
 pub mod visitor;

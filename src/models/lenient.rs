@@ -69,6 +69,11 @@ pub fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
     Ok(d.deserialize_any(TextVisitor)?.filter(|s| !s.is_empty()))
 }
 
+/// A size in bytes: a whole number, or one written as text; none for anything else.
+pub fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(d.deserialize_any(TextVisitor)?.and_then(|s| s.parse().ok()))
+}
+
 /// A flag: `true` or `"true"`; anything else is false.
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(d.deserialize_any(TextVisitor)?.as_deref() == Some("true"))

@@ -3,8 +3,10 @@ use leptos::prelude::*;
 use crate::chat::ChatState;
 use crate::markdown::safe_url;
 use crate::models::Attachment;
+use crate::uploads::readable_size;
 
-/// Files sent with a message: images as thumbnails, other files as links. A file whose URL is
+/// Files sent with a message: images as thumbnails that open full size, other files as links
+/// with their name and, when known, size. A file whose URL is
 /// not http(s) shows its name only.
 #[component]
 pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
@@ -28,12 +30,18 @@ pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
                     }
                     .into_any()
                 }
-                Some(href) => view! {
-                    <a class="cb-attachment" href=href target="_blank" rel="noopener noreferrer">
-                        {name}
-                    </a>
+                Some(href) => {
+                    let size = a.size.map(|bytes| {
+                        view! { <span class="cb-attachment-size">{readable_size(bytes)}</span> }
+                    });
+                    view! {
+                        <a class="cb-attachment" href=href target="_blank" rel="noopener noreferrer">
+                            {name}
+                            {size}
+                        </a>
+                    }
+                    .into_any()
                 }
-                .into_any(),
                 None => view! { <span class="cb-attachment">{name}</span> }.into_any(),
             }
         })

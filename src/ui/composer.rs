@@ -2,7 +2,10 @@ use leptos::html::{Button, Textarea};
 use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
+use super::attach_button::AttachButton;
 use super::icons::{Icon, SEND, STOP};
+use super::upload_chips::UploadChips;
+use crate::attaching::Attaching;
 use crate::chat::ChatState;
 use crate::session;
 use crate::store;
@@ -27,14 +30,37 @@ pub fn Composer() -> impl IntoView {
             .with_value(|config| store::save_draft(config, &text));
         draft.set(text);
     };
-    let can_send = move || !replying.get() && draft.with(|d| !d.trim().is_empty());
+    let attaching = expect_context::<Attaching>();
+    let attachments_on = state.config.with_value(|c| c.attachments.enabled());
+    let can_send =
+        move || !replying.get() && (draft.with(|d| !d.trim().is_empty()) || !attaching.is_empty());
     let submit = move || {
         if !can_send() {
             return;
         }
-        session::send_message(state, draft.get_untracked());
+        // Files still on their way: the message goes when they are done (see below).
+        if attaching.uploading() {
+            attaching.send_waiting.set(true);
+            return;
+        }
+        // A failed file stays with its Retry, and so does the message.
+        if let Some(why) = attaching.failed() {
+            state.notice.set(Some(why));
+            return;
+        }
+        let files = attaching.take_uploaded();
+        session::send_with_attachments(state, draft.get_untracked(), files);
         set_draft(String::new());
     };
+    // Send was pressed while files uploaded: send once the last one is done, unless one failed.
+    Effect::new(move |_| {
+        if attaching.send_waiting.get() && !attaching.uploading() {
+            attaching.send_waiting.set(false);
+            if attaching.failed().is_none() {
+                submit();
+            }
+        }
+    });
     let disabled = move || !replying.get() && !can_send();
     let (input, button) = (NodeRef::<Textarea>::new(), NodeRef::<Button>::new());
     // A button that becomes disabled drops focus to the page: keyboard users go on in the box.
@@ -59,6 +85,7 @@ pub fn Composer() -> impl IntoView {
                 submit();
             }
         >
+            {attachments_on.then(|| view! { <UploadChips/> <AttachButton/> })}
             <textarea
                 class="cb-input"
                 rows="1"

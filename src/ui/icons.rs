@@ -18,6 +18,9 @@ pub const DOWN: &str = "M12 5v14M6 13l6 6 6-6";
 pub const NEW: &str =
     "M12 5H6a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2v-6M17.5 3.5a2.1 2.1 0 0 1 3 3L12 15l-4 1 1-4z";
 
+/// A paper clip: attach a file.
+pub const ATTACH: &str = "M16 7v9a4 4 0 0 1-8 0V6a2.5 2.5 0 0 1 5 0v9.5a1 1 0 0 1-2 0V8";
+
 /// An icon drawn by `path`; decorative, so hidden from screen readers (its button is labelled).
 #[component]
 pub fn Icon(path: &'static str) -> impl IntoView {

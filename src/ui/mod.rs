@@ -1,6 +1,7 @@
 //! The widget's components, one per file. [`Widget`] is the root; every component below it
 //! reads the [`crate::chat::ChatState`] from context.
 
+mod attach_button;
 mod attachments;
 mod composer;
 mod contact_form;
@@ -23,6 +24,8 @@ mod reply_body;
 mod sender_line;
 mod sources;
 mod starters;
+mod upload_chip;
+mod upload_chips;
 mod widget;
 
 pub use widget::Widget;

@@ -1,7 +1,7 @@
 use leptos::html::Section;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, KeyboardEvent, ShadowRoot};
+use web_sys::{ClipboardEvent, DragEvent, Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
 use super::composer::Composer;
 use super::contact_form::ContactForm;
@@ -10,6 +10,7 @@ use super::jump_to_latest::JumpToLatest;
 use super::message_list::MessageList;
 use super::notice::Notice;
 use super::phone::is_phone;
+use crate::attaching::{add_files, files_of, Attaching};
 use crate::chat::ChatState;
 use crate::store;
 
@@ -24,6 +25,42 @@ pub fn Panel() -> impl IntoView {
     let asking_contact = RwSignal::new(state.config.with_value(|c| {
         c.ask_contact && store::conversation(c).is_none() && store::contact_choice(c).is_none()
     }));
+    let attaching = Attaching::new();
+    provide_context(attaching);
+    let (attachments_on, drop_text) = state
+        .config
+        .with_value(|c| (c.attachments.enabled(), c.texts.drop_files));
+    // Files pasted (a screenshot) or dropped anywhere on the panel are attached; text is left
+    // to the browser.
+    let on_paste = move |ev: ClipboardEvent| {
+        let files = files_of(ev.clipboard_data().and_then(|d| d.files()));
+        if attachments_on && !files.is_empty() {
+            ev.prevent_default();
+            add_files(state, attaching, files);
+        }
+    };
+    let carries_files = |ev: &DragEvent| {
+        ev.data_transfer()
+            .is_some_and(|d| d.types().includes(&"Files".into(), 0))
+    };
+    let on_dragover = move |ev: DragEvent| {
+        if attachments_on && carries_files(&ev) {
+            // Without this the browser would open the file in place of the page.
+            ev.prevent_default();
+            attaching.dragging.set(true);
+        }
+    };
+    let on_drop = move |ev: DragEvent| {
+        attaching.dragging.set(false);
+        if attachments_on && carries_files(&ev) {
+            ev.prevent_default();
+            add_files(
+                state,
+                attaching,
+                files_of(ev.data_transfer().and_then(|d| d.files())),
+            );
+        }
+    };
     // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.
     // The panel starts closed; an open asked for before this first runs (a click on the loader's
     // launcher, replayed once the wasm is ready) counts as opening.
@@ -44,6 +81,11 @@ pub fn Panel() -> impl IntoView {
             hidden=move || !state.open.get()
             aria-modal=move || if state.open.get() && is_phone() { "true" } else { "false" }
             node_ref=panel
+            class:cb-dragging=move || attaching.dragging.get()
+            on:paste=on_paste
+            on:dragover=on_dragover
+            on:dragleave=move |_| attaching.dragging.set(false)
+            on:drop=on_drop
             on:keydown=move |ev: KeyboardEvent| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
@@ -65,6 +107,12 @@ pub fn Panel() -> impl IntoView {
             <Show when=move || asking_contact.get() fallback=|| view! { <Composer/> }>
                 <ContactForm asking=asking_contact/>
             </Show>
+            {move || {
+                attaching
+                    .dragging
+                    .get()
+                    .then(|| view! { <div class="cb-drop-hint" aria-hidden="true">{drop_text}</div> })
+            }}
         </section>
     }
 }

@@ -1,10 +1,14 @@
 //! A per-client token bucket: `burst` requests at once, refilled at `per_minute`.
 //!
+//! Clients are IP addresses for the API as a whole; uploads also count per conversation
+//! (per visitor), so the key type is a parameter.
+//!
 //! In process and in memory, which is right for one server; several replicas behind a load
 //! balancer each get the full rate. Buckets that have filled up again are indistinguishable
 //! from new ones, so they are swept out once per refill period to keep memory bounded.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -17,22 +21,22 @@ struct Bucket {
 }
 
 #[derive(Debug)]
-struct Buckets {
-    map: HashMap<IpAddr, Bucket>,
+struct Buckets<K> {
+    map: HashMap<K, Bucket>,
     next_sweep: Instant,
 }
 
 /// The limiter.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     per_second: f64,
     burst: f64,
-    buckets: Mutex<Buckets>,
+    buckets: Mutex<Buckets<K>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     /// `per_minute` must be positive; a zero `burst` counts as one.
-    pub fn new(per_minute: u32, burst: u32) -> RateLimiter {
+    pub fn new(per_minute: u32, burst: u32) -> RateLimiter<K> {
         RateLimiter {
             per_second: f64::from(per_minute.max(1)) / 60.0,
             burst: f64::from(burst.max(1)),
@@ -44,7 +48,7 @@ impl RateLimiter {
     }
 
     /// Takes a token for `client`, or says how long until one is available.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, client: K, now: Instant) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if now >= buckets.next_sweep {
             let full = self.refill_time();

@@ -133,6 +133,14 @@ pub async fn completions(
     }
     let body = state.guard.read_body(&headers, body).await?;
     let ask = Completion::parse(&body)?;
+    // Maax AI's API carries text only: a file would be silently dropped.
+    if !ask.attachments.is_empty() {
+        return Err(crate::api_error::ApiError::detail(
+            axum::http::StatusCode::BAD_REQUEST,
+            crate::uploads::MAAX_REFUSAL,
+        )
+        .into());
+    }
     // Without a conversation there would be one created here whose token the widget never
     // got; it creates its conversation first.
     let Some(conversation) = ask.conversation else {

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use super::faults::status_response;
 use super::handlers::{error, json_object, not_found, ApiError};
 use super::replies::{
-    attachments, citations, counted_delta, counted_reply, reply_for, split_deltas, split_even,
-    Reply,
+    attachments, citations, counted_delta, counted_reply, received_summary, reply_for,
+    split_deltas, split_even, Reply,
 };
 use super::store::{Direction, Extras};
 use super::stream::{self, Plan};
@@ -98,7 +98,11 @@ pub async fn completions(
                     with_attachments: false,
                 }
             } else {
-                reply_for(&request.content)
+                let mut reply = reply_for(&request.content);
+                if let Some(summary) = received_summary(&request.attachments) {
+                    reply.text = format!("{summary}\n\n{}", reply.text);
+                }
+                reply
             };
             let deltas = match switches.deltas {
                 Some(n) => split_even(&reply.text, n),

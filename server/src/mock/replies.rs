@@ -12,6 +12,9 @@
 //!   attachments (an image, a document, and one whose URL is not http(s));
 //! - anything else: [`default_reply`].
 //!
+//! A message that carries attachments gets [`received_summary`] before the reply: "I see 1
+//! image: screenshot.png, 48 KB."
+//!
 //! The `length` switch replaces all of this with [`counted_reply`].
 
 use serde_json::{json, Value};
@@ -111,6 +114,51 @@ pub fn reply_for(message: &str) -> Reply {
             with_attachments: false,
         }
     }
+}
+
+/// Attachments named at most in a [`received_summary`].
+const SUMMARY_MAX: usize = 10;
+
+/// What the mock received, in the words of an assistant that looked: `I see 1 image:
+/// screenshot.png, 48 KB.`, `I see 1 image and 2 files: a.png, 3 KB; b.pdf, 10 KB; c.txt.`
+/// The size is the `size` field the widget sends along (the upload's answer); without it
+/// only the name is given. `None` when there is nothing to name.
+pub fn received_summary(attachments: &Value) -> Option<String> {
+    let list = attachments.as_array().filter(|l| !l.is_empty())?;
+    let list = &list[..list.len().min(SUMMARY_MAX)];
+    let images = list
+        .iter()
+        .filter(|a| a.get("type").and_then(Value::as_str) == Some("image"))
+        .count();
+    let files = list.len() - images;
+    let count = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    let what = match (images, files) {
+        (0, f) => count(f, "file", "files"),
+        (i, 0) => count(i, "image", "images"),
+        (i, f) => format!(
+            "{} and {}",
+            count(i, "image", "images"),
+            count(f, "file", "files")
+        ),
+    };
+    let names: Vec<String> = list
+        .iter()
+        .map(|a| {
+            let name = a
+                .get("filename")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .unwrap_or("a file without a name");
+            match a.get("size").and_then(Value::as_u64) {
+                Some(size) => format!("{name}, {}", crate::uploads::readable_size(size)),
+                None => name.to_owned(),
+            }
+        })
+        .collect();
+    Some(format!("I see {what}: {}.", names.join("; ")))
 }
 
 /// Cuts a reply into the deltas it streams as: each word keeps the whitespace after it, and
@@ -228,6 +276,27 @@ mod tests {
         assert!(d.len() >= 8, "{d:?}");
         assert_eq!(d[0], "You ");
         assert_eq!(d.concat(), r.text);
+    }
+
+    #[test]
+    fn received_attachments_are_named_with_their_sizes() {
+        let one =
+            json!([{"type": "image", "filename": "screenshot.png", "file": "x", "size": 49152}]);
+        assert_eq!(
+            received_summary(&one).as_deref(),
+            Some("I see 1 image: screenshot.png, 48 KB.")
+        );
+        let mixed = json!([
+            {"type": "image", "filename": "a.png", "size": 3000},
+            {"type": "other", "filename": "b.pdf", "size": 10240},
+            {"type": "other", "filename": ""},
+        ]);
+        assert_eq!(
+            received_summary(&mixed).as_deref(),
+            Some("I see 1 image and 2 files: a.png, 3 KB; b.pdf, 10 KB; a file without a name.")
+        );
+        assert_eq!(received_summary(&json!([])), None);
+        assert_eq!(received_summary(&json!("x")), None);
     }
 
     #[test]

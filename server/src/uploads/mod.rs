@@ -1,0 +1,579 @@
+//! Uploads: files a visitor attaches to a message, in every mode.
+//!
+//! # Routes
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST {api}/uploads/?conversation=<id>&filename=<name>` with the file's bytes as the body | 201 `{"type", "filename", "file", "size"}` |
+//! | `GET /uploads/<name>` | the stored file |
+//!
+//! `{api}` is `/api/v1` or `/api`, as for the other calls. The upload needs the conversation's
+//! `X-Visitor-Token` (when visitor tokens are on) and answers, always as `{"detail", "code"}`:
+//! 413 `too_large`, 415 `wrong_type` (or `damaged` for an image that does not parse), 429
+//! `rate` (with `Retry-After`) or `quota`, 403 for a missing or wrong token, 503 `storage` when
+//! the storage fails or `busy` when too many uploads are under way, and in maax mode 400
+//! `not_accepted` ([`MAAX_REFUSAL`]).
+//!
+//! # What happens to a file
+//!
+//! The body is read as a stream and cut off at `--upload-max-bytes` (a declared
+//! `Content-Length` over it is refused before a byte is read). Its kind is sniffed from the
+//! bytes ([`sniff`]): markup is refused whatever its name. JPEG and PNG images lose their
+//! metadata ([`strip`]). The file is stored ([`storage`]) under 128 random bits and the
+//! sniffed kind's extension, so names can neither be guessed nor chosen, and the visitor's own
+//! file name is only echoed back in the answer. `file` is the public URL: `--upload-public-url`
+//! plus the name, or this server's own `/uploads/<name>`.
+//!
+//! # Serving
+//!
+//! Stored files are served with the kind their name says, `Content-Disposition: attachment`
+//! for everything but images, `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+//! sandbox` (a file opened on its own can run nothing on this origin) and a year of caching
+//! (a name never gets other content).
+
+pub mod quota;
+pub mod sniff;
+pub mod storage;
+pub mod strip;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Json, Router};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::config::{GuardArgs, UploadArgs, UploadStorage};
+use crate::guard::client::public_base;
+use crate::guard::plain_id;
+use crate::guard::rate::{retry_after_secs, RateLimiter};
+use crate::visitor::VisitorKeys;
+use quota::{Exceeded, Quota, QuotaLimits};
+use sniff::Kind;
+use storage::{Storage, StorageSettings};
+
+/// Stored files never change: a year, and no revalidation.
+pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// The quota's window: a day.
+pub const QUOTA_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The longest file name echoed back, in characters.
+const MAX_FILENAME_CHARS: usize = 120;
+
+/// Random bytes in a stored name: 128 bits, never guessed.
+const NAME_BYTES: usize = 16;
+
+/// What the server does with uploads.
+#[derive(Clone, Debug)]
+pub struct UploadSettings {
+    pub storage: StorageSettings,
+    pub max_bytes: u64,
+    pub quota: QuotaLimits,
+    /// Uploads per minute per conversation; 0 turns the limit off.
+    pub rate_per_minute: u32,
+    /// Uploads read at once; more wait for none and get 503.
+    pub concurrent: usize,
+    /// Base URL the stored files are reachable at (a CDN, the bucket); `None` serves them
+    /// from this server's `/uploads/`.
+    pub public_url: Option<String>,
+    /// This server's own public origin and whether to trust `X-Forwarded-Proto`, as for the
+    /// history links (see [`crate::guard::client::public_base`]).
+    pub server_public_url: Option<String>,
+    pub trust_proxy: bool,
+}
+
+/// The uploads' shared state.
+pub struct Uploads {
+    settings: UploadSettings,
+    storage: Storage,
+    visitors: Option<VisitorKeys>,
+    rate: Option<RateLimiter<String>>,
+    quota: Mutex<Quota>,
+    slots: Semaphore,
+}
+
+impl std::fmt::Debug for Uploads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uploads")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a stored upload is, as the widget puts it in `message.attachments`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stored {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub filename: String,
+    pub file: String,
+    pub size: u64,
+}
+
+/// What maax mode answers an upload: Maax AI's API takes text only.
+pub const MAAX_REFUSAL: &str = "This assistant reads text only and can't receive files. \
+     Please describe what the file shows in your message.";
+
+impl UploadSettings {
+    /// From the command line.
+    pub fn from_args(args: &UploadArgs, guard: &GuardArgs) -> UploadSettings {
+        let storage = match args.upload_storage {
+            UploadStorage::Local => StorageSettings::Local {
+                dir: args.upload_dir.clone(),
+            },
+            UploadStorage::S3 => StorageSettings::S3 {
+                bucket: args.upload_s3_bucket.clone().unwrap_or_default(),
+                prefix: args.upload_s3_prefix.clone(),
+                endpoint: args.upload_s3_endpoint.clone(),
+                region: args.upload_s3_region.clone(),
+            },
+        };
+        UploadSettings {
+            storage,
+            max_bytes: args.upload_max_bytes,
+            quota: QuotaLimits {
+                bytes: args.upload_quota_bytes,
+                files: args.upload_quota_files,
+                window: QUOTA_WINDOW,
+            },
+            rate_per_minute: args.upload_rate_limit,
+            concurrent: args.upload_concurrent,
+            public_url: args
+                .upload_public_url
+                .clone()
+                .filter(|u| !u.trim().is_empty()),
+            server_public_url: guard.public_url.clone().filter(|u| !u.trim().is_empty()),
+            trust_proxy: guard.trust_proxy,
+        }
+    }
+}
+
+impl Uploads {
+    /// Fails on storage settings that cannot work (see [`Storage::open`]).
+    pub fn new(
+        settings: UploadSettings,
+        visitors: Option<VisitorKeys>,
+    ) -> Result<Arc<Uploads>, String> {
+        if let Some(url) = &settings.public_url {
+            let parsed = reqwest::Url::parse(url.trim())
+                .map_err(|e| format!("the upload public URL is not a URL ({e})"))?;
+            if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.host_str().is_none()
+                || !parsed.username().is_empty()
+                || parsed.password().is_some()
+                || parsed.query().is_some()
+            {
+                return Err(
+                    "the upload public URL must be http(s)://host[/prefix]/, without \
+                     credentials or a query"
+                        .into(),
+                );
+            }
+        }
+        let storage = Storage::open(&settings.storage)?;
+        let rate = (settings.rate_per_minute > 0)
+            .then(|| RateLimiter::new(settings.rate_per_minute, settings.rate_per_minute));
+        Ok(Arc::new(Uploads {
+            quota: Mutex::new(Quota::new(settings.quota)),
+            slots: Semaphore::new(settings.concurrent.max(1)),
+            storage,
+            visitors,
+            rate,
+            settings,
+        }))
+    }
+
+    fn file_url(&self, headers: &HeaderMap, name: &str) -> String {
+        match &self.settings.public_url {
+            Some(base) => format!("{}/{name}", base.trim_end_matches('/')),
+            None => format!(
+                "{}/uploads/{name}",
+                public_base(
+                    headers,
+                    self.settings.trust_proxy,
+                    self.settings.server_public_url.as_deref()
+                )
+            ),
+        }
+    }
+}
+
+/// `POST uploads/` under both API prefixes. The caller puts the mode's layers (CORS, the
+/// guard) around it.
+pub fn api_router(state: Arc<Uploads>) -> Router {
+    under_api_prefixes(post(upload)).with_state(state)
+}
+
+/// `POST uploads/` for a backend that takes no files (maax mode): every upload is refused
+/// with `detail`, before its body is read, and nothing is stored.
+pub fn refusing_api_router(detail: &'static str) -> Router {
+    under_api_prefixes(post(move || async move {
+        refuse(StatusCode::BAD_REQUEST, "not_accepted", detail)
+    }))
+}
+
+fn under_api_prefixes<S: Clone + Send + Sync + 'static>(route: MethodRouter<S>) -> Router<S> {
+    [
+        "/api/v1/uploads/",
+        "/api/v1/uploads",
+        "/api/uploads/",
+        "/api/uploads",
+    ]
+    .into_iter()
+    .fold(Router::new(), |router, path| {
+        router.route(path, route.clone())
+    })
+}
+
+/// `GET /uploads/<name>`: no origin check or CORS, as for any image or download a page links.
+pub fn files_router(state: Arc<Uploads>) -> Router {
+    Router::new()
+        .route("/uploads/{name}", get(serve))
+        .with_state(state)
+}
+
+/// An error in the shape the widget reads: a sentence for the visitor and a code for code.
+fn refuse(status: StatusCode, code: &str, detail: &str) -> Response {
+    (status, Json(json!({"detail": detail, "code": code}))).into_response()
+}
+
+fn too_large(max: u64) -> Response {
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        &format!(
+            "This file is too large. Files can be up to {}.",
+            readable_size(max)
+        ),
+    )
+}
+
+fn storage_down() -> Response {
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage",
+        "Files can't be stored right now. Please try again in a moment.",
+    )
+}
+
+/// `1.5 MB`, `300 KB`: sizes as a visitor reads them (powers of 1024, as file managers show).
+pub fn readable_size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        match tenths % 10 {
+            0 => format!("{} MB", tenths / 10),
+            t => format!("{}.{t} MB", tenths / 10),
+        }
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// The visitor's file name without any path, control characters, direction overrides (which
+/// make `gnp.exe` read as `exe.png`) or excess length.
+pub fn clean_filename(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = base
+        .chars()
+        .filter(|&c| !c.is_control() && !is_direction_mark(c))
+        .take(MAX_FILENAME_CHARS)
+        .collect();
+    let name = name.trim();
+    if name.is_empty() || name == "." || name == ".." {
+        "file".into()
+    } else {
+        name.into()
+    }
+}
+
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A fresh stored name: random hex and the sniffed kind's extension.
+fn new_name(kind: Kind) -> String {
+    let random: [u8; NAME_BYTES] = rand::random();
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hex}.{}", kind.extension())
+}
+
+/// The kind of a name this server made, or `None` for any other name.
+fn kind_of_name(name: &str) -> Option<Kind> {
+    let (stem, ext) = name.split_once('.')?;
+    let ours = stem.len() == NAME_BYTES * 2
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    ours.then(|| Kind::from_extension(ext)).flatten()
+}
+
+async fn upload(
+    State(state): State<Arc<Uploads>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let conversation = match query.get("conversation").map(String::as_str) {
+        Some(c) if plain_id(c) => c.to_owned(),
+        _ => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "conversation",
+                "Start the conversation first: an upload belongs to one.",
+            )
+        }
+    };
+    if let Some(keys) = &state.visitors {
+        if let Err(refusal) = keys.check(&headers, &conversation) {
+            return refusal.into_response();
+        }
+    }
+    if let Some(rate) = &state.rate {
+        if let Err(wait) = rate.check(conversation.clone(), Instant::now()) {
+            let secs = retry_after_secs(wait);
+            let mut res = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate",
+                &format!("Too many files at once. Please wait {secs} s and try again."),
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return res;
+        }
+    }
+    let max = state.settings.max_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return too_large(max);
+    }
+    // Each upload in flight holds up to `max` bytes: the slots bound the memory they take.
+    let Ok(_slot) = state.slots.try_acquire() else {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "Many files are being sent right now. Please try again in a moment.",
+        );
+    };
+    let bytes = match read_limited(body, max, declared).await {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    let Some(kind) = sniff::sniff(&bytes) else {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "wrong_type",
+            "This kind of file can't be sent. Send an image (PNG, JPEG, GIF, WebP), a PDF, \
+             a plain text file, an MP4 video or an MP3.",
+        );
+    };
+    let cleaned = match kind {
+        Kind::Jpeg => strip::jpeg(&bytes).map(Bytes::from),
+        Kind::Png => strip::png(&bytes).map(Bytes::from),
+        _ => Ok(bytes),
+    };
+    let Ok(cleaned) = cleaned else {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "damaged",
+            "This image looks damaged and can't be sent.",
+        );
+    };
+    let size = cleaned.len() as u64;
+    let taken = lock(&state.quota).take(&conversation, size, Instant::now());
+    if let Err(over) = taken {
+        let limits = state.settings.quota;
+        let detail = match over {
+            Exceeded::Files => format!(
+                "Upload limit reached: up to {} files per conversation a day.",
+                limits.files
+            ),
+            Exceeded::Bytes => format!(
+                "Upload limit reached: up to {} per conversation a day.",
+                readable_size(limits.bytes)
+            ),
+        };
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "quota", &detail);
+    }
+    let name = new_name(kind);
+    if let Err(e) = state.storage.put(&name, cleaned, kind).await {
+        lock(&state.quota).give_back(&conversation, size);
+        tracing::error!(error = %e, "upload: the storage refused the file");
+        return storage_down();
+    }
+    let filename = clean_filename(query.get("filename").map_or("", String::as_str));
+    tracing::info!(%conversation, %name, size, kind = kind.extension(), "upload stored");
+    let stored = Stored {
+        kind: kind.attachment_type(),
+        filename,
+        file: state.file_url(&headers, &name),
+        size,
+    };
+    (StatusCode::CREATED, Json(stored)).into_response()
+}
+
+fn lock(quota: &Mutex<Quota>) -> std::sync::MutexGuard<'_, Quota> {
+    quota.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The body, read chunk by chunk and refused as soon as it passes `max`.
+async fn read_limited(body: Body, max: u64, declared: Option<u64>) -> Result<Bytes, Response> {
+    let mut out = Vec::with_capacity(declared.unwrap_or(0).min(max) as usize);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            if crate::serve::is_body_timeout(&e) {
+                refuse(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "timeout",
+                    "The file took too long to arrive. Please try again.",
+                )
+            } else {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    "incomplete",
+                    "The file did not arrive whole. Please try again.",
+                )
+            }
+        })?;
+        if (out.len() + chunk.len()) as u64 > max {
+            return Err(too_large(max));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    if out.is_empty() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "empty",
+            "This file is empty.",
+        ));
+    }
+    Ok(out.into())
+}
+
+/// `GET /uploads/<name>`.
+async fn serve(State(state): State<Arc<Uploads>>, Path(name): Path<String>) -> Response {
+    let Some(kind) = kind_of_name(&name) else {
+        return (StatusCode::NOT_FOUND, "Not found\n").into_response();
+    };
+    let file = match state.storage.get(&name).await {
+        Ok(Some(file)) => file,
+        Ok(None) => return (StatusCode::NOT_FOUND, "Not found\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "upload: the storage could not read a file");
+            return (StatusCode::SERVICE_UNAVAILABLE, "Storage unavailable\n").into_response();
+        }
+    };
+    let mut response = Body::from_stream(file.bytes).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime()));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static(if kind.is_image() {
+            "inline"
+        } else {
+            "attachment"
+        }),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    // Pages that isolate themselves (COEP) may still show the image.
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_public_urls_are_refused_at_start() {
+        let settings = |url: &str| UploadSettings {
+            storage: StorageSettings::Local {
+                dir: std::env::temp_dir().join("chat-bubble-uploads-url-test"),
+            },
+            max_bytes: 1,
+            quota: QuotaLimits {
+                bytes: 1,
+                files: 1,
+                window: QUOTA_WINDOW,
+            },
+            rate_per_minute: 0,
+            concurrent: 1,
+            public_url: Some(url.into()),
+            server_public_url: None,
+            trust_proxy: false,
+        };
+        for bad in [
+            "cdn.example.com",
+            "ftp://x/",
+            "https://u:p@x/",
+            "https://x/?a=1",
+        ] {
+            assert!(Uploads::new(settings(bad), None).is_err(), "{bad}");
+        }
+        assert!(Uploads::new(settings("https://cdn.example.com/files/"), None).is_ok());
+    }
+
+    #[test]
+    fn sizes_read_as_a_visitor_expects() {
+        assert_eq!(readable_size(48 * 1024), "48 KB");
+        assert_eq!(readable_size(1), "1 KB");
+        assert_eq!(readable_size(10 * 1024 * 1024), "10 MB");
+        assert_eq!(readable_size(1024 * 1024 + 512 * 1024), "1.5 MB");
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(clean_filename("C:\\Users\\a\\shot.png"), "shot.png");
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename("a\u{0}b\u{202e}c.png"), "abc.png");
+        assert_eq!(clean_filename("  "), "file");
+        assert_eq!(clean_filename(".."), "file");
+        assert_eq!(clean_filename(&"é".repeat(500)).chars().count(), 120);
+    }
+
+    #[test]
+    fn only_names_of_our_making_are_served() {
+        let name = new_name(Kind::Png);
+        assert_eq!(kind_of_name(&name), Some(Kind::Png));
+        assert_ne!(name, new_name(Kind::Png));
+        for bad in [
+            "../secret.png",
+            "0123456789abcdef0123456789abcdef.html",
+            "0123456789ABCDEF0123456789ABCDEF.png",
+            "0123.png",
+            "0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdef.png.html",
+        ] {
+            assert_eq!(kind_of_name(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,640 @@
+//! Uploads through the whole server as the binary builds it (`app::build` with flags): the
+//! visitor token, type sniffing, metadata removal, the size limit while the body streams,
+//! quota and rate, serving headers, each mode's handling, and both storage backends. The S3
+//! backend runs against a real S3-compatible server on loopback (moto's server mode, which
+//! `scripts/setup.sh --test` installs and `scripts/test.sh` starts), never a stand-in of the
+//! storage trait.
+
+mod fake;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chat_bubble_server::app;
+use chat_bubble_server::config::Config;
+use clap::Parser;
+use fake::{ask, serve, FakeMaiAgent, KEY, VISITOR_SECRET};
+use futures_util::StreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{Attribute, ObjectStore};
+use reqwest::Client;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+/// A folder of its own under the system's temporary folder, for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "chat-bubble-uploads-{}-{name}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts the whole server with `args` (after the binary's name) and returns its base URL.
+/// The visitor secret is the fake's, so `fake::token` makes valid tokens.
+async fn start(dir: &std::path::Path, args: &[&str]) -> String {
+    let secret = dir.join("visitor-secret");
+    std::fs::write(&secret, VISITOR_SECRET).unwrap();
+    let key = dir.join("api-key");
+    std::fs::write(&key, KEY).unwrap();
+    let uploads = dir.join("files");
+    let mut argv = vec![
+        "chat-bubble-server".to_string(),
+        "--visitor-secret-file".into(),
+        secret.display().to_string(),
+        "--api-key-file".into(),
+        key.display().to_string(),
+        "--upload-dir".into(),
+        uploads.display().to_string(),
+        "--static-dir".into(),
+        dir.join("no-dist").display().to_string(),
+    ];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let config = Config::try_parse_from(argv).unwrap();
+    let (tx, rx) = watch::channel(false);
+    std::mem::forget(tx);
+    let router = app::build(&config, rx).unwrap();
+    format!("http://{}", serve(router).await)
+}
+
+/// A conversation on a mock server, with its token.
+async fn conversation(base: &str) -> (String, String) {
+    let body: Value = Client::new()
+        .post(format!("{base}/api/v1/conversations/"))
+        .json(&json!({"webChat": "wc-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        body["id"].as_str().unwrap().to_string(),
+        body["visitorToken"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Uploads `bytes` named `filename` into `conversation` with `token`.
+async fn upload(
+    base: &str,
+    conversation: &str,
+    token: Option<&str>,
+    filename: &str,
+    bytes: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    let mut req = Client::new()
+        .post(format!("{base}/api/v1/uploads/"))
+        .query(&[("conversation", conversation), ("filename", filename)])
+        // The client's claim, which the server must not believe.
+        .header("content-type", "image/png");
+    if let Some(t) = token {
+        req = req.header("x-visitor-token", t);
+    }
+    req.body(bytes).send().await.unwrap()
+}
+
+async fn stored(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+async fn refusal(res: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(res.status(), status);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    body["detail"].as_str().unwrap().to_string()
+}
+
+fn segment(marker: u8, data: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&((data.len() + 2) as u16).to_be_bytes());
+    s.extend_from_slice(data);
+    s
+}
+
+/// A tiny JPEG as a phone writes it: JFIF, then EXIF with a GPS position, then the picture.
+fn photo_with_location() -> Vec<u8> {
+    let mut jpg = vec![0xFF, 0xD8];
+    jpg.extend(segment(0xE0, b"JFIF\0\x01\x01"));
+    jpg.extend(segment(
+        0xE1,
+        b"Exif\0\0GPSLatitude 25.0330 GPSLongitude 121.5654",
+    ));
+    jpg.extend(segment(0xDB, &[1; 65]));
+    jpg.extend(segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]));
+    jpg.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+    jpg.extend([0x12, 0x34, 0xFF, 0x00, 0x56]);
+    jpg.extend([0xFF, 0xD9]);
+    jpg
+}
+
+fn png_with_text() -> Vec<u8> {
+    let chunk = |kind: &[u8; 4], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    };
+    let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+    p.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]));
+    p.extend(chunk(b"tEXt", b"Author\0Alice Example"));
+    p.extend(chunk(b"IDAT", b"pixels"));
+    p.extend(chunk(b"IEND", b""));
+    p
+}
+
+#[tokio::test]
+async fn an_upload_needs_the_conversations_visitor_token() {
+    let dir = scratch("token");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let (_, other_token) = conversation(&base).await;
+    for wrong in [None, Some(other_token.as_str()), Some("v1.forged")] {
+        let res = upload(&base, &id, wrong, "a.txt", "hello").await;
+        assert_eq!(res.status(), 403, "{wrong:?}");
+    }
+    let res = upload(&base, "", Some(&token), "a.txt", "hello").await;
+    assert_eq!(res.status(), 400);
+    let body = stored(upload(&base, &id, Some(&token), "notes.txt", "hello").await).await;
+    assert_eq!(body["type"], "other");
+    assert_eq!(body["filename"], "notes.txt");
+    assert_eq!(body["size"], 5);
+}
+
+#[tokio::test]
+async fn html_named_png_is_refused_and_text_named_png_is_served_as_a_text_download() {
+    let dir = scratch("sniff");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let html = "<!doctype html><script>alert(document.cookie)</script>";
+    let detail = refusal(
+        upload(&base, &id, Some(&token), "cat.png", html).await,
+        415,
+        "wrong_type",
+    )
+    .await;
+    assert!(detail.contains("can't be sent"), "{detail}");
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>";
+    refusal(
+        upload(&base, &id, Some(&token), "logo.png", svg).await,
+        415,
+        "wrong_type",
+    )
+    .await;
+
+    let body = stored(upload(&base, &id, Some(&token), "cat.png", "just words").await).await;
+    assert_eq!(body["type"], "other", "the bytes decide, not the name");
+    let url = body["file"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{base}/uploads/")), "{url}");
+    assert!(url.ends_with(".txt"), "{url}");
+    let res = Client::new().get(url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers();
+    assert_eq!(h["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(h["content-disposition"], "attachment");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "sandbox");
+    assert!(h["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age=31536000"));
+    assert_eq!(res.text().await.unwrap(), "just words");
+}
+
+#[tokio::test]
+async fn jpeg_and_png_metadata_is_removed_before_storing() {
+    let dir = scratch("strip");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let photo = photo_with_location();
+    let body = stored(upload(&base, &id, Some(&token), "IMG_0001.JPG", photo.clone()).await).await;
+    assert_eq!(body["type"], "image");
+    let url = body["file"].as_str().unwrap();
+    assert!(url.ends_with(".jpg"));
+    let res = Client::new().get(url).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert_eq!(res.headers()["content-disposition"], "inline");
+    assert_eq!(res.headers()["content-security-policy"], "sandbox");
+    let served = res.bytes().await.unwrap();
+    assert!(!served.windows(3).any(|w| w == b"GPS"), "location removed");
+    assert!(served.windows(4).any(|w| w == b"JFIF"), "the picture stays");
+    assert_eq!(body["size"], served.len() as u64);
+    assert!(served.len() < photo.len());
+
+    let body = stored(upload(&base, &id, Some(&token), "a.png", png_with_text()).await).await;
+    let served = Client::new()
+        .get(body["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(!served.windows(5).any(|w| w == b"Alice"));
+    assert!(served.windows(6).any(|w| w == b"pixels"));
+
+    // A JPEG whose segments do not add up is refused, not stored with its metadata.
+    let mut broken = photo_with_location();
+    broken.truncate(30);
+    refusal(
+        upload(&base, &id, Some(&token), "x.jpg", broken).await,
+        415,
+        "damaged",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_size_limit_cuts_a_body_while_it_streams() {
+    let dir = scratch("size");
+    let base = start(&dir, &["--upload-max-bytes", "1000"]).await;
+    let (id, token) = conversation(&base).await;
+    // Declared too large: refused before a byte is read.
+    let detail = refusal(
+        upload(&base, &id, Some(&token), "big.txt", "x".repeat(1001)).await,
+        413,
+        "too_large",
+    )
+    .await;
+    assert!(detail.contains("1 KB"), "{detail}");
+    // Undeclared (chunked), and never ending: the answer comes once the limit is passed,
+    // without waiting for an end that never comes.
+    let chunks = futures_util::stream::iter(
+        (0..3).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![b'a'; 600]))),
+    )
+    .chain(futures_util::stream::pending());
+    let res = tokio::time::timeout(
+        Duration::from_secs(20),
+        upload(
+            &base,
+            &id,
+            Some(&token),
+            "endless.txt",
+            reqwest::Body::wrap_stream(chunks),
+        ),
+    )
+    .await
+    .expect("answered without reading to the end");
+    refusal(res, 413, "too_large").await;
+    // At the limit is fine.
+    stored(upload(&base, &id, Some(&token), "ok.txt", "y".repeat(1000)).await).await;
+}
+
+#[tokio::test]
+async fn quota_and_rate_are_per_conversation() {
+    let dir = scratch("quota");
+    let base = start(
+        &dir,
+        &["--upload-quota-files", "2", "--upload-rate-limit", "0"],
+    )
+    .await;
+    let (id, token) = conversation(&base).await;
+    for i in 0..2 {
+        stored(upload(&base, &id, Some(&token), &format!("{i}.txt"), "hi").await).await;
+    }
+    let detail = refusal(
+        upload(&base, &id, Some(&token), "3.txt", "hi").await,
+        429,
+        "quota",
+    )
+    .await;
+    assert!(detail.contains("2 files"), "{detail}");
+    let (other, other_token) = conversation(&base).await;
+    stored(upload(&base, &other, Some(&other_token), "1.txt", "hi").await).await;
+
+    let dir = scratch("rate");
+    let base = start(&dir, &["--upload-rate-limit", "2"]).await;
+    let (id, token) = conversation(&base).await;
+    for _ in 0..2 {
+        stored(upload(&base, &id, Some(&token), "a.txt", "hi").await).await;
+    }
+    let res = upload(&base, &id, Some(&token), "a.txt", "hi").await;
+    assert!(res.headers().contains_key("retry-after"));
+    refusal(res, 429, "rate").await;
+}
+
+#[tokio::test]
+async fn the_mock_names_what_it_received_and_keeps_it_in_history() {
+    let dir = scratch("mock");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let file =
+        stored(upload(&base, &id, Some(&token), "screenshot.png", png_with_text()).await).await;
+    let c = Client::new();
+    let reply: Value = c
+        .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", &token)
+        .json(&json!({"conversation": id, "message": {"content": "see this", "attachments": [file]}, "isStreaming": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = reply["content"].as_str().unwrap();
+    assert!(
+        text.starts_with("I see 1 image: screenshot.png, 1 KB."),
+        "{text}"
+    );
+    let page: Value = c
+        .get(format!("{base}/api/v1/messages/?conversation={id}"))
+        .header("x-visitor-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let incoming = page["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["type"] == "incoming")
+        .unwrap();
+    assert_eq!(incoming["attachments"][0]["file"], file["file"]);
+}
+
+#[tokio::test]
+async fn maax_mode_refuses_uploads_and_attachments_in_words() {
+    let dir = scratch("maax");
+    let base = start(
+        &dir,
+        &["--mode", "maax", "--maax-url", "http://127.0.0.1:9/"],
+    )
+    .await;
+    let detail = refusal(
+        upload(&base, "7", Some(&fake::token("7")), "a.png", "x").await,
+        400,
+        "not_accepted",
+    )
+    .await;
+    assert!(detail.contains("text only"), "{detail}");
+    let res = Client::new()
+        .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", fake::token("7"))
+        .json(&json!({"conversation": "7", "message": {"content": "hi",
+            "attachments": [{"type": "image", "filename": "a.png", "file": "https://x/a.png"}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("text only"));
+    assert!(!dir.join("files").exists(), "maax mode stores nothing");
+}
+
+#[tokio::test]
+async fn proxy_mode_sends_maiagent_the_files_public_url() {
+    let up = FakeMaiAgent::start().await;
+    let dir = scratch("proxy");
+    let base = start(
+        &dir,
+        &[
+            "--mode",
+            "proxy",
+            "--upstream-url",
+            &up.base(),
+            "--upload-public-url",
+            "https://cdn.example.com/chat-uploads/",
+        ],
+    )
+    .await;
+    let token = fake::token("c1");
+    let file =
+        stored(upload(&base, "c1", Some(&token), "report.pdf", "%PDF-1.7\n%%EOF").await).await;
+    let url = file["file"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://cdn.example.com/chat-uploads/") && url.ends_with(".pdf"),
+        "{url}"
+    );
+    // Served here too, for a CDN that pulls from this server.
+    let name = url.rsplit('/').next().unwrap();
+    let res = Client::new()
+        .get(format!("{base}/uploads/{name}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-disposition"], "attachment");
+
+    let mut body = ask(Some("c1"), "here is the report", true);
+    body["message"]["attachments"] = json!([file]);
+    let res = Client::new()
+        .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = res.text().await;
+    let seen = up.seen();
+    let sent = seen.last().unwrap().json();
+    assert_eq!(
+        sent["message"]["attachments"],
+        json!([{"type": "other", "filename": "report.pdf", "file": url}])
+    );
+}
+
+#[tokio::test]
+async fn the_local_backend_keeps_files_in_its_folder() {
+    let dir = scratch("local");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let file = stored(upload(&base, &id, Some(&token), "a.txt", "kept").await).await;
+    let name = file["file"].as_str().unwrap().rsplit('/').next().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("files").join(name)).unwrap(),
+        "kept"
+    );
+    let missing = format!("{base}/uploads/{}", "0".repeat(32) + ".txt");
+    assert_eq!(
+        Client::new().get(missing).send().await.unwrap().status(),
+        404
+    );
+    let foreign = format!("{base}/uploads/..%2Fvisitor-secret");
+    assert_eq!(
+        Client::new().get(foreign).send().await.unwrap().status(),
+        404
+    );
+}
+
+/// An S3-compatible server on loopback: `CHAT_BUBBLE_TEST_S3_URL` (started by
+/// scripts/test.sh), else moto from `tools/s3-venv` started here. `None` only when neither
+/// exists and `CHAT_BUBBLE_REQUIRE_S3` is unset (a bare `cargo test` before setup).
+struct S3Server {
+    url: String,
+    child: Option<Child>,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn s3_server() -> Option<S3Server> {
+    if let Ok(url) = std::env::var("CHAT_BUBBLE_TEST_S3_URL") {
+        return Some(S3Server { url, child: None });
+    }
+    let moto = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/s3-venv/bin/moto_server");
+    if !moto.exists() {
+        assert!(
+            std::env::var_os("CHAT_BUBBLE_REQUIRE_S3").is_none(),
+            "no S3 server: run scripts/setup.sh --test (it installs moto into tools/s3-venv)"
+        );
+        eprintln!("skipped: no S3 server (scripts/setup.sh --test installs one)");
+        return None;
+    }
+    let port = fake::dead_addr().await.port();
+    let child = Command::new(moto)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = S3Server {
+        url: url.clone(),
+        child: Some(child),
+    };
+    for _ in 0..200 {
+        if Client::new().get(&url).send().await.is_ok() {
+            return Some(server);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("moto did not start on {url}");
+}
+
+#[tokio::test]
+async fn the_s3_backend_stores_in_a_real_bucket_and_says_when_it_is_down() {
+    let Some(s3) = s3_server().await else {
+        return;
+    };
+    // The S3 client reads its credentials from the environment, as in production.
+    std::env::set_var("AWS_ACCESS_KEY_ID", "test-access-key");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test-secret-key");
+    let bucket = format!("chat-{}", rand::random::<u32>());
+    let res = Client::new()
+        .put(format!("{}/{bucket}", s3.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success(),
+        "bucket created: {}",
+        res.status()
+    );
+
+    let dir = scratch("s3");
+    let base = start(
+        &dir,
+        &[
+            "--upload-storage",
+            "s3",
+            "--upload-s3-bucket",
+            &bucket,
+            "--upload-s3-prefix",
+            "chat/uploads",
+            "--upload-s3-endpoint",
+            &s3.url,
+        ],
+    )
+    .await;
+    let (id, token) = conversation(&base).await;
+    let photo = photo_with_location();
+    let file = stored(upload(&base, &id, Some(&token), "photo.jpg", photo).await).await;
+    let name = file["file"].as_str().unwrap().rsplit('/').next().unwrap();
+    assert!(
+        !dir.join("files").join(name).exists(),
+        "not in the local folder"
+    );
+
+    // Straight from the bucket, as a CDN with the bucket's credentials reads it: stored
+    // cleaned, with the headers it is to be served with.
+    let bucket_client = AmazonS3Builder::new()
+        .with_endpoint(&s3.url)
+        .with_allow_http(true)
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("test-access-key")
+        .with_secret_access_key("test-secret-key")
+        .build()
+        .unwrap();
+    let direct = bucket_client
+        .get(&ObjectPath::from(format!("chat/uploads/{name}")))
+        .await
+        .expect("the file is in the bucket under the prefix");
+    let attrs = direct.attributes.clone();
+    assert_eq!(
+        attrs.get(&Attribute::ContentType).map(|v| v.as_ref()),
+        Some("image/jpeg")
+    );
+    assert!(attrs
+        .get(&Attribute::CacheControl)
+        .is_some_and(|v| v.as_ref().contains("immutable")));
+    let bytes = direct.bytes().await.unwrap();
+    assert!(!bytes.windows(3).any(|w| w == b"GPS"));
+    // And through this server.
+    let served = Client::new()
+        .get(file["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.headers()["content-security-policy"], "sandbox");
+    assert_eq!(served.bytes().await.unwrap(), bytes);
+
+    let pdf = stored(upload(&base, &id, Some(&token), "a.pdf", "%PDF-1.4\n").await).await;
+    let pdf_name = pdf["file"].as_str().unwrap().rsplit('/').next().unwrap();
+    let direct = bucket_client
+        .get(&ObjectPath::from(format!("chat/uploads/{pdf_name}")))
+        .await
+        .unwrap();
+    assert_eq!(
+        direct
+            .attributes
+            .get(&Attribute::ContentDisposition)
+            .map(|v| v.as_ref()),
+        Some("attachment")
+    );
+
+    // A bucket that is not there: the visitor hears the storage is down, and the quota is not
+    // spent on the failure.
+    let dir = scratch("s3-down");
+    let down = fake::dead_addr().await;
+    let base = start(
+        &dir,
+        &[
+            "--upload-storage",
+            "s3",
+            "--upload-s3-bucket",
+            "gone",
+            "--upload-s3-endpoint",
+            &format!("http://{down}"),
+            "--upload-quota-files",
+            "1",
+        ],
+    )
+    .await;
+    let (id, token) = conversation(&base).await;
+    for _ in 0..2 {
+        refusal(
+            upload(&base, &id, Some(&token), "a.txt", "hi").await,
+            503,
+            "storage",
+        )
+        .await;
+    }
+}

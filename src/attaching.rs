@@ -1,0 +1,311 @@
+//! The files a visitor has chosen for their next message. Each one is checked at once (type,
+//! size, count), then uploaded in turn with its progress shown; Send waits for the uploads,
+//! and a failed upload keeps its file with a Retry. Browser glue around [`crate::uploads`].
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::{AbortController, File};
+
+use crate::api;
+use crate::chat::ChatState;
+use crate::errors::ApiError;
+use crate::models::Attachment;
+use crate::session;
+use crate::store;
+use crate::uploads::{readable_size, UploadError};
+
+/// Where one chosen file is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadStatus {
+    /// Waiting for the files before it.
+    Queued,
+    Uploading,
+    Done(Attachment),
+    /// The visitor's words for what went wrong; the file stays, with a Retry.
+    Failed(String),
+}
+
+/// One chosen file: a chip in the composer.
+#[derive(Debug, Clone)]
+pub struct PendingFile {
+    pub key: u64,
+    pub name: String,
+    /// `48 KB`.
+    pub size: String,
+    /// A `blob:` URL of the picture, for the thumbnail; revoked when the chip goes.
+    pub preview: Option<String>,
+    /// Percent uploaded.
+    pub progress: RwSignal<u32>,
+    pub status: RwSignal<UploadStatus>,
+    upload: StoredValue<Upload, LocalStorage>,
+}
+
+/// The file itself, and what stops its upload while one is under way.
+#[derive(Debug)]
+struct Upload {
+    file: File,
+    abort: Option<AbortController>,
+}
+
+/// The chosen files, shared by the composer (button, chips, Send) and the panel (paste, drop).
+#[derive(Debug, Clone, Copy)]
+pub struct Attaching {
+    pub files: RwSignal<Vec<PendingFile>>,
+    /// Send was pressed while files were still uploading: the message goes once they are done.
+    pub send_waiting: RwSignal<bool>,
+    /// Files are being dragged over the panel.
+    pub dragging: RwSignal<bool>,
+    /// The bookkeeping that only this module touches.
+    inner: StoredValue<Inner, LocalStorage>,
+}
+
+struct Inner {
+    /// The upload loop is running (one file at a time, so a new conversation is made once).
+    pumping: bool,
+    next_key: u64,
+    /// Owns the chips' signals: files are added from event handlers, whose owner is the view
+    /// of the button or panel that heard them. Weak, as in [`ChatState`]'s messages.
+    owner: WeakOwner,
+}
+
+impl Default for Attaching {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Attaching {
+    pub fn new() -> Self {
+        Attaching {
+            files: RwSignal::new(Vec::new()),
+            send_waiting: RwSignal::new(false),
+            dragging: RwSignal::new(false),
+            inner: StoredValue::new_local(Inner {
+                pumping: false,
+                next_key: 0,
+                owner: Owner::current().unwrap_or_default().downgrade(),
+            }),
+        }
+    }
+
+    /// Whether any file is still on its way (tracked).
+    pub fn uploading(&self) -> bool {
+        self.files.with(|files| {
+            files.iter().any(|f| {
+                matches!(
+                    f.status.get(),
+                    UploadStatus::Queued | UploadStatus::Uploading
+                )
+            })
+        })
+    }
+
+    /// Whether any upload failed (tracked).
+    pub fn failed(&self) -> Option<String> {
+        self.files.with(|files| {
+            files.iter().find_map(|f| match f.status.get() {
+                UploadStatus::Failed(why) => Some(why),
+                _ => None,
+            })
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.with(Vec::is_empty)
+    }
+
+    /// Takes every uploaded file for sending; the chips go.
+    pub fn take_uploaded(&self) -> Vec<Attachment> {
+        let files = self.files.try_update(std::mem::take).unwrap_or_default();
+        let uploaded = files
+            .iter()
+            .filter_map(|f| match f.status.get_untracked() {
+                UploadStatus::Done(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        files.iter().for_each(forget);
+        uploaded
+    }
+
+    /// Removes a chip, stopping its upload if it is under way.
+    pub fn remove(&self, key: u64) {
+        let mut gone = Vec::new();
+        self.files.update(|files| {
+            files.retain(|f| {
+                let keep = f.key != key;
+                if !keep {
+                    gone.push(f.clone());
+                }
+                keep
+            })
+        });
+        gone.iter().for_each(forget);
+    }
+}
+
+/// Lets go of what a chip held: its upload and its thumbnail.
+fn forget(file: &PendingFile) {
+    if let Some(controller) = file.upload.try_with_value(|u| u.abort.clone()).flatten() {
+        controller.abort();
+    }
+    if let Some(url) = &file.preview {
+        let _ = web_sys::Url::revoke_object_url(url);
+    }
+}
+
+/// The files of a `FileList` (from the picker, a drop or a paste).
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.item(i)).collect()
+}
+
+/// Adds files the visitor chose, dropped or pasted. Each refused file is named in the notice;
+/// the others start uploading.
+pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
+    let settings = state.config.with_value(|c| c.attachments.clone());
+    if !settings.enabled() || files.is_empty() {
+        return;
+    }
+    let t = state.config.with_value(|c| c.texts);
+    let mut refusals = Vec::new();
+    for file in files {
+        let (name, mime, size) = (file.name(), file.type_(), file.size() as u64);
+        let count = attaching.files.with_untracked(Vec::len);
+        if let Err(refusal) = settings.check(&mime, &name, size, count) {
+            refusals.push(settings.refusal_message(refusal, &name, t));
+            continue;
+        }
+        let (key, owner) = attaching
+            .inner
+            .try_update_value(|inner| {
+                inner.next_key += 1;
+                (inner.next_key, inner.owner.upgrade())
+            })
+            .unwrap_or_default();
+        let preview = mime
+            .starts_with("image/")
+            .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
+            .flatten();
+        let make = || PendingFile {
+            key,
+            name,
+            size: readable_size(size),
+            preview,
+            progress: RwSignal::new(0),
+            status: RwSignal::new(UploadStatus::Queued),
+            upload: StoredValue::new_local(Upload { file, abort: None }),
+        };
+        let pending = match owner {
+            Some(owner) => owner.with(make),
+            None => make(),
+        };
+        attaching.files.update(|f| f.push(pending));
+    }
+    // Several refusals at once (a folder of photos) are said together.
+    state
+        .notice
+        .set((!refusals.is_empty()).then(|| refusals.join(" ")));
+    pump(state, attaching);
+}
+
+/// Tries a failed upload again.
+pub fn retry(state: ChatState, attaching: Attaching, file: &PendingFile) {
+    file.progress.set(0);
+    file.status.set(UploadStatus::Queued);
+    state.notice.set(None);
+    pump(state, attaching);
+}
+
+/// Uploads the queued files one after the other, unless that is already under way.
+fn pump(state: ChatState, attaching: Attaching) {
+    let already = attaching
+        .inner
+        .try_update_value(|inner| std::mem::replace(&mut inner.pumping, true))
+        .unwrap_or(true);
+    if already {
+        return;
+    }
+    spawn_local(async move {
+        while let Some(next) = attaching.files.with_untracked(|files| {
+            files
+                .iter()
+                .find(|f| f.status.get_untracked() == UploadStatus::Queued)
+                .cloned()
+        }) {
+            next.status.set(UploadStatus::Uploading);
+            let outcome = upload_one(state, &next).await;
+            // The chip may have been removed meanwhile: then nothing is left to update.
+            let _ = next.status.try_set(outcome);
+        }
+        attaching.inner.update_value(|inner| inner.pumping = false);
+    });
+}
+
+async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
+    let Ok(controller) = AbortController::new() else {
+        return UploadStatus::Failed(String::new());
+    };
+    let file = pending.upload.with_value(|u| u.file.clone());
+    pending
+        .upload
+        .update_value(|u| u.abort = Some(controller.clone()));
+    let config = state.config.get_value();
+    let progress = pending.progress;
+    let mut outcome = Err(UploadError::Api(ApiError::Network));
+    // A conversation the server no longer takes this browser's token for is replaced once.
+    for _ in 0..2 {
+        let conversation = match store::conversation(&config) {
+            Some(c) => c,
+            None => match session::create_conversation(&config, &controller).await {
+                Ok(c) => c,
+                Err(e) => {
+                    outcome = Err(UploadError::Api(e));
+                    break;
+                }
+            },
+        };
+        outcome = api::upload_file(
+            &config,
+            &conversation,
+            &file,
+            &controller.signal(),
+            move |share| {
+                let _ = progress.try_set((share * 100.0).round() as u32);
+            },
+        )
+        .await;
+        // Only a refused token says so here: a 404 is an API without uploads (a backend
+        // other than chat-bubble-server), not a forgotten conversation.
+        match &outcome {
+            Err(UploadError::Api(ApiError::Status { status: 403, .. })) => {
+                store::forget_conversation(&config);
+            }
+            _ => break,
+        }
+    }
+    pending.upload.update_value(|u| u.abort = None);
+    let t = config.texts;
+    match outcome {
+        Ok(uploaded) => UploadStatus::Done(Attachment {
+            kind: uploaded.kind,
+            // The visitor's own name for it, as the server echoes it.
+            filename: if uploaded.filename.is_empty() {
+                pending.name.clone()
+            } else {
+                uploaded.filename
+            },
+            file: uploaded.file,
+            size: uploaded.size,
+        }),
+        // Stopped because the visitor removed the chip: nothing to tell.
+        Err(UploadError::Api(ApiError::Aborted)) => UploadStatus::Failed(String::new()),
+        Err(error) => {
+            let message = error.message(&pending.name, &config.attachments, t);
+            state.notice.set(Some(message.clone()));
+            UploadStatus::Failed(message)
+        }
+    }
+}

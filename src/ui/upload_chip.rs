@@ -1,0 +1,79 @@
+use leptos::prelude::*;
+
+use super::icons::{Icon, CLOSE};
+use crate::attaching::{retry, Attaching, PendingFile, UploadStatus};
+use crate::chat::ChatState;
+use crate::texts::fill;
+
+/// One chosen file: its thumbnail (pictures) or name, its size, its upload's progress, a Retry
+/// when the upload failed, and a button to remove it.
+#[component]
+pub fn UploadChip(file: PendingFile) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let attaching = expect_context::<Attaching>();
+    let t = state.config.with_value(|c| c.texts);
+    let (status, progress, key) = (file.status, file.progress, file.key);
+    let failed = move || match status.get() {
+        UploadStatus::Failed(why) => Some(why),
+        _ => None,
+    };
+    let under_way = move || matches!(status.get(), UploadStatus::Queued | UploadStatus::Uploading);
+    let uploading_label = fill(t.uploading_file, &file.name);
+    let remove_label = fill(t.remove_file, &file.name);
+    let thumbnail = file
+        .preview
+        .clone()
+        .map(|src| view! { <img class="cb-chip-thumb" src=src alt=""/> });
+    view! {
+        <li
+            class="cb-chip"
+            class:cb-chip-failed=move || failed().is_some()
+            class:cb-chip-done=move || matches!(status.get(), UploadStatus::Done(_))
+            title=move || failed().unwrap_or_default()
+        >
+            {thumbnail}
+            <span class="cb-chip-text">
+                <span class="cb-chip-name">{file.name.clone()}</span>
+                <span class="cb-chip-size">{file.size.clone()}</span>
+            </span>
+            {move || {
+                under_way()
+                    .then(|| {
+                        view! {
+                            <progress
+                                class="cb-chip-progress"
+                                max="100"
+                                prop:value=move || progress.get()
+                                aria-label=uploading_label.clone()
+                            ></progress>
+                        }
+                    })
+            }}
+            {move || {
+                let file = file.clone();
+                failed()
+                    .is_some()
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="cb-chip-retry"
+                                on:click=move |_| retry(state, attaching, &file)
+                            >
+                                {t.retry}
+                            </button>
+                        }
+                    })
+            }}
+            <button
+                type="button"
+                class="cb-chip-remove"
+                aria-label=remove_label.clone()
+                title=remove_label
+                on:click=move |_| attaching.remove(key)
+            >
+                <Icon path=CLOSE/>
+            </button>
+        </li>
+    }
+}

@@ -1,0 +1,319 @@
+//! Files a visitor attaches: what the site allows (`data-attachments`,
+//! `data-attachment-types`, `data-attachment-max-mb`), the checks made before a byte is sent,
+//! and how an upload's failure is said to the visitor. Pure logic; the browser glue is in
+//! [`crate::attaching`] and [`crate::api::upload_file`].
+
+use serde::Deserialize;
+
+use crate::errors::ApiError;
+use crate::texts::{fill, Texts};
+
+/// What the composer lets a visitor attach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AttachmentMode {
+    /// Nothing (the default: the bot behind the widget must be able to read files).
+    #[default]
+    Off,
+    /// Pictures only: screenshots, photos.
+    Images,
+    /// Pictures and documents.
+    Files,
+}
+
+/// The attachment settings of one widget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentSettings {
+    pub mode: AttachmentMode,
+    /// Allowed types: MIME types (`image/png`), families (`image/*`) or extensions (`.pdf`),
+    /// lower case.
+    pub types: Vec<String>,
+    pub max_bytes: u64,
+}
+
+/// The types `chat-bubble-server` stores (it sniffs the bytes and refuses anything else).
+pub const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+pub const DOCUMENT_TYPES: [&str; 4] = ["application/pdf", "text/plain", "video/mp4", "audio/mpeg"];
+/// The server's default limit, in megabytes.
+pub const DEFAULT_MAX_MB: u32 = 10;
+/// Files one message may carry (the server forwards at most 10).
+pub const MAX_FILES: usize = 5;
+
+/// Extensions browsers may leave without a MIME type (`File.type` is then empty).
+const EXTENSION_TYPES: [(&str, &str); 9] = [
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("pdf", "application/pdf"),
+    ("txt", "text/plain"),
+    ("mp4", "video/mp4"),
+    ("mp3", "audio/mpeg"),
+];
+
+impl Default for AttachmentSettings {
+    fn default() -> Self {
+        AttachmentSettings {
+            mode: AttachmentMode::Off,
+            types: Vec::new(),
+            max_bytes: u64::from(DEFAULT_MAX_MB) * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a file is not taken before it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    TooLarge,
+    WrongType,
+    TooMany,
+}
+
+impl AttachmentSettings {
+    pub fn enabled(&self) -> bool {
+        self.mode != AttachmentMode::Off
+    }
+
+    /// The default allow-list of a mode.
+    pub fn default_types(mode: AttachmentMode) -> Vec<String> {
+        let documents: &[&str] = match mode {
+            AttachmentMode::Files => &DOCUMENT_TYPES,
+            _ => &[],
+        };
+        IMAGE_TYPES
+            .iter()
+            .chain(documents)
+            .map(|t| t.to_string())
+            .collect()
+    }
+
+    /// The file input's `accept`: with images only, `image/*`, which lets phones offer the
+    /// camera; otherwise the allow-list itself.
+    pub fn accept(&self) -> String {
+        if self.types.iter().all(|t| t.starts_with("image/")) {
+            "image/*".into()
+        } else {
+            self.types.join(",")
+        }
+    }
+
+    /// Whether a file of MIME type `mime` (possibly empty) named `name` is allowed.
+    pub fn allows(&self, mime: &str, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        let mime = match mime.trim().to_ascii_lowercase() {
+            m if !m.is_empty() => m,
+            _ => {
+                let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
+                EXTENSION_TYPES
+                    .iter()
+                    .find(|(e, _)| *e == ext)
+                    .map(|(_, t)| t.to_string())
+                    .unwrap_or_default()
+            }
+        };
+        self.types.iter().any(|allowed| {
+            if let Some(ext) = allowed.strip_prefix('.') {
+                name.ends_with(&format!(".{ext}"))
+            } else if let Some(family) = allowed.strip_suffix("/*") {
+                mime.split_once('/').is_some_and(|(f, _)| f == family)
+            } else {
+                mime == *allowed
+            }
+        })
+    }
+
+    /// The checks made before uploading a file, `already` being the files chosen so far.
+    pub fn check(&self, mime: &str, name: &str, size: u64, already: usize) -> Result<(), Refusal> {
+        if already >= MAX_FILES {
+            Err(Refusal::TooMany)
+        } else if !self.allows(mime, name) {
+            Err(Refusal::WrongType)
+        } else if size > self.max_bytes {
+            Err(Refusal::TooLarge)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The visitor's words for a refusal of the file `name`.
+    pub fn refusal_message(&self, refusal: Refusal, name: &str, t: &Texts) -> String {
+        match refusal {
+            Refusal::TooLarge => format!(
+                "{} {}",
+                fill(t.file_too_large, name),
+                fill(t.size_limit, readable_size(self.max_bytes))
+            ),
+            Refusal::WrongType => fill(t.file_wrong_type, name),
+            Refusal::TooMany => fill(t.too_many_files, MAX_FILES),
+        }
+    }
+}
+
+/// `1.5 MB`, `48 KB`: sizes as a visitor reads them (powers of 1024, as file managers and the
+/// server count).
+pub fn readable_size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        match tenths % 10 {
+            0 => format!("{} MB", tenths / 10),
+            t => format!("{}.{t} MB", tenths / 10),
+        }
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// The answer of `POST uploads/`: what goes into `message.attachments`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadedFile {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub filename: String,
+    #[serde(default)]
+    pub file: String,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// The body of a refused upload: `{"detail", "code"}`.
+#[derive(Debug, Default, Deserialize)]
+struct RefusalBody {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Why an upload failed, as the visitor is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadError {
+    TooLarge,
+    WrongType,
+    Quota,
+    StorageDown,
+    /// The request failed in a way any call can (network, rate limit, the server's own words).
+    Api(ApiError),
+}
+
+impl UploadError {
+    /// Sorts an error answer by the `code` `chat-bubble-server` gives; any other server's answer
+    /// falls back to its status.
+    pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> UploadError {
+        let code = serde_json::from_str::<RefusalBody>(body)
+            .ok()
+            .and_then(|b| b.code)
+            .unwrap_or_default();
+        match (status, code.as_str()) {
+            (413, _) | (_, "too_large") => UploadError::TooLarge,
+            (415, _) | (_, "wrong_type") => UploadError::WrongType,
+            (_, "quota") => UploadError::Quota,
+            (503, "storage") => UploadError::StorageDown,
+            _ => UploadError::Api(ApiError::from_status(status, body, retry_after)),
+        }
+    }
+
+    /// One sentence for the visitor about the file `name`.
+    pub fn message(&self, name: &str, settings: &AttachmentSettings, t: &Texts) -> String {
+        match self {
+            // The server's limit may be lower than the widget's: the widget's figure would
+            // be wrong here, so none is given.
+            UploadError::TooLarge => fill(t.file_too_large, name),
+            UploadError::WrongType => settings.refusal_message(Refusal::WrongType, name, t),
+            UploadError::Quota => t.upload_quota.to_owned(),
+            UploadError::StorageDown => t.storage_down.to_owned(),
+            UploadError::Api(error) => {
+                format!("{} {}", fill(t.upload_failed, name), error.user_message(t))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::texts::EN;
+
+    fn settings(mode: AttachmentMode) -> AttachmentSettings {
+        AttachmentSettings {
+            mode,
+            types: AttachmentSettings::default_types(mode),
+            max_bytes: 1024 * 1024,
+        }
+    }
+
+    #[test]
+    fn types_are_matched_by_mime_family_and_extension() {
+        let images = settings(AttachmentMode::Images);
+        assert!(images.allows("image/png", "a.png"));
+        assert!(images.allows("", "Shot.PNG"), "no MIME type: the extension");
+        assert!(!images.allows("application/pdf", "a.pdf"));
+        assert!(!images.allows("text/html", "a.png"));
+        assert_eq!(images.accept(), "image/*");
+        let files = settings(AttachmentMode::Files);
+        assert!(files.allows("application/pdf", "a.pdf"));
+        assert!(files.accept().contains("application/pdf"));
+        let custom = AttachmentSettings {
+            types: vec!["image/*".into(), ".csv".into()],
+            ..files
+        };
+        assert!(custom.allows("image/bmp", "x.bmp"));
+        assert!(custom.allows("text/csv", "data.CSV"));
+        assert!(!custom.allows("text/plain", "a.txt"));
+    }
+
+    #[test]
+    fn checks_before_sending_say_what_is_wrong() {
+        let s = settings(AttachmentMode::Images);
+        assert_eq!(s.check("image/png", "a.png", 1024, 0), Ok(()));
+        assert_eq!(
+            s.check("image/png", "a.png", 2 * 1024 * 1024, 0),
+            Err(Refusal::TooLarge)
+        );
+        assert_eq!(
+            s.check("application/zip", "a.zip", 1, 0),
+            Err(Refusal::WrongType)
+        );
+        assert_eq!(
+            s.check("image/png", "a.png", 1, MAX_FILES),
+            Err(Refusal::TooMany)
+        );
+        assert_eq!(
+            s.refusal_message(Refusal::TooLarge, "big.png", &EN),
+            "big.png is too large. Files can be up to 1 MB."
+        );
+        assert_eq!(
+            s.refusal_message(Refusal::WrongType, "a.zip", &EN),
+            "a.zip can't be sent: this kind of file isn't accepted here."
+        );
+    }
+
+    #[test]
+    fn server_refusals_are_sorted_by_their_code() {
+        let e = |status, body: &str| UploadError::from_status(status, body, None);
+        assert_eq!(e(413, ""), UploadError::TooLarge);
+        assert_eq!(e(415, r#"{"code":"damaged"}"#), UploadError::WrongType);
+        assert_eq!(e(429, r#"{"code":"quota"}"#), UploadError::Quota);
+        assert_eq!(e(503, r#"{"code":"storage"}"#), UploadError::StorageDown);
+        assert!(matches!(e(429, r#"{"code":"rate"}"#), UploadError::Api(_)));
+        let s = settings(AttachmentMode::Files);
+        assert_eq!(
+            e(413, "").message("big.png", &s, &EN),
+            "big.png is too large."
+        );
+        let refused = e(
+            400,
+            r#"{"detail":"This assistant reads text only.","code":"not_accepted"}"#,
+        );
+        assert_eq!(
+            refused.message("a.png", &s, &EN),
+            "Couldn't upload a.png. The message was not accepted: This assistant reads text only."
+        );
+    }
+
+    #[test]
+    fn sizes_read_as_a_visitor_expects() {
+        assert_eq!(readable_size(48 * 1024), "48 KB");
+        assert_eq!(readable_size(1_572_864), "1.5 MB");
+        assert_eq!(readable_size(10 * 1024 * 1024), "10 MB");
+    }
+}

@@ -1,0 +1,298 @@
+// Attachments end to end: a visitor attaches a picture with the file picker or by pasting it,
+// sees its chip and upload, sends, reads the mock's reply naming the file, and finds the
+// thumbnail again in the history after a reload. Files that are too large or of a forbidden
+// kind are refused in words, and nothing typed or chosen is lost.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag,
+} from './harness.mjs';
+
+// A 1×1 PNG, valid so that the stored (metadata-free) copy must still decode in the browser.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+const env = {};
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-bubble-e2e-uploads-'));
+  // The server takes up to 20 KB, so a file the widget lets through can still be refused there.
+  env.server = await startServer(['--upload-dir', dir, '--upload-max-bytes', '20000']);
+  env.browser = await launchBrowser();
+});
+after(async () => {
+  await env.browser?.close();
+  await env.server?.stop();
+});
+
+const IMAGES = { 'data-attachments': 'images' };
+
+async function openPanel(page) {
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').waitFor();
+  return bubble;
+}
+
+/** Chooses `files` through the labelled attach button and the browser's file chooser. */
+async function pick(page, files) {
+  const bubble = widget(page);
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    bubble.getByRole('button', { name: /^Attach an? (image|file)$/ }).click(),
+  ]);
+  await chooser.setFiles(files);
+}
+
+/** Holds every upload until the returned function is called. */
+async function holdUploads(page) {
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  await page.route((url) => url.pathname.endsWith('/uploads/'), async (route) => {
+    await gate;
+    await route.continue();
+  });
+  return release;
+}
+
+/** Waits until an assistant message contains `text`. */
+function waitForReplyContaining(page, text) {
+  return page.waitForFunction(
+    (want) => Array.from(document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+      .some((e) => e.textContent.includes(want)),
+    text,
+    { timeout: 15000 },
+  );
+}
+
+/** Whether the visitor's last message shows a loaded thumbnail served by our server. */
+function visitorThumbnail(page) {
+  return page.waitForFunction((base) => {
+    const rows = document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-visitor');
+    const img = rows[rows.length - 1]?.querySelector('img.cb-thumb');
+    return img && img.src.startsWith(`${base}uploads/`) && img.complete && img.naturalWidth === 1
+      ? img.alt
+      : null;
+  }, env.server.url, { timeout: 15000 });
+}
+
+test('a picture chosen with the file picker uploads with its chip, is sent once uploaded, named by the reply, and is back in the history after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-picker.html', IMAGES);
+  const bubble = await openPanel(page);
+  const release = await holdUploads(page);
+  // Pictures only: phones offer the camera as well as the gallery.
+  assert.equal(await bubble.locator('input[type=file]').getAttribute('accept'), 'image/*');
+
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  const chip = bubble.locator('.cb-chip');
+  await chip.waitFor();
+  assert.match(await chip.textContent(), /screenshot\.png/);
+  assert.match(await chip.textContent(), /1 KB/);
+  assert.equal(await chip.locator('img.cb-chip-thumb').count(), 1, 'a thumbnail of the picture');
+  const progress = chip.getByRole('progressbar', { name: 'Uploading screenshot.png' });
+  await progress.waitFor();
+
+  // Send while the upload is held: the message waits, and says so.
+  await bubble.locator('.cb-input').fill('here is the error');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-chips-status').waitFor();
+  assert.equal(await bubble.locator('.cb-visitor').count(), 0, 'not sent before the file is uploaded');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'here is the error');
+
+  release();
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 1 KB.');
+  assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png',
+    'the sent message shows its picture at once');
+  assert.equal(await bubble.locator('.cb-chip').count(), 0, 'the chips go with the message');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), '');
+  // The thumbnail opens the picture full size.
+  const link = bubble.locator('.cb-visitor a.cb-attachment');
+  assert.equal(await link.getAttribute('target'), '_blank');
+
+  await page.reload();
+  await openPanel(page);
+  assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png',
+    'the picture comes back with the history');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a pasted picture is attached and sent on its own', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-paste.html', IMAGES);
+  const bubble = await openPanel(page);
+  await bubble.locator('.cb-input').evaluate((input, bytes) => {
+    const file = new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' });
+    const data = new DataTransfer();
+    data.items.add(file);
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
+  }, [...PNG]);
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.match(await bubble.locator('.cb-chip').textContent(), /pasted\.png/);
+  // A picture alone may be sent: Send is on with an empty box.
+  await bubble.locator('.cb-send').click();
+  await waitForReplyContaining(page, 'I see 1 image: pasted.png, 1 KB.');
+  await visitorThumbnail(page);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a picture dropped onto the panel is attached, with a hint while it is dragged over', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-drop.html', IMAGES);
+  const bubble = await openPanel(page);
+  await bubble.locator('.cb-messages').evaluate((list, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    const init = { dataTransfer: data, bubbles: true, cancelable: true, composed: true };
+    window.__dragoverTaken = !list.dispatchEvent(new DragEvent('dragover', init));
+    window.__drop = () => list.dispatchEvent(new DragEvent('drop', init));
+  }, [...PNG]);
+  assert.equal(await page.evaluate(() => window.__dragoverTaken), true, 'the panel accepts the drop');
+  await bubble.locator('.cb-drop-hint').waitFor();
+  await page.evaluate(() => window.__drop());
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.equal(await bubble.locator('.cb-drop-hint').count(), 0);
+  await bubble.locator('.cb-input').fill('dropped this');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 1 image: dropped.png, 1 KB.');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('uploads work on a page with a strict CSP that allows blob: thumbnails', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    }, true);
+  });
+  const url = `${env.server.url}uploads-csp.html`;
+  await routeHtml(
+    page,
+    url,
+    `<!doctype html><html><head><meta charset="utf-8"><title>csp</title></head><body>${embedTag(IMAGES)}</body></html>`,
+    { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob:" },
+  );
+  await page.goto(url);
+  const bubble = await openPanel(page);
+  await pick(page, { name: 'strict.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.equal(await bubble.locator('.cb-chip-thumb').evaluate((img) => img.naturalWidth), 1);
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 1 image: strict.png, 1 KB.');
+  await visitorThumbnail(page);
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('too large and forbidden files are refused in words before they are sent, and nothing typed is lost', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-refused.html', { ...IMAGES, 'data-attachment-max-mb': '1' });
+  const bubble = await openPanel(page);
+  await bubble.locator('.cb-input').fill('keep this draft');
+  const notice = bubble.locator('.cb-notice');
+
+  await pick(page, { name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1024 * 1024 + 1, 1) });
+  await notice.waitFor();
+  assert.equal(await notice.textContent(), 'huge.png is too large. Files can be up to 1 MB.');
+  await pick(page, { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-notice')?.textContent.includes('report.pdf'));
+  assert.equal(await notice.textContent(), "report.pdf can't be sent: this kind of file isn't accepted here.");
+  assert.equal(await bubble.locator('.cb-chip').count(), 0, 'no chip for a refused file');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'keep this draft');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a file the server refuses keeps its chip with a Retry and the message stays unsent in the box', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [413, 415] });
+  await hostPage(page, env.server, 'uploads-server-refused.html', IMAGES);
+  const bubble = await openPanel(page);
+  await bubble.locator('.cb-input').fill('look at these');
+
+  // Named and typed as a picture, but markup inside: the server sniffs the bytes.
+  await pick(page, { name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from('<!doctype html><script>alert(1)</script>') });
+  await bubble.locator('.cb-chip.cb-chip-failed').waitFor();
+  assert.match(await bubble.locator('.cb-notice').textContent(), /cat\.png can't be sent/);
+  // Over the server's 20 KB (the widget allows 10 MB).
+  await pick(page, { name: 'big.png', mimeType: 'image/png', buffer: Buffer.concat([PNG, Buffer.alloc(30000)]) });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-chip.cb-chip-failed').length === 2);
+  assert.match(await bubble.locator('.cb-notice').textContent(), /big\.png is too large/);
+  assert.equal(await bubble.getByRole('button', { name: 'Retry' }).count(), 2);
+
+  await bubble.locator('.cb-input').press('Enter');
+  assert.equal(await bubble.locator('.cb-visitor').count(), 0, 'nothing sent with a failed file');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'look at these');
+  assert.equal(await bubble.locator('.cb-chip').count(), 2, 'the files stay');
+
+  // Retry is a real new attempt (still refused here), and removing the files lets the message go.
+  await bubble.getByRole('button', { name: 'Retry' }).first().click();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-chip.cb-chip-failed').length === 2);
+  await bubble.getByRole('button', { name: 'Remove cat.png' }).click();
+  await bubble.getByRole('button', { name: 'Remove big.png' }).click();
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'You said: look at these.');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('without data-attachments there is no attach button, and a pasted picture is left alone', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-off.html');
+  const bubble = await openPanel(page);
+  assert.equal(await bubble.locator('.cb-attach').count(), 0);
+  await bubble.locator('.cb-input').evaluate((input, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
+  }, [...PNG]);
+  assert.equal(await bubble.locator('.cb-chip').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const scheme of ['light', 'dark']) {
+  test(`axe-core finds no violations with chips, a failed upload and a sent picture (${scheme})`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { colorScheme: scheme, expectedStatuses: [415] });
+    await hostPage(page, env.server, `uploads-axe-${scheme}.html`, { ...IMAGES, 'data-primary-color': '#f5c518' });
+    const bubble = await openPanel(page);
+    await pick(page, { name: 'sent.png', mimeType: 'image/png', buffer: PNG });
+    await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+    await bubble.locator('.cb-input').press('Enter');
+    await waitForReplyContaining(page, 'I see 1 image: sent.png');
+    await visitorThumbnail(page);
+    const release = await holdUploads(page);
+    await pick(page, { name: 'waiting.png', mimeType: 'image/png', buffer: PNG });
+    await pick(page, { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('<html>') });
+    await bubble.getByRole('progressbar', { name: 'Uploading waiting.png' }).waitFor();
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(violations, []);
+    release();
+    await bubble.locator('.cb-chip.cb-chip-failed').waitFor();
+    const failed = await page.evaluate(async () => {
+      const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(failed, []);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
