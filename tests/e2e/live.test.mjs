@@ -30,9 +30,21 @@ test('the typing bubble carries no time; the reply gets one when its first words
 test('the assistant\'s picture sits beside the reply\'s first line, not alone on a line', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.route('**/avatar.svg', (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: AVATAR }));
+  // A backend whose messages name no sender: the picture is all the reply's sender line has.
+  let historyRead = false;
+  await page.route('**/messages/**', async (route) => {
+    const response = await route.fetch();
+    const page = await response.json();
+    for (const m of page.results || []) m.sender = { ...m.sender, name: '' };
+    historyRead = true;
+    await route.fulfill({ response, json: page });
+  });
   await hostPage(page, env.server, 'avatar.html', { 'data-avatar': `${env.server.url}avatar.svg` });
   await send(page, 'who are you');
   await waitForReply(page, defaultReply('who are you'));
+  // The widget reads the messages once after the first reply, to learn the assistant's name.
+  while (!historyRead) await page.waitForTimeout(50);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
   const [avatar, text] = await page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
     const reply = root.querySelector('.cb-assistant:not(.cb-greeting)');
