@@ -1,5 +1,5 @@
 // History: a conversation of 1,000 stored messages opened in the widget.
-import { benchPage, routeHtml, widget, hostHtml, api, median, round, log, WEB_CHAT_ID, CHATBOT_ID } from './lib.mjs';
+import { throttle, benchPage, routeHtml, widget, hostHtml, api, median, round, log, WEB_CHAT_ID, CHATBOT_ID } from './lib.mjs';
 
 export const HISTORY_BUDGET_MS = 100;
 export const HISTORY_RATIO_BUDGET = 2;
@@ -25,13 +25,6 @@ export async function seedConversation(server, exchanges = 500) {
 
 /** The conversation's id and visitor token in localStorage before any page script runs. */
 const storedConversation = (conversation) => `localStorage.setItem(${JSON.stringify(`chat-bubble:${WEB_CHAT_ID}:conversation`)}, ${JSON.stringify(JSON.stringify(conversation))});`;
-
-/** Chromium's CPU throttling (what Lighthouse uses for a mid-range phone at 4). */
-async function throttle(context, page, rate) {
-  const cdp = await context.newCDPSession(page);
-  if (rate > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate });
-  return cdp;
-}
 
 async function historyRun(browser, server, conversation, rows, rate) {
   const { context, page, problems } = await benchPage(browser, [storedConversation(conversation)]);

@@ -2,7 +2,7 @@
 // when the wasm is not loaded yet.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, benchPage, routeHtml, widget, hostHtml, median, round, log } from './lib.mjs';
+import { ROOT, throttle, benchPage, routeHtml, widget, hostHtml, median, round, log } from './lib.mjs';
 
 /** The loader's load modes, if it understands `data-load`; otherwise its one behaviour. */
 export function loadModes() {
@@ -111,7 +111,7 @@ async function coldRun(browser, server, useAttr, rate) {
     await routeHtml(page, url, hostHtml(useAttr ? { 'data-load': 'interaction' } : {}));
     await page.goto(url, { waitUntil: 'load' });
     await page.evaluate(() => window.__bench.afterPaint());
-    if (rate > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
+    await throttle(context, page, rate);
     const loadedBefore = await page.evaluate(() => performance.getEntriesByType('resource').some((e) => /_bg\.[0-9a-f]+\.wasm$/.test(e.name)));
     const done = page.evaluate(() => window.__bench.untilFrame(() => {
       const root = document.querySelector('chat-bubble').shadowRoot;

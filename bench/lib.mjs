@@ -87,6 +87,14 @@ export async function benchPage(browser, initScripts = []) {
   return opened;
 }
 
+/** Chromium's CPU throttling for `page` from here on (Lighthouse's mid-range phone is 4); nothing
+ * at 1. Returns the DevTools session it used. */
+export async function throttle(context, page, rate) {
+  const cdp = await context.newCDPSession(page);
+  if (rate > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+  return cdp;
+}
+
 /** Node-side API calls against the mock (for setting up data). */
 export async function api(server, path, body, visitorToken) {
   const res = await fetch(new URL(`api/v1/${path}`, server.url), {

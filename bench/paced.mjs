@@ -2,7 +2,7 @@
 // a second (the mock echoes the message in even deltas, 10 ms apart), with Chromium's CPU
 // throttled; the widget and the bare reader alternate in the same run. What counts is the main
 // thread: every task while the reply streams.
-import { benchPage, routeHtml, mockSwitches, widget, hostHtml, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
+import { throttle, benchPage, routeHtml, mockSwitches, widget, hostHtml, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
 
 export const PACED = { deltas: 2000, delayMs: 10 };
 
@@ -15,11 +15,6 @@ export function pacedMarkdown() {
     parts.push(`\`\`\`sh\ncurl -s https://example.com/api/${i} | jq .\n\`\`\`\n\n> A quote about step ${i}, with **bold** text.\n\n`);
   }
   return parts.join('');
-}
-
-async function throttled(context, page, rate) {
-  const cdp = await context.newCDPSession(page);
-  if (rate > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate });
 }
 
 /** Long tasks from the completion request's first byte to the frame that shows the end. */
@@ -45,7 +40,7 @@ async function widgetRun(browser, server, text, rate) {
     await bubble.locator('.cb-launcher').click();
     await bubble.locator('.cb-input').fill(text);
     await page.evaluate(() => window.__bench.afterPaint());
-    await throttled(context, page, rate);
+    await throttle(context, page, rate);
     const done = streamTasks(page, () => {
       const rows = document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant');
       return rows.length > 0 && !rows[rows.length - 1].classList.contains('cb-streaming') && rows[rows.length - 1].textContent.length > 1000;
@@ -66,7 +61,7 @@ async function bareRun(browser, server, text, rate) {
     const url = `${server.url}bench-paced-bare`;
     await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>bare</title></head><body><div id="out"></div></body></html>`);
     await page.goto(url);
-    await throttled(context, page, rate);
+    await throttle(context, page, rate);
     const done = streamTasks(page, () => window.__finished === true);
     await page.evaluate(async ({ api, chatbot, webChat, text }) => {
       const created = await (await fetch(`${api}conversations/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ webChat }) })).json();

@@ -1,6 +1,6 @@
 // Streaming: the widget and a bare JavaScript reader render the same mock reply of N deltas
 // (`w0 `, `w1 `, … at full speed), in the same run.
-import { benchPage, routeHtml, mockSwitches, widget, hostHtml, median, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
+import { throttle, benchPage, routeHtml, mockSwitches, widget, hostHtml, median, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
 
 export const STREAM_BUDGETS = { scalingRatio: 60, longTaskMs: 50, vsBaseline: 1.5 };
 
@@ -30,11 +30,6 @@ async function collect({ at, frameAt, maxFrameGap }) {
     maxFrameGapMs: maxFrameGap,
     longTaskApi: !window.__bench.longTaskError,
   };
-}
-
-/** Chromium's CPU throttling from here on (a mid-range phone at 4); nothing at 1. */
-async function throttle(context, page, rate) {
-  if (rate > 1) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate });
 }
 
 /** The last reply's text in the widget (outer whitespace trimmed: it renders Markdown). */
