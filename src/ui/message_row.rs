@@ -5,7 +5,7 @@ use super::copy_message::CopyMessage;
 use super::message_body::MessageBody;
 use super::message_status::MessageStatusLine;
 use super::message_time::MessageTime;
-use super::sender_line::SenderLine;
+use super::sender_line::{shown_sender, SenderLine};
 use super::sources::Sources;
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::models::Role;
@@ -36,6 +36,11 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             .filter(|sources| !sources.is_empty())
             .map(|sources| view! { <Sources sources/> })
     };
+    // A picture without a name sits beside the reply's first line: the row makes room for it.
+    let picture_only = (message.role == Role::Assistant).then(|| {
+        let shown = shown_sender(message);
+        move || matches!(shown(), (Some(_), None))
+    });
     let can_copy = move || message.role == Role::Assistant && is(MessageStatus::Complete);
     // The typing dots are not a message yet: no time on them.
     let typing = move || streaming() && message.text.with(String::is_empty);
@@ -58,6 +63,7 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             class:cb-streaming=streaming
             class:cb-failed=move || is(MessageStatus::Failed) || is(MessageStatus::Unsent)
             class:cb-stopped=move || is(MessageStatus::Stopped)
+            class:cb-picture-only=move || picture_only.as_ref().is_some_and(|alone| alone())
             aria-busy=move || if streaming() { "true" } else { "false" }
         >
             {(message.role == Role::Assistant).then(|| view! { <SenderLine message/> })}
