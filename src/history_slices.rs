@@ -7,9 +7,11 @@
 //! layout and paint of what was added (measured after the frame, so the next frame adds fewer
 //! rows when rendering them took too long).
 
-/// Rows put in the list at a time: the first batch is about what a panel shows.
-const BATCH_ROWS: usize = 12;
-/// Building time a frame may spend, well under the 50 ms at which a task counts as long.
+/// Building time one task may take before the browser gets a turn (input, a frame): rows are
+/// built one by one and the time checked after each, so a slow device gets fewer rows per task
+/// rather than longer tasks.
+const TASK_BUDGET_MS: f64 = 8.0;
+/// Building time a frame may spend in all, well under the 50 ms at which a task counts as long.
 const BUILD_BUDGET_MS: f64 = 12.0;
 /// Style, layout and paint time a frame may take for the rows it added.
 const RENDER_BUDGET_MS: f64 = 25.0;
@@ -32,16 +34,16 @@ impl Default for FramePlan {
 }
 
 impl FramePlan {
-    /// Rows to add next in a frame that has added `rows` rows in `spent_ms` of building; 0 when
-    /// the frame has done its share.
-    pub fn next_batch(&self, rows: usize, spent_ms: f64) -> usize {
-        if spent_ms >= BUILD_BUDGET_MS {
-            return 0;
-        }
-        self.row_limit
-            .max(MIN_ROWS)
-            .saturating_sub(rows)
-            .min(BATCH_ROWS)
+    /// Whether a frame that has added `rows` rows in `spent_ms` of building may add another.
+    pub fn may_add(&self, rows: usize, spent_ms: f64) -> bool {
+        rows < MIN_ROWS || (spent_ms < BUILD_BUDGET_MS && rows < self.row_limit)
+    }
+
+    /// Whether a task that has built for `task_ms` should give the browser a turn, its frame
+    /// having added `rows` rows: not before the frame has its few rows, so the first frame shows
+    /// more of the conversation's end than its last row.
+    pub fn task_done(&self, rows: usize, task_ms: f64) -> bool {
+        rows >= MIN_ROWS && task_ms >= TASK_BUDGET_MS
     }
 
     /// A frame added `rows` rows and the browser took `render_ms` to style, lay out and paint
@@ -61,11 +63,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_frame_builds_in_batches_until_its_budget_is_spent() {
+    fn a_frame_adds_rows_until_its_building_budget_is_spent() {
         let plan = FramePlan::default();
-        assert_eq!(plan.next_batch(0, 0.0), BATCH_ROWS);
-        assert_eq!(plan.next_batch(100, BUILD_BUDGET_MS - 0.1), BATCH_ROWS);
-        assert_eq!(plan.next_batch(100, BUILD_BUDGET_MS), 0);
+        assert!(plan.may_add(0, 0.0));
+        assert!(plan.may_add(100, BUILD_BUDGET_MS - 0.1));
+        assert!(!plan.may_add(100, BUILD_BUDGET_MS));
+    }
+
+    #[test]
+    fn a_task_gives_the_browser_a_turn_once_the_frame_has_its_few_rows() {
+        let plan = FramePlan::default();
+        assert!(!plan.task_done(MIN_ROWS - 1, TASK_BUDGET_MS * 10.0));
+        assert!(!plan.task_done(MIN_ROWS, TASK_BUDGET_MS - 0.1));
+        assert!(plan.task_done(MIN_ROWS, TASK_BUDGET_MS));
     }
 
     #[test]
@@ -73,21 +83,22 @@ mod tests {
         let mut plan = FramePlan::default();
         // 40 rows took twice the render budget: the next frame adds 20.
         plan.frame_rendered(40, RENDER_BUDGET_MS * 2.0);
-        assert_eq!(plan.next_batch(12, 0.0), 8);
-        assert_eq!(plan.next_batch(20, 0.0), 0);
+        assert!(plan.may_add(19, 0.0));
+        assert!(!plan.may_add(20, 0.0));
         // Rendering was quick again: twice as many.
         plan.frame_rendered(20, 1.0);
-        assert_eq!(plan.next_batch(36, 0.0), 4);
-        assert_eq!(plan.next_batch(40, 0.0), 0);
+        assert!(plan.may_add(39, 0.0));
+        assert!(!plan.may_add(40, 0.0));
     }
 
     #[test]
     fn a_frame_always_adds_a_few_rows() {
         let mut plan = FramePlan::default();
         plan.frame_rendered(10, 10_000.0);
-        assert_eq!(plan.next_batch(0, 0.0), MIN_ROWS);
-        assert_eq!(plan.next_batch(MIN_ROWS, 0.0), 0);
+        assert!(plan.may_add(MIN_ROWS - 1, BUILD_BUDGET_MS * 10.0));
+        assert!(!plan.may_add(MIN_ROWS, 0.0));
         plan.frame_rendered(0, f64::NAN);
-        assert_eq!(plan.next_batch(0, 0.0), MIN_ROWS);
+        assert!(plan.may_add(0, 0.0));
+        assert!(!plan.may_add(MIN_ROWS, 0.0));
     }
 }

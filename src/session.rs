@@ -380,23 +380,32 @@ async fn show_history(
 ) {
     let mut plan = FramePlan::default();
     while !messages.is_empty() && still_wanted() {
-        let started = timers::now_ms();
+        let frame_started = timers::now_ms();
         let mut rows = 0;
+        // This frame's rows, in tasks of a few milliseconds each.
         loop {
-            let batch = plan.next_batch(rows, timers::now_ms() - started);
-            if batch == 0 || messages.is_empty() || !still_wanted() {
-                break;
-            }
-            let newest = messages.split_off(messages.len().saturating_sub(batch));
-            rows += newest.len();
+            let task_started = timers::now_ms();
             // One row per update of the list, each built (by the list's effect) before the
             // next: Leptos's keyed list moves every row in the DOM when several are put before
             // them at once, and none when one is.
-            for message in newest.into_iter().rev() {
+            while let Some(message) = messages.pop() {
                 state.prepend_history(vec![message]);
                 timers::microtask().await;
+                rows += 1;
+                let now = timers::now_ms();
+                if plan.task_done(rows, now - task_started)
+                    || !plan.may_add(rows, now - frame_started)
+                {
+                    break;
+                }
             }
-            // The next batch gets a task of its own.
+            if messages.is_empty()
+                || !still_wanted()
+                || !plan.may_add(rows, timers::now_ms() - frame_started)
+            {
+                break;
+            }
+            // The browser gets a turn before the next task of this frame.
             timers::yield_to_browser().await;
         }
         // Style, layout and paint of what this frame added.
