@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::config::Config;
 use crate::models::{Attachment, Message, Role, Source};
+use crate::unsent::UnsentMessage;
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,12 +312,15 @@ impl ChatState {
         })
     }
 
-    /// Texts of the visitor messages that never reached the backend, in order.
-    pub fn unsent_texts(&self) -> Vec<String> {
+    /// The visitor messages that never reached the backend, in order, with their files.
+    pub fn unsent_messages(&self) -> Vec<UnsentMessage> {
         self.messages.with_untracked(|list| {
             list.iter()
                 .filter(|m| m.status.get_untracked() == MessageStatus::Unsent)
-                .map(|m| m.text.get_untracked())
+                .map(|m| UnsentMessage {
+                    text: m.text.get_untracked(),
+                    attachments: m.details.with_value(|d| d.attachments.clone()),
+                })
                 .collect()
         })
     }
@@ -365,6 +369,14 @@ mod tests {
         Config::from_attributes(&attributes, "http://localhost/")
             .0
             .unwrap()
+    }
+
+    fn unsent_texts(state: &ChatState) -> Vec<String> {
+        state
+            .unsent_messages()
+            .into_iter()
+            .map(|m| m.text)
+            .collect()
     }
 
     fn history_message(role: &str, content: &str) -> Message {
@@ -430,7 +442,7 @@ mod tests {
             let a1 = state.push(Role::Assistant, "a1".into(), MessageStatus::Complete);
             let q2 = state.push(Role::Visitor, "q2".into(), MessageStatus::Unsent);
             let q3 = state.push(Role::Visitor, "q3".into(), MessageStatus::Unsent);
-            assert_eq!(state.unsent_texts(), ["q2", "q3"]);
+            assert_eq!(unsent_texts(&state), ["q2", "q3"]);
             assert_eq!(state.question_before(a1.key).map(|m| m.key), Some(q1.key));
             assert_eq!(state.question_before(q1.key).map(|m| m.key), None);
 
@@ -443,7 +455,7 @@ mod tests {
                 .map(|m| m.key)
                 .collect();
             assert_eq!(keys, [q1.key, q3.key, q2.key]);
-            assert_eq!(state.unsent_texts(), ["q3", "q2"]);
+            assert_eq!(unsent_texts(&state), ["q3", "q2"]);
         });
     }
 

@@ -28,6 +28,7 @@ pub mod texts;
 pub mod time_format;
 pub mod timers;
 pub mod ui;
+pub mod unsent;
 pub mod uploads;
 
 use wasm_bindgen::prelude::*;

@@ -288,7 +288,7 @@ fn finish(
             }
         }
     }
-    store::save_unsent(config, &state.unsent_texts());
+    store::save_unsent(config, &state.unsent_messages());
 }
 
 /// A streamed reply carries no sender; the stored one does. The first time a reply completes
@@ -363,10 +363,14 @@ fn restore_stopped(state: ChatState, config: &Config, conversation: &str) {
     }
 }
 
-/// Shows the messages that were not sent before the last reload, each with its Retry.
+/// Shows the messages that were not sent before the last reload, each with its files and Retry.
 pub fn restore_unsent(state: ChatState) {
-    for text in state.config.with_value(store::unsent) {
-        state.push(Role::Visitor, text, MessageStatus::Unsent);
+    for unsent in state.config.with_value(store::unsent) {
+        let message = state.push(Role::Visitor, unsent.text, MessageStatus::Unsent);
+        // Before the row is drawn (rendering runs after this task), as for a message sent now.
+        message
+            .details
+            .update_value(|d| d.attachments = unsent.attachments);
     }
 }
 

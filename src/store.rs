@@ -11,6 +11,7 @@ use crate::config::{Config, Persistence};
 use crate::contact::ContactChoice;
 use crate::models::Conversation;
 use crate::stopped::StoppedReply;
+use crate::unsent::{self, UnsentMessage};
 
 fn storage(config: &Config) -> Option<Storage> {
     let window = web_sys::window()?;
@@ -96,22 +97,21 @@ pub fn save_draft(config: &Config, text: &str) {
     }
 }
 
-/// Messages the visitor sent that never reached the backend, oldest first.
-pub fn unsent(config: &Config) -> Vec<String> {
+/// Messages the visitor sent that never reached the backend, oldest first, with their files.
+pub fn unsent(config: &Config) -> Vec<UnsentMessage> {
     storage(config)
         .and_then(|s| s.get_item(&unsent_key(&config.web_chat_id)).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .map(|stored| unsent::parse(&stored))
         .unwrap_or_default()
 }
 
-pub fn save_unsent(config: &Config, texts: &[String]) {
+pub fn save_unsent(config: &Config, messages: &[UnsentMessage]) {
     if let Some(s) = storage(config) {
         let key = unsent_key(&config.web_chat_id);
-        let _ = if texts.is_empty() {
+        let _ = if messages.is_empty() {
             s.remove_item(&key)
         } else {
-            // A list of strings always serializes.
-            s.set_item(&key, &serde_json::to_string(texts).unwrap_or_default())
+            s.set_item(&key, &unsent::to_json(messages))
         };
     }
 }

@@ -125,6 +125,36 @@ test('a picture chosen with the file picker uploads with its chip, is sent once 
   await context.close();
 });
 
+test('a message with a picture that could not be sent keeps its picture across a reload, and Retry sends both', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-unsent.html', IMAGES);
+  const bubble = await openPanel(page);
+  // The backend refuses the message itself (the upload went through).
+  const completions = (url) => url.pathname.includes('/completions/');
+  await page.route(completions, (route) => route.fulfill({
+    status: 400, contentType: 'application/json', body: '{"message":["refused"]}',
+  }));
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip').waitFor();
+  await bubble.locator('.cb-input').fill('here is the error');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png');
+
+  await page.unroute(completions);
+  await page.reload();
+  await openPanel(page);
+  // Back after the reload: the text, the picture and the Retry.
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  assert.match(await bubble.locator('.cb-visitor .cb-text').textContent(), /here is the error/);
+  assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png',
+    'the unsent message shows its picture after a reload');
+  await bubble.locator('.cb-visitor .cb-retry').click();
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 1 KB.');
+  assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);
+  await context.close();
+});
+
 test('a pasted picture is attached and sent on its own', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-paste.html', IMAGES);
