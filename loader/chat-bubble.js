@@ -81,16 +81,19 @@
       )
       .catch((e) => {
         loading = null;
+        button.setAttribute('aria-busy', false);
         console.error('chat-bubble: could not load the widget from ' + base, e);
       });
   };
-  // opens: true, false, 2 = toggle
+  // opens: true, false, 2 = toggle. Until the widget is there, the bubble is busy (a spinner in
+  // the stylesheet) while an open waits for it.
   const call = (method, opens, arg) => {
     if (dead) return;
     if (handle) return handle[method](arg);
     queue.push([method, arg]);
     if (opens != null) {
       willOpen = opens === 2 ? !willOpen : opens;
+      button.setAttribute('aria-busy', willOpen);
       if (willOpen) load();
     }
   };
@@ -131,11 +134,7 @@
       }
     },
   };
-  button.addEventListener('click', () => {
-    if (handle) return;
-    api.open();
-    button.setAttribute('aria-busy', 'true');
-  });
+  button.addEventListener('click', () => handle || api.open());
   host.chatBubble = api;
   reg.push(api);
   reg.h[key] = host;
