@@ -59,6 +59,7 @@
   let willOpen = false; // where the queued calls leave the panel
   const emit = (name, detail) =>
     host.dispatchEvent(new CustomEvent('chatbubble:' + name, { detail, bubbles: true, composed: true }));
+  const idle = (f) => (w.requestIdleCallback || setTimeout)(f);
   const triggers = ['pointerover', 'focusin', 'click', 'keydown', 'touchstart'];
   const unlisten = () => {
     for (const t of triggers) button.removeEventListener(t, load);
@@ -165,8 +166,11 @@
     else if (mode === 'interaction') for (const t of triggers) button.addEventListener(t, load, { passive: true });
     else {
       if (mode && mode !== 'idle') warn(`data-load "${mode}" unknown, using idle`);
-      timer = (w.requestIdleCallback || setTimeout)(load);
+      timer = idle(load);
     }
+    // The teaser is a module of its own (chat-bubble-teaser.js), fetched at idle by the pages
+    // whose tag asks for one; it loads no wasm.
+    if (attrs['data-teaser']) idle(() => import(base + 'chat-bubble-teaser.js').then((m) => m.default(api, mountPoint), warn));
   };
   if (d.body) attach();
   else d.addEventListener('DOMContentLoaded', attach);
