@@ -11,7 +11,9 @@ const CLOSE_ICON = 'M6 6l12 12M18 6L6 18';
 /** Shows the teaser of the widget whose loader root is `root`; `api` is the loader's API. */
 export default function tease(api, root) {
   const text = (root.getAttribute('data-teaser') || '').trim();
-  if (!text) return;
+  // Without both ids the widget does not start: no invitation to a chat that cannot open.
+  const ids = ['data-web-chat-id', 'data-chatbot-id'].every((name) => root.getAttribute(name)?.trim());
+  if (!text || !ids) return;
   const memory = storage(root.getAttribute('data-persistence'));
   const key = 'chat-bubble-teaser:' + root.getAttribute('data-web-chat-id');
   if (memory?.getItem(key)) return;

@@ -154,3 +154,14 @@ test('a bad data-teaser-delay warns and uses the default', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('no teaser for a tag the widget cannot start with (an id missing)', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'teaser-no-id.html', {
+    'data-load': 'interaction', 'data-chatbot-id': ' ', 'data-teaser': TEXT, 'data-teaser-delay': '0',
+  });
+  await widget(page).locator('.cb-launcher').waitFor();
+  assert.equal(await teaserAfter(page, 1500), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
