@@ -11,8 +11,10 @@ export function tableRows(r) {
   const rows = [];
   const check = (name) => r.checks.find((c) => c.name.startsWith(name));
   const s = r.size;
-  for (const [key, label] of [['loader', 'Loader `chat-bubble.js`'], ['glue', 'JS glue `chat-bubble-widget.js`'], ['wasm', 'wasm `chat-bubble-widget_bg.wasm`'], ['css', 'CSS `chat-bubble.css`']]) {
+  for (const [key, label] of [['loader', 'Loader `chat-bubble.js`'], ['glue', 'JS glue `chat-bubble-widget.js`'], ['wasm', 'wasm `chat-bubble-widget_bg.wasm`'], ['css', 'CSS `chat-bubble.css`'], ['teaser', 'Teaser `chat-bubble-teaser.js` (pages with `data-teaser`)']]) {
     const f = s.files[key];
+    // Results from before the teaser module have no row for it.
+    if (!f) continue;
     const c = key === 'loader' ? check('size: loader') : null;
     rows.push([`${label}: raw / gzip / brotli`, `${f.raw} / ${f.gzip} / **${f.brotli}** B`, key === 'loader' ? '≤ 2 KB brotli' : '', c ? status(c.ok) : '']);
   }

@@ -11,6 +11,8 @@ export const SIZE_FILES = [
   ['glue', /^chat-bubble-widget\.[0-9a-f]+\.js$/],
   ['wasm', /^chat-bubble-widget_bg\.[0-9a-f]+\.wasm$/],
   ['css', /^chat-bubble\.[0-9a-f]+\.css$/],
+  // Fetched only by pages with a data-teaser, at idle.
+  ['teaser', /^chat-bubble-teaser\.[0-9a-f]+\.js$/],
 ];
 
 export const SIZE_BUDGETS = { loaderBrotli: 2000, totalBrotli: 160000 };

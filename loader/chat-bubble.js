@@ -59,6 +59,7 @@
   let willOpen = false; // where the queued calls leave the panel
   const emit = (name, detail) =>
     host.dispatchEvent(new CustomEvent('chatbubble:' + name, { detail, bubbles: true, composed: true }));
+  const idle = (f) => (w.requestIdleCallback || setTimeout)(f);
   const triggers = ['pointerover', 'focusin', 'click', 'keydown', 'touchstart'];
   const unlisten = () => {
     for (const t of triggers) button.removeEventListener(t, load);
@@ -81,16 +82,19 @@
       )
       .catch((e) => {
         loading = null;
+        button.setAttribute('aria-busy', false);
         console.error('chat-bubble: could not load the widget from ' + base, e);
       });
   };
-  // opens: true, false, 2 = toggle
+  // opens: true, false, 2 = toggle. Until the widget is there, the bubble is busy (a spinner in
+  // the stylesheet) while an open waits for it.
   const call = (method, opens, arg) => {
     if (dead) return;
     if (handle) return handle[method](arg);
     queue.push([method, arg]);
     if (opens != null) {
       willOpen = opens === 2 ? !willOpen : opens;
+      button.setAttribute('aria-busy', willOpen);
       if (willOpen) load();
     }
   };
@@ -131,11 +135,7 @@
       }
     },
   };
-  button.addEventListener('click', () => {
-    if (handle) return;
-    api.open();
-    button.setAttribute('aria-busy', 'true');
-  });
+  button.addEventListener('click', () => handle || api.open());
   host.chatBubble = api;
   reg.push(api);
   reg.h[key] = host;
@@ -166,8 +166,11 @@
     else if (mode === 'interaction') for (const t of triggers) button.addEventListener(t, load, { passive: true });
     else {
       if (mode && mode !== 'idle') warn(`data-load "${mode}" unknown, using idle`);
-      timer = (w.requestIdleCallback || setTimeout)(load);
+      timer = idle(load);
     }
+    // The teaser is a module of its own (chat-bubble-teaser.js), fetched at idle by the pages
+    // whose tag asks for one; it loads no wasm.
+    if (attrs['data-teaser']) idle(() => import(base + 'chat-bubble-teaser.js').then((m) => m.default(api, mountPoint), warn));
   };
   if (d.body) attach();
   else d.addEventListener('DOMContentLoaded', attach);

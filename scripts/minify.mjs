@@ -1,5 +1,5 @@
-// Minifies the files a page downloads: the wasm-bindgen glue (an ES module) and the loader (a
-// classic script) with terser, the names the wasm and the glue share (scripts/wasm-names.mjs),
+// Minifies the files a page downloads: the wasm-bindgen glue and the teaser (ES modules) and the
+// loader (a classic script) with terser, the names the wasm and the glue share (scripts/wasm-names.mjs),
 // and the CSS by dropping comments and the spaces its syntax does not need. Run by
 // scripts/version-files.mjs before the files get their version.
 import { createRequire } from 'node:module';
@@ -33,7 +33,7 @@ export function minifyCss(css) {
 }
 
 export async function minifyDist(dir) {
-  for (const [name, module] of [['chat-bubble-widget.js', true], ['chat-bubble.js', false]]) {
+  for (const [name, module] of [['chat-bubble-widget.js', true], ['chat-bubble-teaser.js', true], ['chat-bubble.js', false]]) {
     const file = join(dir, name);
     const { code } = await minify(readFileSync(file, 'utf8'), { ...TERSER, module });
     writeFileSync(file, code);

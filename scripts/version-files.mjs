@@ -1,5 +1,6 @@
 // Trunk post-build hook: minifies the widget's files (scripts/minify.mjs), then gives the widget's files one content-hashed version in their names
-// (chat-bubble-widget.<v>.js, chat-bubble-widget_bg.<v>.wasm, chat-bubble.<v>.css), so a
+// (chat-bubble-widget.<v>.js, chat-bubble-widget_bg.<v>.wasm, chat-bubble.<v>.css,
+// chat-bubble-teaser.<v>.js), so a
 // deployment can cache them for ever. The loader, chat-bubble.js, keeps its name (embed snippets
 // point at it) and is rewritten to load the versioned files; so are the HTML pages.
 import { createHash } from 'node:crypto';
@@ -12,7 +13,7 @@ if (!dir) throw new Error('usage: TRUNK_STAGING_DIR=<dir> node scripts/version-f
 
 await minifyDist(dir);
 
-const FILES = ['chat-bubble-widget_bg.wasm', 'chat-bubble-widget.js', 'chat-bubble.css'];
+const FILES = ['chat-bubble-widget_bg.wasm', 'chat-bubble-widget.js', 'chat-bubble.css', 'chat-bubble-teaser.js'];
 const hash = createHash('sha256');
 for (const name of FILES) hash.update(readFileSync(join(dir, name)));
 // One version for the set: the loader names it three times, which brotli keeps small.

@@ -1,9 +1,10 @@
-// Keyboard and screen-reader use, and axe-core on the open widget in light and dark themes.
+// Keyboard and screen-reader use, and axe-core on the open widget in light and dark themes, and on
+// its teaser, jump button and error states with extreme primary colours.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches,
+  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -134,4 +135,79 @@ for (const scheme of ['light', 'dark']) {
     assert.deepEqual(problems, []);
     await context.close();
   });
+}
+
+/** axe-core's violations in the widget as it is now, once the panel and teaser have stopped moving
+ * (a fade in progress would blend colours and make contrast meaningless). */
+async function axeViolations(page) {
+  await page.waitForFunction(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return Array.from(root.querySelectorAll('.cb-panel, .cb-teaser')).every((e) => e.getAnimations().length === 0);
+  });
+  if (!(await page.evaluate(() => window.axe))) await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document.querySelector('chat-bubble'), { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+/** Waits until `n` replies have finished (each has its Copy button). */
+function finishedReplies(page, n) {
+  return page.waitForFunction((want) => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-assistant .cb-copy-message').length >= want, n, { timeout: 20000 });
+}
+
+// The states that came after the first axe run, each checked: the teaser, the jump-to-latest
+// button, the error states (a cut-off reply, an unsent message, their notices and Retry), with
+// primary colours at the extremes (very light, white, very dark) in both themes.
+for (const primary of ['#fde047', '#ffffff', '#111111']) {
+  for (const scheme of ['light', 'dark']) {
+    test(`axe-core: teaser, jump button and errors, primary ${primary} (${scheme})`, async () => {
+      const { context, page, problems } = await openPage(env.browser, {
+        colorScheme: scheme, viewport: { width: 1280, height: 800 }, expectedStatuses: [401],
+      });
+      await hostPage(page, env.server, `axe-states-${primary.slice(1)}-${scheme}.html`, {
+        'data-load': 'eager', 'data-primary-color': primary, 'data-teaser': 'Questions? Ask us', 'data-teaser-delay': '0',
+      });
+      const bubble = widget(page);
+      const found = {};
+      await bubble.locator('.cb-teaser').waitFor({ state: 'visible' });
+      await bubble.locator('.cb-launcher[aria-expanded]').waitFor();
+      found.teaser = await axeViolations(page);
+
+      // A conversation long enough to scroll, then a slow reply the visitor scrolls away from.
+      await mockSwitches(page, { delay: 0 });
+      for (let i = 1; i <= 5; i += 1) {
+        await send(page, `question ${i}`);
+        await finishedReplies(page, i);
+      }
+      await mockSwitches(page, { delay: 40 });
+      await send(page, 'a slow one');
+      await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+      await bubble.locator('.cb-messages').hover();
+      await page.mouse.wheel(0, -400);
+      await bubble.locator('.cb-jump').waitFor({ state: 'visible' });
+      await finishedReplies(page, 6);
+      found.jump = await axeViolations(page);
+      await bubble.locator('.cb-jump').click();
+      await bubble.locator('.cb-jump').waitFor({ state: 'hidden' });
+
+      // The server cuts a reply: a notice, and the reply marked with Retry.
+      await mockSwitches(page, { fault: 'drop' });
+      await send(page, 'cut me off');
+      await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+      await bubble.locator('.cb-notice').waitFor();
+      found.cutOff = await axeViolations(page);
+
+      // A set-up problem: the visitor's message stays unsent, with its icon, words and Retry.
+      await mockSwitches(page, { fault: '401' });
+      await send(page, 'did it go?');
+      await bubble.locator('.cb-visitor .cb-message-status').waitFor();
+      found.unsent = await axeViolations(page);
+
+      assert.deepEqual(found, { teaser: [], jump: [], cutOff: [], unsent: [] });
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
 }

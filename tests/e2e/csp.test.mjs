@@ -83,3 +83,37 @@ test('embedded from another origin, under a CSP that names the widget host', asy
     host.close();
   }
 });
+
+test('the teaser under a strict CSP, from another origin: its module loads, no inline style, no wasm before the click', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await recordViolations(page);
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  const widgetOrigin = env.server.url.replace(/\/$/, '');
+  const tag = embedTag({
+    'data-api-base': `${widgetOrigin}/api/v1/`,
+    'data-load': 'interaction',
+    'data-teaser': 'Need a hand?',
+    'data-teaser-delay': '0',
+  }).replace('src="/chat-bubble.js"', `src="${widgetOrigin}/chat-bubble.js"`);
+  const host = await hostServer(
+    `<!doctype html><html><head><meta charset="utf-8"><title>shop</title></head><body><p>Another site</p>${tag}</body></html>`,
+    `default-src 'self'; script-src 'self' ${widgetOrigin} 'wasm-unsafe-eval'; style-src 'self' ${widgetOrigin}; connect-src ${widgetOrigin}`,
+  );
+  try {
+    await page.goto(`http://127.0.0.1:${host.address().port}/teaser.html`);
+    const teaser = widget(page).locator('.cb-teaser');
+    await teaser.waitFor({ state: 'visible' });
+    assert.equal(await teaser.evaluate((e) => getComputedStyle(e).position), 'fixed', 'the stylesheet applied');
+    assert.deepEqual(wasm, []);
+    await teaser.locator('.cb-teaser-text').click();
+    await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
+    await send(page, 'under a policy');
+    await waitForReply(page, defaultReply('under a policy'));
+    assert.deepEqual(await page.evaluate(() => window.__violations), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    host.close();
+  }
+});

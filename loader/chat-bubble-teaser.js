@@ -1,0 +1,100 @@
+/* chat-bubble teaser (README: data-teaser): one short line beside the closed launcher, after
+   data-teaser-delay seconds, once per visitor. The loader imports this module at idle, and only on
+   pages whose tag has data-teaser, so the loader stays small and other pages never fetch it. It
+   never loads the widget itself: only a click on it (an open, like the launcher's) does.
+   The text is the site's config, untrusted: it goes in as text only. */
+
+const DEFAULT_DELAY_S = 3;
+const MAX_DELAY_S = 3600;
+const CLOSE_ICON = 'M6 6l12 12M18 6L6 18';
+
+/** Shows the teaser of the widget whose loader root is `root`; `api` is the loader's API. */
+export default function tease(api, root) {
+  const text = (root.getAttribute('data-teaser') || '').trim();
+  // Without both ids the widget does not start: no invitation to a chat that cannot open.
+  const ids = ['data-web-chat-id', 'data-chatbot-id'].every((name) => root.getAttribute(name)?.trim());
+  if (!text || !ids) return;
+  const memory = storage(root.getAttribute('data-persistence'));
+  const key = 'chat-bubble-teaser:' + root.getAttribute('data-web-chat-id');
+  if (memory?.getItem(key)) return;
+  setTimeout(() => show(api, root, text, () => memory?.setItem(key, '1')), delay(root) * 1000);
+}
+
+/** Where "already shown" is kept: as the widget keeps its own state (data-persistence), or
+ * nowhere. Storage the browser refuses counts as none. */
+function storage(persistence) {
+  try {
+    if (persistence === 'none') return null;
+    return persistence === 'session' ? sessionStorage : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** data-teaser-delay in seconds: a number from 0 to an hour, else the default (with a warning). */
+function delay(root) {
+  const raw = (root.getAttribute('data-teaser-delay') || '').trim();
+  if (!raw) return DEFAULT_DELAY_S;
+  const seconds = Number(raw);
+  if (seconds >= 0 && seconds <= MAX_DELAY_S) return seconds;
+  console.warn(`chat-bubble: data-teaser-delay "${raw}" is not a number of seconds from 0 to ${MAX_DELAY_S}, using ${DEFAULT_DELAY_S}`);
+  return DEFAULT_DELAY_S;
+}
+
+function show(api, root, text, remember) {
+  // Gone (destroy()) or already open: the visitor has found the chat, no need to point at it.
+  if (!root.isConnected || api.isOpen()) return remember();
+  remember();
+  const d = root.ownerDocument;
+  const box = d.createElement('div');
+  box.className = 'cb-teaser';
+  box.setAttribute('role', 'status');
+  const message = d.createElement('button');
+  message.type = 'button';
+  message.className = 'cb-teaser-text';
+  // In a span, which the stylesheet clamps to a few lines.
+  const words = d.createElement('span');
+  words.textContent = text;
+  message.append(words);
+  const close = d.createElement('button');
+  close.type = 'button';
+  close.className = 'cb-teaser-close';
+  close.setAttribute('aria-label', 'Dismiss');
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = d.createElementNS(ns, 'svg');
+  svg.setAttribute('class', 'cb-icon');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = d.createElementNS(ns, 'path');
+  path.setAttribute('d', CLOSE_ICON);
+  svg.append(path);
+  close.append(svg);
+  box.append(message, close);
+
+  const launcher = () => root.querySelector('.cb-launcher');
+  // Focus on the teaser is not moved to the launcher: focus there counts as an interaction
+  // (data-load="interaction") and would load the widget for a visitor who only said no. The
+  // browser's next Tab goes on from where the teaser was.
+  const dismiss = () => {
+    box.remove();
+    d.removeEventListener('keydown', onKey);
+    stopOpen();
+    stopReady();
+  };
+  const onKey = (e) => {
+    if (e.key === 'Escape' || !root.isConnected) dismiss();
+  };
+  // Opened any other way (the launcher, the API): the teaser has done its job.
+  const stopOpen = api.on('open', dismiss);
+  // The widget replaces the loader's content when it mounts: the teaser stays where it was.
+  const stopReady = api.on('ready', () => root.append(box));
+  message.addEventListener('click', () => {
+    // The launcher holds focus while the panel opens, so a keyboard user lands in the message box.
+    launcher()?.focus();
+    dismiss();
+    api.open();
+  });
+  close.addEventListener('click', dismiss);
+  d.addEventListener('keydown', onKey);
+  root.append(box);
+}
