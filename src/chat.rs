@@ -8,7 +8,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::config::Config;
+use crate::grouping::{self, RowPlace, Stamp};
 use crate::models::{Attachment, Message, Role, Source};
+use crate::versions::Versions;
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,45 @@ pub struct ChatMessage {
     pub status: RwSignal<MessageStatus>,
     /// Time, sources and attachments: known when the message is created, never streamed.
     pub details: StoredValue<MessageDetails, LocalStorage>,
+    /// Where the row sits among its neighbours (day separator, start and end of a run of one
+    /// side); the state keeps it up to date as rows come and go around it.
+    pub place: RwSignal<RowPlace>,
+    /// The earlier versions of a regenerated reply.
+    pub versions: RwSignal<Versions>,
+}
+
+impl ChatMessage {
+    /// What its neighbours need to know of it.
+    fn stamp(&self) -> Stamp {
+        let at = self.details.try_with_value(|d| d.created_at).flatten();
+        Stamp {
+            role: self.role,
+            at,
+            day: at.map(crate::time_format::day_number),
+        }
+    }
+}
+
+/// Brings the places of `list[range]` up to date with their neighbours, touching only the rows
+/// whose place changed.
+fn settle_places(list: &[ChatMessage], range: std::ops::Range<usize>) {
+    let end = range.end.min(list.len());
+    if range.start >= end {
+        return;
+    }
+    let from = range.start.saturating_sub(1);
+    let to = (end + 1).min(list.len());
+    let stamps: Vec<Stamp> = list[from..to].iter().map(ChatMessage::stamp).collect();
+    let places = grouping::places(&stamps, range.start - from..end - from);
+    for (message, place) in list[range.start..end].iter().zip(places) {
+        if message
+            .place
+            .try_get_untracked()
+            .is_some_and(|p| p != place)
+        {
+            message.place.set(place);
+        }
+    }
 }
 
 /// What a message carries besides its text.
@@ -114,6 +155,9 @@ pub struct ChatState {
     /// The assistant as the backend last named it: replies streamed live, which carry no name,
     /// show this one (tracked, so a name learned after a reply shows on it at once).
     pub assistant: RwSignal<Sender>,
+    /// The streaming reply that has gone quiet for a while, if any (its row says it is still
+    /// coming).
+    pub stalled: RwSignal<Option<u64>>,
     /// The bookkeeping that only the state's own methods touch.
     inner: StoredValue<Inner, LocalStorage>,
 }
@@ -147,6 +191,7 @@ impl ChatState {
             announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
             assistant: RwSignal::new(Sender::default()),
+            stalled: RwSignal::new(None),
             inner: StoredValue::new_local(Inner {
                 abort: None,
                 history_abort: None,
@@ -264,6 +309,8 @@ impl ChatState {
             text: RwSignal::new(text),
             status: RwSignal::new(status),
             details: StoredValue::new_local(MessageDetails::default()),
+            place: RwSignal::new(RowPlace::default()),
+            versions: RwSignal::new(Versions::default()),
         };
         match owner {
             Some(owner) => owner.with(make),
@@ -278,15 +325,34 @@ impl ChatState {
 
     /// Adds a message at the end and returns its handle.
     pub fn push(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
+        self.push_with(role, text, status, MessageDetails::default())
+    }
+
+    /// [`Self::push`] with its time, files and sender known before its row is drawn.
+    pub fn push_with(
+        &self,
+        role: Role,
+        text: String,
+        status: MessageStatus,
+        details: MessageDetails,
+    ) -> ChatMessage {
         let message = self.new_message(role, text, status);
-        self.messages.update(|list| list.push(message));
+        message.details.set_value(details);
+        self.messages.update(|list| {
+            list.push(message);
+            let n = list.len();
+            settle_places(list, n.saturating_sub(2)..n);
+        });
         message
     }
 
     /// Takes a message out of the list. Its signals are left to the widget's owner: its row may
     /// still read them until the list re-renders, and removals are rare (a failed reply).
     pub fn remove(&self, key: u64) {
-        self.messages.update(|list| list.retain(|m| m.key != key));
+        self.messages.update(|list| {
+            list.retain(|m| m.key != key);
+            settle_places(list, 0..list.len());
+        });
     }
 
     /// Moves a message to the end of the list (a retried message is sent anew).
@@ -296,7 +362,14 @@ impl ChatState {
                 let m = list.remove(i);
                 list.push(m);
             }
+            settle_places(list, 0..list.len());
         });
+    }
+
+    /// Whether `key` is the newest message.
+    pub fn is_last(&self, key: u64) -> bool {
+        self.messages
+            .with_untracked(|list| list.last().map(|m| m.key) == Some(key))
     }
 
     /// The nearest visitor message before `key`: what a reply answered.
@@ -348,9 +421,12 @@ impl ChatState {
         if earlier.is_empty() {
             return;
         }
+        let added = earlier.len();
         self.messages.update(|list| {
             let later = std::mem::replace(list, earlier);
             list.extend(later);
+            // The rows put in, and the one that was first: the only one whose neighbours changed.
+            settle_places(list, 0..added + 1);
         });
     }
 }
