@@ -2,6 +2,9 @@
 //! troubles by itself), stop it, retry what failed, load the history. They glue [`ChatState`] to
 //! the API and to localStorage.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
@@ -192,7 +195,13 @@ fn run_exchange(
     state.notice.set(None);
     state.replying.set(true);
     state.set_abort(Some(controller.clone()));
-    spawn_local(watch_for_stall(state, reply, controller.signal()));
+    let ended = Rc::new(Cell::new(false));
+    spawn_local(watch_for_stall(
+        state,
+        reply,
+        controller.signal(),
+        ended.clone(),
+    ));
     let config = state.config.get_value();
     let text = question.text.get_untracked();
     let attachments = question.details.with_value(|d| d.attachments.clone());
@@ -204,6 +213,7 @@ fn run_exchange(
         let outcome = exchange_with_retries(state, &config, ask, reply, &controller).await;
         state.set_abort(None);
         finish(state, &config, question, reply, outcome);
+        ended.set(true);
         state.replying.set(false);
     });
 }
@@ -265,16 +275,23 @@ const STALL_AFTER_MS: f64 = 4000.0;
 /// How often the reply's length is looked at for that.
 const STALL_CHECK_MS: u32 = 500;
 
-/// Marks `reply` as stalled ([`ChatState::stalled`]) while it streams and its text has not
-/// grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or it ends. A look at
-/// the text's length twice a second costs nothing next to the stream itself.
-async fn watch_for_stall(state: ChatState, reply: ChatMessage, signal: web_sys::AbortSignal) {
+/// Marks `reply` as stalled ([`ChatState::stalled`]) while its exchange runs and its text has
+/// not grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or the exchange
+/// has `ended` (a reply that failed before its first word is taken out of the list still
+/// marked as streaming: its status does not say that it is over). A look at the text's length
+/// twice a second costs nothing next to the stream itself.
+async fn watch_for_stall(
+    state: ChatState,
+    reply: ChatMessage,
+    stop: web_sys::AbortSignal,
+    ended: Rc<Cell<bool>>,
+) {
     let mut seen = usize::MAX;
     let mut since = timers::now_ms();
     loop {
-        sleep_ms_or_abort(STALL_CHECK_MS, &signal).await;
+        sleep_ms_or_abort(STALL_CHECK_MS, &stop).await;
         let streaming = reply.status.try_get_untracked() == Some(MessageStatus::Streaming);
-        if signal.aborted() || !streaming {
+        if ended.get() || stop.aborted() || !streaming {
             break;
         }
         let length = reply.text.try_with_untracked(String::len).unwrap_or(0);
