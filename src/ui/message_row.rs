@@ -47,20 +47,53 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             .map(|sources| view! { <Sources sources/> })
     };
     let can_copy = move || message.role == Role::Assistant && is(MessageStatus::Complete);
-    // Only the newest row looks at whether a reply streams and whether a question precedes it.
+    // Only the newest reply looks at whether a reply streams and whether a question precedes
+    // it: the other rows pay for one check of their place, not for a Show each.
+    let last_reply = move || message.role == Role::Assistant && place.with(|p| p.last);
     let can_regenerate = move || {
-        message.role == Role::Assistant
-            && place.with(|p| p.last)
-            && (is(MessageStatus::Complete) || is(MessageStatus::Stopped))
+        (is(MessageStatus::Complete) || is(MessageStatus::Stopped))
             && !state.replying.get()
             && state
                 .messages
                 .with(|list| list.iter().rev().skip(1).any(|m| m.role == Role::Visitor))
     };
-    // A reply that has begun and then gone quiet says it is still coming.
-    let stalled = move || streaming() && state.stalled.get() == Some(message.key);
     // The typing dots are not a message yet: no time on them.
     let typing = move || streaming() && message.text.with(String::is_empty);
+    // A reply that has begun and then gone quiet says it is still coming.
+    let stalled = move || streaming() && state.stalled.get() == Some(message.key);
+    // The parts that most rows never show are plain closures rather than `Show`s (a memo, an
+    // owner and an effect each): a history builds a thousand rows, and these re-run only when
+    // what they read changes, which for rows of the history is rarely or never.
+    let separator = created_at.map(|ms| {
+        move || {
+            place
+                .with(|p| p.starts_day)
+                .then(|| view! { <DaySeparator ms/> })
+        }
+    });
+    let sender = move || {
+        (message.role == Role::Assistant && starts_run()).then(|| view! { <SenderLine message/> })
+    };
+    let stalled_sign = move || {
+        (stalled() && !typing()).then(|| {
+            view! { <p class="cb-still-working cb-stalled" role="status">{t.still_working}</p> }
+        })
+    };
+    let regenerate = move || {
+        last_reply().then(|| {
+            view! {
+                <Show when=can_regenerate>
+                    <Regenerate message/>
+                </Show>
+            }
+        })
+    };
+    let versions = move || {
+        message
+            .versions
+            .with(|v| v.count() > 1)
+            .then(|| view! { <VersionPager message/> })
+    };
     // A first word that is long in coming: say that the assistant is still at it, rather than
     // let the dots look frozen.
     let slow = RwSignal::new(false);
@@ -75,11 +108,7 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
         );
     }
     view! {
-        {created_at.map(|ms| view! {
-            <Show when=move || place.with(|p| p.starts_day)>
-                <DaySeparator ms/>
-            </Show>
-        })}
+        {separator}
         <div
             class=role_class
             class:cb-continued=move || !starts_run()
@@ -88,11 +117,7 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             class:cb-stopped=move || is(MessageStatus::Stopped)
             aria-busy=move || if streaming() { "true" } else { "false" }
         >
-            {(message.role == Role::Assistant).then(|| view! {
-                <Show when=starts_run>
-                    <SenderLine message/>
-                </Show>
-            })}
+            {sender}
             <Show when=typing>
                 <span class="cb-typing" aria-label=t.typing>
                     <span></span>
@@ -104,9 +129,7 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
                 </Show>
             </Show>
             <MessageBody message/>
-            <Show when=move || stalled() && !typing()>
-                <p class="cb-still-working cb-stalled" role="status">{t.still_working}</p>
-            </Show>
+            {stalled_sign}
             <MessageStatusLine message/>
             {(!attachments.is_empty()).then(|| view! { <Attachments attachments/> })}
             {sources}
@@ -119,11 +142,9 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
                 <Show when=can_copy>
                     <CopyMessage message/>
                 </Show>
-                <Show when=can_regenerate>
-                    <Regenerate message/>
-                </Show>
+                {regenerate}
             </div>
-            {(message.role == Role::Assistant).then(|| view! { <VersionPager message/> })}
+            {versions}
         </div>
     }
 }

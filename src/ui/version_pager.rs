@@ -4,8 +4,8 @@ use crate::chat::{ChatMessage, ChatState};
 use crate::session;
 use crate::texts;
 
-/// "‹ 2 / 2 ›" under a regenerated reply: steps through its versions. Shown once there is more
-/// than one. Its buttons say they are off (at either end, or while a reply streams) rather than
+/// "‹ 2 / 2 ›" under a regenerated reply: steps through its versions (its row shows it once
+/// there is more than one). Its buttons say they are off (at either end, or while a reply streams) rather than
 /// being disabled, so the one a keyboard user just pressed keeps focus.
 #[component]
 pub fn VersionPager(message: ChatMessage) -> impl IntoView {
@@ -23,10 +23,8 @@ pub fn VersionPager(message: ChatMessage) -> impl IntoView {
         let (shown, count) = position();
         format!("{} / {count}", shown + 1)
     };
-    let regenerated = move || position().1 > 1;
     view! {
-        <Show when=regenerated>
-            <div class="cb-versions" role="group" aria-label=move || texts::fill(t.version_of, label())>
+        <div class="cb-versions" role="group" aria-label=move || texts::fill(t.version_of, label())>
                 <button
                     type="button"
                     class="cb-version-step"
@@ -51,7 +49,6 @@ pub fn VersionPager(message: ChatMessage) -> impl IntoView {
                 >
                     "›"
                 </button>
-            </div>
-        </Show>
+        </div>
     }
 }
