@@ -7,7 +7,7 @@ use super::message_body::MessageBody;
 use super::message_status::MessageStatusLine;
 use super::message_time::MessageTime;
 use super::regenerate::Regenerate;
-use super::sender_line::SenderLine;
+use super::sender_line::{shown_sender, SenderLine};
 use super::sources::Sources;
 use super::version_pager::VersionPager;
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
@@ -46,6 +46,12 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             .filter(|sources| !sources.is_empty())
             .map(|sources| view! { <Sources sources/> })
     };
+    // A picture without a name sits beside the reply's first line: the row makes room for it
+    // (the first of a run only: the others show no picture).
+    let picture_only = (message.role == Role::Assistant).then(|| {
+        let shown = shown_sender(message);
+        move || starts_run() && matches!(shown(), (Some(_), None))
+    });
     let can_copy = move || message.role == Role::Assistant && is(MessageStatus::Complete);
     // Only the newest reply looks at whether a reply streams and whether a question precedes
     // it: the other rows pay for one check of their place, not for a Show each.
@@ -115,6 +121,7 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             class:cb-streaming=streaming
             class:cb-failed=move || is(MessageStatus::Failed) || is(MessageStatus::Unsent)
             class:cb-stopped=move || is(MessageStatus::Stopped)
+            class:cb-picture-only=move || picture_only.as_ref().is_some_and(|alone| alone())
             aria-busy=move || if streaming() { "true" } else { "false" }
         >
             {sender}

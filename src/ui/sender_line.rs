@@ -3,11 +3,10 @@ use leptos::prelude::*;
 use crate::chat::{ChatMessage, ChatState, Sender};
 use crate::markdown::safe_url;
 
-/// The assistant's picture and name above a reply, when known: the picture from the history or
-/// `data-avatar` (http(s) only), the name from the history. A reply that came without a name (one
-/// streamed live) shows the assistant's name as soon as the widget learns it.
-#[component]
-pub fn SenderLine(message: ChatMessage) -> impl IntoView {
+/// The picture and name to show above an assistant's reply (tracked): the picture from the
+/// history or `data-avatar` (http(s) only), the name from the history. A reply that came without
+/// a name (one streamed live) takes the assistant's as soon as the widget learns it.
+pub fn shown_sender(message: ChatMessage) -> impl Fn() -> (Option<String>, Option<String>) {
     let state = expect_context::<ChatState>();
     let config_avatar = state.config.with_value(|c| c.avatar.clone());
     let own = message.details.with_value(|d| d.sender.clone());
@@ -22,11 +21,21 @@ pub fn SenderLine(message: ChatMessage) -> impl IntoView {
             .as_deref()
             .and_then(|url| safe_url(url, false))
             .or(config_avatar.clone());
-        (avatar.is_some() || sender.name.is_some()).then(|| {
+        (avatar, sender.name)
+    }
+}
+
+/// The assistant's picture and name above a reply, when known.
+#[component]
+pub fn SenderLine(message: ChatMessage) -> impl IntoView {
+    let shown = shown_sender(message);
+    move || {
+        let (avatar, name) = shown();
+        (avatar.is_some() || name.is_some()).then(|| {
             view! {
                 <div class="cb-sender">
                     {avatar.map(|src| view! { <img class="cb-sender-avatar" src=src alt=""/> })}
-                    {sender.name.map(|name| view! { <span class="cb-sender-name">{name}</span> })}
+                    {name.map(|name| view! { <span class="cb-sender-name">{name}</span> })}
                 </div>
             }
         })

@@ -94,3 +94,33 @@ test('a visitor who scrolls up while older rows come in keeps their place', asyn
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('older rows coming in do not make the browser restyle the rows already shown', async () => {
+  const conversation = await longConversation();
+  const { context, page, problems } = await openPage(env.browser);
+  await page.addInitScript((stored) => {
+    localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
+  }, conversation);
+  await hostPage(page, env.server, 'long-history-style.html');
+  // The browser's own record of each style recalculation and how many elements it visited.
+  const cdp = await context.newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value.filter((e) => e.name === 'UpdateLayoutTree' && e.ph === 'X')));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline', transferMode: 'ReportEvents' });
+  await widget(page).locator('.cb-launcher').click();
+  const total = EXCHANGES * 2;
+  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, total, { timeout: 60000 });
+  const ended = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  await ended;
+  const rowElements = await widget(page).locator('.cb-rows').evaluate((el) => el.querySelectorAll('*').length);
+  const counts = events.map((e) => e.args?.elementCount ?? 0);
+  assert.ok(counts.length > 10, `only ${counts.length} style recalculations recorded`);
+  // Each frame restyles the rows it adds (a few dozen elements), not all that are there: a
+  // selector that depends on a row's later siblings (`~`, `:has()` over siblings) restyles
+  // every row each time one is put before them.
+  const most = Math.max(...counts);
+  assert.ok(most < rowElements / 4, `a style recalculation visited ${most} elements of the list's ${rowElements}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
