@@ -497,6 +497,59 @@ mod tests {
         });
     }
 
+    fn timed(role: &str, content: &str, at: i64) -> Message {
+        let json =
+            serde_json::json!({ "type": role, "content": content, "createdAt": at.to_string() });
+        serde_json::from_str(&json.to_string()).unwrap()
+    }
+
+    #[test]
+    fn a_row_put_above_touches_only_the_row_below_it() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            // Times as the backend writes them: 13-digit milliseconds.
+            let minute = 60_000;
+            let noon = 1_764_676_800_000;
+            // Newest first, one at a time, as the history goes in.
+            state.prepend_history(vec![timed("outgoing", "more", noon + 3 * minute)]);
+            state.prepend_history(vec![timed("outgoing", "answer", noon + 2 * minute)]);
+            state.prepend_history(vec![timed("incoming", "question", noon + minute)]);
+            let places: Vec<(bool, bool, bool)> = state
+                .messages
+                .get_untracked()
+                .iter()
+                .map(|m| {
+                    let p = m.place.get_untracked();
+                    (p.starts_run, p.ends_run, p.last)
+                })
+                .collect();
+            assert_eq!(
+                places,
+                [
+                    (true, true, false),
+                    (true, false, false),
+                    (false, true, true)
+                ]
+            );
+            // A reply pushed live after them joins their run: the one before it gives up its time.
+            let before = state.messages.get_untracked()[2];
+            let reply = state.push_with(
+                Role::Assistant,
+                "live".into(),
+                MessageStatus::Complete,
+                MessageDetails {
+                    created_at: Some(noon + 4 * minute),
+                    ..MessageDetails::default()
+                },
+            );
+            assert!(!before.place.get_untracked().ends_run);
+            assert!(!before.place.get_untracked().last);
+            assert!(!reply.place.get_untracked().starts_run && reply.place.get_untracked().last);
+            assert!(state.is_last(reply.key));
+        });
+    }
+
     #[test]
     fn retry_bookkeeping() {
         let owner = Owner::new();

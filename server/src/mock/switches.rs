@@ -218,6 +218,21 @@ mod tests {
     }
 
     #[test]
+    fn a_pause_keeps_silent_for_as_long_as_asked() {
+        let mut query = HashMap::new();
+        query.insert("mock_fault".to_string(), "pause".to_string());
+        let s = Switches::from_request(&HeaderMap::new(), &query).unwrap();
+        assert_eq!(
+            (s.fault, s.pause),
+            (Some(Fault::Pause), Duration::from_secs(6))
+        );
+        assert!(!Fault::Pause.is_status());
+        query.insert("mock_pause".to_string(), "1500".to_string());
+        let s = Switches::from_request(&HeaderMap::new(), &query).unwrap();
+        assert_eq!(s.pause, Duration::from_millis(1500));
+    }
+
+    #[test]
     fn typos_are_errors() {
         let mut query = HashMap::new();
         query.insert("mock_fault".to_string(), "404".to_string());
