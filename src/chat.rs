@@ -8,8 +8,10 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::config::Config;
+use crate::grouping::{self, RowPlace, Stamp};
 use crate::models::{Attachment, Message, Role, Source};
 use crate::unsent::UnsentMessage;
+use crate::versions::Versions;
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,45 @@ pub struct ChatMessage {
     pub status: RwSignal<MessageStatus>,
     /// Time, sources and attachments: known when the message is created, never streamed.
     pub details: StoredValue<MessageDetails, LocalStorage>,
+    /// Where the row sits among its neighbours (day separator, start and end of a run of one
+    /// side); the state keeps it up to date as rows come and go around it.
+    pub place: RwSignal<RowPlace>,
+    /// The earlier versions of a regenerated reply.
+    pub versions: RwSignal<Versions>,
+}
+
+impl ChatMessage {
+    /// What its neighbours need to know of it.
+    fn stamp(&self) -> Stamp {
+        let at = self.details.try_with_value(|d| d.created_at).flatten();
+        Stamp {
+            role: self.role,
+            at,
+            day: at.map(crate::time_format::day_number),
+        }
+    }
+}
+
+/// Brings the places of `list[range]` up to date with their neighbours, touching only the rows
+/// whose place changed.
+fn settle_places(list: &[ChatMessage], range: std::ops::Range<usize>) {
+    let end = range.end.min(list.len());
+    if range.start >= end {
+        return;
+    }
+    let from = range.start.saturating_sub(1);
+    let to = (end + 1).min(list.len());
+    let stamps: Vec<Stamp> = list[from..to].iter().map(ChatMessage::stamp).collect();
+    let places = grouping::places(&stamps, range.start - from..end - from);
+    for (message, place) in list[range.start..end].iter().zip(places) {
+        if message
+            .place
+            .try_get_untracked()
+            .is_some_and(|p| p != place)
+        {
+            message.place.set(place);
+        }
+    }
 }
 
 /// What a message carries besides its text.
@@ -115,6 +156,9 @@ pub struct ChatState {
     /// The assistant as the backend last named it: replies streamed live, which carry no name,
     /// show this one (tracked, so a name learned after a reply shows on it at once).
     pub assistant: RwSignal<Sender>,
+    /// The streaming reply that has gone quiet for a while, if any (its row says it is still
+    /// coming).
+    pub stalled: RwSignal<Option<u64>>,
     /// The bookkeeping that only the state's own methods touch.
     inner: StoredValue<Inner, LocalStorage>,
 }
@@ -148,6 +192,7 @@ impl ChatState {
             announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
             assistant: RwSignal::new(Sender::default()),
+            stalled: RwSignal::new(None),
             inner: StoredValue::new_local(Inner {
                 abort: None,
                 history_abort: None,
@@ -265,6 +310,8 @@ impl ChatState {
             text: RwSignal::new(text),
             status: RwSignal::new(status),
             details: StoredValue::new_local(MessageDetails::default()),
+            place: RwSignal::new(RowPlace::default()),
+            versions: RwSignal::new(Versions::default()),
         };
         match owner {
             Some(owner) => owner.with(make),
@@ -279,15 +326,34 @@ impl ChatState {
 
     /// Adds a message at the end and returns its handle.
     pub fn push(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
+        self.push_with(role, text, status, MessageDetails::default())
+    }
+
+    /// [`Self::push`] with its time, files and sender known before its row is drawn.
+    pub fn push_with(
+        &self,
+        role: Role,
+        text: String,
+        status: MessageStatus,
+        details: MessageDetails,
+    ) -> ChatMessage {
         let message = self.new_message(role, text, status);
-        self.messages.update(|list| list.push(message));
+        message.details.set_value(details);
+        self.messages.update(|list| {
+            list.push(message);
+            let n = list.len();
+            settle_places(list, n.saturating_sub(2)..n);
+        });
         message
     }
 
     /// Takes a message out of the list. Its signals are left to the widget's owner: its row may
     /// still read them until the list re-renders, and removals are rare (a failed reply).
     pub fn remove(&self, key: u64) {
-        self.messages.update(|list| list.retain(|m| m.key != key));
+        self.messages.update(|list| {
+            list.retain(|m| m.key != key);
+            settle_places(list, 0..list.len());
+        });
     }
 
     /// Moves a message to the end of the list (a retried message is sent anew).
@@ -297,7 +363,14 @@ impl ChatState {
                 let m = list.remove(i);
                 list.push(m);
             }
+            settle_places(list, 0..list.len());
         });
+    }
+
+    /// Whether `key` is the newest message.
+    pub fn is_last(&self, key: u64) -> bool {
+        self.messages
+            .with_untracked(|list| list.last().map(|m| m.key) == Some(key))
     }
 
     /// The nearest visitor message before `key`: what a reply answered.
@@ -352,9 +425,12 @@ impl ChatState {
         if earlier.is_empty() {
             return;
         }
+        let added = earlier.len();
         self.messages.update(|list| {
             let later = std::mem::replace(list, earlier);
             list.extend(later);
+            // The rows put in, and the one that was first: the only one whose neighbours changed.
+            settle_places(list, 0..added + 1);
         });
     }
 }
@@ -430,6 +506,59 @@ mod tests {
                 .map(|m| m.key)
                 .collect();
             assert_eq!(keys, [1, 2, 0], "keys stay unique and stable");
+        });
+    }
+
+    fn timed(role: &str, content: &str, at: i64) -> Message {
+        let json =
+            serde_json::json!({ "type": role, "content": content, "createdAt": at.to_string() });
+        serde_json::from_str(&json.to_string()).unwrap()
+    }
+
+    #[test]
+    fn a_row_put_above_touches_only_the_row_below_it() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            // Times as the backend writes them: 13-digit milliseconds.
+            let minute = 60_000;
+            let noon = 1_764_676_800_000;
+            // Newest first, one at a time, as the history goes in.
+            state.prepend_history(vec![timed("outgoing", "more", noon + 3 * minute)]);
+            state.prepend_history(vec![timed("outgoing", "answer", noon + 2 * minute)]);
+            state.prepend_history(vec![timed("incoming", "question", noon + minute)]);
+            let places: Vec<(bool, bool, bool)> = state
+                .messages
+                .get_untracked()
+                .iter()
+                .map(|m| {
+                    let p = m.place.get_untracked();
+                    (p.starts_run, p.ends_run, p.last)
+                })
+                .collect();
+            assert_eq!(
+                places,
+                [
+                    (true, true, false),
+                    (true, false, false),
+                    (false, true, true)
+                ]
+            );
+            // A reply pushed live after them joins their run: the one before it gives up its time.
+            let before = state.messages.get_untracked()[2];
+            let reply = state.push_with(
+                Role::Assistant,
+                "live".into(),
+                MessageStatus::Complete,
+                MessageDetails {
+                    created_at: Some(noon + 4 * minute),
+                    ..MessageDetails::default()
+                },
+            );
+            assert!(!before.place.get_untracked().ends_run);
+            assert!(!before.place.get_untracked().last);
+            assert!(!reply.place.get_untracked().starts_run && reply.place.get_untracked().last);
+            assert!(state.is_last(reply.key));
         });
     }
 

@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
-use crate::chat::{ChatState, MessageStatus};
+use crate::chat::{ChatState, MessageDetails, MessageStatus};
 use crate::errors::ApiError;
 use crate::models::{Message, Role};
 use crate::store;
@@ -156,12 +156,16 @@ pub fn watch(state: ChatState) {
 
 /// A follow-up as a new assistant message, unread while the panel is closed.
 fn show(state: ChatState, m: Message) {
-    let message = state.push(Role::Assistant, m.content.clone(), MessageStatus::Complete);
-    let sender = state.assistant_sender();
-    message.details.update_value(|d| {
-        d.created_at = m.created_at;
-        d.sender = sender;
-    });
+    state.push_with(
+        Role::Assistant,
+        m.content.clone(),
+        MessageStatus::Complete,
+        MessageDetails {
+            created_at: m.created_at,
+            sender: state.assistant_sender(),
+            ..MessageDetails::default()
+        },
+    );
     state.reply_completed(m.content);
 }
 

@@ -15,6 +15,7 @@ pub mod contact;
 pub mod crash;
 pub mod errors;
 pub mod follow_ups;
+pub mod grouping;
 pub mod history_slices;
 pub mod js_api;
 pub mod markdown;
@@ -30,6 +31,7 @@ pub mod timers;
 pub mod ui;
 pub mod unsent;
 pub mod uploads;
+pub mod versions;
 
 use wasm_bindgen::prelude::*;
 

@@ -2,12 +2,17 @@
 //! troubles by itself), stop it, retry what failed, load the history. They glue [`ChatState`] to
 //! the API and to localStorage.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api::{self, Ask};
-use crate::chat::{ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageStatus, Sender};
+use crate::chat::{
+    ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageDetails, MessageStatus, Sender,
+};
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::history_slices::FramePlan;
@@ -16,6 +21,7 @@ use crate::stopped::{self, StoppedReply};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
+use crate::versions::Kept;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
 /// Does nothing for blank text or while another reply is streaming.
@@ -34,12 +40,17 @@ pub fn send_with_attachments(state: ChatState, text: String, attachments: Vec<At
     if text.is_empty() || state.replying.get_untracked() {
         return;
     }
-    let question = state.push(Role::Visitor, text.clone(), MessageStatus::Complete);
-    stamp_now(question);
-    // Before the row is drawn (rendering runs after this task), so it shows its files at once.
-    question
-        .details
-        .update_value(|d| d.attachments = attachments);
+    // Time and files before the row is drawn, so it shows them at once.
+    let question = state.push_with(
+        Role::Visitor,
+        text.clone(),
+        MessageStatus::Complete,
+        MessageDetails {
+            created_at: Some(now()),
+            attachments,
+            ..MessageDetails::default()
+        },
+    );
     state.emit(ChatEvent::Message(text));
     start_exchange(state, question);
 }
@@ -84,8 +95,67 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
     let Some(question) = state.question_before(reply.key) else {
         return;
     };
+    if reply.versions.with_untracked(|v| v.count() > 1) {
+        // A regenerated reply is asked again in its place, so its other versions stay.
+        let Ok(controller) = AbortController::new() else {
+            return;
+        };
+        show_kept(reply, Kept::streaming());
+        run_exchange(state, question, reply, controller);
+        return;
+    }
     state.remove(reply.key);
     start_exchange(state, question);
+}
+
+/// Asks again for the last reply: the visitor's message is sent once more, and the new reply
+/// takes the old one's place; the old one stays reachable as an earlier version.
+pub fn regenerate(state: ChatState, reply: ChatMessage) {
+    if state.replying.get_untracked() || !state.is_last(reply.key) {
+        return;
+    }
+    let Some(question) = state.question_before(reply.key) else {
+        return;
+    };
+    let Ok(controller) = AbortController::new() else {
+        return;
+    };
+    let current = kept_of(reply);
+    reply.versions.update(|v| v.begin(current));
+    reply.details.update_value(|d| d.created_at = Some(now()));
+    show_kept(reply, Kept::streaming());
+    run_exchange(state, question, reply, controller);
+}
+
+/// Shows version `to` of a regenerated reply.
+pub fn show_version(state: ChatState, reply: ChatMessage, to: usize) {
+    if state.replying.get_untracked() {
+        return;
+    }
+    let current = kept_of(reply);
+    if let Some(shown) = reply
+        .versions
+        .try_update(|v| v.switch(current, to))
+        .flatten()
+    {
+        show_kept(reply, shown);
+    }
+}
+
+/// The version a reply's row shows now.
+fn kept_of(reply: ChatMessage) -> Kept {
+    Kept {
+        text: reply.text.get_untracked(),
+        sources: reply.details.with_value(|d| d.sources.clone()),
+        status: reply.status.get_untracked(),
+    }
+}
+
+/// Puts a version in the reply's row.
+fn show_kept(reply: ChatMessage, kept: Kept) {
+    reply.details.update_value(|d| d.sources = kept.sources);
+    reply.text.set(kept.text);
+    reply.status.set(kept.status);
 }
 
 /// Stops the reply being streamed; what arrived so far stays.
@@ -94,23 +164,44 @@ pub fn stop(state: ChatState) {
 }
 
 /// Live messages are timed by the browser's clock; history brings its own times.
-fn stamp_now(message: ChatMessage) {
-    let now = js_sys::Date::now() as i64;
-    message.details.update_value(|d| d.created_at = Some(now));
+fn now() -> i64 {
+    js_sys::Date::now() as i64
 }
 
 fn start_exchange(state: ChatState, question: ChatMessage) {
     let Ok(controller) = AbortController::new() else {
         return;
     };
+    let reply = state.push_with(
+        Role::Assistant,
+        String::new(),
+        MessageStatus::Streaming,
+        MessageDetails {
+            created_at: Some(now()),
+            sender: state.assistant_sender(),
+            ..MessageDetails::default()
+        },
+    );
+    run_exchange(state, question, reply, controller);
+}
+
+/// Streams the answer to `question` into `reply` (a row already in the list, streaming).
+fn run_exchange(
+    state: ChatState,
+    question: ChatMessage,
+    reply: ChatMessage,
+    controller: AbortController,
+) {
     state.notice.set(None);
-    let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
-    stamp_now(reply);
-    reply
-        .details
-        .update_value(|d| d.sender = state.assistant_sender());
     state.replying.set(true);
     state.set_abort(Some(controller.clone()));
+    let ended = Rc::new(Cell::new(false));
+    spawn_local(watch_for_stall(
+        state,
+        reply,
+        controller.signal(),
+        ended.clone(),
+    ));
     let config = state.config.get_value();
     let text = question.text.get_untracked();
     let attachments = question.details.with_value(|d| d.attachments.clone());
@@ -122,6 +213,7 @@ fn start_exchange(state: ChatState, question: ChatMessage) {
         let outcome = exchange_with_retries(state, &config, ask, reply, &controller).await;
         state.set_abort(None);
         finish(state, &config, question, reply, outcome);
+        ended.set(true);
         state.replying.set(false);
     });
 }
@@ -175,6 +267,47 @@ async fn count_down(
         };
         sleep_ms_or_abort(step, &controller.signal()).await;
         left -= step;
+    }
+}
+
+/// How long a reply may go without a new word before its row says it is still coming.
+const STALL_AFTER_MS: f64 = 4000.0;
+/// How often the reply's length is looked at for that.
+const STALL_CHECK_MS: u32 = 500;
+
+/// Marks `reply` as stalled ([`ChatState::stalled`]) while its exchange runs and its text has
+/// not grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or the exchange
+/// has `ended` (a reply that failed before its first word is taken out of the list still
+/// marked as streaming: its status does not say that it is over). A look at the text's length
+/// twice a second costs nothing next to the stream itself.
+async fn watch_for_stall(
+    state: ChatState,
+    reply: ChatMessage,
+    stop: web_sys::AbortSignal,
+    ended: Rc<Cell<bool>>,
+) {
+    let mut seen = usize::MAX;
+    let mut since = timers::now_ms();
+    loop {
+        sleep_ms_or_abort(STALL_CHECK_MS, &stop).await;
+        let streaming = reply.status.try_get_untracked() == Some(MessageStatus::Streaming);
+        if ended.get() || stop.aborted() || !streaming {
+            break;
+        }
+        let length = reply.text.try_with_untracked(String::len).unwrap_or(0);
+        let now = timers::now_ms();
+        if length != seen {
+            seen = length;
+            since = now;
+        }
+        let stalled = now - since >= STALL_AFTER_MS;
+        let marked = state.stalled.get_untracked() == Some(reply.key);
+        if stalled != marked {
+            state.stalled.set(stalled.then_some(reply.key));
+        }
+    }
+    if state.stalled.try_get_untracked() == Some(Some(reply.key)) {
+        state.stalled.set(None);
     }
 }
 
@@ -265,6 +398,20 @@ fn finish(
     outcome: Result<(), ApiError>,
 ) {
     let reply_is_empty = reply.text.with_untracked(String::is_empty);
+    // A regenerated reply that brought nothing: the version before it comes back.
+    if outcome.is_err() && reply_is_empty {
+        if let Some(back) = reply.versions.try_update(|v| v.abandon()).flatten() {
+            show_kept(reply, back);
+            if let Err(error) = &outcome {
+                if !matches!(error, ApiError::Aborted) {
+                    state.notice.set(Some(
+                        error.user_message(state.config.with_value(|c| c.texts)),
+                    ));
+                }
+            }
+            return;
+        }
+    }
     match outcome {
         Ok(()) => {
             reply.status.set(MessageStatus::Complete);

@@ -77,6 +77,13 @@ pub struct Texts {
     pub upload_failed: &'static str,
     pub waiting_for_uploads: &'static str,
     pub drop_files: &'static str,
+    pub today: &'static str,
+    pub yesterday: &'static str,
+    pub empty_invite: &'static str,
+    pub regenerate: &'static str,
+    pub previous_version: &'static str,
+    pub next_version: &'static str,
+    pub version_of: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -153,6 +160,13 @@ pub static EN: Texts = Texts {
     upload_failed: "Couldn't upload {}.",
     waiting_for_uploads: "Your message will be sent when the files are uploaded.",
     drop_files: "Drop files here to attach them",
+    today: "Today",
+    yesterday: "Yesterday",
+    empty_invite: "Hi! Ask me anything — I'm here to help.",
+    regenerate: "Regenerate",
+    previous_version: "Previous version",
+    next_version: "Next version",
+    version_of: "Version {}",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -229,6 +243,13 @@ pub static ZH_TW: Texts = Texts {
     upload_failed: "無法上傳 {}。",
     waiting_for_uploads: "檔案上傳完成後會送出您的訊息。",
     drop_files: "將檔案拖放到這裡即可附加",
+    today: "今天",
+    yesterday: "昨天",
+    empty_invite: "您好！有任何問題都可以問我。",
+    regenerate: "重新產生",
+    previous_version: "上一個版本",
+    next_version: "下一個版本",
+    version_of: "第 {} 版",
 };
 
 /// What `data-locale` asks for.
@@ -312,6 +333,7 @@ mod tests {
                 texts.file_wrong_type,
                 texts.too_many_files,
                 texts.upload_failed,
+                texts.version_of,
             ] {
                 assert_eq!(template.matches("{}").count(), 1, "{template}");
             }

@@ -29,6 +29,61 @@ thread_local! {
         let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
         js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
     };
+    /// A day separator's date, for days before yesterday.
+    static SEPARATOR_FORMAT: js_sys::Intl::DateTimeFormat = {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"weekday".into(), &"short".into());
+        let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
+        let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
+    };
+    /// The same with the year, for days of another year.
+    static SEPARATOR_YEAR_FORMAT: js_sys::Intl::DateTimeFormat = {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"year".into(), &"numeric".into());
+        let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
+        let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
+    };
+}
+
+const DAY_MS: i64 = 24 * 60 * 60_000;
+
+/// A number for the visitor's local day of epoch milliseconds: equal for two times of one day,
+/// one apart for consecutive days. (Native builds, which have no time zone to ask, use UTC:
+/// they run the pure tests only.)
+pub fn day_number(ms: i64) -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    let offset_ms =
+        (js_sys::Date::new(&JsValue::from_f64(ms as f64)).get_timezone_offset() * 60_000.0) as i64;
+    #[cfg(not(target_arch = "wasm32"))]
+    let offset_ms = 0;
+    (ms - offset_ms).div_euclid(DAY_MS)
+}
+
+/// A day separator's words for the day of epoch milliseconds: "Today", "Yesterday", or the
+/// date in the visitor's locale (with the year when it is not this year's).
+pub fn day_label(ms: i64, texts: &crate::texts::Texts) -> String {
+    let now = js_sys::Date::now() as i64;
+    match day_number(now) - day_number(ms) {
+        0 => return texts.today.to_owned(),
+        1 => return texts.yesterday.to_owned(),
+        _ => {}
+    }
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    let this_year = js_sys::Date::new_0().get_full_year() == date.get_full_year();
+    let format = |with: &js_sys::Intl::DateTimeFormat| {
+        with.format()
+            .call1(&JsValue::NULL, &date)
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    if this_year {
+        SEPARATOR_FORMAT.with(format)
+    } else {
+        SEPARATOR_YEAR_FORMAT.with(format)
+    }
 }
 
 /// (year, month, day) in the visitor's time zone.

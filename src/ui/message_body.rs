@@ -21,16 +21,26 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
         return view! { <div class="cb-text">{move || message.text.get()}</div> }.into_any();
     }
     let body = NodeRef::<Div>::new();
-    Effect::new(move |shown: Option<Option<ReplyBody>>| {
+    // The body as built, and the version of the reply it shows: another version of a
+    // regenerated reply is built afresh, not patched from the one before.
+    Effect::new(move |shown: Option<Option<(ReplyBody, usize)>>| {
         let element = body.get()?;
         let first_run = shown.as_ref().is_none_or(Option::is_none);
-        let mut shown = shown.flatten().unwrap_or_else(|| ReplyBody::markdown(t));
+        let version = message.versions.with(|v| v.shown());
+        let mut shown = match shown.flatten() {
+            Some((shown, built_for)) if built_for == version => shown,
+            Some(_) => {
+                element.set_text_content(None);
+                ReplyBody::markdown(t)
+            }
+            None => ReplyBody::markdown(t),
+        };
         message.text.with(|text| shown.show(&element, text));
         // The list scrolls for rows it adds; later growth is this row's to report.
         if !first_run {
             follow.content_changed(false);
         }
-        Some(shown)
+        Some((shown, version))
     });
     // The code blocks' Copy buttons are built with the markdown, not by `view!`.
     let on_click = move |ev: MouseEvent| {

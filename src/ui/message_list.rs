@@ -1,14 +1,17 @@
 use leptos::prelude::*;
 
+use super::day_separator::DaySeparator;
+use super::empty_state::EmptyState;
 use super::follow::Follow;
 use super::message_row::MessageRow;
 use super::starters::Starters;
 use crate::chat::{ChatState, HistoryStatus};
 use crate::models::Role;
+use crate::time_format;
 
-/// The scrolling list of messages: the greeting, the history's status, one row per message
-/// (keyed, so a new message adds one row and a streamed delta re-renders nothing here) and the
-/// suggested first messages.
+/// The scrolling list of messages: the greeting (or, without one, the empty state), the
+/// history's status, the first message's day, one row per message (keyed, so a new message
+/// adds one row and a streamed delta re-renders nothing here) and the suggested first messages.
 #[component]
 pub fn MessageList() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -45,6 +48,23 @@ pub fn MessageList() -> impl IntoView {
         ready
     });
     let history_loading = move || state.history.get() == HistoryStatus::Loading;
+    // The first message's day goes above the list rather than in its row: the history comes in
+    // newest first, a row at a time above the others, and the line then changes only when the
+    // first row's day does (each row shows the separator only for a day change from the row
+    // before it).
+    let first_created = move || {
+        state.messages.with(|list| {
+            list.first()
+                .and_then(|m| m.details.try_with_value(|d| d.created_at).flatten())
+        })
+    };
+    let first_day = Memo::new(move |_| first_created().map(time_format::day_number));
+    let first_separator = move || {
+        first_day.get().and_then(|_| {
+            let ms = untrack(first_created)?;
+            Some(view! { <DaySeparator ms/> })
+        })
+    };
     view! {
         <div
             class="cb-messages"
@@ -56,14 +76,19 @@ pub fn MessageList() -> impl IntoView {
         >
             // One box around everything that scrolls, for the follow's size observer.
             <div class="cb-content" node_ref=follow.content>
-                {greeting.map(|text| view! {
-                    <div class="cb-message cb-assistant cb-greeting">
-                        <div class="cb-text">{text}</div>
-                    </div>
-                })}
+                {match greeting {
+                    Some(text) => view! {
+                        <div class="cb-message cb-assistant cb-greeting">
+                            <div class="cb-text">{text}</div>
+                        </div>
+                    }
+                    .into_any(),
+                    None => view! { <EmptyState/> }.into_any(),
+                }}
                 <Show when=history_loading>
                     <p class="cb-status">{t.loading_history}</p>
                 </Show>
+                {first_separator}
                 <div class="cb-rows">
                     <For each=move || state.messages.get() key=|message| message.key let:message>
                         <MessageRow message/>

@@ -211,3 +211,37 @@ for (const primary of ['#fde047', '#ffffff', '#111111']) {
     });
   }
 }
+
+for (const scheme of ['light', 'dark']) {
+  test(`axe-core: the empty state, day separators, runs, Regenerate and a reply's versions (${scheme})`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { colorScheme: scheme, expectedStatuses: [401] });
+    // The first message is refused (it stays, unsent, and the next one joins its run); the third
+    // answer is another, short one: a regenerated reply with two versions.
+    let asked = 0;
+    await page.route('**/completions/**', (route) => {
+      const url = new URL(route.request().url());
+      asked += 1;
+      if (asked === 1) url.searchParams.set('mock_fault', '401');
+      if (asked > 2) url.searchParams.set('mock_length', '4');
+      route.continue({ url: url.toString() });
+    });
+    await hostPage(page, env.server, `axe-new-${scheme}.html`, { 'data-load': 'eager', 'data-primary-color': '#fde047' });
+    await widget(page).locator('.cb-launcher[aria-expanded]').click();
+    await widget(page).locator('.cb-empty').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'the empty state');
+    await widget(page).locator('.cb-input').fill('refused');
+    await widget(page).locator('.cb-input').press('Enter');
+    await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+    await widget(page).locator('.cb-input').fill('hello');
+    await widget(page).locator('.cb-input').press('Enter');
+    await waitForReply(page, defaultReply('hello'));
+    await widget(page).locator('.cb-regenerate').click();
+    await waitForReply(page, 'w0 w1 w2 w3');
+    await widget(page).locator('.cb-versions').waitFor();
+    assert.equal(await widget(page).locator('.cb-day').count(), 1);
+    assert.equal(await widget(page).locator('.cb-visitor.cb-continued').count(), 1);
+    assert.deepEqual(await axeViolations(page), [], 'a separator, a run, Regenerate and the versions');
+    assert.deepEqual(problems.filter((p) => !p.includes('401')), []);
+    await context.close();
+  });
+}

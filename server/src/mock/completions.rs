@@ -144,6 +144,7 @@ pub async fn completions(
             .then(|| switches.seed.unwrap_or_else(rand::random)),
         fault: stream_fault,
         fault_after: switches.fault_after,
+        pause: switches.pause,
         done_extras,
     };
     let content_type = stream::content_type(plan.format);

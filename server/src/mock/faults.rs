@@ -64,7 +64,7 @@ pub fn status_response(fault: Fault, retry_after: u64) -> Option<Response> {
              <body><h1>Internal Server Error</h1><p>The mock upstream fell over.</p></body></html>\n",
         )
             .into_response(),
-        Fault::Drop | Fault::Malformed | Fault::Stall => return None,
+        Fault::Drop | Fault::Malformed | Fault::Stall | Fault::Pause => return None,
     };
     Some(response)
 }

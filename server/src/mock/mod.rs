@@ -50,11 +50,12 @@
 //! | `length` | n | reply with n deltas `w0 `, `w1 `, … ([`replies::counted_reply`]); produced lazily |
 //! | `echo` | `1`, `0` | reply with the visitor's message exactly as sent (a reply whose markdown the test chooses) |
 //! | `deltas` | n ≥ 1 | stream the reply in n deltas of about equal size ([`replies::split_even`]) instead of word by word |
-//! | `fault` | `401`, `429`, `500`, `html`, `drop`, `malformed`, `stall`, `none` | see below |
+//! | `fault` | `401`, `429`, `500`, `html`, `drop`, `malformed`, `stall`, `pause`, `none` | see below |
 //! | `retry_after` | seconds, default 1 | the 429's `Retry-After` |
 //! | `fault_times` | n | fault only the first n requests with the same `fault_key`, then behave |
 //! | `fault_key` | string, default empty | groups requests for `fault_times` |
-//! | `fault_after` | n, default 3 | deltas sent before `drop`, `malformed` or `stall` strikes |
+//! | `fault_after` | n, default 3 | deltas sent before `drop`, `malformed`, `stall` or `pause` strikes |
+//! | `pause` | ms, default 6000 | how long the `pause` fault keeps silent |
 //!
 //! Faults: `401` → `{"detail": "Invalid API key."}`; `429` → `Retry-After` header and a
 //! `detail`; `500` → JSON `detail`; `html` → 500 with an HTML page (`text/html`). These come
@@ -62,7 +63,9 @@
 //! `drop` sends `fault_after` deltas then cuts the connection (the body ends in an error, no
 //! `done`); `malformed` inserts a frame of invalid JSON (balanced braces) after `fault_after`
 //! deltas and then finishes normally; `stall` sends `fault_after` deltas and then nothing,
-//! holding the connection until the client leaves. `drop` and `stall` store no reply.
+//! holding the connection until the client leaves; `pause` sends `fault_after` deltas, then
+//! nothing for `pause` ms, then the rest of the reply (a reply that stalls and comes back).
+//! `drop` and `stall` store no reply.
 //!
 //! A reply stream whose client disconnects is logged and counted in `streamsAborted`.
 

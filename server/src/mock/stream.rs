@@ -27,9 +27,11 @@ pub struct Plan {
     pub delay: Duration,
     /// `Some(seed)` re-splits the bytes into random-size chunks.
     pub chunk_seed: Option<u64>,
-    /// Only `Drop`, `Malformed` or `Stall`; other faults never reach a stream.
+    /// Only `Drop`, `Malformed`, `Stall` or `Pause`; other faults never reach a stream.
     pub fault: Option<Fault>,
     pub fault_after: usize,
+    /// How long a `Pause` fault keeps silent.
+    pub pause: Duration,
     /// Fields the closing `done` frame carries besides the three usual ones (the reply's
     /// `citations` and `citationNodes`, when it has them).
     pub done_extras: Option<serde_json::Map<String, serde_json::Value>>,
@@ -141,6 +143,7 @@ async fn produce(plan: Plan, out: &mut Out) -> Result<Ending, Stop> {
         delay,
         fault,
         fault_after,
+        pause,
         done_extras,
         ..
     } = plan;
@@ -148,7 +151,7 @@ async fn produce(plan: Plan, out: &mut Out) -> Result<Ending, Stop> {
     for (sent, delta) in deltas.enumerate() {
         if !struck && sent == fault_after {
             struck = true;
-            if let Some(ending) = strike(fault, format, &id, out).await? {
+            if let Some(ending) = strike(fault, format, &id, pause, out).await? {
                 return Ok(ending);
             }
         }
@@ -159,7 +162,7 @@ async fn produce(plan: Plan, out: &mut Out) -> Result<Ending, Stop> {
             .await?;
     }
     if !struck {
-        if let Some(ending) = strike(fault, format, &id, out).await? {
+        if let Some(ending) = strike(fault, format, &id, pause, out).await? {
             return Ok(ending);
         }
     }
@@ -177,6 +180,7 @@ async fn strike(
     fault: Option<Fault>,
     format: Format,
     id: &str,
+    pause: Duration,
     out: &mut Out,
 ) -> Result<Option<Ending>, Stop> {
     match fault {
@@ -196,6 +200,12 @@ async fn strike(
             out.flush().await?;
             tracing::info!(conversation = %id, "stall fault: holding the connection silent");
             Err(out.hold().await)
+        }
+        Some(Fault::Pause) => {
+            out.flush().await?;
+            tracing::info!(conversation = %id, ?pause, "pause fault: silent for a while");
+            out.pause(pause).await?;
+            Ok(None)
         }
         _ => Ok(None),
     }

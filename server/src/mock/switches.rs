@@ -38,6 +38,8 @@ pub enum Fault {
     Malformed,
     /// Some deltas, then silence with the connection held open.
     Stall,
+    /// Some deltas, then silence for a while (the `pause` switch), then the rest of the reply.
+    Pause,
 }
 
 impl Fault {
@@ -69,8 +71,10 @@ pub struct Switches {
     /// Apply the fault only to the first `n` requests with the same `fault_key`.
     pub fault_times: Option<u64>,
     pub fault_key: String,
-    /// Deltas sent before a `drop`, `malformed` or `stall` fault strikes.
+    /// Deltas sent before a `drop`, `malformed`, `stall` or `pause` fault strikes.
     pub fault_after: usize,
+    /// How long the `pause` fault keeps silent.
+    pub pause: Duration,
 }
 
 impl Default for Switches {
@@ -88,6 +92,7 @@ impl Default for Switches {
             fault_times: None,
             fault_key: String::new(),
             fault_after: 3,
+            pause: Duration::from_secs(6),
         }
     }
 }
@@ -169,6 +174,7 @@ impl Switches {
                 "drop" => Some(Fault::Drop),
                 "malformed" => Some(Fault::Malformed),
                 "stall" => Some(Fault::Stall),
+                "pause" => Some(Fault::Pause),
                 "none" | "" => None,
                 _ => return Err(format!("mock switch fault: unknown value {v:?}")),
             };
@@ -182,6 +188,9 @@ impl Switches {
         }
         if let Some(n) = number("fault_after")? {
             s.fault_after = n as usize;
+        }
+        if let Some(ms) = number("pause")? {
+            s.pause = Duration::from_millis(ms);
         }
         Ok(s)
     }
@@ -206,6 +215,21 @@ mod tests {
         assert_eq!(s.delay, Some(Duration::ZERO));
         assert_eq!(s.fault, None);
         assert_eq!(s.fault_after, 3);
+    }
+
+    #[test]
+    fn a_pause_keeps_silent_for_as_long_as_asked() {
+        let mut query = HashMap::new();
+        query.insert("mock_fault".to_string(), "pause".to_string());
+        let s = Switches::from_request(&HeaderMap::new(), &query).unwrap();
+        assert_eq!(
+            (s.fault, s.pause),
+            (Some(Fault::Pause), Duration::from_secs(6))
+        );
+        assert!(!Fault::Pause.is_status());
+        query.insert("mock_pause".to_string(), "1500".to_string());
+        let s = Switches::from_request(&HeaderMap::new(), &query).unwrap();
+        assert_eq!(s.pause, Duration::from_millis(1500));
     }
 
     #[test]

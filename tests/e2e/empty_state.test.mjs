@@ -1,0 +1,51 @@
+// Without a greeting, an empty conversation still greets: the title, the assistant's picture and
+// one line inviting a first message, in the visitor's language. It gives way to the first message.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply } from './harness.mjs';
+
+const env = serverAndBrowser();
+const AVATAR = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle cx="10" cy="10" r="10" fill="#2563eb"/></svg>';
+
+test('no greeting: the title, the picture and an invitation, gone once the visitor writes', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.route('**/avatar.svg', (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: AVATAR }));
+  await hostPage(page, env.server, 'empty.html', { 'data-title': 'Acme help', 'data-avatar': `${env.server.url}avatar.svg` });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const empty = bubble.locator('.cb-empty');
+  await empty.waitFor();
+  assert.equal(await empty.locator('.cb-empty-title').textContent(), 'Acme help');
+  assert.equal(await empty.locator('.cb-empty-invite').textContent(), "Hi! Ask me anything — I'm here to help.");
+  assert.equal(await empty.locator('img.cb-empty-avatar').getAttribute('src'), `${env.server.url}avatar.svg`);
+  assert.ok(await empty.isVisible());
+  await send(page, 'hello');
+  await waitForReply(page, defaultReply('hello'));
+  assert.equal(await bubble.locator('.cb-empty').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('no greeting and no picture, in zh-TW: the chat mark and the invitation in Chinese', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'empty-zh.html', { 'data-locale': 'zh-TW' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-empty').waitFor();
+  assert.equal(await bubble.locator('.cb-empty-invite').textContent(), '您好！有任何問題都可以問我。');
+  assert.equal(await bubble.locator('.cb-empty .cb-empty-mark svg').count(), 1);
+  assert.equal(await bubble.locator('.cb-empty-title').textContent(), 'Chat');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a greeting set by the site takes the empty state\'s place', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'greeting.html', { 'data-greeting': 'Welcome!' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-greeting').waitFor();
+  assert.equal(await bubble.locator('.cb-empty').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
