@@ -273,6 +273,128 @@ mod tests {
         );
     }
 
+    /// A bare URL's link as the tree writes it.
+    fn a(href: &str) -> String {
+        format!("<a href=\"{href}\" rel=\"noopener noreferrer\" target=\"_blank\">{href}</a>")
+    }
+
+    #[test]
+    fn bare_urls_are_links() {
+        let site = "https://example.com/a?b=1";
+        assert_eq!(
+            html(&format!("See {site} now")),
+            format!("<p>See {} now</p>", a(site))
+        );
+        assert_eq!(
+            html("http://x.example"),
+            format!("<p>{}</p>", a("http://x.example"))
+        );
+        assert_eq!(
+            html("HTTPS://X.example/p"),
+            format!("<p>{}</p>", a("HTTPS://X.example/p"))
+        );
+        // Trailing punctuation and a `)` that closes nothing in the URL are not part of it.
+        assert_eq!(
+            html("Read https://x.example/docs. Then (https://x.example/a_(b)) and https://x.example/?q=1!"),
+            format!(
+                "<p>Read {}. Then ({}) and {}!</p>",
+                a("https://x.example/docs"),
+                a("https://x.example/a_(b)"),
+                a("https://x.example/?q=1")
+            )
+        );
+        // After emphasis markers, which still close after it.
+        assert_eq!(
+            html("*https://x.example*"),
+            format!("<p><em>{}</em></p>", a("https://x.example"))
+        );
+        assert_eq!(
+            html("https://x.example/a&amp;"),
+            format!("<p>{}&amp;amp;</p>", a("https://x.example/a"))
+        );
+        // Mail addresses with their scheme; the link ends with the address.
+        assert_eq!(
+            html("Write to mailto:help@x.example."),
+            "<p>Write to <a href=\"mailto:help@x.example\" rel=\"noopener noreferrer\" target=\"_blank\">mailto:help@x.example</a>.</p>"
+        );
+        // Code spans and links come first; a link holds no link.
+        assert_eq!(
+            html("`https://x.example`"),
+            "<p><code>https://x.example</code></p>"
+        );
+        assert_eq!(
+            html("[see https://x.example](https://y.example)"),
+            "<p><a href=\"https://y.example\" rel=\"noopener noreferrer\" target=\"_blank\">see https://x.example</a></p>"
+        );
+        assert_eq!(
+            html("<https://x.example>"),
+            format!("<p>{}</p>", a("https://x.example"))
+        );
+    }
+
+    #[test]
+    fn only_safe_schemes_and_real_domains_become_links() {
+        for text in [
+            "javascript:alert(1)",
+            "javascript://x.example/%0Aalert(1)",
+            "data:text/html,x",
+            "ftp://x.example",
+            "vbscript:msgbox",
+            "http://localhost",
+            "http://x.exa_mple",
+            "http://",
+            "https:// x.example",
+            "mailto:",
+            "mailto:nobody",
+            "xhttp://x.example",
+            "a.http://x.example",
+            "www.x.example",
+        ] {
+            assert!(!html(text).contains("<a"), "{text}: {}", html(text));
+        }
+        // Every link the tree makes has a safe URL and rel="noopener noreferrer".
+        let mixed = "see http://a.example/\u{202E}x and https://b.example/\u{0}y";
+        for link in html(mixed).split("<a ").skip(1) {
+            assert!(link.contains("rel=\"noopener noreferrer\""), "{link}");
+            assert!(
+                !link.contains('\u{202E}') && !link.contains('\u{0}'),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_runs_of_urls_cost_linear_steps() {
+        // A hundred thousand `http://` in a row, spaced, in parentheses, after underscores, and
+        // as valid links: ten times the text costs about ten times the steps.
+        let units = [
+            "http://",
+            "http:// ",
+            "(http://x",
+            "_http://a_",
+            "https://a.example/",
+            "https://a.example(",
+            "mailto:a@",
+            "http://a.b))))",
+        ];
+        for unit in units {
+            let cost = |n: usize| {
+                let text = unit.repeat(n);
+                let before = steps();
+                let tree = render(&text);
+                assert!(!tree.is_empty());
+                steps() - before
+            };
+            let (small, large) = (cost(10_000), cost(100_000));
+            let ratio = large as f64 / small as f64;
+            let per_byte = large as f64 / (100_000 * unit.len()) as f64;
+            assert!(
+                ratio < 13.0 && per_byte < 60.0,
+                "{unit:?}: {ratio:.1}x, {per_byte:.1} steps a byte"
+            );
+        }
+    }
+
     /// The text nodes of a paragraph's tree, per element: one paragraph, or the parts of a long
     /// one.
     fn pieces(text: &str) -> Vec<Vec<String>> {
