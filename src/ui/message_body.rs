@@ -21,11 +21,28 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
         return view! { <div class="cb-text">{move || message.text.get()}</div> }.into_any();
     }
     let body = NodeRef::<Div>::new();
+    // Bumped to show the next slice of a text that arrived faster than one task should render.
+    let more = RwSignal::new(0u32);
     Effect::new(move |shown: Option<Option<ReplyBody>>| {
         let element = body.get()?;
+        more.track();
         let first_run = shown.as_ref().is_none_or(Option::is_none);
         let mut shown = shown.flatten().unwrap_or_else(|| ReplyBody::markdown(t));
-        message.text.with(|text| shown.show(&element, text));
+        let rest = message.text.with(|text| {
+            let end = shown.next_end(text);
+            shown.show(&element, &text[..end]);
+            text.len() - end
+        });
+        if rest > 0 {
+            // The rest in later tasks, so the page stays responsive while a huge reply (or
+            // history row) is shown.
+            set_timeout(
+                move || {
+                    more.try_update(|n| *n = n.wrapping_add(1));
+                },
+                std::time::Duration::ZERO,
+            );
+        }
         // The list scrolls for rows it adds; later growth is this row's to report.
         if !first_run {
             follow.content_changed(false);
