@@ -115,8 +115,9 @@ pub fn block(block: &Block) -> Vec<Html> {
     }]
 }
 
-/// One part of a long paragraph: an inline element, so that the parts read as one paragraph
-/// (the stylesheet gives the block after them the paragraph's margin).
+/// One part of a long paragraph: a `span` the stylesheet shows as a block without margins, so
+/// the parts read as one paragraph (a new line between them) and one that grows is laid out
+/// alone; the block after them gets the paragraph's margin.
 pub fn part(text: &str) -> Html {
     el_with(
         "span",
