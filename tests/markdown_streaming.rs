@@ -104,7 +104,7 @@ fn long_document() -> impl Strategy<Value = (String, Vec<usize>)> {
 proptest! {
     #![proptest_config(Config {
         cases: 12,
-        rng_seed: RngSeed::Fixed(0x5eed_0f_16),
+        rng_seed: RngSeed::Fixed(0x5eed_0f16),
         failure_persistence: None,
         ..Config::default()
     })]
