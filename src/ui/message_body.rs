@@ -33,6 +33,9 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
             shown.show(&element, &text[..end]);
             text.len() - end
         });
+        // Busy while slices are still to come: a screen reader waits for the whole text, and
+        // so can a test.
+        let _ = element.toggle_attribute_with_force("aria-busy", rest > 0);
         if rest > 0 {
             // The rest in later tasks, so the page stays responsive while a huge reply (or
             // history row) is shown.
