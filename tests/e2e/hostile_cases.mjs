@@ -33,7 +33,6 @@ const TODO_BLOCK = 'tasks over 50 ms on a loaded machine: the open part is read 
 export const CASES = [
   {
     name: '10,000 repetitions of [a](', text: '[a]('.repeat(10_000), shown: (t) => t,
-    streamTodo: `none to one task of 51-114 ms while streaming (5,061 ms before): ${TODO_BLOCK}`,
     historyTodo: 'tasks of 58-96 ms as history, in a fresh page (cold wasm; the visitor row holds the same 40 KB)',
   },
   {
@@ -57,7 +56,6 @@ export const CASES = [
   },
   {
     name: '30,000 >', text: '>'.repeat(30_000), shown: (t) => t.slice(MAX_NESTING),
-    streamTodo: `tasks of 50-92 ms while streaming: ${TODO_BLOCK}, laid out in a narrow column`,
     historyTodo: 'none to tasks of 72-84 ms as history, in a fresh page',
   },
   {
@@ -68,7 +66,6 @@ export const CASES = [
   {
     name: '10,000 nested list items', text: `${'- '.repeat(10_000)}x`,
     shown: () => `${'-'.repeat(10_000 - MAX_NESTING)}x`,
-    streamTodo: 'none to a task of 57-100 ms while streaming: 20 KB laid out in a column 8 lists deep',
     historyTodo: 'none to a task of 119 ms as history, in a fresh page',
   },
   {
@@ -78,7 +75,6 @@ export const CASES = [
   },
   {
     name: 'all of them, alternating', text: Array(40).fill(ALTERNATING).join('\n'),
-    streamTodo: TODO_BLOCK,
     historyTodo: 'tasks of 404 and 604 ms as history',
     check: (shown, _, text) => {
       const count = (s, word) => s.split(word).length - 1;
