@@ -23,7 +23,9 @@ const STEPS_PER_BYTE: u64 = 120;
 /// gives 100.
 const SCALING: f64 = 13.0;
 
-/// The pieces inline markup is made of, the hostile ones many times over.
+/// The pieces inline markup is made of, the hostile ones many times over. Their URLs' hosts have
+/// no dot, so a link target left bare by a link that did not form never becomes a GFM autolink,
+/// which pulldown-cmark does not implement (src/markdown/mod.rs tests those).
 const PIECES: &[&str] = &[
     "*",
     "**",
@@ -56,10 +58,10 @@ const PIECES: &[&str] = &[
     " ",
     "  ",
     "\n",
-    "](https://x.example/a)",
-    "](https://x.example/a \"t\")",
-    "](<https://x.example/b>)",
-    "<https://x.example/c>",
+    "](https://x-example/a)",
+    "](https://x-example/a \"t\")",
+    "](<https://x-example/b>)",
+    "<https://x-example/c>",
     "](",
     "[a](",
     "*_",

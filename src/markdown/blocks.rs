@@ -46,6 +46,11 @@ pub enum Block {
         rows: Vec<Vec<String>>,
     },
     Rule,
+    /// A top-level paragraph long enough to be cut into parts (see [`Cutter`]): each part's
+    /// inline markup is read on its own, with the byte offset where the part starts. A
+    /// streaming reply shows each part once it is followed by another and reads only the last
+    /// one again as text arrives.
+    Parts(Vec<(usize, String)>),
 }
 
 /// A line of the input: where it starts, where its text ends, where the next line starts.
@@ -82,11 +87,18 @@ fn lines_of(text: &str) -> Vec<Line> {
 /// The blocks of `text`, each with the byte range of the lines it spans (ending after the last
 /// line's newline).
 pub fn parse_blocks(text: &str) -> Vec<(Range<usize>, Block)> {
-    blocks_at(text, 0)
+    blocks_at(text, 0, false)
 }
 
-/// [`parse_blocks`] for text nested `depth` quotes and list items deep.
-fn blocks_at(text: &str, depth: usize) -> Vec<(Range<usize>, Block)> {
+/// [`parse_blocks`] for `text` that starts inside a top-level paragraph, right after one of
+/// its cuts: its first block is the rest of that paragraph, as [`Block::Parts`].
+pub fn parse_blocks_after_cut(text: &str) -> Vec<(Range<usize>, Block)> {
+    blocks_at(text, 0, true)
+}
+
+/// [`parse_blocks`] for text nested `depth` quotes and list items deep; `after_cut`: the text
+/// starts inside a paragraph (see [`parse_blocks_after_cut`]).
+fn blocks_at(text: &str, depth: usize, after_cut: bool) -> Vec<(Range<usize>, Block)> {
     let nest = depth < MAX_NESTING;
     let lines = lines_of(text);
     let line = |i: usize| &text[lines[i].start..lines[i].end];
@@ -94,6 +106,12 @@ fn blocks_at(text: &str, depth: usize) -> Vec<(Range<usize>, Block)> {
     let mut i = 0;
     while i < lines.len() {
         let l = line(i);
+        if after_cut && i == 0 {
+            let (block, next) = paragraph(text, &lines, 0, depth, true);
+            i = next;
+            blocks.push((0..lines[i - 1].next, block));
+            continue;
+        }
         if is_blank(l) {
             i += 1;
             continue;
@@ -141,7 +159,7 @@ fn blocks_at(text: &str, depth: usize) -> Vec<(Range<usize>, Block)> {
                 i += 1;
             }
             Block::Quote(
-                blocks_at(&inner, depth + 1)
+                blocks_at(&inner, depth + 1, false)
                     .into_iter()
                     .map(|(_, b)| b)
                     .collect(),
@@ -163,32 +181,327 @@ fn blocks_at(text: &str, depth: usize) -> Vec<(Range<usize>, Block)> {
             }
             Block::Table { aligns, head, rows }
         } else {
-            let mut text_lines = vec![l.trim_start()];
-            i += 1;
-            let mut heading = None;
-            while i < lines.len() {
-                let next = line(i);
-                if let Some(level) = setext_underline(next) {
-                    heading = Some(level);
-                    i += 1;
-                    break;
-                }
-                if is_blank(next) || interrupts_paragraph(next, nest) {
-                    break;
-                }
-                // The inline parser drops the indent, except inside a code span.
-                text_lines.push(next);
-                i += 1;
-            }
-            let joined = text_lines.join("\n");
-            match heading {
-                Some(level) => Block::Heading(level, joined.trim().to_owned()),
-                None => Block::Paragraph(joined.trim_end().to_owned()),
-            }
+            let (block, next) = paragraph(text, &lines, i, depth, false);
+            i = next;
+            block
         };
         blocks.push((lines[first].start..lines[i - 1].next, block));
     }
     blocks
+}
+
+/// The paragraph (or setext heading) that starts at line `first`, and the line after it.
+/// `after_cut`: line `first` is the rest of a paragraph's line after a cut (see [`Cutter`]).
+fn paragraph(
+    text: &str,
+    lines: &[Line],
+    first: usize,
+    depth: usize,
+    after_cut: bool,
+) -> (Block, usize) {
+    let nest = depth < MAX_NESTING;
+    let line = |i: usize| &text[lines[i].start..lines[i].end];
+    let l = line(first);
+    let first_text = if after_cut { l } else { l.trim_start() };
+    // The pieces of the paragraph's lines, with where each starts in `text`.
+    let mut pieces = vec![(lines[first].end - first_text.len(), first_text)];
+    // Only a top-level paragraph is cut: a streaming reply commits its parts by byte offset.
+    let mut cutter = (depth == 0).then(|| Cutter::new(after_cut));
+    let mut cuts: Vec<usize> = Vec::new();
+    if let Some(cutter) = &mut cutter {
+        cutter.feed(first_text, pieces[0].0, &mut cuts);
+    }
+    let mut i = first + 1;
+    let mut heading = None;
+    while i < lines.len() {
+        let next = line(i);
+        // A setext underline makes the lines above it a heading, which a streaming reply can
+        // no longer do once it has shown parts of them as a paragraph.
+        if cuts.is_empty() && !after_cut {
+            if let Some(level) = setext_underline(next) {
+                heading = Some(level);
+                i += 1;
+                break;
+            }
+        }
+        if is_blank(next) || interrupts_paragraph(next, nest) {
+            break;
+        }
+        // The inline parser drops the indent, except inside a code span.
+        pieces.push((lines[i].start, next));
+        if let Some(cutter) = &mut cutter {
+            cutter.line_break();
+            cutter.feed(next, lines[i].start, &mut cuts);
+        }
+        i += 1;
+    }
+    let join = |pieces: &[(usize, &str)]| {
+        pieces
+            .iter()
+            .map(|(_, p)| *p)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    if let Some(level) = heading {
+        return (Block::Heading(level, join(&pieces).trim().to_owned()), i);
+    }
+    // A cut with only spaces after it is not one: the paragraph ends there.
+    let end = pieces
+        .iter()
+        .rev()
+        .find(|(_, p)| !is_blank(p))
+        .map_or(0, |(at, p)| at + p.trim_end().len());
+    cuts.retain(|&cut| cut < end);
+    if cuts.is_empty() && !after_cut {
+        return (Block::Paragraph(join(&pieces).trim_end().to_owned()), i);
+    }
+    // The text of each part: the pieces of lines between two cuts (a cut is always inside a
+    // piece, after a space), in one pass.
+    let mut parts = Vec::with_capacity(cuts.len() + 1);
+    let mut cuts = cuts.into_iter().peekable();
+    let mut part_start = pieces[0].0;
+    let mut part = String::new();
+    for (k, &(at, piece)) in pieces.iter().enumerate() {
+        if k > 0 {
+            part.push('\n');
+        }
+        let mut from = 0;
+        while let Some(cut) = cuts.next_if(|&cut| cut < at + piece.len()) {
+            part.push_str(&piece[from..cut - at]);
+            parts.push((part_start, std::mem::take(&mut part)));
+            part_start = cut;
+            from = cut - at;
+        }
+        part.push_str(&piece[from..]);
+    }
+    parts.push((part_start, part));
+    if let Some((_, last)) = parts.last_mut() {
+        let trimmed = last.trim_end().len();
+        last.truncate(trimmed);
+    }
+    (Block::Parts(parts), i)
+}
+
+/// Bytes of a top-level paragraph before it may be cut, and between cuts: a streaming reply
+/// reads at most a few of these again at each update, however long the paragraph grows.
+pub const PART: usize = 16 * 1024;
+
+/// Finds where a long paragraph is cut into parts that are read (and shown) on their own.
+///
+/// A cut depends only on the text before it (and the byte right after it), so a cut found in a
+/// reply still streaming stays where it is. It goes after a space at least [`PART`] bytes into
+/// the part, where no markup seems open (no `[`, `(` of a link, code span, `<` or emphasis
+/// left open by a rough count); after `2 * PART` bytes at the next space whatever is open, or
+/// at any character when the text has no space (a hostile reply can be a megabyte without
+/// one). Markup that spans a cut shows as written, which only such long paragraphs risk.
+///
+/// A cut is made only in a line that has settled ([`LineStart`]): appending to it can no longer
+/// turn it into a heading, list item, quote, fence, rule or setext underline that would end
+/// the paragraph before the cut.
+struct Cutter {
+    /// Bytes read since the last cut or the paragraph's start.
+    since: usize,
+    /// How the current line starts, until it has settled.
+    line: LineStart,
+    settled_line: bool,
+    brackets: usize,
+    parens: usize,
+    /// Length of a run of backticks that may open a code span.
+    ticks: Option<usize>,
+    emphasis: usize,
+    angle: bool,
+    /// The byte before the one being read (`\n` at a line's start).
+    prev: u8,
+}
+
+impl Cutter {
+    fn new(after_cut: bool) -> Self {
+        Cutter {
+            since: 0,
+            line: LineStart::default(),
+            settled_line: after_cut,
+            brackets: 0,
+            parens: 0,
+            ticks: None,
+            emphasis: 0,
+            angle: false,
+            prev: b' ',
+        }
+    }
+
+    fn quiet(&self) -> bool {
+        self.brackets == 0
+            && self.parens == 0
+            && self.ticks.is_none()
+            && self.emphasis == 0
+            && !self.angle
+    }
+
+    fn line_break(&mut self) {
+        self.since += 1;
+        self.line = LineStart::default();
+        self.settled_line = false;
+        self.angle = false;
+        self.prev = b'\n';
+    }
+
+    /// Reads `piece`, a line or the rest of one, that starts at `at`; records cuts in `cuts`.
+    fn feed(&mut self, piece: &str, at: usize, cuts: &mut Vec<usize>) {
+        let b = piece.as_bytes();
+        let mut k = 0;
+        while k < b.len() {
+            tick(1);
+            let c = b[k];
+            let mut len = 1;
+            match c {
+                b'[' => self.brackets += 1,
+                b']' => {
+                    self.brackets = self.brackets.saturating_sub(1);
+                    if b.get(k + 1) == Some(&b'(') {
+                        self.parens += 1;
+                        len = 2;
+                    }
+                }
+                b'(' if self.parens > 0 => self.parens += 1,
+                b')' => self.parens = self.parens.saturating_sub(1),
+                b'<' => self.angle = true,
+                b'>' => self.angle = false,
+                b'`' => {
+                    len = b[k..].iter().take_while(|&&x| x == c).count();
+                    self.ticks = match self.ticks {
+                        Some(open) if open == len => None,
+                        None => Some(len),
+                        other => other,
+                    };
+                }
+                b'*' | b'_' | b'~' => {
+                    len = b[k..].iter().take_while(|&&x| x == c).count();
+                    let before_space = self.prev.is_ascii_whitespace();
+                    let after_space = b.get(k + len).is_none_or(u8::is_ascii_whitespace);
+                    if before_space && !after_space {
+                        self.emphasis += 1;
+                    } else if !before_space && after_space {
+                        self.emphasis = self.emphasis.saturating_sub(1);
+                    }
+                }
+                _ => {}
+            }
+            tick(len - 1);
+            if !self.settled_line {
+                for &byte in &b[k..k + len] {
+                    self.line.read(byte);
+                }
+                self.settled_line = self.line.settled();
+            }
+            k += len;
+            self.since += len;
+            self.prev = b[k - 1];
+            let next = b.get(k).copied();
+            if c == b' ' {
+                self.angle = false;
+            }
+            let cut = self.settled_line
+                && next.is_some_and(|n| !n.is_ascii_whitespace())
+                && if c == b' ' {
+                    (self.since >= PART && self.quiet()) || self.since >= 2 * PART
+                } else {
+                    self.since >= 2 * PART && piece.is_char_boundary(k)
+                };
+            if cut {
+                cuts.push(at + k);
+                *self = Cutter::new(true);
+            }
+        }
+    }
+}
+
+/// The start of a line of a paragraph, read byte by byte, to tell when no text appended to the
+/// line can make it a block marker any more.
+#[derive(Default)]
+struct LineStart {
+    indent: usize,
+    /// The first byte after the indent, and how long its run is (a run of digits for a digit).
+    first: Option<u8>,
+    run: usize,
+    run_open: bool,
+    /// The two bytes after that run.
+    after: [Option<u8>; 2],
+    /// A byte other than spaces and `first` was seen.
+    mixed: bool,
+    /// A byte that no block marker uses was seen.
+    plain: bool,
+}
+
+impl LineStart {
+    fn read(&mut self, byte: u8) {
+        if !is_marker_byte(byte) {
+            self.plain = true;
+        }
+        let Some(first) = self.first else {
+            match byte {
+                b' ' => self.indent += 1,
+                b'\t' => self.indent += 4,
+                _ => (self.first, self.run, self.run_open) = (Some(byte), 1, true),
+            }
+            return;
+        };
+        if !byte.is_ascii_whitespace() && byte != first {
+            self.mixed = true;
+        }
+        let same_run = byte == first || (first.is_ascii_digit() && byte.is_ascii_digit());
+        if self.run_open && same_run {
+            self.run += 1;
+        } else if self.run_open {
+            self.run_open = false;
+            self.after[0] = Some(byte);
+        } else if self.after[1].is_none() {
+            self.after[1] = Some(byte);
+        }
+    }
+
+    /// Whether the line can no longer become a block marker, whatever is appended to it.
+    fn settled(&self) -> bool {
+        let shown = |b: Option<u8>| b.is_some_and(|b| !b.is_ascii_whitespace());
+        self.plain
+            || self.indent > 3
+            || match self.first {
+                // A bullet must be followed by a space; a rule or setext underline is one
+                // character repeated.
+                Some(b'-' | b'*' | b'+') => shown(self.after[0]),
+                Some(b'_' | b'=') => self.mixed,
+                Some(b'`' | b'~') => self.run < 3 && shown(self.after[0]),
+                Some(b'#') => self.run > 6 || shown(self.after[0]),
+                Some(b'0'..=b'9') => {
+                    self.run > 9
+                        || self.after[0].is_some_and(|b| b != b'.' && b != b')')
+                        || shown(self.after[1])
+                }
+                Some(b'.' | b')') => true,
+                _ => false,
+            }
+    }
+}
+
+/// Bytes that block markers are made of (and spaces): a line of only these might still become
+/// one as it grows.
+fn is_marker_byte(c: u8) -> bool {
+    matches!(
+        c,
+        b' ' | b'\t'
+            | b'\r'
+            | b'#'
+            | b'`'
+            | b'~'
+            | b'-'
+            | b'*'
+            | b'+'
+            | b'_'
+            | b'='
+            | b'>'
+            | b'.'
+            | b')'
+            | b'0'..=b'9'
+    )
 }
 
 fn is_blank(line: &str) -> bool {
@@ -453,7 +766,7 @@ fn list(text: &str, lines: &[Line], first: usize, marker: Marker, depth: usize) 
     let items = items
         .iter()
         .map(|item| {
-            blocks_at(item, depth + 1)
+            blocks_at(item, depth + 1, false)
                 .into_iter()
                 .map(|(_, b)| b)
                 .collect()
@@ -496,7 +809,9 @@ fn split_row(line: &str) -> Vec<String> {
 
 fn table_head(line: &str, next: Option<&str>) -> Option<(Vec<Align>, Vec<String>)> {
     let next = next?;
-    if !line.contains('|') || !next.contains('-') {
+    // A table's head is short; a long paragraph's first lines are cut into parts before a
+    // delimiter row could follow them.
+    if line.len() + next.len() > PART / 2 || !line.contains('|') || !next.contains('-') {
         return None;
     }
     let head = split_row(line);

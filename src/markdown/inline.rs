@@ -1,5 +1,5 @@
-//! Inline markup inside a block: emphasis, strikethrough, code spans, links, images, autolinks,
-//! breaks.
+//! Inline markup inside a block: emphasis, strikethrough, code spans, links, images, autolinks
+//! (`<…>` and bare URLs), breaks.
 //!
 //! A reply is untrusted, so parsing costs linear time whatever the text holds. The text is read
 //! once, left to right, after CommonMark's appendix "An algorithm for parsing nested emphasis and
@@ -10,7 +10,7 @@
 
 use super::cost::tick;
 use super::emphasis::{Delims, Tag};
-use super::scan::{autolink, link_tail, run_len, Backticks};
+use super::scan::{autolink, bare_autolink, link_tail, run_len, Backticks};
 
 /// Deepest nesting of emphasis, links and images: a reply can nest them thousands deep, and
 /// each level is a DOM element and a frame of every recursive walk over the tree.
@@ -55,8 +55,11 @@ enum Token {
     },
     /// The end of a link or image: `](target)` as written.
     LinkEnd(String),
-    /// `<https://…>`: its target.
-    Autolink(String),
+    /// `<https://…>` (`bare`: a URL written as it is): its target.
+    Autolink {
+        href: String,
+        bare: bool,
+    },
 }
 
 /// A `[` or `![` waiting for its `]`.
@@ -140,11 +143,23 @@ fn tokens(s: &str) -> (Vec<Token>, Delims) {
             b']' => i = close_bracket(&mut r, s, i),
             b'<' => match autolink(s, i) {
                 Some((href, end)) => {
-                    r.push(Token::Autolink(href));
+                    r.push(Token::Autolink { href, bare: false });
                     i = end;
                 }
                 None => {
                     r.text.push('<');
+                    i += 1;
+                }
+            },
+            b':' => match bare_autolink(s, i) {
+                // The scheme was read as text just before: it is the link's now.
+                Some((scheme, href, end)) if r.text.len() >= scheme => {
+                    r.text.truncate(r.text.len() - scheme);
+                    r.push(Token::Autolink { href, bare: true });
+                    i = end;
+                }
+                _ => {
+                    r.text.push(':');
                     i += 1;
                 }
             },
@@ -187,7 +202,7 @@ fn tokens(s: &str) -> (Vec<Token>, Delims) {
 fn is_special(b: u8) -> bool {
     matches!(
         b,
-        b'\\' | b'`' | b'!' | b'[' | b']' | b'<' | b'*' | b'_' | b'~' | b'\n'
+        b'\\' | b'`' | b'!' | b'[' | b']' | b'<' | b'*' | b'_' | b'~' | b'\n' | b':'
     )
 }
 
@@ -308,13 +323,16 @@ fn nest((tokens, delims): (Vec<Token>, Delims)) -> Vec<Inline> {
             Token::Code(c) => tree.out().push(Inline::Code(c)),
             Token::Break => tree.out().push(Inline::Break),
             Token::SoftBreak => tree.out().push(Inline::SoftBreak),
-            Token::Autolink(href) if tree.stack.len() < MAX_DEPTH => {
+            // A bare URL inside a link's text stays text: a link holds no link.
+            Token::Autolink { href, bare: true } if tree.in_link() => tree.text(&href),
+            Token::Autolink { href, .. } if tree.stack.len() < MAX_DEPTH => {
                 tree.out().push(Inline::Link {
                     children: vec![Inline::Text(href.clone())],
                     href,
                 });
             }
-            Token::Autolink(href) => tree.text(&format!("<{href}>")),
+            Token::Autolink { href, bare: true } => tree.text(&href),
+            Token::Autolink { href, .. } => tree.text(&format!("<{href}>")),
             Token::Run(index) => {
                 let run = delims.written(index);
                 let ch = char::from(run.ch);
@@ -364,6 +382,13 @@ impl Tree {
             Some((_, children)) => children,
             None => &mut self.root,
         }
+    }
+
+    /// Whether a link or an image is open (the stack is at most [`MAX_DEPTH`] deep).
+    fn in_link(&self) -> bool {
+        self.stack
+            .iter()
+            .any(|(open, _)| matches!(open, Open::Link(_) | Open::Image(_)))
     }
 
     /// Appends text, joining it to a text just before it.

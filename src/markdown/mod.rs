@@ -12,7 +12,7 @@ mod inline;
 mod scan;
 mod tree;
 
-pub use blocks::{parse_blocks, Block, MAX_NESTING};
+pub use blocks::{parse_blocks, parse_blocks_after_cut, Block, MAX_NESTING, PART};
 pub use cost::steps;
 pub use inline::{parse_inline, Inline, MAX_DEPTH as MAX_INLINE_DEPTH};
 pub use tree::{safe_url, to_html_string, Html};
@@ -34,7 +34,7 @@ pub fn plain_text(text: &str) -> String {
                 Html::Text(t) => out.push_str(t),
                 Html::Element { children, tag, .. } => {
                     collect(children, out);
-                    if !matches!(*tag, "em" | "strong" | "del" | "code" | "a") {
+                    if !matches!(*tag, "em" | "strong" | "del" | "code" | "a" | "span") {
                         out.push(' ');
                     }
                 }
@@ -84,17 +84,22 @@ pub fn plain_summary(text: &str, max_chars: usize) -> String {
 }
 
 /// Renders a reply as it streams: blocks that are complete are turned into nodes once and kept;
-/// only the open tail is rendered again, so work per update is bounded by the tail, not the reply.
+/// only the open tail is rendered again. A long paragraph's parts (see [`Block::Parts`]) are
+/// kept too once another part follows them, so the work of an update is bounded by the tail's
+/// last part and the blocks after it, not by the reply or the paragraph.
 #[derive(Debug, Default)]
 pub struct IncrementalRender {
-    /// Text before this offset belongs to committed blocks.
+    /// Text before this offset belongs to committed blocks (or committed parts).
     committed_to: usize,
+    /// `committed_to` is a cut inside a top-level paragraph, not a block's start.
+    after_cut: bool,
 }
 
 /// What changed since the last update.
 #[derive(Debug, PartialEq)]
 pub struct RenderUpdate {
-    /// Nodes of blocks that just became complete: they will not change again.
+    /// Nodes of blocks (or parts of a paragraph) that just became complete: they will not
+    /// change again.
     pub committed: Vec<Html>,
     /// Nodes of the open tail: they may still change with the next update.
     pub tail: Vec<Html>,
@@ -104,40 +109,82 @@ impl IncrementalRender {
     /// `text` is the whole reply so far (it only grows while streaming).
     pub fn update(&mut self, text: &str) -> RenderUpdate {
         if self.committed_to > text.len() || !text.is_char_boundary(self.committed_to) {
-            self.committed_to = 0;
+            *self = IncrementalRender::default();
         }
         let rest = &text[self.committed_to..];
-        let blocks = parse_blocks(rest);
-        // A block is complete once a blank line separates it from a block after it: nothing
-        // that arrives later can change how it reads.
-        // Block ranges cover whole lines, so a gap between two ranges is blank lines. A list is
-        // the exception: after a blank line an indented line or another item (which may still
-        // be arriving, as "2" before "2.") continues it.
+        let blocks = if self.after_cut {
+            parse_blocks_after_cut(rest)
+        } else {
+            parse_blocks(rest)
+        };
         let mut complete = 0;
         for i in 0..blocks.len().saturating_sub(1) {
-            let separated = blocks[i + 1].0.start > blocks[i].0.end;
-            let next_first = rest[blocks[i + 1].0.start..].chars().next();
-            let may_continue = matches!(blocks[i].1, Block::List { .. })
-                && next_first.is_none_or(|c| {
-                    c.is_whitespace() || c.is_ascii_digit() || matches!(c, '-' | '*' | '+')
-                });
-            if !separated || may_continue {
+            if !is_complete(rest, &blocks[i], &blocks[i + 1]) {
                 break;
             }
             complete = i + 1;
         }
-        let committed = blocks[..complete]
+        let mut committed: Vec<Html> = blocks[..complete]
             .iter()
             .flat_map(|(_, b)| tree::block(b))
             .collect();
-        let tail = blocks[complete..]
-            .iter()
-            .flat_map(|(_, b)| tree::block(b))
-            .collect();
+        let mut tail = Vec::new();
         if complete > 0 {
             self.committed_to += blocks[complete].0.start;
+            self.after_cut = false;
+        }
+        for (k, (_, block)) in blocks[complete..].iter().enumerate() {
+            match block {
+                // The first open block is a long paragraph: its parts but the last are final
+                // (a cut depends only on the text before it).
+                Block::Parts(parts) if k == 0 => {
+                    let (last_at, last) = &parts[parts.len() - 1];
+                    committed.extend(parts[..parts.len() - 1].iter().map(|(_, t)| tree::part(t)));
+                    tail.push(tree::part(last));
+                    if parts.len() > 1 {
+                        // Offsets are into `rest`, which began at the old `committed_to`, moved
+                        // above only when `complete > 0` (then `blocks[complete]` starts at 0
+                        // of the new `rest`, and the offsets are shifted by that start).
+                        let shift = if complete > 0 {
+                            blocks[complete].0.start
+                        } else {
+                            0
+                        };
+                        self.committed_to += last_at - shift;
+                        self.after_cut = true;
+                    }
+                }
+                other => tail.extend(tree::block(other)),
+            }
         }
         RenderUpdate { committed, tail }
+    }
+}
+
+/// Whether `block`, followed by `next` in `text`, is complete: nothing that arrives later can
+/// change how it reads.
+fn is_complete(
+    text: &str,
+    (range, block): &(std::ops::Range<usize>, Block),
+    (next_range, _): &(std::ops::Range<usize>, Block),
+) -> bool {
+    // Block ranges cover whole lines, so a gap between two ranges is blank lines. A list is
+    // the exception: after a blank line an indented line or another item (which may still be
+    // arriving, as "2" before "2.") continues it.
+    if next_range.start > range.end {
+        let next_first = text[next_range.start..].chars().next();
+        let may_continue = matches!(block, Block::List { .. })
+            && next_first.is_none_or(|c| {
+                c.is_whitespace() || c.is_ascii_digit() || matches!(c, '-' | '*' | '+')
+            });
+        return !may_continue;
+    }
+    // Right after it, with no blank line between. A closed fence, a heading or a rule ended
+    // with their own (whole) line; any other block ended at the next block's first line,
+    // which decides only once it is whole (a line "-" continues a paragraph, "- x" does not).
+    match block {
+        Block::Code { .. } | Block::Heading(..) | Block::Rule => true,
+        _ => text[next_range.clone()].contains('\n'),
     }
 }
 
@@ -226,18 +273,144 @@ mod tests {
         );
     }
 
-    /// The text nodes of a paragraph's tree.
-    fn pieces(text: &str) -> Vec<String> {
-        match render(text).as_slice() {
-            [Html::Element { children, .. }] => children
-                .iter()
-                .map(|c| match c {
-                    Html::Text(t) => t.clone(),
-                    other => panic!("not text: {other:?}"),
-                })
-                .collect(),
-            other => panic!("not one paragraph: {other:?}"),
+    /// A bare URL's link as the tree writes it.
+    fn a(href: &str) -> String {
+        format!("<a href=\"{href}\" rel=\"noopener noreferrer\" target=\"_blank\">{href}</a>")
+    }
+
+    #[test]
+    fn bare_urls_are_links() {
+        let site = "https://example.com/a?b=1";
+        assert_eq!(
+            html(&format!("See {site} now")),
+            format!("<p>See {} now</p>", a(site))
+        );
+        assert_eq!(
+            html("http://x.example"),
+            format!("<p>{}</p>", a("http://x.example"))
+        );
+        assert_eq!(
+            html("HTTPS://X.example/p"),
+            format!("<p>{}</p>", a("HTTPS://X.example/p"))
+        );
+        // Trailing punctuation and a `)` that closes nothing in the URL are not part of it.
+        assert_eq!(
+            html("Read https://x.example/docs. Then (https://x.example/a_(b)) and https://x.example/?q=1!"),
+            format!(
+                "<p>Read {}. Then ({}) and {}!</p>",
+                a("https://x.example/docs"),
+                a("https://x.example/a_(b)"),
+                a("https://x.example/?q=1")
+            )
+        );
+        // After emphasis markers, which still close after it.
+        assert_eq!(
+            html("*https://x.example*"),
+            format!("<p><em>{}</em></p>", a("https://x.example"))
+        );
+        assert_eq!(
+            html("https://x.example/a&amp;"),
+            format!("<p>{}&amp;amp;</p>", a("https://x.example/a"))
+        );
+        // Mail addresses with their scheme; the link ends with the address.
+        assert_eq!(
+            html("Write to mailto:help@x.example."),
+            "<p>Write to <a href=\"mailto:help@x.example\" rel=\"noopener noreferrer\" target=\"_blank\">mailto:help@x.example</a>.</p>"
+        );
+        // Code spans and links come first; a link holds no link.
+        assert_eq!(
+            html("`https://x.example`"),
+            "<p><code>https://x.example</code></p>"
+        );
+        assert_eq!(
+            html("[see https://x.example](https://y.example)"),
+            "<p><a href=\"https://y.example\" rel=\"noopener noreferrer\" target=\"_blank\">see https://x.example</a></p>"
+        );
+        assert_eq!(
+            html("<https://x.example>"),
+            format!("<p>{}</p>", a("https://x.example"))
+        );
+    }
+
+    #[test]
+    fn only_safe_schemes_and_real_domains_become_links() {
+        for text in [
+            "javascript:alert(1)",
+            "javascript://x.example/%0Aalert(1)",
+            "data:text/html,x",
+            "ftp://x.example",
+            "vbscript:msgbox",
+            "http://localhost",
+            "http://x.exa_mple",
+            "http://",
+            "https:// x.example",
+            "mailto:",
+            "mailto:nobody",
+            "xhttp://x.example",
+            "a.http://x.example",
+            "www.x.example",
+        ] {
+            assert!(!html(text).contains("<a"), "{text}: {}", html(text));
         }
+        // Every link the tree makes has a safe URL and rel="noopener noreferrer".
+        let mixed = "see http://a.example/\u{202E}x and https://b.example/\u{0}y";
+        for link in html(mixed).split("<a ").skip(1) {
+            assert!(link.contains("rel=\"noopener noreferrer\""), "{link}");
+            assert!(
+                !link.contains('\u{202E}') && !link.contains('\u{0}'),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_runs_of_urls_cost_linear_steps() {
+        // A hundred thousand `http://` in a row, spaced, in parentheses, after underscores, and
+        // as valid links: ten times the text costs about ten times the steps.
+        let units = [
+            "http://",
+            "http:// ",
+            "(http://x",
+            "_http://a_",
+            "https://a.example/",
+            "https://a.example(",
+            "mailto:a@",
+            "http://a.b))))",
+        ];
+        for unit in units {
+            let cost = |n: usize| {
+                let text = unit.repeat(n);
+                let before = steps();
+                let tree = render(&text);
+                assert!(!tree.is_empty());
+                steps() - before
+            };
+            let (small, large) = (cost(10_000), cost(100_000));
+            let ratio = large as f64 / small as f64;
+            let per_byte = large as f64 / (100_000 * unit.len()) as f64;
+            assert!(
+                ratio < 13.0 && per_byte < 60.0,
+                "{unit:?}: {ratio:.1}x, {per_byte:.1} steps a byte"
+            );
+        }
+    }
+
+    /// The text nodes of a paragraph's tree, per element: one paragraph, or the parts of a long
+    /// one.
+    fn pieces(text: &str) -> Vec<Vec<String>> {
+        render(text)
+            .iter()
+            .map(|element| match element {
+                Html::Element { children, .. } => children
+                    .iter()
+                    .map(|c| match c {
+                        Html::Text(t) => t.clone(),
+                        other => panic!("not text: {other:?}"),
+                    })
+                    .collect(),
+                other => panic!("not an element: {other:?}"),
+            })
+            .collect()
     }
 
     #[test]
@@ -253,43 +426,51 @@ mod tests {
         // The text a paragraph shows: a line's trailing spaces are dropped.
         let shown = |s: &str| s.trim_end().replace(" \n", "\n");
         let whole = pieces(&text);
-        assert!(whole.len() > 3, "{} pieces", whole.len());
-        assert!(whole.concat() == shown(&text));
-        for piece in &whole[..whole.len() - 1] {
-            assert!(piece.ends_with(' '));
-            assert!(
-                (8 * 1024..8 * 1024 + 16).contains(&piece.len()),
-                "{}",
-                piece.len()
-            );
+        assert!(whole.len() > 1, "{} parts", whole.len());
+        assert!(whole.concat().concat() == shown(&text));
+        for part in &whole {
+            assert!(part.len() > 1, "{} pieces", part.len());
+            for piece in &part[..part.len() - 1] {
+                assert!(piece.ends_with(' '));
+                assert!(
+                    (8 * 1024..8 * 1024 + 16).contains(&piece.len()),
+                    "{}",
+                    piece.len()
+                );
+            }
         }
-        // Every prefix, as a reply streams: all pieces but the last are already final.
+        // Every prefix, as a reply streams: all parts but the last, and all pieces of the last
+        // but its last, are already final.
         for end in (1..text.len()).step_by(997) {
-            let part = pieces(&text[..end]);
+            let prefix = pieces(&text[..end]);
             assert!(
-                part.concat() == shown(&text[..end]),
+                prefix.concat().concat() == shown(&text[..end]),
                 "prefix of {end} bytes"
             );
+            let (last, done) = prefix.split_last().unwrap();
+            assert!(done == &whole[..done.len()], "prefix of {end} bytes");
             assert!(
-                part[..part.len() - 1] == whole[..part.len() - 1],
+                last[..last.len() - 1] == whole[done.len()][..last.len() - 1],
                 "prefix of {end} bytes"
             );
         }
         // A short paragraph stays one text node; a long word is cut at twice the piece size,
         // on a character boundary, so that its cuts too stay as it grows.
-        assert_eq!(pieces("short text").len(), 1);
-        assert_eq!(pieces(&"x".repeat(16_384)).len(), 1);
+        assert_eq!(pieces("short text"), [["short text"]]);
+        assert_eq!(pieces(&"x".repeat(16_384))[0].len(), 1);
         let word = "字".repeat(20_000);
         let cut = pieces(&word);
         assert!(
-            cut.len() > 3 && cut.concat() == word,
-            "{} pieces",
+            cut.len() > 1 && cut.concat().concat() == word,
+            "{} parts",
             cut.len()
         );
-        assert!(cut[..cut.len() - 1]
-            .iter()
-            .all(|p| (16_382..=16_384).contains(&p.len())));
-        assert!(pieces(&word[..30_000])[..1] == cut[..1]);
+        for part in &cut {
+            assert!(part[..part.len() - 1]
+                .iter()
+                .all(|p| (16_382..=16_384).contains(&p.len())));
+        }
+        assert!(pieces(&word[..30_000])[0][..1] == cut[0][..1]);
     }
 
     #[test]
@@ -297,21 +478,16 @@ mod tests {
         // Pieces that kept the room of the whole run they were cut from left 7.6 MB live after
         // a 300 KB reply streamed in 500 updates, against 0.8 MB without pieces (measured).
         let text: String = (0..8000).map(|i| format!("w{i} ")).collect();
-        let tree = render(&text);
-        let [Html::Element { children, .. }] = tree.as_slice() else {
-            panic!("not one paragraph");
-        };
-        assert!(children.len() > 3);
-        for child in children {
-            let Html::Text(piece) = child else {
-                panic!("not text");
-            };
-            assert!(
-                piece.capacity() <= 2 * piece.len(),
-                "{} bytes of room for {}",
-                piece.capacity(),
-                piece.len()
-            );
+        for part in pieces(&text) {
+            assert!(part.len() > 1);
+            for piece in part {
+                assert!(
+                    piece.capacity() <= 2 * piece.len(),
+                    "{} bytes of room for {}",
+                    piece.capacity(),
+                    piece.len()
+                );
+            }
         }
     }
 

@@ -140,6 +140,110 @@ pub fn autolink(s: &str, i: usize) -> Option<(String, usize)> {
     scheme_ok.then(|| (inner.to_owned(), end + 1))
 }
 
+/// A bare URL (GFM's extended autolinks, for the schemes a link may use) whose scheme ends
+/// with the `:` at `colon`: the length of its scheme, its target, and where it ends.
+///
+/// It starts at a line's start, after a space or after `*`, `_`, `~` or `(`; an http(s) URL
+/// needs a domain with a dot (and no `_` in its last two labels), a mailto an address. It runs
+/// to a space, `<`, or markup that binds tighter (a code span, a bracket, an escape), without
+/// trailing punctuation, a `)` that closes nothing in it, or an entity's `;`. The domain is
+/// checked before the URL's end is looked for, so a candidate that fails costs its scheme and
+/// domain only: a text of `http://` a hundred thousand times over stays linear.
+pub fn bare_autolink(s: &str, colon: usize) -> Option<(usize, String, usize)> {
+    let b = s.as_bytes();
+    let (scheme, len) = [("https", 5), ("http", 4), ("mailto", 6)]
+        .into_iter()
+        .find(|&(name, len)| {
+            colon >= len && b[colon - len..colon].eq_ignore_ascii_case(name.as_bytes())
+        })?;
+    let start = colon - len;
+    let before = start.checked_sub(1).map(|k| b[k]);
+    if !before.is_none_or(|c| c.is_ascii_whitespace() || matches!(c, b'*' | b'_' | b'~' | b'(')) {
+        return None;
+    }
+    if scheme == "mailto" {
+        let local = span(b, colon + 1, |c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'+' | b'-' | b'_')
+        });
+        if local == colon + 1 || b.get(local) != Some(&b'@') {
+            return None;
+        }
+        let mut end = span(b, local + 1, |c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_')
+        });
+        while end > local + 1 && b[end - 1] == b'.' {
+            end -= 1;
+        }
+        let domain = &s[local + 1..end];
+        let ok = domain.contains('.') && !domain.ends_with(['-', '_']);
+        return ok.then(|| (len, s[start..end].to_owned(), end));
+    }
+    if b.get(colon + 1..colon + 3) != Some(b"//") {
+        return None;
+    }
+    let host_start = colon + 3;
+    let host_end = span(b, host_start, |c| {
+        c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'.' | b'-' | b'_')
+    });
+    if !valid_domain(s[host_start..host_end].trim_end_matches('.')) {
+        return None;
+    }
+    let mut end = span(b, host_end, |c| {
+        !c.is_ascii_whitespace() && !matches!(c, b'<' | b'`' | b'\\' | b'[' | b']')
+    });
+    let (mut opens, mut closes) = (0usize, 0usize);
+    for &c in &b[host_end..end] {
+        opens += usize::from(c == b'(');
+        closes += usize::from(c == b')');
+    }
+    while end > host_start {
+        tick(1);
+        match b[end - 1] {
+            b'?' | b'!' | b'.' | b',' | b':' | b'*' | b'_' | b'~' => end -= 1,
+            b')' if closes > opens => {
+                closes -= 1;
+                end -= 1;
+            }
+            b';' => {
+                let name = b[host_start..end - 1]
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .count();
+                let amp = end - 1 - name;
+                if name > 0 && amp > host_start && b[amp - 1] == b'&' {
+                    end = amp - 1;
+                } else {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    if !valid_domain(&s[host_start..host_end.min(end)]) {
+        return None;
+    }
+    Some((len, s[start..end].to_owned(), end))
+}
+
+/// Where the run of bytes that `keep` accepts, from `from`, ends.
+fn span(b: &[u8], from: usize, keep: impl Fn(u8) -> bool) -> usize {
+    let n = b
+        .get(from..)
+        .map_or(0, |rest| rest.iter().take_while(|&&c| keep(c)).count());
+    tick(n);
+    from + n
+}
+
+/// GFM's valid domain: labels of letters, digits, `-` and `_` between dots, at least one dot,
+/// no `_` in the last two labels.
+fn valid_domain(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty())
+        && labels.iter().rev().take(2).all(|l| !l.contains('_'))
+}
+
 /// Length of the run of `c` at `i`.
 pub fn run_len(b: &[u8], i: usize, c: u8) -> usize {
     let n = b[i..].iter().take_while(|&&x| x == c).count();

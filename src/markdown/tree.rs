@@ -111,8 +111,23 @@ pub fn block(block: &Block) -> Vec<Html> {
             el("table", table)
         }
         Block::Rule => el("hr", Vec::new()),
+        Block::Parts(parts) => return parts.iter().map(|(_, text)| part(text)).collect(),
     }]
 }
+
+/// One part of a long paragraph: a `span` the stylesheet shows as a block without margins, so
+/// the parts read as one paragraph (a new line between them) and one that grows is laid out
+/// alone; the block after them gets the paragraph's margin.
+pub fn part(text: &str) -> Html {
+    el_with(
+        "span",
+        vec![("class", PART_CLASS.to_owned())],
+        inlines(&parse_inline(text)),
+    )
+}
+
+/// The class of a long paragraph's parts.
+pub const PART_CLASS: &str = "cb-part";
 
 /// In a tight list a paragraph's text sits directly in the item.
 fn list_item(blocks: &[Block], tight: bool) -> Vec<Html> {

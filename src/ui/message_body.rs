@@ -23,8 +23,12 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
     let body = NodeRef::<Div>::new();
     // The body as built, and the version of the reply it shows: another version of a
     // regenerated reply is built afresh, not patched from the one before.
+    // `more` is bumped to show the next slice of a text that arrived faster than one task
+    // should render.
+    let more = RwSignal::new(0u32);
     Effect::new(move |shown: Option<Option<(ReplyBody, usize)>>| {
         let element = body.get()?;
+        more.track();
         let first_run = shown.as_ref().is_none_or(Option::is_none);
         let version = message.versions.with(|v| v.shown());
         let mut shown = match shown.flatten() {
@@ -35,7 +39,24 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
             }
             None => ReplyBody::markdown(t),
         };
-        message.text.with(|text| shown.show(&element, text));
+        let rest = message.text.with(|text| {
+            let end = shown.next_end(text);
+            shown.show(&element, &text[..end]);
+            text.len() - end
+        });
+        // Busy while slices are still to come: a screen reader waits for the whole text, and
+        // so can a test.
+        let _ = element.toggle_attribute_with_force("aria-busy", rest > 0);
+        if rest > 0 {
+            // The rest in later tasks, so the page stays responsive while a huge reply (or
+            // history row) is shown.
+            set_timeout(
+                move || {
+                    more.try_update(|n| *n = n.wrapping_add(1));
+                },
+                std::time::Duration::ZERO,
+            );
+        }
         // The list scrolls for rows it adds; later growth is this row's to report.
         if !first_run {
             follow.content_changed(false);

@@ -9,6 +9,9 @@ use crate::markdown::{Html, IncrementalRender};
 use crate::render;
 use crate::texts::Texts;
 
+/// Bytes of new text one update shows at most.
+const SLICE: usize = 32 * 1024;
+
 pub struct ReplyBody {
     render: IncrementalRender,
     /// The open tail as last shown, one tree per block: the body's last children were built
@@ -28,6 +31,23 @@ impl ReplyBody {
             shown: 0,
             texts,
         }
+    }
+
+    /// Where the text to show next ends: at most [`SLICE`] bytes past what is shown (on a
+    /// character boundary), so that each update, which reads what it adds and the open part
+    /// of the last block, costs a bounded task however much text arrived at once.
+    pub fn next_end(&self, text: &str) -> usize {
+        // A text shorter than what is shown started over (see `show`).
+        let from = if text.len() < self.shown {
+            0
+        } else {
+            self.shown
+        };
+        let mut end = (from + SLICE).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        end
     }
 
     /// Brings `element`'s children in line with `text`.

@@ -19,6 +19,11 @@ async function noLongTask(page, what, after) {
   assert.deepEqual(tasks, [], `${what}: no task of 50 ms or more`);
 }
 
+/** Waits until no reply body has slices of its text still to show (it is `aria-busy` until then). */
+const allShown = (page) => page.waitForFunction(
+  () => !document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-text[aria-busy]'), null, { timeout: 60_000 },
+);
+
 const afterPaint = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
 
 test('hostile replies streamed in 1,000 deltas: no long task, the whole text shown', async (t) => {
@@ -48,6 +53,7 @@ test('hostile replies streamed in 1,000 deltas: no long task, the whole text sho
       await send(page, `hostile reply ${i + 1}`);
       await watchLongTasks(page);
       await bubble.locator('.cb-send[type=submit]').waitFor({ timeout: 120_000 });
+      await allShown(page);
       await afterPaint(page);
       assert.equal(await bubble.locator('.cb-assistant').count(), i + 2);
       checkShown(c, await shownReply(page));
@@ -92,6 +98,7 @@ test('the same replies as history: no long task, the whole text shown', async (t
         null,
         { timeout: 60_000 },
       );
+      await allShown(page);
       await afterPaint(page);
       checkShown(c, await shownReply(page));
       // From the history's arrival on, as the history bench measures: opening the panel is

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, send, screenshotPath, waitForReply, defaultReply,
+  serverAndBrowser, openPage, widget, send, screenshotPath, waitForReply, defaultReply, routeHtml, embedTag,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -107,3 +107,99 @@ test('attachments in the history: images as thumbnails, files as links, unsafe U
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** Opens a host page (with a strict CSP and the given theme) whose assistant replies with
+ * `reply` as markdown: the mock echoes the message, which is replaced on its way. */
+async function pageReplying(reply, { theme = 'light' } = {}) {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1100, height: 900 } });
+  const url = `${env.server.url}rich-${theme}.html`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title></head>
+<body><p>Host page</p>${embedTag({ 'data-theme': theme })}</body></html>`,
+  { 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'" });
+  await page.route('**/completions/**', (route) => {
+    const target = new URL(route.request().url());
+    target.searchParams.set('mock_echo', '1');
+    const body = JSON.parse(route.request().postData());
+    body.message.content = reply;
+    route.continue({ url: target.toString(), postData: JSON.stringify(body) });
+  });
+  await page.goto(url);
+  await send(page, 'reply please');
+  await widget(page).locator('.cb-assistant .cb-meta .cb-copy-message').waitFor({ timeout: 20000 });
+  return { context, page, problems };
+}
+
+test('bare URLs in a reply are links, with the same rules as written links', async () => {
+  const reply = 'Docs at https://example.com/docs?x=1. Mail mailto:help@example.com, '
+    + 'not javascript:alert(1) nor data:text/html,hi nor ftp://example.com, '
+    + 'and (see https://example.org/a_(b)) or `https://example.net/code` or [a link with https://example.edu](https://example.com/x).';
+  const { context, page, problems } = await pageReplying(reply);
+  const links = await widget(page).locator('.cb-assistant .cb-text a').evaluateAll((els) =>
+    els.map((a) => [a.getAttribute('href'), a.textContent, a.rel, a.target]));
+  const live = (href, text = href) => [href, text, 'noopener noreferrer', '_blank'];
+  assert.deepEqual(links, [
+    live('https://example.com/docs?x=1'),
+    live('mailto:help@example.com'),
+    live('https://example.org/a_(b)'),
+    live('https://example.com/x', 'a link with https://example.edu'),
+  ]);
+  const text = await widget(page).locator('.cb-assistant .cb-text').textContent();
+  assert.ok(text.includes('javascript:alert(1)') && text.includes('ftp://example.com'), text);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** Mean colour of the pixels of `locator`'s screenshot in columns `xs` (negative: from the right)
+ * and rows `ys`, decoded in the page (createImageBitmap reads the bytes; no URL, so the CSP
+ * allows it). */
+async function meanColour(page, locator, xs, ys) {
+  const png = await locator.screenshot();
+  return page.evaluate(async ({ bytes, xs, ys }) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (const x0 of xs) {
+      const x = x0 < 0 ? bitmap.width + x0 : x0;
+      for (const y of ys) {
+        const [r, g, b] = ctx.getImageData(x, y, 1, 1).data;
+        sum[0] += r; sum[1] += g; sum[2] += b; n += 1;
+      }
+    }
+    return sum.map((s) => Math.round(s / n));
+  }, { bytes: [...png], xs, ys });
+}
+
+for (const theme of ['light', 'dark']) {
+  test(`code cut off at a side shows an edge there until scrolled to that end (${theme} theme, strict CSP)`, async () => {
+    const reply = `\`\`\`js\nconst long = "${'x'.repeat(400)}";\n\`\`\`\n\n\`\`\`\nshort\n\`\`\``;
+    const { context, page, problems } = await pageReplying(reply, { theme });
+    const pres = widget(page).locator('.cb-assistant .cb-text pre');
+    assert.equal(await pres.count(), 2);
+    const [long, short] = [pres.nth(0), pres.nth(1)];
+    assert.ok(await long.evaluate((el) => el.scrollWidth > el.clientWidth + 100), 'the long line overflows');
+    // The code's own background, read inside the block away from both edges.
+    const base = await meanColour(page, long, [40], [4, 5, 6]);
+    // Pixels in the padding beside the code (below the Copy button, above the corner's curve),
+    // 2 to 4 px from an edge.
+    const rows = [12, 16, 20, 24, 28];
+    const right = () => meanColour(page, long, [-4, -3], rows);
+    const left = () => meanColour(page, long, [2, 3], rows);
+    const distance = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    // At the start: an edge on the right (there is more), none on the left.
+    assert.ok(distance(await right(), base) > 25, `right edge ${await right()} vs ${base}`);
+    assert.ok(distance(await left(), base) < 6, `left edge ${await left()} vs ${base}`);
+    // Scrolled to the end: the other way round.
+    await long.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.ok(distance(await right(), base) < 6, `right edge at the end ${await right()} vs ${base}`);
+    assert.ok(distance(await left(), base) > 25, `left edge at the end ${await left()} vs ${base}`);
+    // A block that fits shows no edge.
+    assert.ok(await short.evaluate((el) => el.scrollWidth <= el.clientWidth));
+    assert.ok(distance(await meanColour(page, short, [-4, -3], rows), base) < 6, 'no edge on code that fits');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
