@@ -186,3 +186,41 @@ test('a stopped reply comes back after a reload as it was shown: cut where it st
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** The caret drawn after the streaming reply's last block: its `content`, or null without one. */
+function caret(page) {
+  return page.evaluate(() => {
+    const text = [...document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text')].at(-1);
+    const last = text?.lastElementChild;
+    if (!last) return null;
+    const after = getComputedStyle(last, '::after');
+    return after.content === 'none' ? null : { content: after.content, animation: after.animationName };
+  });
+}
+
+for (const reducedMotion of ['no-preference', 'reduce']) {
+  test(`a caret follows the words while a reply streams and goes when it ends (motion: ${reducedMotion})`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { reducedMotion });
+    // Slow pieces, so the reply is seen mid-stream.
+    await page.route('**/completions/**', (route) => {
+      const url = new URL(route.request().url());
+      url.searchParams.set('mock_delay', '150');
+      route.continue({ url: url.toString() });
+    });
+    await hostPage(page, env.server, `caret-${reducedMotion}.html`);
+    await widget(page).locator('.cb-launcher').click();
+    await send(page, 'show me the caret');
+    await page.waitForFunction(() => {
+      const row = [...document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant')].at(-1);
+      return row?.classList.contains('cb-streaming') && row.querySelector('.cb-text')?.textContent.length > 0;
+    });
+    const during = await caret(page);
+    assert.ok(during, 'no caret while the reply streams');
+    // It blinks, unless the visitor asked for less motion.
+    assert.equal(during.animation === 'none', reducedMotion === 'reduce', JSON.stringify(during));
+    await waitForReply(page, defaultReply('show me the caret'));
+    assert.equal(await caret(page), null, 'the caret stays after the reply ended');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
