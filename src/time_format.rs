@@ -12,39 +12,30 @@ use wasm_bindgen::prelude::*;
 const KEPT_MINUTES: usize = 2048;
 
 thread_local! {
-    static TIME_FORMAT: js_sys::Intl::DateTimeFormat = {
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
-        let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
-    };
+    static TIME_FORMAT: js_sys::Intl::DateTimeFormat =
+        date_time_format(&[("hour", "2-digit"), ("minute", "2-digit")]);
     /// Epoch minute → (its ISO 8601 up to the minutes' colon, its label), for the day the
     /// labels were made on (they say the day of another day's messages).
     static MINUTES: RefCell<(LocalDay, HashMap<i64, MinuteLabel>)> = RefCell::default();
     /// The day, for messages of another day than today: a clock time alone would make
     /// yesterday's look like today's.
-    static DAY_FORMAT: js_sys::Intl::DateTimeFormat = {
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
-        let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
-        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
-    };
+    static DAY_FORMAT: js_sys::Intl::DateTimeFormat =
+        date_time_format(&[("month", "short"), ("day", "numeric")]);
     /// A day separator's date, for days before yesterday.
-    static SEPARATOR_FORMAT: js_sys::Intl::DateTimeFormat = {
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"weekday".into(), &"short".into());
-        let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
-        let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
-        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
-    };
+    static SEPARATOR_FORMAT: js_sys::Intl::DateTimeFormat =
+        date_time_format(&[("weekday", "short"), ("month", "short"), ("day", "numeric")]);
     /// The same with the year, for days of another year.
-    static SEPARATOR_YEAR_FORMAT: js_sys::Intl::DateTimeFormat = {
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"year".into(), &"numeric".into());
-        let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
-        let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
-        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
-    };
+    static SEPARATOR_YEAR_FORMAT: js_sys::Intl::DateTimeFormat =
+        date_time_format(&[("year", "numeric"), ("month", "short"), ("day", "numeric")]);
+}
+
+/// A formatter in the visitor's locale showing the given `Intl.DateTimeFormat` fields.
+fn date_time_format(fields: &[(&str, &str)]) -> js_sys::Intl::DateTimeFormat {
+    let options = js_sys::Object::new();
+    for (field, style) in fields {
+        let _ = js_sys::Reflect::set(&options, &(*field).into(), &(*style).into());
+    }
+    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
 }
 
 const DAY_MS: i64 = 24 * 60 * 60_000;
