@@ -275,8 +275,8 @@ const STALL_AFTER_MS: f64 = 4000.0;
 /// How often the reply's length is looked at for that.
 const STALL_CHECK_MS: u32 = 500;
 
-/// Marks `reply` as stalled ([`ChatState::stalled`]) while its exchange runs and its text has
-/// not grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or the exchange
+/// Marks `reply` as stalled ([`ChatState::stalled`]) while its exchange runs and its text, once
+/// begun, has not grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or the exchange
 /// has `ended` (a reply that failed before its first word is taken out of the list still
 /// marked as streaming: its status does not say that it is over). A look at the text's length
 /// twice a second costs nothing next to the stream itself.
@@ -300,7 +300,8 @@ async fn watch_for_stall(
             seen = length;
             since = now;
         }
-        let stalled = now - since >= STALL_AFTER_MS;
+        // Before the first word the typing dots have their own sign for a slow start.
+        let stalled = length > 0 && now - since >= STALL_AFTER_MS;
         let marked = state.stalled.get_untracked() == Some(reply.key);
         if stalled != marked {
             state.stalled.set(stalled.then_some(reply.key));

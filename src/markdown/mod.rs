@@ -303,6 +303,11 @@ mod tests {
                 a("https://x.example/?q=1")
             )
         );
+        // A quote ends it: a URL as written never holds one.
+        assert_eq!(
+            html("(https://x.example\" onclick=\"x)"),
+            format!("<p>({}\" onclick=\"x)</p>", a("https://x.example"))
+        );
         // After emphasis markers, which still close after it.
         assert_eq!(
             html("*https://x.example*"),

@@ -145,7 +145,8 @@ pub fn autolink(s: &str, i: usize) -> Option<(String, usize)> {
 ///
 /// It starts at a line's start, after a space or after `*`, `_`, `~` or `(`; an http(s) URL
 /// needs a domain with a dot (and no `_` in its last two labels), a mailto an address. It runs
-/// to a space, `<`, or markup that binds tighter (a code span, a bracket, an escape), without
+/// to a space, `<`, a `"` (never part of a URL as written: the quote of an attribute, say), or
+/// markup that binds tighter (a code span, a bracket, an escape), without
 /// trailing punctuation, a `)` that closes nothing in it, or an entity's `;`. The domain is
 /// checked before the URL's end is looked for, so a candidate that fails costs its scheme and
 /// domain only: a text of `http://` a hundred thousand times over stays linear.
@@ -189,7 +190,7 @@ pub fn bare_autolink(s: &str, colon: usize) -> Option<(usize, String, usize)> {
         return None;
     }
     let mut end = span(b, host_end, |c| {
-        !c.is_ascii_whitespace() && !matches!(c, b'<' | b'`' | b'\\' | b'[' | b']')
+        !c.is_ascii_whitespace() && !matches!(c, b'<' | b'"' | b'`' | b'\\' | b'[' | b']')
     });
     let (mut opens, mut closes) = (0usize, 0usize);
     for &c in &b[host_end..end] {

@@ -86,9 +86,14 @@ test(`${PAYLOADS.length} hostile payloads as streamed replies and as history: no
   assert.equal(await bubble.locator('.cb-assistant').count(), batches.length);
   assert.equal(await page.evaluate(() => window.__pwned), undefined, 'sentinel unset after streaming');
   assert.deepEqual(await dangers(page), []);
-  const links = await bubble.locator('.cb-assistant .cb-text a').evaluateAll((as) => as.map((a) => a.href));
-  assert.deepEqual(new Set(links), new Set(['https://example.com/ok']), 'only the safe link is live');
-  assert.equal(links.length, batches.length);
+  const links = await bubble.locator('.cb-assistant .cb-text a').evaluateAll((as) => as.map((a) => [a.href, a.textContent]));
+  const safe = links.filter(([href]) => href === 'https://example.com/ok');
+  assert.equal(safe.length, batches.length, 'the safe link is live in every batch');
+  // Besides it, only a bare URL shown as its own text (GFM's autolinks): the broken link's
+  // `https://ok.example`, which ends at the quote, its onclick staying text.
+  const others = links.filter(([href]) => href !== 'https://example.com/ok');
+  assert.deepEqual(new Set(others.map(([href, text]) => `${text} -> ${href}`)),
+    new Set(others.length ? ['https://ok.example -> https://ok.example/'] : []), 'only the safe link and bare URLs are live');
   await page.screenshot({ path: screenshotPath('hostile-replies.png') });
 
   await page.reload();
