@@ -2,9 +2,9 @@
 // and the in-page probes (long tasks, "after the next paint").
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startServer, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, widget } from '../tests/e2e/harness.mjs';
+import { ROOT, startServer, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, widget, api } from '../tests/e2e/harness.mjs';
 
-export { ROOT, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, widget };
+export { ROOT, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, widget, api };
 
 export const WEB_CHAT_ID = 'bench-web-chat';
 export const CHATBOT_ID = 'bench-bot';
@@ -93,15 +93,4 @@ export async function throttle(context, page, rate) {
   const cdp = await context.newCDPSession(page);
   if (rate > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate });
   return cdp;
-}
-
-/** Node-side API calls against the mock (for setting up data). */
-export async function api(server, path, body, visitorToken) {
-  const res = await fetch(new URL(`api/v1/${path}`, server.url), {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'Content-Type': 'application/json', ...(visitorToken ? { 'X-Visitor-Token': visitorToken } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
 }

@@ -38,6 +38,15 @@ fn date_time_format(fields: &[(&str, &str)]) -> js_sys::Intl::DateTimeFormat {
     js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
 }
 
+/// `date` as `with` formats it.
+fn formatted(with: &js_sys::Intl::DateTimeFormat, date: &js_sys::Date) -> String {
+    with.format()
+        .call1(&JsValue::NULL, date)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
 const DAY_MS: i64 = 24 * 60 * 60_000;
 
 /// A number for the visitor's local day of epoch milliseconds: equal for two times of one day,
@@ -63,13 +72,7 @@ pub fn day_label(ms: i64, texts: &crate::texts::Texts) -> String {
     }
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     let this_year = js_sys::Date::new_0().get_full_year() == date.get_full_year();
-    let format = |with: &js_sys::Intl::DateTimeFormat| {
-        with.format()
-            .call1(&JsValue::NULL, &date)
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    };
+    let format = |with: &js_sys::Intl::DateTimeFormat| formatted(with, &date);
     if this_year {
         SEPARATOR_FORMAT.with(format)
     } else {
@@ -116,13 +119,7 @@ pub fn clock_time(ms: i64) -> (String, String) {
 /// The ISO 8601 of the minute up to its seconds (`2026-12-02T05:15:`), and its label.
 fn format_minute(ms: i64, today: LocalDay) -> (String, String) {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    let format = |with: &js_sys::Intl::DateTimeFormat| {
-        with.format()
-            .call1(&JsValue::NULL, &date)
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    };
+    let format = |with: &js_sys::Intl::DateTimeFormat| formatted(with, &date);
     let time = TIME_FORMAT.with(format);
     let label = if local_day(&date) == today {
         time

@@ -4,19 +4,10 @@
 // a time without any row built twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, hostPage, widget, send, defaultReply, waitForReply } from './harness.mjs';
+import { serverAndBrowser, openPage, hostPage, widget, send, defaultReply, waitForReply, api } from './harness.mjs';
 
 const env = serverAndBrowser();
 
-async function api(path, body, token) {
-  const res = await fetch(new URL(`api/v1/${path}`, env.server.url), {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'Content-Type': 'application/json', ...(token ? { 'X-Visitor-Token': token } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.ok(res.ok, `${path}: HTTP ${res.status}`);
-  return res.json();
-}
 
 /** What the list shows, in order: `day:<label>` for a separator, and for each message its side,
  * whether it sits close under the one before (`+`), has the sender line (`@`) and a time (`t`). */
@@ -69,9 +60,9 @@ const EXCHANGES = 40;
 const RUNS = [5, 25, 35];
 
 test('a sliced history: a separator per day, one picture and one time per run, no row built twice', async () => {
-  const { id, visitorToken } = await api('conversations/', { webChat: 'e2e-web-chat' });
+  const { id, visitorToken } = await api(env.server, 'conversations/', { webChat: 'e2e-web-chat' });
   for (let i = 0; i < EXCHANGES; i++) {
-    await api('chatbots/e2e-bot/completions/?mock_delay=0', {
+    await api(env.server, 'chatbots/e2e-bot/completions/?mock_delay=0', {
       conversation: id, message: { content: `question ${i}`, attachments: [] }, isStreaming: false,
     }, visitorToken);
   }

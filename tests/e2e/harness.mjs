@@ -182,3 +182,14 @@ export async function send(page, text) {
   await bubble.locator('.cb-input').fill(text);
   await bubble.locator('.cb-input').press('Enter');
 }
+
+/** Node-side calls to the server's API (for setting up conversations and messages). */
+export async function api(server, path, body, visitorToken) {
+  const res = await fetch(new URL(`api/v1/${path}`, server.url), {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'Content-Type': 'application/json', ...(visitorToken ? { 'X-Visitor-Token': visitorToken } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}

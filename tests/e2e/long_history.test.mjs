@@ -2,26 +2,17 @@
 // above it a slice at a time, every row is built once, and the order is the conversation's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, hostPage, widget } from './harness.mjs';
+import { serverAndBrowser, openPage, hostPage, widget, api } from './harness.mjs';
 
 const env = serverAndBrowser();
 const EXCHANGES = 300;
 
-async function api(path, body, token) {
-  const res = await fetch(new URL(`api/v1/${path}`, env.server.url), {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'Content-Type': 'application/json', ...(token ? { 'X-Visitor-Token': token } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.ok(res.ok, `${path}: HTTP ${res.status}`);
-  return res.json();
-}
 
 /** A conversation of EXCHANGES questions and replies, made through the mock's API. */
 async function longConversation() {
-  const { id, visitorToken } = await api('conversations/', { webChat: 'e2e-web-chat' });
+  const { id, visitorToken } = await api(env.server, 'conversations/', { webChat: 'e2e-web-chat' });
   for (let i = 0; i < EXCHANGES; i++) {
-    await api('chatbots/e2e-bot/completions/?mock_delay=0', {
+    await api(env.server, 'chatbots/e2e-bot/completions/?mock_delay=0', {
       conversation: id, message: { content: `question ${i}`, attachments: [] }, isStreaming: false,
     }, visitorToken);
   }
