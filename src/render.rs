@@ -10,6 +10,7 @@ use crate::texts::Texts;
 /// Builds `node` (and its children) as DOM nodes owned by `document`.
 pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
     match node {
+        Html::Shared(tree) => build(document, tree, t),
         Html::Text(text) => Some(document.create_text_node(text).into()),
         Html::Element {
             tag,
@@ -40,8 +41,10 @@ pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
 /// browser then lays out only what was added). Returns the node to keep: `node` itself, or a
 /// new one built from `new` when the two differ in kind (the caller puts it in `node`'s place).
 pub fn patch(document: &Document, node: &Node, old: &Html, new: &Html, t: &Texts) -> Option<Node> {
-    match (old, new) {
-        _ if old == new => Some(node.clone()),
+    if old == new {
+        return Some(node.clone());
+    }
+    match (old.resolved(), new.resolved()) {
         (Html::Text(old), Html::Text(new)) => {
             let text = node.dyn_ref::<CharacterData>()?;
             match new.strip_prefix(old.as_str()) {

@@ -9,7 +9,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use chat_bubble::markdown::{
-    render, safe_url, steps, to_html_string, MAX_INLINE_DEPTH, MAX_NESTING,
+    render, safe_url, steps, to_html_string, MAX_INLINE_DEPTH, MAX_INLINE_ELEMENTS, MAX_NESTING,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -364,6 +364,37 @@ fn deep_nesting_stops_at_the_caps_and_keeps_the_text() {
     );
     let html = ours(&text);
     assert!(depth(&html) <= MAX_INLINE_DEPTH + 1, "{}", &html[..400]);
+}
+
+#[test]
+fn a_paragraph_makes_at_most_its_cap_of_elements_and_keeps_the_text() {
+    let elements = |html: &str| {
+        ["<em>", "<strong>", "<del>", "<code>", "<a "]
+            .iter()
+            .map(|tag| html.matches(tag).count())
+            .sum::<usize>()
+    };
+    // 15,000 `*_`: thousands of emphasis elements, the rest as the markers written.
+    let html = ours(&"*_".repeat(15_000));
+    assert_eq!(elements(&html), MAX_INLINE_ELEMENTS, "{}", &html[..200]);
+    let used = 2 * (html.matches("<em>").count() + 2 * html.matches("<strong>").count());
+    assert_eq!(html.matches(['*', '_']).count() + used, 30_000);
+    // Code spans and autolinks past the cap show their words. (Under 16 KB, or without spaces, so
+    // that the paragraph stays one part: a long one is cut into parts, each with its own cap.)
+    let html = ours(&"`x` ".repeat(3_000));
+    assert_eq!(elements(&html), MAX_INLINE_ELEMENTS);
+    assert_eq!(html.matches('x').count(), 3_000);
+    let html = ours(&"<http://a.b>".repeat(2_500));
+    assert_eq!(elements(&html), MAX_INLINE_ELEMENTS);
+    assert_eq!(html.matches("http://a.b").count(), 2 * 2_000 + 500);
+    // The cap is a paragraph's: each paragraph has its own.
+    let html = ours(
+        &"*a* "
+            .repeat(1_500)
+            .repeat(2)
+            .replace("*a* *a*", "*a*\n\n*a*"),
+    );
+    assert!(elements(&html) > MAX_INLINE_ELEMENTS, "{}", elements(&html));
 }
 
 /// How deep the elements of `html` nest (void elements aside).

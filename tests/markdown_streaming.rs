@@ -230,3 +230,36 @@ fn an_update_reads_what_it_added_and_the_open_part_only() {
     eprintln!("{}", report.join("\n"));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A long paragraph inside a quote or a list item, streamed: what is shown equals the one-shot
+/// render after every update, and an update makes anew only the paragraph's last part or two
+/// (the others come back shared from the update before), however long the paragraph grows.
+#[test]
+fn a_long_nested_paragraph_is_made_anew_only_in_its_last_parts() {
+    let line = "Plain words, **bold** ones, `code` and a [link](https://example.com/x) here. ";
+    let body = line.repeat(100_000 / line.len());
+    for (name, text) in [
+        ("quoted", format!("> {body}")),
+        ("quoted twice", format!("> > {body}")),
+        ("in a list item", format!("- {body}")),
+        ("in a quoted list item", format!("> 1. {body}")),
+    ] {
+        let updates = 100;
+        let ends: Vec<usize> = (1..=updates).map(|i| text.len() * i / updates).collect();
+        check_streamed(&text, &ends).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut render = IncrementalRender::default();
+        let mut worst = 0;
+        for &end in &ends {
+            let update = render.update(&text[..end]);
+            let made = Html::count_elements(&update.committed) + Html::count_elements(&update.tail);
+            worst = worst.max(made);
+        }
+        // Elements of two parts at most (a part is cut after 16 to 32 KB), and the containers.
+        let per_part = 4 * 2 * PART / line.len();
+        let all = 4 * body.len() / line.len();
+        assert!(
+            worst <= 2 * per_part + 8,
+            "{name}: an update made {worst} elements (of {all} in all)"
+        );
+    }
+}

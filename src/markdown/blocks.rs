@@ -46,7 +46,7 @@ pub enum Block {
         rows: Vec<Vec<String>>,
     },
     Rule,
-    /// A top-level paragraph long enough to be cut into parts (see [`Cutter`]): each part's
+    /// A paragraph long enough to be cut into parts (see [`Cutter`]): each part's
     /// inline markup is read on its own, with the byte offset where the part starts. A
     /// streaming reply shows each part once it is followed by another and reads only the last
     /// one again as text arrives.
@@ -205,12 +205,11 @@ fn paragraph(
     let first_text = if after_cut { l } else { l.trim_start() };
     // The pieces of the paragraph's lines, with where each starts in `text`.
     let mut pieces = vec![(lines[first].end - first_text.len(), first_text)];
-    // Only a top-level paragraph is cut: a streaming reply commits its parts by byte offset.
-    let mut cutter = (depth == 0).then(|| Cutter::new(after_cut));
+    // A long paragraph is cut at any depth, so that the page lays out only the part that grows
+    // (and the parts in view); a streaming reply commits a top-level one's parts by byte offset.
+    let mut cutter = Cutter::new(after_cut);
     let mut cuts: Vec<usize> = Vec::new();
-    if let Some(cutter) = &mut cutter {
-        cutter.feed(first_text, pieces[0].0, &mut cuts);
-    }
+    cutter.feed(first_text, pieces[0].0, &mut cuts);
     let mut i = first + 1;
     let mut heading = None;
     while i < lines.len() {
@@ -229,10 +228,8 @@ fn paragraph(
         }
         // The inline parser drops the indent, except inside a code span.
         pieces.push((lines[i].start, next));
-        if let Some(cutter) = &mut cutter {
-            cutter.line_break();
-            cutter.feed(next, lines[i].start, &mut cuts);
-        }
+        cutter.line_break();
+        cutter.feed(next, lines[i].start, &mut cuts);
         i += 1;
     }
     let join = |pieces: &[(usize, &str)]| {

@@ -16,6 +16,11 @@ use super::scan::{autolink, bare_autolink, link_tail, run_len, Backticks};
 /// each level is a DOM element and a frame of every recursive walk over the tree.
 pub const MAX_DEPTH: usize = 16;
 
+/// Most elements (emphasis, links, images, code spans) one text makes: a paragraph of `*_*_*_…`
+/// is thousands of elements, each built, styled and laid out. Past the cap the rest shows as
+/// the text it was written as (a code span as its words), as past [`MAX_DEPTH`].
+pub const MAX_ELEMENTS: usize = 2_000;
+
 /// One inline piece. Link and image targets are kept as written; `tree` decides whether they
 /// are safe to make live.
 #[derive(Debug, Clone, PartialEq)]
@@ -320,13 +325,14 @@ fn nest((tokens, delims): (Vec<Token>, Delims)) -> Vec<Inline> {
         tick(1);
         match token {
             Token::Text(t) => tree.text(&t),
-            Token::Code(c) => tree.out().push(Inline::Code(c)),
+            Token::Code(c) if tree.may_add() => tree.element(Inline::Code(c)),
+            Token::Code(c) => tree.text(&c),
             Token::Break => tree.out().push(Inline::Break),
             Token::SoftBreak => tree.out().push(Inline::SoftBreak),
             // A bare URL inside a link's text stays text: a link holds no link.
             Token::Autolink { href, bare: true } if tree.in_link() => tree.text(&href),
-            Token::Autolink { href, .. } if tree.stack.len() < MAX_DEPTH => {
-                tree.out().push(Inline::Link {
+            Token::Autolink { href, .. } if tree.stack.len() < MAX_DEPTH && tree.may_add() => {
+                tree.element(Inline::Link {
                     children: vec![Inline::Text(href.clone())],
                     href,
                 });
@@ -370,9 +376,11 @@ enum Raw<'a> {
 struct Tree {
     root: Vec<Inline>,
     stack: Vec<(Open, Vec<Inline>)>,
-    /// Elements opened past [`MAX_DEPTH`] and not yet ended: they show as the text they were
-    /// written as, and so do their ends.
+    /// Elements opened past [`MAX_DEPTH`] (or past [`MAX_ELEMENTS`]) and not yet ended: they
+    /// show as the text they were written as, and so do their ends.
     too_deep: usize,
+    /// Elements made so far.
+    elements: usize,
 }
 
 impl Tree {
@@ -425,11 +433,23 @@ impl Tree {
         }
     }
 
+    /// Whether another element may be made ([`MAX_ELEMENTS`]).
+    fn may_add(&self) -> bool {
+        self.elements < MAX_ELEMENTS
+    }
+
+    /// Appends an element that has no markup inside.
+    fn element(&mut self, element: Inline) {
+        self.elements += 1;
+        self.out().push(element);
+    }
+
     fn open(&mut self, what: Open, raw: Raw) {
-        if self.too_deep > 0 || self.stack.len() >= MAX_DEPTH {
+        if self.too_deep > 0 || self.stack.len() >= MAX_DEPTH || !self.may_add() {
             self.too_deep += 1;
             self.raw(raw);
         } else {
+            self.elements += 1;
             self.stack.push((what, Vec::new()));
         }
     }

@@ -5,6 +5,8 @@
 //! checks it against pulldown-cmark on the supported subset. Raw HTML is never interpreted: it
 //! stays text. The output is a plain tree ([`Html`]) that `render` turns into DOM nodes.
 
+use std::rc::Rc;
+
 mod blocks;
 mod cost;
 mod emphasis;
@@ -14,7 +16,9 @@ mod tree;
 
 pub use blocks::{parse_blocks, parse_blocks_after_cut, Block, MAX_NESTING, PART};
 pub use cost::steps;
-pub use inline::{parse_inline, Inline, MAX_DEPTH as MAX_INLINE_DEPTH};
+pub use inline::{
+    parse_inline, Inline, MAX_DEPTH as MAX_INLINE_DEPTH, MAX_ELEMENTS as MAX_INLINE_ELEMENTS,
+};
 pub use tree::{safe_url, to_html_string, Html};
 
 /// Blocks of `text` as a tree, with the byte offset where each block starts.
@@ -32,6 +36,7 @@ pub fn plain_text(text: &str) -> String {
         for node in nodes {
             match node {
                 Html::Text(t) => out.push_str(t),
+                Html::Shared(tree) => collect(std::slice::from_ref(&**tree), out),
                 Html::Element { children, tag, .. } => {
                     collect(children, out);
                     if !matches!(*tag, "em" | "strong" | "del" | "code" | "a" | "span") {
@@ -93,6 +98,39 @@ pub struct IncrementalRender {
     committed_to: usize,
     /// `committed_to` is a cut inside a top-level paragraph, not a block's start.
     after_cut: bool,
+    /// The parts of long paragraphs inside the open tail's quotes and lists, as the last
+    /// update made them, in order.
+    nested_parts: Vec<(String, Rc<Html>)>,
+}
+
+/// Makes the parts of long paragraphs nested in the open tail, taking each from the last update
+/// when its text is the same. Its cuts depend only on the text before them, so as a quoted
+/// paragraph grows, all its parts but the last come back unchanged: an update then reads their
+/// text only to compare it, and shares their trees.
+struct NestedParts {
+    last: Vec<Option<(String, Rc<Html>)>>,
+    made: Vec<(String, Rc<Html>)>,
+}
+
+impl NestedParts {
+    fn part(&mut self, text: &str) -> Html {
+        let k = self.made.len();
+        match self
+            .last
+            .get_mut(k)
+            .and_then(|kept| kept.take_if(|(t, _)| t == text))
+        {
+            Some((text, tree)) => {
+                self.made.push((text, Rc::clone(&tree)));
+                Html::Shared(tree)
+            }
+            None => {
+                let tree = tree::part(text);
+                self.made.push((text.to_owned(), Rc::new(tree.clone())));
+                tree
+            }
+        }
+    }
 }
 
 /// What changed since the last update.
@@ -129,6 +167,13 @@ impl IncrementalRender {
             .flat_map(|(_, b)| tree::block(b))
             .collect();
         let mut tail = Vec::new();
+        let mut nested = NestedParts {
+            last: std::mem::take(&mut self.nested_parts)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            made: Vec::new(),
+        };
         if complete > 0 {
             self.committed_to += blocks[complete].0.start;
             self.after_cut = false;
@@ -154,9 +199,10 @@ impl IncrementalRender {
                         self.after_cut = true;
                     }
                 }
-                other => tail.extend(tree::block(other)),
+                other => tail.extend(tree::block_with(other, &mut |text| nested.part(text))),
             }
         }
+        self.nested_parts = nested.made;
         RenderUpdate { committed, tail }
     }
 }

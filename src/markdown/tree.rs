@@ -1,11 +1,13 @@
 //! Blocks → a plain element tree. Safe by construction: tags come from a fixed list, the only
 //! attributes are checked URLs, alignment and fixed values, and all text stays text.
 
+use std::rc::Rc;
+
 use super::blocks::{Align, Block};
 use super::inline::{parse_inline, Inline};
 
 /// An element or a text node, ready to be built as DOM nodes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Html {
     Element {
         tag: &'static str,
@@ -13,6 +15,62 @@ pub enum Html {
         children: Vec<Html>,
     },
     Text(String),
+    /// A tree kept from an earlier update of a streaming reply (a part of a long paragraph
+    /// inside a quote or a list): the same tree, not a copy, so that the update neither reads
+    /// its text again nor costs anything to compare with what is shown.
+    Shared(Rc<Html>),
+}
+
+/// Trees are equal when they would build the same nodes, shared or not; two shares of one tree
+/// are equal without reading it.
+impl PartialEq for Html {
+    fn eq(&self, other: &Html) -> bool {
+        match (self, other) {
+            (Html::Shared(a), Html::Shared(b)) if Rc::ptr_eq(a, b) => true,
+            (Html::Shared(a), b) => **a == *b,
+            (a, Html::Shared(b)) => *a == **b,
+            (Html::Text(a), Html::Text(b)) => a == b,
+            (
+                Html::Element {
+                    tag,
+                    attrs,
+                    children,
+                },
+                Html::Element {
+                    tag: other_tag,
+                    attrs: other_attrs,
+                    children: other_children,
+                },
+            ) => tag == other_tag && attrs == other_attrs && children == other_children,
+            _ => false,
+        }
+    }
+}
+
+impl Html {
+    /// The node itself, or the tree a [`Html::Shared`] holds.
+    pub fn resolved(&self) -> &Html {
+        match self {
+            Html::Shared(tree) => tree.resolved(),
+            other => other,
+        }
+    }
+
+    /// How many elements `nodes` hold, at any depth, leaving out shared trees (built by an
+    /// earlier update): what building them costs the page.
+    pub fn count_elements(nodes: &[Html]) -> usize {
+        let mut count = 0;
+        let mut pending: Vec<&[Html]> = vec![nodes];
+        while let Some(nodes) = pending.pop() {
+            for node in nodes {
+                if let Html::Element { children, .. } = node {
+                    count += 1;
+                    pending.push(children);
+                }
+            }
+        }
+        count
+    }
 }
 
 fn el(tag: &'static str, children: Vec<Html>) -> Html {
@@ -53,6 +111,12 @@ pub fn safe_url(url: &str, allow_mailto: bool) -> Option<String> {
 }
 
 pub fn block(block: &Block) -> Vec<Html> {
+    block_with(block, &mut part)
+}
+
+/// [`block`], with the parts of long paragraphs made by `part` (which may keep them from an
+/// earlier update).
+pub fn block_with(block: &Block, part: &mut dyn FnMut(&str) -> Html) -> Vec<Html> {
     vec![match block {
         Block::Paragraph(text) => el("p", inlines(&parse_inline(text))),
         Block::Heading(level, text) => {
@@ -78,7 +142,7 @@ pub fn block(block: &Block) -> Vec<Html> {
         } => {
             let items = items
                 .iter()
-                .map(|item| el("li", list_item(item, *tight)))
+                .map(|item| el("li", list_item(item, *tight, part)))
                 .collect();
             match (ordered, start) {
                 (true, 1) => el("ol", items),
@@ -86,7 +150,10 @@ pub fn block(block: &Block) -> Vec<Html> {
                 (false, _) => el("ul", items),
             }
         }
-        Block::Quote(blocks) => el("blockquote", blocks.iter().flat_map(self::block).collect()),
+        Block::Quote(blocks) => el(
+            "blockquote",
+            blocks.iter().flat_map(|b| block_with(b, part)).collect(),
+        ),
         Block::Table { aligns, head, rows } => {
             let row = |cells: &[String], tag: &'static str| {
                 let cells = cells
@@ -130,12 +197,12 @@ pub fn part(text: &str) -> Html {
 pub const PART_CLASS: &str = "cb-part";
 
 /// In a tight list a paragraph's text sits directly in the item.
-fn list_item(blocks: &[Block], tight: bool) -> Vec<Html> {
+fn list_item(blocks: &[Block], tight: bool, part: &mut dyn FnMut(&str) -> Html) -> Vec<Html> {
     blocks
         .iter()
         .flat_map(|b| match b {
             Block::Paragraph(text) if tight => inlines(&parse_inline(text)),
-            other => block(other),
+            other => block_with(other, part),
         })
         .collect()
 }
@@ -256,6 +323,7 @@ pub fn to_html_string(nodes: &[Html]) -> String {
 
 fn write_node(node: &Html, out: &mut String) {
     match node {
+        Html::Shared(tree) => write_node(tree, out),
         Html::Text(t) => escape(t, out, false),
         Html::Element {
             tag,

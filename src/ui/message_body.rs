@@ -8,6 +8,7 @@ use super::reply_body::ReplyBody;
 use crate::chat::{ChatMessage, ChatState};
 use crate::models::Role;
 use crate::render::handle_copy_click;
+use crate::text_parts::plain_parts;
 
 /// A message's text. The visitor's is plain text. The assistant's is markdown that grows as it
 /// streams: the one imperative island of the widget, a node that [`ReplyBody`] patches so that
@@ -18,7 +19,8 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
     let follow = expect_context::<Follow>();
     let t = state.config.with_value(|c| c.texts);
     if message.role == Role::Visitor {
-        return view! { <div class="cb-text">{move || message.text.get()}</div> }.into_any();
+        return view! { <div class="cb-text">{move || message.text.with(|text| visitor_text(text))}</div> }
+            .into_any();
     }
     let body = NodeRef::<Div>::new();
     // The body as built, and the version of the reply it shows: another version of a
@@ -70,4 +72,18 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
         }
     };
     view! { <div class="cb-text" node_ref=body on:click=on_click></div> }.into_any()
+}
+
+/// A visitor's text as a text node, or, when it is long, as parts the page lays out one by one
+/// (see [`crate::text_parts`]).
+fn visitor_text(text: &str) -> AnyView {
+    let parts = plain_parts(text);
+    if parts.len() == 1 {
+        return text.to_owned().into_any();
+    }
+    parts
+        .into_iter()
+        .map(|part| view! { <span class="cb-part">{part.to_owned()}</span> })
+        .collect_view()
+        .into_any()
 }

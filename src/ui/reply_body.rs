@@ -7,10 +7,8 @@ use web_sys::{Element, Node};
 
 use crate::markdown::{Html, IncrementalRender};
 use crate::render;
+use crate::reveal_pace::RevealPace;
 use crate::texts::Texts;
-
-/// Bytes of new text one update shows at most.
-const SLICE: usize = 32 * 1024;
 
 pub struct ReplyBody {
     render: IncrementalRender,
@@ -19,6 +17,8 @@ pub struct ReplyBody {
     tail: Vec<Html>,
     /// Bytes of the text shown.
     shown: usize,
+    /// How much new text the next update shows at most.
+    pace: RevealPace,
     /// Label the code blocks' Copy buttons.
     texts: &'static Texts,
 }
@@ -29,25 +29,22 @@ impl ReplyBody {
             render: IncrementalRender::default(),
             tail: Vec::new(),
             shown: 0,
+            pace: RevealPace::default(),
             texts,
         }
     }
 
-    /// Where the text to show next ends: at most [`SLICE`] bytes past what is shown (on a
-    /// character boundary), so that each update, which reads what it adds and the open part
-    /// of the last block, costs a bounded task however much text arrived at once.
+    /// Where the text to show next ends: a slice past what is shown (see [`RevealPace`]), so
+    /// that each update, which reads what it adds and the open part of the last block, costs a
+    /// bounded task however much text arrived at once.
     pub fn next_end(&self, text: &str) -> usize {
         // A text shorter than what is shown started over (see `show`).
-        let from = if text.len() < self.shown {
+        let shown = if text.len() < self.shown {
             0
         } else {
             self.shown
         };
-        let mut end = (from + SLICE).min(text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        end
+        self.pace.next_end(text, shown)
     }
 
     /// Brings `element`'s children in line with `text`.
@@ -61,6 +58,7 @@ impl ReplyBody {
             self.render = IncrementalRender::default();
             self.tail.clear();
         }
+        let added = text.len().saturating_sub(self.shown);
         self.shown = text.len();
         // The blocks from where the old tail starts: those that just became complete, then the
         // new tail.
@@ -71,6 +69,7 @@ impl ReplyBody {
             (all, complete)
         };
         let (mut all, mut complete) = blocks(&mut self.render);
+        self.pace.record(added, Html::count_elements(&all));
         let first = first_of_last(element, self.tail.len());
         if render::patch_children(&document, element, first, &self.tail, &all, self.texts).is_none()
         {

@@ -21,29 +21,15 @@ const ALTERNATING = [
   LINE.repeat(20), `${'- '.repeat(500)}x`,
 ].join('\n');
 
-// `streamTodo` / `historyTodo`: cases that still break the 50 ms budget (or do on some runs),
-// each with the tasks measured over several runs (release build, a 2-core machine shared with
-// other builds) and why. An update no longer reads a long top-level paragraph again (its parts
-// are kept, tests/markdown_streaming.rs), and a body shows at most 32 KB of new text per task;
-// what is left: an open block nested in quotes or lists is still read whole at each update,
-// thousands of elements are built and laid out in one task, and text nested 8 deep is laid
-// out a few characters a line. Their text checks still run; only their result is not counted.
-const TODO_BLOCK = 'tasks over 50 ms on a loaded machine: the open part is read again and laid out at each update';
-
 export const CASES = [
   {
     name: '10,000 repetitions of [a](', text: '[a]('.repeat(10_000), shown: (t) => t,
-    streamTodo: `none in 1 of 3 runs, tasks of 55-295 ms in the others (5,061 ms before): ${TODO_BLOCK}`,
-    historyTodo: 'tasks of 58-96 ms as history, in a fresh page (cold wasm; the visitor row holds the same 40 KB)',
   },
   {
     name: '20,000 [', text: '['.repeat(20_000), shown: (t) => t,
-    historyTodo: 'none to a task of 56 ms as history, in a fresh page (cold wasm)',
   },
   {
     name: '15,000 repetitions of *_', text: '*_'.repeat(15_000),
-    streamTodo: `tasks of 51-80 ms late in the stream: ${TODO_BLOCK}, here 10,000 <em> elements`,
-    historyTodo: 'tasks of 133-396 ms as history: 10,000 <em> elements built in one task',
     check: (shown, els) => {
       assert.match(shown, /^[*_]*$/);
       assert.equal(delimiterCount(shown, els), 30_000);
@@ -52,32 +38,32 @@ export const CASES = [
   // A line of backticks opens a code fence that never closes: an empty code block.
   {
     name: '30,000 backticks', text: '`'.repeat(30_000), shown: () => '', check: (_, els) => assert.equal(els.pre, 1),
-    streamTodo: 'none in most runs, a task over 50 ms in 1 of 3 full-suite runs while streaming',
-    historyTodo: 'none to a task of 52 ms as history, in a fresh page (cold wasm)',
   },
   {
     name: '30,000 >', text: '>'.repeat(30_000), shown: (t) => t.slice(MAX_NESTING),
-    historyTodo: 'none to tasks of 72-84 ms as history, in a fresh page',
   },
   {
     name: '1 MB in one line', text: LINE.repeat(Math.ceil(1_000_000 / LINE.length)), shown: shownLine,
-    streamTodo: `tasks up to 555 ms while streaming on a loaded machine (52 s before parts): ${TODO_BLOCK}`,
-    historyTodo: 'tasks of 589-615 and 1,935-2,119 ms as history: about 90,000 DOM nodes built in one task',
+  },
+  // The same inside a quote and a list item: a long paragraph is cut into parts at any depth,
+  // and those an update brings back unchanged are not read again.
+  {
+    name: '1 MB in one line, quoted', text: `> ${LINE.repeat(Math.ceil(1_000_000 / LINE.length))}`,
+    shown: (t) => shownLine(t.slice(2)),
+  },
+  {
+    name: '1 MB in one list item', text: `- ${LINE.repeat(Math.ceil(1_000_000 / LINE.length))}`,
+    shown: (t) => shownLine(t.slice(2)),
   },
   {
     name: '10,000 nested list items', text: `${'- '.repeat(10_000)}x`,
     shown: () => `${'-'.repeat(10_000 - MAX_NESTING)}x`,
-    historyTodo: 'none to a task of 119 ms as history, in a fresh page',
   },
   {
     name: '100,000 >', text: '>'.repeat(100_000), shown: (t) => t.slice(MAX_NESTING),
-    streamTodo: `tasks up to 256 ms while streaming: ${TODO_BLOCK}, laid out in a narrow column`,
-    historyTodo: 'tasks of 163-231 ms as history: 100 KB laid out in a narrow column',
   },
   {
     name: 'all of them, alternating', text: Array(40).fill(ALTERNATING).join('\n'),
-    streamTodo: `none in 1 of 3 runs, tasks of 57-354 ms in the others: ${TODO_BLOCK}`,
-    historyTodo: 'tasks of 404 and 604 ms as history',
     check: (shown, _, text) => {
       const count = (s, word) => s.split(word).length - 1;
       assert.equal(count(shown, 'Plainwords,boldones,codeandalinkhere.'), count(text, LINE));
