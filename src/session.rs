@@ -522,9 +522,8 @@ pub fn restore_unsent(state: ChatState) {
     }
 }
 
-/// Puts the history in the list newest first, a few rows per task and a share per frame (see
-/// [`FramePlan`]), so the end of the conversation shows at once and no task grows long however
-/// long the history is.
+/// Puts the history in the list newest first, some rows per frame (see [`FramePlan`]), so the
+/// end of the conversation shows at once and no task grows long however long the history is.
 async fn show_history(
     state: ChatState,
     mut messages: Vec<Message>,
@@ -532,39 +531,23 @@ async fn show_history(
 ) {
     let mut plan = FramePlan::default();
     while !messages.is_empty() && still_wanted() {
-        let frame_started = timers::now_ms();
+        let started = timers::now_ms();
         let mut rows = 0;
-        // This frame's rows, in tasks of a few milliseconds each.
-        loop {
-            let task_started = timers::now_ms();
-            // One row per update of the list, each built (by the list's effect) before the
-            // next: Leptos's keyed list moves every row in the DOM when several are put before
-            // them at once, and none when one is.
-            while let Some(message) = messages.pop() {
-                state.prepend_history(vec![message]);
-                timers::microtask().await;
-                rows += 1;
-                let now = timers::now_ms();
-                if plan.task_done(rows, now - task_started)
-                    || !plan.may_add(rows, now - frame_started)
-                {
-                    break;
-                }
-            }
-            if messages.is_empty()
-                || !still_wanted()
-                || !plan.may_add(rows, timers::now_ms() - frame_started)
-            {
+        // One row per update of the list, each built (by the list's effect) before the next:
+        // Leptos's keyed list moves every row in the DOM when several are put before them at
+        // once, and none when one is.
+        while let Some(message) = messages.pop() {
+            state.prepend_history(vec![message]);
+            timers::microtask().await;
+            rows += 1;
+            if !plan.may_add(rows, timers::now_ms() - started) {
                 break;
             }
-            // The browser gets a turn before the next task of this frame.
-            timers::yield_to_browser().await;
         }
-        // Style, layout and paint of what this frame added.
+        // The browser styles, lays out and paints what this frame added.
         timers::next_frame().await;
-        let frame = timers::now_ms();
         timers::yield_to_browser().await;
-        plan.frame_rendered(rows, timers::now_ms() - frame);
+        plan.frame_shown();
     }
 }
 
