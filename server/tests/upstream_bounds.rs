@@ -118,16 +118,25 @@ async fn a_reply_stream_larger_than_allowed_is_cut() {
 
 #[tokio::test]
 async fn maax_calls_have_a_total_deadline_too() {
-    // The fake Maax answers at once; a total deadline of zero must still fail cleanly, which
-    // shows the deadline wraps every call.
+    // The fake Maax answers every call only after 2 s. With the total deadline at 200 ms and
+    // every other deadline far longer, the call must end in a 504 well before the answer: the
+    // total deadline wraps every call. (A deadline of zero against an instant answer raced:
+    // under load the answer could be read before the expired deadline was seen.)
     let up = FakeMaax::start(Answer::After(0)).await;
+    *up.delay.lock().unwrap() = Duration::from_secs(2);
     let mut settings = up.settings();
-    settings.timeouts.total = Duration::ZERO;
+    settings.timeouts.first_byte = Duration::from_secs(10);
+    settings.timeouts.idle = Duration::from_secs(10);
+    settings.timeouts.total = Duration::from_millis(200);
     let server = start_maax(settings, GuardSettings::open()).await;
-    let res = visitor_client("42")
-        .get(format!("{server}/api/v1/messages/?conversation=42"))
-        .send()
-        .await
-        .unwrap();
+    let res = tokio::time::timeout(
+        Duration::from_millis(1_900),
+        visitor_client("42")
+            .get(format!("{server}/api/v1/messages/?conversation=42"))
+            .send(),
+    )
+    .await
+    .expect("answered before the fake's answer")
+    .unwrap();
     assert_eq!(res.status(), 504);
 }

@@ -399,6 +399,8 @@ pub struct FakeMaax {
     pub v2_history_status: Arc<Mutex<Option<u16>>>,
     /// V2: what each callback got back, in order.
     pub callback_statuses: Arc<Mutex<Vec<u16>>>,
+    /// How long the fake waits before answering any call.
+    pub delay: Arc<Mutex<Duration>>,
 }
 
 /// Which webhook a V2 callback goes to.
@@ -459,6 +461,7 @@ impl FakeMaax {
             script: Arc::default(),
             v2_history_status: Arc::default(),
             callback_statuses: Arc::default(),
+            delay: Arc::default(),
         };
         let router = Router::new().fallback(maax_fake).with_state(fake.clone());
         tokio::spawn(async move {
@@ -519,6 +522,8 @@ impl FakeMaax {
 }
 
 async fn maax_fake(State(fake): State<FakeMaax>, req: Request) -> Response {
+    let delay = *fake.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
     let seen = record(req).await;
     fake.seen.lock().unwrap().push(seen.clone());
     if seen.header("2hd-api-key") != Some(KEY) {
