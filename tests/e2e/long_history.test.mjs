@@ -107,11 +107,12 @@ test('older rows coming in do not make the browser restyle the rows already show
   const rowElements = await widget(page).locator('.cb-rows').evaluate((el) => el.querySelectorAll('*').length);
   const counts = events.map((e) => e.args?.elementCount ?? 0);
   assert.ok(counts.length > 10, `only ${counts.length} style recalculations recorded`);
-  // Each frame restyles the rows it adds (a few dozen elements), not all that are there: a
-  // selector that depends on a row's later siblings (`~`, `:has()` over siblings) restyles
-  // every row each time one is put before them.
+  // Each frame restyles the rows it adds (up to a few hundred elements in a frame's 30 ms of
+  // building), not all that are there: a selector that depends on a row's later siblings (`~`,
+  // `:has()` over siblings) restyled every row each time one was put before them (3,601 of
+  // 3,600).
   const most = Math.max(...counts);
-  assert.ok(most < rowElements / 4, `a style recalculation visited ${most} elements of the list's ${rowElements}`);
+  assert.ok(most < rowElements / 2, `a style recalculation visited ${most} elements of the list's ${rowElements}`);
   assert.deepEqual(problems, []);
   await context.close();
 });
