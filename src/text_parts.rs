@@ -5,8 +5,9 @@
 //! of its own that the stylesheet lets the browser skip while it is off screen, only the parts
 //! in view are laid out.
 
-/// Bytes of text before a part may end (at the next whitespace).
-pub const PART: usize = 16 * 1024;
+/// Bytes of text before a part may end (at the next whitespace): the size of a long markdown
+/// paragraph's parts, which the stylesheet's estimate of a part out of view is made for.
+pub use crate::markdown::PART;
 
 /// `text` in parts of at least [`PART`] bytes, each ended after a whitespace character where one
 /// comes within another [`PART`] bytes, else at a character boundary. A text no longer than
