@@ -8,6 +8,12 @@
 use std::ops::Range;
 
 use super::cost::tick;
+use super::cutter::Cutter;
+use super::line_kinds::{
+    atx_heading, fence_open, interrupts_paragraph, is_blank, is_fence_close, is_rule,
+    item_first_text, list_marker, quote_content, setext_underline, strip_indent, ItemLine,
+    ItemLines, Marker, QuoteLine, QuoteLines,
+};
 use super::scan::unescape;
 
 /// Deepest nesting of quotes and lists. Each level also narrows the text (a list indents 20 px,
@@ -137,24 +143,16 @@ fn blocks_at(text: &str, depth: usize, after_cut: bool) -> Vec<(Range<usize>, Bl
             Block::Rule
         } else if nest && quote_content(l).is_some() {
             let mut inner = String::new();
-            // Whether the quote's last line is paragraph text, which a lazy line continues.
-            let mut in_paragraph = false;
+            let mut quote = QuoteLines::default();
             while i < lines.len() {
-                match quote_content(line(i)) {
-                    Some(content) => {
-                        in_paragraph = ends_in_paragraph(content);
+                let kind = quote.classify(line(i), nest);
+                match kind {
+                    QuoteLine::Quoted(content) | QuoteLine::Lazy(content) => {
                         inner.push_str(content)
                     }
-                    // A lazy line continues the quote's paragraph.
-                    None if in_paragraph
-                        && !is_blank(line(i))
-                        && !interrupts_paragraph(line(i), nest)
-                        && list_marker(line(i)).is_none() =>
-                    {
-                        inner.push_str(line(i))
-                    }
-                    None => break,
+                    QuoteLine::End => break,
                 }
+                quote.read(kind);
                 inner.push('\n');
                 i += 1;
             }
@@ -283,475 +281,47 @@ fn paragraph(
 /// reads at most a few of these again at each update, however long the paragraph grows.
 pub const PART: usize = 16 * 1024;
 
-/// Finds where a long paragraph is cut into parts that are read (and shown) on their own.
-///
-/// A cut depends only on the text before it (and the byte right after it), so a cut found in a
-/// reply still streaming stays where it is. It goes after a space at least [`PART`] bytes into
-/// the part, where no markup seems open (no `[`, `(` of a link, code span, `<` or emphasis
-/// left open by a rough count); after `2 * PART` bytes at the next space whatever is open, or
-/// at any character when the text has no space (a hostile reply can be a megabyte without
-/// one). Markup that spans a cut shows as written, which only such long paragraphs risk.
-///
-/// A cut is made only in a line that has settled ([`LineStart`]): appending to it can no longer
-/// turn it into a heading, list item, quote, fence, rule or setext underline that would end
-/// the paragraph before the cut.
-struct Cutter {
-    /// Bytes read since the last cut or the paragraph's start.
-    since: usize,
-    /// How the current line starts, until it has settled.
-    line: LineStart,
-    settled_line: bool,
-    brackets: usize,
-    parens: usize,
-    /// Length of a run of backticks that may open a code span.
-    ticks: Option<usize>,
-    emphasis: usize,
-    angle: bool,
-    /// The byte before the one being read (`\n` at a line's start).
-    prev: u8,
-}
-
-impl Cutter {
-    fn new(after_cut: bool) -> Self {
-        Cutter {
-            since: 0,
-            line: LineStart::default(),
-            settled_line: after_cut,
-            brackets: 0,
-            parens: 0,
-            ticks: None,
-            emphasis: 0,
-            angle: false,
-            prev: b' ',
-        }
-    }
-
-    fn quiet(&self) -> bool {
-        self.brackets == 0
-            && self.parens == 0
-            && self.ticks.is_none()
-            && self.emphasis == 0
-            && !self.angle
-    }
-
-    fn line_break(&mut self) {
-        self.since += 1;
-        self.line = LineStart::default();
-        self.settled_line = false;
-        self.angle = false;
-        self.prev = b'\n';
-    }
-
-    /// Reads `piece`, a line or the rest of one, that starts at `at`; records cuts in `cuts`.
-    fn feed(&mut self, piece: &str, at: usize, cuts: &mut Vec<usize>) {
-        let b = piece.as_bytes();
-        let mut k = 0;
-        while k < b.len() {
-            tick(1);
-            let c = b[k];
-            let mut len = 1;
-            match c {
-                b'[' => self.brackets += 1,
-                b']' => {
-                    self.brackets = self.brackets.saturating_sub(1);
-                    if b.get(k + 1) == Some(&b'(') {
-                        self.parens += 1;
-                        len = 2;
-                    }
-                }
-                b'(' if self.parens > 0 => self.parens += 1,
-                b')' => self.parens = self.parens.saturating_sub(1),
-                b'<' => self.angle = true,
-                b'>' => self.angle = false,
-                b'`' => {
-                    len = b[k..].iter().take_while(|&&x| x == c).count();
-                    self.ticks = match self.ticks {
-                        Some(open) if open == len => None,
-                        None => Some(len),
-                        other => other,
-                    };
-                }
-                b'*' | b'_' | b'~' => {
-                    len = b[k..].iter().take_while(|&&x| x == c).count();
-                    let before_space = self.prev.is_ascii_whitespace();
-                    let after_space = b.get(k + len).is_none_or(u8::is_ascii_whitespace);
-                    if before_space && !after_space {
-                        self.emphasis += 1;
-                    } else if !before_space && after_space {
-                        self.emphasis = self.emphasis.saturating_sub(1);
-                    }
-                }
-                _ => {}
-            }
-            tick(len - 1);
-            if !self.settled_line {
-                for &byte in &b[k..k + len] {
-                    self.line.read(byte);
-                }
-                self.settled_line = self.line.settled();
-            }
-            k += len;
-            self.since += len;
-            self.prev = b[k - 1];
-            let next = b.get(k).copied();
-            if c == b' ' {
-                self.angle = false;
-            }
-            let cut = self.settled_line
-                && next.is_some_and(|n| !n.is_ascii_whitespace())
-                && if c == b' ' {
-                    (self.since >= PART && self.quiet()) || self.since >= 2 * PART
-                } else {
-                    self.since >= 2 * PART && piece.is_char_boundary(k)
-                };
-            if cut {
-                cuts.push(at + k);
-                *self = Cutter::new(true);
-            }
-        }
-    }
-}
-
-/// The start of a line of a paragraph, read byte by byte, to tell when no text appended to the
-/// line can make it a block marker any more.
-#[derive(Default)]
-struct LineStart {
-    indent: usize,
-    /// The first byte after the indent, and how long its run is (a run of digits for a digit).
-    first: Option<u8>,
-    run: usize,
-    run_open: bool,
-    /// The two bytes after that run.
-    after: [Option<u8>; 2],
-    /// A byte other than spaces and `first` was seen.
-    mixed: bool,
-    /// A byte that no block marker uses was seen.
-    plain: bool,
-}
-
-impl LineStart {
-    fn read(&mut self, byte: u8) {
-        if !is_marker_byte(byte) {
-            self.plain = true;
-        }
-        let Some(first) = self.first else {
-            match byte {
-                b' ' => self.indent += 1,
-                b'\t' => self.indent += 4,
-                _ => (self.first, self.run, self.run_open) = (Some(byte), 1, true),
-            }
-            return;
-        };
-        if !byte.is_ascii_whitespace() && byte != first {
-            self.mixed = true;
-        }
-        let same_run = byte == first || (first.is_ascii_digit() && byte.is_ascii_digit());
-        if self.run_open && same_run {
-            self.run += 1;
-        } else if self.run_open {
-            self.run_open = false;
-            self.after[0] = Some(byte);
-        } else if self.after[1].is_none() {
-            self.after[1] = Some(byte);
-        }
-    }
-
-    /// Whether the line can no longer become a block marker, whatever is appended to it.
-    fn settled(&self) -> bool {
-        let shown = |b: Option<u8>| b.is_some_and(|b| !b.is_ascii_whitespace());
-        self.plain
-            || self.indent > 3
-            || match self.first {
-                // A bullet must be followed by a space; a rule or setext underline is one
-                // character repeated.
-                Some(b'-' | b'*' | b'+') => shown(self.after[0]),
-                Some(b'_' | b'=') => self.mixed,
-                Some(b'`' | b'~') => self.run < 3 && shown(self.after[0]),
-                Some(b'#') => self.run > 6 || shown(self.after[0]),
-                Some(b'0'..=b'9') => {
-                    self.run > 9
-                        || self.after[0].is_some_and(|b| b != b'.' && b != b')')
-                        || shown(self.after[1])
-                }
-                Some(b'.' | b')') => true,
-                _ => false,
-            }
-    }
-}
-
-/// Bytes that block markers are made of (and spaces): a line of only these might still become
-/// one as it grows.
-fn is_marker_byte(c: u8) -> bool {
-    matches!(
-        c,
-        b' ' | b'\t'
-            | b'\r'
-            | b'#'
-            | b'`'
-            | b'~'
-            | b'-'
-            | b'*'
-            | b'+'
-            | b'_'
-            | b'='
-            | b'>'
-            | b'.'
-            | b')'
-            | b'0'..=b'9'
-    )
-}
-
-fn is_blank(line: &str) -> bool {
-    line.trim().is_empty()
-}
-
-/// Up to three spaces of indentation, as CommonMark allows before a block marker.
-fn indent_of(line: &str) -> usize {
-    line.len() - line.trim_start_matches(' ').len()
-}
-
-fn strip_indent(line: &str, n: usize) -> &str {
-    let spaces = indent_of(line).min(n);
-    &line[spaces..]
-}
-
-fn fence_open(line: &str) -> Option<(&str, usize)> {
-    let indent = indent_of(line);
-    if indent > 3 {
-        return None;
-    }
-    let rest = &line[indent..];
-    let ch = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let len = rest.len() - rest.trim_start_matches(ch).len();
-    if len < 3 || (ch == '`' && rest[len..].contains('`')) {
-        return None;
-    }
-    Some((&rest[..len], indent))
-}
-
-fn is_fence_close(line: &str, fence: &str) -> bool {
-    if indent_of(line) > 3 {
-        return false;
-    }
-    let rest = line.trim();
-    let ch = fence.as_bytes()[0] as char;
-    rest.len() >= fence.len() && rest.chars().all(|c| c == ch)
-}
-
-fn atx_heading(line: &str) -> Option<(u8, &str)> {
-    if indent_of(line) > 3 {
-        return None;
-    }
-    let rest = line.trim_start();
-    let level = rest.len() - rest.trim_start_matches('#').len();
-    if !(1..=6).contains(&level) {
-        return None;
-    }
-    let after = &rest[level..];
-    if !after.is_empty() && !after.starts_with([' ', '\t']) {
-        return None;
-    }
-    let mut title = after.trim();
-    // A closing run of #s preceded by a space is not part of the title.
-    let without = title.trim_end_matches('#');
-    if without.is_empty() || without.ends_with([' ', '\t']) {
-        title = without.trim_end();
-    }
-    Some((level as u8, title))
-}
-
-fn is_rule(line: &str) -> bool {
-    if indent_of(line) > 3 {
-        return false;
-    }
-    let chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
-    chars.len() >= 3 && matches!(chars[0], '-' | '*' | '_') && chars.iter().all(|&c| c == chars[0])
-}
-
-fn setext_underline(line: &str) -> Option<u8> {
-    if indent_of(line) > 3 {
-        return None;
-    }
-    let t = line.trim();
-    if !t.is_empty() && t.chars().all(|c| c == '=') {
-        Some(1)
-    } else if !t.is_empty() && t.chars().all(|c| c == '-') {
-        Some(2)
-    } else {
-        None
-    }
-}
-
-fn quote_content(line: &str) -> Option<&str> {
-    if indent_of(line) > 3 {
-        return None;
-    }
-    let rest = line.trim_start().strip_prefix('>')?;
-    Some(rest.strip_prefix(' ').unwrap_or(rest))
-}
-
-/// A list item's marker: bullet char or ordered delimiter, its number, and the content column.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Marker {
-    bullet: Option<char>,
-    delimiter: Option<char>,
-    number: u64,
-    content_indent: usize,
-    empty: bool,
-}
-
-impl Marker {
-    fn same_list(&self, other: &Marker) -> bool {
-        self.bullet == other.bullet && self.delimiter == other.delimiter
-    }
-}
-
-fn list_marker(line: &str) -> Option<Marker> {
-    let indent = indent_of(line);
-    if indent > 3 {
-        return None;
-    }
-    let rest = &line[indent..];
-    let (bullet, delimiter, number, width) = match rest.chars().next()? {
-        c @ ('-' | '*' | '+') => (Some(c), None, 0, 1),
-        c if c.is_ascii_digit() => {
-            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            let delimiter = rest[digits..]
-                .chars()
-                .next()
-                .filter(|c| *c == '.' || *c == ')')?;
-            if digits > 9 {
-                return None;
-            }
-            (
-                None,
-                Some(delimiter),
-                rest[..digits].parse().ok()?,
-                digits + 1,
-            )
-        }
-        _ => return None,
-    };
-    let after = &rest[width..];
-    if after.is_empty() || after.trim().is_empty() {
-        return Some(Marker {
-            bullet,
-            delimiter,
-            number,
-            content_indent: indent + width + 1,
-            empty: true,
-        });
-    }
-    let spaces = after.len() - after.trim_start_matches(' ').len();
-    if spaces == 0 {
-        return None;
-    }
-    let spaces = if spaces > 4 { 1 } else { spaces };
-    Some(Marker {
-        bullet,
-        delimiter,
-        number,
-        content_indent: indent + width + spaces,
-        empty: false,
-    })
-}
-
-/// Whether `line`, inside its quote markers and list markers, is paragraph text.
-fn ends_in_paragraph(mut line: &str) -> bool {
-    loop {
-        if let Some(inner) = quote_content(line) {
-            line = inner;
-        } else if let Some(marker) = list_marker(line) {
-            if marker.empty {
-                return false;
-            }
-            line = line.get(marker.content_indent..).unwrap_or("");
-        } else {
-            break;
-        }
-    }
-    !is_blank(line) && fence_open(line).is_none() && atx_heading(line).is_none() && !is_rule(line)
-}
-
-/// Lines that end a paragraph without a blank line before them; quotes and list items only
-/// where they may `nest`.
-fn interrupts_paragraph(line: &str, nest: bool) -> bool {
-    fence_open(line).is_some()
-        || atx_heading(line).is_some()
-        || is_rule(line)
-        || (nest && quote_content(line).is_some())
-        || (nest
-            && list_marker(line).is_some_and(|m| !m.empty && (m.bullet.is_some() || m.number == 1)))
-}
-
 /// The list that starts at line `first` with `marker`, `depth` levels deep, and the line after it.
 fn list(text: &str, lines: &[Line], first: usize, marker: Marker, depth: usize) -> (Block, usize) {
     let line = |i: usize| &text[lines[i].start..lines[i].end];
     let mut items: Vec<String> = Vec::new();
     let mut tight = true;
-    let mut i = first;
-    let mut current = marker;
+    let first_text = item_first_text(line(first), &marker);
+    let mut item = ItemLines::new(marker, first_text);
+    let mut content = format!("{first_text}\n");
+    let mut i = first + 1;
     loop {
-        // One item: its first line, then lines indented to its content, blank lines between them,
-        // and lazy continuation lines of its paragraph.
-        let first_line = line(i);
-        let mut content = String::new();
-        content.push_str(
-            first_line
-                .get(current.content_indent..)
-                .unwrap_or("")
-                .trim_start(),
-        );
-        content.push('\n');
-        i += 1;
-        let mut pending_blank = false;
-        let mut last_was_text = !current.empty && ends_in_paragraph(&content);
-        while i < lines.len() {
-            let l = line(i);
-            if is_blank(l) {
-                pending_blank = true;
-                i += 1;
-                continue;
-            }
-            // An item that starts empty ends at a blank line.
-            if pending_blank && current.empty && content.trim().is_empty() {
-                break;
-            }
-            if indent_of(l) >= current.content_indent {
-                if pending_blank {
+        let kind = match lines.get(i) {
+            Some(_) => item.classify(line(i), &marker),
+            None => ItemLine::End,
+        };
+        match kind {
+            ItemLine::Blank => {}
+            ItemLine::Text { text, after_blank } => {
+                if after_blank {
                     content.push('\n');
                     tight = false;
                 }
-                content.push_str(&l[current.content_indent..]);
+                content.push_str(text);
                 content.push('\n');
-                last_was_text = ends_in_paragraph(&l[current.content_indent..]);
-                pending_blank = false;
-                i += 1;
-                continue;
             }
-            if !pending_blank
-                && last_was_text
-                && !interrupts_paragraph(l, true)
-                && list_marker(l).is_none()
-            {
-                content.push_str(l.trim_start());
+            ItemLine::Lazy(text) => {
+                content.push_str(text);
                 content.push('\n');
-                i += 1;
-                continue;
             }
-            break;
-        }
-        items.push(content);
-        match (i < lines.len()).then(|| list_marker(line(i))).flatten() {
-            Some(next)
-                if next.same_list(&marker) && indent_of(line(i)) < current.content_indent =>
-            {
-                if pending_blank {
+            ItemLine::Next(next) => {
+                if item.pending_blank {
                     tight = false;
                 }
-                current = next;
+                items.push(std::mem::take(&mut content));
+                let first_text = item_first_text(line(i), &next);
+                item = ItemLines::new(next, first_text);
+                content = format!("{first_text}\n");
+                i += 1;
+                continue;
             }
-            _ => {
+            ItemLine::End => {
+                items.push(content);
                 // Trailing blank lines belong after the list, not to it.
                 while i > first + 1 && is_blank(line(i - 1)) {
                     i -= 1;
@@ -759,6 +329,8 @@ fn list(text: &str, lines: &[Line], first: usize, marker: Marker, depth: usize) 
                 break;
             }
         }
+        item.read(kind);
+        i += 1;
     }
     let items = items
         .iter()

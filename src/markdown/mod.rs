@@ -9,8 +9,10 @@ use std::rc::Rc;
 
 mod blocks;
 mod cost;
+mod cutter;
 mod emphasis;
 mod inline;
+mod line_kinds;
 mod scan;
 mod tree;
 
