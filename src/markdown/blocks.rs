@@ -104,7 +104,7 @@ pub fn parse_blocks_after_cut(text: &str) -> Vec<(Range<usize>, Block)> {
 
 /// [`parse_blocks`] for text nested `depth` quotes and list items deep; `after_cut`: the text
 /// starts inside a paragraph (see [`parse_blocks_after_cut`]).
-fn blocks_at(text: &str, depth: usize, after_cut: bool) -> Vec<(Range<usize>, Block)> {
+pub(super) fn blocks_at(text: &str, depth: usize, after_cut: bool) -> Vec<(Range<usize>, Block)> {
     let nest = depth < MAX_NESTING;
     let lines = lines_of(text);
     let line = |i: usize| &text[lines[i].start..lines[i].end];
@@ -205,7 +205,7 @@ fn paragraph(
     let mut pieces = vec![(lines[first].end - first_text.len(), first_text)];
     // A long paragraph is cut at any depth, so that the page lays out only the part that grows
     // (and the parts in view); a streaming reply commits a top-level one's parts by byte offset.
-    let mut cutter = Cutter::new(after_cut);
+    let mut cutter = Cutter::new(after_cut, !nest);
     let mut cuts: Vec<usize> = Vec::new();
     cutter.feed(first_text, pieces[0].0, &mut cuts);
     let mut i = first + 1;

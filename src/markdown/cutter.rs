@@ -2,6 +2,7 @@
 
 use super::blocks::PART;
 use super::cost::tick;
+use super::line_kinds::MAX_RULE_LINE;
 
 /// Finds where a long paragraph is cut into parts that are read (and shown) on their own.
 ///
@@ -29,13 +30,16 @@ pub(super) struct Cutter {
     angle: bool,
     /// The byte before the one being read (`\n` at a line's start).
     prev: u8,
+    /// The paragraph is nested as deep as quotes and lists go: their markers are text here.
+    flat: bool,
 }
 
 impl Cutter {
-    pub(super) fn new(after_cut: bool) -> Self {
+    /// `after_cut`: the text starts right after a cut; `flat`: see [`LineStart::flat`].
+    pub(super) fn new(after_cut: bool, flat: bool) -> Self {
         Cutter {
             since: 0,
-            line: LineStart::default(),
+            line: LineStart::flat(flat),
             settled_line: after_cut,
             brackets: 0,
             parens: 0,
@@ -43,6 +47,7 @@ impl Cutter {
             emphasis: 0,
             angle: false,
             prev: b' ',
+            flat,
         }
     }
 
@@ -56,7 +61,7 @@ impl Cutter {
 
     pub(super) fn line_break(&mut self) {
         self.since += 1;
-        self.line = LineStart::default();
+        self.line = LineStart::flat(self.flat);
         self.settled_line = false;
         self.angle = false;
         self.prev = b'\n';
@@ -126,7 +131,7 @@ impl Cutter {
                 };
             if cut {
                 cuts.push(at + k);
-                *self = Cutter::new(true);
+                *self = Cutter::new(true, self.flat);
             }
         }
     }
@@ -147,10 +152,23 @@ pub(super) struct LineStart {
     mixed: bool,
     /// A byte that no block marker uses was seen.
     plain: bool,
+    /// Quote and list markers are plain text here (the line is nested as deep as they go).
+    flat: bool,
+    /// Bytes read.
+    len: usize,
 }
 
 impl LineStart {
+    /// A line nested as deep as quotes and lists go when `flat`, else any line.
+    pub(super) fn flat(flat: bool) -> Self {
+        LineStart {
+            flat,
+            ..LineStart::default()
+        }
+    }
+
     pub(super) fn read(&mut self, byte: u8) {
+        self.len += 1;
         if !is_marker_byte(byte) {
             self.plain = true;
         }
@@ -184,16 +202,21 @@ impl LineStart {
             || match self.first {
                 // A bullet must be followed by a space; a rule or setext underline is one
                 // character repeated.
-                Some(b'-' | b'*' | b'+') => shown(self.after[0]),
-                Some(b'_' | b'=') => self.mixed,
+                Some(b'-' | b'*' | b'+') => {
+                    shown(self.after[0])
+                        || (self.len > MAX_RULE_LINE && (self.flat || self.after[0].is_none()))
+                }
+                Some(b'_' | b'=') => self.mixed || self.len > MAX_RULE_LINE,
                 Some(b'`' | b'~') => self.run < 3 && shown(self.after[0]),
                 Some(b'#') => self.run > 6 || shown(self.after[0]),
                 Some(b'0'..=b'9') => {
-                    self.run > 9
+                    self.flat
+                        || self.run > 9
                         || self.after[0].is_some_and(|b| b != b'.' && b != b')')
                         || shown(self.after[1])
                 }
                 Some(b'.' | b')') => true,
+                Some(b'>') => self.flat,
                 _ => false,
             }
     }
@@ -219,4 +242,15 @@ fn is_marker_byte(c: u8) -> bool {
             | b')'
             | b'0'..=b'9'
     )
+}
+
+/// Whether `line` has settled: nothing appended to it can make it a block marker (quotes and
+/// lists may open at its level).
+pub(super) fn settles(line: &str) -> bool {
+    let mut start = LineStart::default();
+    line.bytes().any(|byte| {
+        tick(1);
+        start.read(byte);
+        start.settled()
+    })
 }

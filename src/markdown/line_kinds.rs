@@ -60,8 +60,13 @@ pub(super) fn atx_heading(line: &str) -> Option<(u8, &str)> {
     Some((level as u8, title))
 }
 
+/// Longest line that is read as a rule or a setext underline; a longer one is text. A line of
+/// dashes could otherwise stay a rule for as long as a hostile reply keeps it growing, and be
+/// read again whole at every update.
+pub(super) const MAX_RULE_LINE: usize = 1024;
+
 pub(super) fn is_rule(line: &str) -> bool {
-    if indent_of(line) > 3 {
+    if indent_of(line) > 3 || line.len() > MAX_RULE_LINE {
         return false;
     }
     let chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
@@ -69,7 +74,7 @@ pub(super) fn is_rule(line: &str) -> bool {
 }
 
 pub(super) fn setext_underline(line: &str) -> Option<u8> {
-    if indent_of(line) > 3 {
+    if indent_of(line) > 3 || line.len() > MAX_RULE_LINE {
         return None;
     }
     let t = line.trim();

@@ -5,19 +5,20 @@
 //! checks it against pulldown-cmark on the supported subset. Raw HTML is never interpreted: it
 //! stays text. The output is a plain tree ([`Html`]) that `render` turns into DOM nodes.
 
-use std::rc::Rc;
-
 mod blocks;
 mod cost;
 mod cutter;
 mod emphasis;
+mod incremental;
 mod inline;
 mod line_kinds;
+mod open_block;
 mod scan;
 mod tree;
 
 pub use blocks::{parse_blocks, parse_blocks_after_cut, Block, MAX_NESTING, PART};
 pub use cost::steps;
+pub use incremental::{IncrementalRender, RenderUpdate};
 pub use inline::{
     parse_inline, Inline, MAX_DEPTH as MAX_INLINE_DEPTH, MAX_ELEMENTS as MAX_INLINE_ELEMENTS,
 };
@@ -87,152 +88,6 @@ pub fn plain_summary(text: &str, max_chars: usize) -> String {
             };
             format!("{head}…")
         }
-    }
-}
-
-/// Renders a reply as it streams: blocks that are complete are turned into nodes once and kept;
-/// only the open tail is rendered again. A long paragraph's parts (see [`Block::Parts`]) are
-/// kept too once another part follows them, so the work of an update is bounded by the tail's
-/// last part and the blocks after it, not by the reply or the paragraph.
-#[derive(Debug, Default)]
-pub struct IncrementalRender {
-    /// Text before this offset belongs to committed blocks (or committed parts).
-    committed_to: usize,
-    /// `committed_to` is a cut inside a top-level paragraph, not a block's start.
-    after_cut: bool,
-    /// The parts of long paragraphs inside the open tail's quotes and lists, as the last
-    /// update made them, in order.
-    nested_parts: Vec<(String, Rc<Html>)>,
-}
-
-/// Makes the parts of long paragraphs nested in the open tail, taking each from the last update
-/// when its text is the same. Its cuts depend only on the text before them, so as a quoted
-/// paragraph grows, all its parts but the last come back unchanged: an update then reads their
-/// text only to compare it, and shares their trees.
-struct NestedParts {
-    last: Vec<Option<(String, Rc<Html>)>>,
-    made: Vec<(String, Rc<Html>)>,
-}
-
-impl NestedParts {
-    fn part(&mut self, text: &str) -> Html {
-        let k = self.made.len();
-        match self
-            .last
-            .get_mut(k)
-            .and_then(|kept| kept.take_if(|(t, _)| t == text))
-        {
-            Some((text, tree)) => {
-                self.made.push((text, Rc::clone(&tree)));
-                Html::Shared(tree)
-            }
-            None => {
-                let tree = tree::part(text);
-                self.made.push((text.to_owned(), Rc::new(tree.clone())));
-                tree
-            }
-        }
-    }
-}
-
-/// What changed since the last update.
-#[derive(Debug, PartialEq)]
-pub struct RenderUpdate {
-    /// Nodes of blocks (or parts of a paragraph) that just became complete: they will not
-    /// change again.
-    pub committed: Vec<Html>,
-    /// Nodes of the open tail: they may still change with the next update.
-    pub tail: Vec<Html>,
-}
-
-impl IncrementalRender {
-    /// `text` is the whole reply so far (it only grows while streaming).
-    pub fn update(&mut self, text: &str) -> RenderUpdate {
-        if self.committed_to > text.len() || !text.is_char_boundary(self.committed_to) {
-            *self = IncrementalRender::default();
-        }
-        let rest = &text[self.committed_to..];
-        let blocks = if self.after_cut {
-            parse_blocks_after_cut(rest)
-        } else {
-            parse_blocks(rest)
-        };
-        let mut complete = 0;
-        for i in 0..blocks.len().saturating_sub(1) {
-            if !is_complete(rest, &blocks[i], &blocks[i + 1]) {
-                break;
-            }
-            complete = i + 1;
-        }
-        let mut committed: Vec<Html> = blocks[..complete]
-            .iter()
-            .flat_map(|(_, b)| tree::block(b))
-            .collect();
-        let mut tail = Vec::new();
-        let mut nested = NestedParts {
-            last: std::mem::take(&mut self.nested_parts)
-                .into_iter()
-                .map(Some)
-                .collect(),
-            made: Vec::new(),
-        };
-        if complete > 0 {
-            self.committed_to += blocks[complete].0.start;
-            self.after_cut = false;
-        }
-        for (k, (_, block)) in blocks[complete..].iter().enumerate() {
-            match block {
-                // The first open block is a long paragraph: its parts but the last are final
-                // (a cut depends only on the text before it).
-                Block::Parts(parts) if k == 0 => {
-                    let (last_at, last) = &parts[parts.len() - 1];
-                    committed.extend(parts[..parts.len() - 1].iter().map(|(_, t)| tree::part(t)));
-                    tail.push(tree::part(last));
-                    if parts.len() > 1 {
-                        // Offsets are into `rest`, which began at the old `committed_to`, moved
-                        // above only when `complete > 0` (then `blocks[complete]` starts at 0
-                        // of the new `rest`, and the offsets are shifted by that start).
-                        let shift = if complete > 0 {
-                            blocks[complete].0.start
-                        } else {
-                            0
-                        };
-                        self.committed_to += last_at - shift;
-                        self.after_cut = true;
-                    }
-                }
-                other => tail.extend(tree::block_with(other, &mut |text| nested.part(text))),
-            }
-        }
-        self.nested_parts = nested.made;
-        RenderUpdate { committed, tail }
-    }
-}
-
-/// Whether `block`, followed by `next` in `text`, is complete: nothing that arrives later can
-/// change how it reads.
-fn is_complete(
-    text: &str,
-    (range, block): &(std::ops::Range<usize>, Block),
-    (next_range, _): &(std::ops::Range<usize>, Block),
-) -> bool {
-    // Block ranges cover whole lines, so a gap between two ranges is blank lines. A list is
-    // the exception: after a blank line an indented line or another item (which may still be
-    // arriving, as "2" before "2.") continues it.
-    if next_range.start > range.end {
-        let next_first = text[next_range.start..].chars().next();
-        let may_continue = matches!(block, Block::List { .. })
-            && next_first.is_none_or(|c| {
-                c.is_whitespace() || c.is_ascii_digit() || matches!(c, '-' | '*' | '+')
-            });
-        return !may_continue;
-    }
-    // Right after it, with no blank line between. A closed fence, a heading or a rule ended
-    // with their own (whole) line; any other block ended at the next block's first line,
-    // which decides only once it is whole (a line "-" continues a paragraph, "- x" does not).
-    match block {
-        Block::Code { .. } | Block::Heading(..) | Block::Rule => true,
-        _ => text[next_range.clone()].contains('\n'),
     }
 }
 

@@ -15,9 +15,9 @@ pub enum Html {
         children: Vec<Html>,
     },
     Text(String),
-    /// A tree kept from an earlier update of a streaming reply (a part of a long paragraph
-    /// inside a quote or a list): the same tree, not a copy, so that the update neither reads
-    /// its text again nor costs anything to compare with what is shown.
+    /// A tree kept from an earlier update of a streaming reply (what an open quote or list
+    /// holds that is complete): the same tree, not a copy, so that the update neither builds
+    /// it again nor costs anything to compare with what is shown.
     Shared(Rc<Html>),
 }
 
@@ -139,21 +139,21 @@ pub fn block_with(block: &Block, part: &mut dyn FnMut(&str) -> Html) -> Vec<Html
             start,
             tight,
             items,
-        } => {
-            let items = items
+        } => list(
+            *ordered,
+            *start,
+            items
                 .iter()
-                .map(|item| el("li", list_item(item, *tight, part)))
-                .collect();
-            match (ordered, start) {
-                (true, 1) => el("ol", items),
-                (true, n) => el_with("ol", vec![("start", n.to_string())], items),
-                (false, _) => el("ul", items),
-            }
-        }
-        Block::Quote(blocks) => el(
-            "blockquote",
-            blocks.iter().flat_map(|b| block_with(b, part)).collect(),
+                .map(|item| {
+                    list_item(
+                        item.iter()
+                            .flat_map(|b| item_block_with(b, *tight, part))
+                            .collect(),
+                    )
+                })
+                .collect(),
         ),
+        Block::Quote(blocks) => quote(blocks.iter().flat_map(|b| block_with(b, part)).collect()),
         Block::Table { aligns, head, rows } => {
             let row = |cells: &[String], tag: &'static str| {
                 let cells = cells
@@ -196,15 +196,32 @@ pub fn part(text: &str) -> Html {
 /// The class of a long paragraph's parts.
 pub const PART_CLASS: &str = "cb-part";
 
-/// In a tight list a paragraph's text sits directly in the item.
-fn list_item(blocks: &[Block], tight: bool, part: &mut dyn FnMut(&str) -> Html) -> Vec<Html> {
-    blocks
-        .iter()
-        .flat_map(|b| match b {
-            Block::Paragraph(text) if tight => inlines(&parse_inline(text)),
-            other => block_with(other, part),
-        })
-        .collect()
+/// A block as a list item shows it: in a tight list a paragraph's text sits directly in the item.
+pub fn item_block_with(
+    block: &Block,
+    tight: bool,
+    part: &mut dyn FnMut(&str) -> Html,
+) -> Vec<Html> {
+    match block {
+        Block::Paragraph(text) if tight => inlines(&parse_inline(text)),
+        other => block_with(other, part),
+    }
+}
+
+pub fn quote(children: Vec<Html>) -> Html {
+    el("blockquote", children)
+}
+
+pub fn list_item(children: Vec<Html>) -> Html {
+    el("li", children)
+}
+
+pub fn list(ordered: bool, start: u64, items: Vec<Html>) -> Html {
+    match (ordered, start) {
+        (true, 1) => el("ol", items),
+        (true, n) => el_with("ol", vec![("start", n.to_string())], items),
+        (false, _) => el("ul", items),
+    }
 }
 
 fn inlines(items: &[Inline]) -> Vec<Html> {
