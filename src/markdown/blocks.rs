@@ -205,7 +205,7 @@ fn paragraph(
     let mut pieces = vec![(lines[first].end - first_text.len(), first_text)];
     // A long paragraph is cut at any depth, so that the page lays out only the part that grows
     // (and the parts in view); a streaming reply commits a top-level one's parts by byte offset.
-    let mut cutter = Cutter::new(after_cut, !nest);
+    let mut cutter = Cutter::new(after_cut, depth);
     let mut cuts: Vec<usize> = Vec::new();
     cutter.feed(first_text, pieces[0].0, &mut cuts);
     let mut i = first + 1;
