@@ -230,7 +230,7 @@ pub async fn history(
         // `Response::text`, because a JS string is turned into UTF-8 again on its way in: 12 ms
         // for a page holding 2 MB of text.
         let body = response.binary().await?;
-        let page = MessagePage::from_json(&String::from_utf8_lossy(&body))?;
+        let page = MessagePage::from_json(&body)?;
         messages.extend(page.results);
         match page.next {
             Some(next) if same_origin(&next, &config.api_base) => request = Request::get(&next),

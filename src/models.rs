@@ -74,13 +74,20 @@ pub struct MessagePage {
 }
 
 impl MessagePage {
-    /// Reads a page from the API's JSON; lone surrogate escapes in a message do not lose the page.
-    pub fn from_json(json: &str) -> serde_json::Result<MessagePage> {
+    /// Reads a page from the API's JSON; bytes that are not UTF-8 and lone surrogate escapes
+    /// in a message do not lose the page.
+    pub fn from_json(json: impl AsRef<[u8]>) -> serde_json::Result<MessagePage> {
+        let json = json.as_ref();
         // A derived struct also reads an array as its fields in order; a page is an object.
-        if !json.trim_start().starts_with('{') {
+        if json.trim_ascii_start().first() != Some(&b'{') {
             return Err(serde::de::Error::custom("a page of messages is an object"));
         }
-        serde_json::from_slice(&replace_lone_surrogates(json.as_bytes()))
+        // Pages are read as they come; the repairs, each a pass over the whole page (a page of
+        // long replies can be megabytes), only when the page needs them.
+        serde_json::from_slice(json).or_else(|_| {
+            let text = String::from_utf8_lossy(json);
+            serde_json::from_slice(&replace_lone_surrogates(text.as_bytes()))
+        })
     }
 }
 
@@ -493,6 +500,15 @@ mod tests {
         }
         let deep = format!("{{\"results\": {}", "[".repeat(100_000));
         assert!(MessagePage::from_json(&deep).is_err());
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_do_not_lose_the_page() {
+        let mut json = br#"{"results": [{"id": "1", "type": "outgoing", "content": "ok "#.to_vec();
+        json.extend_from_slice(&[0xff, 0xfe]);
+        json.extend_from_slice(br#" \ud800 end", "createdAt": "1700000000000"}]}"#);
+        let page = MessagePage::from_json(&json).unwrap();
+        assert_eq!(page.results[0].content, "ok \u{fffd}\u{fffd} \u{fffd} end");
     }
 
     #[test]

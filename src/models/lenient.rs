@@ -131,7 +131,10 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for EntriesVisitor<T> {
             let entry = entry.get();
             // A derived struct also reads an array as its fields in order: only objects count.
             if entry.starts_with('{') {
-                out.extend(serde_json::from_str(entry).ok());
+                // An entry with a lone surrogate escape is read again once repaired.
+                out.extend(serde_json::from_str(entry).ok().or_else(|| {
+                    serde_json::from_slice(&replace_lone_surrogates(entry.as_bytes())).ok()
+                }));
             }
         }
         Ok(out)
