@@ -75,7 +75,8 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
 }
 
 /// A visitor's text as a text node, or, when it is long, as parts the page lays out one by one
-/// (see [`crate::text_parts`]).
+/// (see [`crate::text_parts`]), each a `cb-part` as a long paragraph's are (`cb-plain`: sized
+/// for its smaller parts).
 fn visitor_text(text: &str) -> AnyView {
     let parts = plain_parts(text);
     if parts.len() == 1 {
@@ -83,7 +84,7 @@ fn visitor_text(text: &str) -> AnyView {
     }
     parts
         .into_iter()
-        .map(|part| view! { <span class="cb-part">{part.to_owned()}</span> })
+        .map(|part| view! { <span class="cb-part cb-plain">{part.to_owned()}</span> })
         .collect_view()
         .into_any()
 }
