@@ -24,9 +24,6 @@ const ALTERNATING = [
 export const CASES = [
   {
     name: '10,000 repetitions of [a](', text: '[a]('.repeat(10_000), shown: (t) => t,
-    // The page's first hostile reply. Streamed: no long task in 6 local runs and one
-    // fresh-clone CI run, a task of 63 ms in another CI run.
-    streamTodo: 'a task of 63 ms in 1 of 2 fresh-clone CI runs (none in 6 local runs)',
   },
   {
     name: '20,000 [', text: '['.repeat(20_000), shown: (t) => t,
@@ -48,20 +45,15 @@ export const CASES = [
   {
     name: '1 MB in one line', text: LINE.repeat(Math.ceil(1_000_000 / LINE.length)), shown: shownLine,
   },
-  // The same inside a quote and a list item: a long paragraph is cut into parts at any depth,
-  // and those an update brings back unchanged are not parsed again. `todo`: the quote or list
-  // that holds the paragraph is still read again from its start at each update (its lines, and
-  // where the paragraph is cut): tasks of 30-36 ms measured, 51 ms once in `make bench`, so the
-  // result is not counted yet; the text checks still run.
+  // The same inside a quote and a list item: the quote or list is read a line at a time as it
+  // grows, and the paragraph in it is cut into parts that are read once.
   {
     name: '1 MB in one line, quoted', text: `> ${LINE.repeat(Math.ceil(1_000_000 / LINE.length))}`,
     shown: (t) => shownLine(t.slice(2)),
-    todo: 'the open quote is read again from its start at each update (tasks of 30-51 ms)',
   },
   {
     name: '1 MB in one list item', text: `- ${LINE.repeat(Math.ceil(1_000_000 / LINE.length))}`,
     shown: (t) => shownLine(t.slice(2)),
-    todo: 'the open list is read again from its start at each update (tasks of 30-50 ms)',
   },
   {
     name: '10,000 nested list items', text: `${'- '.repeat(10_000)}x`,
@@ -69,9 +61,6 @@ export const CASES = [
   },
   {
     name: '100,000 >', text: '>'.repeat(100_000), shown: (t) => t.slice(MAX_NESTING),
-    // Streamed: no long task in 4 of 6 runs, 54 and 66 ms in the others (the eight open quotes
-    // are read again from their start at each update, as above).
-    streamTodo: 'the open quotes are read again from their start at each update (tasks up to 66 ms in 2 of 6 runs)',
   },
   {
     name: 'all of them, alternating', text: Array(40).fill(ALTERNATING).join('\n'),
