@@ -89,39 +89,48 @@ async function main() {
   if (args.has('--only-history')) {
     const server = await startBenchServer();
     const browser = await launchBrowser();
+    let failed;
     try {
       const history = await measureHistory(browser, server);
       const slow = await measureHistory(browser, server, { rate: THROTTLE, seeded: history.seeded });
       console.log(JSON.stringify({ history, slow }, null, 2));
-      process.exit(printChecks(asChecks(historyChecks(history, slow))) ? 1 : 0);
+      failed = printChecks(asChecks(historyChecks(history, slow)));
     } finally {
       await browser.close();
       await server.stop();
     }
+    // After `finally`: exiting inside `try` would leave the server running.
+    process.exit(failed ? 1 : 0);
   }
   if (args.has('--only-paced')) {
     const server = await startBenchServer();
     const browser = await launchBrowser();
+    let failed;
     try {
       const paced = await measurePaced(browser, server, { rate: THROTTLE });
       console.log(JSON.stringify(paced, null, 2));
-      process.exit(printChecks(asChecks(pacedChecks(paced))) ? 1 : 0);
+      failed = printChecks(asChecks(pacedChecks(paced)));
     } finally {
       await browser.close();
       await server.stop();
     }
+    // After `finally`: exiting inside `try` would leave the server running.
+    process.exit(failed ? 1 : 0);
   }
   if (args.has('--only-hostile')) {
     const server = await startBenchServer();
     const browser = await launchBrowser();
+    let failed;
     try {
       const hostile = await measureHostile(browser, server);
       console.log(JSON.stringify(hostile, null, 2));
-      process.exit(printChecks(asChecks(hostileChecks(hostile))) ? 1 : 0);
+      failed = printChecks(asChecks(hostileChecks(hostile)));
     } finally {
       await browser.close();
       await server.stop();
     }
+    // After `finally`: exiting inside `try` would leave the server running.
+    process.exit(failed ? 1 : 0);
   }
   const size = measureSizes();
   const server = await startBenchServer();
