@@ -178,7 +178,13 @@ export function waitForReply(page, text, timeout = 15000) {
 /** Opens the panel, types `text` and presses Enter. */
 export async function send(page, text) {
   const bubble = widget(page);
-  if (!(await bubble.locator('.cb-panel').isVisible())) await bubble.locator('.cb-launcher').click();
+  // Opens the panel unless it is open or opening: the loader's `isOpen` also counts an open
+  // still waiting for the widget (a click before the wasm arrived), which a second click would
+  // undo once the widget is there. Asked in one step in the page, so the widget cannot arrive
+  // between the question and the answer.
+  const open = await page.evaluate(() => window.ChatBubble?.isOpen?.() ?? null);
+  const closed = open === null ? !(await bubble.locator('.cb-panel').isVisible()) : !open;
+  if (closed) await bubble.locator('.cb-launcher').click();
   await bubble.locator('.cb-input').fill(text);
   await bubble.locator('.cb-input').press('Enter');
 }
