@@ -155,6 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_or_underline_longer_than_its_cap_is_text() {
+        // Past 1 KB a line of dashes is text, so a growing one stops being read again whole.
+        assert_eq!(html(&"-".repeat(1024)), "<hr>");
+        assert_eq!(html(&"- ".repeat(512)), "<hr>");
+        let long = "-".repeat(1025);
+        assert_eq!(html(&long), format!("<p>{long}</p>"));
+        assert_eq!(
+            html(&format!("Title\n{}", "=".repeat(1024))),
+            "<h1>Title</h1>"
+        );
+        let long = "=".repeat(1025);
+        assert_eq!(
+            html(&format!("Title\n{long}")),
+            format!("<p>Title\n{long}</p>")
+        );
+    }
+
+    #[test]
     fn plain_text_drops_markup_only() {
         assert_eq!(
             plain_text("# Hi\n\nSome **bold** and [a link](https://x.example).\n\n- one\n- two"),
