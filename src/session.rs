@@ -530,6 +530,9 @@ async fn show_history(
     still_wanted: impl Fn() -> bool,
 ) {
     let mut plan = FramePlan::default();
+    // The last page was read in this task (a page of long messages takes tens of milliseconds):
+    // the rows are built in tasks of their own.
+    timers::yield_to_browser().await;
     while !messages.is_empty() && still_wanted() {
         let started = timers::now_ms();
         let mut rows = 0;
