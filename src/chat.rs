@@ -42,7 +42,13 @@ pub struct ChatMessage {
     pub place: RwSignal<RowPlace>,
     /// The earlier versions of a regenerated reply.
     pub versions: RwSignal<Versions>,
+    /// The slice of the history this row came in with ([`LIVE`] for the messages of this page):
+    /// the rows of a slice are built together and go before the rows already shown in one step.
+    pub batch: u64,
 }
+
+/// The batch of the messages sent and received since the page loaded.
+pub const LIVE: u64 = 0;
 
 impl ChatMessage {
     /// What its neighbours need to know of it.
@@ -176,6 +182,8 @@ struct Inner {
     /// both alive after `destroy()`.
     owner: WeakOwner,
     next_key: u64,
+    /// The last batch of history rows put in.
+    last_batch: u64,
     listener: Option<Listener>,
 }
 
@@ -199,6 +207,7 @@ impl ChatState {
                 follow_ups_abort: None,
                 owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
+                last_batch: LIVE,
                 listener: None,
             }),
         }
@@ -312,6 +321,7 @@ impl ChatState {
             details: StoredValue::new_local(MessageDetails::default()),
             place: RwSignal::new(RowPlace::default()),
             versions: RwSignal::new(Versions::default()),
+            batch: LIVE,
         };
         match owner {
             Some(owner) => owner.with(make),
@@ -360,11 +370,28 @@ impl ChatState {
     pub fn move_to_end(&self, key: u64) {
         self.messages.update(|list| {
             if let Some(i) = list.iter().position(|m| m.key == key) {
-                let m = list.remove(i);
+                let mut m = list.remove(i);
+                // Its row goes with this page's messages, at their end.
+                m.batch = LIVE;
                 list.push(m);
             }
             settle_places(list, 0..list.len());
         });
+    }
+
+    /// The batches in the list, in its order: each one's rows are built together.
+    pub fn batches(&self) -> Vec<u64> {
+        self.messages.with(|list| {
+            let mut batches: Vec<u64> = list.iter().map(|m| m.batch).collect();
+            batches.dedup();
+            batches
+        })
+    }
+
+    /// The messages of one batch, in order.
+    pub fn batch_rows(&self, batch: u64) -> Vec<ChatMessage> {
+        self.messages
+            .with(|list| list.iter().filter(|m| m.batch == batch).copied().collect())
     }
 
     /// Whether `key` is the newest message.
@@ -398,8 +425,16 @@ impl ChatState {
         })
     }
 
-    /// Puts fetched history before whatever was sent meanwhile (history is older by definition).
+    /// Puts fetched history before whatever was sent meanwhile (history is older by definition),
+    /// as one batch: the list builds its rows together, before the rows already shown.
     pub fn prepend_history(&self, history: Vec<Message>) {
+        let batch = self
+            .inner
+            .try_update_value(|inner| {
+                inner.last_batch += 1;
+                inner.last_batch
+            })
+            .unwrap_or(LIVE);
         let earlier: Vec<ChatMessage> = history
             .into_iter()
             .filter_map(|m| {
@@ -417,8 +452,9 @@ impl ChatState {
                     attachments: m.attachments,
                     sender,
                 };
-                let message = self.new_message(role, m.content, MessageStatus::Complete);
+                let mut message = self.new_message(role, m.content, MessageStatus::Complete);
                 message.details.set_value(details);
+                message.batch = batch;
                 Some(message)
             })
             .collect();
@@ -478,6 +514,41 @@ mod tests {
             assert_eq!(state.assistant_sender(), ada);
             let first = state.messages.get_untracked()[0];
             assert_eq!(first.details.get_value().sender, ada);
+        });
+    }
+
+    #[test]
+    fn each_slice_of_history_is_a_batch_before_the_live_messages() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let sent = state.push(Role::Visitor, "new".into(), MessageStatus::Unsent);
+            state.prepend_history(vec![
+                history_message("incoming", "q2"),
+                history_message("outgoing", "a2"),
+            ]);
+            state.prepend_history(vec![history_message("incoming", "q1")]);
+            let batches = state.batches();
+            assert_eq!(batches.len(), 3);
+            assert_eq!(batches[2], LIVE);
+            let texts = |batch| {
+                state
+                    .batch_rows(batch)
+                    .iter()
+                    .map(|m| m.text.get_untracked())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(texts(batches[0]), ["q1"]);
+            assert_eq!(texts(batches[1]), ["q2", "a2"]);
+            assert_eq!(texts(LIVE), ["new"]);
+            // A message moved to the end (sent again) is one of this page's, and the batches
+            // stay runs of the list.
+            let first = state.messages.get_untracked()[0];
+            state.move_to_end(first.key);
+            assert_eq!(state.batches(), [batches[1], LIVE]);
+            assert_eq!(texts(LIVE), ["new", "q1"]);
+            state.move_to_end(sent.key);
+            assert_eq!(texts(LIVE), ["q1", "new"]);
         });
     }
 

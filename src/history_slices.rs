@@ -1,43 +1,70 @@
 //! How much of a long history to build before the browser gets a frame.
 //!
-//! The history goes into the list newest first, some rows per frame: the end of the
+//! The history goes into the list newest first, one batch of rows per frame: the end of the
 //! conversation shows at once, and no task grows long however long the history is or however
-//! slow the device. Rows are built one by one and the time checked after each, so a slow device
-//! gets fewer rows per frame rather than longer tasks.
+//! slow the device. A batch is built in one task and put before the rows already shown in one
+//! step, so what a frame costs beyond its rows (the list's update, style, layout) is paid once
+//! per batch rather than once per row.
 //!
-//! Every frame also costs the browser style, layout and paint over the whole list, whatever it
-//! added (a trace under 4× CPU throttling: 273 frames of 4 rows spent 6 s rendering 1,000 rows,
-//! 60 frames of more rows 1.5 s). So after the first, a frame builds for as long as a task may
-//! reasonably take, rather than adding few rows to many frames.
+//! A batch's size is planned from what the last one cost: rows are counted in units of work,
+//! one for the row and one for each kilobyte of the text its body shows at first (a reply's body
+//! shows a long text a slice at a time, in tasks of its own), and the next batch takes as many
+//! units as fit in a frame's budget at the last batch's time per unit. That time is the longer
+//! of the two tasks a batch makes: building its rows, and the browser's style, layout and paint
+//! of the frame that shows them. A slow device therefore gets smaller batches rather than longer
+//! tasks.
 
-/// Building time of the first frame: the end of the conversation, shown at once.
-const FIRST_FRAME_MS: f64 = 8.0;
-/// Building time of every later frame, well under the 50 ms at which a task counts as long.
+/// Units of the first batch: the end of the conversation, shown at once, before anything is
+/// known of what a row costs on this device.
+const FIRST_UNITS: f64 = 20.0;
+/// Building time, and rendering time, of every later batch: well under the 50 ms at which a task
+/// counts as long.
 const FRAME_MS: f64 = 30.0;
-/// A frame always adds this many rows, so a slow device slows the history but never stops it,
-/// and the first frame shows more of the conversation's end than its last row.
-const MIN_ROWS: usize = 4;
+/// Bounds of a later batch's units: a slow device slows the history but never stops it, and a
+/// timer too coarse to measure a batch does not make the next one huge.
+const MIN_UNITS: f64 = 5.0;
+const MAX_UNITS: f64 = 2_000.0;
+/// Text a reply's body shows in the task that builds its row (see `RevealPace`).
+const FIRST_SLICE: usize = 4 * 1024;
 
-#[derive(Debug, Default)]
-pub struct FramePlan {
-    /// Frames shown so far.
-    frames: usize,
+/// The work of building one row whose text is `bytes` long.
+pub fn row_units(bytes: usize) -> f64 {
+    1.0 + bytes.min(FIRST_SLICE) as f64 / 1024.0
 }
 
-impl FramePlan {
-    /// Whether a frame that has added `rows` rows in `spent_ms` of building may add another.
-    pub fn may_add(&self, rows: usize, spent_ms: f64) -> bool {
-        let budget = if self.frames == 0 {
-            FIRST_FRAME_MS
-        } else {
-            FRAME_MS
+#[derive(Debug, Default)]
+pub struct BatchPlan {
+    /// Milliseconds per unit the last batch took, once one has been built.
+    ms_per_unit: Option<f64>,
+}
+
+impl BatchPlan {
+    /// How many rows go in the next batch, given the texts' lengths of the rows still to come,
+    /// next first: always at least one.
+    pub fn next_batch(&self, bytes: impl IntoIterator<Item = usize>) -> usize {
+        let budget = match self.ms_per_unit {
+            None => FIRST_UNITS,
+            Some(ms) if ms > 0.0 => (FRAME_MS / ms).clamp(MIN_UNITS, MAX_UNITS),
+            Some(_) => MAX_UNITS,
         };
-        rows < MIN_ROWS || spent_ms < budget
+        let mut units = 0.0;
+        let mut rows = 0;
+        for bytes in bytes {
+            units += row_units(bytes);
+            if rows > 0 && units > budget {
+                break;
+            }
+            rows += 1;
+        }
+        rows
     }
 
-    /// The browser has shown a frame with the rows added so far.
-    pub fn frame_shown(&mut self) {
-        self.frames += 1;
+    /// A batch of `units` took `build_ms` to build and `render_ms` for the browser to show.
+    pub fn batch_done(&mut self, units: f64, build_ms: f64, render_ms: f64) {
+        let ms = build_ms.max(render_ms);
+        if units > 0.0 && ms.is_finite() && ms >= 0.0 {
+            self.ms_per_unit = Some(ms / units);
+        }
     }
 }
 
@@ -46,26 +73,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_frame_builds_briefly_and_later_ones_longer() {
-        let mut plan = FramePlan::default();
-        assert!(plan.may_add(100, FIRST_FRAME_MS - 0.1));
-        assert!(!plan.may_add(100, FIRST_FRAME_MS));
-        plan.frame_shown();
-        assert!(plan.may_add(100, FIRST_FRAME_MS));
-        assert!(plan.may_add(100, FRAME_MS - 0.1));
-        assert!(!plan.may_add(100, FRAME_MS));
-        plan.frame_shown();
-        assert!(!plan.may_add(100, FRAME_MS));
+    fn the_first_batch_is_small_and_later_ones_fill_a_frame() {
+        let mut plan = BatchPlan::default();
+        assert_eq!(plan.next_batch([0; 1000]), 20, "20 units of short rows");
+        // 20 rows took 4 ms: 0.2 ms a unit, 30 ms is 150 units.
+        plan.batch_done(20.0, 4.0, 1.0);
+        assert_eq!(plan.next_batch([0; 1000]), 150);
+        // A slower batch makes the next one smaller.
+        plan.batch_done(150.0, 60.0, 10.0);
+        assert_eq!(plan.next_batch([0; 1000]), 75);
+        // So does one that was quick to build and slow to show.
+        plan.batch_done(75.0, 5.0, 30.0);
+        assert_eq!(plan.next_batch([0; 1000]), 75);
+        plan.batch_done(75.0, 5.0, 75.0);
+        assert_eq!(plan.next_batch([0; 1000]), 30);
     }
 
     #[test]
-    fn a_frame_always_adds_a_few_rows() {
-        let mut plan = FramePlan::default();
-        assert!(plan.may_add(MIN_ROWS - 1, FIRST_FRAME_MS * 10.0));
-        assert!(!plan.may_add(MIN_ROWS, FIRST_FRAME_MS * 10.0));
-        plan.frame_shown();
-        assert!(plan.may_add(MIN_ROWS - 1, f64::INFINITY));
-        assert!(!plan.may_add(MIN_ROWS, FRAME_MS));
-        assert!(plan.may_add(0, f64::NAN));
+    fn long_texts_count_for_what_their_first_slice_shows() {
+        let plan = BatchPlan::default();
+        // 4 KB and more is 5 units a row.
+        assert_eq!(plan.next_batch([1 << 20; 100]), 4);
+        assert_eq!(plan.next_batch([FIRST_SLICE; 100]), 4);
+        assert_eq!(plan.next_batch([2048; 100]), 6);
+        // Short rows after a long one.
+        assert_eq!(plan.next_batch([1 << 20, 0, 0, 0]), 4);
+    }
+
+    #[test]
+    fn a_batch_always_has_a_row_and_stays_within_bounds() {
+        let mut plan = BatchPlan::default();
+        plan.batch_done(5.0, 10_000.0, 0.0);
+        assert_eq!(plan.next_batch([1 << 20; 10]), 1, "one row however slow");
+        assert_eq!(
+            plan.next_batch([0; 10]),
+            5,
+            "at least the minimum of short rows"
+        );
+        assert_eq!(plan.next_batch(std::iter::empty()), 0);
+        plan.batch_done(100.0, 0.0, 0.0);
+        assert_eq!(plan.next_batch([0; 10_000]), 2_000, "an unmeasurable batch");
+        plan.batch_done(0.0, 5.0, 5.0);
+        plan.batch_done(10.0, f64::NAN, f64::NAN);
+        assert_eq!(
+            plan.next_batch([0; 10_000]),
+            2_000,
+            "nothing learnt from no units"
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::chat::{
 };
 use crate::config::Config;
 use crate::errors::ApiError;
-use crate::history_slices::FramePlan;
+use crate::history_slices::{row_units, BatchPlan};
 use crate::models::{Attachment, Conversation, Message, Role};
 use crate::stopped::{self, StoppedReply};
 use crate::store;
@@ -522,35 +522,32 @@ pub fn restore_unsent(state: ChatState) {
     }
 }
 
-/// Puts the history in the list newest first, some rows per frame (see [`FramePlan`]), so the
-/// end of the conversation shows at once and no task grows long however long the history is.
+/// Puts the history in the list newest first, a batch of rows per frame (see [`BatchPlan`]), so
+/// the end of the conversation shows at once and no task grows long however long the history is.
 async fn show_history(
     state: ChatState,
     mut messages: Vec<Message>,
     still_wanted: impl Fn() -> bool,
 ) {
-    let mut plan = FramePlan::default();
+    let mut plan = BatchPlan::default();
     // The last page was read in this task (a page of long messages takes tens of milliseconds):
     // the rows are built in tasks of their own.
     timers::yield_to_browser().await;
     while !messages.is_empty() && still_wanted() {
         let started = timers::now_ms();
-        let mut rows = 0;
-        // One row per update of the list, each built (by the list's effect) before the next:
-        // Leptos's keyed list moves every row in the DOM when several are put before them at
-        // once, and none when one is.
-        while let Some(message) = messages.pop() {
-            state.prepend_history(vec![message]);
-            timers::microtask().await;
-            rows += 1;
-            if !plan.may_add(rows, timers::now_ms() - started) {
-                break;
-            }
-        }
-        // The browser styles, lays out and paints what this frame added.
+        let rows = plan.next_batch(messages.iter().rev().map(|m| m.content.len()));
+        let batch = messages.split_off(messages.len() - rows);
+        let units: f64 = batch.iter().map(|m| row_units(m.content.len())).sum();
+        state.prepend_history(batch);
+        // The rows' bodies are built by effects, which run before this resumes.
+        timers::microtask().await;
+        let built = timers::now_ms() - started;
+        // The browser styles, lays out and paints what this frame added, after the frame's
+        // callbacks and before the next task.
         timers::next_frame().await;
+        let frame = timers::now_ms();
         timers::yield_to_browser().await;
-        plan.frame_shown();
+        plan.batch_done(units, built, timers::now_ms() - frame);
     }
 }
 

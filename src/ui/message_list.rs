@@ -5,13 +5,14 @@ use super::empty_state::EmptyState;
 use super::follow::Follow;
 use super::message_row::MessageRow;
 use super::starters::Starters;
-use crate::chat::{ChatState, HistoryStatus};
+use crate::chat::{ChatState, HistoryStatus, LIVE};
 use crate::models::Role;
 use crate::time_format;
 
 /// The scrolling list of messages: the greeting (or, without one, the empty state), the
 /// history's status, the first message's day, one row per message (keyed, so a new message
-/// adds one row and a streamed delta re-renders nothing here) and the suggested first messages.
+/// adds one row and a streamed delta re-renders nothing here, in batches: see
+/// [`ChatMessage::batch`](crate::chat::ChatMessage::batch)) and the suggested first messages.
 #[component]
 pub fn MessageList() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -90,12 +91,40 @@ pub fn MessageList() -> impl IntoView {
                 </Show>
                 {first_separator}
                 <div class="cb-rows">
-                    <For each=move || state.messages.get() key=|message| message.key let:message>
-                        <MessageRow message/>
+                    // A slice of the history comes in as one batch, put before the others in one
+                    // step: the batches already shown stay where they are, and each batch's rows
+                    // are built together rather than one list update at a time.
+                    <For each=move || state.batches() key=|batch| *batch let:batch>
+                        <div
+                            class="cb-batch"
+                            class:cb-earlier=batch != LIVE
+                            style:contain-intrinsic-block-size=placeholder_size(state, batch)
+                        >
+                            <For
+                                each=move || state.batch_rows(batch)
+                                key=|message| message.key
+                                let:message
+                            >
+                                <MessageRow message/>
+                            </For>
+                        </div>
                     </For>
                 </div>
                 <Starters/>
             </div>
         </div>
     }
+}
+
+/// About how tall a history row is, for a batch the browser has not laid out yet.
+const ROW_HEIGHT_GUESS: usize = 64;
+
+/// The size a batch of earlier rows takes while the browser skips laying it out (off screen,
+/// see `.cb-earlier` in the stylesheet): about its rows' height, so the scrollbar is about
+/// right; once laid out, the browser keeps its real size.
+fn placeholder_size(state: ChatState, batch: u64) -> Option<String> {
+    (batch != LIVE).then(|| {
+        let rows = untrack(|| state.batch_rows(batch).len());
+        format!("auto {}px", rows * ROW_HEIGHT_GUESS)
+    })
 }

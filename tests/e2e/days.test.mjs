@@ -13,7 +13,7 @@ const env = serverAndBrowser();
  * whether it sits close under the one before (`+`), has the sender line (`@`) and a time (`t`). */
 function shape(page) {
   return widget(page).locator('.cb-content').evaluate((content) =>
-    [...content.querySelectorAll('.cb-day, .cb-rows > .cb-message')].map((e) => {
+    [...content.querySelectorAll('.cb-day, .cb-rows .cb-message')].map((e) => {
       if (e.classList.contains('cb-day')) return `day:${e.textContent.trim()}`;
       const side = e.classList.contains('cb-visitor') ? 'v' : 'a';
       return side
@@ -102,13 +102,14 @@ test('a sliced history: a separator per day, one picture and one time per run, n
     const watch = () => {
       const rows = document.querySelector('chat-bubble')?.shadowRoot?.querySelector('.cb-rows');
       if (!rows) return requestAnimationFrame(watch);
-      const count = (nodes) => [...nodes].filter((n) => n.classList?.contains('cb-message')).length;
+      // Rows come alone or inside the batch that holds them.
+      const count = (nodes) => [...nodes].reduce((n, node) => n + (node.classList?.contains('cb-message') ? 1 : node.querySelectorAll?.('.cb-message').length ?? 0), 0);
       new MutationObserver((records) => {
         for (const r of records) {
           window.__rows.added += count(r.addedNodes);
           window.__rows.removed += count(r.removedNodes);
         }
-      }).observe(rows, { childList: true });
+      }).observe(rows, { childList: true, subtree: true });
     };
     requestAnimationFrame(watch);
   }, { id, visitorToken });

@@ -15,7 +15,7 @@ function hiddenBelow(page) {
   return page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
     const list = root.querySelector('.cb-messages').getBoundingClientRect();
-    const rows = root.querySelectorAll('.cb-rows > .cb-message');
+    const rows = root.querySelectorAll('.cb-rows .cb-message');
     const last = rows[rows.length - 1].getBoundingClientRect();
     return Math.round(last.bottom - list.bottom);
   });

@@ -26,13 +26,18 @@ test('a long history shows its end first, builds each row once and keeps its ord
     localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
     // Every row the list gets, in the order it gets them; and the rows present at the first
     // frame that has any.
-    window.__rows = { added: 0, first: null };
+    window.__rows = { added: 0, removed: 0, first: null };
     const watch = () => {
       const rows = document.querySelector('chat-bubble')?.shadowRoot?.querySelector('.cb-rows');
       if (!rows) return requestAnimationFrame(watch);
+      // Rows come alone or inside the batch that holds them.
+      const count = (nodes) => [...nodes].reduce((n, node) => n + (node.classList?.contains('cb-message') ? 1 : node.querySelectorAll?.('.cb-message').length ?? 0), 0);
       new MutationObserver((records) => {
-        for (const r of records) window.__rows.added += [...r.addedNodes].filter((n) => n.classList?.contains('cb-message')).length;
-      }).observe(rows, { childList: true });
+        for (const r of records) {
+          window.__rows.added += count(r.addedNodes);
+          window.__rows.removed += count(r.removedNodes);
+        }
+      }).observe(rows, { childList: true, subtree: true });
       const firstFrame = () => {
         const texts = [...rows.querySelectorAll('.cb-message .cb-text')].map((e) => e.textContent);
         if (texts.length) window.__rows.first = texts;
@@ -47,12 +52,13 @@ test('a long history shows its end first, builds each row once and keeps its ord
   const total = EXCHANGES * 2;
   await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, total, { timeout: 60000 });
 
-  const { added, first } = await page.evaluate(() => window.__rows);
+  const { added, removed, first } = await page.evaluate(() => window.__rows);
   // The first frame with rows has the newest ones, not the whole history.
   assert.ok(first.length < total, `the first frame built all ${first.length} rows at once`);
   assert.ok(first.at(-1).length > 0 && first.at(-2) === `question ${EXCHANGES - 1}`, JSON.stringify(first.slice(-2)));
   // Each row was put in the list once: none was taken out and put back.
   assert.equal(added, total);
+  assert.equal(removed, 0);
   const texts = await widget(page).locator('.cb-rows .cb-visitor .cb-text').allTextContents();
   assert.deepEqual(texts, Array.from({ length: EXCHANGES }, (_, i) => `question ${i}`));
   assert.equal(await widget(page).locator('.cb-status').count(), 0, 'the loading line stays after the history is in');

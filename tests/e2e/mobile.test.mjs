@@ -135,7 +135,7 @@ test('on a phone, the keyboard coming up keeps the end of the conversation above
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const { lastBottom, listBottom, composerTop } = await page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
-    const rows = root.querySelectorAll('.cb-rows > .cb-message');
+    const rows = root.querySelectorAll('.cb-rows .cb-message');
     return {
       lastBottom: rows[rows.length - 1].getBoundingClientRect().bottom,
       listBottom: root.querySelector('.cb-messages').getBoundingClientRect().bottom,

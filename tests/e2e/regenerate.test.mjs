@@ -101,7 +101,7 @@ test('only the last reply offers Regenerate', async () => {
   await waitForReply(page, defaultReply('two'));
   const bubble = widget(page);
   assert.equal(await bubble.locator('.cb-regenerate').count(), 1);
-  assert.equal(await bubble.locator('.cb-rows > .cb-message').last().locator('.cb-regenerate').count(), 1);
+  assert.equal(await bubble.locator('.cb-rows .cb-message').last().locator('.cb-regenerate').count(), 1);
   assert.deepEqual(problems, []);
   await context.close();
 });
