@@ -15,11 +15,13 @@
 //! tasks.
 
 /// Units of the first batch: the end of the conversation, shown at once, before anything is
-/// known of what a row costs on this device.
-const FIRST_UNITS: f64 = 20.0;
+/// known of what a row costs on this device: the last question and its answer, when they are
+/// short. Small, because the first rows built also pay for the browser's first run of the code
+/// that builds them (at 4x CPU throttling, 40-50 ms for ten short rows, traced).
+const FIRST_UNITS: f64 = 4.0;
 /// Building time, and rendering time, of every later batch: well under the 50 ms at which a task
 /// counts as long.
-const FRAME_MS: f64 = 30.0;
+const FRAME_MS: f64 = 25.0;
 /// Bounds of a later batch's units: a slow device slows the history but never stops it, and a
 /// timer too coarse to measure a batch does not make the next one huge.
 const MIN_UNITS: f64 = 5.0;
@@ -75,29 +77,33 @@ mod tests {
     #[test]
     fn the_first_batch_is_small_and_later_ones_fill_a_frame() {
         let mut plan = BatchPlan::default();
-        assert_eq!(plan.next_batch([0; 1000]), 20, "20 units of short rows");
-        // 20 rows took 4 ms: 0.2 ms a unit, 30 ms is 150 units.
+        assert_eq!(plan.next_batch([0; 1000]), 4, "4 units of short rows");
+        // 20 rows took 4 ms: 0.2 ms a unit, 25 ms is 125 units.
         plan.batch_done(20.0, 4.0, 1.0);
-        assert_eq!(plan.next_batch([0; 1000]), 150);
+        assert_eq!(plan.next_batch([0; 1000]), 125);
         // A slower batch makes the next one smaller.
-        plan.batch_done(150.0, 60.0, 10.0);
-        assert_eq!(plan.next_batch([0; 1000]), 75);
+        plan.batch_done(125.0, 50.0, 10.0);
+        assert_eq!(plan.next_batch([0; 1000]), 62);
         // So does one that was quick to build and slow to show.
-        plan.batch_done(75.0, 5.0, 30.0);
-        assert_eq!(plan.next_batch([0; 1000]), 75);
-        plan.batch_done(75.0, 5.0, 75.0);
-        assert_eq!(plan.next_batch([0; 1000]), 30);
+        plan.batch_done(62.0, 5.0, 24.8);
+        assert_eq!(plan.next_batch([0; 1000]), 62);
+        plan.batch_done(62.0, 5.0, 62.0);
+        assert_eq!(plan.next_batch([0; 1000]), 25);
     }
 
     #[test]
     fn long_texts_count_for_what_their_first_slice_shows() {
         let plan = BatchPlan::default();
         // 4 KB and more is 5 units a row.
-        assert_eq!(plan.next_batch([1 << 20; 100]), 4);
-        assert_eq!(plan.next_batch([FIRST_SLICE; 100]), 4);
-        assert_eq!(plan.next_batch([2048; 100]), 6);
-        // Short rows after a long one.
-        assert_eq!(plan.next_batch([1 << 20, 0, 0, 0]), 4);
+        assert_eq!(plan.next_batch([1 << 20; 100]), 1);
+        assert_eq!(plan.next_batch([FIRST_SLICE; 100]), 1);
+        assert_eq!(plan.next_batch([1024; 100]), 2);
+        assert_eq!(plan.next_batch([512; 100]), 2);
+        assert_eq!(plan.next_batch([0, 0, 1 << 20]), 2);
+        // Short rows after a long one, once a batch has been measured.
+        let mut plan = BatchPlan::default();
+        plan.batch_done(2.0, 5.0, 1.0);
+        assert_eq!(plan.next_batch([1 << 20, 0, 0, 0, 1 << 20, 0]), 4);
     }
 
     #[test]
