@@ -62,6 +62,13 @@ test('a long history shows its end first, builds each row once and keeps its ord
   const texts = await widget(page).locator('.cb-rows .cb-visitor .cb-text').allTextContents();
   assert.deepEqual(texts, Array.from({ length: EXCHANGES }, (_, i) => `question ${i}`));
   assert.equal(await widget(page).locator('.cb-status').count(), 0, 'the loading line stays after the history is in');
+  // The oldest rows, far above the view, are not laid out until the visitor scrolls to them.
+  const oldest = widget(page).locator('.cb-rows .cb-message').first();
+  const rendered = () => oldest.evaluate((row) => row.checkVisibility({ contentVisibilityAuto: true }));
+  assert.equal(await rendered(), false, 'the oldest row is laid out while the view is at the end');
+  await widget(page).locator('.cb-messages').evaluate((list) => { list.scrollTop = 0; });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-rows .cb-message').checkVisibility({ contentVisibilityAuto: true }));
+  assert.equal(await oldest.locator('.cb-text').textContent(), 'question 0');
   assert.deepEqual(problems, []);
   await context.close();
 });
