@@ -14,6 +14,9 @@
 //! of the frame that shows them. A slow device therefore gets smaller batches rather than longer
 //! tasks.
 
+// What a reply's body shows in the task that builds its row: its first slice.
+use crate::reveal_pace::START as FIRST_SLICE;
+
 /// Units of the first batch: the end of the conversation, shown at once, before anything is
 /// known of what a row costs on this device: the last question and its answer, when they are
 /// short. Small, because the first rows built also pay for the browser's first run of the code
@@ -26,9 +29,6 @@ const FRAME_MS: f64 = 25.0;
 /// timer too coarse to measure a batch does not make the next one huge.
 const MIN_UNITS: f64 = 5.0;
 const MAX_UNITS: f64 = 2_000.0;
-/// Text a reply's body shows in the task that builds its row (see `RevealPace`).
-const FIRST_SLICE: usize = 4 * 1024;
-
 /// The work of building one row whose text is `bytes` long.
 pub fn row_units(bytes: usize) -> f64 {
     1.0 + bytes.min(FIRST_SLICE) as f64 / 1024.0

@@ -8,7 +8,7 @@
 //! smaller after a slice dense with elements, larger again after a plain one.
 
 /// Bytes of the first slice, and the bounds of any.
-const START: usize = 4 * 1024;
+pub const START: usize = 4 * 1024;
 const MIN: usize = 1024;
 const MAX: usize = 16 * 1024;
 
