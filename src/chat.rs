@@ -51,6 +51,27 @@ pub struct ChatMessage {
 pub const LIVE: u64 = 0;
 
 impl ChatMessage {
+    /// A message with its own signals, owned by the current owner.
+    fn new(key: u64, role: Role, text: String, status: MessageStatus) -> Self {
+        ChatMessage {
+            key,
+            role,
+            text: RwSignal::new(text),
+            status: RwSignal::new(status),
+            details: StoredValue::new_local(MessageDetails::default()),
+            place: RwSignal::new(RowPlace::default()),
+            versions: RwSignal::new(Versions::default()),
+            batch: LIVE,
+        }
+    }
+
+    /// A finished message in no list, for a row built off the page.
+    pub fn unlisted(role: Role, text: String, details: MessageDetails) -> Self {
+        let message = Self::new(u64::MAX, role, text, MessageStatus::Complete);
+        message.details.set_value(details);
+        message
+    }
+
     /// What its neighbours need to know of it.
     fn stamp(&self) -> Stamp {
         let at = self.details.try_with_value(|d| d.created_at).flatten();
@@ -313,16 +334,7 @@ impl ChatState {
                 (inner.next_key - 1, inner.owner.upgrade())
             })
             .expect("messages are made while the chat state lives");
-        let make = || ChatMessage {
-            key,
-            role,
-            text: RwSignal::new(text),
-            status: RwSignal::new(status),
-            details: StoredValue::new_local(MessageDetails::default()),
-            place: RwSignal::new(RowPlace::default()),
-            versions: RwSignal::new(Versions::default()),
-            batch: LIVE,
-        };
+        let make = || ChatMessage::new(key, role, text, status);
         match owner {
             Some(owner) => owner.with(make),
             None => make(),

@@ -522,7 +522,7 @@ pub fn restore_unsent(state: ChatState) {
     }
 }
 
-/// Puts the history in the list newest first, a batch of rows per frame (see [`BatchPlan`]), so
+/// Puts the history in the list newest first, a batch of rows per task (see [`BatchPlan`]), so
 /// the end of the conversation shows at once and no task grows long however long the history is.
 async fn show_history(
     state: ChatState,
@@ -539,15 +539,15 @@ async fn show_history(
         let batch = messages.split_off(messages.len() - rows);
         let units: f64 = batch.iter().map(|m| row_units(m.content.len())).sum();
         state.prepend_history(batch);
-        // The rows' bodies are built by effects, which run before this resumes.
-        timers::microtask().await;
-        let built = timers::now_ms() - started;
-        // The browser styles, lays out and paints what this frame added, after the frame's
-        // callbacks and before the next task.
-        timers::next_frame().await;
-        let frame = timers::now_ms();
+        // The list builds the rows in a task of Leptos's executor, which sets off the
+        // replies' bodies in tasks of their own: after two of its ticks, all are built. The
+        // browser styles, lays them out and paints them when its next frame is due, before the
+        // next batch or after it.
+        leptos::task::tick().await;
+        leptos::task::tick().await;
+        let built = timers::now_ms();
         timers::yield_to_browser().await;
-        plan.batch_done(units, built, timers::now_ms() - frame);
+        plan.batch_done(units, built - started, timers::now_ms() - built);
     }
 }
 

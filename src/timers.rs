@@ -39,11 +39,6 @@ pub async fn yield_to_browser() {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Resolves in a microtask: what was already queued (Leptos's effects among it) runs first.
-pub async fn microtask() {
-    let _ = JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
-}
-
 /// Resolves in the browser's next animation frame, before it computes style and layout.
 pub async fn next_frame() {
     let promise = Promise::new(&mut |resolve, _| {

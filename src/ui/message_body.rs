@@ -10,7 +10,7 @@ use crate::models::Role;
 use crate::render::handle_copy_click;
 use crate::text_parts::plain_parts;
 
-/// A message's text. The visitor's is plain text. The assistant's is markdown that grows as it
+/// A message's text. The visitor's is plain text, built once. The assistant's is markdown that grows as it
 /// streams: the one imperative island of the widget, a node that [`ReplyBody`] patches so that
 /// finished blocks are built once and only the open tail changes with each delta.
 #[component]
@@ -19,7 +19,8 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
     let follow = expect_context::<Follow>();
     let t = state.config.with_value(|c| c.texts);
     if message.role == Role::Visitor {
-        return view! { <div class="cb-text">{move || message.text.with(|text| visitor_text(text))}</div> }
+        // What a visitor wrote never changes once it is in the list.
+        return view! { <div class="cb-text">{message.text.with_untracked(|text| visitor_text(text))}</div> }
             .into_any();
     }
     let body = NodeRef::<Div>::new();

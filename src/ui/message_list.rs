@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use super::day_separator::DaySeparator;
 use super::empty_state::EmptyState;
 use super::follow::Follow;
-use super::message_row::MessageRow;
+use super::message_row::{warm_up, MessageRow};
 use super::starters::Starters;
 use crate::chat::{ChatState, HistoryStatus, LIVE};
 use crate::models::Role;
@@ -49,6 +49,17 @@ pub fn MessageList() -> impl IntoView {
         ready
     });
     let history_loading = move || state.history.get() == HistoryStatus::Loading;
+    // While a history is on its way, the browser gets the code that builds its rows ready.
+    Effect::new(move |warmed: Option<bool>| {
+        if warmed == Some(true) {
+            return true;
+        }
+        let loading = history_loading();
+        if let Some(owner) = Owner::current().filter(|_| loading) {
+            leptos::task::spawn_local(warm_up(owner.child()));
+        }
+        loading
+    });
     // The first message's day goes above the list rather than in its row: the history comes in
     // newest first, a row at a time above the others, and the line then changes only when the
     // first row's day does (each row shows the separator only for a day change from the row

@@ -10,7 +10,7 @@ use super::regenerate::Regenerate;
 use super::sender_line::{shown_sender, SenderLine};
 use super::sources::Sources;
 use super::version_pager::VersionPager;
-use crate::chat::{ChatMessage, ChatState, MessageStatus};
+use crate::chat::{ChatMessage, ChatState, MessageDetails, MessageStatus};
 use crate::models::Role;
 
 /// How long the typing dots show alone before "still working" joins them.
@@ -22,10 +22,11 @@ const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(
 /// state keeps) decides whether it shows the sender's picture (first of a run from one side) and
 /// the time (last of a run), so a neighbour coming or going changes only what it must here.
 ///
-/// A history builds a thousand rows at once, so a row makes few reactive parts: one for its
-/// classes, plain closures rather than `Show`s (a memo, an owner and an effect each) for what
-/// changes rarely, and none for what its side never shows (a visitor's message never streams,
-/// has no sources, no sender line, no Copy or Regenerate).
+/// A history builds a thousand rows at once, and each reactive part of a row costs more to make
+/// than the elements it shows. So a row has few: its classes; the lines under its text (what
+/// its status says), built again when the status changes; and its footer (sources, time,
+/// actions, versions), built again when the status, its place or the version shown changes.
+/// A visitor's message never streams and its text never changes: nothing in it follows either.
 #[component]
 pub fn MessageRow(message: ChatMessage) -> impl IntoView {
     let status = message.status;
@@ -63,32 +64,133 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
                 .then(|| view! { <DaySeparator ms/> })
         }
     });
-    let time = created_at.map(|ms| {
-        move || {
-            let typing = typing.is_some_and(|typing| typing.get());
-            (!typing && place.with(|p| p.ends_run)).then(|| view! { <MessageTime ms/> })
-        }
-    });
     let attachments = (!attachments.is_empty()).then(|| view! { <Attachments attachments/> });
+    let reply = assistant.then(|| {
+        let busy = move || {
+            if status.get() == MessageStatus::Streaming {
+                "true"
+            } else {
+                "false"
+            }
+        };
+        let sender = move || starts_run().then(|| view! { <SenderLine message/> });
+        (busy, sender)
+    });
+    let (busy, sender) = reply.unzip();
     view! {
         {separator}
-        <div
-            class=class
-            aria-busy=move || if status.get() == MessageStatus::Streaming { "true" } else { "false" }
-        >
-            {assistant.then_some(move || starts_run().then(|| view! { <SenderLine message/> }))}
-            {typing.map(|typing| typing_dots(message, typing))}
+        <div class=class aria-busy=busy>
+            {sender}
             <MessageBody message/>
-            {typing.map(|typing| stalled_sign(message, typing))}
-            <MessageStatusLine message/>
+            {notices(message, typing)}
             {attachments}
-            {assistant.then(|| sources(message))}
-            <div class="cb-meta">
-                {time}
-                {assistant.then(|| reply_actions(message))}
-            </div>
-            {assistant.then(|| versions(message))}
+            {footer(message, typing, created_at)}
         </div>
+    }
+}
+
+/// Builds a reply's row and a question's off the page, then drops them. The browser compiles
+/// the code that builds rows the first time it runs it: traced at 4x CPU throttling, that took
+/// 20-30 ms of the history's first batch, a task then over 50 ms. Run while the history is on
+/// its way, it costs the visitor no wait.
+pub async fn warm_up(owner: Owner) {
+    let rows = owner.with(|| {
+        let details = || MessageDetails {
+            created_at: Some(js_sys::Date::now() as i64),
+            ..MessageDetails::default()
+        };
+        [
+            (Role::Visitor, "A question?"),
+            (Role::Assistant, WARM_UP_REPLY),
+        ]
+        .map(|(role, text)| {
+            let message = ChatMessage::unlisted(role, text.to_owned(), details());
+            view! { <MessageRow message/> }.into_view().build()
+        })
+    });
+    // A reply's body is built by an effect, which runs before this resumes.
+    crate::timers::yield_to_browser().await;
+    drop(rows);
+    owner.cleanup();
+}
+
+/// What most replies are made of.
+const WARM_UP_REPLY: &str =
+    "A reply with **strong** words, `code` and a [link](https://example.com).\n\n- one\n- two";
+
+/// What the row's status says under its text: the typing dots of a reply whose first word has
+/// not come yet (they take no room above it: the body is empty until then), words that say a
+/// reply gone quiet is still coming, and the status line.
+fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let t = state.config.with_value(|c| c.texts);
+    move || {
+        let status = message.status.get();
+        let typing = typing.is_some_and(|typing| typing.get());
+        // The dots follow the stall themselves, so that they are not built again with it.
+        let stalled = !typing
+            && status == MessageStatus::Streaming
+            && state.stalled.get() == Some(message.key);
+        view! {
+            {typing.then(|| typing_dots(message))}
+            {stalled.then(|| view! {
+                <p class="cb-still-working cb-stalled" role="status">{t.still_working}</p>
+            })}
+            <MessageStatusLine message status/>
+        }
+    }
+}
+
+/// Under a message: the reply's sources, then its time (last of a run; not on typing dots),
+/// Copy (a finished reply) and Regenerate (the newest reply), then the versions of a
+/// regenerated reply.
+fn footer(
+    message: ChatMessage,
+    typing: Option<Memo<bool>>,
+    created_at: Option<i64>,
+) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    let assistant = message.role == Role::Assistant;
+    move || {
+        let status = message.status.get();
+        let typing = typing.is_some_and(|typing| typing.get());
+        let (ends_run, last) = message.place.with(|p| (p.ends_run, p.last));
+        let versions = message.versions.with(|v| (v.shown(), v.count()));
+        // Sources come with the history, or with the end of a streamed reply (or of the
+        // version of a regenerated reply shown).
+        let sources = (assistant && status != MessageStatus::Streaming)
+            .then(|| message.details.with_value(|d| d.sources.clone()))
+            .filter(|sources| !sources.is_empty())
+            .map(|sources| view! { <Sources sources/> });
+        let time = created_at
+            .filter(|_| !typing && ends_run)
+            .map(|ms| view! { <MessageTime ms/> });
+        let copy = (assistant && status == MessageStatus::Complete)
+            .then(|| view! { <CopyMessage message/> });
+        // Only the newest reply looks at whether a reply streams and whether a question
+        // precedes it.
+        let regenerate = (assistant
+            && last
+            && matches!(status, MessageStatus::Complete | MessageStatus::Stopped))
+        .then(|| {
+            let can_regenerate = move || {
+                !state.replying.get()
+                    && state
+                        .messages
+                        .with(|list| list.iter().rev().skip(1).any(|m| m.role == Role::Visitor))
+            };
+            view! {
+                <Show when=can_regenerate>
+                    <Regenerate message/>
+                </Show>
+            }
+        });
+        let pager = (versions.1 > 1).then(|| view! { <VersionPager message/> });
+        view! {
+            {sources}
+            <div class="cb-meta">{time}{copy}{regenerate}</div>
+            {pager}
+        }
     }
 }
 
@@ -118,104 +220,26 @@ fn row_class(role: Role, status: MessageStatus, continued: bool, picture_only: b
 
 /// The dots of a reply whose first word has not come yet, and, when that is long in coming or
 /// the reply has gone quiet, words that say the assistant is still at it.
-fn typing_dots(message: ChatMessage, typing: Memo<bool>) -> impl IntoView {
+fn typing_dots(message: ChatMessage) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
-    // A reply whose row is built with its text (the history's) never waits for a first word.
-    let slow = typing.get_untracked().then(|| {
-        let slow = RwSignal::new(false);
-        set_timeout(
-            move || {
-                let _ = slow.try_set(true);
-            },
-            STILL_WORKING_AFTER,
-        );
-        slow
-    });
-    let stalled = move || state.stalled.get() == Some(message.key);
-    move || {
-        typing.get().then(|| {
-            view! {
-                <span class="cb-typing" aria-label=t.typing>
-                    <span></span>
-                    <span></span>
-                    <span></span>
-                </span>
-                <Show when=move || slow.is_some_and(|slow| slow.get()) || stalled()>
-                    <span class="cb-still-working">{t.still_working}</span>
-                </Show>
-            }
-        })
-    }
-}
-
-/// A reply that has begun and then gone quiet says it is still coming.
-fn stalled_sign(message: ChatMessage, typing: Memo<bool>) -> impl IntoView {
-    let state = expect_context::<ChatState>();
-    let t = state.config.with_value(|c| c.texts);
-    move || {
-        let stalled = message.status.get() == MessageStatus::Streaming
-            && state.stalled.get() == Some(message.key);
-        (stalled && !typing.get()).then(|| {
-            view! { <p class="cb-still-working cb-stalled" role="status">{t.still_working}</p> }
-        })
-    }
-}
-
-/// Sources come with the history, or with the end of a streamed reply (or of the version of a
-/// regenerated reply shown).
-fn sources(message: ChatMessage) -> impl IntoView {
-    move || {
-        message.versions.with(|v| v.shown());
-        (message.status.get() != MessageStatus::Streaming)
-            .then(|| message.details.with_value(|d| d.sources.clone()))
-            .filter(|sources| !sources.is_empty())
-            .map(|sources| view! { <Sources sources/> })
-    }
-}
-
-/// Copy on a finished reply, and Regenerate on the newest one.
-fn reply_actions(message: ChatMessage) -> impl IntoView {
-    let state = expect_context::<ChatState>();
-    let status = message.status;
-    let finished = move || {
-        matches!(
-            status.get(),
-            MessageStatus::Complete | MessageStatus::Stopped
-        )
-    };
-    let can_copy = move || status.get() == MessageStatus::Complete;
-    // Only the newest reply looks at whether a reply streams and whether a question precedes
-    // it: the other rows pay for one check of their place.
-    let can_regenerate = move || {
-        finished()
-            && !state.replying.get()
-            && state
-                .messages
-                .with(|list| list.iter().rev().skip(1).any(|m| m.role == Role::Visitor))
-    };
-    let regenerate = move || {
-        message.place.with(|p| p.last).then(|| {
-            view! {
-                <Show when=can_regenerate>
-                    <Regenerate message/>
-                </Show>
-            }
-        })
-    };
+    let slow = RwSignal::new(false);
+    set_timeout(
+        move || {
+            let _ = slow.try_set(true);
+        },
+        STILL_WORKING_AFTER,
+    );
+    let still_working = move || slow.get() || state.stalled.get() == Some(message.key);
     view! {
-        {move || can_copy().then(|| view! { <CopyMessage message/> })}
-        {regenerate}
-    }
-}
-
-/// "‹ 2 / 2 ›" on a reply that has been regenerated.
-fn versions(message: ChatMessage) -> impl IntoView {
-    move || {
-        message
-            .versions
-            .with(|v| v.count() > 1)
-            .then(|| view! { <VersionPager message/> })
+        <span class="cb-typing" aria-label=t.typing>
+            <span></span>
+            <span></span>
+            <span></span>
+        </span>
+        <Show when=still_working>
+            <span class="cb-still-working">{t.still_working}</span>
+        </Show>
     }
 }
 
