@@ -1,7 +1,7 @@
 //! Component tests in a real browser (headless Chromium via wasm-bindgen-test-runner).
 #![cfg(target_arch = "wasm32")]
 
-use chat_bubble::chat::{ChatState, MessageStatus};
+use chat_bubble::chat::{ChatState, HistoryStatus, MessageStatus};
 use chat_bubble::config::Config;
 use chat_bubble::models::Role;
 use chat_bubble::ui::Widget;
@@ -141,6 +141,32 @@ async fn a_streamed_reply_keeps_finished_blocks_and_patches_only_the_tail() {
     assert_eq!(visitor.text_content().unwrap(), "<b>hi</b>");
     assert!(visitor.query_selector("b").unwrap().is_none());
     assert_eq!(question.text.get_untracked(), "<b>hi</b>");
+}
+
+#[wasm_bindgen_test]
+async fn rows_readied_while_a_history_loads_leave_no_trace() {
+    let (root, state) = widget_with_state();
+    state.set_open(true);
+    settle().await;
+    // The list readies the row code (two rows built off the page) when a history starts loading.
+    state.history.set(HistoryStatus::Loading);
+    settle().await;
+    settle().await;
+    assert!(state.messages.with_untracked(Vec::is_empty));
+    assert_eq!(
+        root.query_selector_all(".cb-message:not(.cb-greeting)")
+            .unwrap()
+            .length(),
+        0,
+        "nothing of them in the page"
+    );
+    state.history.set(HistoryStatus::Loaded);
+    state.push(Role::Visitor, "hello".into(), MessageStatus::Complete);
+    settle().await;
+    assert_eq!(
+        find(&root, ".cb-visitor .cb-text").text_content().unwrap(),
+        "hello"
+    );
 }
 
 /// The text nodes under `node`, in document order.
