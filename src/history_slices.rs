@@ -1,4 +1,4 @@
-//! How much of a long history to build before the browser gets a frame.
+//! How much of a long history to build before the browser gets a turn.
 //!
 //! The history goes into the list newest first, one batch of rows per task: the end of the
 //! conversation shows at once, and no task grows long however long the history is or however
@@ -11,11 +11,11 @@
 //! shows a long text a slice at a time, in tasks of its own), and the next batch takes as many
 //! units as fit in a frame's budget at the last batch's time per unit. That time is the longer
 //! of the two tasks a batch makes: building its rows (with the effects that build their
-//! bodies), and what the browser did before the next batch, its style, layout and paint when a
-//! frame was due. A slow device therefore gets smaller batches rather than longer tasks. A batch
-//! is at most twice the one before, and a quicker batch lowers the time per unit only part of
-//! the way: a small batch is too quick to measure well (traced at 4x CPU throttling, 17 rows
-//! measured at a fifth of their cost planned a batch of 86 ms).
+//! bodies), and what the browser did before the next batch: style, layout and paint, when a
+//! frame was due. A slow device therefore gets smaller batches rather than longer tasks. A
+//! batch is at most twice the one before, and a quicker batch lowers the time per unit only
+//! part of the way: a small batch is too quick to measure well (traced at 4x CPU throttling,
+//! 17 rows measured at a fifth of their cost planned a batch of 86 ms).
 
 // What a reply's body shows in the task that builds its row: its first slice.
 use crate::reveal_pace::START as FIRST_SLICE;

@@ -540,12 +540,12 @@ async fn show_history(
         let units: f64 = batch.iter().map(|m| row_units(m.content.len())).sum();
         state.prepend_history(batch);
         // The list builds the rows in a task of Leptos's executor, which sets off the
-        // replies' bodies in tasks of their own: after two of its ticks, all are built. The
-        // browser styles, lays them out and paints them when its next frame is due, before the
-        // next batch or after it.
+        // replies' bodies in tasks of their own: after two of its ticks, all are built.
         leptos::task::tick().await;
         leptos::task::tick().await;
         let built = timers::now_ms();
+        // The browser styles, lays out and paints them when its next frame is due, before the
+        // next batch or after it; what it did before the next batch counts too.
         timers::yield_to_browser().await;
         plan.batch_done(units, built - started, timers::now_ms() - built);
     }

@@ -94,6 +94,8 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
 /// 20-30 ms of the history's first batch, a task then over 50 ms. Run while the history is on
 /// its way, it costs the visitor no wait.
 pub async fn warm_up(owner: Owner) {
+    // Not in the task that opened the panel: that one is long enough.
+    crate::timers::yield_to_browser().await;
     let rows = owner.with(|| {
         let details = || MessageDetails {
             created_at: Some(js_sys::Date::now() as i64),
