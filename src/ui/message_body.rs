@@ -10,9 +10,10 @@ use crate::models::Role;
 use crate::render::handle_copy_click;
 use crate::text_parts::plain_parts;
 
-/// A message's text. The visitor's is plain text, built once. The assistant's is markdown that grows as it
-/// streams: the one imperative island of the widget, a node that [`ReplyBody`] patches so that
-/// finished blocks are built once and only the open tail changes with each delta.
+/// A message's text. The visitor's is plain text, built once. The assistant's is markdown that
+/// grows as it streams: the one imperative island of the widget, a node that [`ReplyBody`]
+/// patches so that finished blocks are built once and only the open tail changes with each
+/// delta.
 #[component]
 pub fn MessageBody(message: ChatMessage) -> impl IntoView {
     let state = expect_context::<ChatState>();

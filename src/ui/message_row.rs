@@ -65,18 +65,15 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
         }
     });
     let attachments = (!attachments.is_empty()).then(|| view! { <Attachments attachments/> });
-    let reply = assistant.then(|| {
-        let busy = move || {
-            if status.get() == MessageStatus::Streaming {
-                "true"
-            } else {
-                "false"
-            }
-        };
-        let sender = move || starts_run().then(|| view! { <SenderLine message/> });
-        (busy, sender)
+    // Only a reply streams, and only a reply names its sender.
+    let busy = assistant.then_some(move || {
+        if status.get() == MessageStatus::Streaming {
+            "true"
+        } else {
+            "false"
+        }
     });
-    let (busy, sender) = reply.unzip();
+    let sender = assistant.then_some(move || starts_run().then(|| view! { <SenderLine message/> }));
     view! {
         {separator}
         <div class=class aria-busy=busy>
@@ -157,7 +154,8 @@ fn footer(
         let status = message.status.get();
         let typing = typing.is_some_and(|typing| typing.get());
         let (ends_run, last) = message.place.with(|p| (p.ends_run, p.last));
-        let versions = message.versions.with(|v| (v.shown(), v.count()));
+        // Read whole: the sources are the shown version's.
+        let versions = message.versions.with(|v| v.count());
         // Sources come with the history, or with the end of a streamed reply (or of the
         // version of a regenerated reply shown).
         let sources = (assistant && status != MessageStatus::Streaming)
@@ -187,7 +185,7 @@ fn footer(
                 </Show>
             }
         });
-        let pager = (versions.1 > 1).then(|| view! { <VersionPager message/> });
+        let pager = (versions > 1).then(|| view! { <VersionPager message/> });
         view! {
             {sources}
             <div class="cb-meta">{time}{copy}{regenerate}</div>

@@ -20,6 +20,8 @@ pub fn MessageStatusLine(message: ChatMessage, status: MessageStatus) -> impl In
     status_line(status, t).map(|(label, can_retry)| {
         view! {
             <div class="cb-message-status">
+                // Failures carry a mark of their own besides the words: a colour or an
+                // outline alone would vanish on some brand colours.
                 {can_retry.then(|| view! { <Icon path=ALERT/> })}
                 <span>{label}</span>
                 {can_retry.then(|| view! {
@@ -37,6 +39,7 @@ pub fn MessageStatusLine(message: ChatMessage, status: MessageStatus) -> impl In
     })
 }
 
+/// What the line says for `status`, and whether it offers a Retry.
 fn status_line(status: MessageStatus, t: &'static Texts) -> Option<(&'static str, bool)> {
     match status {
         MessageStatus::Unsent => Some((t.not_sent, true)),
