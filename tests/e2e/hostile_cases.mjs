@@ -72,37 +72,40 @@ export const CASES = [
   },
 ];
 
-/** In the page: records every long task from now on (the observer is made once a page). */
-export function watchLongTasks(page) {
-  return page.evaluate(() => {
-    window.__longTasks = [];
-    window.__longTaskWatchStart = performance.now();
-    if (window.__longTaskObserver) return;
-    window.__longTaskObserver = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: Math.round(e.duration) });
-    });
-    window.__longTaskObserver.observe({ type: 'longtask' });
-  });
+/** An ordinary reply of `bytes` bytes: the same line as the long cases, ten to a paragraph. The
+ * hostile replies' tasks are measured against it, in the same page and run. */
+export function ordinaryReply(bytes) {
+  let text = '';
+  for (let i = 1; text.length < bytes; i++) text += i % 10 ? LINE : `${LINE}\n\n`;
+  return text.slice(0, bytes);
 }
 
-/** The durations of the long tasks recorded that end after the resources whose URL has `after`
- * in it have arrived (all of them without `after`). */
-export function longTasks(page, after) {
-  return page.evaluate((after) => {
-    const arrival = after == null ? 0 : Math.max(0, ...performance.getEntriesByType('resource')
-      .filter((e) => e.name.includes(after)).map((e) => e.responseEnd));
-    return window.__longTasks.filter((t) => t.start + t.duration >= arrival).map((t) => t.duration);
-  }, after);
+/**
+ * Runs `act` with the browser tracing, and returns how long (ms) each task of the busiest
+ * renderer's main thread (the page's) ran meanwhile, longest first. Traced rather than read from
+ * the Long Tasks API, which sees only tasks of 50 ms or more: the tasks are compared with those of
+ * an ordinary reply, which may have none that long.
+ */
+export async function tasksDuring(browser, page, act) {
+  await browser.startTracing(page, { categories: ['toplevel'] });
+  let trace;
+  try {
+    await act();
+  } finally {
+    trace = await browser.stopTracing();
+  }
+  const events = JSON.parse(trace.toString()).traceEvents;
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.name === 'thread_name' && e.args.name === 'CrRendererMain') byThread.set(`${e.pid}:${e.tid}`, []);
+  }
+  for (const e of events) {
+    if (e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask') byThread.get(`${e.pid}:${e.tid}`)?.push(e.dur / 1000);
+  }
+  const sum = (xs) => xs.reduce((a, x) => a + x, 0);
+  const busiest = [...byThread.values()].reduce((a, b) => (sum(b) > sum(a) ? b : a), []);
+  return busiest.sort((a, b) => b - a);
 }
-
-/** Like [`longTasks`], with when each started (ms after the probe was set) — for debugging. */
-export function longTaskTimes(page) {
-  return page.evaluate(() => {
-    const t0 = window.__longTaskWatchStart || 0;
-    return window.__longTasks.map((t) => `${t.duration} ms at +${Math.round(t.start - t0)}`);
-  });
-}
-
 
 /** The text of assistant message `index` (-1: the last) without whitespace or Copy buttons, and
  * how many elements of some kinds it holds. */
