@@ -1,6 +1,6 @@
 // Hostile replies: the worst main-thread task while each reply of tests/e2e/hostile_cases.mjs
 // streams in 1,000 deltas, and while all of them render as history.
-import { benchPage, routeHtml, widget, hostHtml, api, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
+import { benchPage, routeHtml, echoReplies, widget, hostHtml, api, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
 import { CASES } from '../tests/e2e/hostile_cases.mjs';
 
 export const HOSTILE_BUDGET_MS = 50;
@@ -29,13 +29,7 @@ async function streamCases(browser, server) {
   const out = [];
   try {
     let current = '';
-    await page.route('**/completions/**', (route) => {
-      const url = new URL(route.request().url());
-      for (const [k, v] of Object.entries({ echo: 1, deltas: 1000, delay: 2 })) url.searchParams.set(`mock_${k}`, String(v));
-      const body = JSON.parse(route.request().postData());
-      body.message.content = current;
-      route.continue({ url: url.toString(), postData: JSON.stringify(body) });
-    });
+    await echoReplies(page, () => current, { deltas: 1000, delay: 2 });
     const url = `${server.url}bench-hostile`;
     await routeHtml(page, url, hostHtml());
     await page.goto(url);

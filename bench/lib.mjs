@@ -2,9 +2,9 @@
 // and the in-page probes (long tasks, "after the next paint").
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startServer, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, widget, api } from '../tests/e2e/harness.mjs';
+import { ROOT, startServer, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, echoReplies, widget, api } from '../tests/e2e/harness.mjs';
 
-export { ROOT, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, widget, api };
+export { ROOT, launchBrowser, openPage, routeHtml, embedTag, mockSwitches, echoReplies, widget, api };
 
 export const WEB_CHAT_ID = 'bench-web-chat';
 export const CHATBOT_ID = 'bench-bot';

@@ -237,6 +237,56 @@ async fn a_long_paragraph_streams_into_short_text_nodes_and_only_the_last_one_ch
 }
 
 #[wasm_bindgen_test]
+async fn a_long_reply_gathers_its_finished_blocks_into_chunks_and_keeps_their_nodes() {
+    let (root, state) = widget_with_state();
+    let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);
+    let paragraph = |i: usize| {
+        format!("Paragraph {i} with **bold** words and `code`, long enough for a few lines.\n\n")
+    };
+    let shown =
+        |i: usize| format!("Paragraph {i} with bold words and code, long enough for a few lines.");
+    let mut first = None;
+    for i in 0..200 {
+        reply.text.update(|t| t.push_str(&paragraph(i)));
+        settle().await;
+        if i == 1 {
+            first = find(&root, ".cb-assistant .cb-text p").into();
+        }
+    }
+    let body = find(&root, ".cb-assistant .cb-text");
+    let chunks = body.query_selector_all(":scope > .cb-chunk").unwrap();
+    assert!(chunks.length() >= 3, "{} chunks", chunks.length());
+    // Every paragraph once, in order, whether in a chunk or not.
+    let paragraphs = body.query_selector_all("p").unwrap();
+    let texts: Vec<String> = (0..paragraphs.length())
+        .map(|i| paragraphs.item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(texts, (0..200).map(shown).collect::<Vec<_>>());
+    // Only the blocks since the last chunk are loose in the body: less than a chunk's worth.
+    let loose = body.query_selector_all(":scope > p").unwrap().length() as usize;
+    assert!(
+        loose * paragraph(199).len() <= 4 * 1024 + paragraph(199).len(),
+        "{loose} paragraphs outside chunks"
+    );
+    // A finished block is moved into its chunk, not built again.
+    let first = first.unwrap();
+    assert!(Object::is(&first, &paragraphs.item(0).unwrap()));
+    assert_eq!(first.parent_element().unwrap().class_name(), "cb-chunk");
+    // A short reply has no chunk.
+    let short = state.push(
+        Role::Assistant,
+        "One.\n\nTwo.".into(),
+        MessageStatus::Complete,
+    );
+    settle().await;
+    let bodies = root.query_selector_all(".cb-assistant .cb-text").unwrap();
+    let short_body: Element = bodies.item(1).unwrap().unchecked_into();
+    assert!(short_body.query_selector(".cb-chunk").unwrap().is_none());
+    assert_eq!(short_body.child_element_count(), 2);
+    assert_eq!(short.text.get_untracked(), "One.\n\nTwo.");
+}
+
+#[wasm_bindgen_test]
 async fn a_reply_that_starts_over_shows_only_its_new_text() {
     let (root, state) = widget_with_state();
     let reply = state.push(Role::Assistant, String::new(), MessageStatus::Streaming);

@@ -98,6 +98,29 @@ test('keyboard only: Stop on a streaming reply leaves focus in the message box, 
   await context.close();
 });
 
+test('a keyboard visitor on a reply\'s Copy stays there when a message comes after the reply', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'focus-copy.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await send(page, 'hello');
+  await finishedReplies(page, 1);
+  await bubble.locator('.cb-assistant .cb-copy-message').focus();
+  // Marked, so that a button built again in its place does not pass for it.
+  await page.evaluate(() => { document.querySelector('chat-bubble').shadowRoot.activeElement.keptByTest = true; });
+  // The host page sends one more: the reply is no longer the newest (its Regenerate goes), and
+  // a new reply comes under it.
+  await page.evaluate(() => ChatBubble.send('and another thing'));
+  await finishedReplies(page, 2);
+  const onFirstCopy = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const copy = root.querySelector('.cb-assistant .cb-copy-message');
+    return root.activeElement === copy && copy.keptByTest === true;
+  });
+  assert.ok(onFirstCopy, `focus is on ${await focused(page)}, not the first reply's Copy`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('closing by API leaves focus in the host page alone', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'focus.html', { 'data-load': 'eager' });

@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, defaultReply, waitForReply, mockSwitches, hostPage, send,
+  serverAndBrowser, openPage, widget, defaultReply, waitForReply, mockSwitches, hostPage, send, echoReplies,
 } from './harness.mjs';
+import { ordinaryReply } from './hostile_cases.mjs';
 
 const env = serverAndBrowser();
 
@@ -107,6 +108,48 @@ test('scrolled up, the visitor stays put and a "jump to latest" button counts th
   });
   await jump.waitFor({ state: 'hidden' });
   assert.ok(await hiddenBelow(page) <= 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a long reply: its early chunks are skipped while out of view, and a visitor who scrolls up into it mid-reply stays put', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'long-reply.html');
+  const bubble = widget(page);
+  // The mock echoes 60 KB of ordinary paragraphs back (whole ones), in 600 deltas 10 ms apart.
+  const text = ordinaryReply(60_000).replace(/[^\n]*$/, '');
+  await echoReplies(page, () => text, { deltas: 600, delay: 10 });
+  await send(page, 'a long one, please');
+  const chunks = bubble.locator('.cb-assistant .cb-text > .cb-chunk');
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-assistant.cb-streaming .cb-text > .cb-chunk').length >= 4, null, { timeout: 20000 });
+  await settle(page);
+  // What a chunk skips is its content: its first paragraph is not rendered.
+  assert.equal(await chunks.first().evaluate((c) => c.firstElementChild.checkVisibility({ contentVisibilityAuto: true })), false,
+    'the first chunk is laid out while the view is at the end');
+
+  // The visitor scrolls up into the reply while it streams: what they read does not move.
+  const list = bubble.locator('.cb-messages');
+  await list.hover();
+  await page.mouse.wheel(0, -1200);
+  await bubble.locator('.cb-jump').waitFor({ state: 'visible' });
+  await settle(page);
+  const reading = () => page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const top = root.querySelector('.cb-messages').getBoundingClientRect().top;
+    const p = [...root.querySelectorAll('.cb-assistant .cb-text p')].find((e) => e.getBoundingClientRect().top >= top);
+    return { text: p.textContent.slice(0, 40), top: Math.round(p.getBoundingClientRect().top) };
+  });
+  const before = await reading();
+  await page.waitForTimeout(1000);
+  assert.ok(await bubble.locator('.cb-assistant.cb-streaming').count() === 1, 'the reply streamed on meanwhile');
+  assert.deepEqual(await reading(), before, 'the paragraph in view moved');
+
+  // The whole reply, every paragraph of it, once it ends.
+  await waitForFinishedLine(page, 1);
+  const shown = await bubble.locator('.cb-assistant .cb-text').evaluate((b) => b.textContent.replace(/\s/g, ''));
+  const want = text.replace(/\]\([^)]*\)/g, '').replace(/\*\*|`|\[/g, '').replace(/\s/g, '');
+  assert.ok(shown === want, `${shown.length} characters shown, ${want.length} sent`);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -145,6 +145,22 @@ export async function mockSwitches(page, switches) {
   });
 }
 
+/**
+ * Has the mock answer every message with `reply()` (asked at each request), whatever the visitor
+ * sent, cut into `deltas` pieces `delay` ms apart: the mock echoes the message, which is
+ * rewritten on its way.
+ */
+export async function echoReplies(page, reply, { deltas, delay }) {
+  await page.unroute('**/completions/**');
+  await page.route('**/completions/**', (route) => {
+    const url = new URL(route.request().url());
+    for (const [k, v] of Object.entries({ echo: 1, deltas, delay })) url.searchParams.set(`mock_${k}`, String(v));
+    const body = JSON.parse(route.request().postData());
+    body.message.content = reply();
+    route.continue({ url: url.toString(), postData: JSON.stringify(body) });
+  });
+}
+
 /** A host page with the embed tag, served at `${server.url}${name}` for this page. */
 export async function hostPage(page, server, name, attrs = {}) {
   const url = `${server.url}${name}`;

@@ -10,7 +10,7 @@
 // bench`'s: a test compares within one run, so that a slower or busier machine cannot fail it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, send, hostPage } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, send, hostPage, echoReplies } from './harness.mjs';
 import { CASES, ordinaryReply, tasksDuring, shownReply, checkShown } from './hostile_cases.mjs';
 
 const env = serverAndBrowser();
@@ -62,17 +62,9 @@ test('hostile replies streamed in 1,000 deltas: tasks bounded by an ordinary rep
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'hostile-stream.html');
   let current = '';
-  // The visitor sends a short message; the mock is asked to reply with the hostile text, cut
-  // into 1,000 deltas 2 ms apart.
-  await page.route('**/completions/**', (route) => {
-    const url = new URL(route.request().url());
-    url.searchParams.set('mock_echo', '1');
-    url.searchParams.set('mock_deltas', '1000');
-    url.searchParams.set('mock_delay', '2');
-    const body = JSON.parse(route.request().postData());
-    body.message.content = current;
-    route.continue({ url: url.toString(), postData: JSON.stringify(body) });
-  });
+  // The visitor sends a short message; the mock replies with the hostile text, cut into 1,000
+  // deltas 2 ms apart.
+  await echoReplies(page, () => current, { deltas: 1000, delay: 2 });
   // A first, ordinary reply: the page's first reply runs the browser's cold wasm, which the
   // budgets leave out (DESIGN.md, "Budgets").
   current = 'A first reply.';
