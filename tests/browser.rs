@@ -203,6 +203,11 @@ async fn a_long_paragraph_streams_into_short_text_nodes_and_only_the_last_one_ch
             shown.split_whitespace().eq(want.split_whitespace()),
             "step {step}"
         );
+        // The parts skip themselves out of view: none goes into a chunk.
+        assert!(
+            body.query_selector(".cb-chunk").unwrap().is_none(),
+            "step {step}: a part in a chunk"
+        );
         // Every text node but the last of the step before is the same node with the same text,
         // except once, when the paragraph grows long enough to be shown in parts.
         let mut nodes = Vec::new();
@@ -283,7 +288,41 @@ async fn a_long_reply_gathers_its_finished_blocks_into_chunks_and_keeps_their_no
     let short_body: Element = bodies.item(1).unwrap().unchecked_into();
     assert!(short_body.query_selector(".cb-chunk").unwrap().is_none());
     assert_eq!(short_body.child_element_count(), 2);
-    assert_eq!(short.text.get_untracked(), "One.\n\nTwo.");
+    state.remove(short.key);
+}
+
+#[wasm_bindgen_test]
+async fn a_block_with_focus_keeps_it_when_it_goes_into_a_chunk() {
+    let (root, state) = widget_with_state();
+    state.set_open(true);
+    let reply = state.push(
+        Role::Assistant,
+        "```\nlet x = 1;\n```\n\nAfter the code.\n\n".into(),
+        MessageStatus::Streaming,
+    );
+    settle().await;
+    // A keyboard visitor on the code block (it takes focus, to be scrolled sideways).
+    let pre: HtmlElement = find(&root, ".cb-assistant pre").unchecked_into();
+    pre.focus().unwrap();
+    let document = web_sys::window().unwrap().document().unwrap();
+    assert!(Object::is(&document.active_element().unwrap(), &pre));
+    // More than a chunk's worth after it.
+    for i in 0..150 {
+        reply
+            .text
+            .update(|t| t.push_str(&format!("Paragraph {i}, one of many that come after.\n\n")));
+        settle().await;
+    }
+    assert!(
+        pre.closest(".cb-chunk").unwrap().is_some(),
+        "the code block is in a chunk"
+    );
+    let focused = document.active_element().unwrap();
+    assert!(
+        Object::is(&focused, &pre),
+        "focus left the code block for {}",
+        focused.tag_name()
+    );
 }
 
 #[wasm_bindgen_test]

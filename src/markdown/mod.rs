@@ -100,6 +100,15 @@ mod tests {
     }
 
     #[test]
+    fn a_long_paragraphs_parts_are_told_from_other_blocks() {
+        let long = "word ".repeat(8_000);
+        let blocks = render(&format!("Short.\n\n{long}"));
+        assert!(!blocks[0].is_part());
+        assert!(blocks.len() > 2 && blocks[1..].iter().all(Html::is_part));
+        assert!(Html::Shared(std::rc::Rc::new(blocks[1].clone())).is_part());
+    }
+
+    #[test]
     fn blocks_and_inlines() {
         assert_eq!(
             html("# Title\n\nSome *em* and **strong**."),

@@ -48,6 +48,12 @@ impl PartialEq for Html {
 }
 
 impl Html {
+    /// Whether this is a part of a long paragraph (see [`part`]).
+    pub fn is_part(&self) -> bool {
+        matches!(self.resolved(), Html::Element { attrs, .. }
+            if attrs.iter().any(|(name, value)| *name == "class" && value == PART_CLASS))
+    }
+
     /// The node itself, or the tree a [`Html::Shared`] holds.
     pub fn resolved(&self) -> &Html {
         match self {

@@ -3,6 +3,7 @@
 
 mod attach_button;
 mod attachments;
+mod body_chunks;
 mod composer;
 mod contact_form;
 mod copy_message;
