@@ -67,7 +67,7 @@ impl Chunks {
     /// Moves the loose blocks, which come before `element`'s last `after` children, into a new
     /// chunk in their place. Not while the visitor's focus is in one of them and the browser
     /// cannot move nodes without losing it: they are gathered with the next ones instead.
-    fn gather(&mut self, document: &Document, element: &Element, after: usize) {
+    fn gather(&self, document: &Document, element: &Element, after: usize) {
         let Some(first) = first_of_last(element, self.loose + after) else {
             return;
         };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, waitForReply, mockSwitches, hostPage, send, echoReplies,
 } from './harness.mjs';
-import { ordinaryReply } from './hostile_cases.mjs';
+import { ordinaryReply, shownLine, shownReply, checkShown } from './hostile_cases.mjs';
 
 const env = serverAndBrowser();
 
@@ -154,9 +154,7 @@ test('a long reply: its early chunks are skipped while out of view, and a visito
 
   // The whole reply, every paragraph of it, once it ends.
   await waitForFinishedLine(page, 1);
-  const shown = await bubble.locator('.cb-assistant .cb-text').evaluate((b) => b.textContent.replace(/\s/g, ''));
-  const want = text.replace(/\]\([^)]*\)/g, '').replace(/\*\*|`|\[/g, '').replace(/\s/g, '');
-  assert.ok(shown === want, `${shown.length} characters shown, ${want.length} sent`);
+  checkShown({ name: 'the long reply', text, shown: shownLine }, await shownReply(page));
   assert.deepEqual(problems, []);
   await context.close();
 });

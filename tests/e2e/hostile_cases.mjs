@@ -9,7 +9,7 @@ const MAX_NESTING = 8;
 const LINE = 'Plain words, **bold** ones, `code` and a [link](https://example.com/x) here. ';
 
 /** The markdown of a line of LINEs as it shows: emphasis and code markers and link targets go. */
-const shownLine = (t) => t.replace(/\]\([^)]*\)/g, '').replace(/\*\*|`|\[/g, '');
+export const shownLine = (t) => t.replace(/\]\([^)]*\)/g, '').replace(/\*\*|`|\[/g, '');
 
 /** Unmatched emphasis shows its markers; each pair that matched took 1 (em) or 2 (strong)
  * characters from both sides. */

@@ -10,7 +10,9 @@
 // bench`'s: a test compares within one run, so that a slower or busier machine cannot fail it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, send, hostPage, echoReplies } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, widget, send, hostPage, echoReplies, api,
+} from './harness.mjs';
 import { CASES, ordinaryReply, tasksDuring, shownReply, checkShown } from './hostile_cases.mjs';
 
 const env = serverAndBrowser();
@@ -99,21 +101,12 @@ test('hostile replies streamed in 1,000 deltas: tasks bounded by an ordinary rep
 test('the same replies as history: tasks bounded by an ordinary reply\'s, the whole text shown', async (t) => {
   // Each stored through the mock's API (not streamed) in a conversation of its own, then
   // opened in a new page.
-  const api = async (path, body, visitorToken) => {
-    const res = await fetch(new URL(`api/v1/${path}`, env.server.url), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(visitorToken ? { 'X-Visitor-Token': visitorToken } : {}) },
-      body: JSON.stringify(body),
-    });
-    assert.ok(res.ok, `${path}: HTTP ${res.status}`);
-    return res.json();
-  };
   const webChat = 'e2e-web-chat';
   /** Opens a conversation whose reply is `text`, and resolves to the page's tasks from the
    * history's arrival until it is shown, and what it shows. */
   const openHistory = async (text) => {
-    const { id, visitorToken } = await api('conversations/', { webChat });
-    await api('chatbots/e2e-bot/completions/?mock_echo=1&mock_delay=0', {
+    const { id, visitorToken } = await api(env.server, 'conversations/', { webChat });
+    await api(env.server, 'chatbots/e2e-bot/completions/?mock_echo=1&mock_delay=0', {
       conversation: id, message: { content: text, attachments: [] }, isStreaming: false,
     }, visitorToken);
     const { context, page, problems } = await openPage(env.browser);
