@@ -455,7 +455,11 @@ impl ChatState {
                     name: m.sender.name.clone(),
                     avatar: m.sender.avatar.clone(),
                 };
-                if role == Role::Assistant && sender != Sender::default() {
+                // Told to the rows that follow it only when it changes.
+                if role == Role::Assistant
+                    && sender != Sender::default()
+                    && self.assistant.with_untracked(|known| *known != sender)
+                {
                     self.assistant.set(sender.clone());
                 }
                 let details = MessageDetails {

@@ -250,12 +250,26 @@ async fn a_long_reply_gathers_its_finished_blocks_into_chunks_and_keeps_their_no
     };
     let shown =
         |i: usize| format!("Paragraph {i} with bold words and code, long enough for a few lines.");
+    // The newest 2 KB of text, in view while the visitor follows the reply, stay out of chunks
+    // (so that what goes into one is out of view and not laid out again): whole paragraphs
+    // within them, the open one besides.
+    let kept = 2 * 1024 / paragraph(199).len();
     let mut first = None;
     for i in 0..200 {
         reply.text.update(|t| t.push_str(&paragraph(i)));
         settle().await;
         if i == 1 {
             first = find(&root, ".cb-assistant .cb-text p").into();
+        }
+        let body = find(&root, ".cb-assistant .cb-text");
+        let paragraphs = body.query_selector_all("p").unwrap();
+        let count = paragraphs.length();
+        for j in count.saturating_sub(kept as u32 + 1)..count {
+            let parent = paragraphs.item(j).unwrap().parent_element().unwrap();
+            assert!(
+                Object::is(&parent, &body),
+                "step {i}: paragraph {j} of {count} is in a chunk"
+            );
         }
     }
     let body = find(&root, ".cb-assistant .cb-text");
@@ -267,10 +281,10 @@ async fn a_long_reply_gathers_its_finished_blocks_into_chunks_and_keeps_their_no
         .map(|i| paragraphs.item(i).unwrap().text_content().unwrap())
         .collect();
     assert_eq!(texts, (0..200).map(shown).collect::<Vec<_>>());
-    // Only the blocks since the last chunk are loose in the body: less than a chunk's worth.
+    // Besides those, less than a chunk's worth is loose in the body.
     let loose = body.query_selector_all(":scope > p").unwrap().length() as usize;
     assert!(
-        loose * paragraph(199).len() <= 4 * 1024 + paragraph(199).len(),
+        loose * paragraph(199).len() <= (4 + 2) * 1024 + 2 * paragraph(199).len(),
         "{loose} paragraphs outside chunks"
     );
     // A finished block is moved into its chunk, not built again.
