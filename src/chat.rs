@@ -186,6 +186,9 @@ pub struct ChatState {
     /// The streaming reply that has gone quiet for a while, if any (its row says it is still
     /// coming).
     pub stalled: RwSignal<Option<u64>>,
+    /// Notified at the visitor's local midnight (see [`crate::timers::every_midnight`]): what
+    /// says "Today", "Yesterday" or a time of today is said again.
+    pub day_changed: Trigger,
     /// The bookkeeping that only the state's own methods touch.
     inner: StoredValue<Inner, LocalStorage>,
 }
@@ -222,6 +225,7 @@ impl ChatState {
             draft: RwSignal::new(String::new()),
             assistant: RwSignal::new(Sender::default()),
             stalled: RwSignal::new(None),
+            day_changed: Trigger::new(),
             inner: StoredValue::new_local(Inner {
                 abort: None,
                 history_abort: None,

@@ -40,6 +40,7 @@ impl WidgetHandle {
         // app's component may be unmounted while a request still settles).
         let state_owner = Owner::new_root(None);
         let state = state_owner.with(|| ChatState::new(config));
+        crate::timers::every_midnight(state.day_changed);
         if let Some(emit) = emit {
             state.set_listener(Some(Rc::new(move |event: &ChatEvent| {
                 let _ = emit.call2(

@@ -49,16 +49,27 @@ fn formatted(with: &js_sys::Intl::DateTimeFormat, date: &js_sys::Date) -> String
 
 const DAY_MS: i64 = 24 * 60 * 60_000;
 
-/// A number for the visitor's local day of epoch milliseconds: equal for two times of one day,
-/// one apart for consecutive days. (Native builds, which have no time zone to ask, use UTC:
-/// they run the pure tests only.)
-pub fn day_number(ms: i64) -> i64 {
+/// Epoch milliseconds moved by the visitor's time zone offset at that time, so that whole days
+/// of it are local days. (Native builds, which have no time zone to ask, use UTC: they run the
+/// pure tests only.)
+fn local_ms(ms: i64) -> i64 {
     #[cfg(target_arch = "wasm32")]
     let offset_ms =
         (js_sys::Date::new(&JsValue::from_f64(ms as f64)).get_timezone_offset() * 60_000.0) as i64;
     #[cfg(not(target_arch = "wasm32"))]
     let offset_ms = 0;
-    (ms - offset_ms).div_euclid(DAY_MS)
+    ms - offset_ms
+}
+
+/// A number for the visitor's local day of epoch milliseconds: equal for two times of one day,
+/// one apart for consecutive days.
+pub fn day_number(ms: i64) -> i64 {
+    local_ms(ms).div_euclid(DAY_MS)
+}
+
+/// Milliseconds from epoch milliseconds `ms` to the visitor's next local midnight.
+pub fn until_midnight(ms: i64) -> i64 {
+    DAY_MS - local_ms(ms).rem_euclid(DAY_MS)
 }
 
 /// A day separator's words for the day of epoch milliseconds: "Today", "Yesterday", or the
@@ -83,8 +94,18 @@ pub fn day_label(ms: i64, texts: &crate::texts::Texts) -> String {
 /// (year, month, day) in the visitor's time zone.
 type LocalDay = (u32, u32, u32);
 
-/// A minute's ISO 8601 up to its seconds, and its label.
-type MinuteLabel = (String, String);
+/// A minute's ISO 8601 up to its seconds, its label, and whether it is of today.
+type MinuteLabel = (String, String, bool);
+
+/// A message's time as [`clock_time`] gives it.
+pub struct ClockTime {
+    /// ISO 8601, for a `datetime` attribute.
+    pub iso: String,
+    /// The time as the visitor reads it.
+    pub label: String,
+    /// Of today: at midnight the label is due to gain its day.
+    pub today: bool,
+}
 
 fn local_day(date: &js_sys::Date) -> LocalDay {
     (date.get_full_year(), date.get_month(), date.get_date())
@@ -95,12 +116,11 @@ pub fn warm() {
     TIME_FORMAT.with(|_| ());
 }
 
-/// `(ISO 8601 for a datetime attribute, the time as the visitor reads it)` of epoch
-/// milliseconds: hh:mm for today's messages, the day and hh:mm for older ones.
-pub fn clock_time(ms: i64) -> (String, String) {
+/// The time of epoch milliseconds: hh:mm for today's messages, the day and hh:mm for older ones.
+pub fn clock_time(ms: i64) -> ClockTime {
     let minute = ms.div_euclid(60_000);
     let today = local_day(&js_sys::Date::new_0());
-    let (prefix, label) = MINUTES.with(|minutes| {
+    let (prefix, label, today) = MINUTES.with(|minutes| {
         let (day, minutes) = &mut *minutes.borrow_mut();
         if *day != today || minutes.len() >= KEPT_MINUTES {
             *day = today;
@@ -113,15 +133,17 @@ pub fn clock_time(ms: i64) -> (String, String) {
     });
     let within = ms.rem_euclid(60_000);
     let iso = format!("{prefix}{:02}.{:03}Z", within / 1000, within % 1000);
-    (iso, label)
+    ClockTime { iso, label, today }
 }
 
-/// The ISO 8601 of the minute up to its seconds (`2026-12-02T05:15:`), and its label.
-fn format_minute(ms: i64, today: LocalDay) -> (String, String) {
+/// The ISO 8601 of the minute up to its seconds (`2026-12-02T05:15:`), its label, and whether
+/// it is of today.
+fn format_minute(ms: i64, today: LocalDay) -> MinuteLabel {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     let format = |with: &js_sys::Intl::DateTimeFormat| formatted(with, &date);
     let time = TIME_FORMAT.with(format);
-    let label = if local_day(&date) == today {
+    let is_today = local_day(&date) == today;
+    let label = if is_today {
         time
     } else {
         format!("{}, {time}", DAY_FORMAT.with(format))
@@ -129,5 +151,28 @@ fn format_minute(ms: i64, today: LocalDay) -> (String, String) {
     let mut iso = String::from(date.to_iso_string());
     // `…:00.000Z`: the seconds and milliseconds are the message's own.
     iso.truncate(iso.len().saturating_sub("00.000Z".len()));
-    (iso, label)
+    (iso, label, is_today)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Native builds count days in UTC (see `local_ms`).
+    #[test]
+    fn midnight_is_the_start_of_the_next_day() {
+        let day = 20_425 * DAY_MS;
+        assert_eq!(until_midnight(day), DAY_MS);
+        assert_eq!(until_midnight(day + 1), DAY_MS - 1);
+        assert_eq!(until_midnight(day + DAY_MS - 1), 1);
+        let noon = day + DAY_MS / 2;
+        assert_eq!(
+            day_number(noon + until_midnight(noon)),
+            day_number(noon) + 1
+        );
+        assert_eq!(
+            day_number(noon + until_midnight(noon) - 1),
+            day_number(noon)
+        );
+    }
 }

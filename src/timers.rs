@@ -25,6 +25,24 @@ pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Notifies `trigger` at each of the visitor's local midnights, for as long as it lives. A page
+/// left open overnight would otherwise still say "Today" of yesterday's messages.
+pub fn every_midnight(trigger: leptos::prelude::Trigger) {
+    use leptos::prelude::{IsDisposed, Notify};
+    let wait = crate::time_format::until_midnight(Date::now() as i64).max(0) as u64;
+    // A second past it, as a timer may fire a little early; one that fires late (a device that
+    // slept) says the new day when it wakes.
+    leptos::prelude::set_timeout(
+        move || {
+            if !trigger.is_disposed() {
+                trigger.notify();
+                every_midnight(trigger);
+            }
+        },
+        std::time::Duration::from_millis(wait + 1000),
+    );
+}
+
 /// Lets the browser paint and handle input before going on. A message on a channel runs as a
 /// task of its own, without the 4 ms clamp that nested timeouts get; `setTimeout` is the fallback.
 pub async fn yield_to_browser() {

@@ -476,12 +476,17 @@ fn message_times_match_the_browsers_own_formatting_across_minutes_and_days() {
                 .unwrap()
                 .as_string()
                 .unwrap();
-            let (iso, shown) = chat_bubble::time_format::clock_time(ms);
-            assert_eq!(iso, String::from(date.to_iso_string()), "{ms}");
+            let shown = chat_bubble::time_format::clock_time(ms);
+            assert_eq!(shown.iso, String::from(date.to_iso_string()), "{ms}");
+            assert_eq!(shown.today, ms == now, "{ms}");
             if ms == now {
-                assert_eq!(shown, time, "today's message shows the time alone");
+                assert_eq!(shown.label, time, "today's message shows the time alone");
             } else {
-                assert!(shown.ends_with(&format!(", {time}")), "{ms}: {shown}");
+                assert!(
+                    shown.label.ends_with(&format!(", {time}")),
+                    "{ms}: {}",
+                    shown.label
+                );
             }
         }
     }

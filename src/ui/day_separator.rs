@@ -4,11 +4,15 @@ use crate::chat::ChatState;
 use crate::time_format;
 
 /// The line above the first message of a day: "Today", "Yesterday" or the date, in the
-/// visitor's locale.
+/// visitor's locale, said again at midnight.
 #[component]
 pub fn DaySeparator(ms: i64) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let label = time_format::day_label(ms, state.config.with_value(|c| c.texts));
+    let texts = state.config.with_value(|c| c.texts);
+    let label = move || {
+        state.day_changed.track();
+        time_format::day_label(ms, texts)
+    };
     view! {
         <div class="cb-day">
             <span>{label}</span>

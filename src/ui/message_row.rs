@@ -12,6 +12,7 @@ use super::sources::Sources;
 use super::version_pager::VersionPager;
 use crate::chat::{ChatMessage, ChatState, MessageDetails, MessageStatus};
 use crate::models::Role;
+use crate::time_format;
 
 /// How long the typing dots show alone before "still working" joins them.
 const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(4);
@@ -162,9 +163,14 @@ fn footer(
             .then(|| message.details.with_value(|d| d.sources.clone()))
             .filter(|sources| !sources.is_empty())
             .map(|sources| view! { <Sources sources/> });
-        let time = created_at
-            .filter(|_| !typing && ends_run)
-            .map(|ms| view! { <MessageTime ms/> });
+        let time = created_at.filter(|_| !typing && ends_run).map(|ms| {
+            let time = time_format::clock_time(ms);
+            // A time of today gains its day at midnight.
+            if time.today {
+                state.day_changed.track();
+            }
+            view! { <MessageTime time/> }
+        });
         let copy = (assistant && status == MessageStatus::Complete)
             .then(|| view! { <CopyMessage message/> });
         // Only the newest reply looks at whether a reply streams and whether a question

@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 
-use crate::time_format;
+use crate::time_format::ClockTime;
 
-/// `<time datetime="ISO">hh:mm</time>` of epoch milliseconds, in the visitor's locale.
+/// `<time datetime="ISO">hh:mm</time>` of a message (see [`crate::time_format::clock_time`]).
 #[component]
-pub fn MessageTime(ms: i64) -> impl IntoView {
-    let (iso, label) = time_format::clock_time(ms);
+pub fn MessageTime(time: ClockTime) -> impl IntoView {
+    let ClockTime { iso, label, .. } = time;
     view! { <time datetime=iso>{label}</time> }
 }

@@ -45,6 +45,50 @@ test('live and after a reload: one "Today" above the conversation, each message 
   await context.close();
 });
 
+/** An init script that starts the page's `Date` (not its timers) at `startAt`, moved on later by
+ * adding to `window.__dateShift`. Playwright's own clock fakes the timers too, with ids past 2^31
+ * that the widget's i32 timer handles cannot clear. */
+const shiftedDate = (startAt) => `{
+  const RealDate = Date;
+  window.__dateShift = ${startAt} - RealDate.now();
+  window.Date = class extends RealDate {
+    constructor(...args) {
+      if (args.length) super(...args);
+      else super(RealDate.now() + window.__dateShift);
+    }
+    static now() {
+      return RealDate.now() + window.__dateShift;
+    }
+  };
+}`;
+
+test('a page left open past midnight: "Today" becomes "Yesterday" and the times gain their day', async () => {
+  const { context, page, problems } = await openPage(env.browser, { timezoneId: 'UTC' });
+  // The page's clock says ten seconds to midnight from the start, so the widget's midnight comes
+  // ten seconds after it loads; the test moves the clock past midnight before then.
+  const now = new Date();
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  await page.addInitScript(shiftedDate(midnight - 10_000));
+  await hostPage(page, env.server, 'days-midnight.html');
+  await send(page, 'late at night');
+  await waitForReply(page, defaultReply('late at night'));
+  const times = () => widget(page).locator('.cb-rows .cb-meta time').allTextContents();
+  assert.deepEqual((await shape(page)).filter((s) => s.startsWith('day:')), ['day:Today']);
+  const before = await times();
+  assert.equal(before.length, 2);
+  await page.evaluate((shift) => { window.__dateShift += shift; }, 40_000);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-day')?.textContent.trim() === 'Yesterday', null, { timeout: 20_000 });
+  assert.deepEqual((await shape(page)).filter((s) => s.startsWith('day:')), ['day:Yesterday']);
+  const after = await times();
+  // Each time keeps its hour and minute, now after its day.
+  after.forEach((label, i) => {
+    assert.notEqual(label, before[i]);
+    assert.ok(label.endsWith(before[i]), `${label} after ${before[i]}`);
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('zh-TW: the separator says 今天', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'days-zh.html', { 'data-locale': 'zh-TW' });
