@@ -120,7 +120,7 @@ pub fn warm() {
 pub fn clock_time(ms: i64) -> ClockTime {
     let minute = ms.div_euclid(60_000);
     let today = local_day(&js_sys::Date::new_0());
-    let (prefix, label, today) = MINUTES.with(|minutes| {
+    let (prefix, label, of_today) = MINUTES.with(|minutes| {
         let (day, minutes) = &mut *minutes.borrow_mut();
         if *day != today || minutes.len() >= KEPT_MINUTES {
             *day = today;
@@ -133,7 +133,11 @@ pub fn clock_time(ms: i64) -> ClockTime {
     });
     let within = ms.rem_euclid(60_000);
     let iso = format!("{prefix}{:02}.{:03}Z", within / 1000, within % 1000);
-    ClockTime { iso, label, today }
+    ClockTime {
+        iso,
+        label,
+        today: of_today,
+    }
 }
 
 /// The ISO 8601 of the minute up to its seconds (`2026-12-02T05:15:`), its label, and whether

@@ -29,7 +29,8 @@ pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
 /// left open overnight would otherwise still say "Today" of yesterday's messages.
 pub fn every_midnight(trigger: leptos::prelude::Trigger) {
     use leptos::prelude::{IsDisposed, Notify};
-    let wait = crate::time_format::until_midnight(Date::now() as i64).max(0) as u64;
+    // Never zero or less: a whole day at most.
+    let wait = crate::time_format::until_midnight(Date::now() as i64) as u64;
     // A second past it, as a timer may fire a little early; one that fires late (a device that
     // slept) says the new day when it wakes.
     leptos::prelude::set_timeout(
