@@ -1,24 +1,28 @@
 //! Keeps the message list at its end while the visitor is there, and leaves them alone once they
 //! scroll up to read.
 //!
-//! Whether to follow is decided by the visitor's own scrolling only: a scroll event that moves the
-//! list up, away from the end, shortly after the visitor's wheel, touch, key or pointer on the
-//! list stops following; reaching the end again (by scrolling, by the "jump to latest" button, or
-//! by sending) resumes it. The browser moves the list up by itself too (scroll anchoring, when a
-//! row above shrinks to its `content-visibility` estimate), which is why a move up alone does
-//! not count. Growth never decides it either: a streamed piece,
-//! a finished reply's line, an image loading or an older row drawn at a different size than its
-//! estimate (`content-visibility`) all change the content's size without the visitor doing
-//! anything. A `ResizeObserver` on the content and on the list itself (the on-screen keyboard
-//! shrinks it) brings the list back to its end after each such change, after layout and before
-//! paint, so the end never shows out of place.
+//! Whether to follow is decided by the visitor's own scrolling only: a wheel, finger or key that
+//! scrolls the list up stops following at once, and so does a scroll event that moves the list up
+//! shortly after the visitor's input on it (dragging the scrollbar); reaching the end again (by
+//! scrolling, by the "jump to latest" button, or by sending) resumes it. The input itself decides
+//! because its scroll event can come after older rows put above have moved the list down by more
+//! than the visitor moved it up, and would not read as a move up. The browser moves the list up
+//! by itself too (scroll anchoring, when a row above shrinks to its `content-visibility`
+//! estimate), which is why a move up alone does not count. Growth never decides it either: a
+//! streamed piece, a finished reply's line, an image loading or an older row drawn at a different
+//! size than its estimate (`content-visibility`) all change the content's size without the
+//! visitor doing anything. A `ResizeObserver` on the content and on the list itself (the
+//! on-screen keyboard shrinks it) brings the list back to its end after each such change, after
+//! layout and before paint, so the end never shows out of place.
 //!
 //! Shared through context: the list owns the elements, rows may report growth too.
 
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use web_sys::{AddEventListenerOptions, ResizeObserver};
+use web_sys::{
+    AddEventListenerOptions, Event, KeyboardEvent, ResizeObserver, TouchEvent, WheelEvent,
+};
 
 /// Distance from the end (px) within which the visitor counts as at the end.
 const AT_END_SLACK: i32 = 48;
@@ -30,7 +34,7 @@ const INPUT_WINDOW_MS: f64 = 1000.0;
 
 /// Events on the list that show the visitor scrolling it themselves (a pointer down on the list
 /// itself is its scrollbar).
-const VISITOR_INPUT: [&str; 4] = ["wheel", "touchmove", "keydown", "pointerdown"];
+const VISITOR_INPUT: [&str; 5] = ["wheel", "touchstart", "touchmove", "keydown", "pointerdown"];
 
 #[derive(Clone, Copy)]
 pub struct Follow {
@@ -48,6 +52,10 @@ pub struct Follow {
     scheduled: StoredValue<bool>,
     /// When (`performance.now()`, ms) the visitor last touched, wheeled or keyed on the list.
     last_input: StoredValue<f64>,
+    /// The visitor's last input on the list scrolled it up.
+    input_up: StoredValue<bool>,
+    /// Where the visitor's finger was at the last touch event on the list.
+    touch_y: StoredValue<Option<i32>>,
 }
 
 impl Follow {
@@ -60,6 +68,8 @@ impl Follow {
             last_top: StoredValue::new(0),
             scheduled: StoredValue::new(false),
             last_input: StoredValue::new(f64::NEG_INFINITY),
+            input_up: StoredValue::new(false),
+            touch_y: StoredValue::new(None),
         }
     }
 
@@ -91,10 +101,8 @@ impl Follow {
         };
         observer.observe(&list);
         observer.observe(&content);
-        // Passive: noting the time never delays the scroll itself.
-        let input = Closure::<dyn Fn()>::new(move || {
-            this.last_input.try_set_value(now());
-        });
+        // Passive: reading the input never delays the scroll itself.
+        let input = Closure::<dyn Fn(Event)>::new(move |event: Event| this.visitor_input(&event));
         let options = AddEventListenerOptions::new();
         options.set_passive(true);
         for event in VISITOR_INPUT {
@@ -119,6 +127,46 @@ impl Follow {
         });
     }
 
+    /// The visitor's wheel, finger, key or pointer on the list.
+    fn visitor_input(&self, event: &Event) {
+        if self.last_input.try_set_value(now()).is_some() {
+            return;
+        }
+        let up = self.scrolls_up(event);
+        self.input_up.set_value(up);
+        let can_scroll_up = self
+            .list
+            .get_untracked()
+            .is_some_and(|l| l.scroll_top() > 0);
+        if up && can_scroll_up && self.following.get_untracked() {
+            self.following.set(false);
+        }
+    }
+
+    /// Whether `event` scrolls the list up: a wheel turned up, a finger moving down, or a key that
+    /// scrolls up.
+    fn scrolls_up(&self, event: &Event) -> bool {
+        match event.type_().as_str() {
+            "wheel" => event.unchecked_ref::<WheelEvent>().delta_y() < 0.0,
+            "keydown" => {
+                let key = event.unchecked_ref::<KeyboardEvent>();
+                matches!(key.key().as_str(), "ArrowUp" | "PageUp" | "Home")
+                    || (key.key() == " " && key.shift_key())
+            }
+            kind @ ("touchstart" | "touchmove") => {
+                let y = event
+                    .unchecked_ref::<TouchEvent>()
+                    .touches()
+                    .get(0)
+                    .map(|touch| touch.client_y());
+                let before = self.touch_y.get_value();
+                self.touch_y.set_value(y);
+                kind == "touchmove" && matches!((before, y), (Some(before), Some(y)) if y > before)
+            }
+            _ => false,
+        }
+    }
+
     /// The list scrolled, by the visitor or by us.
     pub fn on_scroll(&self) {
         let Some(list) = self.list.get_untracked() else {
@@ -129,7 +177,10 @@ impl Follow {
         let moved_up = top < self.last_top.get_value();
         let by_visitor = now() - self.last_input.get_value() < INPUT_WINDOW_MS;
         self.last_top.set_value(top);
-        if at_end {
+        // At the end before the visitor's scroll up has landed (older rows put above moved the
+        // list down in the meantime) is not a return to the end.
+        let leaving = by_visitor && self.input_up.get_value();
+        if at_end && !leaving {
             self.resume();
         } else if moved_up && by_visitor && self.following.get_untracked() {
             self.following.set(false);

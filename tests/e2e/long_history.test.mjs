@@ -2,7 +2,7 @@
 // above it a slice at a time, every row is built once, and the order is the conversation's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, hostPage, widget, api } from './harness.mjs';
+import { serverAndBrowser, openPage, hostPage, routeHtml, embedTag, widget, api } from './harness.mjs';
 
 const env = serverAndBrowser();
 const EXCHANGES = 300;
@@ -73,25 +73,97 @@ test('a long history shows its end first, builds each row once and keeps its ord
   await context.close();
 });
 
-test('a visitor who scrolls up while older rows come in keeps their place', async () => {
+// The three ways a visitor scrolls: a mouse wheel, a finger on a phone, a key.
+const SCROLLS_UP = {
+  'with the wheel': {
+    phone: false,
+    async scroll(page, list) {
+      await list.hover();
+      await page.mouse.wheel(0, -300);
+    },
+  },
+  'with a finger on a phone': {
+    phone: true,
+    async scroll(page, list, cdp) {
+      // A finger put on the list and drawn 300 px down, then lifted.
+      const box = await list.boundingBox();
+      const x = box.x + box.width / 2;
+      const y = box.y + 100;
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+      for (let moved = 50; moved <= 300; moved += 50) {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y + moved }] });
+      }
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    },
+  },
+  'with Page Up': {
+    phone: false,
+    async scroll(page, list) {
+      await list.focus();
+      await page.keyboard.press('PageUp');
+    },
+  },
+};
+
+const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+for (const [how, { phone, scroll }] of Object.entries(SCROLLS_UP)) test(`a visitor who scrolls up ${how} while older rows come in keeps their place`, async () => {
   const conversation = await longConversation();
-  const { context, page, problems } = await openPage(env.browser);
+  const { context, page, problems } = await openPage(env.browser, phone ? PHONE : {});
   await page.addInitScript((stored) => {
     localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
   }, conversation);
-  await hostPage(page, env.server, 'long-history-scroll.html');
+  if (phone) {
+    const url = `${env.server.url}long-history-phone.html`;
+    await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
+<body style="margin:0"><p>Host page</p>${embedTag()}</body></html>`);
+    await page.goto(url);
+  } else {
+    await hostPage(page, env.server, 'long-history-scroll.html');
+  }
+  // A slow phone's CPU: older rows come in over many frames, so the visitor's scroll lands while
+  // most of them are still to come.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 12 });
   const list = widget(page).locator('.cb-messages');
-  await widget(page).locator('.cb-launcher').click();
-  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= 30);
-  // Scroll up a little, as a reader does, and note which row is at the top of the view.
-  await list.evaluate((el) => { el.scrollTop = Math.max(0, el.scrollHeight - el.clientHeight - 300); });
+  const rows = () => list.evaluate((el) => el.querySelectorAll('.cb-rows .cb-message').length);
   const topRow = () => list.evaluate((el) => {
     const box = el.getBoundingClientRect();
     const row = [...el.querySelectorAll('.cb-rows .cb-message')].find((r) => r.getBoundingClientRect().bottom > box.top + 1);
     return [row.querySelector('.cb-text').textContent, Math.round(row.getBoundingClientRect().top - box.top)];
   });
+  const launcher = widget(page).locator('.cb-launcher');
+  await (phone ? launcher.tap() : launcher.click());
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= 30, null, { timeout: 60000 });
+  // Scroll up a little, as a reader does. Once the scroll has run its course (the distance to the
+  // end, away from it, stays the same for a few frames: older rows coming in above do not change
+  // it), note the row at the top of the view.
+  const atStart = await rows();
+  await scroll(page, list, cdp);
+  const aboveEnd = await list.evaluate((el) => new Promise((resolve) => {
+    let last = -1;
+    let same = 0;
+    let frames = 0;
+    const check = () => {
+      const gap = el.scrollHeight - el.clientHeight - el.scrollTop;
+      same = gap === last && gap > 0 ? same + 1 : 0;
+      last = gap;
+      frames += 1;
+      if (same >= 5 || frames > 300) resolve(gap);
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  }));
+  const shown = await rows();
   const before = await topRow();
-  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, EXCHANGES * 2, { timeout: 60000 });
+  const total = EXCHANGES * 2;
+  assert.ok(aboveEnd > 200, `the list is ${aboveEnd} px above its end after the visitor scrolled up`);
+  // Older rows came in while the visitor scrolled, and more after: or the test proves nothing.
+  assert.ok(atStart < total - 100, `the scroll began after ${atStart} of ${total} rows were in`);
+  assert.ok(shown < total, `the scroll ended after all ${total} rows were in`);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, total, { timeout: 60000 });
   const after = await topRow();
   assert.equal(after[0], before[0]);
   assert.ok(Math.abs(after[1] - before[1]) <= 2, `the row moved from ${before[1]} to ${after[1]} px`);
