@@ -65,6 +65,7 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
                 upstream_url: config.proxy.upstream_url.clone(),
                 key,
                 timeouts: Timeouts::from_args(&config.upstream),
+                uploads: upload_state.clone(),
             };
             let state = proxy::ProxyState::new(settings, guard.clone())?;
             guard.log_posture();

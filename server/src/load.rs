@@ -112,6 +112,7 @@ pub async fn run(opts: LoadOptions) -> Result<LoadReport, String> {
     let guard = Guard::new(&GuardSettings::open())?;
     let state = ProxyState::new(
         ProxySettings {
+            uploads: None,
             upstream_url: format!("http://{upstream}/api/v1/"),
             key: Secret::new(KEY)?,
             timeouts: Timeouts::default(),

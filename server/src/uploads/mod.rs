@@ -22,7 +22,8 @@
 //! metadata ([`strip`]). The file is stored ([`storage`]) under 128 random bits and the
 //! sniffed kind's extension, so names can neither be guessed nor chosen, and the visitor's own
 //! file name is only echoed back in the answer. `file` is the public URL: `--upload-public-url`
-//! plus the name, or this server's own `/uploads/<name>`.
+//! plus the name, or this server's own `/uploads/<name>`. Proxy mode forwards a message's
+//! attachments only when each is such a URL ([`Uploads::issued_here`]).
 //!
 //! # Serving
 //!
@@ -191,6 +192,14 @@ impl Uploads {
             rate,
             settings,
         }))
+    }
+
+    /// Whether `url` is a file this server stored: the public URL it hands out for uploads,
+    /// followed by a name of its own making. Attachments point only there, so a visitor cannot
+    /// send the backend to fetch any URL, nor pass a file by the checks made here.
+    pub fn issued_here(&self, headers: &HeaderMap, url: &str) -> bool {
+        url.strip_prefix(&self.file_url(headers, ""))
+            .is_some_and(|name| kind_of_name(name).is_some())
     }
 
     fn file_url(&self, headers: &HeaderMap, name: &str) -> String {

@@ -95,6 +95,7 @@ pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Ti
             upstream_url: upstream_base.to_string(),
             key: Secret::new(KEY).unwrap(),
             timeouts,
+            uploads: None,
         },
         Guard::new(&guard).unwrap(),
     )
