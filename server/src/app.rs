@@ -43,6 +43,8 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
     // Uploads take the same layers as the mode's API: CORS for the mock, the guard (origins,
     // rate limit, CORS) in front of a real backend. Maax AI takes no files: refused there.
     let settings = uploads::UploadSettings::from_args(&config.uploads, &config.guard);
+    let uploads_origin_unset =
+        settings.public_url.is_none() && settings.server_public_url.is_none();
     let upload_state = match config.mode {
         Mode::Maax => None,
         _ => Some(uploads::Uploads::new(settings, visitors.clone())?),
@@ -69,6 +71,13 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
             };
             let state = proxy::ProxyState::new(settings, guard.clone())?;
             guard.log_posture();
+            if uploads_origin_unset {
+                tracing::warn!(
+                    "proxy: neither --public-url nor --upload-public-url is set, so attachments \
+                     are checked against the request's Host, which a caller outside a browser \
+                     chooses; set --public-url"
+                );
+            }
             tracing::info!(upstream = %state.base(), "proxying to MaiAgent");
             proxy::router(state).merge(guard.apply(upload_api))
         }
