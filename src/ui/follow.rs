@@ -134,11 +134,15 @@ impl Follow {
         }
         let up = self.scrolls_up(event);
         self.input_up.set_value(up);
-        let can_scroll_up = self
-            .list
-            .get_untracked()
-            .is_some_and(|l| l.scroll_top() > 0);
-        if up && can_scroll_up && self.following.get_untracked() {
+        // The list's position is read only for an input that may stop following: reading it
+        // lays out whatever changed, and touch moves come many a frame.
+        if up
+            && self.following.get_untracked()
+            && self
+                .list
+                .get_untracked()
+                .is_some_and(|l| l.scroll_top() > 0)
+        {
             self.following.set(false);
         }
     }
