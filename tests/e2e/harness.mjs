@@ -161,10 +161,19 @@ export async function echoReplies(page, reply, { deltas, delay }) {
   });
 }
 
-/** A host page with the embed tag, served at `${server.url}${name}` for this page. */
-export async function hostPage(page, server, name, attrs = {}) {
+/** A phone held upright, for `openPage`: touch, a small screen, the mobile viewport. */
+export const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** The viewport tag a page made for phones has: without it a phone lays the page out 980 px wide. */
+export const PHONE_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">';
+
+/**
+ * A host page with the embed tag, served at `${server.url}${name}` for this page; `phone` gives
+ * it the viewport tag of a page made for phones.
+ */
+export async function hostPage(page, server, name, attrs = {}, { phone = false } = {}) {
   const url = `${server.url}${name}`;
-  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title></head>
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">${phone ? PHONE_VIEWPORT : ''}<title>host</title></head>
 <body><p>Host page</p>${embedTag(attrs)}</body></html>`);
   await page.goto(url);
   return url;

@@ -2,10 +2,9 @@
 // was heard, and opens the panel as soon as the widget is ready.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, PHONE } from './harness.mjs';
 
 const env = serverAndBrowser();
-const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const WASM = /_bg\.[0-9a-f]+\.wasm$/;
 
 /** Holds every wasm request until `release()` is called. */

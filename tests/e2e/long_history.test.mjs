@@ -2,7 +2,7 @@
 // above it a slice at a time, every row is built once, and the order is the conversation's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, hostPage, routeHtml, embedTag, widget, api } from './harness.mjs';
+import { serverAndBrowser, openPage, hostPage, widget, api, PHONE } from './harness.mjs';
 
 const env = serverAndBrowser();
 const EXCHANGES = 300;
@@ -105,23 +105,13 @@ const SCROLLS_UP = {
   },
 };
 
-const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-
 for (const [how, { phone, scroll }] of Object.entries(SCROLLS_UP)) test(`a visitor who scrolls up ${how} while older rows come in keeps their place`, async () => {
   const conversation = await longConversation();
   const { context, page, problems } = await openPage(env.browser, phone ? PHONE : {});
   await page.addInitScript((stored) => {
     localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
   }, conversation);
-  if (phone) {
-    const url = `${env.server.url}long-history-phone.html`;
-    await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
-<body style="margin:0"><p>Host page</p>${embedTag()}</body></html>`);
-    await page.goto(url);
-  } else {
-    await hostPage(page, env.server, 'long-history-scroll.html');
-  }
+  await hostPage(page, env.server, 'long-history-scroll.html', {}, { phone });
   // A slow phone's CPU: older rows come in over many frames, so the visitor's scroll lands while
   // most of them are still to come.
   const cdp = await context.newCDPSession(page);

@@ -2,16 +2,15 @@
 // zoom the page and stays above the on-screen keyboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, PHONE, PHONE_VIEWPORT } from './harness.mjs';
 
 const env = serverAndBrowser();
-const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 test('on a phone the panel is full-screen, the page is locked behind it, and it fits above the keyboard', async () => {
   const { context, page, problems } = await openPage(env.browser, PHONE);
   const url = `${env.server.url}phone.html`;
   await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
+${PHONE_VIEWPORT}<title>phone</title></head>
 <body style="margin:0"><div style="height:3000px">A long host page</div>${embedTag({ 'data-load': 'eager' })}</body></html>`);
   await page.goto(url);
   await page.evaluate(() => window.scrollTo(0, 500));
@@ -73,7 +72,7 @@ test('on a phone, tapping Send sends: nothing covers the open panel\'s controls'
   });
   const url = `${env.server.url}phone-send.html`;
   await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
+${PHONE_VIEWPORT}<title>phone</title></head>
 <body style="margin:0"><p>Host page</p>${embedTag({ 'data-load': 'eager', 'data-starters': 'Prices | Hours' })}</body></html>`);
   await page.goto(url);
   const bubble = widget(page);
@@ -105,7 +104,7 @@ test('on a phone, tapping Send sends: nothing covers the open panel\'s controls'
 async function phonePage(page, name, attrs = {}) {
   const url = `${env.server.url}${name}`;
   await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>phone</title></head>
+${PHONE_VIEWPORT}<title>phone</title></head>
 <body style="margin:0"><div style="height:3000px">A long host page</div>${embedTag({ 'data-load': 'eager', ...attrs })}</body></html>`);
   await page.goto(url);
 }
