@@ -41,6 +41,15 @@ function delay(root) {
   return DEFAULT_DELAY_S;
 }
 
+/** Whether the widget speaks Traditional Chinese, decided as the widget decides (src/texts.rs):
+ * data-locale `zh-TW` or `en`, else the first of the browser's languages it speaks. */
+function chinese(root) {
+  const locale = (root.getAttribute('data-locale') || '').trim();
+  const tags = /^(en|zh-tw)$/i.test(locale) ? [locale] : navigator.languages || [];
+  const spoken = tags.find((t) => /^(en|zh([-_][^-_]+)*[-_](tw|hk|mo|hant))([-_]|$)/i.test(t));
+  return /^zh/i.test(spoken);
+}
+
 function show(api, root, text, remember) {
   // Gone (destroy()) or already open: the visitor has found the chat, no need to point at it.
   if (!root.isConnected || api.isOpen()) return remember();
@@ -59,7 +68,10 @@ function show(api, root, text, remember) {
   const close = d.createElement('button');
   close.type = 'button';
   close.className = 'cb-teaser-close';
-  close.setAttribute('aria-label', 'Dismiss');
+  // In the widget's language, marked so that a screen reader reads it in that voice.
+  const zh = chinese(root);
+  close.lang = zh ? 'zh-TW' : 'en';
+  close.setAttribute('aria-label', zh ? '關閉' : 'Dismiss');
   const ns = 'http://www.w3.org/2000/svg';
   const svg = d.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'cb-icon');

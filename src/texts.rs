@@ -4,6 +4,9 @@
 
 #[derive(Debug, PartialEq)]
 pub struct Texts {
+    /// The language tag of these words, for the widget's `lang` attribute: a screen reader
+    /// then reads them in the right voice whatever the host page's language.
+    pub lang: &'static str,
     pub open_chat: &'static str,
     pub open_chat_unread: &'static str,
     pub close_chat: &'static str,
@@ -87,6 +90,7 @@ pub struct Texts {
 }
 
 pub static EN: Texts = Texts {
+    lang: "en",
     open_chat: "Open chat",
     open_chat_unread: "Open chat, {} unread",
     close_chat: "Close chat",
@@ -170,6 +174,7 @@ pub static EN: Texts = Texts {
 };
 
 pub static ZH_TW: Texts = Texts {
+    lang: "zh-TW",
     open_chat: "開啟對話",
     open_chat_unread: "開啟對話，{} 則未讀",
     close_chat: "關閉對話",

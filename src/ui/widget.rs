@@ -33,8 +33,9 @@ pub fn Widget() -> impl IntoView {
     }
     let widget = NodeRef::<Div>::new();
     use_phone_layout(state, widget);
+    let lang = state.config.with_value(|c| c.texts.lang);
     view! {
-        <div class="cb-widget" class:cb-open=move || state.open.get() node_ref=widget>
+        <div class="cb-widget" lang=lang class:cb-open=move || state.open.get() node_ref=widget>
             <Panel/>
             <Launcher/>
         </div>

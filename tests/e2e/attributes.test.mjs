@@ -210,6 +210,8 @@ test('data-locale="zh-TW" speaks Traditional Chinese; auto follows the browser',
   // The panel exists once the widget replaced the loader's placeholder bubble.
   await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
   assert.equal(await bubble.locator('.cb-launcher').getAttribute('aria-label'), '開啟對話');
+  // Marked, so a screen reader reads the widget's words in Chinese on an English page.
+  assert.equal(await bubble.locator('.cb-widget').getAttribute('lang'), 'zh-TW');
   await bubble.locator('.cb-launcher').click();
   assert.equal(await bubble.locator('.cb-input').getAttribute('placeholder'), '輸入訊息…');
   assert.equal(await bubble.locator('.cb-send').getAttribute('aria-label'), '傳送');
@@ -229,6 +231,7 @@ test('data-locale="zh-TW" speaks Traditional Chinese; auto follows the browser',
     await hostPage(run.page, env.server, `auto-${locale}.html`, { 'data-load': 'eager' });
     await widget(run.page).locator('.cb-panel').waitFor({ state: 'attached' });
     assert.equal(await widget(run.page).locator('.cb-launcher').getAttribute('aria-label'), label, locale);
+    assert.equal(await widget(run.page).locator('.cb-widget').getAttribute('lang'), locale === 'zh-TW' ? 'zh-TW' : 'en', locale);
     assert.deepEqual(run.problems, []);
     await run.context.close();
   }

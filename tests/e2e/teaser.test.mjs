@@ -165,3 +165,24 @@ test('no teaser for a tag the widget cannot start with (an id missing)', async (
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("the teaser's close button speaks the widget's language: data-locale, else the browser's", async () => {
+  for (const [locale, attrs, label, lang] of [
+    ['en-US', { 'data-locale': 'zh-TW' }, '關閉', 'zh-TW'],
+    ['zh-TW', {}, '關閉', 'zh-TW'],
+    ['zh-TW', { 'data-locale': 'en' }, 'Dismiss', 'en'],
+    ['zh-CN', {}, 'Dismiss', 'en'],
+  ]) {
+    const { context, page, problems } = await openPage(env.browser, { locale });
+    await hostPage(page, env.server, 'teaser-locale.html', {
+      'data-load': 'interaction', 'data-teaser': TEXT, 'data-teaser-delay': '0', ...attrs,
+    });
+    const close = widget(page).locator('.cb-teaser-close');
+    await close.waitFor();
+    const where = `${locale} ${JSON.stringify(attrs)}`;
+    assert.equal(await close.getAttribute('aria-label'), label, where);
+    assert.equal(await close.getAttribute('lang'), lang, where);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
