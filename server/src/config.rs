@@ -41,6 +41,8 @@ Secrets (never flags, so they stay out of `ps`):
   or --api-key-file PATH (e.g. a systemd credential) instead of either variable.
   CHAT_BUBBLE_VISITOR_SECRET  signs visitor tokens (at least 16 bytes; the same on every
                      instance behind one load balancer), or --visitor-secret-file PATH.
+                     One secret per line: the first signs, later lines are earlier
+                     secrets still accepted (for a rotation).
 
 Logging: RUST_LOG (default `info`), e.g. RUST_LOG=chat_bubble_server=debug.";
 
@@ -93,8 +95,9 @@ pub struct Config {
     pub mock_visitor_tokens: bool,
 
     /// File holding the secret that signs visitor tokens, instead of
-    /// CHAT_BUBBLE_VISITOR_SECRET. Without either, a random secret is made at start and
-    /// every token dies with the process.
+    /// CHAT_BUBBLE_VISITOR_SECRET; further lines hold earlier secrets still accepted (a
+    /// rotation). Without either, a random secret is made at start and every token dies with
+    /// the process.
     #[arg(long, env = "CHAT_BUBBLE_VISITOR_SECRET_FILE")]
     pub visitor_secret_file: Option<PathBuf>,
 

@@ -8,6 +8,10 @@
 //! The token is `v1.` followed by the unpadded base64url HMAC-SHA256 of the conversation id
 //! under the server's visitor secret. It is stateless: nothing is stored, and any number of
 //! server instances that share the secret accept each other's tokens.
+//!
+//! The secret can be rotated without ending every visitor's conversation: the configured text
+//! holds one secret per line, the first signs new tokens and the ones after it (earlier
+//! secrets) are still accepted, until the operator removes them.
 
 use std::fmt;
 use std::path::Path;
@@ -47,7 +51,10 @@ const MAX_TOKEN_BYTES: usize = 128;
 /// Issues and checks visitor tokens.
 #[derive(Clone)]
 pub struct VisitorKeys {
+    /// Signs new tokens (and keys derived for other purposes).
     secret: Arc<[u8]>,
+    /// Earlier secrets, whose tokens are still accepted while a rotation is under way.
+    earlier: Arc<[Arc<[u8]>]>,
 }
 
 impl fmt::Debug for VisitorKeys {
@@ -66,13 +73,26 @@ pub enum SecretSource {
 impl VisitorKeys {
     /// Keys from a given secret; refused when too short (the error never quotes it).
     pub fn new(secret: &[u8]) -> Result<VisitorKeys, String> {
+        VisitorKeys::rotating(secret, &[])
+    }
+
+    /// Keys that sign with `secret` and still accept tokens signed with any of `earlier`;
+    /// every one of them is refused when too short (the error never quotes one).
+    pub fn rotating(secret: &[u8], earlier: &[&[u8]]) -> Result<VisitorKeys, String> {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(format!(
                 "the visitor secret must be at least {MIN_SECRET_BYTES} bytes long"
             ));
         }
+        if let Some(n) = earlier.iter().position(|e| e.len() < MIN_SECRET_BYTES) {
+            return Err(format!(
+                "every visitor secret must be at least {MIN_SECRET_BYTES} bytes long (secret {} is not)",
+                n + 2
+            ));
+        }
         Ok(VisitorKeys {
             secret: Arc::from(secret),
+            earlier: earlier.iter().map(|e| Arc::from(*e)).collect(),
         })
     }
 
@@ -81,11 +101,13 @@ impl VisitorKeys {
         let secret: [u8; 32] = rand::random();
         VisitorKeys {
             secret: Arc::from(&secret[..]),
+            earlier: Arc::from([]),
         }
     }
 
-    /// The secret from `file` if given, else from [`SECRET_VAR`], else a generated one.
-    /// Surrounding whitespace (a file's final newline) is dropped.
+    /// The secrets from `file` if given, else from [`SECRET_VAR`], else a generated one. One
+    /// secret per line: the first signs, the others are earlier ones still accepted. Each
+    /// line's surrounding whitespace is dropped, and blank lines are skipped.
     pub fn load(file: Option<&Path>) -> Result<(VisitorKeys, SecretSource), String> {
         let text = match file {
             Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
@@ -96,8 +118,16 @@ impl VisitorKeys {
             })?),
             None => std::env::var(SECRET_VAR).ok(),
         };
-        match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(secret) => VisitorKeys::new(secret.as_bytes())
+        let lines: Vec<&[u8]> = text
+            .as_deref()
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::as_bytes)
+            .collect();
+        match lines.split_first() {
+            Some((secret, earlier)) => VisitorKeys::rotating(secret, earlier)
                 .map(|k| (k, SecretSource::Configured))
                 .map_err(|e| match file {
                     Some(path) => format!("{e} (in {})", path.display()),
@@ -108,8 +138,12 @@ impl VisitorKeys {
     }
 
     fn mac(&self, conversation: &str) -> Hmac<Sha256> {
+        VisitorKeys::mac_with(&self.secret, conversation)
+    }
+
+    fn mac_with(secret: &[u8], conversation: &str) -> Hmac<Sha256> {
         let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
+            Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
         mac.update(CONTEXT);
         mac.update(conversation.as_bytes());
         mac
@@ -119,8 +153,21 @@ impl VisitorKeys {
     /// visitor secret then share it too, without a second secret to configure. `purpose`
     /// keeps keys for different uses apart.
     pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        VisitorKeys::derive_from(&self.secret, purpose)
+    }
+
+    /// The keys for `purpose` derived from the earlier secrets (see [`VisitorKeys::rotating`]),
+    /// for checking what was signed before a rotation.
+    pub fn derive_earlier(&self, purpose: &str) -> Vec<[u8; 32]> {
+        self.earlier
+            .iter()
+            .map(|secret| VisitorKeys::derive_from(secret, purpose))
+            .collect()
+    }
+
+    fn derive_from(secret: &[u8], purpose: &str) -> [u8; 32] {
         let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
+            Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
         mac.update(b"chat-bubble derived key\0");
         mac.update(purpose.as_bytes());
         mac.finalize().into_bytes().into()
@@ -132,7 +179,8 @@ impl VisitorKeys {
         format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(tag))
     }
 
-    /// Whether `token` was issued for `conversation` (compared in constant time).
+    /// Whether `token` was issued for `conversation`, under the current secret or an earlier
+    /// one (each compared in constant time).
     pub fn verify(&self, conversation: &str, token: &str) -> bool {
         if token.len() > MAX_TOKEN_BYTES {
             return false;
@@ -140,10 +188,16 @@ impl VisitorKeys {
         let Some(encoded) = token.strip_prefix(PREFIX) else {
             return false;
         };
-        match URL_SAFE_NO_PAD.decode(encoded) {
-            Ok(tag) => self.mac(conversation).verify_slice(&tag).is_ok(),
-            Err(_) => false,
-        }
+        let Ok(tag) = URL_SAFE_NO_PAD.decode(encoded) else {
+            return false;
+        };
+        std::iter::once(&self.secret)
+            .chain(self.earlier.iter())
+            .any(|secret| {
+                VisitorKeys::mac_with(secret, conversation)
+                    .verify_slice(&tag)
+                    .is_ok()
+            })
     }
 
     /// `Ok` when the request carries the token of `conversation`, else the 403 to answer.
@@ -217,6 +271,64 @@ mod tests {
         assert!(VisitorKeys::new(b"0123456789abcdef0123")
             .unwrap()
             .verify("42", &t));
+    }
+
+    #[test]
+    fn earlier_secrets_are_still_accepted_and_new_tokens_use_the_first() {
+        let old = VisitorKeys::new(b"the secret before rotation").unwrap();
+        let old_token = old.issue("42");
+        let rotating = VisitorKeys::rotating(
+            b"the secret after rotation",
+            &[b"the secret before rotation"],
+        )
+        .unwrap();
+        assert!(
+            rotating.verify("42", &old_token),
+            "an earlier secret's token"
+        );
+        assert!(!rotating.verify("43", &old_token));
+        let new_token = rotating.issue("42");
+        assert_ne!(
+            new_token, old_token,
+            "new tokens are signed with the first secret"
+        );
+        assert!(VisitorKeys::new(b"the secret after rotation")
+            .unwrap()
+            .verify("42", &new_token));
+        assert!(!old.verify("42", &new_token));
+        // Once the earlier secret is removed, its tokens end.
+        let rotated = VisitorKeys::new(b"the secret after rotation").unwrap();
+        assert!(!rotated.verify("42", &old_token));
+        // Derived keys follow the signing secret.
+        assert_eq!(rotating.derive("x"), rotated.derive("x"));
+        let e =
+            VisitorKeys::rotating(b"the secret after rotation", &[b"short-earlier"]).unwrap_err();
+        assert!(
+            e.contains("secret 2") && !e.contains("short-earlier"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_secret_file_holds_one_secret_per_line() {
+        let dir = std::env::temp_dir().join(format!("cb-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("visitor.secret");
+        std::fs::write(
+            &file,
+            "  the secret after rotation \n\nthe secret before rotation\n",
+        )
+        .unwrap();
+        let (keys, source) = VisitorKeys::load(Some(&file)).unwrap();
+        assert_eq!(source, SecretSource::Configured);
+        let old = VisitorKeys::new(b"the secret before rotation").unwrap();
+        assert!(keys.verify("7", &old.issue("7")));
+        let new = VisitorKeys::new(b"the secret after rotation").unwrap();
+        assert_eq!(keys.issue("7"), new.issue("7"));
+        std::fs::write(&file, "the secret after rotation\nshort\n").unwrap();
+        let e = VisitorKeys::load(Some(&file)).unwrap_err();
+        assert!(e.contains("secret 2") && !e.contains("short\n"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

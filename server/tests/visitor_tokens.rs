@@ -161,6 +161,55 @@ async fn instances_sharing_the_secret_accept_each_others_tokens() {
 }
 
 #[tokio::test]
+async fn a_rotated_secret_keeps_the_conversations_signed_with_the_earlier_one() {
+    let up = FakeMaiAgent::start().await;
+    let with = |keys: VisitorKeys| {
+        let mut settings = GuardSettings::open();
+        settings.visitors = Some(keys);
+        settings
+    };
+    const BEFORE: &[u8] = b"the secret before the rotation";
+    const AFTER: &[u8] = b"the secret after the rotation";
+    let before = start_proxy(
+        &up.base(),
+        with(VisitorKeys::new(BEFORE).unwrap()),
+        quick_timeouts(),
+    )
+    .await;
+    let rotating = start_proxy(
+        &up.base(),
+        with(VisitorKeys::rotating(AFTER, &[BEFORE]).unwrap()),
+        quick_timeouts(),
+    )
+    .await;
+    let rotated = start_proxy(
+        &up.base(),
+        with(VisitorKeys::new(AFTER).unwrap()),
+        quick_timeouts(),
+    )
+    .await;
+    let c = Client::new();
+    let (old_id, old_token) = create(&c, &before).await;
+    // During the rotation, a visitor of before it keeps their conversation...
+    assert_eq!(
+        statuses(&c, &rotating, &old_id, Some(&old_token)).await,
+        [200, 200, 200]
+    );
+    // ...and a new one gets a token of the new secret, which instances already past the
+    // rotation accept.
+    let (new_id, new_token) = create(&c, &rotating).await;
+    assert_eq!(
+        statuses(&c, &rotated, &new_id, Some(&new_token)).await,
+        [200, 200, 200]
+    );
+    // Once the earlier secret is removed, its tokens end.
+    assert_eq!(
+        statuses(&c, &rotated, &old_id, Some(&old_token)).await,
+        [403, 403, 403]
+    );
+}
+
+#[tokio::test]
 async fn the_visitor_token_is_never_forwarded_upstream_and_passes_preflight() {
     let up = FakeMaiAgent::start().await;
     let mut guard = GuardSettings::open();

@@ -44,6 +44,9 @@ pub const PREFIX: &str = "/maax/v2";
 /// The largest webhook body read; an answer is text for a chat bubble.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// What the webhook key is derived for (see [`VisitorKeys::derive`]).
+const PURPOSE: &str = "maax v2 webhook";
+
 /// Nonce bytes: 128 bits cannot be guessed.
 const NONCE_BYTES: usize = 16;
 
@@ -51,6 +54,9 @@ const NONCE_BYTES: usize = 16;
 #[derive(Clone)]
 pub struct WebhookKeys {
     key: [u8; 32],
+    /// Keys of the earlier visitor secrets during a rotation: a follow-up may come long after
+    /// its URL was made.
+    earlier: Vec<[u8; 32]>,
 }
 
 impl std::fmt::Debug for WebhookKeys {
@@ -62,12 +68,17 @@ impl std::fmt::Debug for WebhookKeys {
 impl WebhookKeys {
     pub fn new(visitors: &VisitorKeys) -> WebhookKeys {
         WebhookKeys {
-            key: visitors.derive("maax v2 webhook"),
+            key: visitors.derive(PURPOSE),
+            earlier: visitors.derive_earlier(PURPOSE),
         }
     }
 
     fn mac(&self, kind: Kind, conversation: &str, nonce: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
+        WebhookKeys::mac_with(&self.key, kind, conversation, nonce)
+    }
+
+    fn mac_with(key: &[u8; 32], kind: Kind, conversation: &str, nonce: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
         for part in [kind.segment(), conversation, nonce] {
             mac.update(part.as_bytes());
             mac.update(b"\0");
@@ -87,17 +98,22 @@ impl WebhookKeys {
         format!("{nonce}.{}", URL_SAFE_NO_PAD.encode(tag))
     }
 
-    /// The nonce of a token issued for this kind and conversation, or `None`.
+    /// The nonce of a token issued for this kind and conversation (under the current visitor
+    /// secret or an earlier one), or `None`.
     pub fn verify<'t>(&self, kind: Kind, conversation: &str, token: &'t str) -> Option<&'t str> {
         if token.len() > 128 {
             return None;
         }
         let (nonce, tag) = token.split_once('.')?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        self.mac(kind, conversation, nonce)
-            .verify_slice(&tag)
-            .ok()
-            .map(|_| nonce)
+        std::iter::once(&self.key)
+            .chain(&self.earlier)
+            .any(|key| {
+                WebhookKeys::mac_with(key, kind, conversation, nonce)
+                    .verify_slice(&tag)
+                    .is_ok()
+            })
+            .then_some(nonce)
     }
 
     /// The full URL of one webhook under `public_base` (no trailing slash).
@@ -265,6 +281,32 @@ mod tests {
             url.starts_with("https://chat.example/maax/v2/followup/42/"),
             "{url}"
         );
+    }
+
+    #[test]
+    fn tokens_of_an_earlier_visitor_secret_still_verify_during_a_rotation() {
+        let before = keys();
+        let nonce = WebhookKeys::nonce();
+        let t = before.token(Kind::FollowUp, "42", &nonce);
+        let rotating = WebhookKeys::new(
+            &VisitorKeys::rotating(b"the secret after rotation", &[b"0123456789abcdef0123"])
+                .unwrap(),
+        );
+        assert_eq!(
+            rotating.verify(Kind::FollowUp, "42", &t),
+            Some(nonce.as_str())
+        );
+        assert_eq!(rotating.verify(Kind::Answer, "42", &t), None);
+        // New tokens are signed with the new secret alone.
+        let fresh = rotating.token(Kind::FollowUp, "42", &nonce);
+        assert_ne!(fresh, t);
+        assert_eq!(before.verify(Kind::FollowUp, "42", &fresh), None);
+        let rotated = WebhookKeys::new(&VisitorKeys::new(b"the secret after rotation").unwrap());
+        assert_eq!(
+            rotated.verify(Kind::FollowUp, "42", &fresh),
+            Some(nonce.as_str())
+        );
+        assert_eq!(rotated.verify(Kind::FollowUp, "42", &t), None);
     }
 
     fn h(ct: &str) -> HeaderMap {
