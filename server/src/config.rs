@@ -136,6 +136,11 @@ pub struct ConnectionArgs {
     #[arg(long, env = "CHAT_BUBBLE_KEEPALIVE_IDLE_SECS", default_value_t = 30)]
     pub keepalive_idle_secs: u64,
 
+    /// Seconds a response may wait for the client to take its next bytes before the
+    /// connection is closed (a client that stops reading holds nothing for long).
+    #[arg(long, env = "CHAT_BUBBLE_SEND_TIMEOUT_SECS", default_value_t = 30)]
+    pub send_timeout_secs: u64,
+
     /// Open connections per client address (IPv6: per /64); 0 means no cap. Default 64, or
     /// no cap with --trust-proxy: behind a reverse proxy every connection comes from the
     /// proxy, which caps connections per visitor itself.
@@ -160,6 +165,7 @@ impl ConnectionArgs {
             header: Duration::from_secs(self.header_timeout_secs.max(1)),
             body: Duration::from_secs(self.body_timeout_secs.max(1)),
             idle: Duration::from_secs(self.keepalive_idle_secs.max(1)),
+            send: Duration::from_secs(self.send_timeout_secs.max(1)),
             per_client: self
                 .max_connections_per_client
                 .unwrap_or(default_per_client),

@@ -47,6 +47,10 @@ pub struct ConnLimits {
     pub body: Duration,
     /// With no request in flight, the longest a connection may stay silent.
     pub idle: Duration,
+    /// The longest a response may wait for the client to take its next bytes: a client that
+    /// stops reading would otherwise hold its connection (and its place under the caps) for
+    /// as long as it likes.
+    pub send: Duration,
     /// Open connections per client address; 0 means no cap.
     pub per_client: usize,
     /// Open connections in all; 0 means no cap.
@@ -59,6 +63,7 @@ impl Default for ConnLimits {
             header: Duration::from_secs(10),
             body: Duration::from_secs(20),
             idle: Duration::from_secs(30),
+            send: Duration::from_secs(30),
             per_client: 64,
             total: 4096,
         }
@@ -99,6 +104,7 @@ pub struct ConnStats {
     pub refused: AtomicUsize,
     pub cut_slow_headers: AtomicUsize,
     pub cut_idle: AtomicUsize,
+    pub cut_slow_readers: AtomicUsize,
     pub slow_bodies: AtomicUsize,
 }
 
@@ -198,6 +204,7 @@ pub async fn run_counted(
                     let counter = match why {
                         Cut::SlowHeaders => &stats.cut_slow_headers,
                         Cut::Idle => &stats.cut_idle,
+                        Cut::SlowReader => &stats.cut_slow_readers,
                     };
                     counter.fetch_add(1, Ordering::Relaxed);
                 }
@@ -213,6 +220,7 @@ pub async fn run_counted(
 enum Cut {
     SlowHeaders,
     Idle,
+    SlowReader,
 }
 
 /// Counts open connections per client and in total.
@@ -309,8 +317,10 @@ impl Drop for Ticket {
 /// What the watchdog knows about a connection.
 struct Activity {
     state: Mutex<ActivityState>,
-    /// Wakes the watchdog when the last request in flight ends, so the idle clock starts then.
-    settled: tokio::sync::Notify,
+    /// Wakes the watchdog when the clock that applies changes: the last request in flight
+    /// ended (the idle clock starts), a request's head began (the header clock), or a
+    /// response found the client not reading (the send clock).
+    changed: tokio::sync::Notify,
 }
 
 struct ActivityState {
@@ -320,6 +330,8 @@ struct ActivityState {
     last: Instant,
     /// The first byte read of a request whose headers are not complete yet.
     head_since: Option<Instant>,
+    /// Since when a write has waited for the client to take bytes (its socket buffer full).
+    blocked_since: Option<Instant>,
 }
 
 /// A request in flight; its drop (the response body sent or abandoned) ends it.
@@ -331,7 +343,7 @@ impl Drop for InFlight {
         s.in_flight = s.in_flight.saturating_sub(1);
         s.last = Instant::now();
         if s.in_flight == 0 {
-            self.0.settled.notify_one();
+            self.0.changed.notify_one();
         }
     }
 }
@@ -343,8 +355,9 @@ impl Activity {
                 in_flight: 0,
                 last: Instant::now(),
                 head_since: None,
+                blocked_since: None,
             }),
-            settled: tokio::sync::Notify::new(),
+            changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -365,24 +378,44 @@ impl Activity {
         s.last = now;
         if s.in_flight == 0 && s.head_since.is_none() {
             s.head_since = Some(now);
+            self.changed.notify_one();
         }
     }
 
-    fn wrote(&self) {
-        self.lock().last = Instant::now();
+    /// A write went out (`true`) or had to wait for the client (`false`).
+    fn wrote(&self, went_out: bool) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        if went_out {
+            s.last = now;
+            s.blocked_since = None;
+        } else if s.blocked_since.is_none() {
+            s.blocked_since = Some(now);
+            self.changed.notify_one();
+        }
     }
 
-    /// Resolves when the connection should be closed: headers not complete within the header
+    /// Resolves when the connection should be closed: a response that the client has not
+    /// taken a byte of within the send timeout, headers not complete within the header
     /// timeout, or no request in flight and nothing heard within the idle timeout.
     async fn watchdog(&self, limits: ConnLimits) -> Cut {
         loop {
-            // `None`: a request is in flight; the body timeout and the upstream bounds govern
-            // it, and the watchdog looks again when it ends (a permit stored by `notify_one`
-            // covers an end that comes before the wait).
+            // `None`: a request is in flight and its response is not waiting for the client;
+            // the body timeout and the upstream bounds govern it, and the watchdog looks again
+            // when that changes (a permit stored by `notify_one` covers a change that comes
+            // before the wait).
             let wait = {
                 let s = self.lock();
                 let now = Instant::now();
-                if s.in_flight > 0 {
+                if let Some(since) = s.blocked_since {
+                    // A response (or its last bytes, which hyper holds after the body ended)
+                    // waits for the client.
+                    let deadline = since + limits.send;
+                    if now >= deadline {
+                        return Cut::SlowReader;
+                    }
+                    Some(deadline - now)
+                } else if s.in_flight > 0 {
                     None
                 } else if let Some(since) = s.head_since {
                     let deadline = since + limits.header;
@@ -399,8 +432,13 @@ impl Activity {
                 }
             };
             match wait {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => self.settled.notified().await,
+                Some(wait) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = self.changed.notified() => {}
+                    }
+                }
+                None => self.changed.notified().await,
             }
         }
     }
@@ -427,6 +465,16 @@ impl AsyncRead for Watched {
     }
 }
 
+impl Watched {
+    fn note_write(&self, polled: &Poll<io::Result<usize>>) {
+        match polled {
+            Poll::Ready(Ok(n)) if *n > 0 => self.activity.wrote(true),
+            Poll::Pending => self.activity.wrote(false),
+            _ => {}
+        }
+    }
+}
+
 impl AsyncWrite for Watched {
     fn poll_write(
         mut self: Pin<&mut Self>,
@@ -434,9 +482,7 @@ impl AsyncWrite for Watched {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, data);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.wrote();
-        }
+        self.note_write(&polled);
         polled
     }
 
@@ -446,9 +492,7 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.wrote();
-        }
+        self.note_write(&polled);
         polled
     }
 

@@ -57,6 +57,7 @@ fn limits() -> ConnLimits {
         header: Duration::from_millis(400),
         body: Duration::from_millis(400),
         idle: Duration::from_millis(400),
+        send: Duration::from_millis(400),
         per_client: 0,
         total: 0,
     }
@@ -110,6 +111,119 @@ async fn headers_sent_a_byte_at_a_time_are_cut_by_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn the_header_timeout_holds_when_the_idle_timeout_is_longer() {
+    let idle = Duration::from_secs(6);
+    let addr = start(ConnLimits { idle, ..limits() }).await;
+    // A request's head begun after the connection sat idle a while, and one begun at once.
+    for wait in [Duration::from_millis(600), Duration::ZERO] {
+        let mut conn = TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(wait).await;
+        let started = Instant::now();
+        let sent = trickle(&mut conn, SLOW_HEAD, Duration::from_millis(50)).await;
+        assert!(sent.is_some(), "the server cut the connection");
+        // 0.4 s of header timeout; the idle timeout (6 s) must not be what applies.
+        let took = started.elapsed();
+        assert!(took < idle / 2, "cut after {took:?}, waited {wait:?} first");
+    }
+}
+
+/// A server of one large response, served the way the binary serves: at `/whole` in one
+/// piece, at `/streamed` in pieces (as files are).
+async fn start_large(limits: ConnLimits, stats: Arc<ConnStats>, bytes: usize) -> SocketAddr {
+    let piece = bytes::Bytes::from(vec![b'x'; 64 << 10]);
+    let router = axum::Router::new()
+        .route(
+            "/whole",
+            axum::routing::get(move || async move { vec![b'x'; bytes] }),
+        )
+        .route(
+            "/streamed",
+            axum::routing::get(move || async move {
+                let pieces = std::iter::repeat_n(piece, bytes / (64 << 10));
+                let stream = futures_util::stream::iter(pieces.map(Ok::<_, std::io::Error>));
+                axum::body::Body::from_stream(stream)
+            }),
+        );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve::run_counted(
+        listener,
+        router,
+        limits,
+        stats,
+        std::future::pending(),
+    ));
+    addr
+}
+
+const LARGE: usize = 64 << 20;
+
+#[tokio::test]
+async fn a_client_that_stops_reading_a_response_is_cut_by_the_send_timeout() {
+    for path in ["/streamed", "/whole"] {
+        cut_when_not_read(path).await;
+    }
+}
+
+async fn cut_when_not_read(path: &str) {
+    // No idle timeout to speak of: only the send timeout (0.4 s) may cut.
+    let limits = ConnLimits {
+        idle: Duration::from_secs(600),
+        ..limits()
+    };
+    let stats = Arc::new(ConnStats::default());
+    let addr = start_large(limits, stats.clone(), LARGE).await;
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut conn = socket.connect(addr).await.unwrap();
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    // Reads nothing; the send timeout is 0.4 s.
+    let started = Instant::now();
+    while stats.cut_slow_readers.load(Ordering::Relaxed) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{path}: the server still holds the connection"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Closed: reading now ends long before the 64 MB.
+    let mut got = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), conn.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => got += n,
+            Err(_) => panic!("{path}: the connection is still open after {got} bytes"),
+        }
+    }
+    assert!(got < LARGE, "{path}: {got} bytes");
+}
+
+#[tokio::test]
+async fn a_client_that_reads_gets_a_large_response_whole_under_a_short_send_timeout() {
+    let stats = Arc::new(ConnStats::default());
+    let addr = start_large(limits(), stats.clone(), LARGE).await;
+    let mut conn = TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /streamed HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), conn.read_to_end(&mut out))
+        .await
+        .expect("the response ends")
+        .unwrap();
+    assert!(
+        // Chunked, to its last chunk.
+        out.ends_with(b"x\r\n0\r\n\r\n") && out.len() > LARGE,
+        "{} bytes",
+        out.len()
+    );
+    assert_eq!(stats.cut_slow_readers.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
 async fn a_body_sent_a_byte_at_a_time_is_cut_by_the_body_timeout() {
     let addr = start(limits()).await;
     let mut conn = TcpStream::connect(addr).await.unwrap();
@@ -154,6 +268,7 @@ async fn connections_over_the_per_client_cap_are_closed_at_once() {
     let addr = start(ConnLimits {
         per_client: 5,
         idle: Duration::from_secs(30),
+        send: Duration::from_secs(30),
         ..limits()
     })
     .await;
@@ -214,6 +329,7 @@ async fn a_flood_of_slow_connections_from_one_client_neither_starves_others_nor_
         header: Duration::from_secs(1),
         body: Duration::from_secs(1),
         idle: Duration::from_secs(1),
+        send: Duration::from_secs(1),
         per_client: 64,
         total: 1024,
     };
