@@ -37,7 +37,6 @@ async fn the_key_is_in_no_response_and_no_log_line() {
         connect: Duration::from_secs(2),
         first_byte: Duration::from_millis(300),
         idle: Duration::from_millis(300),
-        send: Duration::from_millis(300),
         ..Timeouts::default()
     };
     let proxy = start_proxy(&up.base(), GuardSettings::open(), timeouts).await;

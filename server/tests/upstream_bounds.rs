@@ -16,7 +16,6 @@ fn bounded() -> Timeouts {
         connect: Duration::from_secs(2),
         first_byte: Duration::from_secs(2),
         idle: Duration::from_secs(2),
-        send: Duration::from_secs(2),
         total: Duration::from_millis(500),
         stream: Duration::from_millis(500),
         stream_bytes: 64 * 1024,
