@@ -6,10 +6,11 @@ use std::time::Duration;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::Router;
 use tokio::sync::watch;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{Config, Mode, MAAX_KEY_VAR, MAIAGENT_KEY_VAR};
+use crate::guard::origin::{is_loopback, OriginList};
 use crate::guard::{Guard, GuardSettings};
 use crate::secret::Secret;
 use crate::upstream::Timeouts;
@@ -58,7 +59,7 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
             let delay = Duration::from_millis(config.mock_delay_ms);
             mock::router(mock::MockState::new(delay, shutdown, visitors))
                 .merge(upload_api)
-                .layer(cors())
+                .layer(mock_cors(&config.guard.allowed_origins)?)
         }
         Mode::Proxy => {
             let guard = Guard::new(&guard_settings)?;
@@ -137,8 +138,21 @@ pub const ALLOWED_HEADERS: &[&str] = &[
     "x-mock-fault-after",
 ];
 
-/// Any origin may call: the mock holds no secrets, and the widget's static files are public
-/// and loaded cross-origin (the loader imports the wasm module from its own base URL).
+/// The mock's API answers pages on this machine and the `--allowed-origins` given (`*` for
+/// any): any other site a developer visits while `make demo` runs could otherwise drive it
+/// through their browser, filling its memory and the uploads folder.
+fn mock_cors(allowed: &[String]) -> Result<CorsLayer, String> {
+    let listed = allowed.iter().any(|o| !o.trim().is_empty());
+    let origins = OriginList::parse(allowed)?;
+    Ok(
+        cors().allow_origin(AllowOrigin::predicate(move |origin, _| {
+            is_loopback(origin) || (listed && origins.allows(origin))
+        })),
+    )
+}
+
+/// Any origin may call: the widget's static files are public and loaded cross-origin (the
+/// loader imports the wasm module from its own base URL).
 pub fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)

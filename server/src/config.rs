@@ -179,8 +179,9 @@ impl ConnectionArgs {
 #[command(next_help_heading = "Access (proxy and maax modes)")]
 pub struct GuardArgs {
     /// Origins allowed to call the API, comma-separated (`https://shop.example.com`,
-    /// `https://*.example.com`, or `*`). Empty allows any origin, with a warning. Requests
-    /// without an `Origin` header (same-origin GETs, curl) are always let through.
+    /// `https://*.example.com`, or `*`). Empty allows any origin, with a warning; the mock
+    /// then answers only pages on this machine (and these, when given). Requests without an
+    /// `Origin` header (same-origin GETs, curl) are always let through.
     #[arg(
         long,
         env = "CHAT_BUBBLE_ALLOWED_ORIGINS",

@@ -1,6 +1,8 @@
 //! Attacks through request headers: a forged `X-Forwarded-Host` steering page links, an
-//! `Origin` made to equal the `Host`, and origins crafted to end in an allowed domain.
+//! `Origin` made to equal the `Host`, origins crafted to end in an allowed domain, and other
+//! sites driving the mock of a developer's `make demo` through their browser.
 
+mod common;
 mod fake;
 
 use chat_bubble_server::guard::GuardSettings;
@@ -127,4 +129,80 @@ async fn origins_crafted_to_end_in_an_allowed_domain_are_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+}
+
+/// The mock as the binary builds it with `args`, and what its API answers a browser on
+/// `origin` for a created conversation and for a preflight: the `Access-Control-Allow-Origin`
+/// headers.
+async fn mock_cors_for(args: &[&str], origin: &str) -> [Option<String>; 2] {
+    use axum::body::Body;
+    use axum::http::Request;
+    use chat_bubble_server::app;
+    use chat_bubble_server::config::Config;
+    use clap::Parser;
+    let dir = std::env::temp_dir().join(format!("cb-mock-cors-{}", std::process::id()));
+    let mut argv = vec![
+        "chat-bubble-server".to_string(),
+        "--upload-dir".into(),
+        dir.join("uploads").display().to_string(),
+        "--static-dir".into(),
+        dir.join("no-dist").display().to_string(),
+    ];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let config = Config::try_parse_from(argv).unwrap();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let router = app::build(&config, rx).unwrap();
+    let create = Request::post("/api/v1/conversations/")
+        .header("origin", origin)
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"webChat":"wc-1"}"#))
+        .unwrap();
+    let preflight = Request::options("/api/v1/chatbots/bot-1/completions/")
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,x-visitor-token",
+        )
+        .body(Body::empty())
+        .unwrap();
+    let mut out = [None, None];
+    for (i, req) in [create, preflight].into_iter().enumerate() {
+        let res = common::call(&router, req).await;
+        out[i] = res
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_string());
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_mock_answers_pages_on_this_machine_and_listed_origins_only() {
+    for origin in [
+        "http://localhost:3000",
+        "http://127.0.0.1:8787",
+        "http://[::1]:8080",
+    ] {
+        let [created, preflight] = mock_cors_for(&[], origin).await;
+        assert!(created.is_some() && preflight.is_some(), "{origin}");
+    }
+    // Any other site the developer visits cannot read what it makes the mock do.
+    for origin in [
+        "https://evil.example",
+        "http://localhost.evil.example",
+        "null",
+    ] {
+        assert_eq!(mock_cors_for(&[], origin).await, [None, None], "{origin}");
+    }
+    // --allowed-origins opens it to those named, or to all with `*`.
+    let listed = ["--allowed-origins", "https://shop.example"];
+    let [created, preflight] = mock_cors_for(&listed, "https://shop.example").await;
+    assert!(created.is_some() && preflight.is_some());
+    assert_eq!(
+        mock_cors_for(&listed, "https://evil.example").await,
+        [None, None]
+    );
+    let [created, _] = mock_cors_for(&["--allowed-origins", "*"], "https://evil.example").await;
+    assert!(created.is_some());
 }

@@ -135,6 +135,20 @@ impl OriginList {
     }
 }
 
+/// Whether `origin` is a page on this machine: `localhost` (and its subdomains), 127.0.0.0/8
+/// or `[::1]`, any port.
+pub fn is_loopback(origin: &HeaderValue) -> bool {
+    let Some(origin) = origin.to_str().ok().and_then(parts) else {
+        return false;
+    };
+    let host = origin.host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Headers a browser may send to the API. `Authorization` is listed so that a widget set up
 /// with one still passes the preflight; the proxy drops it and sends its own. The visitor
 /// token is checked here and never forwarded.
@@ -167,6 +181,31 @@ mod tests {
 
     fn list(entries: &[&str]) -> OriginList {
         OriginList::parse(&entries.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn loopback_origins_are_pages_on_this_machine() {
+        for origin in [
+            "http://localhost:8787",
+            "http://localhost",
+            "https://app.localhost:3000",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:9000",
+        ] {
+            assert!(is_loopback(&HeaderValue::from_static(origin)), "{origin}");
+        }
+        for origin in [
+            "https://evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+            "http://192.168.1.10:8787",
+            "http://[::2]",
+            "null",
+            "file://",
+        ] {
+            assert!(!is_loopback(&HeaderValue::from_static(origin)), "{origin}");
+        }
     }
 
     fn allows(l: &OriginList, origin: &str) -> bool {
