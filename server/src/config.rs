@@ -338,6 +338,32 @@ pub struct UploadArgs {
     #[arg(long, env = "CHAT_BUBBLE_UPLOAD_CONCURRENT", default_value_t = 16)]
     pub upload_concurrent: usize,
 
+    /// Uploads one client address (an IPv6 /64; the forwarded address with --trust-proxy)
+    /// may have in flight at once, so that a few slow uploads cannot hold every place; 0
+    /// means no cap.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_UPLOAD_CONCURRENT_PER_CLIENT",
+        default_value_t = 4
+    )]
+    pub upload_concurrent_per_client: usize,
+
+    /// Bytes one client address may upload in a day, whatever the conversations it makes.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_UPLOAD_CLIENT_QUOTA_BYTES",
+        default_value_t = 200 * 1024 * 1024
+    )]
+    pub upload_client_quota_bytes: u64,
+
+    /// Files one client address may upload in a day, whatever the conversations it makes.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_UPLOAD_CLIENT_QUOTA_FILES",
+        default_value_t = 120
+    )]
+    pub upload_client_quota_files: u32,
+
     /// Base URL the stored files are public at (a CDN or the bucket's own URL), e.g.
     /// `https://cdn.example.com/chat-uploads/`. Default: this server's `/uploads/`.
     #[arg(long, env = "CHAT_BUBBLE_UPLOAD_PUBLIC_URL")]

@@ -1,6 +1,6 @@
 //! Uploads through the whole server as the binary builds it (`app::build` with flags): the
 //! visitor token, type sniffing, metadata removal, the size limit while the body streams,
-//! quota and rate, serving headers, each mode's handling, and both storage backends. The S3
+//! quota and rate (per conversation and per client address), serving headers, each mode's handling, and both storage backends. The S3
 //! backend runs against a real S3-compatible server on loopback (moto's server mode, which
 //! `scripts/setup.sh --test` installs and `scripts/test.sh` starts), never a stand-in of the
 //! storage trait.
@@ -319,6 +319,110 @@ async fn quota_and_rate_are_per_conversation() {
     let res = upload(&base, &id, Some(&token), "a.txt", "hi").await;
     assert!(res.headers().contains_key("retry-after"));
     refusal(res, 429, "rate").await;
+}
+
+/// A client whose requests come from `from` (127.0.0.0/8 is all loopback on Linux).
+fn client_from(from: &str) -> Client {
+    Client::builder()
+        .local_address(from.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+async fn upload_from(from: &str, base: &str, conversation: &str, token: &str) -> reqwest::Response {
+    client_from(from)
+        .post(format!("{base}/api/v1/uploads/"))
+        .query(&[("conversation", conversation), ("filename", "a.txt")])
+        .header("x-visitor-token", token)
+        .body("hi")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_address_cannot_store_without_end_by_making_conversations() {
+    let dir = scratch("client-quota");
+    let base = start(
+        &dir,
+        &[
+            "--upload-client-quota-files",
+            "3",
+            "--upload-rate-limit",
+            "0",
+        ],
+    )
+    .await;
+    // Each conversation is far under its own quota (30 files); the address reaches its 3.
+    for _ in 0..3 {
+        let (id, token) = conversation(&base).await;
+        stored(upload_from("127.0.0.1", &base, &id, &token).await).await;
+    }
+    let (id, token) = conversation(&base).await;
+    let detail = refusal(
+        upload_from("127.0.0.1", &base, &id, &token).await,
+        429,
+        "quota",
+    )
+    .await;
+    assert!(detail.contains("3 files from one network"), "{detail}");
+    // Another address is not held up, in the same conversation, whose own count was given
+    // back when the address's refused it.
+    stored(upload_from("127.0.0.2", &base, &id, &token).await).await;
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_upload_place_with_slow_uploads() {
+    use tokio::io::AsyncWriteExt;
+    let dir = scratch("per-client");
+    let base = start(
+        &dir,
+        &[
+            "--upload-concurrent-per-client",
+            "2",
+            "--upload-rate-limit",
+            "0",
+        ],
+    )
+    .await;
+    let (id, token) = conversation(&base).await;
+    let addr = base.strip_prefix("http://").unwrap().to_string();
+    // Two uploads that announce 1,000 bytes and send 10, then hold on.
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/uploads/?conversation={id}&filename=slow.txt HTTP/1.1\r\nHost: {addr}\r\n\
+             X-Visitor-Token: {token}\r\nContent-Length: 1000\r\n\r\n0123456789"
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        slow.push(conn);
+    }
+    // Their places are taken once their heads are read.
+    let mut res = upload_from("127.0.0.1", &base, &id, &token).await;
+    for _ in 0..50 {
+        if res.status() == 429 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        res = upload_from("127.0.0.1", &base, &id, &token).await;
+    }
+    assert!(res.headers().contains_key("retry-after"));
+    let detail = refusal(res, 429, "rate").await;
+    assert!(detail.contains("from your network"), "{detail}");
+    // Another address still gets in.
+    stored(upload_from("127.0.0.2", &base, &id, &token).await).await;
+    // Once they end, the address has its places back.
+    drop(slow);
+    let mut res = upload_from("127.0.0.1", &base, &id, &token).await;
+    for _ in 0..50 {
+        if res.status() == 201 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        res = upload_from("127.0.0.1", &base, &id, &token).await;
+    }
+    stored(res).await;
 }
 
 #[tokio::test]

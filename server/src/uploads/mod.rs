@@ -32,6 +32,7 @@
 //! sandbox` (a file opened on its own can run nothing on this origin) and a year of caching
 //! (a name never gets other content).
 
+pub mod per_client;
 pub mod quota;
 pub mod sniff;
 pub mod storage;
@@ -42,7 +43,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
@@ -54,7 +55,7 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 
 use crate::config::{GuardArgs, UploadArgs, UploadStorage};
-use crate::guard::client::public_base;
+use crate::guard::client::{client_key, public_base};
 use crate::guard::plain_id;
 use crate::guard::rate::{retry_after_secs, RateLimiter};
 use crate::visitor::VisitorKeys;
@@ -67,6 +68,9 @@ pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
 /// The quota's window: a day.
 pub const QUOTA_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The wait suggested to a client with its share of uploads in flight.
+const BUSY_RETRY_SECS: u64 = 5;
 
 /// The longest file name echoed back, in characters.
 const MAX_FILENAME_CHARS: usize = 120;
@@ -84,6 +88,10 @@ pub struct UploadSettings {
     pub rate_per_minute: u32,
     /// Uploads read at once; more wait for none and get 503.
     pub concurrent: usize,
+    /// Uploads one client address may have in flight at once; 0 means no cap.
+    pub concurrent_per_client: usize,
+    /// What one client address may store in a day, whatever the conversations it makes.
+    pub client_quota: QuotaLimits,
     /// Base URL the stored files are reachable at (a CDN, the bucket); `None` serves them
     /// from this server's `/uploads/`.
     pub public_url: Option<String>,
@@ -100,7 +108,10 @@ pub struct Uploads {
     visitors: Option<VisitorKeys>,
     rate: Option<RateLimiter<String>>,
     quota: Mutex<Quota>,
+    /// The same, per client address (a conversation costs one request to make).
+    client_quota: Mutex<Quota>,
     slots: Semaphore,
+    in_flight: per_client::InFlight,
 }
 
 impl std::fmt::Debug for Uploads {
@@ -149,6 +160,12 @@ impl UploadSettings {
             },
             rate_per_minute: args.upload_rate_limit,
             concurrent: args.upload_concurrent,
+            concurrent_per_client: args.upload_concurrent_per_client,
+            client_quota: QuotaLimits {
+                bytes: args.upload_client_quota_bytes,
+                files: args.upload_client_quota_files,
+                window: QUOTA_WINDOW,
+            },
             public_url: args
                 .upload_public_url
                 .clone()
@@ -186,7 +203,9 @@ impl Uploads {
             .then(|| RateLimiter::new(settings.rate_per_minute, settings.rate_per_minute));
         Ok(Arc::new(Uploads {
             quota: Mutex::new(Quota::new(settings.quota)),
+            client_quota: Mutex::new(Quota::new(settings.client_quota)),
             slots: Semaphore::new(settings.concurrent.max(1)),
+            in_flight: per_client::InFlight::new(settings.concurrent_per_client),
             storage,
             visitors,
             rate,
@@ -330,9 +349,11 @@ fn kind_of_name(name: &str) -> Option<Kind> {
 async fn upload(
     State(state): State<Arc<Uploads>>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
+    let client = client_key(&request, state.settings.trust_proxy);
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let conversation = match query.get("conversation").map(String::as_str) {
         Some(c) if plain_id(c) => c.to_owned(),
         _ => {
@@ -369,6 +390,19 @@ async fn upload(
     if declared.is_some_and(|n| n > max) {
         return too_large(max);
     }
+    let Some(_place) = state.in_flight.enter(client) else {
+        let mut res = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate",
+            &format!(
+                "Too many files at once from your network. Please wait {BUSY_RETRY_SECS} s \
+                 and try again."
+            ),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_SECS));
+        return res;
+    };
     // Each upload in flight holds up to `max` bytes: the slots bound the memory they take.
     let Ok(_slot) = state.slots.try_acquire() else {
         return refuse(
@@ -402,24 +436,14 @@ async fn upload(
         );
     };
     let size = cleaned.len() as u64;
-    let taken = lock(&state.quota).take(&conversation, size, Instant::now());
-    if let Err(over) = taken {
-        let limits = state.settings.quota;
-        let detail = match over {
-            Exceeded::Files => format!(
-                "Upload limit reached: up to {} files per conversation a day.",
-                limits.files
-            ),
-            Exceeded::Bytes => format!(
-                "Upload limit reached: up to {} per conversation a day.",
-                readable_size(limits.bytes)
-            ),
-        };
-        return refuse(StatusCode::TOO_MANY_REQUESTS, "quota", &detail);
+    let client = client.to_string();
+    if let Err(refusal) = state.take_quota(&conversation, &client, size) {
+        return refusal;
     }
     let name = new_name(kind);
     if let Err(e) = state.storage.put(&name, cleaned, kind).await {
         lock(&state.quota).give_back(&conversation, size);
+        lock(&state.client_quota).give_back(&client, size);
         tracing::error!(error = %e, "upload: the storage refused the file");
         return storage_down();
     }
@@ -432,6 +456,42 @@ async fn upload(
         size,
     };
     (StatusCode::CREATED, Json(stored)).into_response()
+}
+
+impl Uploads {
+    /// Counts a stored file of `size` for its conversation and its client address, or the
+    /// refusal naming the limit it would pass; nothing is counted then.
+    fn take_quota(&self, conversation: &str, client: &str, size: u64) -> Result<(), Response> {
+        let now = Instant::now();
+        let refusal = |over, limits: QuotaLimits, per: &str| {
+            let detail = match over {
+                Exceeded::Files => {
+                    format!(
+                        "Upload limit reached: up to {} files {per} a day.",
+                        limits.files
+                    )
+                }
+                Exceeded::Bytes => format!(
+                    "Upload limit reached: up to {} {per} a day.",
+                    readable_size(limits.bytes)
+                ),
+            };
+            refuse(StatusCode::TOO_MANY_REQUESTS, "quota", &detail)
+        };
+        let mut per_conversation = lock(&self.quota);
+        per_conversation
+            .take(conversation, size, now)
+            .map_err(|over| refusal(over, self.settings.quota, "per conversation"))?;
+        if let Err(over) = lock(&self.client_quota).take(client, size, now) {
+            per_conversation.give_back(conversation, size);
+            return Err(refusal(
+                over,
+                self.settings.client_quota,
+                "from one network",
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn lock(quota: &Mutex<Quota>) -> std::sync::MutexGuard<'_, Quota> {
@@ -536,6 +596,12 @@ mod tests {
             },
             rate_per_minute: 0,
             concurrent: 1,
+            concurrent_per_client: 0,
+            client_quota: QuotaLimits {
+                bytes: 1,
+                files: 1,
+                window: QUOTA_WINDOW,
+            },
             public_url: Some(url.into()),
             server_public_url: None,
             trust_proxy: false,
