@@ -437,8 +437,8 @@ async fn upload(
     };
     let size = cleaned.len() as u64;
     let client = client.to_string();
-    if let Err(refusal) = state.take_quota(&conversation, &client, size) {
-        return refusal;
+    if let Err(over) = state.take_quota(&conversation, &client, size) {
+        return over.into_response();
     }
     let name = new_name(kind);
     if let Err(e) = state.storage.put(&name, cleaned, kind).await {
@@ -458,37 +458,52 @@ async fn upload(
     (StatusCode::CREATED, Json(stored)).into_response()
 }
 
-impl Uploads {
-    /// Counts a stored file of `size` for its conversation and its client address, or the
-    /// refusal naming the limit it would pass; nothing is counted then.
-    fn take_quota(&self, conversation: &str, client: &str, size: u64) -> Result<(), Response> {
-        let now = Instant::now();
-        let refusal = |over, limits: QuotaLimits, per: &str| {
-            let detail = match over {
-                Exceeded::Files => {
-                    format!(
-                        "Upload limit reached: up to {} files {per} a day.",
-                        limits.files
-                    )
-                }
-                Exceeded::Bytes => format!(
-                    "Upload limit reached: up to {} {per} a day.",
-                    readable_size(limits.bytes)
-                ),
-            };
-            refuse(StatusCode::TOO_MANY_REQUESTS, "quota", &detail)
+/// A file over a quota: which limit, and whose.
+struct OverQuota {
+    over: Exceeded,
+    limits: QuotaLimits,
+    per: &'static str,
+}
+
+impl IntoResponse for OverQuota {
+    fn into_response(self) -> Response {
+        let OverQuota { over, limits, per } = self;
+        let detail = match over {
+            Exceeded::Files => {
+                format!(
+                    "Upload limit reached: up to {} files {per} a day.",
+                    limits.files
+                )
+            }
+            Exceeded::Bytes => format!(
+                "Upload limit reached: up to {} {per} a day.",
+                readable_size(limits.bytes)
+            ),
         };
+        refuse(StatusCode::TOO_MANY_REQUESTS, "quota", &detail)
+    }
+}
+
+impl Uploads {
+    /// Counts a stored file of `size` for its conversation and its client address, or says
+    /// which limit it would pass; nothing is counted then.
+    fn take_quota(&self, conversation: &str, client: &str, size: u64) -> Result<(), OverQuota> {
+        let now = Instant::now();
         let mut per_conversation = lock(&self.quota);
         per_conversation
             .take(conversation, size, now)
-            .map_err(|over| refusal(over, self.settings.quota, "per conversation"))?;
+            .map_err(|over| OverQuota {
+                over,
+                limits: self.settings.quota,
+                per: "per conversation",
+            })?;
         if let Err(over) = lock(&self.client_quota).take(client, size, now) {
             per_conversation.give_back(conversation, size);
-            return Err(refusal(
+            return Err(OverQuota {
                 over,
-                self.settings.client_quota,
-                "from one network",
-            ));
+                limits: self.settings.client_quota,
+                per: "from one network",
+            });
         }
         Ok(())
     }
