@@ -43,16 +43,25 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
     };
     // Uploads take the same layers as the mode's API: CORS for the mock, the guard (origins,
     // rate limit, CORS) in front of a real backend. Maax AI takes no files: refused there.
+    // Proxy mode refuses them too until it knows its public URL (below).
     let settings = uploads::UploadSettings::from_args(&config.uploads, &config.guard);
     let uploads_origin_unset =
         settings.public_url.is_none() && settings.server_public_url.is_none();
-    let upload_state = match config.mode {
-        Mode::Maax => None,
-        _ => Some(uploads::Uploads::new(settings, visitors.clone())?),
+    // In proxy mode an attachment's URL is fetched by MaiAgent: without a configured public
+    // URL it would be built from (and checked against) the request's `Host`, which a caller
+    // outside a browser chooses, pointing MaiAgent at any host. Uploads stay off until one
+    // is set.
+    let uploads_off = match config.mode {
+        Mode::Maax => Some(uploads::MAAX_REFUSAL),
+        Mode::Proxy if uploads_origin_unset => Some(uploads::UNCONFIGURED_REFUSAL),
+        _ => None,
     };
-    let upload_api = match &upload_state {
-        Some(state) => uploads::api_router(state.clone()),
-        None => uploads::refusing_api_router(uploads::MAAX_REFUSAL),
+    let (upload_state, upload_api) = match uploads_off {
+        Some(refusal) => (None, uploads::refusing_api_router(refusal)),
+        None => {
+            let state = uploads::Uploads::new(settings, visitors.clone())?;
+            (Some(state.clone()), uploads::api_router(state))
+        }
     };
     let api = match config.mode {
         Mode::Mock => {
@@ -74,9 +83,9 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
             guard.log_posture();
             if uploads_origin_unset {
                 tracing::warn!(
-                    "proxy: neither --public-url nor --upload-public-url is set, so attachments \
-                     are checked against the request's Host, which a caller outside a browser \
-                     chooses; set --public-url"
+                    "proxy: uploads are off: set --public-url (this server's public origin) \
+                     or --upload-public-url, so that the file URLs MaiAgent fetches come from \
+                     the configuration rather than the request's Host"
                 );
             }
             tracing::info!(upstream = %state.base(), "proxying to MaiAgent");

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use chat_bubble_server::app;
 use chat_bubble_server::config::Config;
 use clap::Parser;
-use fake::{ask, serve, FakeMaiAgent, KEY, VISITOR_SECRET};
+use fake::{ask, serve_on, FakeMaiAgent, KEY, VISITOR_SECRET};
 use futures_util::StreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
@@ -38,6 +38,23 @@ fn scratch(name: &str) -> PathBuf {
 /// Starts the whole server with `args` (after the binary's name) and returns its base URL.
 /// The visitor secret is the fake's, so `fake::token` makes valid tokens.
 async fn start(dir: &std::path::Path, args: &[&str]) -> String {
+    start_on(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        dir,
+        args,
+    )
+}
+
+/// [`start`], told its own public URL (`--public-url`), as proxy mode needs for uploads.
+async fn start_knowing_its_url(dir: &std::path::Path, args: &[&str]) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let mut args = args.to_vec();
+    args.extend(["--public-url", &url]);
+    start_on(listener, dir, &args)
+}
+
+fn start_on(listener: tokio::net::TcpListener, dir: &std::path::Path, args: &[&str]) -> String {
     let secret = dir.join("visitor-secret");
     std::fs::write(&secret, VISITOR_SECRET).unwrap();
     let key = dir.join("api-key");
@@ -59,7 +76,7 @@ async fn start(dir: &std::path::Path, args: &[&str]) -> String {
     let (tx, rx) = watch::channel(false);
     std::mem::forget(tx);
     let router = app::build(&config, rx).unwrap();
-    format!("http://{}", serve(router).await)
+    format!("http://{}", serve_on(listener, router))
 }
 
 /// A conversation on a mock server, with its token.
@@ -588,7 +605,8 @@ async fn proxy_mode_sends_maiagent_the_files_public_url() {
 async fn proxy_mode_serving_its_own_files_takes_only_their_urls() {
     let up = FakeMaiAgent::start().await;
     let dir = scratch("proxy-own");
-    let base = start(&dir, &["--mode", "proxy", "--upstream-url", &up.base()]).await;
+    let base =
+        start_knowing_its_url(&dir, &["--mode", "proxy", "--upstream-url", &up.base()]).await;
     let token = fake::token("c1");
     let file = stored(upload(&base, "c1", Some(&token), "a.txt", "hi").await).await;
     let url = file["file"].as_str().unwrap().to_owned();
@@ -609,6 +627,42 @@ async fn proxy_mode_serving_its_own_files_takes_only_their_urls() {
     let elsewhere = url.replace("127.0.0.1", "evil.example");
     assert_ne!(elsewhere, url);
     assert_eq!(send(&elsewhere).await.unwrap().status(), 400);
+}
+
+#[tokio::test]
+async fn proxy_mode_without_its_public_url_takes_no_files() {
+    let up = FakeMaiAgent::start().await;
+    let dir = scratch("proxy-no-url");
+    let base = start(&dir, &["--mode", "proxy", "--upstream-url", &up.base()]).await;
+    let token = fake::token("c1");
+    // A caller naming any host: the file's URL would be built from it, and MaiAgent sent there.
+    let res = Client::new()
+        .post(format!("{base}/api/v1/uploads/"))
+        .query(&[("conversation", "c1"), ("filename", "a.txt")])
+        .header("host", "169.254.169.254")
+        .header("x-visitor-token", &token)
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    let detail = refusal(res, 400, "not_accepted").await;
+    assert!(detail.contains("can't receive files"), "{detail}");
+    let mut body = ask(Some("c1"), "see this", true);
+    body["message"]["attachments"] = json!([{
+        "type": "other",
+        "filename": "a.txt",
+        "file": format!("http://169.254.169.254/uploads/{}.txt", "0".repeat(32)),
+    }]);
+    let res = Client::new()
+        .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+        .header("host", "169.254.169.254")
+        .header("x-visitor-token", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(up.seen().is_empty(), "MaiAgent heard of it");
 }
 
 #[tokio::test]

@@ -132,6 +132,10 @@ pub struct Stored {
     pub size: u64,
 }
 
+/// What proxy mode answers an upload when it does not know its public URL (see `app`).
+pub const UNCONFIGURED_REFUSAL: &str = "This chat can't receive files right now. Please \
+     describe what the file shows in your message.";
+
 /// What maax mode answers an upload: Maax AI's API takes text only.
 pub const MAAX_REFUSAL: &str = "This assistant reads text only and can't receive files. \
      Please describe what the file shows in your message.";

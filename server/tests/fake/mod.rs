@@ -32,7 +32,11 @@ pub const KEY: &str = "sk-test-7f3a9c1e5b2d4f60a8e1c3b5d7f9a2c4";
 
 /// Serves a router on a free loopback port, with peer addresses for the rate limit.
 pub async fn serve(router: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(TcpListener::bind("127.0.0.1:0").await.unwrap(), router)
+}
+
+/// [`serve`] on a listener bound already (for a server that must know its own URL).
+pub fn serve_on(listener: TcpListener, router: Router) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
