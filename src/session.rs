@@ -420,6 +420,13 @@ fn finish(
             learn_assistant(state, config);
             crate::follow_ups::watch(state);
         }
+        // Stopped before a word came back (the message may not even have reached the server,
+        // when the conversation was still being made): the message stays, not sent, with its
+        // Retry, rather than beside an empty reply.
+        Err(ApiError::Aborted) if reply_is_empty => {
+            state.remove(reply.key);
+            question.status.set(MessageStatus::Unsent);
+        }
         Err(ApiError::Aborted) => {
             reply.status.set(MessageStatus::Stopped);
             remember_stopped(config, question, reply);

@@ -9,6 +9,11 @@ use crate::attaching::Attaching;
 use crate::chat::ChatState;
 use crate::session;
 use crate::store;
+use crate::timers;
+
+/// How long Stop ignores clicks after it takes Send's place: longer than the gap within a
+/// double-click or a double tap, shorter than a visitor takes to decide to stop.
+const STOP_ARMS_AFTER_MS: f64 = 600.0;
 
 /// The message box: Enter sends, Shift+Enter adds a line. Typing stays possible while a reply
 /// streams (the button then stops the reply); the draft survives a reload.
@@ -62,6 +67,14 @@ pub fn Composer() -> impl IntoView {
         }
     });
     let disabled = move || !replying.get() && !can_send();
+    // When the button last became Stop: a second click of a double-click on Send (or a second
+    // tap) lands on Stop, and would end the reply it just asked for.
+    let stop_shown_at = StoredValue::new(0.0);
+    Effect::new(move |_| {
+        if replying.get() {
+            stop_shown_at.set_value(timers::now_ms());
+        }
+    });
     let (input, button) = (NodeRef::<Textarea>::new(), NodeRef::<Button>::new());
     // A button that becomes disabled drops focus to the page: keyboard users go on in the box.
     Effect::new(move |_| {
@@ -115,7 +128,9 @@ pub fn Composer() -> impl IntoView {
                     // not, even though the button may have turned back into Send by then.
                     if replying.get_untracked() {
                         ev.prevent_default();
-                        session::stop(state);
+                        if timers::now_ms() - stop_shown_at.get_value() >= STOP_ARMS_AFTER_MS {
+                            session::stop(state);
+                        }
                     }
                 }
             >

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send,
+  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send, untilStopArmed,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -88,6 +88,7 @@ test('keyboard only: Stop on a streaming reply leaves focus in the message box, 
   await widget(page).locator('.cb-stop').waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await focused(page), 'cb-send cb-stop');
+  await untilStopArmed(page);
   await page.keyboard.press('Enter');
   await widget(page).locator('.cb-assistant.cb-stopped').waitFor();
   await untilFocused(page, 'cb-input');

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches, hostPage,
+  serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches, hostPage, messageRows,
+  waitForReply, untilStopArmed, PHONE,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -164,5 +165,59 @@ test('a long history opens in order, scrolled to its end', async () => {
   assert.ok(last.y + last.height <= list.y + list.height + 1 && last.y >= list.y, `last row ${JSON.stringify(last)} in ${JSON.stringify(list)}`);
   assert.equal(await bubble.locator('.cb-message').last().locator('.cb-text').textContent(), defaultReply('question 39'));
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a double-click or a double tap on Send sends once and does not stop the reply it asked for', async () => {
+  for (const how of ['double-click', 'double tap']) {
+    const phone = how === 'double tap';
+    const { context, page, problems } = await openPage(env.browser, phone ? PHONE : {});
+    await hostPage(page, env.server, `double-${phone ? 'tap' : 'click'}.html`, { 'data-load': 'eager' }, { phone });
+    await mockSwitches(page, { delay: 40 });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').click();
+    // The first message of a conversation: the second click lands while it is being made.
+    await bubble.locator('.cb-input').fill('my very first question');
+    if (phone) {
+      await bubble.locator('.cb-send').tap();
+      await page.waitForTimeout(150);
+      await bubble.locator('.cb-send').tap();
+    } else {
+      await bubble.locator('.cb-send').dblclick();
+    }
+    await waitForReply(page, defaultReply('my very first question'));
+    assert.deepEqual(await messageRows(page), [
+      ['visitor', 'my very first question', ''],
+      ['assistant', defaultReply('my very first question'), ''],
+    ], how);
+    assert.deepEqual(problems, [], how);
+    await context.close();
+  }
+});
+
+test('Stop before a word came back keeps the message, not sent, with Retry, across a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'stop-early.html', { 'data-load': 'eager' });
+  // The conversation takes a while to be made: Stop comes before the message left.
+  await page.route('**/conversations/', async (route) => {
+    await new Promise((done) => setTimeout(done, 2000));
+    await route.continue().catch(() => {});
+  });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').fill('wait, one more thing');
+  await bubble.locator('.cb-input').press('Enter');
+  await untilStopArmed(page);
+  await bubble.locator('.cb-send.cb-stop').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  assert.deepEqual(await messageRows(page), [['visitor', 'wait, one more thing', 'Not sent']]);
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  assert.deepEqual(await messageRows(page), [['visitor', 'wait, one more thing', 'Not sent']]);
+  await page.unroute('**/conversations/');
+  await bubble.locator('.cb-visitor .cb-retry').click();
+  await waitForReply(page, defaultReply('wait, one more thing'));
+  assert.deepEqual(problems.filter((p) => !p.includes('conversations/')), []);
   await context.close();
 });

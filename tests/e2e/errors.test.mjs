@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send,
+  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send, untilStopArmed,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -69,6 +69,7 @@ test('Stop during the wait before a retry: no empty "Stopped" bubble, no "Retryi
   await send(page, 'never mind');
   const bubble = widget(page);
   await bubble.locator('.cb-notice', { hasText: 'Retrying' }).waitFor();
+  await untilStopArmed(page);
   await bubble.locator('.cb-send.cb-stop').click();
   await bubble.locator('.cb-visitor .cb-retry').waitFor();
   assert.deepEqual(await messageRows(page), [['visitor', 'never mind', 'Not sent']]);

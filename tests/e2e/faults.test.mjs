@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, hostPage, messageRows, waitForReply, send,
+  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, hostPage, messageRows, waitForReply, send, untilStopArmed,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -166,6 +166,7 @@ test('Stop mid-reply keeps the partial text, marks it stopped, and closes the co
   await page.waitForFunction(
     () => (document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant .cb-text')?.textContent.length ?? 0) > 20,
   );
+  await untilStopArmed(page);
   await bubble.locator('.cb-stop').click();
   await bubble.locator('.cb-assistant.cb-stopped').waitFor();
   const [, reply] = await messageRows(page);

@@ -161,6 +161,18 @@ export async function echoReplies(page, reply, { deltas, delay }) {
   });
 }
 
+/**
+ * Stop ignores clicks for a moment after it takes Send's place (the second click of a
+ * double-click on Send would otherwise end the reply): waits that long after it shows.
+ */
+export async function untilStopArmed(page) {
+  await widget(page).locator('.cb-send.cb-stop').waitFor();
+  await page.waitForTimeout(STOP_ARMS_AFTER_MS + 100);
+}
+
+/** src/ui/composer.rs's STOP_ARMS_AFTER_MS. */
+export const STOP_ARMS_AFTER_MS = 600;
+
 /** A phone held upright, for `openPage`: touch, a small screen, the mobile viewport. */
 export const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 

@@ -3,7 +3,7 @@
 // buttons say "Copied" for a moment only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, untilStopArmed } from './harness.mjs';
 
 const env = serverAndBrowser();
 const AVATAR = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle cx="10" cy="10" r="10" fill="#2563eb"/></svg>';
@@ -174,6 +174,7 @@ test('a stopped reply comes back after a reload as it was shown: cut where it st
   const bubble = widget(page);
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-assistant.cb-streaming .cb-text')?.textContent.includes('w5 '));
+  await untilStopArmed(page);
   await bubble.locator('.cb-send.cb-stop').click();
   await bubble.locator('.cb-assistant.cb-stopped').waitFor();
   const shown = await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent();
