@@ -392,6 +392,7 @@ async fn upload(
     let cleaned = match kind {
         Kind::Jpeg => strip::jpeg(&bytes).map(Bytes::from),
         Kind::Png => strip::png(&bytes).map(Bytes::from),
+        Kind::Webp => strip::webp(&bytes).map(Bytes::from),
         _ => Ok(bytes),
     };
     let Ok(cleaned) = cleaned else {

@@ -12,6 +12,8 @@ pub struct Malformed;
 
 mod jpeg;
 mod png;
+mod webp;
 
 pub use jpeg::jpeg;
 pub use png::png;
+pub use webp::webp;
