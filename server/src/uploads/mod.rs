@@ -393,6 +393,7 @@ async fn upload(
         Kind::Jpeg => strip::jpeg(&bytes).map(Bytes::from),
         Kind::Png => strip::png(&bytes).map(Bytes::from),
         Kind::Webp => strip::webp(&bytes).map(Bytes::from),
+        Kind::Gif => strip::gif(&bytes).map(Bytes::from),
         _ => Ok(bytes),
     };
     let Ok(cleaned) = cleaned else {

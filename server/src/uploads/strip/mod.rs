@@ -10,10 +10,12 @@
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed;
 
+mod gif;
 mod jpeg;
 mod png;
 mod webp;
 
+pub use gif::gif;
 pub use jpeg::jpeg;
 pub use png::png;
 pub use webp::webp;
