@@ -394,7 +394,8 @@ async fn upload(
         Kind::Png => strip::png(&bytes).map(Bytes::from),
         Kind::Webp => strip::webp(&bytes).map(Bytes::from),
         Kind::Gif => strip::gif(&bytes).map(Bytes::from),
-        _ => Ok(bytes),
+        Kind::Mp4 => strip::mp4(&bytes).map(Bytes::from),
+        Kind::Pdf | Kind::Text | Kind::Mp3 => Ok(bytes),
     };
     let Ok(cleaned) = cleaned else {
         return refuse(

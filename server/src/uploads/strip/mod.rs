@@ -12,10 +12,12 @@ pub struct Malformed;
 
 mod gif;
 mod jpeg;
+mod mp4;
 mod png;
 mod webp;
 
 pub use gif::gif;
 pub use jpeg::jpeg;
+pub use mp4::mp4;
 pub use png::png;
 pub use webp::webp;
