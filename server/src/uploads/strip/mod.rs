@@ -1,12 +1,23 @@
-//! Removes metadata from JPEG and PNG images before they are stored: a phone's photo carries
-//! the place it was taken (EXIF GPS), the device and often the owner's name, none of which the
-//! visitor meant to send with a screenshot.
+//! Removes metadata from images and videos before they are stored: a phone's photo or video
+//! carries the place it was taken (EXIF GPS, QuickTime's `©xyz`), the device and often the
+//! owner's name, none of which the visitor meant to send with a screenshot.
 //!
-//! Both formats are sequences of length-prefixed blocks, so the walk is one linear pass that
-//! copies the blocks needed to show the picture and drops the rest. A file that does not
-//! parse is refused rather than stored with its metadata.
+//! Every format here is a sequence of length-prefixed blocks, so each walk is one linear pass
+//! with bounds-checked sizes and no recursion deeper than a fixed level:
+//!
+//! - JPEG ([`jpeg`]): EXIF, XMP, IPTC and comment segments go, and anything after the image.
+//! - PNG ([`png`]): only the chunks that draw the picture stay (text, `eXIf`, `tIME` go).
+//! - WebP ([`webp`]): only the chunks that draw the picture stay (`EXIF`, `XMP ` go) and
+//!   `VP8X` no longer announces them.
+//! - GIF ([`gif`]): comments and application extensions other than looping go, and
+//!   anything after the trailer.
+//! - MP4 and QuickTime ([`mp4`]): `udta` and `meta` in the movie and its tracks, a
+//!   file-level `udta` or `meta`, and XMP become `free` space of the same size (the media's
+//!   offsets must not move).
+//!
+//! A file that does not parse is refused rather than stored with its metadata.
 
-/// Why an image could not be cleaned.
+/// Why a file could not be cleaned.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed;
 

@@ -1,4 +1,4 @@
-//! WebP: a RIFF file, `RIFF` <size> `WEBP`, then chunks of a four-letter type, a 32-bit
+//! WebP: a RIFF file (`RIFF`, its size, `WEBP`), then chunks of a four-letter type, a 32-bit
 //! little-endian size, the data and a padding byte when the size is odd.
 
 use super::Malformed;
