@@ -269,6 +269,58 @@ async fn jpeg_and_png_metadata_is_removed_before_storing() {
     .await;
 }
 
+fn atom(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
+    let mut a = ((content.len() + 8) as u32).to_be_bytes().to_vec();
+    a.extend_from_slice(kind);
+    a.extend_from_slice(content);
+    a
+}
+
+/// A tiny QuickTime movie as an iPhone writes it: the place it was shot in `moov/udta/©xyz`,
+/// then the media in `mdat`.
+fn movie_with_location() -> Vec<u8> {
+    let place = b"+25.0330+121.5654+010.000/";
+    let mut xyz = (place.len() as u16).to_be_bytes().to_vec();
+    xyz.extend_from_slice(&[0x15, 0xC7]);
+    xyz.extend_from_slice(place);
+    let trak = atom(b"trak", &atom(b"tkhd", &[0; 84]));
+    let udta = atom(b"udta", &atom(b"\xA9xyz", &xyz));
+    let moov = atom(b"moov", &[atom(b"mvhd", &[0; 100]), trak, udta].concat());
+    [
+        atom(b"ftyp", b"qt  \0\0\0\0qt  "),
+        moov,
+        atom(b"mdat", b"frames of video"),
+    ]
+    .concat()
+}
+
+#[tokio::test]
+async fn a_videos_location_is_removed_before_storing() {
+    let dir = scratch("strip-mov");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let movie = movie_with_location();
+    let body = stored(upload(&base, &id, Some(&token), "IMG_0002.MOV", movie.clone()).await).await;
+    assert_eq!(body["type"], "video");
+    let url = body["file"].as_str().unwrap();
+    assert!(url.ends_with(".mp4"), "{url}");
+    let served = Client::new()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        !served.windows(17).any(|w| w == b"+25.0330+121.5654"),
+        "location removed"
+    );
+    // The media keeps its place: the movie's offsets into the file still point at it.
+    assert_eq!(served.len(), movie.len());
+    assert!(served.ends_with(&atom(b"mdat", b"frames of video")));
+}
+
 #[tokio::test]
 async fn the_size_limit_cuts_a_body_while_it_streams() {
     let dir = scratch("size");

@@ -8,22 +8,23 @@
 //! | `GET /uploads/<name>` | the stored file |
 //!
 //! `{api}` is `/api/v1` or `/api`, as for the other calls. The upload needs the conversation's
-//! `X-Visitor-Token` (when visitor tokens are on) and answers, always as `{"detail", "code"}`:
-//! 413 `too_large`, 415 `wrong_type` (or `damaged` for an image that does not parse), 429
-//! `rate` (with `Retry-After`) or `quota`, 403 for a missing or wrong token, 503 `storage` when
-//! the storage fails or `busy` when too many uploads are under way, and in maax mode 400
-//! `not_accepted` ([`MAAX_REFUSAL`]).
+//! `X-Visitor-Token` (when visitor tokens are on) and answers, always as `{"detail", "code"}`: 413
+//! `too_large`, 415 `wrong_type` (or `damaged` for an image or video that does not parse), 429
+//! `rate` (with `Retry-After`) or `quota`, 403 for a missing or wrong token, 503 `storage` when the
+//! storage fails or `busy` when too many uploads are under way, and in maax mode 400 `not_accepted`
+//! ([`MAAX_REFUSAL`]).
 //!
 //! # What happens to a file
 //!
-//! The body is read as a stream and cut off at `--upload-max-bytes` (a declared
-//! `Content-Length` over it is refused before a byte is read). Its kind is sniffed from the
-//! bytes ([`sniff`]): markup is refused whatever its name. JPEG and PNG images lose their
-//! metadata ([`strip`]). The file is stored ([`storage`]) under 128 random bits and the
-//! sniffed kind's extension, so names can neither be guessed nor chosen, and the visitor's own
-//! file name is only echoed back in the answer. `file` is the public URL: `--upload-public-url`
-//! plus the name, or this server's own `/uploads/<name>`. Proxy mode forwards a message's
-//! attachments only when each is such a URL ([`Uploads::issued_here`]).
+//! The body is read as a stream and cut off at `--upload-max-bytes` (a declared `Content-Length`
+//! over it is refused before a byte is read). Its kind is sniffed from the bytes ([`sniff`]):
+//! markup is refused whatever its name. Images (JPEG, PNG, WebP, GIF) and MP4/QuickTime videos lose
+//! their metadata ([`strip`]); PDF, MP3 and text are stored as sent. The file is stored
+//! ([`storage`]) under 128 random bits and the sniffed kind's extension, so names can neither be
+//! guessed nor chosen, and the visitor's own file name is only echoed back in the answer. `file` is
+//! the public URL: `--upload-public-url` plus the name, or this server's own `/uploads/<name>`.
+//! Proxy mode forwards a message's attachments only when each is such a URL
+//! ([`Uploads::issued_here`]).
 //!
 //! # Serving
 //!
@@ -430,13 +431,16 @@ async fn upload(
     let cleaned = match kind {
         Kind::Jpeg => strip::jpeg(&bytes).map(Bytes::from),
         Kind::Png => strip::png(&bytes).map(Bytes::from),
-        _ => Ok(bytes),
+        Kind::Webp => strip::webp(&bytes).map(Bytes::from),
+        Kind::Gif => strip::gif(&bytes).map(Bytes::from),
+        Kind::Mp4 => strip::mp4(&bytes).map(Bytes::from),
+        Kind::Pdf | Kind::Text | Kind::Mp3 => Ok(bytes),
     };
     let Ok(cleaned) = cleaned else {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "damaged",
-            "This image looks damaged and can't be sent.",
+            "This file looks damaged and can't be sent.",
         );
     };
     let size = cleaned.len() as u64;

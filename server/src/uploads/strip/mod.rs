@@ -1,0 +1,34 @@
+//! Removes metadata from images and videos before they are stored: a phone's photo or video
+//! carries the place it was taken (EXIF GPS, QuickTime's `©xyz`), the device and often the
+//! owner's name, none of which the visitor meant to send with a screenshot.
+//!
+//! Every format here is a sequence of length-prefixed blocks, so each walk is one linear pass
+//! with bounds-checked sizes and no recursion deeper than a fixed level:
+//!
+//! - JPEG ([`jpeg`]): EXIF, XMP, IPTC and comment segments go, and anything after the image.
+//! - PNG ([`png`]): only the chunks that draw the picture stay (text, `eXIf`, `tIME` go).
+//! - WebP ([`webp`]): only the chunks that draw the picture stay (`EXIF`, `XMP ` go) and
+//!   `VP8X` no longer announces them.
+//! - GIF ([`gif`]): comments and application extensions other than looping go, and
+//!   anything after the trailer.
+//! - MP4 and QuickTime ([`mp4`]): `udta` and `meta` in the movie and its tracks, a
+//!   file-level `udta` or `meta`, and XMP become `free` space of the same size (the media's
+//!   offsets must not move).
+//!
+//! A file that does not parse is refused rather than stored with its metadata.
+
+/// Why a file could not be cleaned.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Malformed;
+
+mod gif;
+mod jpeg;
+mod mp4;
+mod png;
+mod webp;
+
+pub use gif::gif;
+pub use jpeg::jpeg;
+pub use mp4::mp4;
+pub use png::png;
+pub use webp::webp;

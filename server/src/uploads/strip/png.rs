@@ -1,0 +1,85 @@
+//! PNG: a signature, then length-prefixed chunks up to `IEND`.
+
+use super::Malformed;
+
+/// PNG chunks kept besides the critical ones (whose type starts with a capital letter): those
+/// that change how the picture looks, and APNG's animation chunks. Text (`tEXt`, `zTXt`,
+/// `iTXt`), `eXIf`, `tIME` and every private chunk go.
+const PNG_KEPT: [&[u8; 4]; 11] = [
+    b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"pHYs", b"bKGD", b"acTL", b"fcTL",
+    b"fdAT",
+];
+
+const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
+
+/// `bytes` with only the chunks needed to show the picture, up to `IEND`.
+pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
+    if !bytes.starts_with(PNG_SIGNATURE) {
+        return Err(Malformed);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(PNG_SIGNATURE);
+    let mut i = PNG_SIGNATURE.len();
+    loop {
+        let head = bytes.get(i..i + 8).ok_or(Malformed)?;
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind: [u8; 4] = [head[4], head[5], head[6], head[7]];
+        // Length, type, data, CRC.
+        let end = i.checked_add(12).and_then(|n| n.checked_add(len));
+        let chunk = end.and_then(|end| bytes.get(i..end)).ok_or(Malformed)?;
+        let critical = kind[0].is_ascii_uppercase();
+        if critical || PNG_KEPT.contains(&&kind) {
+            out.extend_from_slice(chunk);
+        }
+        i += chunk.len();
+        if &kind == b"IEND" {
+            return Ok(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    }
+
+    #[test]
+    fn png_loses_text_exif_and_time_but_keeps_pixels_and_colour() {
+        let mut p = PNG_SIGNATURE.to_vec();
+        p.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]));
+        p.extend(chunk(b"tEXt", b"Author\0Alice"));
+        p.extend(chunk(b"eXIf", b"MM\0*GPS"));
+        p.extend(chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta>"));
+        p.extend(chunk(b"tIME", &[7, 0xEA, 1, 2, 3, 4, 5]));
+        p.extend(chunk(b"sRGB", &[0]));
+        p.extend(chunk(b"IDAT", b"pixels"));
+        p.extend(chunk(b"IEND", b""));
+        p.extend(b"after the end");
+        let clean = png(&p).unwrap();
+        let text = String::from_utf8_lossy(&clean);
+        for gone in ["Alice", "GPS", "xmpmeta", "tIME", "after the end"] {
+            assert!(!text.contains(gone), "{gone} left");
+        }
+        for kept in ["IHDR", "sRGB", "pixels", "IEND"] {
+            assert!(text.contains(kept), "{kept} lost");
+        }
+    }
+
+    #[test]
+    fn broken_pngs_are_refused() {
+        let mut p = PNG_SIGNATURE.to_vec();
+        p.extend([0xFF, 0xFF, 0xFF, 0xFF]);
+        p.extend(b"IDAT");
+        assert_eq!(png(&p), Err(Malformed));
+        let mut no_end = PNG_SIGNATURE.to_vec();
+        no_end.extend(chunk(b"IHDR", &[0; 13]));
+        assert_eq!(png(&no_end), Err(Malformed));
+    }
+}
