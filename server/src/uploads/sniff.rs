@@ -93,7 +93,11 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     } else if starts(b"%PDF-") {
         Some(Kind::Pdf)
     } else if bytes.get(4..8) == Some(b"ftyp") {
-        Some(Kind::Mp4)
+        // The same box structure carries HEIC and AVIF photos, which are not videos: served as
+        // one they would not open, and their pictures live in the metadata box that cleaning
+        // blanks.
+        let brand = bytes.get(8..12).unwrap_or_default();
+        (!STILL_IMAGE_BRANDS.contains(&brand)).then_some(Kind::Mp4)
     } else if starts(b"ID3") {
         Some(Kind::Mp3)
     } else if is_plain_text(bytes) {
@@ -102,6 +106,11 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
         None
     }
 }
+
+/// Major brands of the ISO media file format that mean a still image (HEIF, HEIC, AVIF).
+const STILL_IMAGE_BRANDS: [&[u8]; 10] = [
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis",
+];
 
 /// Tags whose presence makes text markup that a browser might render as a page.
 const MARKUP: [&[u8]; 9] = [
@@ -157,6 +166,14 @@ mod tests {
         assert_eq!(sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Some(Kind::Webp));
         assert_eq!(sniff(b"%PDF-1.7\n"), Some(Kind::Pdf));
         assert_eq!(sniff(b"\0\0\0\x18ftypmp42"), Some(Kind::Mp4));
+        assert_eq!(sniff(b"\0\0\0\x14ftypqt  "), Some(Kind::Mp4));
+        for photo in [
+            &b"\0\0\0\x18ftypheic"[..],
+            b"\0\0\0\x1cftypavif",
+            b"\0\0\0\x18ftypmif1",
+        ] {
+            assert_eq!(sniff(photo), None, "{}", String::from_utf8_lossy(photo));
+        }
         assert_eq!(sniff(b"ID3\x04\0"), Some(Kind::Mp3));
         assert_eq!(
             sniff("error log: 錯誤\nline 2\n".as_bytes()),
