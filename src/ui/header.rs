@@ -2,6 +2,7 @@ use leptos::html::Button;
 use leptos::prelude::*;
 
 use super::icons::{Icon, CLOSE, NEW};
+use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::chat::ChatState;
 use crate::session;
 
@@ -68,14 +69,23 @@ pub fn Header() -> impl IntoView {
                     type="button"
                     class="cb-confirm-yes"
                     node_ref=start_new
-                    on:click=move |_| {
+                    on:click=move |ev| {
+                        go_on_at(&ev, MESSAGE_BOX);
                         confirming.set(false);
                         session::new_conversation(state);
                     }
                 >
                     {t.start_new}
                 </button>
-                <button type="button" class="cb-confirm-no" on:click=move |_| confirming.set(false)>
+                <button
+                    type="button"
+                    class="cb-confirm-no"
+                    on:click=move |ev| {
+                        // Back to the button that asked.
+                        go_on_at(&ev, ".cb-new");
+                        confirming.set(false);
+                    }
+                >
                     {t.cancel}
                 </button>
             </div>

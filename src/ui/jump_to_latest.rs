@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use super::follow::Follow;
 use super::icons::{Icon, DOWN};
+use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::chat::ChatState;
 use crate::texts::fill;
 
@@ -35,7 +36,10 @@ pub fn JumpToLatest() -> impl IntoView {
                 hidden=move || follow.following()
                 aria-label=label
                 title=t.jump_to_latest
-                on:click=move |_| follow.jump_to_end()
+                on:click=move |ev| {
+                    go_on_at(&ev, MESSAGE_BOX);
+                    follow.jump_to_end();
+                }
             >
                 <Icon path=DOWN/>
                 {move || count().map(|count| view! { <span class="cb-jump-count">{count}</span> })}

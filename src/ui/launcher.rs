@@ -24,6 +24,12 @@ pub fn Launcher() -> impl IntoView {
             aria-expanded=move || if open.get() { "true" } else { "false" }
             aria-label=label
             on:click=move |_| state.set_open(!open.get_untracked())
+            // Escape closes the panel from here too, as from anywhere in it.
+            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                if ev.key() == "Escape" && open.get_untracked() {
+                    state.set_open(false);
+                }
+            }
         >
             {move || view! { <Icon path=if open.get() { CLOSE } else { CHAT }/> }}
             {move || badge().map(|n| view! { <span class="cb-badge" aria-hidden="true">{n}</span> })}

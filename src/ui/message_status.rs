@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::icons::{Icon, ALERT};
+use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::models::Role;
 use crate::session;
@@ -13,9 +14,12 @@ use crate::texts::Texts;
 pub fn MessageStatusLine(message: ChatMessage, status: MessageStatus) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
-    let retry = move |_| match message.role {
-        Role::Visitor => session::retry_unsent(state, message),
-        Role::Assistant => session::retry_reply(state, message),
+    let retry = move |ev| {
+        go_on_at(&ev, MESSAGE_BOX);
+        match message.role {
+            Role::Visitor => session::retry_unsent(state, message),
+            Role::Assistant => session::retry_reply(state, message),
+        }
     };
     status_line(status, t).map(|(label, can_retry)| {
         view! {

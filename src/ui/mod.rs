@@ -13,6 +13,7 @@ mod follow;
 mod header;
 mod icons;
 mod jump_to_latest;
+mod keyboard_focus;
 mod launcher;
 mod listen;
 mod message_body;

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::chat::{ChatMessage, ChatState};
 use crate::session;
 
@@ -12,7 +13,10 @@ pub fn Regenerate(message: ChatMessage) -> impl IntoView {
         <button
             type="button"
             class="cb-regenerate"
-            on:click=move |_| session::regenerate(state, message)
+            on:click=move |ev| {
+                go_on_at(&ev, MESSAGE_BOX);
+                session::regenerate(state, message);
+            }
         >
             {t.regenerate}
         </button>

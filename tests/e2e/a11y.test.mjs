@@ -122,6 +122,74 @@ test('a keyboard visitor on a reply\'s Copy stays there when a message comes aft
   await context.close();
 });
 
+test('keyboard only: a button that goes with its press leaves focus in the chat, not on the page', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
+  await hostPage(page, env.server, 'keyboard-gone.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await send(page, 'hello');
+  await finishedReplies(page, 1);
+  // Each press by keyboard (focus, then Enter), as a keyboard visitor does.
+  const press = async (selector) => {
+    await bubble.locator(selector).focus();
+    await page.keyboard.press('Enter');
+  };
+  // Regenerate: the reply, and its button, are built again.
+  await press('.cb-regenerate');
+  await untilFocused(page, 'cb-input');
+  await finishedReplies(page, 1);
+  await bubble.locator('.cb-versions').waitFor();
+
+  // Retry of a message the server refused: the line with the button goes.
+  await mockSwitches(page, { fault: '500' });
+  await bubble.locator('.cb-input').fill('refused');
+  await page.keyboard.press('Enter');
+  await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 15000 });
+  await mockSwitches(page, {});
+  await press('.cb-visitor .cb-retry');
+  await untilFocused(page, 'cb-input');
+  await waitForReply(page, defaultReply('refused'));
+
+  // Jump to latest: hidden once at the end.
+  await mockSwitches(page, { length: 400, delay: 20 });
+  await bubble.locator('.cb-input').fill('a long one');
+  await page.keyboard.press('Enter');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+  await bubble.locator('.cb-messages').hover();
+  await page.mouse.wheel(0, -2000);
+  await bubble.locator('.cb-jump:not([hidden])').waitFor();
+  await press('.cb-jump');
+  await untilFocused(page, 'cb-input');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 30000 });
+
+  // New conversation's question: No goes back to the button that asked, Yes to the message box.
+  await press('.cb-new');
+  await untilFocused(page, 'cb-confirm-yes');
+  await press('.cb-confirm-no');
+  await untilFocused(page, 'cb-icon-button cb-new');
+  await press('.cb-new');
+  await untilFocused(page, 'cb-confirm-yes');
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-input');
+  assert.equal(await bubble.locator('.cb-message').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('keyboard only: Escape on the bubble closes the open panel', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'escape-launcher.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').focus();
+  await page.keyboard.press('Enter');
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await bubble.locator('.cb-launcher').focus();
+  await page.keyboard.press('Escape');
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  assert.equal(await focused(page), 'cb-launcher');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('closing by API leaves focus in the host page alone', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'focus.html', { 'data-load': 'eager' });
