@@ -101,6 +101,8 @@ pub fn Composer() -> impl IntoView {
             {attachments_on.then(|| view! { <UploadChips/> <AttachButton/> })}
             <textarea
                 class="cb-input"
+                // What is typed goes the way its first letters do, as in the messages.
+                dir="auto"
                 rows="1"
                 placeholder=placeholder
                 aria-label=t.message_box

@@ -203,3 +203,32 @@ for (const theme of ['light', 'dark']) {
     await context.close();
   });
 }
+
+test('Hebrew and Arabic read right to left, block by block, in the messages and the message box', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const bubble = widget(page);
+  // The mock echoes the message: a reply with a Hebrew paragraph, an English one and an Arabic
+  // list item, and a code block.
+  await page.route('**/completions/**', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_echo', '1');
+    const body = JSON.parse(route.request().postData());
+    body.message.content = 'שלום עולם, מה שלומך?\n\nHello there.\n\n- مرحبا، كيف حالك؟\n\n```\nשלום = 1\n```';
+    route.continue({ url: url.toString(), postData: JSON.stringify(body) });
+  });
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').fill('שלום עולם, מה שלומך היום?');
+  assert.equal(await bubble.locator('.cb-input').evaluate((e) => e.matches(':dir(rtl)')), true, 'the message box');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-assistant li').waitFor();
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached' });
+  const rtl = (selector) => bubble.locator(selector).first().evaluate((e) => e.matches(':dir(rtl)'));
+  assert.equal(await rtl('.cb-visitor .cb-text'), true, 'the visitor message');
+  assert.equal(await rtl('.cb-assistant p'), true, 'the Hebrew paragraph');
+  assert.equal(await bubble.locator('.cb-assistant p').nth(1).evaluate((e) => e.matches(':dir(ltr)')), true, 'the English one');
+  assert.equal(await rtl('.cb-assistant li'), true, 'the Arabic list item');
+  assert.equal(await bubble.locator('.cb-assistant pre').evaluate((e) => e.matches(':dir(ltr)')), true, 'code as written');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
