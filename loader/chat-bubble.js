@@ -74,7 +74,15 @@
           if (dead) return;
           const hadFocus = root.activeElement === button;
           handle = m.mount(mountPoint, attrs, base, emit);
-          if (!handle) return;
+          // Attributes the widget cannot start with (it said why in the console): no bubble
+          // that spins for ever when clicked. The JS API stays, doing nothing, so that a page
+          // calling it does not throw.
+          if (!handle) {
+            dead = true;
+            willOpen = false;
+            observer?.disconnect();
+            return host.remove();
+          }
           if (hadFocus) mountPoint.querySelector('.cb-launcher').focus();
           emit('ready');
           for (const [method, arg] of queue.splice(0)) handle[method](arg);

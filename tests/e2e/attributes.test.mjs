@@ -237,3 +237,23 @@ test('data-locale="zh-TW" speaks Traditional Chinese; auto follows the browser',
   }
   assert.deepEqual(problems, []);
 });
+
+test('a tag the widget cannot start with leaves no bubble behind, and its JS API does nothing without throwing', async () => {
+  for (const attrs of [{ 'data-web-chat-id': ' ' }, { 'data-chatbot-id': 'has space/slash' }]) {
+    const { context, page, problems } = await openPage(env.browser);
+    const errors = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await hostPage(page, env.server, 'cannot-start.html', { 'data-load': 'eager', ...attrs });
+    // The wasm came and said why; the bubble the loader painted is gone.
+    await page.waitForFunction(() => !document.querySelector('chat-bubble'));
+    assert.ok(errors.some((e) => e.includes('not started')), JSON.stringify(errors));
+    const api = await page.evaluate(() => {
+      ChatBubble.open();
+      ChatBubble.send('anyone?');
+      return { open: ChatBubble.isOpen(), bubbles: document.querySelectorAll('chat-bubble').length };
+    });
+    assert.deepEqual(api, { open: false, bubbles: 0 }, JSON.stringify(attrs));
+    assert.deepEqual(problems.filter((p) => !p.includes('not started')), [], JSON.stringify(attrs));
+    await context.close();
+  }
+});
