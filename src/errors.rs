@@ -136,7 +136,11 @@ impl ApiError {
             ApiError::Status {
                 status: 401 | 403, ..
             } => t.denied,
-            ApiError::Status { status: 404, .. } => t.not_found,
+            // No API at that address: a `data-api-base` that points at pages (405 to a POST)
+            // or at nothing.
+            ApiError::Status {
+                status: 404 | 405, ..
+            } => t.not_found,
             // Said once the automatic retries have run out, and it stays up: no seconds that
             // would go stale, and no blame on a visitor who may have sent one message.
             ApiError::Status { status: 429, .. } => t.rate_limited,
@@ -261,7 +265,7 @@ mod tests {
 
     #[test]
     fn configuration_errors_point_at_the_site_owner() {
-        for status in [401, 403, 404] {
+        for status in [401, 403, 404, 405] {
             let e = ApiError::from_status(status, r#"{"detail":"Invalid key"}"#, None);
             assert!(e.user_message(&EN).contains("site owner"), "{status}");
         }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send, untilStopArmed,
+  serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send, untilStopArmed, hostPage,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -117,6 +117,18 @@ test('a message that was not sent is marked by an icon and words, not by an outl
   await status.waitFor();
   assert.equal(await status.locator('svg.cb-icon').count(), 1, 'an icon');
   assert.equal(await status.locator('span').first().textContent(), 'Not sent');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a data-api-base that points at pages, not the API (405), is put to the site owner', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [405] });
+  await hostPage(page, env.server, 'wrong-base.html', { 'data-load': 'eager', 'data-api-base': '/docs/v9/' });
+  await page.route('**/docs/v9/**', (route) => route.fulfill({ status: 405, contentType: 'text/html', body: '<h1>Method Not Allowed</h1>' }));
+  await send(page, 'hello?');
+  const bubble = widget(page);
+  await bubble.locator('.cb-notice').waitFor();
+  assert.match(await bubble.locator('.cb-notice').textContent(), /site owner/);
   assert.deepEqual(problems, []);
   await context.close();
 });
