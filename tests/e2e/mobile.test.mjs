@@ -188,7 +188,7 @@ test('a phone held sideways (844x390) gets the full-screen panel and the page be
 
 test('on a touch screen every control of the panel is at least 44 px each way', async () => {
   const { context, page, problems } = await openPage(env.browser, PHONE);
-  await phonePage(page, 'phone-targets.html', { 'data-starters': 'Prices | Hours' });
+  await phonePage(page, 'phone-targets.html', { 'data-starters': 'Prices | Hours', 'data-attachments': 'files' });
   const bubble = widget(page);
   await bubble.locator('.cb-launcher[aria-expanded]').tap();
   await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
@@ -199,7 +199,8 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
       .map((e) => [e.className || e.tagName, Math.round(e.getBoundingClientRect().width), Math.round(e.getBoundingClientRect().height)])
       .filter(([, w, h]) => w < 44 || h < 44);
   });
-  assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Send');
+  assert.equal(await bubble.locator('.cb-attach').count(), 1);
+  assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Attach, Send');
   await exchange(page, 'a finished reply', 1);
   // A reply cut by the server: its Retry.
   await page.route('**/completions/**', (route) => {
