@@ -24,15 +24,6 @@ pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
             for child in children {
                 element.append_child(&build(document, child, t)?).ok()?;
             }
-            // Each block of text takes the direction of its own first letters: a reply in Hebrew
-            // or Arabic reads right to left, and a mixed reply block by block. Code stays as
-            // written.
-            if matches!(
-                *tag,
-                "p" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" | "td"
-            ) {
-                let _ = element.set_attribute("dir", "auto");
-            }
             // Code blocks and tables can scroll sideways: keyboard users must be able to reach them.
             if matches!(*tag, "pre" | "table") {
                 let _ = element.set_attribute("tabindex", "0");

@@ -21,8 +21,7 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
     let t = state.config.with_value(|c| c.texts);
     if message.role == Role::Visitor {
         // What a visitor wrote never changes once it is in the list.
-        // Read in the direction its own first letters give (Hebrew and Arabic right to left).
-        return view! { <div class="cb-text" dir="auto">{message.text.with_untracked(|text| visitor_text(text))}</div> }
+        return view! { <div class="cb-text">{message.text.with_untracked(|text| visitor_text(text))}</div> }
             .into_any();
     }
     let body = NodeRef::<Div>::new();

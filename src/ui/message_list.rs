@@ -91,7 +91,7 @@ pub fn MessageList() -> impl IntoView {
                 {match greeting {
                     Some(text) => view! {
                         <div class="cb-message cb-assistant cb-greeting">
-                            <div class="cb-text" dir="auto">{text}</div>
+                            <div class="cb-text">{text}</div>
                         </div>
                     }
                     .into_any(),

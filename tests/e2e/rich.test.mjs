@@ -214,7 +214,7 @@ test('Hebrew and Arabic read right to left, block by block, in the messages and 
     const url = new URL(route.request().url());
     url.searchParams.set('mock_echo', '1');
     const body = JSON.parse(route.request().postData());
-    body.message.content = 'שלום עולם, מה שלומך?\n\nHello there.\n\n- مرحبا، كيف حالك؟\n\n```\nשלום = 1\n```';
+    body.message.content = 'שלום עולם, מה שלומך?\n\nHello there.\n\n- مرحبا، كيف حالك؟\n\n```\nשלום x\n```';
     route.continue({ url: url.toString(), postData: JSON.stringify(body) });
   });
   await bubble.locator('.cb-launcher').click();
@@ -223,12 +223,34 @@ test('Hebrew and Arabic read right to left, block by block, in the messages and 
   await bubble.locator('.cb-input').press('Enter');
   await bubble.locator('.cb-assistant li').waitFor();
   await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached' });
-  const rtl = (selector) => bubble.locator(selector).first().evaluate((e) => e.matches(':dir(rtl)'));
-  assert.equal(await rtl('.cb-visitor .cb-text'), true, 'the visitor message');
-  assert.equal(await rtl('.cb-assistant p'), true, 'the Hebrew paragraph');
-  assert.equal(await bubble.locator('.cb-assistant p').nth(1).evaluate((e) => e.matches(':dir(ltr)')), true, 'the English one');
-  assert.equal(await rtl('.cb-assistant li'), true, 'the Arabic list item');
-  assert.equal(await bubble.locator('.cb-assistant pre').evaluate((e) => e.matches(':dir(ltr)')), true, 'code as written');
+  // Laid out right to left: the text's first letter is to the right of its last.
+  const rtl = (locator) => locator.evaluate((e) => {
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT, { acceptNode: (n) => (n.data.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP) });
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    const x = (node, at) => {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + 1);
+      return range.getBoundingClientRect().x;
+    };
+    const first = texts[0];
+    const last = texts[texts.length - 1];
+    const lastAt = last.data.trimEnd().length - 1;
+    return x(first, first.data.length - first.data.trimStart().length) > x(last, lastAt);
+  });
+  assert.equal(await rtl(bubble.locator('.cb-visitor .cb-text')), true, 'the visitor message');
+  assert.equal(await rtl(bubble.locator('.cb-assistant p').first()), true, 'the Hebrew paragraph');
+  assert.equal(await rtl(bubble.locator('.cb-assistant p').nth(1)), false, 'the English one');
+  assert.equal(await rtl(bubble.locator('.cb-assistant li')), true, 'the Arabic list item');
+  assert.equal(await rtl(bubble.locator('.cb-assistant pre code')), false, 'code as written');
+  // And aligned to its start, the right: a short Hebrew paragraph ends near the reply's right edge.
+  const gap = await bubble.locator('.cb-assistant p').first().evaluate((p) => {
+    const range = document.createRange();
+    range.selectNodeContents(p);
+    return Math.round(p.getBoundingClientRect().right - range.getBoundingClientRect().right);
+  });
+  assert.ok(gap <= 2, `${gap} px short of the right edge`);
   assert.deepEqual(problems, []);
   await context.close();
 });
