@@ -39,7 +39,15 @@ async fn start_counted(limits: ConnLimits, stats: Arc<ConnStats>) -> SocketAddr 
         Guard::new(&guard).unwrap(),
     )
     .unwrap();
-    let router = app::outer_layers(proxy::router(state));
+    serve_as_the_binary(app::outer_layers(proxy::router(state)), limits, stats).await
+}
+
+/// Serves `router` on a free loopback port the way the binary serves.
+async fn serve_as_the_binary(
+    router: axum::Router,
+    limits: ConnLimits,
+    stats: Arc<ConnStats>,
+) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve::run_counted(
@@ -127,7 +135,7 @@ async fn the_header_timeout_holds_when_the_idle_timeout_is_longer() {
     }
 }
 
-/// A server of one large response, served the way the binary serves: at `/whole` in one
+/// A server of one large response, served as the binary serves: at `/whole` in one
 /// piece, at `/streamed` in pieces (as files are).
 async fn start_large(limits: ConnLimits, stats: Arc<ConnStats>, bytes: usize) -> SocketAddr {
     let piece = bytes::Bytes::from(vec![b'x'; 64 << 10]);
@@ -144,16 +152,7 @@ async fn start_large(limits: ConnLimits, stats: Arc<ConnStats>, bytes: usize) ->
                 axum::body::Body::from_stream(stream)
             }),
         );
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve::run_counted(
-        listener,
-        router,
-        limits,
-        stats,
-        std::future::pending(),
-    ));
-    addr
+    serve_as_the_binary(router, limits, stats).await
 }
 
 const LARGE: usize = 64 << 20;

@@ -1,10 +1,10 @@
-//! Where keyboard focus goes after a button that its own press removes or hides (Retry,
-//! Regenerate, Jump to latest, the New conversation question's answers): the browser would
-//! drop it to the top of the host page, and a keyboard or screen-reader visitor would have to
-//! find their way back into the chat.
+//! Moving keyboard focus within the widget, in particular after a button that its own press
+//! removes or hides (Retry, Regenerate, Jump to latest, the New conversation question's
+//! answers): the browser would drop it to the top of the host page, and a keyboard or
+//! screen-reader visitor would have to find their way back into the chat.
 
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, MouseEvent, Node};
+use web_sys::{Element, HtmlElement, MouseEvent};
 
 /// The message box: where a visitor goes on after most such presses.
 pub const MESSAGE_BOX: &str = ".cb-input";
@@ -17,15 +17,20 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
     if ev.detail() != 0 {
         return;
     }
-    let root = ev
+    let widget = ev
         .current_target()
-        .and_then(|t| t.dyn_into::<Node>().ok())
-        .map(|button| button.get_root_node());
-    let target = root
-        .and_then(|root| root.dyn_into::<web_sys::ShadowRoot>().ok())
-        .and_then(|root| root.query_selector(selector).ok().flatten())
-        .and_then(|target| target.dyn_into::<HtmlElement>().ok());
-    if let Some(target) = target {
-        let _ = target.focus();
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|button| button.closest(".cb-widget").ok().flatten());
+    if let Some(widget) = widget {
+        focus(&widget, selector);
+    }
+}
+
+/// Focuses the element `selector` names within `within`, if there is one.
+pub fn focus(within: &Element, selector: &str) {
+    if let Some(target) = within.query_selector(selector).ok().flatten() {
+        if let Ok(target) = target.dyn_into::<HtmlElement>() {
+            let _ = target.focus();
+        }
     }
 }

@@ -7,6 +7,7 @@ use super::composer::Composer;
 use super::contact_form::ContactForm;
 use super::header::Header;
 use super::jump_to_latest::JumpToLatest;
+use super::keyboard_focus::focus;
 use super::message_list::MessageList;
 use super::notice::Notice;
 use super::phone::is_phone;
@@ -191,13 +192,5 @@ fn keep_focus_inside(panel: &HtmlElement, ev: &KeyboardEvent) {
     if let Some(target) = wrap_to {
         ev.prevent_default();
         let _ = target.focus();
-    }
-}
-
-fn focus(within: &Element, selector: &str) {
-    if let Some(target) = within.query_selector(selector).ok().flatten() {
-        if let Ok(target) = target.dyn_into::<HtmlElement>() {
-            let _ = target.focus();
-        }
     }
 }
