@@ -74,14 +74,19 @@ async fn proxy_a_known_conversation_id_without_its_token_reads_and_posts_nothing
         statuses(&c, &proxy, &id, Some(&other)).await,
         [403, 403, 403]
     );
-    // A single message is refused too: it names its conversation.
+    // A single message names its conversation: to another visitor it is not found, as a
+    // missing message is, so that the answer does not tell which ids exist.
     let res = c
         .get(format!("{proxy}/api/v1/messages/m1/"))
         .header("x-visitor-token", &other)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"detail": "Not found."})
+    );
     let refused_calls_reaching_upstream = up.seen().len() - before;
     assert_eq!(
         refused_calls_reaching_upstream, 1,

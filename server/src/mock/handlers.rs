@@ -124,19 +124,18 @@ pub async fn list_messages(
     .into_response()
 }
 
-/// `GET messages/{id}/`.
+/// `GET messages/{id}/`: another visitor's message is not found, as a missing one is, so that
+/// the answer does not tell which ids exist.
 pub async fn get_message(
     State(state): State<Arc<MockState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let found = state.store().message(&id);
-    match found {
-        Some(m) => match state.check_visitor(&headers, &m.conversation) {
-            Ok(()) => Json(m).into_response(),
-            Err(refusal) => refusal.into_response(),
-        },
-        None => not_found(),
+    match state.store().message(&id) {
+        Some(m) if state.check_visitor(&headers, &m.conversation).is_ok() => {
+            Json(m).into_response()
+        }
+        _ => not_found(),
     }
 }
 

@@ -32,7 +32,8 @@ pub enum Kind {
     /// A created conversation: read whole, its visitor token added.
     Created,
     /// A message: relayed only if the request carries the token of the conversation the
-    /// message names.
+    /// message names; to anyone else it is not found, as a message that does not exist is, so
+    /// that an answer does not tell which ids exist.
     Message { headers: HeaderMap },
     /// A message page: read whole, `next`/`previous` pointed at `api_base` (e.g.
     /// `https://chat.example.com/api/v1`).
@@ -140,10 +141,10 @@ async fn exchange(
         Kind::Message { headers } => {
             let Some(conversation) = owner(&value) else {
                 tracing::info!("{what}: the message names no conversation; refused");
-                return visitor::refusal().into_response();
+                return json_error(StatusCode::NOT_FOUND, "Not found.");
             };
-            if let Err(refusal) = state.guard.visitors.check(&headers, &conversation) {
-                return refusal.into_response();
+            if state.guard.visitors.check(&headers, &conversation).is_err() {
+                return json_error(StatusCode::NOT_FOUND, "Not found.");
             }
             body
         }
