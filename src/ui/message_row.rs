@@ -4,7 +4,7 @@ use super::attachments::Attachments;
 use super::copy_message::CopyMessage;
 use super::day_separator::DaySeparator;
 use super::message_body::MessageBody;
-use super::message_status::MessageStatusLine;
+use super::message_status::{has_status_line, MessageStatusLine};
 use super::message_time::MessageTime;
 use super::regenerate::Regenerate;
 use super::sender_line::{shown_sender, SenderLine};
@@ -23,41 +23,21 @@ const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(
 /// state keeps) decides whether it shows the sender's picture (first of a run from one side) and
 /// the time (last of a run), so a neighbour coming or going changes only what it must here.
 ///
-/// A history builds a thousand rows at once, and each reactive part of a row costs more to make
-/// than the elements it shows. So a row has few: its classes; the lines under its text (what
-/// its status says), built again when the status changes; and its footer (sources, time,
-/// actions, versions), built again when the status, its place or the version shown changes.
-/// A visitor's message never streams and its text never changes: nothing in it follows either.
+/// A history builds a thousand rows at once, and each reactive part of a row, and each node it
+/// adds to the page, costs more than the text it shows. So a row has few: its classes; the lines
+/// under its text (what its status says), built again when the status changes; and its footer
+/// (sources, time, actions, versions), built again when the status, its place or the version
+/// shown changes. A part with nothing to show leaves one empty marker in the page, so parts
+/// that show or hide together are one part, and a visitor's row has only what a question can
+/// show: its text, its attachments, its status line and its time.
 #[component]
 pub fn MessageRow(message: ChatMessage) -> impl IntoView {
     let status = message.status;
     let place = message.place;
-    let assistant = message.role == Role::Assistant;
     let (created_at, attachments) = message
         .details
         .with_value(|d| (d.created_at, d.attachments.clone()));
     let starts_run = move || place.with(|p| p.starts_run);
-    // A picture without a name sits beside the reply's first line: the row makes room for it
-    // (the first of a run only: the others show no picture).
-    let picture_only = assistant.then(|| {
-        let shown = shown_sender(message);
-        move || starts_run() && matches!(shown(), (Some(_), None))
-    });
-    let class = move || {
-        row_class(
-            message.role,
-            status.get(),
-            !starts_run(),
-            picture_only.as_ref().is_some_and(|alone| alone()),
-        )
-    };
-    // The typing dots are not a message yet: no time on them. A memo, so that a streamed delta
-    // reaches the parts that read it only when the reply's first word comes.
-    let typing = assistant.then(|| {
-        Memo::new(move |_| {
-            status.get() == MessageStatus::Streaming && message.text.with(String::is_empty)
-        })
-    });
     let separator = created_at.map(|ms| {
         move || {
             place
@@ -66,25 +46,53 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
         }
     });
     let attachments = (!attachments.is_empty()).then(|| view! { <Attachments attachments/> });
-    // Only a reply streams, and only a reply names its sender.
-    let busy = assistant.then_some(move || {
+    if message.role == Role::Visitor {
+        let class = move || row_class(Role::Visitor, status.get(), !starts_run(), false);
+        return view! {
+            {separator}
+            <div class=class>
+                <MessageBody message/>
+                {notices(message, None)}
+                {attachments}
+                {visitor_footer(message, created_at)}
+            </div>
+        }
+        .into_any();
+    }
+    // A picture without a name sits beside the reply's first line: the row makes room for it
+    // (the first of a run only: the others show no picture).
+    let shown = shown_sender(message);
+    let shown_beside = shown.clone();
+    let picture_only = move || starts_run() && matches!(shown_beside(), (Some(_), None));
+    let class = move || row_class(Role::Assistant, status.get(), !starts_run(), picture_only());
+    // The typing dots are not a message yet: no time on them. A memo, so that a streamed delta
+    // reaches the parts that read it only when the reply's first word comes.
+    let typing = Memo::new(move |_| {
+        status.get() == MessageStatus::Streaming && message.text.with(String::is_empty)
+    });
+    let busy = move || {
         if status.get() == MessageStatus::Streaming {
             "true"
         } else {
             "false"
         }
-    });
-    let sender = assistant.then_some(move || starts_run().then(|| view! { <SenderLine message/> }));
+    };
+    // The picture and name, when known, above the first reply of a run.
+    let sender = move || {
+        let (avatar, name) = starts_run().then(&shown)?;
+        (avatar.is_some() || name.is_some()).then(|| view! { <SenderLine avatar name/> })
+    };
     view! {
         {separator}
         <div class=class aria-busy=busy>
             {sender}
             <MessageBody message/>
-            {notices(message, typing)}
+            {notices(message, Some(typing))}
             {attachments}
-            {footer(message, typing, created_at)}
+            {reply_footer(message, typing, created_at)}
         </div>
     }
+    .into_any()
 }
 
 /// Builds a reply's row and a question's off the page, then drops them. The browser compiles
@@ -120,7 +128,7 @@ const WARM_UP_REPLY: &str =
 
 /// What the row's status says under its text: the typing dots of a reply whose first word has
 /// not come yet (they take no room above it: the body is empty until then), words that say a
-/// reply gone quiet is still coming, and the status line.
+/// reply gone quiet is still coming, and the status line; nothing at all for most messages.
 fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
@@ -131,52 +139,64 @@ fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
         let stalled = !typing
             && status == MessageStatus::Streaming
             && state.stalled.get() == Some(message.key);
-        view! {
-            {typing.then(|| typing_dots(message))}
-            {stalled.then(|| view! {
-                <p class="cb-still-working cb-stalled" role="status">{t.still_working}</p>
-            })}
-            <MessageStatusLine message status/>
-        }
+        (typing || stalled || has_status_line(status)).then(|| {
+            view! {
+                {typing.then(|| typing_dots(message))}
+                {stalled.then(|| view! {
+                    <p class="cb-still-working cb-stalled" role="status">{t.still_working}</p>
+                })}
+                <MessageStatusLine message status/>
+            }
+        })
     }
 }
 
-/// Under a message: the reply's sources, then its time (last of a run; not on typing dots),
-/// Copy (a finished reply) and Regenerate (the newest reply), then the versions of a
-/// regenerated reply.
-fn footer(
+/// The time under a question, when it ends a run of the visitor's messages.
+fn visitor_footer(message: ChatMessage, created_at: Option<i64>) -> impl IntoView {
+    let state = expect_context::<ChatState>();
+    move || {
+        let ms = created_at.filter(|_| message.place.with(|p| p.ends_run))?;
+        let time = message_time(state, ms);
+        Some(view! { <div class="cb-meta">{time}</div> })
+    }
+}
+
+/// A message's time; one of today gains its day at midnight.
+fn message_time(state: ChatState, ms: i64) -> impl IntoView {
+    let time = time_format::clock_time(ms);
+    if time.today {
+        state.day_changed.track();
+    }
+    view! { <MessageTime time/> }
+}
+
+/// Under a reply: its sources, then its time (last of a run; not on typing dots), Copy (a
+/// finished reply) and Regenerate (the newest reply), then the versions of a regenerated reply.
+fn reply_footer(
     message: ChatMessage,
-    typing: Option<Memo<bool>>,
+    typing: Memo<bool>,
     created_at: Option<i64>,
 ) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let assistant = message.role == Role::Assistant;
     move || {
         let status = message.status.get();
-        let typing = typing.is_some_and(|typing| typing.get());
+        let typing = typing.get();
         let (ends_run, last) = message.place.with(|p| (p.ends_run, p.last));
         // Read whole: the sources are the shown version's.
         let versions = message.versions.with(|v| v.count());
         // Sources come with the history, or with the end of a streamed reply (or of the
         // version of a regenerated reply shown).
-        let sources = (assistant && status != MessageStatus::Streaming)
+        let sources = (status != MessageStatus::Streaming)
             .then(|| message.details.with_value(|d| d.sources.clone()))
             .filter(|sources| !sources.is_empty())
             .map(|sources| view! { <Sources sources/> });
-        let time = created_at.filter(|_| !typing && ends_run).map(|ms| {
-            let time = time_format::clock_time(ms);
-            // A time of today gains its day at midnight.
-            if time.today {
-                state.day_changed.track();
-            }
-            view! { <MessageTime time/> }
-        });
-        let copy = (assistant && status == MessageStatus::Complete)
-            .then(|| view! { <CopyMessage message/> });
+        let time = created_at
+            .filter(|_| !typing && ends_run)
+            .map(|ms| message_time(state, ms));
+        let copy = (status == MessageStatus::Complete).then(|| view! { <CopyMessage message/> });
         // Only the newest reply looks at whether a reply streams and whether a question
         // precedes it.
-        let regenerate = (assistant
-            && last
+        let regenerate = (last
             && matches!(status, MessageStatus::Complete | MessageStatus::Stopped))
         .then(|| {
             let can_regenerate = move || {

@@ -43,6 +43,14 @@ pub fn MessageStatusLine(message: ChatMessage, status: MessageStatus) -> impl In
     })
 }
 
+/// Whether a message with `status` shows the line.
+pub fn has_status_line(status: MessageStatus) -> bool {
+    matches!(
+        status,
+        MessageStatus::Unsent | MessageStatus::Failed | MessageStatus::Stopped
+    )
+}
+
 /// What the line says for `status`, and whether it offers a Retry.
 fn status_line(status: MessageStatus, t: &'static Texts) -> Option<(&'static str, bool)> {
     match status {

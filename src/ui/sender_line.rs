@@ -6,7 +6,7 @@ use crate::markdown::safe_url;
 /// The picture and name to show above an assistant's reply (tracked): the picture from the
 /// history or `data-avatar` (http(s) only), the name from the history. A reply that came without
 /// a name (one streamed live) takes the assistant's as soon as the widget learns it.
-pub fn shown_sender(message: ChatMessage) -> impl Fn() -> (Option<String>, Option<String>) {
+pub fn shown_sender(message: ChatMessage) -> impl Fn() -> (Option<String>, Option<String>) + Clone {
     let state = expect_context::<ChatState>();
     let config_avatar = state.config.with_value(|c| c.avatar.clone());
     let own = message.details.with_value(|d| d.sender.clone());
@@ -25,19 +25,13 @@ pub fn shown_sender(message: ChatMessage) -> impl Fn() -> (Option<String>, Optio
     }
 }
 
-/// The assistant's picture and name above a reply, when known.
+/// The assistant's picture and name above a reply.
 #[component]
-pub fn SenderLine(message: ChatMessage) -> impl IntoView {
-    let shown = shown_sender(message);
-    move || {
-        let (avatar, name) = shown();
-        (avatar.is_some() || name.is_some()).then(|| {
-            view! {
-                <div class="cb-sender">
-                    {avatar.map(|src| view! { <img class="cb-sender-avatar" src=src alt=""/> })}
-                    {name.map(|name| view! { <span class="cb-sender-name">{name}</span> })}
-                </div>
-            }
-        })
+pub fn SenderLine(avatar: Option<String>, name: Option<String>) -> impl IntoView {
+    view! {
+        <div class="cb-sender">
+            {avatar.map(|src| view! { <img class="cb-sender-avatar" src=src alt=""/> })}
+            {name.map(|name| view! { <span class="cb-sender-name">{name}</span> })}
+        </div>
     }
 }
