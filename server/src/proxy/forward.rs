@@ -19,7 +19,6 @@ use super::links;
 use super::ProxyState;
 use crate::scrub::StreamScrub;
 use crate::upstream::{self, json_error, Failure};
-use crate::visitor;
 
 /// The most of a non-streamed upstream answer we read (a page of 100 messages with
 /// citations stays far below it).
