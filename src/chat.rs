@@ -114,6 +114,8 @@ pub struct MessageDetails {
     pub attachments: Vec<Attachment>,
     /// Who wrote it, as the backend names them (assistant messages).
     pub sender: Sender,
+    /// A visitor's message that did not reach the backend: see [`UnsentMessage::sent_before`].
+    pub sent_before: Option<usize>,
 }
 
 /// An assistant's name and picture as the history gives them.
@@ -436,8 +438,22 @@ impl ChatState {
                 .map(|m| UnsentMessage {
                     text: m.text.get_untracked(),
                     attachments: m.details.with_value(|d| d.attachments.clone()),
+                    sent_before: m.details.with_value(|d| d.sent_before),
                 })
                 .collect()
+        })
+    }
+
+    /// How many of the visitor's messages with `text` the list holds that were sent.
+    pub fn sent_count(&self, text: &str) -> usize {
+        self.messages.with_untracked(|list| {
+            list.iter()
+                .filter(|m| {
+                    m.role == Role::Visitor
+                        && m.status.get_untracked() != MessageStatus::Unsent
+                        && m.text.with_untracked(|t| t == text)
+                })
+                .count()
         })
     }
 
@@ -471,6 +487,7 @@ impl ChatState {
                     sources: m.sources(),
                     attachments: m.attachments,
                     sender,
+                    sent_before: None,
                 };
                 let mut message = self.new_message(role, m.content, MessageStatus::Complete);
                 message.details.set_value(details);

@@ -3,6 +3,7 @@
 //! the API and to localStorage.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ use crate::stopped::{self, StoppedReply};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
+use crate::unsent;
 use crate::versions::Kept;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
@@ -425,7 +427,7 @@ fn finish(
         // Retry, rather than beside an empty reply.
         Err(ApiError::Aborted) if reply_is_empty => {
             state.remove(reply.key);
-            question.status.set(MessageStatus::Unsent);
+            mark_unsent(state, question);
         }
         Err(ApiError::Aborted) => {
             reply.status.set(MessageStatus::Stopped);
@@ -437,7 +439,7 @@ fn finish(
             ));
             if reply_is_empty {
                 state.remove(reply.key);
-                question.status.set(MessageStatus::Unsent);
+                mark_unsent(state, question);
             } else {
                 reply.status.set(MessageStatus::Failed);
             }
@@ -518,14 +520,58 @@ fn restore_stopped(state: ChatState, config: &Config, conversation: &str) {
     }
 }
 
+/// Marks a question as not sent, with how many of the visitor's messages with its text were
+/// sent before it: it may have reached the backend all the same (see [`crate::unsent`]).
+fn mark_unsent(state: ChatState, question: ChatMessage) {
+    question.status.set(MessageStatus::Unsent);
+    let sent_before = question.text.with_untracked(|text| state.sent_count(text));
+    question
+        .details
+        .update_value(|d| d.sent_before = Some(sent_before));
+}
+
 /// Shows the messages that were not sent before the last reload, each with its files and Retry.
 pub fn restore_unsent(state: ChatState) {
     for unsent in state.config.with_value(store::unsent) {
         let message = state.push(Role::Visitor, unsent.text, MessageStatus::Unsent);
         // Before the row is drawn (rendering runs after this task), as for a message sent now.
-        message
-            .details
-            .update_value(|d| d.attachments = unsent.attachments);
+        message.details.update_value(|d| {
+            d.attachments = unsent.attachments;
+            d.sent_before = unsent.sent_before;
+        });
+    }
+}
+
+/// Takes away the unsent messages that the history shows reached the backend after all: the
+/// history shows them where they belong.
+fn forget_arrived_unsent(state: ChatState, config: &Config, in_history: &HashMap<String, usize>) {
+    let unsent: Vec<(u64, String, Option<usize>)> = state.messages.with_untracked(|list| {
+        list.iter()
+            .filter(|m| m.status.get_untracked() == MessageStatus::Unsent)
+            .map(|m| {
+                (
+                    m.key,
+                    m.text.get_untracked(),
+                    m.details.with_value(|d| d.sent_before),
+                )
+            })
+            .collect()
+    });
+    let arrived = unsent::arrived(
+        unsent
+            .iter()
+            .map(|(_, text, before)| (text.as_str(), *before)),
+        in_history,
+    );
+    let mut forgot = false;
+    for ((key, _, _), arrived) in unsent.iter().zip(arrived) {
+        if arrived {
+            state.remove(*key);
+            forgot = true;
+        }
+    }
+    if forgot {
+        store::save_unsent(config, &state.unsent_messages());
     }
 }
 
@@ -600,8 +646,13 @@ pub fn load_history(state: ChatState) {
         }
         let status = match result {
             Ok(messages) => {
+                let mut in_history: HashMap<String, usize> = HashMap::new();
+                for m in messages.iter().filter(|m| m.role == Some(Role::Visitor)) {
+                    *in_history.entry(m.content.clone()).or_default() += 1;
+                }
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
+                forget_arrived_unsent(state, &config, &in_history);
                 restore_stopped(state, &config, &conversation.id);
                 // Follow-ups may still come for the conversation picked up after a reload.
                 crate::follow_ups::watch(state);

@@ -1,6 +1,14 @@
 //! Visitor messages that never reached the backend, remembered across reloads with the files
 //! they carried. A file is uploaded before its message is sent, so its URL stays valid and the
 //! message can be sent again after a reload exactly as it was.
+//!
+//! A message can reach the backend although the widget never heard back: stopped before the
+//! reply's first word, or cut off by the network after the request went out. The history shown
+//! after a reload then holds it, and it must not also stay as unsent beside itself. So each
+//! unsent message remembers how many of the visitor's messages with the same text the
+//! conversation already held, and one the history shows more of is taken as arrived.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +19,37 @@ pub struct UnsentMessage {
     pub text: String,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// How many of the visitor's messages with this text the conversation held, sent, when this
+    /// one failed. Messages stored by earlier versions have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_before: Option<usize>,
+}
+
+/// Which of the `unsent` messages (their texts and [`UnsentMessage::sent_before`], in order) the
+/// history shows reached the backend after all, given how many of the visitor's messages with
+/// each text the history holds: those beyond the ones held before are the unsent ones, first
+/// come first. A message without a count is never taken as arrived: a history holding its text
+/// may hold an earlier message.
+pub fn arrived<'a>(
+    unsent: impl IntoIterator<Item = (&'a str, Option<usize>)>,
+    in_history: &HashMap<String, usize>,
+) -> Vec<bool> {
+    let mut taken: HashMap<&str, usize> = HashMap::new();
+    unsent
+        .into_iter()
+        .map(|(text, sent_before)| {
+            let Some(before) = sent_before else {
+                return false;
+            };
+            let held = in_history.get(text).copied().unwrap_or(0);
+            let taken = taken.entry(text).or_insert(0);
+            let arrived = held > before + *taken;
+            if arrived {
+                *taken += 1;
+            }
+            arrived
+        })
+        .collect()
 }
 
 /// Reads the stored list. Earlier versions stored the texts alone, as a list of strings: those
@@ -23,7 +62,7 @@ pub fn parse(stored: &str) -> Vec<UnsentMessage> {
                     .into_iter()
                     .map(|text| UnsentMessage {
                         text,
-                        attachments: Vec::new(),
+                        ..UnsentMessage::default()
                     })
                     .collect()
             })
@@ -55,13 +94,64 @@ mod tests {
             UnsentMessage {
                 text: "here is the error".into(),
                 attachments: vec![picture()],
+                sent_before: None,
             },
             UnsentMessage {
                 text: "and then?".into(),
                 attachments: Vec::new(),
+                sent_before: Some(0),
             },
         ];
         assert_eq!(parse(&to_json(&messages)), messages);
+    }
+
+    fn held(texts: &[(&str, usize)]) -> HashMap<String, usize> {
+        texts.iter().map(|(t, n)| (t.to_string(), *n)).collect()
+    }
+
+    #[test]
+    fn a_message_the_history_holds_one_more_of_arrived() {
+        let history = held(&[("hello", 2), ("yes", 1)]);
+        // One "hello" was known sent: the second is this one.
+        assert_eq!(arrived([("hello", Some(1))], &history), [true]);
+        // Both were known: this one did not arrive.
+        assert_eq!(arrived([("hello", Some(2))], &history), [false]);
+        // A text the history lacks.
+        assert_eq!(arrived([("later", Some(0))], &history), [false]);
+    }
+
+    #[test]
+    fn the_same_text_unsent_twice_counts_each_arrival_once() {
+        let history = held(&[("again", 1)]);
+        assert_eq!(
+            arrived([("again", Some(0)), ("again", Some(0))], &history),
+            [true, false]
+        );
+        let history = held(&[("again", 2)]);
+        assert_eq!(
+            arrived([("again", Some(0)), ("again", Some(0))], &history),
+            [true, true]
+        );
+    }
+
+    #[test]
+    fn a_message_stored_without_its_count_is_kept() {
+        let history = held(&[("yes", 3)]);
+        assert_eq!(arrived([("yes", None)], &history), [false]);
+    }
+
+    #[test]
+    fn the_count_is_stored_with_the_message() {
+        let message = UnsentMessage {
+            text: "hello".into(),
+            sent_before: Some(1),
+            ..UnsentMessage::default()
+        };
+        assert_eq!(parse(&to_json(std::slice::from_ref(&message))), [message]);
+        assert_eq!(
+            parse(r#"[{"text":"hello","attachments":[]}]"#)[0].sent_before,
+            None
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches, hostPage, messageRows,
-  waitForReply, untilStopArmed, PHONE,
+  waitForReply, untilStopArmed, send, PHONE,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -219,5 +219,35 @@ test('Stop before a word came back keeps the message, not sent, with Retry, acro
   await bubble.locator('.cb-visitor .cb-retry').click();
   await waitForReply(page, defaultReply('wait, one more thing'));
   assert.deepEqual(problems.filter((p) => !p.includes('conversations/')), []);
+  await context.close();
+});
+
+test('a message that reached the server although Stop came before the reply shows once after a reload; one that did not stays unsent', async () => {
+  const { context, page } = await openPage(env.browser);
+  await hostPage(page, env.server, 'stop-arrived.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await send(page, 'same words');
+  await waitForReply(page, defaultReply('same words'));
+  // The server takes the next message and then says nothing: Stop ends the wait.
+  await mockSwitches(page, { fault: 'stall', fault_after: 0 });
+  await bubble.locator('.cb-input').fill('did it arrive?');
+  await bubble.locator('.cb-input').press('Enter');
+  await untilStopArmed(page);
+  await bubble.locator('.cb-send.cb-stop').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  // The same words again, and this time the request never reaches the server.
+  await mockSwitches(page, null);
+  await page.route('**/completions/**', (route) => route.abort());
+  await bubble.locator('.cb-input').fill('same words');
+  await bubble.locator('.cb-input').press('Enter');
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-visitor .cb-retry').length === 2);
+  const visitorRows = async () => (await messageRows(page)).filter(([role]) => role === 'visitor').map(([, text, status]) => [text, status]);
+  assert.deepEqual(await visitorRows(), [['same words', ''], ['did it arrive?', 'Not sent'], ['same words', 'Not sent']]);
+  await page.unroute('**/completions/**');
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-assistant').first().waitFor();
+  await page.waitForFunction(() => !document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-status'));
+  assert.deepEqual(await visitorRows(), [['same words', ''], ['did it arrive?', ''], ['same words', 'Not sent']]);
   await context.close();
 });
