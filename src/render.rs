@@ -163,10 +163,25 @@ pub fn handle_copy_click(target: &Element, t: &Texts) {
         let _ = window.navigator().clipboard().write_text(&code);
     }
     button.set_text_content(Some(t.copied));
-    // "Copied" is news for a moment, then the button is a Copy button again.
+    // "Copied" is news for a moment, then the button is a Copy button again; a second copy
+    // meanwhile gets a moment of its own: only the newest copy's timer resets the button.
+    let copies = button
+        .get_attribute(COPIES)
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0)
+        .wrapping_add(1)
+        .to_string();
+    let _ = button.set_attribute(COPIES, &copies);
     let copy = t.copy;
     leptos::prelude::set_timeout(
-        move || button.set_text_content(Some(copy)),
+        move || {
+            if button.get_attribute(COPIES).as_deref() == Some(copies.as_str()) {
+                button.set_text_content(Some(copy));
+            }
+        },
         crate::ui::COPIED_SHOWN,
     );
 }
+
+/// How many times a code block's Copy button was pressed.
+const COPIES: &str = "data-copies";

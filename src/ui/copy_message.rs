@@ -7,17 +7,19 @@ use crate::chat::{ChatMessage, ChatState};
 pub fn CopyMessage(message: ChatMessage) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
-    let copied = RwSignal::new(false);
+    // Copies still being announced: a second copy says "Copied" for a moment of its own,
+    // not only for what is left of the first one's.
+    let copied = RwSignal::new(0u32);
     let copy = move |_| {
         if let Some(window) = web_sys::window() {
             let _ = window
                 .navigator()
                 .clipboard()
                 .write_text(&message.text.get_untracked());
-            copied.set(true);
+            copied.update(|n| *n += 1);
             set_timeout(
                 move || {
-                    let _ = copied.try_set(false);
+                    copied.try_update(|n| *n = n.saturating_sub(1));
                 },
                 super::COPIED_SHOWN,
             );
@@ -25,7 +27,7 @@ pub fn CopyMessage(message: ChatMessage) -> impl IntoView {
     };
     view! {
         <button type="button" class="cb-copy-message" aria-label=t.copy_message on:click=copy>
-            {move || if copied.get() { t.copied } else { t.copy }}
+            {move || if copied.get() > 0 { t.copied } else { t.copy }}
         </button>
     }
 }

@@ -67,12 +67,22 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
   await copyMessage.waitFor({ timeout: 15000 });
   await copyMessage.click();
   assert.equal(await copyMessage.textContent(), 'Copied');
+  // Copied again before the first moment ends: the second copy gets a moment of its own
+  // (the first one's ends 2 s after it, 0.5 s after the second copy).
+  await page.waitForTimeout(1500);
+  await copyMessage.click();
+  await page.waitForTimeout(900);
+  assert.equal(await copyMessage.textContent(), 'Copied', 'still news after a second copy');
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-assistant .cb-copy-message').textContent === 'Copy', null, { timeout: 10000 });
 
   const copyCode = bubble.locator('.cb-code .cb-copy');
   await copyCode.click();
   assert.equal(await copyCode.textContent(), 'Copied');
+  await page.waitForTimeout(1500);
+  await copyCode.click();
+  await page.waitForTimeout(900);
+  assert.equal(await copyCode.textContent(), 'Copied', 'still news after a second copy');
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-code .cb-copy').textContent === 'Copy', null, { timeout: 10000 });
   // The button's box ends above the first line of code, and its font is the widget's.
