@@ -3,7 +3,6 @@
 //! the API and to localStorage.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -542,10 +541,11 @@ pub fn restore_unsent(state: ChatState) {
     }
 }
 
-/// Takes away the unsent messages that the history shows reached the backend after all: the
-/// history shows them where they belong.
-fn forget_arrived_unsent(state: ChatState, config: &Config, in_history: &HashMap<String, usize>) {
-    let unsent: Vec<(u64, String, Option<usize>)> = state.messages.with_untracked(|list| {
+/// The unsent messages shown: their keys, texts and [`UnsentMessage::sent_before`].
+///
+/// [`UnsentMessage::sent_before`]: crate::unsent::UnsentMessage::sent_before
+fn unsent_rows(state: ChatState) -> Vec<(u64, String, Option<usize>)> {
+    state.messages.with_untracked(|list| {
         list.iter()
             .filter(|m| m.status.get_untracked() == MessageStatus::Unsent)
             .map(|m| {
@@ -556,16 +556,31 @@ fn forget_arrived_unsent(state: ChatState, config: &Config, in_history: &HashMap
                 )
             })
             .collect()
-    });
-    let arrived = unsent::arrived(
-        unsent
-            .iter()
-            .map(|(_, text, before)| (text.as_str(), *before)),
-        in_history,
-    );
+    })
+}
+
+/// Takes away the unsent messages (`unsent`, with how many of the visitor's messages with each
+/// one's text the history holds) that the history shows reached the backend after all: the
+/// history shows them where they belong.
+fn forget_arrived_unsent(
+    state: ChatState,
+    config: &Config,
+    unsent: &[(u64, String, Option<usize>)],
+    held: &[usize],
+) {
+    let given: Vec<(&str, Option<usize>, usize)> = unsent
+        .iter()
+        .zip(held)
+        .map(|((_, text, before), held)| (text.as_str(), *before, *held))
+        .collect();
     let mut forgot = false;
-    for ((key, _, _), arrived) in unsent.iter().zip(arrived) {
-        if arrived {
+    for ((key, _, _), arrived) in unsent.iter().zip(unsent::arrived(&given)) {
+        // Not if the visitor sent it again meanwhile.
+        let still_unsent = state.messages.with_untracked(|list| {
+            list.iter()
+                .any(|m| m.key == *key && m.status.get_untracked() == MessageStatus::Unsent)
+        });
+        if arrived && still_unsent {
             state.remove(*key);
             forgot = true;
         }
@@ -646,13 +661,19 @@ pub fn load_history(state: ChatState) {
         }
         let status = match result {
             Ok(messages) => {
-                let mut in_history: HashMap<String, usize> = HashMap::new();
-                for m in messages.iter().filter(|m| m.role == Some(Role::Visitor)) {
-                    *in_history.entry(m.content.clone()).or_default() += 1;
-                }
+                let unsent = unsent_rows(state);
+                let held: Vec<usize> = unsent
+                    .iter()
+                    .map(|(_, text, _)| {
+                        messages
+                            .iter()
+                            .filter(|m| m.role == Some(Role::Visitor) && m.content == *text)
+                            .count()
+                    })
+                    .collect();
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
-                forget_arrived_unsent(state, &config, &in_history);
+                forget_arrived_unsent(state, &config, &unsent, &held);
                 restore_stopped(state, &config, &conversation.id);
                 // Follow-ups may still come for the conversation picked up after a reload.
                 crate::follow_ups::watch(state);

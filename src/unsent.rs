@@ -8,8 +8,6 @@
 //! unsent message remembers how many of the visitor's messages with the same text the
 //! conversation already held, and one the history shows more of is taken as arrived.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::models::Attachment;
@@ -25,31 +23,22 @@ pub struct UnsentMessage {
     pub sent_before: Option<usize>,
 }
 
-/// Which of the `unsent` messages (their texts and [`UnsentMessage::sent_before`], in order) the
-/// history shows reached the backend after all, given how many of the visitor's messages with
-/// each text the history holds: those beyond the ones held before are the unsent ones, first
-/// come first. A message without a count is never taken as arrived: a history holding its text
-/// may hold an earlier message.
-pub fn arrived<'a>(
-    unsent: impl IntoIterator<Item = (&'a str, Option<usize>)>,
-    in_history: &HashMap<String, usize>,
-) -> Vec<bool> {
-    let mut taken: HashMap<&str, usize> = HashMap::new();
-    unsent
-        .into_iter()
-        .map(|(text, sent_before)| {
-            let Some(before) = sent_before else {
-                return false;
-            };
-            let held = in_history.get(text).copied().unwrap_or(0);
-            let taken = taken.entry(text).or_insert(0);
-            let arrived = held > before + *taken;
-            if arrived {
-                *taken += 1;
-            }
-            arrived
-        })
-        .collect()
+/// Which of the unsent messages the history shows reached the backend after all. Each is given
+/// in order as its text, its [`UnsentMessage::sent_before`] and how many of the visitor's
+/// messages with that text the history holds: those beyond the ones sent before are the unsent
+/// ones, first come first. A message without a count is never taken as arrived: a history
+/// holding its text may hold an earlier message.
+pub fn arrived(unsent: &[(&str, Option<usize>, usize)]) -> Vec<bool> {
+    let mut arrived: Vec<bool> = Vec::with_capacity(unsent.len());
+    for (i, &(text, sent_before, held)) in unsent.iter().enumerate() {
+        let taken = unsent[..i]
+            .iter()
+            .zip(&arrived)
+            .filter(|((earlier, _, _), &came)| came && *earlier == text)
+            .count();
+        arrived.push(sent_before.is_some_and(|before| held > before + taken));
+    }
+    arrived
 }
 
 /// Reads the stored list. Earlier versions stored the texts alone, as a list of strings: those
@@ -105,39 +94,32 @@ mod tests {
         assert_eq!(parse(&to_json(&messages)), messages);
     }
 
-    fn held(texts: &[(&str, usize)]) -> HashMap<String, usize> {
-        texts.iter().map(|(t, n)| (t.to_string(), *n)).collect()
-    }
-
     #[test]
     fn a_message_the_history_holds_one_more_of_arrived() {
-        let history = held(&[("hello", 2), ("yes", 1)]);
-        // One "hello" was known sent: the second is this one.
-        assert_eq!(arrived([("hello", Some(1))], &history), [true]);
+        // One "hello" was known sent and the history holds two: the second is this one.
+        assert_eq!(arrived(&[("hello", Some(1), 2)]), [true]);
         // Both were known: this one did not arrive.
-        assert_eq!(arrived([("hello", Some(2))], &history), [false]);
+        assert_eq!(arrived(&[("hello", Some(2), 2)]), [false]);
         // A text the history lacks.
-        assert_eq!(arrived([("later", Some(0))], &history), [false]);
+        assert_eq!(arrived(&[("later", Some(0), 0)]), [false]);
     }
 
     #[test]
     fn the_same_text_unsent_twice_counts_each_arrival_once() {
-        let history = held(&[("again", 1)]);
+        let once = ("again", Some(0), 1);
+        assert_eq!(arrived(&[once, once]), [true, false]);
+        let twice = ("again", Some(0), 2);
+        assert_eq!(arrived(&[twice, twice]), [true, true]);
+        // Another text between them changes nothing.
         assert_eq!(
-            arrived([("again", Some(0)), ("again", Some(0))], &history),
-            [true, false]
-        );
-        let history = held(&[("again", 2)]);
-        assert_eq!(
-            arrived([("again", Some(0)), ("again", Some(0))], &history),
-            [true, true]
+            arrived(&[once, ("other", Some(0), 1), once]),
+            [true, true, false]
         );
     }
 
     #[test]
     fn a_message_stored_without_its_count_is_kept() {
-        let history = held(&[("yes", 3)]);
-        assert_eq!(arrived([("yes", None)], &history), [false]);
+        assert_eq!(arrived(&[("yes", None, 3)]), [false]);
     }
 
     #[test]
