@@ -67,13 +67,17 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
         }
         Some((shown, version))
     });
-    // The code blocks' Copy buttons are built with the markdown, not by `view!`.
-    let on_click = move |ev: MouseEvent| {
-        if let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-            handle_copy_click(&target, t);
-        }
-    };
-    view! { <div class="cb-text" node_ref=body on:click=on_click></div> }.into_any()
+    // The code blocks' Copy buttons are built with the markdown, not by `view!`: the message
+    // list answers their clicks (see [`code_copy_click`]).
+    view! { <div class="cb-text" node_ref=body></div> }.into_any()
+}
+
+/// Copies a code block's code when its Copy button is pressed. The list handles the clicks of
+/// all its replies' code blocks, rather than each reply body having a handler of its own.
+pub fn code_copy_click(ev: MouseEvent, t: &'static crate::texts::Texts) {
+    if let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+        handle_copy_click(&target, t);
+    }
 }
 
 /// A visitor's text as a text node, or, when it is long, as parts the page lays out one by one

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::day_separator::DaySeparator;
 use super::empty_state::EmptyState;
 use super::follow::Follow;
+use super::message_body::code_copy_click;
 use super::message_row::{warm_up, MessageRow};
 use super::starters::Starters;
 use crate::chat::{ChatState, HistoryStatus, LIVE};
@@ -85,6 +86,7 @@ pub fn MessageList() -> impl IntoView {
             tabindex="0"
             node_ref=follow.list
             on:scroll=move |_| follow.on_scroll()
+            on:click=move |ev| code_copy_click(ev, t)
         >
             // One box around everything that scrolls, for the follow's size observer.
             <div class="cb-content" node_ref=follow.content>
