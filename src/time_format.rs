@@ -15,8 +15,8 @@ thread_local! {
     static TIME_FORMAT: js_sys::Intl::DateTimeFormat =
         date_time_format(&[("hour", "2-digit"), ("minute", "2-digit")]);
     /// Epoch minute → (its ISO 8601 up to the minutes' colon, its label), for the day the
-    /// labels were made on (they say the day of another day's messages).
-    static MINUTES: RefCell<(LocalDay, HashMap<i64, MinuteLabel>)> = RefCell::default();
+    /// labels were made on ([`day_number`]; they say the day of another day's messages).
+    static MINUTES: RefCell<(i64, HashMap<i64, MinuteLabel>)> = RefCell::default();
     /// The day, for messages of another day than today: a clock time alone would make
     /// yesterday's look like today's.
     static DAY_FORMAT: js_sys::Intl::DateTimeFormat =
@@ -91,9 +91,6 @@ pub fn day_label(ms: i64, texts: &crate::texts::Texts) -> String {
     }
 }
 
-/// (year, month, day) in the visitor's time zone.
-type LocalDay = (u32, u32, u32);
-
 /// A minute's ISO 8601 up to its seconds, its label, and whether it is of today.
 type MinuteLabel = (String, String, bool);
 
@@ -107,10 +104,6 @@ pub struct ClockTime {
     pub today: bool,
 }
 
-fn local_day(date: &js_sys::Date) -> LocalDay {
-    (date.get_full_year(), date.get_month(), date.get_date())
-}
-
 /// Creates the formatter now (while waiting for the network) rather than when rows need it.
 pub fn warm() {
     TIME_FORMAT.with(|_| ());
@@ -119,7 +112,7 @@ pub fn warm() {
 /// The time of epoch milliseconds: hh:mm for today's messages, the day and hh:mm for older ones.
 pub fn clock_time(ms: i64) -> ClockTime {
     let minute = ms.div_euclid(60_000);
-    let today = local_day(&js_sys::Date::new_0());
+    let today = day_number(js_sys::Date::now() as i64);
     let (prefix, label, of_today) = MINUTES.with(|minutes| {
         let (day, minutes) = &mut *minutes.borrow_mut();
         if *day != today || minutes.len() >= KEPT_MINUTES {
@@ -142,11 +135,11 @@ pub fn clock_time(ms: i64) -> ClockTime {
 
 /// The ISO 8601 of the minute up to its seconds (`2026-12-02T05:15:`), its label, and whether
 /// it is of today.
-fn format_minute(ms: i64, today: LocalDay) -> MinuteLabel {
+fn format_minute(ms: i64, today: i64) -> MinuteLabel {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     let format = |with: &js_sys::Intl::DateTimeFormat| formatted(with, &date);
     let time = TIME_FORMAT.with(format);
-    let is_today = local_day(&date) == today;
+    let is_today = day_number(ms) == today;
     let label = if is_today {
         time
     } else {
