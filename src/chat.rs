@@ -430,18 +430,26 @@ impl ChatState {
         })
     }
 
-    /// The visitor messages that never reached the backend, in order, with their files.
-    pub fn unsent_messages(&self) -> Vec<UnsentMessage> {
+    /// The visitor messages that never reached the backend, in order, each with its key.
+    pub fn unsent(&self) -> Vec<(u64, UnsentMessage)> {
         self.messages.with_untracked(|list| {
             list.iter()
                 .filter(|m| m.status.get_untracked() == MessageStatus::Unsent)
-                .map(|m| UnsentMessage {
-                    text: m.text.get_untracked(),
-                    attachments: m.details.with_value(|d| d.attachments.clone()),
-                    sent_before: m.details.with_value(|d| d.sent_before),
+                .map(|m| {
+                    let unsent = m.details.with_value(|d| UnsentMessage {
+                        text: m.text.get_untracked(),
+                        attachments: d.attachments.clone(),
+                        sent_before: d.sent_before,
+                    });
+                    (m.key, unsent)
                 })
                 .collect()
         })
+    }
+
+    /// The visitor messages that never reached the backend, in order, with their files.
+    pub fn unsent_messages(&self) -> Vec<UnsentMessage> {
+        self.unsent().into_iter().map(|(_, m)| m).collect()
     }
 
     /// How many of the visitor's messages with `text` the list holds that were sent.

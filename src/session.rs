@@ -21,7 +21,7 @@ use crate::stopped::{self, StoppedReply};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
-use crate::unsent;
+use crate::unsent::{self, UnsentMessage};
 use crate::versions::Kept;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
@@ -541,46 +541,25 @@ pub fn restore_unsent(state: ChatState) {
     }
 }
 
-/// The unsent messages shown: their keys, texts and [`UnsentMessage::sent_before`].
-///
-/// [`UnsentMessage::sent_before`]: crate::unsent::UnsentMessage::sent_before
-fn unsent_rows(state: ChatState) -> Vec<(u64, String, Option<usize>)> {
-    state.messages.with_untracked(|list| {
-        list.iter()
-            .filter(|m| m.status.get_untracked() == MessageStatus::Unsent)
-            .map(|m| {
-                (
-                    m.key,
-                    m.text.get_untracked(),
-                    m.details.with_value(|d| d.sent_before),
-                )
-            })
-            .collect()
-    })
-}
-
-/// Takes away the unsent messages (`unsent`, with how many of the visitor's messages with each
-/// one's text the history holds) that the history shows reached the backend after all: the
+/// Takes away the unsent messages (`unsent`, each with how many of the visitor's messages with
+/// its text the history holds) that the history shows reached the backend after all: the
 /// history shows them where they belong.
 fn forget_arrived_unsent(
     state: ChatState,
     config: &Config,
-    unsent: &[(u64, String, Option<usize>)],
+    unsent: &[(u64, UnsentMessage)],
     held: &[usize],
 ) {
     let given: Vec<(&str, Option<usize>, usize)> = unsent
         .iter()
         .zip(held)
-        .map(|((_, text, before), held)| (text.as_str(), *before, *held))
+        .map(|((_, m), held)| (m.text.as_str(), m.sent_before, *held))
         .collect();
+    let still_unsent: Vec<u64> = state.unsent().into_iter().map(|(key, _)| key).collect();
     let mut forgot = false;
-    for ((key, _, _), arrived) in unsent.iter().zip(unsent::arrived(&given)) {
+    for ((key, _), arrived) in unsent.iter().zip(unsent::arrived(&given)) {
         // Not if the visitor sent it again meanwhile.
-        let still_unsent = state.messages.with_untracked(|list| {
-            list.iter()
-                .any(|m| m.key == *key && m.status.get_untracked() == MessageStatus::Unsent)
-        });
-        if arrived && still_unsent {
+        if arrived && still_unsent.contains(key) {
             state.remove(*key);
             forgot = true;
         }
@@ -661,13 +640,13 @@ pub fn load_history(state: ChatState) {
         }
         let status = match result {
             Ok(messages) => {
-                let unsent = unsent_rows(state);
+                let unsent = state.unsent();
                 let held: Vec<usize> = unsent
                     .iter()
-                    .map(|(_, text, _)| {
+                    .map(|(_, u)| {
                         messages
                             .iter()
-                            .filter(|m| m.role == Some(Role::Visitor) && m.content == *text)
+                            .filter(|m| m.role == Some(Role::Visitor) && m.content == u.text)
                             .count()
                     })
                     .collect();

@@ -139,7 +139,7 @@ fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
         let stalled = !typing
             && status == MessageStatus::Streaming
             && state.stalled.get() == Some(message.key);
-        (typing || stalled || has_status_line(status)).then(|| {
+        (typing || stalled || has_status_line(status, t)).then(|| {
             view! {
                 {typing.then(|| typing_dots(message))}
                 {stalled.then(|| view! {

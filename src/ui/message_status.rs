@@ -44,11 +44,8 @@ pub fn MessageStatusLine(message: ChatMessage, status: MessageStatus) -> impl In
 }
 
 /// Whether a message with `status` shows the line.
-pub fn has_status_line(status: MessageStatus) -> bool {
-    matches!(
-        status,
-        MessageStatus::Unsent | MessageStatus::Failed | MessageStatus::Stopped
-    )
+pub fn has_status_line(status: MessageStatus, t: &'static Texts) -> bool {
+    status_line(status, t).is_some()
 }
 
 /// What the line says for `status`, and whether it offers a Retry.
