@@ -138,6 +138,7 @@ export async function measureHistory(browser, server, { exchanges = 500, reps = 
       + 'before the page loads; the wasm loaded (idle) before the launcher is clicked. From the last history page\'s arrival '
       + '(resource timing responseEnd of the last `messages/` request) to the first animation frame in which the newest rows exist (end shown) and in which all '
       + `${seeded.count} \`.cb-message\` rows exist (all rows), plus the task after it; the longest main-thread task in between. `
+      + 'Rows that go in far above the view show their text (and picture, attachments); their times and actions are built when they come near it, as the visitor scrolls, and are not in this figure. '
       + 'The bare page fetches the same pages and builds one plain element per message (text and time, no markdown) in a box the panel\'s size, '
       + 'timed from the last page\'s arrival to just after the next paint. '
       + `${rate > 1 ? `Chromium's CPU throttled ${rate}x (DevTools Emulation.setCPUThrottlingRate) for both pages. ` : ''}`

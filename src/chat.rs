@@ -412,6 +412,15 @@ impl ChatState {
             .with(|list| list.iter().filter(|m| m.batch == batch).copied().collect())
     }
 
+    /// How many rows follow the last row of `batch` in the list.
+    pub fn rows_after_batch(&self, batch: u64) -> usize {
+        self.messages.with_untracked(|list| {
+            list.iter()
+                .rposition(|m| m.batch == batch)
+                .map_or(0, |last| list.len() - last - 1)
+        })
+    }
+
     /// Whether `key` is the newest message.
     pub fn is_last(&self, key: u64) -> bool {
         self.messages
@@ -586,6 +595,9 @@ mod tests {
             assert_eq!(texts(batches[0]), ["q1"]);
             assert_eq!(texts(batches[1]), ["q2", "a2"]);
             assert_eq!(texts(LIVE), ["new"]);
+            assert_eq!(state.rows_after_batch(batches[0]), 3);
+            assert_eq!(state.rows_after_batch(batches[1]), 1);
+            assert_eq!(state.rows_after_batch(LIVE), 0);
             // A message moved to the end (sent again) is one of this page's, and the batches
             // stay runs of the list.
             let first = state.messages.get_untracked()[0];

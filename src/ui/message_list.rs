@@ -3,10 +3,11 @@ use leptos::prelude::*;
 use super::day_separator::DaySeparator;
 use super::empty_state::EmptyState;
 use super::follow::Follow;
+use super::message_batch::MessageBatch;
 use super::message_body::code_copy_click;
-use super::message_row::{warm_up, MessageRow};
+use super::message_row::warm_up;
 use super::starters::Starters;
-use crate::chat::{ChatState, HistoryStatus, LIVE};
+use crate::chat::{ChatState, HistoryStatus};
 use crate::models::Role;
 use crate::time_format;
 
@@ -108,36 +109,11 @@ pub fn MessageList() -> impl IntoView {
                     // step: the batches already shown stay where they are, and each batch's rows
                     // are built together rather than one list update at a time.
                     <For each=move || state.batches() key=|batch| *batch let:batch>
-                        <div
-                            class="cb-batch"
-                            class:cb-earlier=batch != LIVE
-                            style:contain-intrinsic-block-size=placeholder_size(state, batch)
-                        >
-                            <For
-                                each=move || state.batch_rows(batch)
-                                key=|message| message.key
-                                let:message
-                            >
-                                <MessageRow message/>
-                            </For>
-                        </div>
+                        <MessageBatch batch/>
                     </For>
                 </div>
                 <Starters/>
             </div>
         </div>
     }
-}
-
-/// About how tall a history row is, for a batch the browser has not laid out yet.
-const ROW_HEIGHT_GUESS: usize = 64;
-
-/// The size a batch of earlier rows takes while the browser skips laying it out (off screen,
-/// see `.cb-earlier` in the stylesheet): about its rows' height, so the scrollbar is about
-/// right; once laid out, the browser keeps its real size.
-fn placeholder_size(state: ChatState, batch: u64) -> Option<String> {
-    (batch != LIVE).then(|| {
-        let rows = untrack(|| state.batch_rows(batch).len());
-        format!("auto {}px", rows * ROW_HEIGHT_GUESS)
-    })
 }

@@ -30,8 +30,13 @@ const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(
 /// shown changes. A part with nothing to show leaves one empty marker in the page, so parts
 /// that show or hide together are one part, and a visitor's row has only what a question can
 /// show: its text, its attachments, its status line and its time.
+///
+/// A row of a long history far above the view shows its text, picture and attachments, and
+/// builds what sits under them (status lines, sources, time, actions, versions) once `near`
+/// (see [`MessageBatch`](super::message_batch::MessageBatch)). Such a row is a stored message:
+/// no status line, nothing streaming.
 #[component]
-pub fn MessageRow(message: ChatMessage) -> impl IntoView {
+pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> impl IntoView {
     let status = message.status;
     let place = message.place;
     let (created_at, attachments) = message
@@ -52,9 +57,11 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
             {separator}
             <div class=class>
                 <MessageBody message/>
-                {notices(message, None)}
                 {attachments}
-                {visitor_footer(message, created_at)}
+                {move || near.get().then(|| view! {
+                    {notices(message, None)}
+                    {visitor_footer(message, created_at)}
+                })}
             </div>
         }
         .into_any();
@@ -65,11 +72,6 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
     let shown_beside = shown.clone();
     let picture_only = move || starts_run() && matches!(shown_beside(), (Some(_), None));
     let class = move || row_class(Role::Assistant, status.get(), !starts_run(), picture_only());
-    // The typing dots are not a message yet: no time on them. A memo, so that a streamed delta
-    // reaches the parts that read it only when the reply's first word comes.
-    let typing = Memo::new(move |_| {
-        status.get() == MessageStatus::Streaming && message.text.with(String::is_empty)
-    });
     let busy = move || {
         if status.get() == MessageStatus::Streaming {
             "true"
@@ -87,9 +89,19 @@ pub fn MessageRow(message: ChatMessage) -> impl IntoView {
         <div class=class aria-busy=busy>
             {sender}
             <MessageBody message/>
-            {notices(message, Some(typing))}
             {attachments}
-            {reply_footer(message, typing, created_at)}
+            {move || near.get().then(|| {
+                // The typing dots are not a message yet: no time on them. A memo, so that a
+                // streamed delta reaches the parts that read it only when the reply's first
+                // word comes.
+                let typing = Memo::new(move |_| {
+                    status.get() == MessageStatus::Streaming && message.text.with(String::is_empty)
+                });
+                view! {
+                    {notices(message, Some(typing))}
+                    {reply_footer(message, typing, created_at)}
+                }
+            })}
         </div>
     }
     .into_any()
@@ -113,7 +125,9 @@ pub async fn warm_up(owner: Owner) {
         ]
         .map(|(role, text)| {
             let message = ChatMessage::unlisted(role, text.to_owned(), details());
-            view! { <MessageRow message/> }.into_view().build()
+            view! { <MessageRow message near=true/> }
+                .into_view()
+                .build()
         })
     });
     // A reply's body is built by an effect, which runs before this resumes.

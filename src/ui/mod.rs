@@ -16,6 +16,7 @@ mod jump_to_latest;
 mod keyboard_focus;
 mod launcher;
 mod listen;
+mod message_batch;
 mod message_body;
 mod message_list;
 mod message_row;

@@ -4,7 +4,7 @@
 // a time without any row built twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, hostPage, widget, send, defaultReply, waitForReply, api } from './harness.mjs';
+import { serverAndBrowser, openPage, hostPage, widget, send, defaultReply, waitForReply, api, readBack } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -173,6 +173,10 @@ test('a sliced history: a separator per day, one picture and one time per run, n
     if (RUNS.includes(i)) expected.push('a@', 'a+t');
     else expected.push('a@t');
   }
+  // The end of the conversation shows its times at once; the rows above, once read back to.
+  const end = (await shape(page)).slice(-4);
+  assert.deepEqual(end, expected.slice(-4));
+  await readBack(page);
   assert.deepEqual(await shape(page), expected);
   const { added, removed } = await page.evaluate(() => window.__rows);
   assert.equal(added, total, 'each row put in the list once');

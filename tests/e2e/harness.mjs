@@ -202,6 +202,26 @@ export function messageRows(page) {
   );
 }
 
+/**
+ * Scrolls the message list up to its start half a view at a time, as a visitor reading back
+ * does, with a few frames at each stop: the rows of a long history far from the view show their
+ * times and actions once they come near it.
+ */
+export function readBack(page) {
+  return widget(page).locator('.cb-messages').evaluate(async (list) => {
+    const frames = (n) => new Promise((resolve) => {
+      const step = () => (n-- > 0 ? requestAnimationFrame(step) : resolve());
+      step();
+    });
+    await frames(3);
+    while (list.scrollTop > 0) {
+      list.scrollTop -= list.clientHeight / 2;
+      await frames(3);
+    }
+    await frames(3);
+  });
+}
+
 /** Waits until some assistant message shows exactly `text`. */
 export function waitForReply(page, text, timeout = 15000) {
   return page.waitForFunction(

@@ -66,9 +66,20 @@ test('a long history shows its end first, builds each row once and keeps its ord
   const oldest = widget(page).locator('.cb-rows .cb-message').first();
   const rendered = () => oldest.evaluate((row) => row.checkVisibility({ contentVisibilityAuto: true }));
   assert.equal(await rendered(), false, 'the oldest row is laid out while the view is at the end');
-  await widget(page).locator('.cb-messages').evaluate((list) => { list.scrollTop = 0; });
+  // With the keyboard only: the list focused, Home goes to the start of the conversation.
+  await widget(page).locator('.cb-messages').focus();
+  await page.keyboard.press('Home');
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-rows .cb-message').checkVisibility({ contentVisibilityAuto: true }));
   assert.equal(await oldest.locator('.cb-text').textContent(), 'question 0');
+  // There the oldest reply has its time and its Copy, as the newest one has, and Tab reaches
+  // that Copy first.
+  const firstReply = widget(page).locator('.cb-rows .cb-assistant').first();
+  await firstReply.locator('.cb-copy-message').waitFor({ timeout: 10000 });
+  assert.match(await firstReply.locator('time').textContent(), /^\d{1,2}:\d{2}/);
+  const lastReply = widget(page).locator('.cb-rows .cb-assistant').last();
+  assert.equal(await lastReply.locator('.cb-copy-message').count(), 1);
+  await page.keyboard.press('Tab');
+  assert.equal(await firstReply.locator('.cb-copy-message').evaluate((b) => b.getRootNode().activeElement === b), true, 'Tab from the list did not reach the oldest reply\'s Copy');
   assert.deepEqual(problems, []);
   await context.close();
 });
