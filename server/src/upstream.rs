@@ -74,6 +74,12 @@ pub fn json_error(status: StatusCode, detail: &str) -> Response {
     (status, Json(json!({ "detail": detail }))).into_response()
 }
 
+/// 404 `{"detail": "Not found."}`: what does not exist and what is not the caller's get the
+/// same answer, so that no answer tells which ids exist.
+pub fn not_found() -> Response {
+    json_error(StatusCode::NOT_FOUND, "Not found.")
+}
+
 /// Why an upstream call did not produce a usable answer.
 #[derive(Debug)]
 pub enum Failure {

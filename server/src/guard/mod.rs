@@ -21,7 +21,7 @@ use axum::Router;
 use futures_util::StreamExt;
 
 use crate::config::GuardArgs;
-use crate::upstream::json_error;
+use crate::upstream::{json_error, not_found};
 use crate::visitor::VisitorKeys;
 use origin::OriginList;
 use rate::RateLimiter;
@@ -124,7 +124,7 @@ impl Guard {
     /// 403 unless it is allowed here.
     pub fn refuse_chatbot(&self, chatbot: &str) -> Option<Response> {
         if !plain_id(chatbot) {
-            return Some(json_error(StatusCode::NOT_FOUND, "Not found."));
+            return Some(not_found());
         }
         if !self.chatbots.allows(chatbot) {
             tracing::info!(%chatbot, "refused: chatbot not allowed");

@@ -19,9 +19,9 @@ use crate::ids::now_ms;
 use crate::mock::pagination::{
     decode_cursor, encode_cursor, encode_query_value, PageLinks, DEFAULT_PAGE_SIZE,
 };
-use crate::proxy::handlers::{not_found, plain_id};
+use crate::proxy::handlers::plain_id;
 use crate::requests::{Completion, NewConversation, PageQuery};
-use crate::upstream::{json_error, Failure};
+use crate::upstream::{json_error, not_found, Failure};
 use crate::visitor;
 
 fn failed(what: &str) -> impl FnOnce(Failure) -> Response + '_ {
@@ -108,11 +108,11 @@ pub async fn get_conversation(
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     if !plain_id(&id) {
-        return Err(not_found().await);
+        return Err(not_found());
     }
     state.guard.visitors.check(&headers, &id)?;
     let Some(messages) = history(&state, &id).await? else {
-        return Err(not_found().await);
+        return Err(not_found());
     };
     let created = messages
         .first()
@@ -242,7 +242,7 @@ pub async fn get_message(
         .rsplit_once('.')
         .filter(|(c, _)| !c.is_empty() && plain_id(c))
     else {
-        return Err(not_found().await);
+        return Err(not_found());
     };
     state.guard.visitors.check(&headers, conversation)?;
     let messages = history(&state, conversation).await?.unwrap_or_default();
@@ -251,6 +251,6 @@ pub async fn get_message(
         .find(|m| m["id"].as_str() == Some(id.as_str()))
     {
         Some(m) => Ok(Json(m).into_response()),
-        None => Err(not_found().await),
+        None => Err(not_found()),
     }
 }

@@ -230,5 +230,5 @@ fn api() -> Router<Arc<MaaxState>> {
         list_messages: get(handlers::list_messages),
         get_message: get(handlers::get_message),
     })
-    .fallback(crate::proxy::handlers::not_found)
+    .fallback(crate::proxy::handlers::fallback)
 }

@@ -37,7 +37,7 @@ use super::webhook::{self, Kind, WebhookKeys};
 use super::MaaxState;
 use crate::guard::Guard;
 use crate::ids::now_ms;
-use crate::upstream::{json_error, Failure};
+use crate::upstream::{json_error, not_found, Failure};
 
 /// V2's parts of maax mode.
 #[derive(Debug)]
@@ -274,7 +274,7 @@ async fn receive(
     let v2 = state.v2.as_ref().expect("V2 state in V2 mode");
     let Some(nonce) = v2.keys.verify(kind, conversation, token) else {
         tracing::warn!(kind = kind.segment(), "refused: webhook with a wrong token");
-        return Err(json_error(StatusCode::NOT_FOUND, "Not found."));
+        return Err(not_found());
     };
     let nonce = nonce.to_string();
     let body = axum::body::to_bytes(body, webhook::MAX_BODY_BYTES)

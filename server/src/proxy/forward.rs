@@ -18,7 +18,7 @@ use tracing::Span;
 use super::links;
 use super::ProxyState;
 use crate::scrub::StreamScrub;
-use crate::upstream::{self, json_error, Failure};
+use crate::upstream::{self, json_error, not_found, Failure};
 
 /// The most of a non-streamed upstream answer we read (a page of 100 messages with
 /// citations stays far below it).
@@ -140,10 +140,10 @@ async fn exchange(
         Kind::Message { headers } => {
             let Some(conversation) = owner(&value) else {
                 tracing::info!("{what}: the message names no conversation; refused");
-                return json_error(StatusCode::NOT_FOUND, "Not found.");
+                return not_found();
             };
             if state.guard.visitors.check(&headers, &conversation).is_err() {
-                return json_error(StatusCode::NOT_FOUND, "Not found.");
+                return not_found();
             }
             body
         }

@@ -14,7 +14,7 @@ use super::forward::{forward, Kind};
 use super::ProxyState;
 use crate::api_error::ApiError;
 use crate::requests::{Completion, NewConversation, PageQuery};
-use crate::upstream::json_error;
+use crate::upstream::{json_error, not_found};
 use crate::visitor;
 
 pub use crate::guard::plain_id;
@@ -22,8 +22,9 @@ pub use crate::guard::plain_id;
 /// What the server asks the upstream for: its own choice, never the browser's `Accept`.
 const JSON: &str = "application/json";
 
-pub async fn not_found() -> Response {
-    json_error(StatusCode::NOT_FOUND, "Not found.")
+/// The answer to a path the server does not serve.
+pub async fn fallback() -> Response {
+    not_found()
 }
 
 fn forbidden(detail: &str) -> Response {
@@ -53,7 +54,7 @@ pub async fn get_conversation(
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     if !plain_id(&id) {
-        return Err(not_found().await);
+        return Err(not_found());
     }
     state.guard.visitors.check(&headers, &id)?;
     let request = state.request(Method::GET, &format!("conversations/{id}/"));
@@ -119,7 +120,7 @@ pub async fn get_message(
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     if !plain_id(&id) {
-        return Err(not_found().await);
+        return Err(not_found());
     }
     let request = state.request(Method::GET, &format!("messages/{id}/"));
     Ok(forward(&state, request, Kind::Message { headers }, "get message").await)

@@ -175,7 +175,7 @@ fn api() -> Router<Arc<ProxyState>> {
         list_messages: get(handlers::list_messages),
         get_message: get(handlers::get_message),
     })
-    .fallback(handlers::not_found)
+    .fallback(handlers::fallback)
 }
 
 #[cfg(test)]
