@@ -45,9 +45,16 @@ fn starts_near(state: ChatState, batch: u64) -> bool {
     batch == LIVE || state.rows_after_batch(batch) < NEAR_ROWS || !skips_far_content()
 }
 
-/// Whether the browser skips laying out content far from view (`content-visibility: auto`).
+/// Whether the browser skips laying out content far from view (`content-visibility: auto`) and
+/// says when it comes near (`contentvisibilityautostatechange`: Chromium has the first since 85,
+/// the second since 108).
 fn skips_far_content() -> bool {
     web_sys::css::supports_with_value("content-visibility", "auto").unwrap_or(false)
+        && js_sys::Reflect::has(
+            &js_sys::global(),
+            &"ContentVisibilityAutoStateChangeEvent".into(),
+        )
+        .unwrap_or(false)
 }
 
 /// Whether a `contentvisibilityautostatechange` event says its element went out of view.

@@ -33,8 +33,9 @@ const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(
 ///
 /// A row of a long history far above the view shows its text, picture and attachments, and
 /// builds what sits under them (status lines, sources, time, actions, versions) once `near`
-/// (see [`MessageBatch`](super::message_batch::MessageBatch)). Such a row is a stored message:
-/// no status line, nothing streaming.
+/// (see [`MessageBatch`](super::message_batch::MessageBatch)). Such a row is a stored message,
+/// never the newest: it does not stream, and its status (a reply stopped before a reload shows
+/// "Stopped") does not change while it is far.
 #[component]
 pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> impl IntoView {
     let status = message.status;

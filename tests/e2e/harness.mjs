@@ -203,23 +203,22 @@ export function messageRows(page) {
 }
 
 /**
- * Scrolls the message list up to its start half a view at a time, as a visitor reading back
- * does, with a few frames at each stop: the rows of a long history far from the view show their
- * times and actions once they come near it.
+ * Reads the conversation back to its start as a keyboard visitor does: the list focused, Page Up
+ * until the start shows, a few frames at each stop. The rows of a long history far from the view
+ * show their times and actions once they come near it.
  */
-export function readBack(page) {
-  return widget(page).locator('.cb-messages').evaluate(async (list) => {
-    const frames = (n) => new Promise((resolve) => {
-      const step = () => (n-- > 0 ? requestAnimationFrame(step) : resolve());
-      step();
-    });
-    await frames(3);
-    while (list.scrollTop > 0) {
-      list.scrollTop -= list.clientHeight / 2;
-      await frames(3);
-    }
-    await frames(3);
-  });
+export async function readBack(page) {
+  const list = widget(page).locator('.cb-messages');
+  const frames = () => list.evaluate(() => new Promise((resolve) => {
+    requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  }));
+  await list.focus();
+  for (let presses = 0; presses < 500; presses++) {
+    await frames();
+    if (await list.evaluate((el) => el.scrollTop === 0)) break;
+    await page.keyboard.press('PageUp');
+  }
+  await frames();
 }
 
 /** Waits until some assistant message shows exactly `text`. */
