@@ -22,6 +22,12 @@ impl ApiError {
     }
 }
 
+/// 404 `{"detail": "Not found."}`: what does not exist and what is not the caller's get the
+/// same answer, so that no answer tells which ids exist.
+pub fn not_found() -> Response {
+    ApiError::detail(StatusCode::NOT_FOUND, "Not found.").into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.0, Json(self.1)).into_response()

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use serde_json::json;
+
+use crate::api_error::ApiError;
 
 /// How long, and how much, an upstream may take. A slow or hostile upstream must not hold a
 /// visitor's connection, or the server's memory, without end.
@@ -71,13 +71,7 @@ pub fn client(timeouts: &Timeouts) -> Result<reqwest::Client, String> {
 
 /// A JSON error answer `{"detail": …}`.
 pub fn json_error(status: StatusCode, detail: &str) -> Response {
-    (status, Json(json!({ "detail": detail }))).into_response()
-}
-
-/// 404 `{"detail": "Not found."}`: what does not exist and what is not the caller's get the
-/// same answer, so that no answer tells which ids exist.
-pub fn not_found() -> Response {
-    json_error(StatusCode::NOT_FOUND, "Not found.")
+    ApiError::detail(status, detail).into_response()
 }
 
 /// Why an upstream call did not produce a usable answer.

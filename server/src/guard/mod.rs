@@ -20,8 +20,9 @@ use axum::response::Response;
 use axum::Router;
 use futures_util::StreamExt;
 
+use crate::api_error::not_found;
 use crate::config::GuardArgs;
-use crate::upstream::{json_error, not_found};
+use crate::upstream::json_error;
 use crate::visitor::VisitorKeys;
 use origin::OriginList;
 use rate::RateLimiter;

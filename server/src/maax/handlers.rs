@@ -15,13 +15,14 @@ use super::client::HistoryError;
 use super::mapping;
 use super::prospect::Contact;
 use super::{v2, MaaxState};
+use crate::api_error::not_found;
 use crate::ids::now_ms;
 use crate::mock::pagination::{
     decode_cursor, encode_cursor, encode_query_value, PageLinks, DEFAULT_PAGE_SIZE,
 };
 use crate::proxy::handlers::plain_id;
 use crate::requests::{Completion, NewConversation, PageQuery};
-use crate::upstream::{json_error, not_found, Failure};
+use crate::upstream::{json_error, Failure};
 use crate::visitor;
 
 fn failed(what: &str) -> impl FnOnce(Failure) -> Response + '_ {

@@ -35,9 +35,10 @@ use super::redis_link::RedisLink;
 use super::relay::{Relay, Routed};
 use super::webhook::{self, Kind, WebhookKeys};
 use super::MaaxState;
+use crate::api_error::not_found;
 use crate::guard::Guard;
 use crate::ids::now_ms;
-use crate::upstream::{json_error, not_found, Failure};
+use crate::upstream::{json_error, Failure};
 
 /// V2's parts of maax mode.
 #[derive(Debug)]

@@ -16,15 +16,11 @@ use super::pagination::{
 use super::stats::StatsSnapshot;
 use super::MockState;
 
-pub use crate::api_error::ApiError;
+pub use crate::api_error::{not_found, ApiError};
 
 /// A JSON error body with a status, the way the real API answers.
 pub fn error(status: StatusCode, body: Value) -> Response {
     ApiError(status, body).into_response()
-}
-
-pub fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, json!({"detail": "Not found."}))
 }
 
 /// Parses a request body as a JSON object, or answers 400 like Django REST framework does.

@@ -17,8 +17,9 @@ use tracing::Span;
 
 use super::links;
 use super::ProxyState;
+use crate::api_error::not_found;
 use crate::scrub::StreamScrub;
-use crate::upstream::{self, json_error, not_found, Failure};
+use crate::upstream::{self, json_error, Failure};
 
 /// The most of a non-streamed upstream answer we read (a page of 100 messages with
 /// citations stays far below it).

@@ -12,9 +12,10 @@ use serde_json::json;
 
 use super::forward::{forward, Kind};
 use super::ProxyState;
+use crate::api_error::not_found;
 use crate::api_error::ApiError;
 use crate::requests::{Completion, NewConversation, PageQuery};
-use crate::upstream::{json_error, not_found};
+use crate::upstream::json_error;
 use crate::visitor;
 
 pub use crate::guard::plain_id;
