@@ -1,19 +1,24 @@
 //! Keeps the message list at its end while the visitor is there, and leaves them alone once they
 //! scroll up to read.
 //!
-//! Whether to follow is decided by the visitor's own scrolling only: a wheel, finger or key that
-//! scrolls the list up stops following at once, and so does a scroll event that moves the list up
-//! shortly after the visitor's input on it (dragging the scrollbar); reaching the end again (by
-//! scrolling, by the "jump to latest" button, or by sending) resumes it. The input itself decides
-//! because its scroll event can come after older rows put above have moved the list down by more
-//! than the visitor moved it up, and would not read as a move up. The browser moves the list up
-//! by itself too (scroll anchoring, when a row above shrinks to its `content-visibility`
-//! estimate), which is why a move up alone does not count. Growth never decides it either: a
-//! streamed piece, a finished reply's line, an image loading or an older row drawn at a different
-//! size than its estimate (`content-visibility`) all change the content's size without the
-//! visitor doing anything. A `ResizeObserver` on the content and on the list itself (the
-//! on-screen keyboard shrinks it) brings the list back to its end after each such change, after
-//! layout and before paint, so the end never shows out of place.
+//! Whether to follow is decided by how the list moves, never by growth. A wheel, finger or key
+//! that scrolls the list up stops following at once, and so does a scroll event that moves the
+//! list up shortly after the visitor's input on it (dragging the scrollbar); reaching the end
+//! again (by scrolling, by the "jump to latest" button, or by sending) resumes it. The input
+//! itself decides because its scroll event can come after older rows put above have moved the
+//! list down by more than the visitor moved it up, and would not read as a move up.
+//!
+//! A move up that leaves the list away from its end stops following too, whoever made it: the
+//! page finding text in an older message, a screen reader moving to it, the host page scrolling
+//! a row into view. The view stays where they put it. The browser's own moves (scroll anchoring,
+//! when a row above changes size) keep the list at its end and so change nothing.
+//!
+//! Growth never decides it: a streamed piece, a finished reply's line, an image loading, an older
+//! row drawn at a different size than its estimate (`content-visibility`) or built whole as it
+//! comes near all change the content's size without the visitor doing anything. A
+//! `ResizeObserver` on the content and on the list itself (the on-screen keyboard shrinks it)
+//! brings the list back to its end after each such change while it follows, after layout and
+//! before paint, so the end never shows out of place.
 //!
 //! Shared through context: the list owns the elements, rows may report growth too.
 
@@ -171,7 +176,7 @@ impl Follow {
         }
     }
 
-    /// The list scrolled, by the visitor or by us.
+    /// The list scrolled: by the visitor, by us, by the browser, or by the page.
     pub fn on_scroll(&self) {
         let Some(list) = self.list.get_untracked() else {
             return;
@@ -186,7 +191,8 @@ impl Follow {
         let leaving = by_visitor && self.input_up.get_value();
         if at_end && !leaving {
             self.resume();
-        } else if moved_up && by_visitor && self.following.get_untracked() {
+        } else if moved_up && self.following.get_untracked() {
+            // Up and away from the end: the visitor, or the page taking them to an older row.
             self.following.set(false);
         }
     }

@@ -112,6 +112,41 @@ test('scrolled up, the visitor stays put and a "jump to latest" button counts th
   await context.close();
 });
 
+test('moved up by something else than the visitor (find in page, a screen reader, the host), the list stays put as the reply grows', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'moved.html');
+  const bubble = widget(page);
+  await mockSwitches(page, { delay: 0 });
+  for (let i = 1; i <= 6; i += 1) {
+    await send(page, `early ${i}`);
+    await waitForFinishedLine(page, i);
+  }
+  await mockSwitches(page, { length: 300, deltas: 60, delay: 40 });
+  await send(page, 'late one');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+  // No wheel, key or touch: the page brings the first question into view, as finding its text
+  // in the page does.
+  await bubble.locator('.cb-message').first().evaluate((row) => row.scrollIntoView({ block: 'start' }));
+  await settle(page);
+  const place = () => bubble.locator('.cb-message').first().evaluate((row) => {
+    const list = row.closest('.cb-messages');
+    return Math.round(row.getBoundingClientRect().top - list.getBoundingClientRect().top);
+  });
+  const before = await place();
+  assert.ok(before >= -1 && before < 100, `the first question is at the top of the list: ${before} px`);
+  const text = () => bubble.locator('.cb-assistant .cb-text').last().evaluate((t) => t.textContent.length);
+  const grown = await text();
+  await page.waitForTimeout(800);
+  assert.ok(await text() > grown, 'the reply grew meanwhile');
+  assert.equal(await place(), before, 'the first question stays where it was brought');
+  await bubble.locator('.cb-jump').waitFor({ state: 'visible' });
+  await waitForFinishedLine(page, 7);
+  await settle(page);
+  assert.equal(await place(), before, 'the finished reply does not pull the list to the end');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a long reply: its early chunks are skipped while out of view, and a visitor who scrolls up into it mid-reply stays put', async () => {
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
   await hostPage(page, env.server, 'long-reply.html');

@@ -84,6 +84,29 @@ test('a long history shows its end first, builds each row once and keeps its ord
   await context.close();
 });
 
+test('the oldest question brought into view by the page (find in page, a screen reader) stays there as its rows fill in', async () => {
+  const conversation = await longConversation();
+  const { context, page, problems } = await openPage(env.browser);
+  await page.addInitScript((stored) => {
+    localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
+  }, conversation);
+  await hostPage(page, env.server, 'long-history-found.html');
+  await widget(page).locator('.cb-launcher').click();
+  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, EXCHANGES * 2, { timeout: 60000 });
+  const oldest = widget(page).locator('.cb-rows .cb-message').first();
+  // No wheel, key or touch: the page scrolls the oldest question into view, as finding its
+  // text does. Its batch is laid out at its real size and its rows gain their times and actions.
+  await oldest.evaluate((row) => row.scrollIntoView({ block: 'start' }));
+  await widget(page).locator('.cb-rows .cb-assistant').first().locator('.cb-copy-message').waitFor({ timeout: 10000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const top = await oldest.evaluate((row) => Math.round(row.getBoundingClientRect().top - row.closest('.cb-messages').getBoundingClientRect().top));
+  assert.ok(top >= -1 && top < 100, `the oldest question is not at the top of the list, but ${top} px from it`);
+  assert.equal(await oldest.locator('.cb-text').textContent(), 'question 0');
+  assert.equal(await widget(page).locator('.cb-jump').isVisible(), true, 'away from the end, the jump button shows');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 // The three ways a visitor scrolls: a mouse wheel, a finger on a phone, a key.
 const SCROLLS_UP = {
   'with the wheel': {
