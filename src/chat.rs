@@ -74,26 +74,44 @@ impl ChatMessage {
 
     /// What its neighbours need to know of it.
     fn stamp(&self) -> Stamp {
-        let at = self.details.try_with_value(|d| d.created_at).flatten();
-        Stamp {
-            role: self.role,
-            at,
-            day: at.map(crate::time_format::day_number),
-        }
+        stamp(
+            self.role,
+            self.details.try_with_value(|d| d.created_at).flatten(),
+        )
+    }
+}
+
+/// What a row's neighbours need to know of a message of `role` written at `at`.
+fn stamp(role: Role, at: Option<i64>) -> Stamp {
+    Stamp {
+        role,
+        at,
+        day: at.map(crate::time_format::day_number),
     }
 }
 
 /// Brings the places of `list[range]` up to date with their neighbours, touching only the rows
 /// whose place changed.
 fn settle_places(list: &[ChatMessage], range: std::ops::Range<usize>) {
+    settle_places_after(list, range, None);
+}
+
+/// [`settle_places`], where `before` is the message that will come before the list's first row
+/// (the history still to go in), when it is known.
+fn settle_places_after(list: &[ChatMessage], range: std::ops::Range<usize>, before: Option<Stamp>) {
     let end = range.end.min(list.len());
     if range.start >= end {
         return;
     }
     let from = range.start.saturating_sub(1);
     let to = (end + 1).min(list.len());
-    let stamps: Vec<Stamp> = list[from..to].iter().map(ChatMessage::stamp).collect();
-    let places = grouping::places(&stamps, range.start - from..end - from);
+    let lead = before.filter(|_| range.start == 0);
+    let shift = usize::from(lead.is_some());
+    let stamps: Vec<Stamp> = lead
+        .into_iter()
+        .chain(list[from..to].iter().map(ChatMessage::stamp))
+        .collect();
+    let places = grouping::places(&stamps, range.start - from + shift..end - from + shift);
     for (message, place) in list[range.start..end].iter().zip(places) {
         if message
             .place
@@ -474,9 +492,16 @@ impl ChatState {
         })
     }
 
-    /// Puts fetched history before whatever was sent meanwhile (history is older by definition),
-    /// as one batch: the list builds its rows together, before the rows already shown.
-    pub fn prepend_history(&self, history: Vec<Message>) {
+    /// Puts a slice of the fetched history before whatever was sent meanwhile (history is older
+    /// by definition), as one batch: the list builds its rows together, before the rows already
+    /// shown. Each message comes with the status it shows. `before` is the stored message that
+    /// comes right before the slice, in a later one: the slice's rows go in with the places they
+    /// keep, so that nothing changes in a row once it is in, however far from the view it is.
+    pub fn prepend_history(
+        &self,
+        history: Vec<(Message, MessageStatus)>,
+        before: Option<&Message>,
+    ) {
         let batch = self
             .inner
             .try_update_value(|inner| {
@@ -486,7 +511,7 @@ impl ChatState {
             .unwrap_or(LIVE);
         let earlier: Vec<ChatMessage> = history
             .into_iter()
-            .filter_map(|m| {
+            .filter_map(|(m, status)| {
                 let role = m.role?;
                 let sender = Sender {
                     name: m.sender.name.clone(),
@@ -506,7 +531,7 @@ impl ChatState {
                     sender,
                     sent_before: None,
                 };
-                let mut message = self.new_message(role, m.content, MessageStatus::Complete);
+                let mut message = self.new_message(role, m.content, status);
                 message.details.set_value(details);
                 message.batch = batch;
                 Some(message)
@@ -516,11 +541,13 @@ impl ChatState {
             return;
         }
         let added = earlier.len();
+        let before = before.and_then(|m| Some(stamp(m.role?, m.created_at)));
         self.messages.update(|list| {
             let later = std::mem::replace(list, earlier);
             list.extend(later);
-            // The rows put in, and the one that was first: the only one whose neighbours changed.
-            settle_places(list, 0..added + 1);
+            // The rows put in, and the one that was first: the only one whose neighbours changed
+            // (and, with `before` known when it went in, its place did not).
+            settle_places_after(list, 0..added + 1, before);
         });
     }
 }
@@ -545,6 +572,13 @@ mod tests {
             .collect()
     }
 
+    fn complete(messages: Vec<Message>) -> Vec<(Message, MessageStatus)> {
+        messages
+            .into_iter()
+            .map(|m| (m, MessageStatus::Complete))
+            .collect()
+    }
+
     fn history_message(role: &str, content: &str) -> Message {
         let json = serde_json::json!({ "type": role, "content": content });
         serde_json::from_str(&json.to_string()).unwrap()
@@ -560,7 +594,7 @@ mod tests {
                           {"type": "incoming", "content": "q", "sender": {"name": "Visitor"}},
                           {"type": "outgoing", "content": "b", "sender": {"name": null}}]"#;
             let messages: Vec<Message> = serde_json::from_str(json).unwrap();
-            state.prepend_history(messages);
+            state.prepend_history(complete(messages), None);
             let ada = Sender {
                 name: Some("Ada".into()),
                 avatar: Some("https://x/a.png".into()),
@@ -577,11 +611,14 @@ mod tests {
         owner.with(|| {
             let state = ChatState::new(config());
             let sent = state.push(Role::Visitor, "new".into(), MessageStatus::Unsent);
-            state.prepend_history(vec![
-                history_message("incoming", "q2"),
-                history_message("outgoing", "a2"),
-            ]);
-            state.prepend_history(vec![history_message("incoming", "q1")]);
+            state.prepend_history(
+                complete(vec![
+                    history_message("incoming", "q2"),
+                    history_message("outgoing", "a2"),
+                ]),
+                None,
+            );
+            state.prepend_history(complete(vec![history_message("incoming", "q1")]), None);
             let batches = state.batches();
             assert_eq!(batches.len(), 3);
             assert_eq!(batches[2], LIVE);
@@ -615,11 +652,14 @@ mod tests {
         owner.with(|| {
             let state = ChatState::new(config());
             state.push(Role::Visitor, "new".into(), MessageStatus::Complete);
-            state.prepend_history(vec![
-                history_message("incoming", "old question"),
-                history_message("outgoing", "old answer"),
-                history_message("system", "skipped: not a visitor or assistant message"),
-            ]);
+            state.prepend_history(
+                complete(vec![
+                    history_message("incoming", "old question"),
+                    history_message("outgoing", "old answer"),
+                    history_message("system", "skipped: not a visitor or assistant message"),
+                ]),
+                None,
+            );
             let texts: Vec<String> = state
                 .messages
                 .get_untracked()
@@ -652,9 +692,18 @@ mod tests {
             let minute = 60_000;
             let noon = 1_764_676_800_000;
             // Newest first, one at a time, as the history goes in.
-            state.prepend_history(vec![timed("outgoing", "more", noon + 3 * minute)]);
-            state.prepend_history(vec![timed("outgoing", "answer", noon + 2 * minute)]);
-            state.prepend_history(vec![timed("incoming", "question", noon + minute)]);
+            state.prepend_history(
+                complete(vec![timed("outgoing", "more", noon + 3 * minute)]),
+                None,
+            );
+            state.prepend_history(
+                complete(vec![timed("outgoing", "answer", noon + 2 * minute)]),
+                None,
+            );
+            state.prepend_history(
+                complete(vec![timed("incoming", "question", noon + minute)]),
+                None,
+            );
             let places: Vec<(bool, bool, bool)> = state
                 .messages
                 .get_untracked()
@@ -687,6 +736,51 @@ mod tests {
             assert!(!before.place.get_untracked().last);
             assert!(!reply.place.get_untracked().starts_run && reply.place.get_untracked().last);
             assert!(state.is_last(reply.key));
+        });
+    }
+
+    #[test]
+    fn a_slice_that_knows_the_message_before_it_goes_in_with_the_places_it_keeps() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let minute = 60_000;
+            let day = 24 * 60 * minute;
+            let noon = 1_764_676_800_000;
+            // Yesterday: a question and its answer; today: another answer in the same run as a
+            // second one, then a question.
+            let history = [
+                timed("incoming", "old question", noon - day),
+                timed("outgoing", "old answer", noon - day + minute),
+                timed("outgoing", "answer", noon),
+                timed("outgoing", "more", noon + minute),
+                timed("incoming", "question", noon + 2 * minute),
+            ];
+            let places = |state: &ChatState| -> Vec<RowPlace> {
+                state
+                    .messages
+                    .get_untracked()
+                    .iter()
+                    .map(|m| m.place.get_untracked())
+                    .collect()
+            };
+            // Newest first, each slice told the message before it.
+            state.prepend_history(complete(history[3..].to_vec()), Some(&history[2]));
+            let newest = places(&state);
+            // "more" continues the run of "answer", still to come.
+            assert!(!newest[0].starts_run && !newest[0].starts_day);
+            state.prepend_history(complete(history[2..3].to_vec()), Some(&history[1]));
+            let middle = places(&state);
+            // "answer" starts today's day, after yesterday's answer, still to come.
+            assert!(middle[0].starts_day);
+            assert_eq!(middle[1..], newest[..], "rows already in kept their places");
+            state.prepend_history(complete(history[..2].to_vec()), None);
+            let all = places(&state);
+            assert_eq!(all[2..], middle[..], "rows already in kept their places");
+            // The same places as the whole history put in at once.
+            let whole = ChatState::new(config());
+            whole.prepend_history(complete(history.to_vec()), None);
+            assert_eq!(all, places(&whole));
         });
     }
 

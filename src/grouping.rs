@@ -27,8 +27,7 @@ pub struct Stamp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowPlace {
     /// A separator with this row's day goes above it: the row before is of another day. The
-    /// first row of the list has its day shown above the list instead, so a row put above it
-    /// changes nothing there.
+    /// first row of the list has its day shown above the list instead (see `MessageList`).
     pub starts_day: bool,
     /// The first of a run from one side: it shows the sender's picture.
     pub starts_run: bool,

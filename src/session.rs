@@ -494,31 +494,6 @@ fn remember_stopped(config: &Config, question: ChatMessage, reply: ChatMessage) 
     store::save_stopped(config, &remembered);
 }
 
-/// Shows the history's replies that the visitor had stopped as they were shown: cut where they
-/// stopped, and marked.
-fn restore_stopped(state: ChatState, config: &Config, conversation: &str) {
-    let remembered = store::stopped(config);
-    if remembered.is_empty() {
-        return;
-    }
-    let messages = state.messages.get_untracked();
-    let texts: Vec<String> = messages.iter().map(|m| m.text.get_untracked()).collect();
-    let history: Vec<(Role, &str)> = messages
-        .iter()
-        .zip(&texts)
-        .map(|(m, text)| (m.role, text.as_str()))
-        .collect();
-    for (message, shown) in messages
-        .iter()
-        .zip(stopped::mark(conversation, &history, &remembered))
-    {
-        if let Some(shown) = shown {
-            message.text.set(shown.to_owned());
-            message.status.set(MessageStatus::Stopped);
-        }
-    }
-}
-
 /// Marks a question as not sent, with how many of the visitor's messages with its text were
 /// sent before it: it may have reached the backend all the same (see [`crate::unsent`]).
 fn mark_unsent(state: ChatState, question: ChatMessage) {
@@ -573,7 +548,7 @@ fn forget_arrived_unsent(
 /// the end of the conversation shows at once and no task grows long however long the history is.
 async fn show_history(
     state: ChatState,
-    mut messages: Vec<Message>,
+    mut messages: Vec<(Message, MessageStatus)>,
     still_wanted: impl Fn() -> bool,
 ) {
     let mut plan = BatchPlan::default();
@@ -582,10 +557,15 @@ async fn show_history(
     timers::yield_to_browser().await;
     while !messages.is_empty() && still_wanted() {
         let started = timers::now_ms();
-        let rows = plan.next_batch(messages.iter().rev().map(|m| m.content.len()));
+        let rows = plan.next_batch(messages.iter().rev().map(|(m, _)| m.content.len()));
         let batch = messages.split_off(messages.len() - rows);
-        let units: f64 = batch.iter().map(|m| row_units(m.content.len())).sum();
-        state.prepend_history(batch);
+        let units: f64 = batch.iter().map(|(m, _)| row_units(m.content.len())).sum();
+        let before = messages
+            .iter()
+            .rev()
+            .map(|(m, _)| m)
+            .find(|m| m.role.is_some());
+        state.prepend_history(batch, before);
         // The list builds the rows in a task of Leptos's executor, which sets off the
         // replies' bodies in tasks of their own: after two of its ticks, all are built.
         leptos::task::tick().await;
@@ -650,10 +630,11 @@ pub fn load_history(state: ChatState) {
                             .count()
                     })
                     .collect();
+                let messages =
+                    stopped::restore(&conversation.id, messages, &store::stopped(&config));
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
                 forget_arrived_unsent(state, &config, &unsent, &held);
-                restore_stopped(state, &config, &conversation.id);
                 // Follow-ups may still come for the conversation picked up after a reload.
                 crate::follow_ups::watch(state);
                 HistoryStatus::Loaded

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::models::Role;
+use crate::chat::MessageStatus;
+use crate::models::{Message, Role};
 
 /// How many stopped replies are remembered per web chat; the oldest are forgotten first.
 pub const REMEMBERED: usize = 20;
@@ -55,6 +56,38 @@ pub fn mark<'a>(
         .collect()
 }
 
+/// The history's `messages` of `conversation`, each with the status it shows: the replies the
+/// visitor had stopped as they were shown, cut where they stopped and Stopped; the others
+/// Complete.
+pub fn restore(
+    conversation: &str,
+    messages: Vec<Message>,
+    remembered: &[StoppedReply],
+) -> Vec<(Message, MessageStatus)> {
+    // Only the visitor's and the assistant's messages are in the conversation as shown.
+    let history: Vec<(Role, &str)> = messages
+        .iter()
+        .filter_map(|m| Some((m.role?, m.content.as_str())))
+        .collect();
+    let shown: Vec<Option<String>> = mark(conversation, &history, remembered)
+        .into_iter()
+        .map(|shown| shown.map(str::to_owned))
+        .collect();
+    let mut shown = shown.into_iter();
+    messages
+        .into_iter()
+        .map(
+            |mut message| match message.role.and_then(|_| shown.next().flatten()) {
+                Some(text) => {
+                    message.content = text;
+                    (message, MessageStatus::Stopped)
+                }
+                None => (message, MessageStatus::Complete),
+            },
+        )
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +123,33 @@ mod tests {
             (Role::Assistant, "A different reply"),
         ];
         assert_eq!(mark("c1", &changed, &remembered), vec![None, None]);
+    }
+
+    #[test]
+    fn a_stopped_reply_comes_back_cut_and_stopped() {
+        let json = r#"[{"type": "incoming", "content": "tell me a story"},
+                      {"type": "system", "content": "not shown"},
+                      {"type": "outgoing", "content": "Once upon a time there was a widget."},
+                      {"type": "incoming", "content": "thanks"},
+                      {"type": "outgoing", "content": "You are welcome."}]"#;
+        let messages: Vec<Message> = serde_json::from_str(json).unwrap();
+        let remembered = [stopped("c1", "tell me a story", "Once upon")];
+        let restored: Vec<(String, MessageStatus)> = restore("c1", messages.clone(), &remembered)
+            .into_iter()
+            .map(|(m, status)| (m.content, status))
+            .collect();
+        let expected = [
+            ("tell me a story", MessageStatus::Complete),
+            ("not shown", MessageStatus::Complete),
+            ("Once upon", MessageStatus::Stopped),
+            ("thanks", MessageStatus::Complete),
+            ("You are welcome.", MessageStatus::Complete),
+        ]
+        .map(|(text, status)| (text.to_owned(), status));
+        assert_eq!(restored, expected);
+        assert!(restore("c2", messages, &remembered)
+            .iter()
+            .all(|(_, status)| *status == MessageStatus::Complete));
     }
 
     #[test]

@@ -63,13 +63,17 @@ pub fn MessageList() -> impl IntoView {
         loading
     });
     // The first message's day goes above the list rather than in its row: the history comes in
-    // newest first, a row at a time above the others, and the line then changes only when the
+    // newest first, a batch at a time above the others, and the line then changes only when the
     // first row's day does (each row shows the separator only for a day change from the row
-    // before it).
+    // before it). A first row that already shows its day (the history still to come has a
+    // message of another day before it) needs no line above it.
     let first_created = move || {
         state.messages.with(|list| {
-            list.first()
-                .and_then(|m| m.details.try_with_value(|d| d.created_at).flatten())
+            let first = list.first()?;
+            if first.place.with(|p| p.starts_day) {
+                return None;
+            }
+            first.details.try_with_value(|d| d.created_at).flatten()
         })
     };
     let first_day = Memo::new(move |_| first_created().map(time_format::day_number));

@@ -1,3 +1,4 @@
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::attachments::Attachments;
@@ -10,7 +11,7 @@ use super::regenerate::Regenerate;
 use super::sender_line::{shown_sender, SenderLine};
 use super::sources::Sources;
 use super::version_pager::VersionPager;
-use crate::chat::{ChatMessage, ChatState, MessageDetails, MessageStatus};
+use crate::chat::{ChatMessage, ChatState, MessageDetails, MessageStatus, Sender};
 use crate::models::Role;
 use crate::time_format;
 
@@ -35,37 +36,52 @@ const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(
 /// builds what sits under them (status lines, sources, time, actions, versions) once `near`
 /// (see [`MessageBatch`](super::message_batch::MessageBatch)). Such a row is a stored message,
 /// never the newest: it does not stream, and its status (a reply stopped before a reload shows
-/// "Stopped") does not change while it is far.
+/// "Stopped") and its place are final when it goes in. So it shows its classes, its day's
+/// separator and its sender as they are then, with no part that follows them.
 #[component]
 pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> impl IntoView {
     let status = message.status;
     let place = message.place;
-    let (created_at, attachments) = message
-        .details
-        .with_value(|d| (d.created_at, d.attachments.clone()));
+    let (created_at, attachments, own_sender) = message.details.with_value(|d| {
+        (
+            d.created_at,
+            d.attachments.clone(),
+            d.sender != Sender::default(),
+        )
+    });
+    // Settled: a row that goes in far from the view, whose status and place are final (see
+    // `ChatState::prepend_history`), and whose sender is its own (one that takes the
+    // assistant's follows what the widget learns of it).
+    let settled = !near.get_untracked() && (message.role == Role::Visitor || own_sender);
     let starts_run = move || place.with(|p| p.starts_run);
     let separator = created_at.map(|ms| {
-        move || {
+        let separator = move || {
             place
                 .with(|p| p.starts_day)
                 .then(|| view! { <DaySeparator ms/> })
+        };
+        if settled {
+            Either::Left(untrack(separator))
+        } else {
+            Either::Right(separator)
         }
     });
     let attachments = (!attachments.is_empty()).then(|| view! { <Attachments attachments/> });
     if message.role == Role::Visitor {
         let class = move || row_class(Role::Visitor, status.get(), !starts_run(), false);
-        return view! {
-            {separator}
-            <div class=class>
-                <MessageBody message/>
-                {attachments}
-                {move || near.get().then(|| view! {
-                    {notices(message, None)}
-                    {visitor_footer(message, created_at)}
-                })}
-            </div>
-        }
-        .into_any();
+        let inside = view! {
+            <MessageBody message/>
+            {attachments}
+            {move || near.get().then(|| view! {
+                {notices(message, None)}
+                {visitor_footer(message, created_at)}
+            })}
+        };
+        return if settled {
+            view! { {separator} <div class=untrack(class)>{inside}</div> }.into_any()
+        } else {
+            view! { {separator} <div class=class>{inside}</div> }.into_any()
+        };
     }
     // A picture without a name sits beside the reply's first line: the row makes room for it
     // (the first of a run only: the others show no picture).
@@ -85,27 +101,29 @@ pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> imp
         let (avatar, name) = starts_run().then(&shown)?;
         (avatar.is_some() || name.is_some()).then(|| view! { <SenderLine avatar name/> })
     };
-    view! {
-        {separator}
-        <div class=class aria-busy=busy>
-            {sender}
-            <MessageBody message/>
-            {attachments}
-            {move || near.get().then(|| {
-                // The typing dots are not a message yet: no time on them. A memo, so that a
-                // streamed delta reaches the parts that read it only when the reply's first
-                // word comes.
-                let typing = Memo::new(move |_| {
-                    status.get() == MessageStatus::Streaming && message.text.with(String::is_empty)
-                });
-                view! {
-                    {notices(message, Some(typing))}
-                    {reply_footer(message, typing, created_at)}
-                }
-            })}
-        </div>
+    let inside = view! {
+        {if settled { Either::Left(untrack(sender)) } else { Either::Right(sender) }}
+        <MessageBody message/>
+        {attachments}
+        {move || near.get().then(|| {
+            // The typing dots are not a message yet: no time on them. A memo, so that a
+            // streamed delta reaches the parts that read it only when the reply's first
+            // word comes.
+            let typing = Memo::new(move |_| {
+                status.get() == MessageStatus::Streaming && message.text.with(String::is_empty)
+            });
+            view! {
+                {notices(message, Some(typing))}
+                {reply_footer(message, typing, created_at)}
+            }
+        })}
+    };
+    // A settled row is a stored message, never streaming: not busy.
+    if settled {
+        view! { {separator} <div class=untrack(class)>{inside}</div> }.into_any()
+    } else {
+        view! { {separator} <div class=class aria-busy=busy>{inside}</div> }.into_any()
     }
-    .into_any()
 }
 
 /// Builds a reply's row and a question's off the page, then drops them. The browser compiles

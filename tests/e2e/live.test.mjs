@@ -3,7 +3,7 @@
 // buttons say "Copied" for a moment only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, untilStopArmed } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, untilStopArmed, api } from './harness.mjs';
 
 const env = serverAndBrowser();
 const AVATAR = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle cx="10" cy="10" r="10" fill="#2563eb"/></svg>';
@@ -194,6 +194,25 @@ test('a stopped reply comes back after a reload as it was shown: cut where it st
   await bubble.locator('.cb-assistant.cb-stopped').waitFor();
   assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent(), shown);
   assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').textContent(), 'Stopped');
+
+  // Thirty exchanges later it is far above the end of a long history, and still as it was shown.
+  const conversation = await page.evaluate(() => JSON.parse(localStorage.getItem('chat-bubble:e2e-web-chat:conversation')));
+  for (let i = 0; i < 30; i++) {
+    await api(env.server, 'chatbots/e2e-bot/completions/?mock_delay=0', {
+      conversation: conversation.id, message: { content: `later ${i}`, attachments: [] }, isStreaming: false,
+    }, conversation.visitorToken);
+  }
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= 62);
+  // Far from the view, its row has no status line yet: it is built when the row comes near.
+  assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').count(), 0);
+  await bubble.locator('.cb-messages').focus();
+  await page.keyboard.press('Home');
+  await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').waitFor();
+  assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent(), shown);
+  assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').textContent(), 'Stopped');
+  assert.equal(await bubble.locator('.cb-assistant').first().evaluate((row) => row.classList.contains('cb-stopped')), true);
   assert.deepEqual(problems, []);
   await context.close();
 });
