@@ -10,8 +10,10 @@
 //!
 //! A move up that leaves the list away from its end stops following too, whoever made it: the
 //! page finding text in an older message, a screen reader moving to it, the host page scrolling
-//! a row into view. The view stays where they put it. The browser's own moves (scroll anchoring,
-//! when a row above changes size) keep the list at its end and so change nothing.
+//! a row into view. The view stays where they put it. The browser would move the list by itself
+//! too, to keep a row in place when one above it changes size (scroll anchoring), away from the
+//! end when the end grows in the same frame; the stylesheet turns that off while the list
+//! follows (`.cb-following`), and it is back once the visitor reads further up.
 //!
 //! Growth never decides it: a streamed piece, a finished reply's line, an image loading, an older
 //! row drawn at a different size than its estimate (`content-visibility`) or built whole as it

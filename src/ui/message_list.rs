@@ -86,6 +86,7 @@ pub fn MessageList() -> impl IntoView {
     view! {
         <div
             class="cb-messages"
+            class:cb-following=move || follow.following()
             role="log"
             aria-label=t.messages
             tabindex="0"

@@ -149,7 +149,7 @@ for (const [how, { phone, scroll }] of Object.entries(SCROLLS_UP)) test(`a visit
   // A slow phone's CPU: older rows come in over many frames, so the visitor's scroll lands while
   // most of them are still to come.
   const cdp = await context.newCDPSession(page);
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 12 });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
   const list = widget(page).locator('.cb-messages');
   const rows = () => list.evaluate((el) => el.querySelectorAll('.cb-rows .cb-message').length);
   const topRow = () => list.evaluate((el) => {

@@ -2,7 +2,7 @@
 // zoom the page and stays above the on-screen keyboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, PHONE, PHONE_VIEWPORT } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, PHONE, PHONE_VIEWPORT } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -143,6 +143,41 @@ test('on a phone, the keyboard coming up keeps the end of the conversation above
   });
   assert.ok(lastBottom <= listBottom && listBottom <= composerTop,
     `the last reply ends at ${lastBottom}, the list at ${listBottom}, the composer starts at ${composerTop}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone turned sideways while a reply streams, the list still follows it to its end', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-turned.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  for (let i = 1; i <= 6; i += 1) await exchange(page, `question ${i}`, i);
+  await mockSwitches(page, { length: 300, deltas: 60, delay: 30 });
+  await bubble.locator('.cb-input').fill('a long one');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-assistant.cb-streaming .cb-text p').waitFor();
+  // A host page that reads its layout when the window changes size, as many do.
+  await page.evaluate(() => window.addEventListener('resize', () => document.body.getBoundingClientRect()));
+  // Upright, sideways and upright again, while the reply grows.
+  const jumps = [];
+  for (const [width, height] of [[844, 390], [390, 700], [844, 390], [390, 700], [844, 390]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(100);
+    jumps.push(await bubble.locator('.cb-jump').isVisible());
+  }
+  assert.deepEqual(jumps, jumps.map(() => false), 'the list stopped following as the phone turned');
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-assistant .cb-copy-message').length >= 7, null, { timeout: 20000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const gap = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const rows = root.querySelectorAll('.cb-rows .cb-message');
+    return Math.round(rows[rows.length - 1].getBoundingClientRect().bottom - root.querySelector('.cb-messages').getBoundingClientRect().bottom);
+  });
+  assert.ok(gap <= 1, `the reply ended ${gap} px below the list's visible end`);
+  assert.equal(await bubble.locator('.cb-jump').isVisible(), false, 'no jump button: the visitor never scrolled');
   assert.deepEqual(problems, []);
   await context.close();
 });
