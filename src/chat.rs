@@ -81,6 +81,14 @@ impl ChatMessage {
     }
 }
 
+/// Who wrote a stored message, as the backend names them.
+fn sender_of(message: &Message) -> Sender {
+    Sender {
+        name: message.sender.name.clone(),
+        avatar: message.sender.avatar.clone(),
+    }
+}
+
 /// What a row's neighbours need to know of a message of `role` written at `at`.
 fn stamp(role: Role, at: Option<i64>) -> Stamp {
     Stamp {
@@ -509,21 +517,27 @@ impl ChatState {
                 inner.last_batch
             })
             .unwrap_or(LIVE);
+        // The newest reply that names its sender names the assistant: the slices come newest
+        // first, so the first one with such a reply decides.
+        if self
+            .assistant
+            .with_untracked(|known| *known == Sender::default())
+        {
+            let named = history
+                .iter()
+                .rev()
+                .filter(|(m, _)| m.role == Some(Role::Assistant))
+                .map(|(m, _)| sender_of(m))
+                .find(|sender| *sender != Sender::default());
+            if let Some(named) = named {
+                self.assistant.set(named);
+            }
+        }
         let earlier: Vec<ChatMessage> = history
             .into_iter()
             .filter_map(|(m, status)| {
                 let role = m.role?;
-                let sender = Sender {
-                    name: m.sender.name.clone(),
-                    avatar: m.sender.avatar.clone(),
-                };
-                // Told to the rows that follow it only when it changes.
-                if role == Role::Assistant
-                    && sender != Sender::default()
-                    && self.assistant.with_untracked(|known| *known != sender)
-                {
-                    self.assistant.set(sender.clone());
-                }
+                let sender = sender_of(&m);
                 let details = MessageDetails {
                     created_at: m.created_at,
                     sources: m.sources(),
@@ -602,6 +616,22 @@ mod tests {
             assert_eq!(state.assistant_sender(), ada);
             let first = state.messages.get_untracked()[0];
             assert_eq!(first.details.get_value().sender, ada);
+        });
+    }
+
+    #[test]
+    fn the_newest_reply_that_names_its_sender_names_the_assistant() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let named = |name: &str| -> Message {
+                let json = serde_json::json!({ "type": "outgoing", "content": "a", "sender": { "name": name } });
+                serde_json::from_str(&json.to_string()).unwrap()
+            };
+            // The assistant was renamed: newest slice first, as the history goes in.
+            state.prepend_history(complete(vec![named("Old"), named("New")]), None);
+            state.prepend_history(complete(vec![named("Oldest")]), None);
+            assert_eq!(state.assistant_sender().name.as_deref(), Some("New"));
         });
     }
 
