@@ -112,7 +112,8 @@ test('a sliced history: a separator per day, one picture and one time per run, n
   }
   const { context, page, problems } = await openPage(env.browser);
   // Exchanges 0–19 two days ago, 20–29 yesterday, 30–39 today (local days of the browser), and
-  // a second reply after the replies of RUNS.
+  // a second reply after the replies of RUNS. Today's exchanges share the time since midnight,
+  // which may be a few minutes: each exchange's reply and second reply come within its share.
   const times = await page.evaluate(({ n }) => {
     const midnight = new Date();
     midnight.setHours(0, 0, 0, 0);
@@ -124,6 +125,7 @@ test('a sliced history: a separator per day, one picture and one time per run, n
       return midnight.getTime() + Math.floor(((now - midnight.getTime()) * (i - 29)) / 12);
     });
   }, { n: EXCHANGES });
+  const share = (i) => (i + 1 < times.length ? times[i + 1] - times[i] : 180e3);
   await page.route('**/messages/**', async (route) => {
     const response = await route.fetch();
     const body = await response.json();
@@ -131,9 +133,10 @@ test('a sliced history: a separator per day, one picture and one time per run, n
     for (const m of body.results || []) {
       const i = Number(/question (\d+)/.exec(m.content)?.[1]);
       const reply = m.type === 'outgoing';
-      m.createdAt = String(times[i] + (reply ? 30e3 : 0));
+      m.createdAt = String(times[i] + (reply ? Math.min(30e3, Math.floor(share(i) / 3)) : 0));
       if (reply && RUNS.includes(i)) {
-        extra.push({ ...m, id: `${m.id}-more`, content: `more for ${i}`, createdAt: String(times[i] + 60e3) });
+        const later = Math.min(60e3, Math.floor((2 * share(i)) / 3));
+        extra.push({ ...m, id: `${m.id}-more`, content: `more for ${i}`, createdAt: String(times[i] + later) });
       }
     }
     body.results.push(...extra);
