@@ -378,6 +378,26 @@ impl ChatState {
         self.assistant.get_untracked()
     }
 
+    /// Takes the assistant's name and picture from the newest of the stored `messages` (oldest
+    /// first) whose reply names its sender, unless they are known already.
+    pub fn meet_assistant<'a>(&self, messages: impl DoubleEndedIterator<Item = &'a Message>) {
+        if self
+            .assistant
+            .try_with_untracked(|known| *known == Sender::default())
+            != Some(true)
+        {
+            return;
+        }
+        let named = messages
+            .rev()
+            .filter(|m| m.role == Some(Role::Assistant))
+            .map(sender_of)
+            .find(|sender| *sender != Sender::default());
+        if let Some(named) = named {
+            let _ = self.assistant.try_set(named);
+        }
+    }
+
     /// Adds a message at the end and returns its handle.
     pub fn push(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
         self.push_with(role, text, status, MessageDetails::default())
@@ -517,22 +537,8 @@ impl ChatState {
                 inner.last_batch
             })
             .unwrap_or(LIVE);
-        // The newest reply that names its sender names the assistant: the slices come newest
-        // first, so the first one with such a reply decides.
-        if self
-            .assistant
-            .with_untracked(|known| *known == Sender::default())
-        {
-            let named = history
-                .iter()
-                .rev()
-                .filter(|(m, _)| m.role == Some(Role::Assistant))
-                .map(|(m, _)| sender_of(m))
-                .find(|sender| *sender != Sender::default());
-            if let Some(named) = named {
-                self.assistant.set(named);
-            }
-        }
+        // The slices come newest first: the first one with a reply that names its sender decides.
+        self.meet_assistant(history.iter().map(|(m, _)| m));
         let earlier: Vec<ChatMessage> = history
             .into_iter()
             .filter_map(|(m, status)| {

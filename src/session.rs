@@ -462,18 +462,7 @@ fn learn_assistant(state: ChatState, config: &Config) {
         let Ok(messages) = api::history(&config, &conversation, None).await else {
             return;
         };
-        let named = messages
-            .iter()
-            .rev()
-            .filter(|m| m.role == Some(Role::Assistant))
-            .map(|m| Sender {
-                name: m.sender.name.clone(),
-                avatar: m.sender.avatar.clone(),
-            })
-            .find(|sender| *sender != Sender::default());
-        if let Some(sender) = named {
-            let _ = state.assistant.try_set(sender);
-        }
+        state.meet_assistant(messages.iter());
     });
 }
 

@@ -55,16 +55,11 @@ pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> imp
     let settled = !near.get_untracked() && (message.role == Role::Visitor || own_sender);
     let starts_run = move || place.with(|p| p.starts_run);
     let separator = created_at.map(|ms| {
-        let separator = move || {
+        once_if_settled(settled, move || {
             place
                 .with(|p| p.starts_day)
                 .then(|| view! { <DaySeparator ms/> })
-        };
-        if settled {
-            Either::Left(untrack(separator))
-        } else {
-            Either::Right(separator)
-        }
+        })
     });
     let attachments = (!attachments.is_empty()).then(|| view! { <Attachments attachments/> });
     if message.role == Role::Visitor {
@@ -102,7 +97,7 @@ pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> imp
         (avatar.is_some() || name.is_some()).then(|| view! { <SenderLine avatar name/> })
     };
     let inside = view! {
-        {if settled { Either::Left(untrack(sender)) } else { Either::Right(sender) }}
+        {once_if_settled(settled, sender)}
         <MessageBody message/>
         {attachments}
         {move || near.get().then(|| {
@@ -123,6 +118,16 @@ pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> imp
         view! { {separator} <div class=untrack(class)>{inside}</div> }.into_any()
     } else {
         view! { {separator} <div class=class aria-busy=busy>{inside}</div> }.into_any()
+    }
+}
+
+/// A part of a row: built once from what it reads now in a settled row, following what it reads
+/// in any other.
+fn once_if_settled<T>(settled: bool, part: impl Fn() -> T) -> Either<T, impl Fn() -> T> {
+    if settled {
+        Either::Left(untrack(part))
+    } else {
+        Either::Right(part)
     }
 }
 
