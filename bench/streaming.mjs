@@ -85,13 +85,16 @@ export async function widgetRun(browser, server, n, { later = false, rate = 1 } 
   }
 }
 
-/** The bare reader: fetch, getReader, TextDecoder(stream), SSE `data:` lines, one text node. */
+/** The bare reader: fetch, getReader, TextDecoder(stream), SSE `data:` lines, one text node. A
+ * measured reply is asked for with Enter in a text field, as a visitor asks the widget: the browser
+ * hands key presses to the page at the start of a frame, so a request started by one meets the
+ * frames at the same point as the widget's does. */
 const BASELINE_HTML = (apiBase, chatbot, webChat) => `<!doctype html><html><head><meta charset="utf-8"><title>baseline</title></head>
-<body><div id="out"></div><script>
+<body><input id="ask"><div id="out"></div><script>
 const api = ${JSON.stringify(apiBase)};
 window.__ready = fetch(api + 'conversations/', { method: 'POST', headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify({ webChat: ${JSON.stringify(webChat)} }) }).then((r) => r.json());
-window.__run = async (n) => {
+window.__run = async () => {
   const { id, visitorToken } = await window.__ready;
   const node = document.createTextNode('');
   const out = document.getElementById('out');
@@ -117,6 +120,9 @@ window.__run = async (n) => {
     }
   }
 };
+document.getElementById('ask').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') window.__run();
+});
 </script></body></html>`;
 
 export async function baselineRun(browser, server, n, { later = false, rate = 1 } = {}) {
@@ -134,17 +140,15 @@ export async function baselineRun(browser, server, n, { later = false, rate = 1 
     await page.evaluate(() => window.__bench.afterPaint());
     await throttle(context, page, rate);
     const want = expectedText(n).trim();
-    const r = await page.evaluate(
-      ([n, want, collectSrc]) => {
-        const done = window.__bench.untilFrame(() => {
-          const t = document.getElementById('out').textContent.trim();
-          return t.length === want.length && t === want;
-        }, 90000);
-        window.__run(n);
-        return done.then((r) => (0, eval)(`(${collectSrc})`)(r));
-      },
-      [n, want, collect.toString()],
+    const done = page.evaluate(
+      ([want, collectSrc]) => window.__bench.untilFrame(() => {
+        const t = document.getElementById('out').textContent.trim();
+        return t.length === want.length && t === want;
+      }, 90000).then((r) => (0, eval)(`(${collectSrc})`)(r)),
+      [want, collect.toString()],
     );
+    await page.locator('#ask').press('Enter');
+    const r = await done;
     if (problems.length) r.problems = problems;
     return r;
   } finally {
@@ -170,7 +174,7 @@ export async function measureStreaming(browser, server, { lengths = [1000, 10000
       + 'whose requestAnimationFrame sees the whole text (`w0 w1 … w{N-1}`, outer whitespace trimmed: the widget renders Markdown) as the textContent of the last `.cb-assistant .cb-text`, plus the task after that frame. '
       + 'Per-delta cost = that time / N. Long tasks: PerformanceObserver(\'longtask\') entries (>= 50 ms) overlapping the window; '
       + 'max frame gap: longest interval between animation frames in the window. Baseline: a bare page on the server\'s origin that '
-      + 'POSTs the same body with fetch (the switches added by the same page.route as the widget\'s), reads it with getReader + TextDecoder(stream: true), parses SSE `data:` lines and appends each '
+      + 'POSTs the same body with fetch when Enter is pressed in its text field, as the widget sends (the switches added by the same page.route as the widget\'s), reads it with getReader + TextDecoder(stream: true), parses SSE `data:` lines and appends each '
       + 'content to one text node, timed the same way. A fresh browser context per run; the wasm is loaded and the panel open before the message is sent. '
       + 'Median of the runs (longest task: the max over the runs).',
     runsPerLength: Object.fromEntries(lengths.map((n) => [n, reps[n] || 3])),

@@ -66,8 +66,9 @@ pub struct StreamDecoder {
     at_start: bool,
     framing: Framing,
     buf: Vec<u8>,
-    /// SSE: the `data:` lines of the event being read.
-    data: String,
+    /// SSE: the `data:` lines of the event being read, as bytes: checked as UTF-8 once, when
+    /// the frame is read.
+    data: Vec<u8>,
     has_data: bool,
     /// JSON: scanner state, kept across chunks.
     json: JsonScanner,
@@ -79,7 +80,7 @@ impl Default for StreamDecoder {
             at_start: true,
             framing: Framing::Unknown,
             buf: Vec::new(),
-            data: String::new(),
+            data: Vec::new(),
             has_data: false,
             json: JsonScanner::default(),
         }
@@ -133,7 +134,7 @@ impl StreamDecoder {
         // Lines are read straight from the buffer, which is set aside meanwhile.
         let buf = std::mem::take(&mut self.buf);
         let mut start = 0;
-        while let Some(n) = buf[start..].iter().position(|&b| b == b'\n' || b == b'\r') {
+        while let Some(n) = memchr::memchr2(b'\n', b'\r', &buf[start..]) {
             let end = start + n;
             let crlf = buf[end] == b'\r';
             // A lone `\r` at the end of the buffer may be half of a `\r\n`: wait for more.
@@ -157,35 +158,36 @@ impl StreamDecoder {
     }
 
     fn sse_line(&mut self, line: &[u8], out: &mut Vec<StreamEvent>) {
-        let line = String::from_utf8_lossy(line);
-        let line = line.as_ref();
         if line.is_empty() {
             self.dispatch_sse(out);
             return;
         }
-        if line.starts_with(':') {
+        if line[0] == b':' {
             return; // comment, e.g. a keep-alive
         }
-        let bare = line.trim();
-        if bare.starts_with('{') || bare == "[DONE]" {
+        let bare = line.trim_ascii();
+        if bare.first() == Some(&b'{') || bare == DONE {
             // Not an SSE field: newline-delimited JSON whose first line did not start with `{`
             // (a `[DONE]`, a broken frame). Decode the line as a frame of its own rather than
             // ignore it as an unknown field, which would silently drop the whole reply.
             self.dispatch_sse(out);
-            self.data.push_str(bare);
+            self.data.extend_from_slice(bare);
             self.has_data = true;
             self.dispatch_sse(out);
             return;
         }
-        let (field, value) = match line.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line, ""),
-        };
-        if field == "data" {
-            if self.has_data {
-                self.data.push('\n');
+        let (field, value) = match line.iter().position(|&b| b == b':') {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
             }
-            self.data.push_str(value);
+            None => (line, &[][..]),
+        };
+        if field == b"data" {
+            if self.has_data {
+                self.data.push(b'\n');
+            }
+            self.data.extend_from_slice(value);
             self.has_data = true;
         }
         // `event`, `id` and `retry` carry nothing the reply needs.
@@ -198,8 +200,8 @@ impl StreamDecoder {
             return;
         }
         self.has_data = false;
-        let trimmed = self.data.trim();
-        if trimmed == "[DONE]" {
+        let trimmed = self.data.trim_ascii();
+        if trimmed == DONE {
             out.push(StreamEvent::Chunk {
                 conversation_id: None,
                 content: String::new(),
@@ -208,10 +210,10 @@ impl StreamDecoder {
         } else if !trimmed.is_empty() {
             // Mostly one object: parse it at once. Several (or a broken one) go through the
             // scanner.
-            match read_frame(trimmed.as_bytes()) {
+            match read_frame(trimmed) {
                 Some(frame) => frame.events(out),
                 None => {
-                    JsonScanner::default().scan(trimmed.as_bytes(), true, out);
+                    JsonScanner::default().scan(trimmed, true, out);
                 }
             }
         }
@@ -221,6 +223,8 @@ impl StreamDecoder {
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// The sentinel some servers send after the last frame.
+const DONE: &[u8] = b"[DONE]";
 
 fn detect_framing(buf: &[u8]) -> Framing {
     match buf.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -440,7 +444,12 @@ fn read_frame(bytes: &[u8]) -> Option<Frame> {
     if bytes.first() != Some(&b'{') {
         return None;
     }
-    serde_json::from_slice(&replace_lone_surrogates(bytes)).ok()
+    // Frames are read as they come. The repairs, each another pass over the frame, only when
+    // it cannot be read: bytes that are not UTF-8 become U+FFFD, as do lone surrogate escapes.
+    serde_json::from_slice(bytes).ok().or_else(|| {
+        let text = String::from_utf8_lossy(bytes);
+        serde_json::from_slice(&replace_lone_surrogates(text.as_bytes())).ok()
+    })
 }
 
 fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {
@@ -622,6 +631,20 @@ mod tests {
                     StreamEvent::delta("\u{1F600}")
                 ],
                 "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_do_not_lose_the_frame() {
+        let sse: &[u8] = b"data: {\"content\":\"a\xFFb\"}\n\ndata: {\"content\":\"c\"}\n\n";
+        let nd: &[u8] = b"{\"content\":\"a\xFFb\"}\n{\"content\":\"c\"}\n";
+        for bytes in [sse, nd] {
+            assert_eq!(
+                decode_all(&[bytes]),
+                vec![StreamEvent::delta("a\u{FFFD}b"), StreamEvent::delta("c")],
+                "{:?}",
+                String::from_utf8_lossy(bytes)
             );
         }
     }
