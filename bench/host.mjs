@@ -2,7 +2,7 @@
 // when the wasm is not loaded yet.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, throttle, benchPage, routeHtml, widget, hostHtml, median, round, log } from './lib.mjs';
+import { ROOT, throttle, benchPage, routeHtml, widget, hostHtml, mockSwitches, median, round, log } from './lib.mjs';
 
 /** The loader's load modes, if it understands `data-load`; otherwise its one behaviour. */
 export function loadModes() {
@@ -147,5 +147,56 @@ export async function measureColdOpen(browser, server, { reps = 5, rate = 1 } = 
     runs: runs.map((r) => round(r.openMs, 1)),
   };
   log(`cold open${rate > 1 ? ` (CPU ${rate}x slower)` : ''}: ${out.openMs} ms (runs ${out.runs.join(', ')})`);
+  return out;
+}
+
+/** In the page: the time of the next key press. */
+const KEY_TIME = `addEventListener('keydown', (e) => { window.__bench.keyAt = e.timeStamp; }, true);`;
+
+async function firstMessageRun(browser, server, rate) {
+  const { context, page, problems } = await benchPage(browser, [KEY_TIME]);
+  try {
+    await mockSwitches(page, { length: 20, delay: 0 });
+    const url = `${server.url}bench-first-message`;
+    await routeHtml(page, url, hostHtml());
+    await page.goto(url, { waitUntil: 'load' });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').click();
+    await bubble.locator('.cb-input').waitFor({ state: 'visible' });
+    await page.evaluate(`(${quiet})()`);
+    await bubble.locator('.cb-input').fill('hello');
+    await throttle(context, page, rate);
+    const shown = page.evaluate(() => window.__bench.untilFrame(
+      () => !!document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-visitor'),
+      30000,
+    ).then((r) => r.at - window.__bench.keyAt));
+    await bubble.locator('.cb-input').press('Enter');
+    const shownMs = await shown;
+    await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-copy-message').length >= 1, null, { timeout: 30000 });
+    const tasks = await page.evaluate(() => window.__bench.longTasks.filter((t) => t.start + t.duration >= window.__bench.keyAt).map((t) => t.duration));
+    return { shownMs, longTasks: tasks.length, longestTaskMs: Math.max(0, ...tasks), ...(problems.length ? { problems } : {}) };
+  } finally {
+    await context.close();
+  }
+}
+
+/** A visitor's first message in a freshly opened panel: the code that sends it runs for the
+ * first time. With `rate`, under Chromium's CPU throttling. */
+export async function measureFirstMessage(browser, server, { reps = 7, rate = 1 } = {}) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) runs.push(await firstMessageRun(browser, server, rate));
+  const out = {
+    method: 'Fresh context; the panel opened and the network quiet (no new request for 1 s and an idle callback), then "hello" typed and Enter pressed (Playwright), '
+      + 'the mock answering 20 deltas at once. Shown: from the keydown event\'s timestamp to the first animation frame in which the visitor\'s row exists, plus the task after it. '
+      + 'Long tasks: PerformanceObserver(\'longtask\') entries (>= 50 ms) from the key press until the reply has ended. '
+      + `${rate > 1 ? `Chromium's CPU throttled ${rate}x (DevTools Emulation.setCPUThrottlingRate) just before the key press` : 'No throttling'}. `
+      + `Median of ${reps} runs; runs with a long task counted.`,
+    cpuThrottling: rate,
+    shownMs: round(median(runs.map((r) => r.shownMs)), 1),
+    longestTaskMs: round(median(runs.map((r) => r.longestTaskMs)), 1),
+    runsWithLongTask: runs.filter((r) => r.longTasks > 0).length,
+    runs: runs.map((r) => ({ shownMs: round(r.shownMs, 1), longestTaskMs: round(r.longestTaskMs, 1) })),
+  };
+  log(`first message${rate > 1 ? ` (CPU ${rate}x slower)` : ''}: shown after ${out.shownMs} ms, longest task ${out.longestTaskMs} ms, ${out.runsWithLongTask} of ${reps} runs with a long task`);
   return out;
 }

@@ -31,6 +31,10 @@ export function tableRows(r) {
   }
   if (r.coldOpen) rows.push(['Cold open: click → panel interactive (wasm not loaded)', ms(r.coldOpen.openMs), '', '']);
   if (r.coldOpenThrottled) rows.push([`Cold open, CPU ${r.coldOpenThrottled.cpuThrottling}x slower`, ms(r.coldOpenThrottled.openMs), '', '']);
+  for (const f of [r.firstMessage, r.firstMessageThrottled].filter(Boolean)) {
+    rows.push([`First message: key press → the visitor's row shown; longest task${f.cpuThrottling > 1 ? `, CPU ${f.cpuThrottling}x slower` : ''}`,
+      `${ms(f.shownMs)}; ${f.longestTaskMs ? ms(f.longestTaskMs) : '< 50 ms'} (runs with a task over 50 ms: ${f.runsWithLongTask} of ${f.runs.length})`, '', '']);
+  }
   if (r.streaming) {
     for (const [n, e] of Object.entries(r.streaming.lengths)) {
       rows.push([`Streaming ${n / 1000}k deltas, the page's first reply: widget / baseline, first byte → final paint`,
@@ -117,6 +121,8 @@ export function writeSummary(path, r) {
     'Host cost before interaction': r.hostCost?.method,
     'Cold open': r.coldOpen?.method,
     'Cold open, CPU throttled': r.coldOpenThrottled?.method,
+    'First message': r.firstMessage?.method,
+    'First message, CPU throttled': r.firstMessageThrottled?.method,
     'Streaming': r.streaming?.method,
     'Streaming, the page\'s second reply': r.streaming?.laterReply?.method,
     'Streaming, CPU throttled': r.streamingThrottled?.method,

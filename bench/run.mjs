@@ -18,7 +18,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { ROOT, launchBrowser, startBenchServer, log } from './lib.mjs';
 import { measureSizes, sizeChecks } from './size.mjs';
-import { measureHostCost, measureColdOpen } from './host.mjs';
+import { measureHostCost, measureColdOpen, measureFirstMessage } from './host.mjs';
 import { measureStreaming, streamingChecks } from './streaming.mjs';
 import { measureHistory, historyChecks } from './history.mjs';
 import { measurePaced, pacedChecks } from './paced.mjs';
@@ -117,6 +117,19 @@ async function main() {
     // After `finally`: exiting inside `try` would leave the server running.
     process.exit(failed ? 1 : 0);
   }
+  if (args.has('--only-first-message')) {
+    const server = await startBenchServer();
+    const browser = await launchBrowser();
+    try {
+      const fast = await measureFirstMessage(browser, server);
+      const slow = await measureFirstMessage(browser, server, { rate: THROTTLE });
+      console.log(JSON.stringify({ fast, slow }, null, 2));
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+    process.exit(0);
+  }
   if (args.has('--only-hostile')) {
     const server = await startBenchServer();
     const browser = await launchBrowser();
@@ -144,6 +157,8 @@ async function main() {
       results.hostCost = await measureHostCost(browser, server);
       results.coldOpen = await measureColdOpen(browser, server);
       results.coldOpenThrottled = await measureColdOpen(browser, server, { rate: THROTTLE });
+      results.firstMessage = await measureFirstMessage(browser, server);
+      results.firstMessageThrottled = await measureFirstMessage(browser, server, { rate: THROTTLE });
       results.streaming = await measureStreaming(browser, server);
       results.streamingThrottled = await measureStreaming(browser, server, { rate: THROTTLE, lengths: [1000, 10000], reps: { 1000: 5, 10000: 3 }, laterLengths: [1000], laterReps: 5 });
       results.history = await measureHistory(browser, server);

@@ -207,6 +207,9 @@ fn run_exchange(
     let text = question.text.get_untracked();
     let attachments = question.details.with_value(|d| d.attachments.clone());
     spawn_local(async move {
+        // The rows just added are shown first: asking is a task of its own, so the page
+        // answers the key press or tap before the request is built and sent.
+        timers::yield_to_browser().await;
         let ask = Ask {
             text: &text,
             attachments: &attachments,
