@@ -207,8 +207,8 @@ fn run_exchange(
     let text = question.text.get_untracked();
     let attachments = question.details.with_value(|d| d.attachments.clone());
     spawn_local(async move {
-        // The rows just added are shown first: asking is a task of its own, so the page
-        // answers the key press or tap before the request is built and sent.
+        // Asking is a task of its own, after the one that adds the rows: the key press or tap
+        // is answered, and the rows built, before the request is built and sent.
         timers::yield_to_browser().await;
         let ask = Ask {
             text: &text,
