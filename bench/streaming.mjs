@@ -167,7 +167,7 @@ const summarize = (runs) => ({
 });
 
 /** Measures every length for the widget and (unless widgetOnly) the baseline, interleaved. */
-export async function measureStreaming(browser, server, { lengths = [1000, 10000, 50000], reps = { 1000: 9, 10000: 5, 50000: 3 }, widgetOnly = false, laterLengths = [1000, 10000], laterReps = 9, rate = 1 } = {}) {
+export async function measureStreaming(browser, server, { lengths = [1000, 10000, 50000], reps = { 1000: 9, 10000: 5, 50000: 3 }, widgetOnly = false, laterLengths = [1000, 10000], laterReps = 15, rate = 1 } = {}) {
   const result = {
     method: 'Mock reply of N deltas (`mock_length=N&mock_delay=0`, SSE, loopback), each `w<i> `. '
       + 'Time from the reply\'s first byte (resource timing responseStart of the completions request) to the first frame '
