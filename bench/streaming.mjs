@@ -56,6 +56,8 @@ export async function widgetRun(browser, server, n, { later = false, rate = 1 } 
       await page.waitForFunction(([read, want]) => (0, eval)(`(${read})`)() === want, [LAST_REPLY.toString(), expectedText(n + 1).trim()], { timeout: 90000 });
       await mockSwitches(page, { length: n, delay: 0 });
     }
+    // Focused before the measure, as the widget's message box is by typing in it.
+    await page.focus('#ask');
     await page.evaluate(() => window.__bench.afterPaint());
     await throttle(context, page, rate);
     const want = expectedText(n).trim();
@@ -86,9 +88,8 @@ export async function widgetRun(browser, server, n, { later = false, rate = 1 } 
 }
 
 /** The bare reader: fetch, getReader, TextDecoder(stream), SSE `data:` lines, one text node. A
- * measured reply is asked for with Enter in a text field, as a visitor asks the widget: the browser
- * hands key presses to the page at the start of a frame, so a request started by one meets the
- * frames at the same point as the widget's does. */
+ * measured reply is asked for with Enter in a focused text field, as a visitor asks the widget, so
+ * that both requests start the same way. */
 const BASELINE_HTML = (apiBase, chatbot, webChat) => `<!doctype html><html><head><meta charset="utf-8"><title>baseline</title></head>
 <body><input id="ask"><div id="out"></div><script>
 const api = ${JSON.stringify(apiBase)};
@@ -137,6 +138,8 @@ export async function baselineRun(browser, server, n, { later = false, rate = 1 
       await page.evaluate(() => window.__run());
       await mockSwitches(page, { length: n, delay: 0 });
     }
+    // Focused before the measure, as the widget's message box is by typing in it.
+    await page.focus('#ask');
     await page.evaluate(() => window.__bench.afterPaint());
     await throttle(context, page, rate);
     const want = expectedText(n).trim();
@@ -174,7 +177,7 @@ export async function measureStreaming(browser, server, { lengths = [1000, 10000
       + 'whose requestAnimationFrame sees the whole text (`w0 w1 … w{N-1}`, outer whitespace trimmed: the widget renders Markdown) as the textContent of the last `.cb-assistant .cb-text`, plus the task after that frame. '
       + 'Per-delta cost = that time / N. Long tasks: PerformanceObserver(\'longtask\') entries (>= 50 ms) overlapping the window; '
       + 'max frame gap: longest interval between animation frames in the window. Baseline: a bare page on the server\'s origin that '
-      + 'POSTs the same body with fetch when Enter is pressed in its text field, as the widget sends (the switches added by the same page.route as the widget\'s), reads it with getReader + TextDecoder(stream: true), parses SSE `data:` lines and appends each '
+      + 'POSTs the same body with fetch when Enter is pressed in its focused text field, as the widget sends (the switches added by the same page.route as the widget\'s), reads it with getReader + TextDecoder(stream: true), parses SSE `data:` lines and appends each '
       + 'content to one text node, timed the same way. A fresh browser context per run; the wasm is loaded and the panel open before the message is sent. '
       + 'Median of the runs (longest task: the max over the runs).',
     runsPerLength: Object.fromEntries(lengths.map((n) => [n, reps[n] || 3])),

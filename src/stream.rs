@@ -507,6 +507,21 @@ mod tests {
         assert_eq!(sources[0][0].page.as_deref(), Some("2"));
     }
 
+    #[test]
+    fn a_lone_surrogate_escape_in_a_passage_keeps_the_passage() {
+        // The frame reads as it is; the passage and the id are read from their raw text.
+        let events = decode_all(&[b"data: {\"conversationId\":\"c\\ud800\",\"content\":\"a\",\
+            \"citations\":[{\"filename\":\"a.pdf\",\"file\":\"https://f/a.pdf\"}],\
+            \"citationNodes\":[{\"chatbotTextNode\":{\"text\":\"x\\ud800\",\"filename\":\"a.pdf\"}}]}\n\n"]);
+        assert_eq!(events[0], chunk(Some("c\u{FFFD}"), "a", false));
+        match &events[1] {
+            StreamEvent::Sources(sources) => {
+                assert_eq!(sources[0].excerpt.as_deref(), Some("x\u{FFFD}"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn decode_all(chunks: &[&[u8]]) -> Vec<StreamEvent> {
         let mut d = StreamDecoder::default();
         let mut out = Vec::new();

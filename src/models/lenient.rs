@@ -85,7 +85,7 @@ pub fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     let raw = Box::<RawValue>::deserialize(d)?;
     let raw = raw.get();
     let id = match raw.as_bytes().first() {
-        Some(b'"') => serde_json::from_str(raw).ok(),
+        Some(b'"') => from_raw(raw),
         Some(b'-' | b'0'..=b'9') => Some(raw.to_owned()),
         _ => None,
     };
@@ -131,10 +131,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for EntriesVisitor<T> {
             let entry = entry.get();
             // A derived struct also reads an array as its fields in order: only objects count.
             if entry.starts_with('{') {
-                // An entry with a lone surrogate escape is read again once repaired.
-                out.extend(serde_json::from_str(entry).ok().or_else(|| {
-                    serde_json::from_slice(&replace_lone_surrogates(entry.as_bytes())).ok()
-                }));
+                out.extend(from_raw(entry));
             }
         }
         Ok(out)
@@ -178,10 +175,19 @@ where
     let raw = Box::<RawValue>::deserialize(d)?;
     let raw = raw.get();
     Ok(if raw.starts_with('{') {
-        serde_json::from_str(raw).unwrap_or_default()
+        from_raw(raw).unwrap_or_default()
     } else {
         T::default()
     })
+}
+
+/// A value from the raw JSON text of a field. That text is taken as it is when the field is read,
+/// escapes unchecked, so a document that reads may still hold a lone surrogate escape here: the
+/// text is read again once repaired rather than lose the value.
+fn from_raw<T: DeserializeOwned>(raw: &str) -> Option<T> {
+    serde_json::from_str(raw)
+        .ok()
+        .or_else(|| serde_json::from_slice(&replace_lone_surrogates(raw.as_bytes())).ok())
 }
 
 /// JSON text with every lone surrogate escape (`\ud800` not followed by its other half, or a
