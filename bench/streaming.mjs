@@ -56,8 +56,6 @@ export async function widgetRun(browser, server, n, { later = false, rate = 1 } 
       await page.waitForFunction(([read, want]) => (0, eval)(`(${read})`)() === want, [LAST_REPLY.toString(), expectedText(n + 1).trim()], { timeout: 90000 });
       await mockSwitches(page, { length: n, delay: 0 });
     }
-    // Focused before the measure, as the widget's message box is by typing in it.
-    await page.focus('#ask');
     await page.evaluate(() => window.__bench.afterPaint());
     await throttle(context, page, rate);
     const want = expectedText(n).trim();
