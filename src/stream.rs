@@ -66,6 +66,9 @@ pub struct StreamDecoder {
     at_start: bool,
     framing: Framing,
     buf: Vec<u8>,
+    /// SSE: how much of the unfinished line kept in `buf` has been searched for its end, so
+    /// that a long line arriving in many pieces is searched once.
+    searched: usize,
     /// SSE: the `data:` lines of the event being read, as bytes: checked as UTF-8 once, when
     /// the frame is read.
     data: Vec<u8>,
@@ -80,6 +83,7 @@ impl Default for StreamDecoder {
             at_start: true,
             framing: Framing::Unknown,
             buf: Vec::new(),
+            searched: 0,
             data: Vec::new(),
             has_data: false,
             json: JsonScanner::default(),
@@ -134,11 +138,19 @@ impl StreamDecoder {
         // Lines are read straight from the buffer, which is set aside meanwhile.
         let buf = std::mem::take(&mut self.buf);
         let mut start = 0;
-        while let Some(n) = memchr::memchr2(b'\n', b'\r', &buf[start..]) {
-            let end = start + n;
+        // Where the search for the next line end resumes.
+        let mut from = self.searched;
+        loop {
+            let Some(n) = memchr::memchr2(b'\n', b'\r', &buf[from..]) else {
+                // The rest is an unfinished line, searched to its end.
+                from = buf.len();
+                break;
+            };
+            let end = from + n;
             let crlf = buf[end] == b'\r';
             // A lone `\r` at the end of the buffer may be half of a `\r\n`: wait for more.
             if crlf && end + 1 == buf.len() && !at_end {
+                from = end;
                 break;
             }
             self.sse_line(&buf[start..end], out);
@@ -148,11 +160,13 @@ impl StreamDecoder {
                 } else {
                     1
                 };
+            from = start;
         }
         if at_end && start < buf.len() {
             self.sse_line(&buf[start..], out);
             start = buf.len();
         }
+        self.searched = from.saturating_sub(start);
         self.buf = buf;
         self.buf.drain(..start);
     }
@@ -520,6 +534,24 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_long_line_in_pieces_is_searched_once() {
+        let mut decoder = StreamDecoder::default();
+        assert!(decoder.push(b"data: {\"content\":\"").is_empty());
+        for _ in 0..100 {
+            assert!(decoder.push(&[b'a'; 100]).is_empty());
+            // The next piece's search starts where this one's ended.
+            assert_eq!(decoder.searched, decoder.buf.len());
+        }
+        // A `\r` at the end may be half of a `\r\n`: the search resumes at it.
+        assert!(decoder.push(b"\"}\r").is_empty());
+        assert_eq!(decoder.searched, decoder.buf.len() - 1);
+        let mut events = decoder.push(b"\n\r\n");
+        events.extend(decoder.finish());
+        assert_eq!(events, [StreamEvent::delta(&"a".repeat(10_000))]);
+        assert_eq!((decoder.searched, decoder.buf.len()), (0, 0));
     }
 
     fn decode_all(chunks: &[&[u8]]) -> Vec<StreamEvent> {
