@@ -8,8 +8,6 @@ pub(crate) mod lenient;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use lenient::replace_lone_surrogates;
-
 /// `POST conversations/` body.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -82,12 +80,9 @@ impl MessagePage {
         if json.trim_ascii_start().first() != Some(&b'{') {
             return Err(serde::de::Error::custom("a page of messages is an object"));
         }
-        // Pages are read as they come; the repairs, each a pass over the whole page (a page of
-        // long replies can be megabytes), only when the page needs them.
-        serde_json::from_slice(json).or_else(|_| {
-            let text = String::from_utf8_lossy(json);
-            serde_json::from_slice(&replace_lone_surrogates(text.as_bytes()))
-        })
+        // The repairs are each a pass over the whole page (a page of long replies can be
+        // megabytes): only when the page needs them.
+        lenient::from_json_repaired(json)
     }
 }
 

@@ -16,7 +16,7 @@
 
 use serde::Deserialize;
 
-use crate::models::lenient::{self, replace_lone_surrogates};
+use crate::models::lenient;
 use crate::models::{sources, Citation, CitationNode, Source};
 
 /// What one frame of the stream means for the reply.
@@ -458,12 +458,7 @@ fn read_frame(bytes: &[u8]) -> Option<Frame> {
     if bytes.first() != Some(&b'{') {
         return None;
     }
-    // Frames are read as they come. The repairs, each another pass over the frame, only when
-    // it cannot be read: bytes that are not UTF-8 become U+FFFD, as do lone surrogate escapes.
-    serde_json::from_slice(bytes).ok().or_else(|| {
-        let text = String::from_utf8_lossy(bytes);
-        serde_json::from_slice(&replace_lone_surrogates(text.as_bytes())).ok()
-    })
+    lenient::from_json_repaired(bytes).ok()
 }
 
 fn parse_frame(bytes: &[u8], out: &mut Vec<StreamEvent>) {

@@ -85,7 +85,7 @@ pub fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     let raw = Box::<RawValue>::deserialize(d)?;
     let raw = raw.get();
     let id = match raw.as_bytes().first() {
-        Some(b'"') => from_raw(raw),
+        Some(b'"') => from_json_repaired(raw.as_bytes()).ok(),
         Some(b'-' | b'0'..=b'9') => Some(raw.to_owned()),
         _ => None,
     };
@@ -131,7 +131,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for EntriesVisitor<T> {
             let entry = entry.get();
             // A derived struct also reads an array as its fields in order: only objects count.
             if entry.starts_with('{') {
-                out.extend(from_raw(entry));
+                out.extend(from_json_repaired(entry.as_bytes()).ok());
             }
         }
         Ok(out)
@@ -175,19 +175,21 @@ where
     let raw = Box::<RawValue>::deserialize(d)?;
     let raw = raw.get();
     Ok(if raw.starts_with('{') {
-        from_raw(raw).unwrap_or_default()
+        from_json_repaired(raw.as_bytes()).unwrap_or_default()
     } else {
         T::default()
     })
 }
 
-/// A value from the raw JSON text of a field. That text is taken as it is when the field is read,
-/// escapes unchecked, so a document that reads may still hold a lone surrogate escape here: the
-/// text is read again once repaired rather than lose the value.
-fn from_raw<T: DeserializeOwned>(raw: &str) -> Option<T> {
-    serde_json::from_str(raw)
-        .ok()
-        .or_else(|| serde_json::from_slice(&replace_lone_surrogates(raw.as_bytes())).ok())
+/// A value from JSON bytes, read as they come; the repairs, each another pass over the text,
+/// only when they cannot be read: bytes that are not UTF-8 become U+FFFD, as do lone surrogate
+/// escapes. Also for the raw text of a field inside a document that did read: that text is
+/// taken without checking its escapes, so it may still hold a lone surrogate.
+pub fn from_json_repaired<T: DeserializeOwned>(json: &[u8]) -> serde_json::Result<T> {
+    serde_json::from_slice(json).or_else(|_| {
+        let text = String::from_utf8_lossy(json);
+        serde_json::from_slice(&replace_lone_surrogates(text.as_bytes()))
+    })
 }
 
 /// JSON text with every lone surrogate escape (`\ud800` not followed by its other half, or a
