@@ -119,7 +119,7 @@ async function bareRun(browser, server, conversation, rows, rate) {
  * The history case at CPU throttling `rate`: the widget and the bare page alternate, `reps`
  * runs each, fresh contexts. Pass `seeded` to reuse a seeded conversation.
  */
-export async function measureHistory(browser, server, { exchanges = 500, reps = 5, rate = 1, seeded } = {}) {
+export async function measureHistory(browser, server, { exchanges = 500, reps = 9, rate = 1, seeded } = {}) {
   seeded = seeded || (await seedConversation(server, exchanges));
   log(`history${rate > 1 ? ` (CPU ${rate}x slower)` : ''}: ${seeded.count} messages`);
   const conversation = { id: seeded.id, visitorToken: seeded.visitorToken };
