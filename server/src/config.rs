@@ -348,6 +348,16 @@ pub struct UploadArgs {
     )]
     pub upload_concurrent_per_client: usize,
 
+    /// Bytes a second an upload must keep up on average, after its first 3 seconds, or it is
+    /// cut (408): a body sent a byte at a time cannot hold one of the few upload places for
+    /// the whole body timeout. 0 turns the floor off.
+    #[arg(
+        long,
+        env = "CHAT_BUBBLE_UPLOAD_MIN_BYTES_PER_SEC",
+        default_value_t = 16_384
+    )]
+    pub upload_min_bytes_per_sec: u64,
+
     /// Bytes one client address may upload in a day, whatever the conversations it makes.
     #[arg(
         long,

@@ -451,6 +451,9 @@ async fn one_address_cannot_hold_every_upload_place_with_slow_uploads() {
             "2",
             "--upload-rate-limit",
             "0",
+            // The slow uploads must hold on for as long as this test looks.
+            "--upload-min-bytes-per-sec",
+            "0",
         ],
     )
     .await;
@@ -492,6 +495,45 @@ async fn one_address_cannot_hold_every_upload_place_with_slow_uploads() {
         res = upload_from("127.0.0.1", &base, &id, &token).await;
     }
     stored(res).await;
+}
+
+#[tokio::test]
+async fn an_upload_that_falls_behind_the_least_rate_is_cut_before_the_body_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = scratch("trickle");
+    let base = start(&dir, &["--body-timeout-secs", "60"]).await;
+    let (id, token) = conversation(&base).await;
+    let addr = base.strip_prefix("http://").unwrap().to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/uploads/?conversation={id}&filename=slow.txt HTTP/1.1\r\nHost: {addr}\r\n\
+         X-Visitor-Token: {token}\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    // A byte every 200 ms, far below the default 16 KB a second, until the server answers.
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while started.elapsed() < Duration::from_secs(20) {
+        let _ = conn.write_all(b"x").await;
+        match tokio::time::timeout(Duration::from_millis(200), conn.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.len() > 200 {
+            break;
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("took too long to arrive"), "{answer}");
+    // Cut at the floor (3 s of grace), not at the 60 s body timeout.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

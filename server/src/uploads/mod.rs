@@ -91,6 +91,8 @@ pub struct UploadSettings {
     pub concurrent: usize,
     /// Uploads one client address may have in flight at once; 0 means no cap.
     pub concurrent_per_client: usize,
+    /// The average rate an upload must keep up after [`SLOW_START`]; 0 turns it off.
+    pub min_bytes_per_sec: u64,
     /// What one client address may store in a day, whatever the conversations it makes.
     pub client_quota: QuotaLimits,
     /// Base URL the stored files are reachable at (a CDN, the bucket); `None` serves them
@@ -166,6 +168,7 @@ impl UploadSettings {
             rate_per_minute: args.upload_rate_limit,
             concurrent: args.upload_concurrent,
             concurrent_per_client: args.upload_concurrent_per_client,
+            min_bytes_per_sec: args.upload_min_bytes_per_sec,
             client_quota: QuotaLimits {
                 bytes: args.upload_client_quota_bytes,
                 files: args.upload_client_quota_files,
@@ -416,7 +419,11 @@ async fn upload(
             "Many files are being sent right now. Please try again in a moment.",
         );
     };
-    let bytes = match read_limited(body, max, declared).await {
+    let pace = Pace::new(
+        state.settings.min_bytes_per_sec,
+        tokio::time::Instant::now(),
+    );
+    let bytes = match read_limited(body, max, declared, pace).await {
         Ok(b) => b,
         Err(response) => return response,
     };
@@ -521,18 +528,70 @@ fn lock(quota: &Mutex<Quota>) -> std::sync::MutexGuard<'_, Quota> {
     quota.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The body, read chunk by chunk and refused as soon as it passes `max`.
-async fn read_limited(body: Body, max: u64, declared: Option<u64>) -> Result<Bytes, Response> {
+/// How long an upload may take to get going before its rate counts: a connection's first
+/// seconds (slow start, a phone waking its radio) carry little.
+const SLOW_START: Duration = Duration::from_secs(3);
+
+/// The least an upload must keep up: after [`SLOW_START`], on average `min_bytes_per_sec`
+/// since it began. Without it, a client could hold an upload place (each holds up to
+/// --upload-max-bytes of memory, so there are few) for the whole body timeout by sending a
+/// byte now and then.
+#[derive(Clone, Copy, Debug)]
+struct Pace {
+    started: tokio::time::Instant,
+    min_bytes_per_sec: u64,
+}
+
+impl Pace {
+    fn new(min_bytes_per_sec: u64, started: tokio::time::Instant) -> Pace {
+        Pace {
+            started,
+            min_bytes_per_sec,
+        }
+    }
+
+    /// When the next bytes must have come, once `received` have: the moment the average
+    /// would fall below the floor. `None` without a floor.
+    fn next_bytes_by(&self, received: u64) -> Option<tokio::time::Instant> {
+        (self.min_bytes_per_sec > 0).then(|| {
+            let earned = Duration::from_secs_f64(received as f64 / self.min_bytes_per_sec as f64);
+            self.started + SLOW_START + earned
+        })
+    }
+}
+
+fn too_slow() -> Response {
+    refuse(
+        StatusCode::REQUEST_TIMEOUT,
+        "timeout",
+        "The file took too long to arrive. Please try again.",
+    )
+}
+
+/// The body, read chunk by chunk and refused as soon as it passes `max` or falls behind
+/// `pace`.
+async fn read_limited(
+    body: Body,
+    max: u64,
+    declared: Option<u64>,
+    pace: Pace,
+) -> Result<Bytes, Response> {
     let mut out = Vec::with_capacity(declared.unwrap_or(0).min(max) as usize);
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let next = match pace.next_bytes_by(out.len() as u64) {
+            Some(by) => match tokio::time::timeout_at(by, stream.next()).await {
+                Ok(next) => next,
+                Err(_) => return Err(too_slow()),
+            },
+            None => stream.next().await,
+        };
+        let Some(chunk) = next else {
+            break;
+        };
         let chunk = chunk.map_err(|e| {
             if crate::serve::is_body_timeout(&e) {
-                refuse(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "timeout",
-                    "The file took too long to arrive. Please try again.",
-                )
+                too_slow()
             } else {
                 refuse(
                     StatusCode::BAD_REQUEST,
@@ -606,6 +665,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_pace_wants_bytes_by_when_the_average_would_fall_below_the_floor() {
+        let t0 = tokio::time::Instant::now();
+        let pace = Pace::new(1000, t0);
+        assert_eq!(pace.next_bytes_by(0), Some(t0 + SLOW_START));
+        // 500 bytes at 1,000 a second buy half a second more.
+        assert_eq!(
+            pace.next_bytes_by(500),
+            Some(t0 + SLOW_START + Duration::from_millis(500))
+        );
+        assert_eq!(Pace::new(0, t0).next_bytes_by(10), None, "no floor");
+    }
+
+    #[test]
     fn bad_public_urls_are_refused_at_start() {
         let settings = |url: &str| UploadSettings {
             storage: StorageSettings::Local {
@@ -620,6 +692,7 @@ mod tests {
             rate_per_minute: 0,
             concurrent: 1,
             concurrent_per_client: 0,
+            min_bytes_per_sec: 0,
             client_quota: QuotaLimits {
                 bytes: 1,
                 files: 1,
