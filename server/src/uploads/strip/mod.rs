@@ -11,9 +11,9 @@
 //!   `VP8X` no longer announces them.
 //! - GIF ([`gif`]): comments and application extensions other than looping go, and
 //!   anything after the trailer.
-//! - MP4 and QuickTime ([`mp4`]): `udta` and `meta` in the movie and its tracks, a
-//!   file-level `udta` or `meta`, and XMP become `free` space of the same size (the media's
-//!   offsets must not move).
+//! - MP4 and QuickTime ([`mp4`]): `udta`, `meta`, `uuid` boxes (XMP, a camera's EXIF) and
+//!   QuickTime's `©` items, in the file, the movie, its tracks and their media, and movie
+//!   fragments, become `free` space of the same size (the media's offsets must not move).
 //!
 //! A file that does not parse is refused rather than stored with its metadata.
 

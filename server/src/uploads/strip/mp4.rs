@@ -9,35 +9,39 @@
 
 use super::Malformed;
 
-/// The XMP box's `uuid` (Adobe's, BE7ACFCB-97A9-42E8-9C71-999491E3AFAC).
-const XMP_UUID: [u8; 16] = [
-    0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF, 0xAC,
+/// Boxes that hold boxes and may hold metadata among them: the movie, its tracks, their
+/// media and its information, edit lists, and the fragments of a fragmented file. Sample
+/// tables and descriptions are not opened: they hold none.
+const CONTAINERS: [&[u8; 4]; 9] = [
+    b"moov", b"trak", b"mdia", b"minf", b"edts", b"moof", b"traf", b"mvex", b"mfra",
 ];
 
-/// Where a box sits, which decides the boxes opened: only the file opens `moov` and only
-/// `moov` opens `trak`, so the walk is never more than three deep, whatever the file nests.
-#[derive(Clone, Copy)]
-enum Level {
-    File,
-    Movie,
-    Track,
-}
+/// How many containers deep the walk goes: `minf`'s boxes, inside `moov`, `trak`, `mdia` and
+/// `minf`, are the deepest it reads; a file nesting more is walked no further.
+const MAX_DEPTH: usize = 5;
 
-/// `bytes`, of the same length, with `udta` and `meta` in the movie and its tracks (where
-/// QuickTime keeps `©xyz`, the place a video was shot, and the device and owner), a
-/// file-level `meta` or `udta`, and XMP boxes, each turned into `free` with zeroed content.
+/// `bytes`, of the same length, with every metadata box turned into `free` with zeroed
+/// content: `udta` and `meta` (where QuickTime keeps `©xyz`, the place a video was shot, and
+/// the device and owner), `uuid` boxes (XMP, and the vendors' own: a camera's EXIF and GPS),
+/// and QuickTime's `©` items wherever they stand, in the file and in every container above.
 pub fn mp4(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     let mut out = bytes.to_vec();
-    blank_metadata(&mut out, 0, bytes.len(), Level::File)?;
+    blank_metadata(&mut out, 0, bytes.len(), 0)?;
     Ok(out)
 }
 
-/// Walks the boxes from `start` to `end`, which must be filled exactly.
+/// Whether a box of type `kind` is metadata.
+fn is_metadata(kind: &[u8; 4]) -> bool {
+    matches!(kind, b"meta" | b"udta" | b"uuid") || kind[0] == 0xA9
+}
+
+/// Walks the boxes from `start` to `end`, which must be filled exactly, `depth` containers
+/// down.
 fn blank_metadata(
     file: &mut [u8],
     start: usize,
     end: usize,
-    level: Level,
+    depth: usize,
 ) -> Result<(), Malformed> {
     let mut i = start;
     while i < end {
@@ -62,20 +66,11 @@ fn blank_metadata(
             .and_then(|s| i.checked_add(s))
             .filter(|&e| size >= header as u64 && e <= end)
             .ok_or(Malformed)?;
-        let is_xmp = &kind == b"uuid" && file[i + fields..i + fields + 16] == XMP_UUID;
-        if &kind == b"meta" || &kind == b"udta" || is_xmp {
+        if is_metadata(&kind) {
             file[i + 4..i + 8].copy_from_slice(b"free");
             file[i + fields..box_end].fill(0);
-        } else {
-            match (level, &kind) {
-                (Level::File, b"moov") => {
-                    blank_metadata(file, i + header, box_end, Level::Movie)?;
-                }
-                (Level::Movie, b"trak") => {
-                    blank_metadata(file, i + header, box_end, Level::Track)?;
-                }
-                _ => {}
-            }
+        } else if depth + 1 < MAX_DEPTH && CONTAINERS.contains(&&kind) {
+            blank_metadata(file, i + header, box_end, depth + 1)?;
         }
         i = box_end;
     }
@@ -95,6 +90,12 @@ fn be64(bytes: &[u8], at: usize) -> Result<u64, Malformed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The XMP box's `uuid` (Adobe's, BE7ACFCB-97A9-42E8-9C71-999491E3AFAC).
+    const XMP_UUID: [u8; 16] = [
+        0xBE, 0x7A, 0xCF, 0xCB, 0x97, 0xA9, 0x42, 0xE8, 0x9C, 0x71, 0x99, 0x94, 0x91, 0xE3, 0xAF,
+        0xAC,
+    ];
 
     fn bx(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
         let mut b = ((content.len() + 8) as u32).to_be_bytes().to_vec();
@@ -217,6 +218,39 @@ mod tests {
         assert!(unchanged(trak_at, &file[trak_at..trak_at + 8]));
         assert!(unchanged(trak_at + 8, &tkhd));
         assert!(unchanged(track_udta_at + track_udta.len(), &mdia));
+        assert!(clean.ends_with(&mdat));
+    }
+
+    #[test]
+    fn metadata_deeper_in_the_movie_in_fragments_and_in_vendor_boxes_goes_too() {
+        let ftyp = bx(b"ftyp", b"crx \0\0\0\0isom");
+        let stbl = bx(b"stbl", &bx(b"stco", &[0, 0, 0, 1, 0, 0, 1, 0]));
+        // `udta` in the track's media, `meta` in its media information.
+        let minf = bx(b"minf", &[bx(b"meta", GPS), stbl.clone()].concat());
+        let mdia = bx(b"mdia", &[bx(b"udta", GPS), minf].concat());
+        let trak = bx(b"trak", &mdia);
+        // A camera's own box in the movie (EXIF and GPS), and `©xyz` outside any `udta`.
+        let mut camera = [0x85, 0xC0, 0xB6, 0x87].repeat(4);
+        camera.extend_from_slice(&bx(b"CMT4", GPS));
+        let moov = bx(
+            b"moov",
+            &[bx(b"mvhd", &[7; 100]), bx(b"uuid", &camera), xyz(), trak].concat(),
+        );
+        // A fragment's track with its own `udta`, and a vendor `uuid` at the top.
+        let moof = bx(
+            b"moof",
+            &bx(b"traf", &[bx(b"tfhd", &[1; 8]), bx(b"udta", GPS)].concat()),
+        );
+        let mut vendor = [0x11; 16].to_vec();
+        vendor.extend_from_slice(GPS);
+        let mdat = bx(b"mdat", b"frames of video");
+        let file = [ftyp, moov, moof, bx(b"uuid", &vendor), mdat.clone()].concat();
+
+        let clean = mp4(&file).unwrap();
+        assert_eq!(clean.len(), file.len());
+        assert!(!contains(&clean, GPS));
+        assert!(!contains(&clean, b"CMT4"));
+        assert!(contains(&clean, &stbl), "the sample table stays");
         assert!(clean.ends_with(&mdat));
     }
 
