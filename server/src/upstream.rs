@@ -69,6 +69,16 @@ pub fn client(timeouts: &Timeouts) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
+/// Whether the upstream encoded its body (gzip and the like) though every call asks for none:
+/// relayed, such bytes would reach the page undecodable, and the key scrubber could not read
+/// them.
+pub fn is_encoded(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get_all(reqwest::header::CONTENT_ENCODING)
+        .iter()
+        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+}
+
 /// A JSON error answer `{"detail": …}`.
 pub fn json_error(status: StatusCode, detail: &str) -> Response {
     ApiError::detail(status, detail).into_response()

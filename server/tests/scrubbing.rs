@@ -185,3 +185,31 @@ async fn made_up_cursors_cannot_overflow_page_arithmetic() {
         assert!(page["previous"].is_string());
     }
 }
+
+#[tokio::test]
+async fn an_encoded_stream_is_refused_rather_than_relayed_unread() {
+    let up = FakeMaiAgent::start().await;
+    let proxy = start_proxy(&up.base(), GuardSettings::open(), quick_timeouts()).await;
+    // Bytes the scrubber cannot read (here, labelled gzip) must not reach the page.
+    up.set(Reply::Encoded {
+        body: format!("data: {{\"content\":\"{KEY}\",\"done\":true}}\n\n"),
+        encoding: "gzip",
+    });
+    let res = Client::new()
+        .post(format!("{proxy}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", token(CONVERSATION))
+        .json(&ask(Some(CONVERSATION), "hi", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+    let body = res.text().await.unwrap();
+    assert!(!shows_key(&body), "{body}");
+    assert!(body.contains("invalid answer"), "{body}");
+    // Every call asks for an unencoded answer.
+    let seen = up.seen();
+    assert!(!seen.is_empty());
+    assert!(seen
+        .iter()
+        .all(|s| s.header("accept-encoding") == Some("identity")));
+}

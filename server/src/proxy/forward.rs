@@ -97,6 +97,10 @@ async fn exchange(
         failure.log(what);
         return failure.into_response();
     }
+    if upstream::is_encoded(response.headers()) {
+        tracing::warn!("{what}: upstream encoded its answer though asked for none");
+        return Failure::Broken.into_response();
+    }
     if status.is_success() && matches!(kind, Kind::Stream) {
         return stream(state, response);
     }

@@ -114,6 +114,8 @@ impl ProxyState {
             .request(method, format!("{}{path}", self.base))
             .header(header::AUTHORIZATION, self.key.header_value("Api-Key "))
             .header(header::ACCEPT, accept)
+            // What is relayed must be readable as it comes: see `upstream::is_encoded`.
+            .header(header::ACCEPT_ENCODING, "identity")
     }
 
     /// An upstream POST of a JSON body, accepting `accept`.

@@ -166,6 +166,12 @@ pub enum Reply {
     Gated,
     /// Completions send one delta, then nothing, holding the connection open.
     StallAfterFirst,
+    /// Every call: 200, this body as an event stream, and a `Content-Encoding` it was not
+    /// asked for.
+    Encoded {
+        body: String,
+        encoding: &'static str,
+    },
     /// Every call: 200 and these body pieces, `pause` apart (over and over with `forever`).
     Pieces {
         pieces: Vec<String>,
@@ -254,6 +260,13 @@ async fn maiagent(State(fake): State<FakeMaiAgent>, req: Request) -> Response {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, r.parse().unwrap());
             }
+            return res;
+        }
+        Reply::Encoded { body, encoding } => {
+            let mut res = body.into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, "text/event-stream".parse().unwrap());
+            h.insert(header::CONTENT_ENCODING, encoding.parse().unwrap());
             return res;
         }
         Reply::SlowHeaders(d) => tokio::time::sleep(d).await,
