@@ -69,7 +69,10 @@ impl ApiError {
 
     /// How long to wait before trying again by itself, if at all. `attempt` counts the retries
     /// already made. Only passing troubles are retried, a bounded number of times; a stop, a
-    /// stall or a configuration problem waits for the visitor.
+    /// stall or a configuration problem waits for the visitor. So does a reply cut off after the
+    /// backend began it: the backend has the message, and asking again would store it (and
+    /// its reply) once more in the conversation, which the visitor sees after a reload and the
+    /// assistant reads as context.
     pub fn retry_delay_ms(&self, attempt: u32) -> Option<u32> {
         match self {
             ApiError::Status {
@@ -82,9 +85,7 @@ impl ApiError {
             ApiError::Status { status, .. } if *status >= 500 && attempt < MAX_RETRIES => {
                 Some(BACKOFF_BASE_MS << attempt)
             }
-            ApiError::Network | ApiError::Cut if attempt < MAX_RETRIES => {
-                Some(BACKOFF_BASE_MS << attempt)
-            }
+            ApiError::Network if attempt < MAX_RETRIES => Some(BACKOFF_BASE_MS << attempt),
             _ => None,
         }
     }
@@ -119,7 +120,6 @@ impl ApiError {
         let cause = match self {
             ApiError::Status { status: 429, .. } => t.busy,
             ApiError::Status { .. } => t.had_problem,
-            ApiError::Cut => t.reply_broke_off,
             _ => t.dropped,
         };
         format!("{cause} {}", fill(t.retrying_in, delay_ms.div_ceil(1000)))
@@ -227,7 +227,9 @@ mod tests {
         let cut = ApiError::Network.cut_off();
         assert_eq!(cut, ApiError::Cut);
         assert!(!cut.user_message(&EN).contains("connection"));
-        assert_eq!(cut.retry_delay_ms(0), Some(1000));
+        // Not asked again by itself: the backend already has the message.
+        assert_eq!(cut.retry_delay_ms(0), None);
+        assert_eq!(ApiError::Network.retry_delay_ms(0), Some(1000));
         assert_eq!(ApiError::Offline.cut_off(), ApiError::Offline);
         assert_eq!(ApiError::Aborted.cut_off(), ApiError::Aborted);
     }

@@ -77,16 +77,29 @@ test('an HTML error page that persists: a plain message, never the page, and Ret
   await context.close();
 });
 
-test('a connection dropped mid-reply once: retried, the reply shows once, whole', async () => {
+test('a reply cut off once: not asked again by itself (the backend has the message); Retry asks once more', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
+  const asked = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/completions/')) asked.push(r.postDataJSON()?.message?.content); });
   await mockSwitches(page, faultTimes('drop', 1));
   await send(page, 'drop once');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  const [question, reply] = await messageRows(page);
+  assert.deepEqual(question, ['visitor', 'drop once', ''], 'the message is not marked unsent: it was sent');
+  assert.equal(reply[2], 'Reply interrupted');
+  assert.ok(reply[1].length > 0 && defaultReply('drop once').startsWith(reply[1]), `partial: ${reply[1]}`);
+  // Nothing more goes out until the visitor asks.
+  await page.waitForTimeout(2500);
+  assert.deepEqual(asked, ['drop once']);
+  await bubble.locator('.cb-assistant .cb-retry').click();
   await waitForReply(page, defaultReply('drop once'));
   assert.deepEqual(await messageRows(page), [
     ['visitor', 'drop once', ''],
     ['assistant', defaultReply('drop once'), ''],
   ]);
+  assert.deepEqual(asked, ['drop once', 'drop once']);
   assert.deepEqual(problems, []);
   await context.close();
 });
