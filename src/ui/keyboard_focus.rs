@@ -1,28 +1,40 @@
-//! Moving keyboard focus within the widget, in particular after a button that its own press
-//! removes or hides (Retry, Regenerate, Jump to latest, the New conversation question's
+//! Moving focus within the widget, in particular after a button that its own press removes or
+//! hides (Retry, Regenerate, Jump to latest, a file's Remove, the New conversation question's
 //! answers): the browser would drop it to the top of the host page, and a keyboard or
 //! screen-reader visitor would have to find their way back into the chat.
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, MouseEvent};
+use web_sys::{Element, HtmlElement, MouseEvent, PointerEvent};
 
 /// The message box: where a visitor goes on after most such presses.
 pub const MESSAGE_BOX: &str = ".cb-input";
 
-/// After a keyboard press of the button `ev` came from, focus goes to the element `selector`
-/// names within the widget. A mouse click or a tap leaves focus alone: moving it to the
-/// message box would raise a phone's on-screen keyboard unasked.
+/// After a press of the button `ev` came from, which the press removes or hides, focus goes on
+/// within the widget rather than drop to the host page (where Escape no longer closes the
+/// panel and typing goes nowhere). A keyboard press or a mouse click goes on at the element
+/// `selector` names; a tap, or a click whose pointer is unknown, goes to the panel itself:
+/// focusing the message box would raise a phone's on-screen keyboard unasked.
 pub fn go_on_at(ev: &MouseEvent, selector: &str) {
-    // A click made with Enter or Space counts no presses of a mouse button.
-    if ev.detail() != 0 {
-        return;
-    }
-    let widget = ev
+    let Some(button) = ev
         .current_target()
         .and_then(|t| t.dyn_into::<Element>().ok())
-        .and_then(|button| button.closest(".cb-widget").ok().flatten());
-    if let Some(widget) = widget {
-        focus(&widget, selector);
+    else {
+        return;
+    };
+    // A click made with Enter or Space counts no presses of a mouse button.
+    let by_keyboard = ev.detail() == 0;
+    let by_mouse = ev
+        .dyn_ref::<PointerEvent>()
+        .is_some_and(|p| p.pointer_type() == "mouse");
+    let within = |class: &str| button.closest(class).ok().flatten();
+    if by_keyboard || by_mouse {
+        if let Some(widget) = within(".cb-widget") {
+            focus(&widget, selector);
+        }
+    } else if let Some(panel) = within(".cb-panel") {
+        if let Ok(panel) = panel.dyn_into::<HtmlElement>() {
+            let _ = panel.focus();
+        }
     }
 }
 

@@ -79,6 +79,8 @@ pub fn Panel() -> impl IntoView {
             class="cb-panel"
             role="dialog"
             aria-label=title
+            // Focus can rest on the panel itself (not by Tab): see `keyboard_focus::go_on_at`.
+            tabindex="-1"
             hidden=move || !state.open.get()
             aria-modal=move || if state.open.get() && is_phone() { "true" } else { "false" }
             node_ref=panel

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::icons::{Icon, CLOSE};
+use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::attaching::{retry, Attaching, PendingFile, UploadStatus};
 use crate::chat::ChatState;
 use crate::texts::fill;
@@ -58,7 +59,10 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
                             <button
                                 type="button"
                                 class="cb-chip-retry"
-                                on:click=move |_| retry(state, attaching, &file)
+                                on:click=move |ev| {
+                                    go_on_at(&ev, MESSAGE_BOX);
+                                    retry(state, attaching, &file);
+                                }
                             >
                                 {t.retry}
                             </button>
@@ -70,7 +74,10 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
                 class="cb-chip-remove"
                 aria-label=remove_label.clone()
                 title=remove_label
-                on:click=move |_| attaching.remove(key)
+                on:click=move |ev| {
+                    go_on_at(&ev, MESSAGE_BOX);
+                    attaching.remove(key);
+                }
             >
                 <Icon path=CLOSE/>
             </button>

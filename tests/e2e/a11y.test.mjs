@@ -244,6 +244,43 @@ async function axeViolations(page) {
 }
 
 /** Waits until `n` replies have finished (each has its Copy button). */
+test('a mouse click on a button that goes with it leaves focus in the message box: Escape still closes, typing goes on', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'mouse-gone.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await send(page, 'hello');
+  await finishedReplies(page, 1);
+  await bubble.locator('.cb-regenerate').click();
+  await untilFocused(page, 'cb-input');
+  await finishedReplies(page, 1);
+  await page.keyboard.type('typed after');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'typed after');
+  await page.keyboard.press('Escape');
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a tap on a button that goes with it keeps focus in the panel, without raising the keyboard', async () => {
+  const { context, page, problems } = await openPage(env.browser, {
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+  });
+  await hostPage(page, env.server, 'tap-gone.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-input').tap();
+  await page.keyboard.type('hello');
+  await bubble.locator('.cb-send').tap();
+  await finishedReplies(page, 1);
+  await bubble.locator('.cb-regenerate').tap();
+  // Not the message box (a phone would raise its keyboard), not the host page.
+  for (let i = 0; i < 40 && (await focused(page)) !== 'cb-panel'; i++) await page.waitForTimeout(50);
+  assert.equal(await focused(page), 'cb-panel');
+  await finishedReplies(page, 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 function finishedReplies(page, n) {
   return page.waitForFunction((want) => document.querySelector('chat-bubble').shadowRoot
     .querySelectorAll('.cb-assistant .cb-copy-message').length >= want, n, { timeout: 20000 });

@@ -272,9 +272,15 @@ test('a file the server refuses keeps its chip with a Retry and the message stay
   await bubble.getByRole('button', { name: 'Retry' }).first().click();
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelectorAll('.cb-chip.cb-chip-failed').length === 2);
+  // Removing a file, by mouse or by keyboard, leaves focus in the message box, not on the page.
+  const inputFocused = () => page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className === 'cb-input', null, { timeout: 5000 });
   await bubble.getByRole('button', { name: 'Remove cat.png' }).click();
-  await bubble.getByRole('button', { name: 'Remove big.png' }).click();
-  await bubble.locator('.cb-input').press('Enter');
+  await inputFocused();
+  await bubble.getByRole('button', { name: 'Remove big.png' }).focus();
+  await page.keyboard.press('Enter');
+  await inputFocused();
+  assert.equal(await bubble.locator('.cb-chip').count(), 0);
+  await page.keyboard.press('Enter');
   await waitForReplyContaining(page, 'You said: look at these.');
   assert.deepEqual(problems, []);
   await context.close();
