@@ -77,6 +77,18 @@ for (const theme of ['light', 'dark']) {
       assert.ok(links.length > 0, 'the reply has links');
       for (const [text, contrast] of links) assert.ok(contrast >= 4.5, `link "${text}": ${contrast}:1`);
 
+      // The message box's placeholder reads (the browser's own grey did not on the dark theme).
+      await bubble.locator('.cb-input').fill('');
+      const placeholder = await page.evaluate(() => {
+        const input = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-input');
+        const { ratio, background } = window.__contrast;
+        const style = getComputedStyle(input, '::placeholder');
+        return [input.placeholder, Number(style.opacity), Number(ratio(style.color, background(input)).toFixed(2))];
+      });
+      assert.ok(placeholder[0].length > 0, 'the box has a placeholder');
+      assert.equal(placeholder[1], 1, 'the placeholder is not faded');
+      assert.ok(placeholder[2] >= 4.5, `placeholder: ${placeholder[2]}:1`);
+
       // The header and the visitor's bubble stand apart from the panel: by their colour, or by
       // an edge that does.
       const areas = await page.evaluate(() => {

@@ -236,6 +236,12 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   });
   assert.equal(await bubble.locator('.cb-attach').count(), 1);
   assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Attach, Send');
+  // A chosen file's chip: its Remove.
+  await bubble.locator('.cb-panel input[type="file"]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes') });
+  await bubble.locator('.cb-chip-remove').waitFor();
+  assert.deepEqual(await small(), [], 'a file chip\'s Remove');
+  await bubble.locator('.cb-chip-remove').tap();
+  await bubble.locator('.cb-chip').waitFor({ state: 'detached' });
   await exchange(page, 'a finished reply', 1);
   // A reply cut by the server: its Retry.
   await page.route('**/completions/**', (route) => {

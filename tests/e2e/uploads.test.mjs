@@ -125,6 +125,41 @@ test('a picture chosen with the file picker uploads with its chip, is sent once 
   await context.close();
 });
 
+test('a file that is not a picture shows in the sent message as a link with its name and a readable size', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-file-link.html', { 'data-attachments': 'files' });
+  const bubble = await openPanel(page);
+  await pick(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('the steps I took\n') });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await bubble.locator('.cb-input').fill('my notes');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'notes.txt');
+  const link = bubble.locator('.cb-visitor a.cb-attachment');
+  assert.match(await link.textContent(), /notes\.txt/);
+  // The size is text on the visitor's bubble like the rest: at least 4.5:1, not faded.
+  const size = await bubble.locator('.cb-visitor .cb-attachment-size').evaluate((el) => {
+    const parse = (c) => c.match(/[\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => {
+      const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    let bg = null;
+    let opacity = 1;
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+      opacity *= Number(getComputedStyle(e).opacity);
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (!bg && (c.length === 3 || c[3] === 1)) bg = c;
+    }
+    const [x, y] = [lum(parse(getComputedStyle(el).color)), lum(bg || [255, 255, 255])];
+    return { text: el.textContent, opacity, contrast: (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05) };
+  });
+  assert.match(size.text, /KB/);
+  assert.equal(size.opacity, 1);
+  assert.ok(size.contrast >= 4.5, `size: ${size.contrast.toFixed(2)}:1`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a message with a picture that could not be sent keeps its picture across a reload, and Retry sends both', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-unsent.html', IMAGES);
