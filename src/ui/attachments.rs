@@ -49,10 +49,30 @@ pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
     view! { <div class="cb-attachments">{entries}</div> }
 }
 
+/// Whether a file shows as a picture: as its `type` says when it has one (the server sniffed
+/// it from the bytes, whatever the file was called), by its name's extension only when it
+/// has none (a history that gives no type).
 fn is_image(kind: &str, name: &str) -> bool {
+    if !kind.trim().is_empty() {
+        return kind.to_ascii_lowercase().contains("image");
+    }
     let name = name.to_ascii_lowercase();
-    kind.to_ascii_lowercase().contains("image")
-        || [".png", ".jpg", ".jpeg", ".gif", ".webp"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
+    [".png", ".jpg", ".jpeg", ".gif", ".webp"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_image;
+
+    #[test]
+    fn the_type_decides_over_the_name_and_the_name_only_without_one() {
+        assert!(is_image("image", "screenshot.png"));
+        assert!(is_image("Image", "photo"));
+        // Text named .png: the server sniffed it as a file, not a picture.
+        assert!(!is_image("other", "fake.png"));
+        assert!(is_image("", "photo.JPG"));
+        assert!(!is_image("", "notes.txt"));
+    }
 }

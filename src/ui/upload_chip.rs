@@ -21,10 +21,20 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
     let under_way = move || matches!(status.get(), UploadStatus::Queued | UploadStatus::Uploading);
     let uploading_label = fill(t.uploading_file, &file.name);
     let remove_label = fill(t.remove_file, &file.name);
-    let thumbnail = file
-        .preview
-        .clone()
-        .map(|src| view! { <img class="cb-chip-thumb" src=src alt=""/> });
+    // A preview the browser cannot draw (a text file named .png) goes rather than show as a
+    // broken picture.
+    let unreadable = RwSignal::new(false);
+    let thumbnail = file.preview.clone().map(|src| {
+        view! {
+            <img
+                class="cb-chip-thumb"
+                src=src
+                alt=""
+                hidden=move || unreadable.get()
+                on:error=move |_| unreadable.set(true)
+            />
+        }
+    });
     view! {
         <li
             class="cb-chip"

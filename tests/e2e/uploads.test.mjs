@@ -160,6 +160,25 @@ test('a file that is not a picture shows in the sent message as a link with its 
   await context.close();
 });
 
+test('text named .png: no broken picture in the chip, and the sent message shows it as a file', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-fake-png.html', { 'data-attachments': 'files' });
+  const bubble = await openPanel(page);
+  await pick(page, { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('just some text\n') });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-chip-thumb');
+    return !img || img.getClientRects().length === 0;
+  }, null, { timeout: 5000 });
+  await bubble.locator('.cb-input').fill('see file');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'fake.png');
+  assert.equal(await bubble.locator('.cb-visitor img.cb-thumb').count(), 0, 'no picture');
+  assert.match(await bubble.locator('.cb-visitor a.cb-attachment').textContent(), /fake\.png/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a message with a picture that could not be sent keeps its picture across a reload, and Retry sends both', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-unsent.html', IMAGES);
