@@ -95,6 +95,34 @@ async fn json_escaped_and_base64_keys_are_scrubbed_from_json_answers() {
 }
 
 #[tokio::test]
+async fn a_percent_encoded_key_in_page_links_does_not_come_through() {
+    let up = FakeMaiAgent::start().await;
+    let proxy = start_proxy(&up.base(), GuardSettings::open(), quick_timeouts()).await;
+    let encoded: String = KEY.bytes().map(|b| format!("%{b:02X}")).collect();
+    up.set(Reply::Status {
+        status: 200,
+        body: format!(
+            r#"{{"count":1,"next":"http://up.example/api/v1/messages/?conversation=c1&cursor={encoded}&x={encoded}","previous":null,"results":[]}}"#
+        ),
+        content_type: "application/json",
+        retry_after: None,
+    });
+    let res = visitor_client("c1")
+        .get(format!("{proxy}/api/v1/messages/?conversation=c1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(!shows_key(&text) && !text.contains(&encoded), "{text}");
+    assert!(
+        !text.contains("x="),
+        "an unknown parameter stays behind: {text}"
+    );
+    assert!(text.contains("conversation=c1&cursor="), "{text}");
+}
+
+#[tokio::test]
 async fn maax_answers_and_history_are_scrubbed() {
     let up = FakeMaax::start(Answer::After(0)).await;
     let server = start_maax(up.settings(), GuardSettings::open()).await;

@@ -134,7 +134,10 @@ async fn exchange(
         return Failure::Broken.into_response();
     };
     let body = match kind {
-        Kind::Page { api_base } => links::rewrite_page(&body, &api_base).map_or(body, Bytes::from),
+        // Scrubbed again: the links' values are written afresh, decoded from the escapes
+        // they came in, which the first pass could not read.
+        Kind::Page { api_base } => links::rewrite_page(&body, &api_base)
+            .map_or(body, |page| state.key.scrub_bytes(Bytes::from(page))),
         Kind::Created => {
             // A conversation without an id cannot be bound; the widget will find it unusable.
             if !state.guard.visitors.bind(&mut value) {

@@ -5,8 +5,9 @@
 use serde_json::Value;
 
 /// The page with each `next`/`previous` string replaced by `{api_base}/messages/?{query}`,
-/// keeping the upstream link's query (its cursor). `api_base` is e.g.
-/// `https://chat.example.com/api/v1`. A body that is not a JSON object is returned unchanged.
+/// keeping of the upstream link's query only what a page request takes (see
+/// [`PAGE_PARAMETERS`]). `api_base` is e.g. `https://chat.example.com/api/v1`. A body that is
+/// not a JSON object is returned unchanged.
 pub fn rewrite_page(body: &[u8], api_base: &str) -> Option<Vec<u8>> {
     let mut page: Value = serde_json::from_slice(body).ok()?;
     let obj = page.as_object_mut()?;
@@ -19,16 +20,29 @@ pub fn rewrite_page(body: &[u8], api_base: &str) -> Option<Vec<u8>> {
     serde_json::to_vec(&page).ok()
 }
 
-/// `{api_base}/messages/?{query of link}`.
+/// What this server's `messages/` takes, and so all a page link needs to carry. Anything else
+/// an upstream put in its links (an echoed header, percent-encoded past the key scrubber) stays
+/// behind.
+const PAGE_PARAMETERS: [&str; 3] = ["conversation", "cursor", "pageSize"];
+
+/// `{api_base}/messages/?{the page parameters of link's query}`.
 pub fn local_link(link: &str, api_base: &str) -> String {
-    let query = reqwest::Url::parse(link)
-        .or_else(|_| reqwest::Url::parse("http://upstream.invalid/").and_then(|b| b.join(link)))
-        .ok()
-        .and_then(|u| u.query().map(str::to_string));
-    match query {
-        Some(q) if !q.is_empty() => format!("{api_base}/messages/?{q}"),
-        _ => format!("{api_base}/messages/"),
+    let parsed = reqwest::Url::parse(link)
+        .or_else(|_| reqwest::Url::parse("http://upstream.invalid/").and_then(|b| b.join(link)));
+    let kept: Vec<(String, String)> = parsed
+        .map(|url| {
+            url.query_pairs()
+                .filter(|(k, _)| PAGE_PARAMETERS.contains(&k.as_ref()))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if kept.is_empty() {
+        return format!("{api_base}/messages/");
     }
+    let mut query = reqwest::Url::parse("http://local.invalid/").expect("a valid URL");
+    query.query_pairs_mut().extend_pairs(kept);
+    format!("{api_base}/messages/?{}", query.query().unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -65,5 +79,23 @@ mod tests {
             "https://c.example/api/messages/"
         );
         assert!(rewrite_page(b"not json", "x").is_none());
+    }
+
+    #[test]
+    fn only_the_page_parameters_come_along() {
+        assert_eq!(
+            local_link(
+                "https://up.example/api/messages/?conversation=c1&x=%73%6B%2D&cursor=abc&pageSize=5&token=t",
+                "https://c.example/api"
+            ),
+            "https://c.example/api/messages/?conversation=c1&cursor=abc&pageSize=5"
+        );
+        assert_eq!(
+            local_link(
+                "https://up.example/api/messages/?only=junk",
+                "https://c.example/api"
+            ),
+            "https://c.example/api/messages/"
+        );
     }
 }
