@@ -2,13 +2,30 @@
 
 use super::Malformed;
 
-/// JPEG APPn markers kept: APP0 (JFIF: pixel density), APP2 (ICC colour profile) and APP14
-/// (Adobe: how to read the colour channels). Every other APPn (APP1 EXIF and XMP, APP13 IPTC
-/// and Photoshop, …) and comments go.
-const JPEG_KEPT_APPS: [u8; 3] = [0xE0, 0xE2, 0xEE];
+/// JPEG APPn segments kept, by marker and the identifier their data starts with: APP0 JFIF
+/// (pixel density), APP2 ICC_PROFILE (the colour profile) and APP14 Adobe (how to read the
+/// colour channels). Every other APPn goes, and so does a kept marker carrying anything else
+/// (APP0 JFXX holds a thumbnail that may carry its own EXIF): APP1 EXIF and XMP, APP13 IPTC
+/// and Photoshop, vendors' own. So do comments and the reserved markers 0xF0-0xFD.
+const JPEG_KEPT_APPS: [(u8, &[u8]); 3] = [
+    (0xE0, b"JFIF\0"),
+    (0xE2, b"ICC_PROFILE\0"),
+    (0xEE, b"Adobe"),
+];
 
-/// `bytes` without EXIF, XMP, IPTC and comment segments, and without anything after the
-/// end-of-image marker (a place where data is hidden too).
+/// Whether the segment with `marker` and `data` (after its length) is dropped.
+fn is_metadata(marker: u8, data: &[u8]) -> bool {
+    match marker {
+        0xE0..=0xEF => !JPEG_KEPT_APPS
+            .iter()
+            .any(|&(kept, id)| kept == marker && data.starts_with(id)),
+        0xF0..=0xFE => true,
+        _ => false,
+    }
+}
+
+/// `bytes` without EXIF, XMP, IPTC, vendors' and comment segments (see [`JPEG_KEPT_APPS`]),
+/// and without anything after the end-of-image marker (a place where data is hidden too).
 pub fn jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     if !bytes.starts_with(&[0xFF, 0xD8]) {
         return Err(Malformed);
@@ -47,9 +64,7 @@ pub fn jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         }
         let end = i + 2 + len;
         let segment = bytes.get(i..end).ok_or(Malformed)?;
-        let dropped =
-            (0xE0..=0xEF).contains(&marker) && !JPEG_KEPT_APPS.contains(&marker) || marker == 0xFE;
-        if !dropped {
+        if !is_metadata(marker, &segment[4..]) {
             out.extend_from_slice(segment);
         }
         i = end;
@@ -108,6 +123,29 @@ mod tests {
         assert!(clean
             .windows(7)
             .any(|w| w == [0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]));
+    }
+
+    #[test]
+    fn only_jfif_icc_and_adobe_segments_stay_of_the_app_markers() {
+        let mut jpg = vec![0xFF, 0xD8];
+        jpg.extend(segment(0xE0, b"JFIF\0\x01\x01"));
+        jpg.extend(segment(0xE2, b"ICC_PROFILE\0\x01\x01profile"));
+        jpg.extend(segment(0xEE, b"Adobe\0\x64"));
+        // A JFXX thumbnail with EXIF of its own, APP2 and APP14 of other kinds, a vendor's
+        // APP12 and a reserved marker.
+        jpg.extend(segment(0xE0, b"JFXX\0\x10\xFF\xD8Exif GPS"));
+        jpg.extend(segment(0xE2, b"FPXR\0GPS"));
+        jpg.extend(segment(0xEE, b"Other GPS"));
+        jpg.extend(segment(0xEC, b"Ducky GPS"));
+        jpg.extend(segment(0xF5, b"GPS"));
+        jpg.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+        jpg.extend([0x12, 0xFF, 0xD9]);
+        let clean = jpeg(&jpg).unwrap();
+        let text = String::from_utf8_lossy(&clean);
+        assert!(!text.contains("GPS"), "{text}");
+        for kept in ["JFIF", "ICC_PROFILE", "Adobe"] {
+            assert!(text.contains(kept), "{kept} gone from {text}");
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! Every format here is a sequence of length-prefixed blocks, so each walk is one linear pass
 //! with bounds-checked sizes and no recursion deeper than a fixed level:
 //!
-//! - JPEG ([`jpeg`]): EXIF, XMP, IPTC and comment segments go, and anything after the image.
+//! - JPEG ([`jpeg`]): of the application segments only JFIF, ICC_PROFILE and Adobe stay
+//!   (EXIF, XMP, IPTC, vendors' segments and a JFXX thumbnail go), comments go, and so does
+//!   anything after the image.
 //! - PNG ([`png`]): only the chunks that draw the picture stay (text, `eXIf`, `tIME` go).
 //! - WebP ([`webp`]): only the chunks that draw the picture stay (`EXIF`, `XMP ` go) and
 //!   `VP8X` no longer announces them.
