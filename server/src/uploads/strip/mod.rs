@@ -8,7 +8,8 @@
 //! - JPEG ([`jpeg`]): of the application segments only JFIF, ICC_PROFILE and Adobe stay
 //!   (EXIF, XMP, IPTC, vendors' segments and a JFXX thumbnail go), comments go, and so does
 //!   anything after the image.
-//! - PNG ([`png`]): only the chunks that draw the picture stay (text, `eXIf`, `tIME` go).
+//! - PNG ([`png`]): only the chunks that draw the picture stay (text, `eXIf`, `tIME` go); a
+//!   critical chunk PNG does not define makes the file malformed.
 //! - WebP ([`webp`]): only the chunks that draw the picture stay (`EXIF`, `XMP ` go) and
 //!   `VP8X` no longer announces them.
 //! - GIF ([`gif`]): comments and application extensions other than looping go, and

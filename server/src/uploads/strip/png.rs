@@ -10,6 +10,11 @@ const PNG_KEPT: [&[u8; 4]; 11] = [
     b"fdAT",
 ];
 
+/// The critical chunks (type starting with a capital letter) that PNG defines. A decoder must
+/// refuse a file with any other, so one cannot be a picture: it is refused rather than kept
+/// as a place for data.
+const PNG_CRITICAL: [&[u8; 4]; 4] = [b"IHDR", b"PLTE", b"IDAT", b"IEND"];
+
 const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
 /// `bytes` with only the chunks needed to show the picture, up to `IEND`.
@@ -28,6 +33,9 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         let end = i.checked_add(12).and_then(|n| n.checked_add(len));
         let chunk = end.and_then(|end| bytes.get(i..end)).ok_or(Malformed)?;
         let critical = kind[0].is_ascii_uppercase();
+        if critical && !PNG_CRITICAL.contains(&&kind) {
+            return Err(Malformed);
+        }
         if critical || PNG_KEPT.contains(&&kind) {
             out.extend_from_slice(chunk);
         }
@@ -81,5 +89,12 @@ mod tests {
         let mut no_end = PNG_SIGNATURE.to_vec();
         no_end.extend(chunk(b"IHDR", &[0; 13]));
         assert_eq!(png(&no_end), Err(Malformed));
+        // A critical chunk PNG does not define: no decoder would show the file.
+        let mut unknown = PNG_SIGNATURE.to_vec();
+        unknown.extend(chunk(b"IHDR", &[0; 13]));
+        unknown.extend(chunk(b"GPSX", b"+25.0330+121.5654"));
+        unknown.extend(chunk(b"IDAT", b"pixels"));
+        unknown.extend(chunk(b"IEND", b""));
+        assert_eq!(png(&unknown), Err(Malformed));
     }
 }
