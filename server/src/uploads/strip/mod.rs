@@ -10,8 +10,8 @@
 //!   anything after the image.
 //! - PNG ([`png`]): only the chunks that draw the picture stay (text, `eXIf`, `tIME` go); a
 //!   critical chunk PNG does not define makes the file malformed.
-//! - WebP ([`webp`]): only the chunks that draw the picture stay (`EXIF`, `XMP ` go) and
-//!   `VP8X` no longer announces them.
+//! - WebP ([`webp`]): only the chunks that draw the picture stay, at the top and inside
+//!   animation frames (`EXIF`, `XMP ` go) and `VP8X` no longer announces them.
 //! - GIF ([`gif`]): comments and application extensions other than looping go, and
 //!   anything after the trailer.
 //! - MP4 and QuickTime ([`mp4`]): `udta`, `meta`, `uuid` boxes (XMP, a camera's EXIF) and

@@ -5,7 +5,7 @@ use super::Malformed;
 
 /// Chunks kept: those a decoder reads to show the picture or the animation. `EXIF`, `XMP `
 /// and any chunk of unknown type go (a decoder skips unknown chunks, so they can only carry
-/// data nobody sees).
+/// data nobody sees), at the top and inside animation frames.
 const KEPT: [&[u8; 4]; 7] = [
     b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP",
 ];
@@ -14,6 +14,13 @@ const KEPT: [&[u8; 4]; 7] = [
 /// gone would make a strict reader look for it.
 const VP8X_EXIF: u8 = 0x08;
 const VP8X_XMP: u8 = 0x04;
+
+/// Chunks kept inside an animation frame (`ANMF`), after its 16-byte header: the frame's
+/// picture and alpha. Anything else there goes, as at the top.
+const FRAME_KEPT: [&[u8; 4]; 3] = [b"VP8 ", b"VP8L", b"ALPH"];
+
+/// The bytes of an `ANMF` header before its chunks: position, size, duration, flags.
+const ANMF_HEADER: usize = 16;
 
 /// `bytes` with only the chunks that show the picture, the `VP8X` flags saying so, and
 /// nothing after the RIFF's end.
@@ -29,10 +36,27 @@ pub fn webp(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     }
     let mut out = Vec::with_capacity(end);
     out.extend_from_slice(b"RIFF\0\0\0\0WEBP");
-    let mut i = 12;
-    if i == end {
+    if end == 12 {
         return Err(Malformed);
     }
+    copy_kept(bytes, 12, end, &KEPT, true, &mut out)?;
+    let riff_size = u32::try_from(out.len() - 8).map_err(|_| Malformed)?;
+    out[4..8].copy_from_slice(&riff_size.to_le_bytes());
+    Ok(out)
+}
+
+/// Copies to `out` the chunks from `start` to `end` (which they must fill exactly) whose type
+/// is in `kept`. At the top (`top`), a `VP8X` loses its metadata flags and an `ANMF` keeps
+/// only its frame's picture chunks.
+fn copy_kept(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    kept: &[&[u8; 4]],
+    top: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), Malformed> {
+    let mut i = start;
     while i < end {
         let kind = bytes.get(i..i + 4).ok_or(Malformed)?;
         let size = le32(bytes, i + 4)?;
@@ -42,21 +66,39 @@ pub fn webp(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         if next > end {
             return Err(Malformed);
         }
-        if KEPT.iter().any(|k| &k[..] == kind) {
+        if kept.iter().any(|k| &k[..] == kind) {
             let at = out.len();
-            out.extend_from_slice(&bytes[i..next]);
-            if kind == b"VP8X" {
-                if size == 0 {
-                    return Err(Malformed);
+            if top && kind == b"ANMF" {
+                let frame_end = data_start + size;
+                let header = bytes
+                    .get(data_start..data_start + ANMF_HEADER)
+                    .filter(|_| size >= ANMF_HEADER)
+                    .ok_or(Malformed)?;
+                out.extend_from_slice(b"ANMF\0\0\0\0");
+                out.extend_from_slice(header);
+                copy_kept(
+                    bytes,
+                    data_start + ANMF_HEADER,
+                    frame_end,
+                    &FRAME_KEPT,
+                    false,
+                    out,
+                )?;
+                let frame_size = u32::try_from(out.len() - at - 8).map_err(|_| Malformed)?;
+                out[at + 4..at + 8].copy_from_slice(&frame_size.to_le_bytes());
+            } else {
+                out.extend_from_slice(&bytes[i..next]);
+                if top && kind == b"VP8X" {
+                    if size == 0 {
+                        return Err(Malformed);
+                    }
+                    out[at + 8] &= !(VP8X_EXIF | VP8X_XMP);
                 }
-                out[at + 8] &= !(VP8X_EXIF | VP8X_XMP);
             }
         }
         i = next;
     }
-    let riff_size = u32::try_from(out.len() - 8).map_err(|_| Malformed)?;
-    out[4..8].copy_from_slice(&riff_size.to_le_bytes());
-    Ok(out)
+    Ok(())
 }
 
 fn le32(bytes: &[u8], at: usize) -> Result<usize, Malformed> {
@@ -129,6 +171,36 @@ mod tests {
         // A simple lossless file has nothing to lose.
         let plain = riff(&[chunk(b"VP8L", b"\x2f lossless")]);
         assert_eq!(webp(&plain).unwrap(), plain);
+    }
+
+    #[test]
+    fn an_animation_frame_keeps_only_its_picture() {
+        let vp8x = chunk(b"VP8X", &[0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let anim = chunk(b"ANIM", &[0; 6]);
+        let header = [1u8; ANMF_HEADER];
+        let alph = chunk(b"ALPH", b"alpha");
+        let picture = chunk(b"VP8L", b"\x2f frame");
+        let hidden = chunk(b"EXIF", b"MM\0*GPS +25.0330+121.5654");
+        let frame =
+            |inside: &[Vec<u8>]| chunk(b"ANMF", &[header.to_vec(), inside.concat()].concat());
+        let file = riff(&[
+            vp8x.clone(),
+            anim.clone(),
+            frame(&[alph.clone(), hidden.clone(), picture.clone()]),
+            frame(&[picture.clone(), hidden]),
+        ]);
+        let clean = webp(&file).unwrap();
+        assert!(!contains(&clean, b"GPS"));
+        let expected = riff(&[
+            vp8x,
+            anim,
+            frame(&[alph, picture.clone()]),
+            frame(&[picture]),
+        ]);
+        assert_eq!(clean, expected);
+        // A frame too short for its header.
+        let short = riff(&[chunk(b"ANMF", &[0; 8])]);
+        assert_eq!(webp(&short), Err(Malformed));
     }
 
     #[test]
