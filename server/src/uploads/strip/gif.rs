@@ -9,7 +9,6 @@ const IMAGE: u8 = 0x2C;
 const EXTENSION: u8 = 0x21;
 const TRAILER: u8 = 0x3B;
 
-const PLAIN_TEXT: u8 = 0x01;
 const GRAPHIC_CONTROL: u8 = 0xF9;
 const APPLICATION: u8 = 0xFF;
 
@@ -17,8 +16,9 @@ const APPLICATION: u8 = 0xFF;
 /// one goes, XMP included (it lives in an application extension).
 const LOOPING: [&[u8; 11]; 2] = [b"NETSCAPE2.0", b"ANIMEXTS1.0"];
 
-/// `bytes` without comments, application extensions other than looping, extensions of unknown
-/// kind and anything after the trailer.
+/// `bytes` without comments, plain text, application extensions other than looping,
+/// extensions of unknown kind, sub-blocks past what a kept extension holds, and anything after
+/// the trailer.
 pub fn gif(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     let header = bytes.get(..13).ok_or(Malformed)?;
     if !header.starts_with(b"GIF87a") && !header.starts_with(b"GIF89a") {
@@ -40,19 +40,36 @@ pub fn gif(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
             EXTENSION => {
                 let label = *bytes.get(i + 1).ok_or(Malformed)?;
                 let end = sub_blocks_end(bytes, i + 2)?;
-                let kept = match label {
-                    GRAPHIC_CONTROL | PLAIN_TEXT => true,
+                // How many of its sub-blocks an extension keeps: what it is defined to hold
+                // (the frame's delay and transparency; the looping extension's name, then its
+                // count). Sub-blocks past those are read by nobody, and go.
+                let kept_blocks = match label {
+                    GRAPHIC_CONTROL => 1,
                     // The identifier is the first sub-block: a length of 11, then the name.
-                    APPLICATION => {
-                        bytes.get(i + 2) == Some(&11) && {
+                    APPLICATION
+                        if bytes.get(i + 2) == Some(&11) && {
                             let name = &bytes[i + 3..i + 14];
                             LOOPING.iter().any(|l| &l[..] == name)
-                        }
+                        } =>
+                    {
+                        2
                     }
-                    _ => false,
+                    // Plain text (which browsers do not draw), comments, other applications
+                    // (XMP among them) and unknown labels.
+                    _ => 0,
                 };
-                if kept {
-                    out.extend_from_slice(&bytes[i..end]);
+                if kept_blocks > 0 {
+                    out.extend_from_slice(&bytes[i..i + 2]);
+                    let mut at = i + 2;
+                    for _ in 0..kept_blocks {
+                        let len = usize::from(bytes[at]);
+                        if len == 0 {
+                            break;
+                        }
+                        out.extend_from_slice(&bytes[at..at + 1 + len]);
+                        at += 1 + len;
+                    }
+                    out.push(0);
                 }
                 i = end;
             }
@@ -182,6 +199,35 @@ mod tests {
             IMAGE, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x4C, 0x01, 0, TRAILER,
         ]);
         assert_eq!(gif(&plain).unwrap(), plain);
+    }
+
+    #[test]
+    fn kept_extensions_lose_the_sub_blocks_they_do_not_hold_and_plain_text_goes() {
+        let looping = extension(APPLICATION, &[b"NETSCAPE2.0", &[1, 0, 0]]);
+        let control = extension(GRAPHIC_CONTROL, &[&[4, 10, 0, 0]]);
+        let plain_text = extension(0x01, &[&[0; 12], b"+25.0330+121.5654"]);
+        let mut file = head();
+        for part in [
+            extension(
+                APPLICATION,
+                &[b"NETSCAPE2.0", &[1, 0, 0], b"+25.0330+121.5654"],
+            ),
+            plain_text,
+            extension(GRAPHIC_CONTROL, &[&[4, 10, 0, 0], b"owner Alice"]),
+            image(),
+        ] {
+            file.extend(part);
+        }
+        file.push(TRAILER);
+        let clean = gif(&file).unwrap();
+        assert!(!contains(&clean, b"+25.0330"));
+        assert!(!contains(&clean, b"Alice"));
+        let mut expected = head();
+        for part in [looping, control, image()] {
+            expected.extend(part);
+        }
+        expected.push(TRAILER);
+        assert_eq!(clean, expected);
     }
 
     #[test]

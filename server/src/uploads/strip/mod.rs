@@ -12,8 +12,8 @@
 //!   critical chunk PNG does not define makes the file malformed.
 //! - WebP ([`webp`]): only the chunks that draw the picture stay, at the top and inside
 //!   animation frames (`EXIF`, `XMP ` go) and `VP8X` no longer announces them.
-//! - GIF ([`gif`]): comments and application extensions other than looping go, and
-//!   anything after the trailer.
+//! - GIF ([`gif`]): comments, plain text, application extensions other than looping,
+//!   sub-blocks past what a kept extension holds, and anything after the trailer go.
 //! - MP4 and QuickTime ([`mp4`]): `udta`, `meta`, `uuid` boxes (XMP, a camera's EXIF) and
 //!   QuickTime's `©` items, in the file, the movie, its tracks and their media, and movie
 //!   fragments, become `free` space of the same size (the media's offsets must not move).
