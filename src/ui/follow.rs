@@ -22,6 +22,9 @@
 //! brings the list back to its end after each such change while it follows, after layout and
 //! before paint, so the end never shows out of place.
 //!
+//! Home keeps the list at its start the same way, while the rows there fill in, until the
+//! visitor's next input.
+//!
 //! Shared through context: the list owns the elements, rows may report growth too.
 
 use leptos::html::Div;
@@ -63,6 +66,9 @@ pub struct Follow {
     input_up: StoredValue<bool>,
     /// Where the visitor's finger was at the last touch event on the list.
     touch_y: StoredValue<Option<i32>>,
+    /// The visitor's last input on the list was Home: the list is kept at its start while the
+    /// rows there fill in (see [`Follow::observe`]), until their next input.
+    at_start: StoredValue<bool>,
 }
 
 impl Follow {
@@ -77,6 +83,7 @@ impl Follow {
             last_input: StoredValue::new(f64::NEG_INFINITY),
             input_up: StoredValue::new(false),
             touch_y: StoredValue::new(None),
+            at_start: StoredValue::new(false),
         }
     }
 
@@ -101,6 +108,11 @@ impl Follow {
         let closure = Closure::<dyn Fn()>::new(move || {
             if this.following.try_get_untracked() == Some(true) {
                 this.scroll_to_end();
+            } else if this.at_start.try_get_value() == Some(true) {
+                // Rows at the start come near and are laid out at their real size, with what
+                // sits under their text: the browser would keep one of them in place as those
+                // above it grow, and one Home would end a screen or so short of the start.
+                this.scroll_to_start();
             }
         });
         let Ok(observer) = ResizeObserver::new(closure.as_ref().unchecked_ref()) else {
@@ -141,6 +153,11 @@ impl Follow {
         }
         let up = self.scrolls_up(event);
         self.input_up.set_value(up);
+        self.at_start.set_value(
+            event
+                .dyn_ref::<KeyboardEvent>()
+                .is_some_and(|key| key.key() == "Home"),
+        );
         // The list's position is read only for an input that may stop following: reading it
         // lays out whatever changed, and touch moves come many a frame.
         if up
@@ -243,6 +260,15 @@ impl Follow {
         }
         if self.unseen.get_untracked() != 0 {
             self.unseen.set(0);
+        }
+    }
+
+    fn scroll_to_start(&self) {
+        if let Some(list) = self.list.try_get_untracked().flatten() {
+            if list.scroll_top() != 0 {
+                list.set_scroll_top(0);
+                self.last_top.set_value(0);
+            }
         }
     }
 

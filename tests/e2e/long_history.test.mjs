@@ -8,10 +8,10 @@ const env = serverAndBrowser();
 const EXCHANGES = 300;
 
 
-/** A conversation of EXCHANGES questions and replies, made through the mock's API. */
-async function longConversation() {
+/** A conversation of `exchanges` questions and replies, made through the mock's API. */
+async function longConversation(exchanges = EXCHANGES) {
   const { id, visitorToken } = await api(env.server, 'conversations/', { webChat: 'e2e-web-chat' });
-  for (let i = 0; i < EXCHANGES; i++) {
+  for (let i = 0; i < exchanges; i++) {
     await api(env.server, 'chatbots/e2e-bot/completions/?mock_delay=0', {
       conversation: id, message: { content: `question ${i}`, attachments: [] }, isStreaming: false,
     }, visitorToken);
@@ -76,10 +76,41 @@ test('a long history shows its end first, builds each row once and keeps its ord
   const firstReply = widget(page).locator('.cb-rows .cb-assistant').first();
   await firstReply.locator('.cb-copy-message').waitFor({ timeout: 10000 });
   assert.match(await firstReply.locator('time').textContent(), /^\d{1,2}:\d{2}/);
+  // One press reached the very start and stays there while the rows at the top fill in (the
+  // browser would keep a row in place as the rows above it grew, a screen or more down).
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 200)))));
+  assert.equal(await widget(page).locator('.cb-messages').evaluate((list) => list.scrollTop), 0, 'one Home is the start');
   const lastReply = widget(page).locator('.cb-rows .cb-assistant').last();
   assert.equal(await lastReply.locator('.cb-copy-message').count(), 1);
   await page.keyboard.press('Tab');
   assert.equal(await firstReply.locator('.cb-copy-message').evaluate((b) => b.getRootNode().activeElement === b), true, 'Tab from the list did not reach the oldest reply\'s Copy');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('after a reload, one Home reaches the start of the conversation and stays there as its rows fill in', async () => {
+  const conversation = await longConversation(40);
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.addInitScript((stored) => {
+    localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
+  }, conversation);
+  await hostPage(page, env.server, 'long-history-home.html');
+  await widget(page).locator('.cb-launcher').click();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= 80, null, { timeout: 30000 });
+  await page.waitForTimeout(1000);
+  const list = widget(page).locator('.cb-messages');
+  await list.focus();
+  await page.keyboard.press('Home');
+  await widget(page).locator('.cb-rows .cb-assistant').first().locator('.cb-copy-message').waitFor({ timeout: 10000 });
+  await page.waitForTimeout(1500);
+  assert.equal(await list.evaluate((l) => l.scrollTop), 0, 'one Home is the start');
+  const top = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const box = root.querySelector('.cb-messages').getBoundingClientRect();
+    const row = [...root.querySelectorAll('.cb-rows .cb-message')].find((e) => e.getBoundingClientRect().bottom > box.top + 5);
+    return row.querySelector('.cb-text').textContent;
+  });
+  assert.equal(top, 'question 0');
   assert.deepEqual(problems, []);
   await context.close();
 });
