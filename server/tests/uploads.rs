@@ -640,9 +640,11 @@ async fn proxy_mode_sends_maiagent_the_files_public_url() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-disposition"], "attachment");
 
-    // Sent on with only the fields MaiAgent reads.
+    // Sent on with only the fields MaiAgent reads, and the type of what was stored whatever
+    // the client calls it.
     let mut attached = file.clone();
     attached["owner"] = json!("admin");
+    attached["type"] = json!("image");
     let send = |attachments: Value| {
         let mut body = ask(Some("c1"), "here is the report", true);
         body["message"]["attachments"] = attachments;

@@ -75,12 +75,12 @@ pub async fn completions(
         return Err(refusal);
     }
     let body = state.guard.read_body(&headers, body).await?;
-    let ask = Completion::parse(&body)?;
+    let mut ask = Completion::parse(&body)?;
     let Some(conversation) = &ask.conversation else {
         return Err(visitor::null_conversation_refusal().into());
     };
     state.guard.visitors.check(&headers, conversation)?;
-    if !state.attachments_issued_here(&headers, &ask) {
+    if !state.own_attachments(&headers, &mut ask) {
         let only_ours = json!({"attachments": ["Only files uploaded here can be attached."]});
         return Err(ApiError::bad_request(only_ours).into());
     }

@@ -83,12 +83,21 @@ impl ProxyState {
         }))
     }
 
-    /// Whether every attachment of `ask` is a file this server stored.
-    fn attachments_issued_here(&self, headers: &HeaderMap, ask: &Completion) -> bool {
-        ask.attachments.iter().all(|attachment| {
+    /// Whether every attachment of `ask` is a file this server stored. Each one's `type` is
+    /// then set from the kind the file was stored as: a client calling a text file an image
+    /// does not make MaiAgent read it as one.
+    fn own_attachments(&self, headers: &HeaderMap, ask: &mut Completion) -> bool {
+        ask.attachments.iter_mut().all(|attachment| {
             let file = attachment.get("file").and_then(|f| f.as_str());
-            match (&self.uploads, file) {
-                (Some(uploads), Some(file)) => uploads.issued_here(headers, file),
+            let kind = match (&self.uploads, file) {
+                (Some(uploads), Some(file)) => uploads.issued_type(headers, file),
+                _ => None,
+            };
+            match (kind, attachment.as_object_mut()) {
+                (Some(kind), Some(fields)) => {
+                    fields.insert("type".into(), kind.into());
+                    true
+                }
                 _ => false,
             }
         })

@@ -24,7 +24,7 @@
 //! guessed nor chosen, and the visitor's own file name is only echoed back in the answer. `file` is
 //! the public URL: `--upload-public-url` plus the name, or this server's own `/uploads/<name>`.
 //! Proxy mode forwards a message's attachments only when each is such a URL
-//! ([`Uploads::issued_here`]).
+//! ([`Uploads::issued_type`]).
 //!
 //! # Serving
 //!
@@ -221,12 +221,15 @@ impl Uploads {
         }))
     }
 
-    /// Whether `url` is a file this server stored: the public URL it hands out for uploads,
-    /// followed by a name of its own making. Attachments point only there, so a visitor cannot
-    /// send the backend to fetch any URL, nor pass a file by the checks made here.
-    pub fn issued_here(&self, headers: &HeaderMap, url: &str) -> bool {
+    /// MaiAgent's attachment `type` of the file at `url`, when it is a file this server stored:
+    /// the public URL it hands out for uploads, followed by a name of its own making; `None`
+    /// otherwise. Attachments point only there, so a visitor cannot send the backend to fetch
+    /// any URL, nor pass a file by the checks made here. The type comes from the kind the
+    /// bytes were stored as, whatever a client says.
+    pub fn issued_type(&self, headers: &HeaderMap, url: &str) -> Option<&'static str> {
         url.strip_prefix(&self.file_url(headers, ""))
-            .is_some_and(|name| kind_of_name(name).is_some())
+            .and_then(kind_of_name)
+            .map(Kind::attachment_type)
     }
 
     fn file_url(&self, headers: &HeaderMap, name: &str) -> String {
