@@ -97,8 +97,10 @@ impl Default for Switches {
     }
 }
 
-/// The largest `length` accepted, so a typo cannot make the mock stream for hours.
-const MAX_LENGTH: usize = 10_000_000;
+/// The largest `length` (and `deltas`) accepted: four times the bench's longest reply. A typo
+/// cannot make the mock stream for hours, and a caller cannot make it keep replies of
+/// hundreds of megabytes (ten of 10 million deltas took 880 MB).
+const MAX_LENGTH: usize = 200_000;
 
 impl Switches {
     /// Reads the switches; an unknown value is an error (a typo in a test should fail loudly).
@@ -239,6 +241,15 @@ mod tests {
         assert!(Switches::from_request(&HeaderMap::new(), &query).is_err());
         query.clear();
         query.insert("mock_delay".to_string(), "fast".to_string());
+        assert!(Switches::from_request(&HeaderMap::new(), &query).is_err());
+    }
+
+    #[test]
+    fn lengths_are_bounded() {
+        let mut query = HashMap::new();
+        query.insert("mock_length".to_string(), MAX_LENGTH.to_string());
+        assert!(Switches::from_request(&HeaderMap::new(), &query).is_ok());
+        query.insert("mock_length".to_string(), "10000000".to_string());
         assert!(Switches::from_request(&HeaderMap::new(), &query).is_err());
     }
 }
