@@ -354,7 +354,7 @@ pub struct UploadArgs {
     #[arg(
         long,
         env = "CHAT_BUBBLE_UPLOAD_MIN_BYTES_PER_SEC",
-        default_value_t = 16_384
+        default_value_t = 4_096
     )]
     pub upload_min_bytes_per_sec: u64,
 

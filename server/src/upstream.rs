@@ -69,14 +69,21 @@ pub fn client(timeouts: &Timeouts) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
-/// Whether the upstream encoded its body (gzip and the like) though every call asks for none:
+/// Whether the upstream encoded its body (gzip and the like) though the proxy asks for none:
 /// relayed, such bytes would reach the page undecodable, and the key scrubber could not read
-/// them.
+/// them. An empty value, `identity` and `none` (which some servers send to say the same) are
+/// not encodings.
 pub fn is_encoded(headers: &reqwest::header::HeaderMap) -> bool {
     headers
         .get_all(reqwest::header::CONTENT_ENCODING)
         .iter()
-        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .map(<[u8]>::trim_ascii)
+        .any(|coding| {
+            !(coding.is_empty()
+                || coding.eq_ignore_ascii_case(b"identity")
+                || coding.eq_ignore_ascii_case(b"none"))
+        })
 }
 
 /// A JSON error answer `{"detail": …}`.
@@ -222,6 +229,23 @@ pub fn status_failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_real_codings_count_as_encoded() {
+        use reqwest::header::{HeaderMap, HeaderValue, CONTENT_ENCODING};
+        let with = |values: &[&'static str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(CONTENT_ENCODING, HeaderValue::from_static(v));
+            }
+            is_encoded(&h)
+        };
+        assert!(!with(&[]));
+        assert!(!with(&["identity"]));
+        assert!(!with(&["", "None", " identity , none"]));
+        assert!(with(&["gzip"]));
+        assert!(with(&["identity, br"]));
+    }
 
     #[test]
     fn rate_limited_keeps_a_numeric_retry_after_only() {

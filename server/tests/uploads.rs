@@ -511,7 +511,7 @@ async fn an_upload_that_falls_behind_the_least_rate_is_cut_before_the_body_timeo
     );
     conn.write_all(head.as_bytes()).await.unwrap();
     let started = std::time::Instant::now();
-    // A byte every 200 ms, far below the default 16 KB a second, until the server answers.
+    // A byte every 200 ms, far below the default 4 KB a second, until the server answers.
     let mut answer = Vec::new();
     let mut buf = [0u8; 1024];
     while started.elapsed() < Duration::from_secs(20) {

@@ -50,11 +50,12 @@ pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
 }
 
 /// Whether a file shows as a picture: as its `type` says when it has one (the server sniffed
-/// it from the bytes, whatever the file was called), by its name's extension only when it
-/// has none (a history that gives no type).
+/// it from the bytes, whatever the file was called; MaiAgent's `image` and `sticker` are
+/// pictures), by its name's extension only when it has none (a history that gives no type).
 fn is_image(kind: &str, name: &str) -> bool {
     if !kind.trim().is_empty() {
-        return kind.to_ascii_lowercase().contains("image");
+        let kind = kind.to_ascii_lowercase();
+        return kind.contains("image") || kind.contains("sticker");
     }
     let name = name.to_ascii_lowercase();
     [".png", ".jpg", ".jpeg", ".gif", ".webp"]
@@ -70,6 +71,7 @@ mod tests {
     fn the_type_decides_over_the_name_and_the_name_only_without_one() {
         assert!(is_image("image", "screenshot.png"));
         assert!(is_image("Image", "photo"));
+        assert!(is_image("sticker", "wave"));
         // Text named .png: the server sniffed it as a file, not a picture.
         assert!(!is_image("other", "fake.png"));
         assert!(is_image("", "photo.JPG"));

@@ -22,8 +22,8 @@
 //! brings the list back to its end after each such change while it follows, after layout and
 //! before paint, so the end never shows out of place.
 //!
-//! Home keeps the list at its start the same way, while the rows there fill in, until the
-//! visitor's next input.
+//! Home keeps the list at its start the same way while the rows there fill in, for a moment
+//! at most and never past the visitor's next input.
 //!
 //! Shared through context: the list owns the elements, rows may report growth too.
 
@@ -41,6 +41,11 @@ const AT_END_SLACK: i32 = 48;
 /// a keyboard scroll lands within it. Touch flings go on longer, but their first scroll events,
 /// during the touch, already decide.
 const INPUT_WINDOW_MS: f64 = 1000.0;
+
+/// How long (ms) after Home the list is held at its start while the rows there fill in: they
+/// do within a few frames. Held no longer, a later scroll that is not the visitor's input on
+/// the list (finding text in the page, a screen reader) is not pulled back to the start.
+const HOLD_START_MS: f64 = 2000.0;
 
 /// Events on the list that show the visitor scrolling it themselves (a pointer down on the list
 /// itself is its scrollbar).
@@ -67,7 +72,8 @@ pub struct Follow {
     /// Where the visitor's finger was at the last touch event on the list.
     touch_y: StoredValue<Option<i32>>,
     /// The visitor's last input on the list was Home: the list is kept at its start while the
-    /// rows there fill in (see [`Follow::observe`]), until their next input.
+    /// rows there fill in (see [`Follow::observe`]), until their next input, a return to the
+    /// end, or [`HOLD_START_MS`].
     at_start: StoredValue<bool>,
 }
 
@@ -108,7 +114,9 @@ impl Follow {
         let closure = Closure::<dyn Fn()>::new(move || {
             if this.following.try_get_untracked() == Some(true) {
                 this.scroll_to_end();
-            } else if this.at_start.try_get_value() == Some(true) {
+            } else if this.at_start.try_get_value() == Some(true)
+                && now() - this.last_input.get_value() < HOLD_START_MS
+            {
                 // Rows at the start come near and are laid out at their real size, with what
                 // sits under their text: the browser would keep one of them in place as those
                 // above it grow, and one Home would end a screen or so short of the start.
@@ -255,6 +263,7 @@ impl Follow {
     }
 
     fn resume(&self) {
+        self.at_start.set_value(false);
         if !self.following.get_untracked() {
             self.following.set(true);
         }

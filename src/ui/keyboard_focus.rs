@@ -3,6 +3,8 @@
 //! answers): the browser would drop it to the top of the host page, and a keyboard or
 //! screen-reader visitor would have to find their way back into the chat.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, MouseEvent, PointerEvent};
 
@@ -23,9 +25,14 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
     };
     // A click made with Enter or Space counts no presses of a mouse button.
     let by_keyboard = ev.detail() == 0;
-    let by_mouse = ev
+    // The click says what pressed it where it is a pointer event; elsewhere the pointer that
+    // last went down in the panel does.
+    let pointer = ev
         .dyn_ref::<PointerEvent>()
-        .is_some_and(|p| p.pointer_type() == "mouse");
+        .map(PointerEvent::pointer_type)
+        .filter(|kind| !kind.is_empty())
+        .unwrap_or_else(|| LAST_POINTER.with(|last| last.borrow().clone()));
+    let by_mouse = pointer == "mouse";
     let within = |class: &str| button.closest(class).ok().flatten();
     if by_keyboard || by_mouse {
         if let Some(widget) = within(".cb-widget") {
@@ -36,6 +43,17 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
             let _ = panel.focus();
         }
     }
+}
+
+thread_local! {
+    /// The kind of pointer (`mouse`, `touch`, `pen`) that last went down in a panel.
+    static LAST_POINTER: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Notes what kind of pointer went down in the panel, for a click that does not say (see
+/// [`go_on_at`]).
+pub fn note_pointer(ev: PointerEvent) {
+    LAST_POINTER.with(|last| *last.borrow_mut() = ev.pointer_type());
 }
 
 /// Focuses the element `selector` names within `within`, if there is one.

@@ -7,7 +7,7 @@ use super::composer::Composer;
 use super::contact_form::ContactForm;
 use super::header::Header;
 use super::jump_to_latest::JumpToLatest;
-use super::keyboard_focus::focus;
+use super::keyboard_focus::{self, focus};
 use super::message_list::MessageList;
 use super::notice::Notice;
 use super::phone::is_phone;
@@ -85,6 +85,7 @@ pub fn Panel() -> impl IntoView {
             aria-modal=move || if state.open.get() && is_phone() { "true" } else { "false" }
             node_ref=panel
             class:cb-dragging=move || attaching.dragging.get()
+            on:pointerdown=keyboard_focus::note_pointer
             on:paste=on_paste
             on:dragover=on_dragover
             on:dragleave=move |_| attaching.dragging.set(false)
@@ -183,7 +184,11 @@ fn keep_focus_inside(panel: &HtmlElement, ev: &KeyboardEvent) {
             .as_ref()
             .is_some_and(|a| a == edge.as_ref() as &Element)
     };
-    let outside = !active.as_ref().is_some_and(|a| panel.contains(Some(a)));
+    // Focus resting on the panel itself (after a tap on a button that went) is outside its
+    // controls too: Tab and Shift+Tab go to its first and last.
+    let outside = !active
+        .as_ref()
+        .is_some_and(|a| panel.contains(Some(a)) && a != panel.as_ref() as &Element);
     let wrap_to = if ev.shift_key() && (at(first) || outside) {
         Some(last)
     } else if !ev.shift_key() && (at(last) || outside) {

@@ -97,7 +97,8 @@ async fn exchange(
         failure.log(what);
         return failure.into_response();
     }
-    if upstream::is_encoded(response.headers()) {
+    // Only a success is relayed as it comes; an error's body is read as JSON or replaced.
+    if status.is_success() && upstream::is_encoded(response.headers()) {
         tracing::warn!("{what}: upstream encoded its answer though asked for none");
         return Failure::Broken.into_response();
     }

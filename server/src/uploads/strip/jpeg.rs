@@ -6,7 +6,8 @@ use super::Malformed;
 /// (pixel density), APP2 ICC_PROFILE (the colour profile) and APP14 Adobe (how to read the
 /// colour channels). Every other APPn goes, and so does a kept marker carrying anything else
 /// (APP0 JFXX holds a thumbnail that may carry its own EXIF): APP1 EXIF and XMP, APP13 IPTC
-/// and Photoshop, vendors' own. So do comments and the reserved markers 0xF0-0xFD.
+/// and Photoshop, vendors' own. So do comments and the reserved markers 0xF0-0xFD (but JPEG-LS's
+/// 0xF7 and 0xF8, which make the file one this server refuses).
 const JPEG_KEPT_APPS: [(u8, &[u8]); 3] = [
     (0xE0, b"JFIF\0"),
     (0xE2, b"ICC_PROFILE\0"),
@@ -19,7 +20,7 @@ fn is_metadata(marker: u8, data: &[u8]) -> bool {
         0xE0..=0xEF => !JPEG_KEPT_APPS
             .iter()
             .any(|&(kept, id)| kept == marker && data.starts_with(id)),
-        0xF0..=0xFE => true,
+        0xF0..=0xF6 | 0xF9..=0xFE => true,
         _ => false,
     }
 }
@@ -47,6 +48,9 @@ pub fn jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
                 out.extend_from_slice(&[0xFF, 0xD9]);
                 return Ok(out);
             }
+            // JPEG-LS (its frame and parameters): not a picture a browser shows, and not one
+            // to store with a marker cut out.
+            0xF7 | 0xF8 => return Err(Malformed),
             // Markers without a length.
             0x01 | 0xD0..=0xD7 => {
                 out.extend_from_slice(&bytes[i..i + 2]);
@@ -155,5 +159,10 @@ mod tests {
         assert_eq!(jpeg(b"\xFF\xD8\xFF\xDA\x00\x02\x12\x34"), Err(Malformed));
         assert_eq!(jpeg(b"\xFF\xD8\xFF\xE1\x00\x01"), Err(Malformed));
         assert_eq!(jpeg(b"PNG"), Err(Malformed));
+        // JPEG-LS: refused, not stored with its frame cut out.
+        assert_eq!(
+            jpeg(b"\xFF\xD8\xFF\xF7\x00\x0b\x08\x00\x01\x00\x01\x01\x01\x11\x00"),
+            Err(Malformed)
+        );
     }
 }

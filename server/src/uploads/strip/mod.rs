@@ -14,7 +14,8 @@
 //!   animation frames (`EXIF`, `XMP ` go) and `VP8X` no longer announces them.
 //! - GIF ([`gif`]): comments, plain text, application extensions other than looping,
 //!   sub-blocks past what a kept extension holds, and anything after the trailer go.
-//! - MP4 and QuickTime ([`mp4`]): `udta`, `meta`, `uuid` boxes (XMP, a camera's EXIF) and
+//! - MP4 and QuickTime ([`mp4`]): `udta`, `meta`, `uuid` boxes (XMP, a camera's EXIF; not
+//!   a spherical video's) and
 //!   QuickTime's `©` items, in the file, the movie, its tracks and their media, and movie
 //!   fragments, become `free` space of the same size (the media's offsets must not move).
 //!

@@ -11,7 +11,8 @@ use super::Malformed;
 
 /// Boxes that hold boxes and may hold metadata among them: the movie, its tracks, their
 /// media and its information, edit lists, and the fragments of a fragmented file. Sample
-/// tables and descriptions are not opened: they hold none.
+/// tables and descriptions are not opened: a vendor box or a timed metadata description
+/// inside them stays (a location kept as a track of its own stays too).
 const CONTAINERS: [&[u8; 4]; 9] = [
     b"moov", b"trak", b"mdia", b"minf", b"edts", b"moof", b"traf", b"mvex", b"mfra",
 ];
@@ -30,9 +31,20 @@ pub fn mp4(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     Ok(out)
 }
 
-/// Whether a box of type `kind` is metadata.
-fn is_metadata(kind: &[u8; 4]) -> bool {
-    matches!(kind, b"meta" | b"udta" | b"uuid") || kind[0] == 0xA9
+/// `uuid` boxes kept: they say how to play the video, not who shot it where. Google's
+/// spherical video (V1), without which a 360° video plays as a flat picture.
+const PLAYBACK_UUIDS: [[u8; 16]; 1] = [[
+    0xFF, 0xCC, 0x82, 0x63, 0xF8, 0x55, 0x4A, 0x93, 0x88, 0x14, 0x58, 0x7A, 0x02, 0x52, 0x1F, 0xDD,
+]];
+
+/// Whether a box of type `kind`, whose content starts with `content` (a `uuid`'s identifier),
+/// is metadata.
+fn is_metadata(kind: &[u8; 4], content: &[u8]) -> bool {
+    match kind {
+        b"meta" | b"udta" => true,
+        b"uuid" => !PLAYBACK_UUIDS.iter().any(|id| content.starts_with(id)),
+        _ => kind[0] == 0xA9,
+    }
 }
 
 /// Walks the boxes from `start` to `end`, which must be filled exactly, `depth` containers
@@ -45,6 +57,10 @@ fn blank_metadata(
 ) -> Result<(), Malformed> {
     let mut i = start;
     while i < end {
+        // A few zero bytes closing a container, which some writers leave and players skip.
+        if depth > 0 && end - i < 8 && file[i..end].iter().all(|&b| b == 0) {
+            break;
+        }
         let size_field = be32(file, i)?;
         let kind: [u8; 4] = file
             .get(i + 4..i + 8)
@@ -66,7 +82,7 @@ fn blank_metadata(
             .and_then(|s| i.checked_add(s))
             .filter(|&e| size >= header as u64 && e <= end)
             .ok_or(Malformed)?;
-        if is_metadata(&kind) {
+        if is_metadata(&kind, &file[i + fields..box_end]) {
             file[i + 4..i + 8].copy_from_slice(b"free");
             file[i + fields..box_end].fill(0);
         } else if depth + 1 < MAX_DEPTH && CONTAINERS.contains(&&kind) {
@@ -252,6 +268,25 @@ mod tests {
         assert!(!contains(&clean, b"CMT4"));
         assert!(contains(&clean, &stbl), "the sample table stays");
         assert!(clean.ends_with(&mdat));
+    }
+
+    #[test]
+    fn a_spherical_videos_box_and_a_containers_closing_zeros_stay() {
+        let mut spherical = PLAYBACK_UUIDS[0].to_vec();
+        spherical.extend_from_slice(b"<rdf:SphericalVideo>true</rdf:SphericalVideo>");
+        let spherical = bx(b"uuid", &spherical);
+        // `trak` closed by four zero bytes.
+        let trak = bx(
+            b"trak",
+            &[bx(b"tkhd", &[8; 84]), spherical.clone(), vec![0; 4]].concat(),
+        );
+        let file = [bx(b"ftyp", b"isom"), bx(b"moov", &trak)].concat();
+        let clean = mp4(&file).unwrap();
+        assert_eq!(clean, file);
+        // Only zeros: other bytes too short for a box are still refused.
+        let stray = bx(b"trak", &[bx(b"tkhd", &[8; 84]), vec![0, 0, 0, 1]].concat());
+        let file = [bx(b"ftyp", b"isom"), bx(b"moov", &stray)].concat();
+        assert_eq!(mp4(&file), Err(Malformed));
     }
 
     #[test]
