@@ -1,7 +1,8 @@
 // Shared set-up for the end-to-end tests: the real server in mock mode serving the release
 // build from dist/, and Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, after } from 'node:test';
@@ -18,8 +19,13 @@ export function startServer(extraArgs = [], staticDir = process.env.CHAT_BUBBLE_
   const binary = process.env.CHAT_BUBBLE_SERVER || join(ROOT, 'target', 'debug', 'chat-bubble-server');
   const child = spawn(
     binary,
-    // Mock mode unless the caller names another.
-    [...(extraArgs.includes('--mode') ? [] : ['--mode', 'mock']), '--host', '127.0.0.1', '--port', '0', '--static-dir', staticDir, ...extraArgs],
+    // Mock mode unless the caller names another; uploads in a folder of their own, not in the
+    // directory the tests run from.
+    [
+      ...(extraArgs.includes('--mode') ? [] : ['--mode', 'mock']),
+      ...(extraArgs.includes('--upload-dir') ? [] : ['--upload-dir', mkdtempSync(join(tmpdir(), 'chat-bubble-e2e-uploads-'))]),
+      '--host', '127.0.0.1', '--port', '0', '--static-dir', staticDir, ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -4,10 +4,7 @@
 // kind are refused in words, and nothing typed or chosen is lost.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag,
 } from './harness.mjs';
@@ -22,9 +19,8 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const env = {};
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-bubble-e2e-uploads-'));
   // The server takes up to 20 KB, so a file the widget lets through can still be refused there.
-  env.server = await startServer(['--upload-dir', dir, '--upload-max-bytes', '20000']);
+  env.server = await startServer(['--upload-max-bytes', '20000']);
   env.browser = await launchBrowser();
 });
 after(async () => {
