@@ -4,32 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { serverAndBrowser, openPage, widget, hostPage } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, CONTRAST_HELPERS } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const env = serverAndBrowser();
-
-/** In the page: WCAG contrast helpers and what a focused control's ring sits on. */
-const HELPERS = `
-window.__contrast = (() => {
-  const parse = (c) => c.match(/[\\d.]+/g).map(Number);
-  const lum = ([r, g, b]) => {
-    const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-  };
-  const ratio = (a, b) => { const [x, y] = [lum(parse(a)), lum(parse(b))]; return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
-  // The first opaque background at or above el (the panel's when none).
-  const background = (el) => {
-    for (let e = el; e; e = e.parentElement || e.getRootNode().host) {
-      const bg = getComputedStyle(e).backgroundColor;
-      const parts = parse(bg);
-      if (parts.length === 3 || parts[3] === 1) return bg;
-    }
-    return 'rgb(255, 255, 255)';
-  };
-  return { ratio, background };
-})();`;
-
 const COLOURS = ['#fde047', '#ffffff', '#111111'];
 
 for (const theme of ['light', 'dark']) {
@@ -44,7 +22,7 @@ for (const theme of ['light', 'dark']) {
       await bubble.locator('.cb-input').fill('show me some markdown');
       await bubble.locator('.cb-input').press('Enter');
       await bubble.locator('.cb-assistant .cb-copy-message').waitFor({ timeout: 15000 });
-      await page.addScriptTag({ content: HELPERS });
+      await page.addScriptTag({ content: CONTRAST_HELPERS });
       await bubble.locator('.cb-input').fill('a draft');
       // Keyboard modality, so that focus() shows :focus-visible rings as Tab would.
       await page.keyboard.press('Shift+Tab');

@@ -261,3 +261,25 @@ export async function api(server, path, body, visitorToken) {
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
 }
+
+/** For `page.addScriptTag`: WCAG contrast ratios (`window.__contrast.ratio`) and the opaque
+ * background a node sits on (`window.__contrast.background`), across the shadow root. */
+export const CONTRAST_HELPERS = `
+window.__contrast = (() => {
+  const parse = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(parse(a)), lum(parse(b))]; return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  // The first opaque background at or above el (the panel's when none).
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement || e.getRootNode().host) {
+      const bg = getComputedStyle(e).backgroundColor;
+      const parts = parse(bg);
+      if (parts.length === 3 || parts[3] === 1) return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return { ratio, background };
+})();`;

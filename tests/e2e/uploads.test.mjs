@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag,
+  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS,
 } from './harness.mjs';
 
 // A 1×1 PNG, valid so that the stored (metadata-free) copy must still decode in the browser.
@@ -133,21 +133,12 @@ test('a file that is not a picture shows in the sent message as a link with its 
   const link = bubble.locator('.cb-visitor a.cb-attachment');
   assert.match(await link.textContent(), /notes\.txt/);
   // The size is text on the visitor's bubble like the rest: at least 4.5:1, not faded.
+  await page.addScriptTag({ content: CONTRAST_HELPERS });
   const size = await bubble.locator('.cb-visitor .cb-attachment-size').evaluate((el) => {
-    const parse = (c) => c.match(/[\d.]+/g).map(Number);
-    const lum = ([r, g, b]) => {
-      const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-    };
-    let bg = null;
+    const { ratio, background } = window.__contrast;
     let opacity = 1;
-    for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
-      opacity *= Number(getComputedStyle(e).opacity);
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (!bg && (c.length === 3 || c[3] === 1)) bg = c;
-    }
-    const [x, y] = [lum(parse(getComputedStyle(el).color)), lum(bg || [255, 255, 255])];
-    return { text: el.textContent, opacity, contrast: (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05) };
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+    return { text: el.textContent, opacity, contrast: ratio(getComputedStyle(el).color, background(el)) };
   });
   assert.match(size.text, /KB/);
   assert.equal(size.opacity, 1);
