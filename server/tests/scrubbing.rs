@@ -37,14 +37,19 @@ fn shows_key(text: &str) -> bool {
     text.contains(KEY) || unescaped.contains(KEY) || leaks()[3..].iter().any(|b| text.contains(b))
 }
 
-async fn completion(proxy: &str) -> String {
-    let res = Client::new()
+/// A streamed completion asked of `proxy`, as the widget asks it.
+async fn ask_completion(proxy: &str) -> reqwest::Response {
+    Client::new()
         .post(format!("{proxy}/api/v1/chatbots/bot-1/completions/"))
         .header("x-visitor-token", token(CONVERSATION))
         .json(&ask(Some(CONVERSATION), "hi", true))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn completion(proxy: &str) -> String {
+    let res = ask_completion(proxy).await;
     assert_eq!(res.status(), 200);
     read_stream(res).await.unwrap()
 }
@@ -223,13 +228,7 @@ async fn an_encoded_stream_is_refused_rather_than_relayed_unread() {
         body: format!("data: {{\"content\":\"{KEY}\",\"done\":true}}\n\n"),
         encoding: "gzip",
     });
-    let res = Client::new()
-        .post(format!("{proxy}/api/v1/chatbots/bot-1/completions/"))
-        .header("x-visitor-token", token(CONVERSATION))
-        .json(&ask(Some(CONVERSATION), "hi", true))
-        .send()
-        .await
-        .unwrap();
+    let res = ask_completion(&proxy).await;
     assert_eq!(res.status(), 502);
     let body = res.text().await.unwrap();
     assert!(!shows_key(&body), "{body}");
