@@ -22,11 +22,18 @@ function hiddenBelow(page) {
   });
 }
 
-/** Waits until the newest reply is complete: its Copy button (on the finished-reply line) shows. */
+/**
+ * Waits until the newest reply is complete and laid out whole: its Copy button (on the
+ * finished-reply line) shows, and so does the assistant's name above it. A streamed reply comes
+ * without a name; after the first one completes, the widget reads it from the history and puts
+ * it above that reply, a line more, a few frames later.
+ */
 async function waitForFinishedLine(page, count) {
   await page.waitForFunction((n) => {
     const root = document.querySelector('chat-bubble').shadowRoot;
-    return root.querySelectorAll('.cb-assistant .cb-copy-message').length >= n;
+    const replies = root.querySelectorAll('.cb-assistant');
+    return root.querySelectorAll('.cb-assistant .cb-copy-message').length >= n
+      && replies[replies.length - 1].querySelector('.cb-sender') !== null;
   }, count, { timeout: 20000 });
 }
 
