@@ -44,6 +44,26 @@ async fn create_conversation_requires_web_chat() {
             json!({"webChat": ["This field is required."]})
         );
     }
+    let long = "w".repeat(201);
+    let res = call(
+        &app,
+        post("/api/v1/conversations/", json!({ "webChat": long })),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(res).await,
+        json!({"webChat": ["Ensure this field has no more than 200 characters."]})
+    );
+    let res = call(
+        &app,
+        post(
+            "/api/v1/conversations/",
+            json!({ "webChat": "w".repeat(200) }),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
     let bad = Request::post("/api/v1/conversations/")
         .body(Body::from("{not json"))
         .unwrap();

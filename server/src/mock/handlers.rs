@@ -38,6 +38,10 @@ pub fn json_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, ApiEr
     }
 }
 
+/// The longest web-chat id the mock takes: real ones are UUIDs, and each conversation keeps
+/// its own.
+const MAX_WEB_CHAT_CHARS: usize = 200;
+
 /// `POST conversations/` with `{"webChat": "<id>"}`.
 pub async fn create_conversation(State(state): State<Arc<MockState>>, body: Bytes) -> Response {
     let map = match json_object(&body) {
@@ -45,6 +49,14 @@ pub async fn create_conversation(State(state): State<Arc<MockState>>, body: Byte
         Err(e) => return e.into_response(),
     };
     let web_chat = match map.get("webChat") {
+        Some(Value::String(s)) if s.chars().count() > MAX_WEB_CHAT_CHARS => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                json!({"webChat": [format!(
+                    "Ensure this field has no more than {MAX_WEB_CHAT_CHARS} characters."
+                )]}),
+            )
+        }
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         _ => {
             return error(
