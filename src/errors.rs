@@ -103,14 +103,22 @@ impl ApiError {
         )
     }
 
-    /// An error status with its body: the `detail` of a JSON error, never an HTML page.
+    /// An error status with its body: the `detail` of a JSON error, never an HTML page. The
+    /// server's `reply_lost` says the assistant took the message and its reply could not be
+    /// relayed: that is a cut reply, not a failure to send.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> Self {
-        let detail = serde_json::from_str::<ErrorBody>(body)
-            .ok()
-            .and_then(|body| body.detail);
+        let body = serde_json::from_str::<ErrorBody>(body).ok();
+        if body
+            .as_ref()
+            .and_then(|b| b.code.as_ref())
+            .and_then(serde_json::Value::as_str)
+            == Some(REPLY_LOST)
+        {
+            return ApiError::Cut;
+        }
         ApiError::Status {
             status,
-            detail,
+            detail: body.and_then(|body| body.detail),
             retry_after_secs: retry_after.and_then(|v| v.trim().parse().ok()),
         }
     }
@@ -171,11 +179,18 @@ impl From<serde_json::Error> for ApiError {
     }
 }
 
-/// An error answer's body: `{"detail": "…"}` (a 400 may instead name fields; those are not shown).
+/// An error answer's body: `{"detail": "…"}`, with the server's `code` when it has one (a 400
+/// may instead name fields; those are not shown).
 #[derive(Deserialize)]
 struct ErrorBody {
     detail: Option<String>,
+    /// Any JSON: only the server's own codes, strings, mean something here, and another
+    /// shape must not cost the detail.
+    code: Option<serde_json::Value>,
 }
+
+/// The server's `code` for a reply lost after the assistant took the message.
+const REPLY_LOST: &str = "reply_lost";
 
 #[cfg(test)]
 mod tests {
@@ -232,6 +247,28 @@ mod tests {
         assert_eq!(ApiError::Network.retry_delay_ms(0), Some(1000));
         assert_eq!(ApiError::Offline.cut_off(), ApiError::Offline);
         assert_eq!(ApiError::Aborted.cut_off(), ApiError::Aborted);
+    }
+
+    #[test]
+    fn a_reply_lost_after_the_assistant_took_the_message_is_not_sent_again() {
+        let lost = ApiError::from_status(
+            502,
+            r#"{"detail":"The assistant service sent an incomplete or invalid answer.","code":"reply_lost"}"#,
+            None,
+        );
+        assert_eq!(lost, ApiError::Cut);
+        assert_eq!(lost.retry_delay_ms(0), None);
+        // Without the code, a 502 is passing trouble, asked again.
+        let gateway = ApiError::from_status(
+            502,
+            r#"{"detail":"The assistant service sent an incomplete or invalid answer."}"#,
+            None,
+        );
+        assert_eq!(gateway.retry_delay_ms(0), Some(1000));
+        let other = ApiError::from_status(502, r#"{"detail":"x","code":"busy"}"#, None);
+        assert_eq!(other.retry_delay_ms(0), Some(1000));
+        let numbered = ApiError::from_status(400, r#"{"detail":"Too long.","code":40}"#, None);
+        assert!(matches!(numbered, ApiError::Status { detail: Some(d), .. } if d == "Too long."));
     }
 
     #[test]

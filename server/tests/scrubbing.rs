@@ -233,6 +233,9 @@ async fn an_encoded_stream_is_refused_rather_than_relayed_unread() {
     let body = res.text().await.unwrap();
     assert!(!shows_key(&body), "{body}");
     assert!(body.contains("invalid answer"), "{body}");
+    // The upstream took the message: the widget must not send it again by itself.
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], "reply_lost");
     // Every call asks for an unencoded answer.
     let seen = up.seen();
     assert!(!seen.is_empty());

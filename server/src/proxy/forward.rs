@@ -17,7 +17,7 @@ use tracing::Span;
 
 use super::links;
 use super::ProxyState;
-use crate::api_error::not_found;
+use crate::api_error::{not_found, ApiError};
 use crate::scrub::StreamScrub;
 use crate::upstream::{self, json_error, Failure};
 
@@ -40,6 +40,20 @@ pub enum Kind {
     Page { api_base: String },
     /// A reply: relayed chunk by chunk.
     Stream,
+}
+
+/// A reply the upstream began, to a message it took, that cannot be relayed: 502 with the
+/// code `reply_lost`, which tells the widget not to send the message again by itself (the
+/// assistant has it; a retry would store it twice).
+fn reply_lost() -> Response {
+    ApiError(
+        StatusCode::BAD_GATEWAY,
+        serde_json::json!({
+            "detail": "The assistant service sent an incomplete or invalid answer.",
+            "code": "reply_lost",
+        }),
+    )
+    .into_response()
 }
 
 /// Upstream client errors whose JSON body means something to the widget (field errors, not
@@ -100,7 +114,10 @@ async fn exchange(
     // Only a success is relayed as it comes; an error's body is read as JSON or replaced.
     if status.is_success() && upstream::is_encoded(response.headers()) {
         tracing::warn!("{what}: upstream encoded its answer though asked for none");
-        return Failure::Broken.into_response();
+        return match kind {
+            Kind::Stream => reply_lost(),
+            _ => Failure::Broken.into_response(),
+        };
     }
     if status.is_success() && matches!(kind, Kind::Stream) {
         return stream(state, response);
