@@ -107,6 +107,27 @@ async fn blank_or_missing_content_is_400() {
 }
 
 #[tokio::test]
+async fn more_than_twenty_attachments_are_400() {
+    let (app, _) = fast_app();
+    let id = create_conversation(&app, "/api/v1").await;
+    let uri = "/api/v1/chatbots/b/completions/";
+    let file = json!({"type": "other", "filename": "a.txt", "file": "https://x.example/a"});
+    let asking = |n: usize| {
+        let body = json!({"conversation": id, "isStreaming": false,
+               "message": {"content": "files", "attachments": vec![file.clone(); n]}});
+        post_as(uri, body, &id)
+    };
+    let res = call(&app, asking(21)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(res).await,
+        json!({"attachments": ["Ensure this field has no more than 20 elements."]})
+    );
+    let res = call(&app, asking(20)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn non_streaming_returns_the_whole_reply_as_json() {
     let (app, _) = fast_app();
     let id = create_conversation(&app, "/api/v1").await;

@@ -174,6 +174,9 @@ fn store_reply(
         .add_message(conversation, Direction::Outgoing, text, extras);
 }
 
+/// The most files one message may carry.
+const MAX_ATTACHMENTS: usize = 20;
+
 fn parse(body: &Bytes) -> Result<Request, ApiError> {
     let map = json_object(body)?;
     let conversation = match map.get("conversation") {
@@ -213,6 +216,19 @@ fn parse(body: &Bytes) -> Result<Request, ApiError> {
         .filter(|a| a.is_array())
         .cloned()
         .unwrap_or_else(|| json!([]));
+    // The mock keeps what it is sent: a message carries a few files, not a body's worth of
+    // JSON values.
+    if attachments
+        .as_array()
+        .is_some_and(|a| a.len() > MAX_ATTACHMENTS)
+    {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            json!({"attachments": [format!(
+                "Ensure this field has no more than {MAX_ATTACHMENTS} elements."
+            )]}),
+        ));
+    }
     let streaming = map
         .get("isStreaming")
         .or_else(|| map.get("is_streaming"))

@@ -11,6 +11,10 @@ use serde_json::json;
 
 use super::switches::{Fault, Switches};
 
+/// Keys the gate counts at most: past them it starts counting afresh, so that callers making
+/// up new keys cannot grow it without end (a test uses a handful).
+const MAX_KEYS: usize = 1_000;
+
 /// How many times each `fault_key` has been faulted so far.
 #[derive(Debug, Default)]
 pub struct FaultGate {
@@ -26,6 +30,9 @@ impl FaultGate {
             return Some(fault);
         };
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= MAX_KEYS && !seen.contains_key(&switches.fault_key) {
+            seen.clear();
+        }
         let count = seen.entry(switches.fault_key.clone()).or_insert(0);
         if *count < limit {
             *count += 1;
@@ -90,5 +97,20 @@ mod tests {
         s.fault_times = None;
         s.fault_key = "a".into();
         assert_eq!(gate.fault_for(&s), Some(Fault::ServerError));
+    }
+
+    #[test]
+    fn made_up_keys_do_not_grow_the_gate_without_end() {
+        let gate = FaultGate::default();
+        let mut s = Switches {
+            fault: Some(Fault::ServerError),
+            fault_times: Some(1),
+            ..Switches::default()
+        };
+        for n in 0..3 * MAX_KEYS {
+            s.fault_key = n.to_string();
+            assert_eq!(gate.fault_for(&s), Some(Fault::ServerError));
+        }
+        assert!(gate.seen.lock().unwrap().len() <= MAX_KEYS);
     }
 }

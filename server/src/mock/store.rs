@@ -126,11 +126,15 @@ impl Conversation {
     }
 }
 
+/// What a message costs beyond its text: its fields, its sender, its JSON values' nodes.
+const MESSAGE_COST: usize = 512;
+
 /// What a message counts against the limits: its text and what it carries, and its place in
 /// the message index.
 fn stored_size(message: &Message) -> usize {
     let json = |v: &Value| serde_json::to_string(v).map_or(0, |s| s.len());
-    message.content.len()
+    MESSAGE_COST
+        + message.content.len()
         + json(&message.attachments)
         + json(&message.citations)
         + json(&message.citation_nodes)
@@ -143,7 +147,8 @@ fn stored_size(message: &Message) -> usize {
 pub struct Store {
     conversations: HashMap<String, Conversation>,
     message_conversation: HashMap<String, String>,
-    /// Conversation ids, oldest first: the order in which they are forgotten.
+    /// Conversation ids, the least recently written first: the order in which they are
+    /// forgotten.
     order: VecDeque<String>,
     /// What all conversations count against the limits.
     bytes: usize,
@@ -180,7 +185,8 @@ impl Store {
         body
     }
 
-    /// Forgets the oldest conversations other than `kept` while over the limits.
+    /// Forgets the least recently written conversations other than `kept` while over the
+    /// limits.
     fn make_room(&mut self, kept: &str) {
         while self.conversations.len() > self.limits.conversations || self.bytes > self.limits.bytes
         {
@@ -262,6 +268,12 @@ impl Store {
         }
         self.message_conversation
             .insert(message.id.clone(), conversation.to_owned());
+        // Now the most recently written: a conversation in use is the last to be forgotten.
+        if let Some(at) = self.order.iter().rposition(|id| id == conversation) {
+            if let Some(id) = self.order.remove(at) {
+                self.order.push_back(id);
+            }
+        }
         self.make_room(conversation);
         Some(message)
     }
@@ -334,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn past_the_conversation_limit_the_oldest_are_forgotten() {
+    fn past_the_conversation_limit_the_least_recently_written_are_forgotten() {
         let mut store = Store::with_limits(Limits {
             conversations: 3,
             ..Limits::default()
@@ -344,6 +356,11 @@ mod tests {
         assert_eq!(store.conversations.len(), 3);
         assert!(!store.has_conversation(&ids[0]) && !store.has_conversation(&ids[1]));
         assert!(ids[2..].iter().all(|id| store.has_conversation(id)));
+        // The one written to goes after the others.
+        new_conversation(&mut store);
+        new_conversation(&mut store);
+        assert!(!store.has_conversation(&ids[3]) && !store.has_conversation(&ids[4]));
+        assert!(store.has_conversation(&ids[2]));
         new_conversation(&mut store);
         assert!(!store.has_conversation(&ids[2]));
         assert!(store.message(&first_message.id).is_none());
@@ -356,7 +373,7 @@ mod tests {
     #[test]
     fn past_the_byte_limit_the_oldest_other_conversations_are_forgotten() {
         let mut store = Store::with_limits(Limits {
-            bytes: 10_000,
+            bytes: 12_000,
             ..Limits::default()
         });
         let old = new_conversation(&mut store);
@@ -368,13 +385,13 @@ mod tests {
         say(&mut store, &busy, &"c".repeat(4_000));
         assert!(!store.has_conversation(&old));
         assert_eq!(store.page(&busy, 0, 10).0, 2);
-        assert!(store.bytes <= 10_000, "{}", store.bytes);
+        assert!(store.bytes <= 12_000, "{}", store.bytes);
     }
 
     #[test]
     fn a_conversation_over_its_own_limit_forgets_its_oldest_messages() {
         let mut store = Store::with_limits(Limits {
-            conversation_bytes: 10_000,
+            conversation_bytes: 12_000,
             ..Limits::default()
         });
         let id = new_conversation(&mut store);
