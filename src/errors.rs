@@ -104,15 +104,16 @@ impl ApiError {
     }
 
     /// An error status with its body: the `detail` of a JSON error, never an HTML page. The
-    /// server's `reply_lost` says the assistant took the message and its reply could not be
-    /// relayed: that is a cut reply, not a failure to send.
+    /// server's 502 with `reply_lost` says the assistant took the message and its reply could
+    /// not be relayed: that is a cut reply, not a failure to send.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> Self {
         let body = serde_json::from_str::<ErrorBody>(body).ok();
-        if body
-            .as_ref()
-            .and_then(|b| b.code.as_ref())
-            .and_then(serde_json::Value::as_str)
-            == Some(REPLY_LOST)
+        if status == 502
+            && body
+                .as_ref()
+                .and_then(|b| b.code.as_ref())
+                .and_then(serde_json::Value::as_str)
+                == Some(REPLY_LOST)
         {
             return ApiError::Cut;
         }
@@ -267,6 +268,10 @@ mod tests {
         assert_eq!(gateway.retry_delay_ms(0), Some(1000));
         let other = ApiError::from_status(502, r#"{"detail":"x","code":"busy"}"#, None);
         assert_eq!(other.retry_delay_ms(0), Some(1000));
+        // Only the server's own 502 says so: an upstream's 404 relayed with that code is
+        // still a conversation that is gone.
+        let relayed = ApiError::from_status(404, r#"{"detail":"x","code":"reply_lost"}"#, None);
+        assert!(relayed.conversation_is_gone());
         let numbered = ApiError::from_status(400, r#"{"detail":"Too long.","code":40}"#, None);
         assert!(matches!(numbered, ApiError::Status { detail: Some(d), .. } if d == "Too long."));
     }

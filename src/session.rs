@@ -439,7 +439,9 @@ fn finish(
             state.notice.set(Some(
                 error.user_message(state.config.with_value(|c| c.texts)),
             ));
-            if reply_is_empty {
+            // A reply cut before its first word was still begun: the backend has the
+            // message, which stays sent, and the reply stays, empty, with its Retry.
+            if reply_is_empty && error != ApiError::Cut {
                 state.remove(reply.key);
                 mark_unsent(state, question);
             } else {

@@ -104,6 +104,34 @@ test('a reply cut off once: not asked again by itself (the backend has the messa
   await context.close();
 });
 
+test('a reply cut before its first word: the message stays sent, the empty reply offers Retry, nothing goes out by itself', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const asked = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/completions/')) asked.push(r.postDataJSON()?.message?.content); });
+  await mockSwitches(page, faultTimes('drop', 1, { fault_after: 0 }));
+  await send(page, 'cut at once');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  // The backend began a reply: it has the message, which is not "Not sent".
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'cut at once', ''],
+    ['assistant', '', 'Reply interrupted'],
+  ]);
+  assert.match(await notice(page), /cut off/);
+  await page.waitForTimeout(2500);
+  assert.deepEqual(asked, ['cut at once']);
+  await bubble.locator('.cb-assistant .cb-retry').click();
+  await waitForReply(page, defaultReply('cut at once'));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'cut at once', ''],
+    ['assistant', defaultReply('cut at once'), ''],
+  ]);
+  assert.deepEqual(asked, ['cut at once', 'cut at once']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a connection that keeps dropping: the partial reply stays, marked, and can be retried', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
