@@ -108,13 +108,7 @@ impl ApiError {
     /// not be relayed: that is a cut reply, not a failure to send.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> Self {
         let body = serde_json::from_str::<ErrorBody>(body).ok();
-        if status == 502
-            && body
-                .as_ref()
-                .and_then(|b| b.code.as_ref())
-                .and_then(serde_json::Value::as_str)
-                == Some(REPLY_LOST)
-        {
+        if status == 502 && body.as_ref().and_then(|b| b.code.as_deref()) == Some(REPLY_LOST) {
             return ApiError::Cut;
         }
         ApiError::Status {
@@ -185,9 +179,10 @@ impl From<serde_json::Error> for ApiError {
 #[derive(Deserialize)]
 struct ErrorBody {
     detail: Option<String>,
-    /// Any JSON: only the server's own codes, strings, mean something here, and another
+    /// Read leniently: only the server's own codes, strings, mean something here, and another
     /// shape must not cost the detail.
-    code: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "crate::models::lenient::optional_text")]
+    code: Option<String>,
 }
 
 /// The server's `code` for a reply lost after the assistant took the message.
