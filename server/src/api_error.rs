@@ -16,6 +16,11 @@ impl ApiError {
         ApiError(status, json!({ "detail": detail }))
     }
 
+    /// `{"detail": …, "code": …}`: a sentence for the visitor and a code for the widget.
+    pub fn coded(status: StatusCode, code: &str, detail: &str) -> ApiError {
+        ApiError(status, json!({ "detail": detail, "code": code }))
+    }
+
     /// A 400 with field errors or a detail.
     pub fn bad_request(body: Value) -> ApiError {
         ApiError(StatusCode::BAD_REQUEST, body)

@@ -91,6 +91,9 @@ pub fn json_error(status: StatusCode, detail: &str) -> Response {
     ApiError::detail(status, detail).into_response()
 }
 
+/// What the widget is told when the upstream's answer broke or could not be read.
+pub const BROKEN: &str = "The assistant service sent an incomplete or invalid answer.";
+
 /// Why an upstream call did not produce a usable answer.
 #[derive(Debug)]
 pub enum Failure {
@@ -132,10 +135,7 @@ impl Failure {
                 StatusCode::GATEWAY_TIMEOUT,
                 "The assistant service did not answer in time.",
             ),
-            Failure::Broken => json_error(
-                StatusCode::BAD_GATEWAY,
-                "The assistant service sent an incomplete or invalid answer.",
-            ),
+            Failure::Broken => json_error(StatusCode::BAD_GATEWAY, BROKEN),
             Failure::Credentials(_) => json_error(
                 StatusCode::BAD_GATEWAY,
                 "The assistant service is not configured correctly on this server.",

@@ -4,9 +4,9 @@
 //! backend.
 //!
 //! Memory is bounded however many conversations and messages callers make: anyone who reaches
-//! the mock can make them. Past the bounds the oldest conversations are forgotten, as if a real
-//! backend had expired them (the widget starts a new one when its own is gone), and a
-//! conversation over its own bound forgets its oldest messages.
+//! the mock can make them. Past the bounds the least recently written conversations are
+//! forgotten, as if a real backend had expired them (the widget starts a new one when its own
+//! is gone), and a conversation over its own bound forgets its oldest messages.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -169,7 +169,7 @@ impl Store {
         let id = uuid_v4();
         let conv = Conversation {
             bytes: 2 * id.len() + web_chat.as_ref().map_or(0, String::len),
-            id,
+            id: id.clone(),
             web_chat,
             contact_id: uuid_v4(),
             created_at: now,
@@ -178,8 +178,7 @@ impl Store {
         };
         let body = conv.to_json();
         self.bytes += conv.bytes;
-        self.order.push_back(conv.id.clone());
-        let id = conv.id.clone();
+        self.order.push_back(id.clone());
         self.conversations.insert(id.clone(), conv);
         self.make_room(&id);
         body
@@ -308,10 +307,7 @@ mod tests {
     #[test]
     fn created_at_strictly_increases_even_within_one_millisecond() {
         let mut store = Store::default();
-        let id = store.create_conversation(Some("w".into()))["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = new_conversation(&mut store);
         let stamps: Vec<u64> = (0..50)
             .map(|i| {
                 let dir = if i % 2 == 0 {

@@ -46,14 +46,7 @@ pub enum Kind {
 /// code `reply_lost`, which tells the widget not to send the message again by itself (the
 /// assistant has it; a retry would store it twice).
 fn reply_lost() -> Response {
-    ApiError(
-        StatusCode::BAD_GATEWAY,
-        serde_json::json!({
-            "detail": "The assistant service sent an incomplete or invalid answer.",
-            "code": "reply_lost",
-        }),
-    )
-    .into_response()
+    ApiError::coded(StatusCode::BAD_GATEWAY, "reply_lost", upstream::BROKEN).into_response()
 }
 
 /// Upstream client errors whose JSON body means something to the widget (field errors, not

@@ -52,9 +52,9 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::Semaphore;
 
+use crate::api_error::ApiError;
 use crate::config::{GuardArgs, UploadArgs, UploadStorage};
 use crate::guard::client::{client_key, public_base};
 use crate::guard::plain_id;
@@ -283,7 +283,7 @@ pub fn files_router(state: Arc<Uploads>) -> Router {
 
 /// An error in the shape the widget reads: a sentence for the visitor and a code for code.
 fn refuse(status: StatusCode, code: &str, detail: &str) -> Response {
-    (status, Json(json!({"detail": detail, "code": code}))).into_response()
+    ApiError::coded(status, code, detail).into_response()
 }
 
 fn too_large(max: u64) -> Response {
