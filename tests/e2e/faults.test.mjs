@@ -16,6 +16,29 @@ async function notice(page) {
   return widget(page).locator('.cb-notice').textContent({ timeout: 15000 });
 }
 
+/** The message of each completion `page` asks for from now on, in order. */
+function messagesAsked(page) {
+  const asked = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/completions/')) asked.push(r.postDataJSON()?.message?.content); });
+  return asked;
+}
+
+/**
+ * After a cut reply to `message`: nothing more goes out until the visitor asks; the reply's
+ * Retry then asks once more, and the whole reply comes.
+ */
+async function onlyRetryAsksAgain(page, message, asked) {
+  await page.waitForTimeout(2500);
+  assert.deepEqual(asked, [message]);
+  await widget(page).locator('.cb-assistant .cb-retry').click();
+  await waitForReply(page, defaultReply(message));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', message, ''],
+    ['assistant', defaultReply(message), ''],
+  ]);
+  assert.deepEqual(asked, [message, message]);
+}
+
 /** The visitor's message stays, marked unsent; after the fault clears, Retry gets the reply. */
 async function unsentThenRetry(page, message) {
   const bubble = widget(page);
@@ -80,26 +103,15 @@ test('an HTML error page that persists: a plain message, never the page, and Ret
 test('a reply cut off once: not asked again by itself (the backend has the message); Retry asks once more', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
-  const asked = [];
-  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/completions/')) asked.push(r.postDataJSON()?.message?.content); });
+  const asked = messagesAsked(page);
   await mockSwitches(page, faultTimes('drop', 1));
   await send(page, 'drop once');
-  const bubble = widget(page);
-  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  await widget(page).locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
   const [question, reply] = await messageRows(page);
   assert.deepEqual(question, ['visitor', 'drop once', ''], 'the message is not marked unsent: it was sent');
   assert.equal(reply[2], 'Reply interrupted');
   assert.ok(reply[1].length > 0 && defaultReply('drop once').startsWith(reply[1]), `partial: ${reply[1]}`);
-  // Nothing more goes out until the visitor asks.
-  await page.waitForTimeout(2500);
-  assert.deepEqual(asked, ['drop once']);
-  await bubble.locator('.cb-assistant .cb-retry').click();
-  await waitForReply(page, defaultReply('drop once'));
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'drop once', ''],
-    ['assistant', defaultReply('drop once'), ''],
-  ]);
-  assert.deepEqual(asked, ['drop once', 'drop once']);
+  await onlyRetryAsksAgain(page, 'drop once', asked);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -107,27 +119,17 @@ test('a reply cut off once: not asked again by itself (the backend has the messa
 test('a reply cut before its first word: the message stays sent, the empty reply offers Retry, nothing goes out by itself', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
-  const asked = [];
-  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/completions/')) asked.push(r.postDataJSON()?.message?.content); });
+  const asked = messagesAsked(page);
   await mockSwitches(page, faultTimes('drop', 1, { fault_after: 0 }));
   await send(page, 'cut at once');
-  const bubble = widget(page);
-  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  await widget(page).locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
   // The backend began a reply: it has the message, which is not "Not sent".
   assert.deepEqual(await messageRows(page), [
     ['visitor', 'cut at once', ''],
     ['assistant', '', 'Reply interrupted'],
   ]);
   assert.match(await notice(page), /cut off/);
-  await page.waitForTimeout(2500);
-  assert.deepEqual(asked, ['cut at once']);
-  await bubble.locator('.cb-assistant .cb-retry').click();
-  await waitForReply(page, defaultReply('cut at once'));
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'cut at once', ''],
-    ['assistant', defaultReply('cut at once'), ''],
-  ]);
-  assert.deepEqual(asked, ['cut at once', 'cut at once']);
+  await onlyRetryAsksAgain(page, 'cut at once', asked);
   assert.deepEqual(problems, []);
   await context.close();
 });
