@@ -147,7 +147,9 @@ pub struct ConnectionArgs {
     #[arg(long, env = "CHAT_BUBBLE_MAX_CONNECTIONS_PER_CLIENT")]
     pub max_connections_per_client: Option<usize>,
 
-    /// Open connections in all; 0 means no cap.
+    /// Open connections in all; 0 means no cap. When every place is taken, the connection
+    /// idle longest (between requests, none in flight) is closed to make room for a new one;
+    /// a new connection is refused only when every connection is busy.
     #[arg(long, env = "CHAT_BUBBLE_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
 }

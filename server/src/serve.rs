@@ -9,15 +9,17 @@
 //! - an idle timeout: between requests on a kept-alive connection (and before the first);
 //!
 //! and connections are capped per client address (IPv6 per /64, as the rate limit counts)
-//! and in total. Connections over a cap are closed at once, before any byte is read.
+//! and in total ([`admission`]). A connection over the per-client cap is closed at once,
+//! before any byte is read; at the total cap the connection idle longest makes room for it,
+//! and only when none is idle is it closed at once.
 //!
 //! HTTP/1.1 only: browsers speak it to a plain-HTTP server, and nginx speaks it upstream.
 
-use std::collections::HashMap;
+mod admission;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,12 +33,12 @@ use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tower::ServiceExt;
 
-use crate::guard::client::bucket;
+use admission::{Admission, Ticket};
 
 /// How long and how many connections a client may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +104,8 @@ pub struct ConnStats {
     /// The most connections one client held at once.
     pub peak_per_client: AtomicUsize,
     pub refused: AtomicUsize,
+    /// Idle connections closed to make room for a new one at the total cap.
+    pub reclaimed_idle: AtomicUsize,
     pub cut_slow_headers: AtomicUsize,
     pub cut_idle: AtomicUsize,
     pub cut_slow_readers: AtomicUsize,
@@ -128,7 +132,10 @@ pub async fn run_counted(
     shutdown: impl Future<Output = ()>,
 ) {
     let admission = Arc::new(Admission::new(limits, stats.clone()));
-    let graceful = GracefulShutdown::new();
+    // Every connection holds a receiver: shutting down sets the value, and is done when all
+    // are dropped. (hyper-util's `GracefulShutdown` works the same way, but its watcher takes
+    // the connection, which must also be closable on its own to make room.)
+    let (stopping, _) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -148,11 +155,13 @@ pub async fn run_counted(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let watcher = graceful.watcher();
+        let mut server_stopping = stopping.subscribe();
         let router = router.clone();
         let stats = stats.clone();
         tokio::spawn(async move {
-            let activity = Arc::new(Activity::new());
+            // The ticket goes with the activity, which the connection's parts share: the
+            // place is given back when the connection has ended and they are dropped.
+            let activity = Arc::new(Activity::new(ticket));
             let io = TokioIo::new(Watched {
                 inner: stream,
                 activity: activity.clone(),
@@ -192,27 +201,48 @@ pub async fn run_counted(
                 // separately, which hyper's own timer (running from the end of the previous
                 // response) cannot.
                 .header_read_timeout(limits.header + limits.idle);
-            let conn = watcher.watch(builder.serve_connection(io, service));
-            tokio::select! {
-                result = conn => {
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, "connection ended with an error");
+            let conn = builder.serve_connection(io, service);
+            tokio::pin!(conn);
+            // Asked to close: the server is shutting down, or this connection was idle and
+            // its place went to a new one. hyper's graceful shutdown closes an idle
+            // connection at once and lets a request in flight (one that reached a reclaimed
+            // connection just as it was chosen) finish first.
+            let asked_to_close = async {
+                tokio::select! {
+                    _ = server_stopping.wait_for(|&stopping| stopping) => {}
+                    () = activity.reclaimed() => {}
+                }
+            };
+            tokio::pin!(asked_to_close);
+            let mut closing = false;
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    why = activity.watchdog(limits) => {
+                        tracing::debug!(%peer, reason = ?why, "closing a connection");
+                        let counter = match why {
+                            Cut::SlowHeaders => &stats.cut_slow_headers,
+                            Cut::Idle => &stats.cut_idle,
+                            Cut::SlowReader => &stats.cut_slow_readers,
+                        };
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                    () = &mut asked_to_close, if !closing => {
+                        closing = true;
+                        conn.as_mut().graceful_shutdown();
                     }
                 }
-                why = activity.watchdog(limits) => {
-                    tracing::debug!(%peer, reason = ?why, "closing a connection");
-                    let counter = match why {
-                        Cut::SlowHeaders => &stats.cut_slow_headers,
-                        Cut::Idle => &stats.cut_idle,
-                        Cut::SlowReader => &stats.cut_slow_readers,
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                }
             }
-            drop(ticket);
         });
     }
-    graceful.shutdown().await;
+    stopping.send_replace(true);
+    stopping.closed().await;
 }
 
 /// Why the watchdog closed a connection.
@@ -223,97 +253,6 @@ enum Cut {
     SlowReader,
 }
 
-/// Counts open connections per client and in total.
-struct Admission {
-    limits: ConnLimits,
-    open: Mutex<(HashMap<IpAddr, usize>, usize)>,
-    stats: Arc<ConnStats>,
-    last_warning: Mutex<Option<Instant>>,
-}
-
-impl Admission {
-    fn new(limits: ConnLimits, stats: Arc<ConnStats>) -> Admission {
-        Admission {
-            limits,
-            open: Mutex::new((HashMap::new(), 0)),
-            stats,
-            last_warning: Mutex::new(None),
-        }
-    }
-
-    fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Ticket> {
-        let client = bucket(ip);
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let (per, total) = &mut *open;
-        let mine = per.get(&client).copied().unwrap_or(0);
-        let over_client = self.limits.per_client > 0 && mine >= self.limits.per_client;
-        let over_total = self.limits.total > 0 && *total >= self.limits.total;
-        if over_client || over_total {
-            drop(open);
-            self.note_refusal(client, over_total);
-            return None;
-        }
-        per.insert(client, mine + 1);
-        *total += 1;
-        self.stats.open.store(*total, Ordering::Relaxed);
-        self.stats.peak_open.fetch_max(*total, Ordering::Relaxed);
-        self.stats
-            .peak_per_client
-            .fetch_max(mine + 1, Ordering::Relaxed);
-        Some(Ticket {
-            admission: self.clone(),
-            client,
-        })
-    }
-
-    /// Logs refusals at most every ten seconds, so a flood cannot flood the log too.
-    fn note_refusal(&self, client: IpAddr, total: bool) {
-        let refused = self.stats.refused.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut last = self.last_warning.lock().unwrap_or_else(|e| e.into_inner());
-        if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
-            *last = Some(Instant::now());
-            tracing::warn!(
-                %client,
-                cap = if total { "total" } else { "per client" },
-                refused_so_far = refused,
-                "connection refused: over the connection cap"
-            );
-        }
-    }
-
-    /// Open connections of one client (for tests).
-    #[cfg(test)]
-    fn open_of(&self, ip: IpAddr) -> usize {
-        let open = self.open.lock().unwrap();
-        open.0.get(&bucket(ip)).copied().unwrap_or(0)
-    }
-}
-
-/// One admitted connection; gives its place back when dropped.
-struct Ticket {
-    admission: Arc<Admission>,
-    client: IpAddr,
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        let mut open = self
-            .admission
-            .open
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let (per, total) = &mut *open;
-        if let Some(n) = per.get_mut(&self.client) {
-            *n -= 1;
-            if *n == 0 {
-                per.remove(&self.client);
-            }
-        }
-        *total = total.saturating_sub(1);
-        self.admission.stats.open.store(*total, Ordering::Relaxed);
-    }
-}
-
 /// What the watchdog knows about a connection.
 struct Activity {
     state: Mutex<ActivityState>,
@@ -321,6 +260,9 @@ struct Activity {
     /// ended (the idle clock starts), a request's head began (the header clock), or a
     /// response found the client not reading (the send clock).
     changed: tokio::sync::Notify,
+    /// The connection's place under the caps, told whenever the connection becomes idle or
+    /// busy: only an idle one may be asked to make room for a new connection.
+    ticket: Ticket,
 }
 
 struct ActivityState {
@@ -332,6 +274,9 @@ struct ActivityState {
     head_since: Option<Instant>,
     /// Since when a write has waited for the client to take bytes (its socket buffer full).
     blocked_since: Option<Instant>,
+    /// No request being read, none in flight, no response waiting for the client: as the
+    /// ticket was last told.
+    idle: bool,
 }
 
 /// A request in flight; its drop (the response body sent or abandoned) ends it.
@@ -345,19 +290,23 @@ impl Drop for InFlight {
         if s.in_flight == 0 {
             self.0.changed.notify_one();
         }
+        self.0.note_idleness(&mut s);
     }
 }
 
 impl Activity {
-    fn new() -> Activity {
+    /// A new connection: idle, as the admission counts it, until its first request begins.
+    fn new(ticket: Ticket) -> Activity {
         Activity {
             state: Mutex::new(ActivityState {
                 in_flight: 0,
                 last: Instant::now(),
                 head_since: None,
                 blocked_since: None,
+                idle: true,
             }),
             changed: tokio::sync::Notify::new(),
+            ticket,
         }
     }
 
@@ -365,10 +314,26 @@ impl Activity {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Tells the ticket when the connection became idle or busy. Called with the state
+    /// locked, so the changes reach the ticket in the order they happened.
+    fn note_idleness(&self, s: &mut ActivityState) {
+        let idle = s.in_flight == 0 && s.head_since.is_none() && s.blocked_since.is_none();
+        if idle != s.idle {
+            s.idle = idle;
+            self.ticket.set_idle(idle);
+        }
+    }
+
+    /// Resolves once this connection, idle, has been chosen to make room for a new one.
+    async fn reclaimed(&self) {
+        self.ticket.reclaimed().await
+    }
+
     fn request_started(self: &Arc<Self>) -> InFlight {
         let mut s = self.lock();
         s.in_flight += 1;
         s.head_since = None;
+        self.note_idleness(&mut s);
         InFlight(self.clone())
     }
 
@@ -379,6 +344,7 @@ impl Activity {
         if s.in_flight == 0 && s.head_since.is_none() {
             s.head_since = Some(now);
             self.changed.notify_one();
+            self.note_idleness(&mut s);
         }
     }
 
@@ -393,6 +359,7 @@ impl Activity {
             s.blocked_since = Some(now);
             self.changed.notify_one();
         }
+        self.note_idleness(&mut s);
     }
 
     /// Resolves when the connection should be closed: a response that the client has not
@@ -577,34 +544,6 @@ impl HttpBody for Tracked {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn admission_caps_per_client_and_in_total_and_gives_places_back() {
-        let limits = ConnLimits {
-            per_client: 2,
-            total: 3,
-            ..ConnLimits::default()
-        };
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        let c: IpAddr = "10.0.0.3".parse().unwrap();
-        let adm = Arc::new(Admission::new(limits, Arc::default()));
-        let a1 = adm.admit(a).unwrap();
-        let _a2 = adm.admit(a).unwrap();
-        assert!(adm.admit(a).is_none(), "per client");
-        let _b1 = adm.admit(b).unwrap();
-        assert!(adm.admit(c).is_none(), "in total");
-        drop(a1);
-        assert_eq!(adm.open_of(a), 1);
-        assert!(adm.admit(c).is_some());
-        // IPv6 counts per /64.
-        let v6a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        let v6b: IpAddr = "2001:db8:1:2::2".parse().unwrap();
-        let adm = Arc::new(Admission::new(limits, Arc::default()));
-        let _x = adm.admit(v6a).unwrap();
-        let _y = adm.admit(v6b).unwrap();
-        assert!(adm.admit(v6a).is_none());
-    }
 
     #[test]
     fn body_timeouts_are_recognised_through_wrappers() {
