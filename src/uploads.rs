@@ -152,15 +152,19 @@ impl AttachmentSettings {
 /// `1.5 MB`, `48 KB`: sizes as a visitor reads them (powers of 1024, as file managers and the
 /// server count).
 pub fn readable_size(bytes: u64) -> String {
-    const MB: u64 = 1024 * 1024;
-    if bytes >= MB {
+    const KB: u64 = 1024;
+    const MB: u64 = KB * KB;
+    let kilobytes = bytes.div_ceil(KB);
+    if bytes < KB {
+        format!("{bytes} B")
+    } else if kilobytes < KB {
+        format!("{kilobytes} KB")
+    } else {
         let tenths = (bytes * 10 + MB / 2) / MB;
         match tenths % 10 {
             0 => format!("{} MB", tenths / 10),
             t => format!("{}.{t} MB", tenths / 10),
         }
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 
@@ -315,5 +319,11 @@ mod tests {
         assert_eq!(readable_size(48 * 1024), "48 KB");
         assert_eq!(readable_size(1_572_864), "1.5 MB");
         assert_eq!(readable_size(10 * 1024 * 1024), "10 MB");
+        // A small file says its bytes, not "1 KB"; one just short of a megabyte says "1 MB".
+        assert_eq!(readable_size(0), "0 B");
+        assert_eq!(readable_size(612), "612 B");
+        assert_eq!(readable_size(1024), "1 KB");
+        assert_eq!(readable_size(1025), "2 KB");
+        assert_eq!(readable_size(1024 * 1024 - 1), "1 MB");
     }
 }

@@ -91,7 +91,7 @@ test('a picture chosen with the file picker uploads with its chip, is sent once 
   const chip = bubble.locator('.cb-chip');
   await chip.waitFor();
   assert.match(await chip.textContent(), /screenshot\.png/);
-  assert.match(await chip.textContent(), /1 KB/);
+  assert.match(await chip.textContent(), /70 B/);
   assert.equal(await chip.locator('img.cb-chip-thumb').count(), 1, 'a thumbnail of the picture');
   const progress = chip.getByRole('progressbar', { name: 'Uploading screenshot.png' });
   await progress.waitFor();
@@ -104,7 +104,7 @@ test('a picture chosen with the file picker uploads with its chip, is sent once 
   assert.equal(await bubble.locator('.cb-input').inputValue(), 'here is the error');
 
   release();
-  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 1 KB.');
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 70 B.');
   assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png',
     'the sent message shows its picture at once');
   assert.equal(await bubble.locator('.cb-chip').count(), 0, 'the chips go with the message');
@@ -140,7 +140,7 @@ test('a file that is not a picture shows in the sent message as a link with its 
     for (let e = el; e && e.nodeType === 1; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
     return { text: el.textContent, opacity, contrast: ratio(getComputedStyle(el).color, background(el)) };
   });
-  assert.match(size.text, /KB/);
+  assert.equal(size.text, '17 B');
   assert.equal(size.opacity, 1);
   assert.ok(size.contrast >= 4.5, `size: ${size.contrast.toFixed(2)}:1`);
   assert.deepEqual(problems, []);
@@ -191,7 +191,7 @@ test('a message with a picture that could not be sent keeps its picture across a
   assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png',
     'the unsent message shows its picture after a reload');
   await bubble.locator('.cb-visitor .cb-retry').click();
-  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 1 KB.');
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 70 B.');
   assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);
   await context.close();
 });
@@ -210,7 +210,7 @@ test('a pasted picture is attached and sent on its own', async () => {
   assert.match(await bubble.locator('.cb-chip').textContent(), /pasted\.png/);
   // A picture alone may be sent: Send is on with an empty box.
   await bubble.locator('.cb-send').click();
-  await waitForReplyContaining(page, 'I see 1 image: pasted.png, 1 KB.');
+  await waitForReplyContaining(page, 'I see 1 image: pasted.png, 70 B.');
   await visitorThumbnail(page);
   assert.deepEqual(problems, []);
   await context.close();
@@ -234,7 +234,7 @@ test('a picture dropped onto the panel is attached, with a hint while it is drag
   assert.equal(await bubble.locator('.cb-drop-hint').count(), 0);
   await bubble.locator('.cb-input').fill('dropped this');
   await bubble.locator('.cb-input').press('Enter');
-  await waitForReplyContaining(page, 'I see 1 image: dropped.png, 1 KB.');
+  await waitForReplyContaining(page, 'I see 1 image: dropped.png, 70 B.');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -260,7 +260,7 @@ test('uploads work on a page with a strict CSP that allows blob: thumbnails', as
   await bubble.locator('.cb-chip.cb-chip-done').waitFor();
   assert.equal(await bubble.locator('.cb-chip-thumb').evaluate((img) => img.naturalWidth), 1);
   await bubble.locator('.cb-input').press('Enter');
-  await waitForReplyContaining(page, 'I see 1 image: strict.png, 1 KB.');
+  await waitForReplyContaining(page, 'I see 1 image: strict.png, 70 B.');
   await visitorThumbnail(page);
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
   assert.deepEqual(problems, []);

@@ -307,15 +307,19 @@ fn storage_down() -> Response {
 
 /// `1.5 MB`, `300 KB`: sizes as a visitor reads them (powers of 1024, as file managers show).
 pub fn readable_size(bytes: u64) -> String {
-    const MB: u64 = 1024 * 1024;
-    if bytes >= MB {
+    const KB: u64 = 1024;
+    const MB: u64 = KB * KB;
+    let kilobytes = bytes.div_ceil(KB);
+    if bytes < KB {
+        format!("{bytes} B")
+    } else if kilobytes < KB {
+        format!("{kilobytes} KB")
+    } else {
         let tenths = (bytes * 10 + MB / 2) / MB;
         match tenths % 10 {
             0 => format!("{} MB", tenths / 10),
             t => format!("{}.{t} MB", tenths / 10),
         }
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 
@@ -719,7 +723,10 @@ mod tests {
     #[test]
     fn sizes_read_as_a_visitor_expects() {
         assert_eq!(readable_size(48 * 1024), "48 KB");
-        assert_eq!(readable_size(1), "1 KB");
+        assert_eq!(readable_size(1), "1 B");
+        assert_eq!(readable_size(1023), "1023 B");
+        assert_eq!(readable_size(1024), "1 KB");
+        assert_eq!(readable_size(1024 * 1024 - 1), "1 MB");
         assert_eq!(readable_size(10 * 1024 * 1024), "10 MB");
         assert_eq!(readable_size(1024 * 1024 + 512 * 1024), "1.5 MB");
     }
