@@ -88,6 +88,9 @@ pub fn MessageList() -> impl IntoView {
             class="cb-messages"
             class:cb-following=move || follow.following()
             role="log"
+            // A log is a live region, and a streamed reply would be read piece by piece as it
+            // grows, then again whole by the panel's announcer: only the announcer speaks.
+            aria-live="off"
             aria-label=t.messages
             tabindex="0"
             node_ref=follow.list
