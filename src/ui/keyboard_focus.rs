@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, MouseEvent, PointerEvent};
+use web_sys::{Element, HtmlElement, KeyboardEvent, MouseEvent, PointerEvent};
 
 /// The message box: where a visitor goes on after most such presses.
 pub const MESSAGE_BOX: &str = ".cb-input";
@@ -15,7 +15,9 @@ pub const MESSAGE_BOX: &str = ".cb-input";
 /// within the widget rather than drop to the host page (where Escape no longer closes the
 /// panel and typing goes nowhere). A keyboard press or a mouse click goes on at the element
 /// `selector` names; a tap, or a click whose pointer is unknown, goes to the panel itself:
-/// focusing the message box would raise a phone's on-screen keyboard unasked.
+/// focusing the message box would raise a phone's on-screen keyboard unasked. So does a screen
+/// reader's activation on a touch screen (TalkBack's double tap): like a key's, its click counts
+/// no presses, but no key went down on the button before it.
 pub fn go_on_at(ev: &MouseEvent, selector: &str) {
     let Some(button) = ev
         .current_target()
@@ -23,8 +25,12 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
     else {
         return;
     };
-    // A click made with Enter or Space counts no presses of a mouse button.
-    let by_keyboard = ev.detail() == 0;
+    // A click made with Enter or Space counts no presses of a mouse button. Where touch is the
+    // main input, it counts as a key's only if the key went down on this button.
+    let key_went_down_here = KEY_DOWN_ON
+        .with(|on| on.borrow_mut().take())
+        .is_some_and(|on| on == button);
+    let by_keyboard = ev.detail() == 0 && (key_went_down_here || !touch_first());
     // The click says what pressed it where it is a pointer event; elsewhere the pointer that
     // last went down in the panel does.
     let pointer = ev
@@ -48,12 +54,31 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
 thread_local! {
     /// The kind of pointer (`mouse`, `touch`, `pen`) that last went down in a panel.
     static LAST_POINTER: RefCell<String> = const { RefCell::new(String::new()) };
+    /// What Enter or Space last went down on in a panel, until a click or a pointer takes it.
+    static KEY_DOWN_ON: RefCell<Option<Element>> = const { RefCell::new(None) };
 }
 
 /// Notes what kind of pointer went down in the panel, for a click that does not say (see
 /// [`go_on_at`]).
 pub fn note_pointer(ev: PointerEvent) {
     LAST_POINTER.with(|last| *last.borrow_mut() = ev.pointer_type());
+    KEY_DOWN_ON.with(|on| on.borrow_mut().take());
+}
+
+/// Notes what Enter or Space went down on in the panel: a click on it that follows was made by
+/// a key (see [`go_on_at`]).
+pub fn note_key(ev: &KeyboardEvent) {
+    if matches!(ev.key().as_str(), "Enter" | " ") {
+        let target = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
+        KEY_DOWN_ON.with(|on| *on.borrow_mut() = target);
+    }
+}
+
+/// Whether the device's main pointer is a finger (a phone or tablet).
+fn touch_first() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(pointer: coarse)").ok().flatten())
+        .is_some_and(|query| query.matches())
 }
 
 /// Focuses the element `selector` names within `within`, if there is one.

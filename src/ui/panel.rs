@@ -91,6 +91,7 @@ pub fn Panel() -> impl IntoView {
             on:dragleave=move |_| attaching.dragging.set(false)
             on:drop=on_drop
             on:keydown=move |ev: KeyboardEvent| {
+                keyboard_focus::note_key(&ev);
                 if ev.key() == "Escape" {
                     ev.stop_propagation();
                     state.set_open(false);
