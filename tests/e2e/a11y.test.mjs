@@ -281,6 +281,62 @@ test('a tap on a button that goes with it keeps focus in the panel, without rais
   await context.close();
 });
 
+test('a screen reader hears a reply once, from the announcer: the list it grows in is not read as it grows', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'spoken-once.html', { 'data-load': 'eager' });
+  await send(page, 'say it once');
+  const reply = defaultReply('say it once');
+  await waitForReply(page, reply);
+  await page.waitForFunction(
+    (want) => document.querySelector('chat-bubble').shadowRoot.querySelector('[aria-live="polite"]').textContent === want,
+    `Assistant: ${reply}`,
+  );
+  // What the browser hands to screen readers: the live regions, each with the text inside it.
+  const cdp = await context.newCDPSession(page);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+  const textIn = (node) => (node.role?.value === 'StaticText' ? [node.name?.value]
+    : (node.childIds ?? []).flatMap((id) => (byId.has(id) ? textIn(byId.get(id)) : [])));
+  const live = (node) => node.properties?.find((p) => p.name === 'live')?.value?.value;
+  const spoken = nodes
+    .filter((node) => ['polite', 'assertive'].includes(live(node)))
+    .map((node) => textIn(node).join(' '))
+    .filter((text) => text.includes('say it once'));
+  assert.deepEqual(spoken, [`Assistant: ${reply}`], 'one live region speaks of the exchange: the announcer');
+  // The list is still there to read at the reader's own pace.
+  const read = nodes.filter((node) => node.role?.value === 'StaticText').map((node) => node.name?.value);
+  assert.ok(read.includes('say it once'), 'the question is in the page');
+  assert.ok(read.some((text) => text?.includes('You said: say it once.')), 'the reply is in the page');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone, a screen reader\'s activation (a click that no key or finger made) keeps focus in the panel; a key reaches the message box', async () => {
+  const { context, page, problems } = await openPage(env.browser, {
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+  });
+  await hostPage(page, env.server, 'reader-gone.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-input').tap();
+  await page.keyboard.type('hello');
+  await bubble.locator('.cb-send').tap();
+  await finishedReplies(page, 1);
+  // TalkBack's double tap clicks the button it has reached: a click of no presses, no pointer.
+  await bubble.locator('.cb-regenerate').evaluate((button) => button.click());
+  for (let i = 0; i < 40 && (await focused(page)) !== 'cb-panel'; i++) await page.waitForTimeout(50);
+  assert.equal(await focused(page), 'cb-panel', 'not the message box: that would raise the keyboard');
+  await bubble.locator('.cb-versions').waitFor();
+  await finishedReplies(page, 1);
+  // A keyboard paired with the phone: Enter on the button goes on in the message box.
+  await bubble.locator('.cb-regenerate').focus();
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-input');
+  await finishedReplies(page, 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 function finishedReplies(page, n) {
   return page.waitForFunction((want) => document.querySelector('chat-bubble').shadowRoot
     .querySelectorAll('.cb-assistant .cb-copy-message').length >= want, n, { timeout: 20000 });
