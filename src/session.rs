@@ -17,10 +17,10 @@ use crate::config::Config;
 use crate::errors::ApiError;
 use crate::history_slices::{row_units, BatchPlan};
 use crate::models::{Attachment, Conversation, Message, Role};
-use crate::stopped::{self, StoppedReply};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
+use crate::unfinished::{self, Ending, UnfinishedReply};
 use crate::unsent::{self, UnsentMessage};
 use crate::versions::Kept;
 
@@ -64,7 +64,7 @@ pub fn new_conversation(state: ChatState) {
     state.config.with_value(store::forget_conversation);
     state
         .config
-        .with_value(|config| store::save_stopped(config, &[]));
+        .with_value(|config| store::save_unfinished(config, &[]));
     state.clear();
 }
 
@@ -96,6 +96,9 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
     let Some(question) = state.question_before(reply.key) else {
         return;
     };
+    state
+        .config
+        .with_value(|config| forget_cut(config, question));
     if reply.versions.with_untracked(|v| v.count() > 1) {
         // A regenerated reply is asked again in its place, so its other versions stay.
         let Ok(controller) = AbortController::new() else {
@@ -433,7 +436,7 @@ fn finish(
         }
         Err(ApiError::Aborted) => {
             reply.status.set(MessageStatus::Stopped);
-            remember_stopped(config, question, reply);
+            remember_unfinished(config, question, reply, Ending::Stopped);
         }
         Err(error) => {
             state.notice.set(Some(
@@ -446,6 +449,7 @@ fn finish(
                 mark_unsent(state, question);
             } else {
                 reply.status.set(MessageStatus::Failed);
+                remember_unfinished(config, question, reply, Ending::Cut);
             }
         }
     }
@@ -471,21 +475,34 @@ fn learn_assistant(state: ChatState, config: &Config) {
     });
 }
 
-/// Remembers a stopped reply, so the history shows it stopped after a reload too.
-fn remember_stopped(config: &Config, question: ChatMessage, reply: ChatMessage) {
+/// Remembers a reply that ended before it was whole, so the history shows it as it was after a
+/// reload too.
+fn remember_unfinished(config: &Config, question: ChatMessage, reply: ChatMessage, ending: Ending) {
     let Some(conversation) = store::conversation(config) else {
         return;
     };
-    let mut remembered = store::stopped(config);
-    stopped::remember(
+    let mut remembered = store::unfinished(config);
+    unfinished::remember(
         &mut remembered,
-        StoppedReply {
+        UnfinishedReply {
             conversation: conversation.id,
             question: question.text.get_untracked(),
             shown: reply.text.get_untracked(),
+            ending,
         },
     );
-    store::save_stopped(config, &remembered);
+    store::save_unfinished(config, &remembered);
+}
+
+/// The cut reply to `question` is being asked again: a reload no longer brings it back.
+fn forget_cut(config: &Config, question: ChatMessage) {
+    let Some(conversation) = store::conversation(config) else {
+        return;
+    };
+    let mut remembered = store::unfinished(config);
+    let asked = question.text.get_untracked();
+    unfinished::forget(&mut remembered, &conversation.id, &asked, Ending::Cut);
+    store::save_unfinished(config, &remembered);
 }
 
 /// Marks a question as not sent, with how many of the visitor's messages with its text were
@@ -625,7 +642,7 @@ pub fn load_history(state: ChatState) {
                     })
                     .collect();
                 let messages =
-                    stopped::restore(&conversation.id, messages, &store::stopped(&config));
+                    unfinished::restore(&conversation.id, messages, &store::unfinished(&config));
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
                 forget_arrived_unsent(state, &config, &unsent, &held);

@@ -1,5 +1,5 @@
 //! What must survive a reload, per web chat: the conversation id, the draft, unsent messages and
-//! the replies the visitor stopped.
+//! the replies that did not finish.
 //! Kept in localStorage, sessionStorage (this tab only) or nowhere, as `data-persistence` says.
 //!
 //! Storage can be missing or throw (privacy modes, sandboxed frames); then the widget just forgets
@@ -10,7 +10,7 @@ use web_sys::Storage;
 use crate::config::{Config, Persistence};
 use crate::contact::ContactChoice;
 use crate::models::Conversation;
-use crate::stopped::StoppedReply;
+use crate::unfinished::UnfinishedReply;
 use crate::unsent::{self, UnsentMessage};
 
 fn storage(config: &Config) -> Option<Storage> {
@@ -116,21 +116,26 @@ pub fn save_unsent(config: &Config, messages: &[UnsentMessage]) {
     }
 }
 
-fn stopped_key(web_chat_id: &str) -> String {
+/// Named for what it first held, replies the visitor stopped: it holds cut replies too now.
+fn unfinished_key(web_chat_id: &str) -> String {
     format!("chat-bubble:{web_chat_id}:stopped")
 }
 
-/// The replies the visitor stopped (see [`crate::stopped`]).
-pub fn stopped(config: &Config) -> Vec<StoppedReply> {
+/// The replies that did not finish (see [`crate::unfinished`]).
+pub fn unfinished(config: &Config) -> Vec<UnfinishedReply> {
     storage(config)
-        .and_then(|s| s.get_item(&stopped_key(&config.web_chat_id)).ok().flatten())
+        .and_then(|s| {
+            s.get_item(&unfinished_key(&config.web_chat_id))
+                .ok()
+                .flatten()
+        })
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
 }
 
-pub fn save_stopped(config: &Config, replies: &[StoppedReply]) {
+pub fn save_unfinished(config: &Config, replies: &[UnfinishedReply]) {
     if let Some(s) = storage(config) {
-        let key = stopped_key(&config.web_chat_id);
+        let key = unfinished_key(&config.web_chat_id);
         let _ = if replies.is_empty() {
             s.remove_item(&key)
         } else {

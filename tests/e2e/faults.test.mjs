@@ -39,6 +39,18 @@ async function onlyRetryAsksAgain(page, message, asked) {
   assert.deepEqual(asked, [message, message]);
 }
 
+/**
+ * Reloads `page` and opens the panel: the cut reply comes back from the history as it was shown,
+ * with its Retry, even though the backend kept no reply to the question.
+ */
+async function cutReplyComesBack(page, rows) {
+  await page.reload();
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  assert.deepEqual(await messageRows(page), rows);
+}
+
 /** The visitor's message stays, marked unsent; after the fault clears, Retry gets the reply. */
 async function unsentThenRetry(page, message) {
   const bubble = widget(page);
@@ -111,7 +123,13 @@ test('a reply cut off once: not asked again by itself (the backend has the messa
   assert.deepEqual(question, ['visitor', 'drop once', ''], 'the message is not marked unsent: it was sent');
   assert.equal(reply[2], 'Reply interrupted');
   assert.ok(reply[1].length > 0 && defaultReply('drop once').startsWith(reply[1]), `partial: ${reply[1]}`);
+  await cutReplyComesBack(page, [question, reply]);
   await onlyRetryAsksAgain(page, 'drop once', asked);
+  // Answered now: a reload shows the question and its reply, and nothing cut.
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('drop once'));
+  assert.equal(await widget(page).locator('.cb-retry').count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -129,6 +147,10 @@ test('a reply cut before its first word: the message stays sent, the empty reply
     ['assistant', '', 'Reply interrupted'],
   ]);
   assert.match(await notice(page), /cut off/);
+  await cutReplyComesBack(page, [
+    ['visitor', 'cut at once', ''],
+    ['assistant', '', 'Reply interrupted'],
+  ]);
   await onlyRetryAsksAgain(page, 'cut at once', asked);
   assert.deepEqual(problems, []);
   await context.close();

@@ -1,0 +1,352 @@
+//! Replies that did not finish, remembered across reloads, so that the history shows them as
+//! the visitor saw them. Each is remembered by the question it answered and the text shown when
+//! it ended.
+//!
+//! - A reply the visitor **stopped**: the backend goes on to store the whole reply, and the
+//!   history would bring it back whole and unmarked. The history's reply to that question that
+//!   begins with the shown text is shown as it was, Stopped.
+//! - A reply **cut** by a broken stream: the backend may have stored the whole reply, part of it,
+//!   or nothing. A stored reply is shown as stored. Where the question has no reply after it, the
+//!   cut reply comes back as it was shown, with its Retry, rather than leave the question
+//!   unanswered with nothing to press.
+
+use serde::{Deserialize, Serialize};
+
+use crate::chat::MessageStatus;
+use crate::models::{Message, Role};
+
+/// How many unfinished replies are remembered per web chat; the oldest are forgotten first.
+pub const REMEMBERED: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnfinishedReply {
+    pub conversation: String,
+    /// The visitor's message the reply answered.
+    pub question: String,
+    /// What the reply showed when it ended.
+    pub shown: String,
+    /// Remembered before cut replies were: those are all stopped.
+    #[serde(default)]
+    pub ending: Ending,
+}
+
+/// How a reply ended before it was whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ending {
+    /// The visitor pressed Stop.
+    #[default]
+    Stopped,
+    /// The stream broke.
+    Cut,
+}
+
+/// Adds `reply` to `remembered` in place of the same question's earlier one, keeping at most
+/// [`REMEMBERED`].
+pub fn remember(remembered: &mut Vec<UnfinishedReply>, reply: UnfinishedReply) {
+    forget(
+        remembered,
+        &reply.conversation,
+        &reply.question,
+        reply.ending,
+    );
+    remembered.push(reply);
+    if remembered.len() > REMEMBERED {
+        let extra = remembered.len() - REMEMBERED;
+        remembered.drain(..extra);
+    }
+}
+
+/// Forgets how the reply to `question` in `conversation` ended, as it is being asked again.
+pub fn forget(
+    remembered: &mut Vec<UnfinishedReply>,
+    conversation: &str,
+    question: &str,
+    ending: Ending,
+) {
+    remembered.retain(|r| {
+        !(r.conversation == conversation && r.question == question && r.ending == ending)
+    });
+}
+
+/// For each message of `history` (role and text, oldest first) of `conversation`: `Some(shown)`
+/// where it is a reply the visitor stopped, `None` elsewhere.
+pub fn stopped<'a>(
+    conversation: &str,
+    history: &[(Role, &str)],
+    remembered: &'a [UnfinishedReply],
+) -> Vec<Option<&'a str>> {
+    let mut question: Option<&str> = None;
+    history
+        .iter()
+        .map(|&(role, text)| match role {
+            Role::Visitor => {
+                question = Some(text);
+                None
+            }
+            Role::Assistant => remembered
+                .iter()
+                .find(|r| {
+                    r.ending == Ending::Stopped
+                        && r.conversation == conversation
+                        && Some(r.question.as_str()) == question
+                        && text.starts_with(r.shown.as_str())
+                })
+                .map(|r| r.shown.as_str()),
+        })
+        .collect()
+}
+
+/// For each message of `history` (role and text, oldest first) of `conversation`: `Some(shown)`
+/// where it is a question with no reply after it whose reply was cut, `None` elsewhere.
+pub fn cut<'a>(
+    conversation: &str,
+    history: &[(Role, &str)],
+    remembered: &'a [UnfinishedReply],
+) -> Vec<Option<&'a str>> {
+    history
+        .iter()
+        .enumerate()
+        .map(|(i, &(role, text))| {
+            let answered = history
+                .get(i + 1)
+                .is_some_and(|&(next, _)| next == Role::Assistant);
+            if role != Role::Visitor || answered {
+                return None;
+            }
+            remembered
+                .iter()
+                .find(|r| {
+                    r.ending == Ending::Cut && r.conversation == conversation && r.question == text
+                })
+                .map(|r| r.shown.as_str())
+        })
+        .collect()
+}
+
+/// The history's `messages` of `conversation`, each with the status it shows: the replies the
+/// visitor had stopped as they were shown, cut where they stopped and Stopped; after a question
+/// left without its reply by a broken stream, that reply as it was shown, Failed; the others
+/// Complete.
+pub fn restore(
+    conversation: &str,
+    messages: Vec<Message>,
+    remembered: &[UnfinishedReply],
+) -> Vec<(Message, MessageStatus)> {
+    // Only the visitor's and the assistant's messages are in the conversation as shown.
+    let history: Vec<(Role, &str)> = messages
+        .iter()
+        .filter_map(|m| Some((m.role?, m.content.as_str())))
+        .collect();
+    let owned = |marks: Vec<Option<&str>>| -> Vec<Option<String>> {
+        marks.into_iter().map(|m| m.map(str::to_owned)).collect()
+    };
+    let stopped_marks = owned(stopped(conversation, &history, remembered));
+    let cut_marks = owned(cut(conversation, &history, remembered));
+    let mut marks = stopped_marks.into_iter().zip(cut_marks);
+    let mut restored = Vec::with_capacity(messages.len() + 1);
+    for mut message in messages {
+        let (stopped, cut) = match message.role {
+            Some(_) => marks.next().unwrap_or_default(),
+            None => (None, None),
+        };
+        let created_at = message.created_at;
+        match stopped {
+            Some(text) => {
+                message.content = text;
+                restored.push((message, MessageStatus::Stopped));
+            }
+            None => restored.push((message, MessageStatus::Complete)),
+        }
+        if let Some(shown) = cut {
+            let reply = Message {
+                role: Some(Role::Assistant),
+                content: shown,
+                created_at,
+                ..Message::default()
+            };
+            restored.push((reply, MessageStatus::Failed));
+        }
+    }
+    restored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stopped_reply(conversation: &str, question: &str, shown: &str) -> UnfinishedReply {
+        UnfinishedReply {
+            conversation: conversation.into(),
+            question: question.into(),
+            shown: shown.into(),
+            ending: Ending::Stopped,
+        }
+    }
+
+    fn cut_off(conversation: &str, question: &str, shown: &str) -> UnfinishedReply {
+        UnfinishedReply {
+            ending: Ending::Cut,
+            ..stopped_reply(conversation, question, shown)
+        }
+    }
+
+    fn restored(
+        conversation: &str,
+        json: &str,
+        remembered: &[UnfinishedReply],
+    ) -> Vec<(String, MessageStatus)> {
+        let messages: Vec<Message> = serde_json::from_str(json).unwrap();
+        restore(conversation, messages, remembered)
+            .into_iter()
+            .map(|(m, status)| (m.content, status))
+            .collect()
+    }
+
+    #[test]
+    fn the_reply_to_the_same_question_that_begins_with_the_shown_text_is_marked() {
+        let remembered = [stopped_reply("c1", "tell me a story", "Once upon")];
+        let history = [
+            (Role::Visitor, "hello"),
+            (Role::Assistant, "Once upon a time, not this one"),
+            (Role::Visitor, "tell me a story"),
+            (Role::Assistant, "Once upon a time there was a widget."),
+        ];
+        assert_eq!(
+            stopped("c1", &history, &remembered),
+            vec![None, None, None, Some("Once upon")]
+        );
+        assert_eq!(
+            stopped("c2", &history, &remembered),
+            vec![None; 4],
+            "another conversation"
+        );
+        let changed = [
+            (Role::Visitor, "tell me a story"),
+            (Role::Assistant, "A different reply"),
+        ];
+        assert_eq!(stopped("c1", &changed, &remembered), vec![None, None]);
+    }
+
+    #[test]
+    fn a_stopped_reply_comes_back_cut_and_stopped() {
+        let json = r#"[{"type": "incoming", "content": "tell me a story"},
+                      {"type": "system", "content": "not shown"},
+                      {"type": "outgoing", "content": "Once upon a time there was a widget."},
+                      {"type": "incoming", "content": "thanks"},
+                      {"type": "outgoing", "content": "You are welcome."}]"#;
+        let messages: Vec<Message> = serde_json::from_str(json).unwrap();
+        let remembered = [stopped_reply("c1", "tell me a story", "Once upon")];
+        let restored: Vec<(String, MessageStatus)> = restore("c1", messages.clone(), &remembered)
+            .into_iter()
+            .map(|(m, status)| (m.content, status))
+            .collect();
+        let expected = [
+            ("tell me a story", MessageStatus::Complete),
+            ("not shown", MessageStatus::Complete),
+            ("Once upon", MessageStatus::Stopped),
+            ("thanks", MessageStatus::Complete),
+            ("You are welcome.", MessageStatus::Complete),
+        ]
+        .map(|(text, status)| (text.to_owned(), status));
+        assert_eq!(restored, expected);
+        assert!(restore("c2", messages, &remembered)
+            .iter()
+            .all(|(_, status)| *status == MessageStatus::Complete));
+    }
+
+    #[test]
+    fn only_the_latest_are_remembered() {
+        let mut remembered = Vec::new();
+        for i in 0..REMEMBERED + 5 {
+            remember(&mut remembered, stopped_reply("c", &i.to_string(), "x"));
+        }
+        assert_eq!(remembered.len(), REMEMBERED);
+        assert_eq!(remembered[0].question, "5");
+    }
+
+    #[test]
+    fn a_reply_remembered_again_replaces_the_earlier_one() {
+        let mut remembered = vec![cut_off("c", "q", "a"), stopped_reply("c", "q", "b")];
+        remember(&mut remembered, cut_off("c", "q", "ab"));
+        assert_eq!(
+            remembered,
+            [stopped_reply("c", "q", "b"), cut_off("c", "q", "ab")]
+        );
+        forget(&mut remembered, "c", "q", Ending::Cut);
+        assert_eq!(remembered, [stopped_reply("c", "q", "b")]);
+    }
+
+    #[test]
+    fn remembered_before_cut_replies_were_means_stopped() {
+        let old = r#"[{"conversation": "c", "question": "q", "shown": "a"}]"#;
+        let read: Vec<UnfinishedReply> = serde_json::from_str(old).unwrap();
+        assert_eq!(read, [stopped_reply("c", "q", "a")]);
+    }
+
+    #[test]
+    fn a_cut_reply_the_backend_did_not_keep_comes_back_as_shown_with_its_retry() {
+        let json = r#"[{"type": "incoming", "content": "hello"},
+                      {"type": "outgoing", "content": "Hi."},
+                      {"type": "incoming", "content": "tell me a story", "createdAt": "1700000000000"},
+                      {"type": "system", "content": "not shown"}]"#;
+        let remembered = [cut_off("c1", "tell me a story", "Once upon")];
+        let expected = [
+            ("hello", MessageStatus::Complete),
+            ("Hi.", MessageStatus::Complete),
+            ("tell me a story", MessageStatus::Complete),
+            ("Once upon", MessageStatus::Failed),
+            ("not shown", MessageStatus::Complete),
+        ]
+        .map(|(text, status)| (text.to_owned(), status));
+        assert_eq!(restored("c1", json, &remembered), expected);
+        // It takes its question's time, for the day it is shown under.
+        let messages: Vec<Message> = serde_json::from_str(json).unwrap();
+        let reply = &restore("c1", messages, &remembered)[3].0;
+        assert_eq!(
+            (reply.role, reply.created_at),
+            (Some(Role::Assistant), Some(1_700_000_000_000))
+        );
+        // Cut before its first word: an empty reply, still with its Retry.
+        let empty = [cut_off("c1", "tell me a story", "")];
+        assert_eq!(
+            restored("c1", json, &empty)[3],
+            (String::new(), MessageStatus::Failed)
+        );
+        assert!(
+            restored("c2", json, &remembered)
+                .iter()
+                .all(|(_, status)| *status == MessageStatus::Complete),
+            "another conversation"
+        );
+    }
+
+    #[test]
+    fn a_cut_reply_the_backend_kept_shows_as_kept() {
+        let json = r#"[{"type": "incoming", "content": "tell me a story"},
+                      {"type": "outgoing", "content": "Once upon a time there was a widget."},
+                      {"type": "incoming", "content": "tell me a story"},
+                      {"type": "outgoing", "content": "Once upon a time, again."}]"#;
+        let remembered = [cut_off("c1", "tell me a story", "Once upon")];
+        assert!(restored("c1", json, &remembered)
+            .iter()
+            .all(|(_, status)| *status == MessageStatus::Complete));
+        // Asked again after the cut: only the question left without a reply gets one back.
+        let asked_again = r#"[{"type": "incoming", "content": "tell me a story"},
+                             {"type": "incoming", "content": "tell me a story"},
+                             {"type": "outgoing", "content": "Once upon a time."}]"#;
+        let statuses: Vec<MessageStatus> = restored("c1", asked_again, &remembered)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                MessageStatus::Complete,
+                MessageStatus::Failed,
+                MessageStatus::Complete,
+                MessageStatus::Complete
+            ]
+        );
+    }
+}
