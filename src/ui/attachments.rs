@@ -5,48 +5,83 @@ use crate::markdown::safe_url;
 use crate::models::Attachment;
 use crate::uploads::readable_size;
 
-/// Files sent with a message: images as thumbnails that open full size, other files as links
-/// with their name and, when known, size. A file whose URL is
-/// not http(s) shows its name only.
+/// Files sent with a message: images first, as thumbnails in a row that open full size, then
+/// other files, a link a line with their name and, when known, size. A file whose URL is not
+/// http(s) shows its name only.
 #[component]
 pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
-    let entries = attachments
+    let entries = in_shown_order(attachments, t.file)
         .into_iter()
-        .map(|a| {
-            let name = if a.filename.is_empty() {
-                t.file.to_owned()
-            } else {
-                a.filename.clone()
-            };
-            match safe_url(&a.file, false) {
-                Some(href) if is_image(&a.kind, &name) => {
-                    let thumbnail = href.clone();
-                    view! {
-                        <a class="cb-attachment" href=href target="_blank" rel="noopener noreferrer">
-                            <img class="cb-thumb" src=thumbnail alt=name.clone() title=name/>
-                        </a>
-                    }
-                    .into_any()
+        .map(|entry| match entry {
+            Shown::Picture { href, name } => {
+                let thumbnail = href.clone();
+                view! {
+                    <a class="cb-attachment" href=href target="_blank" rel="noopener noreferrer">
+                        <img class="cb-thumb" src=thumbnail alt=name.clone() title=name/>
+                    </a>
                 }
-                Some(href) => {
-                    let size = a.size.map(|bytes| {
-                        view! { <span class="cb-attachment-size">{readable_size(bytes)}</span> }
-                    });
-                    view! {
-                        <a class="cb-attachment" href=href target="_blank" rel="noopener noreferrer">
-                            {name}
-                            {size}
-                        </a>
-                    }
-                    .into_any()
-                }
-                None => view! { <span class="cb-attachment">{name}</span> }.into_any(),
+                .into_any()
             }
+            Shown::Link { href, name, size } => {
+                let size = size.map(|bytes| {
+                    view! { <span class="cb-attachment-size">{readable_size(bytes)}</span> }
+                });
+                view! {
+                    <a class="cb-attachment cb-file" href=href target="_blank" rel="noopener noreferrer">
+                        {name}
+                        {size}
+                    </a>
+                }
+                .into_any()
+            }
+            Shown::Name(name) => view! { <span class="cb-attachment cb-file">{name}</span> }.into_any(),
         })
         .collect_view();
     view! { <div class="cb-attachments">{entries}</div> }
+}
+
+/// How one attachment shows.
+#[derive(Debug, PartialEq)]
+enum Shown {
+    Picture {
+        href: String,
+        name: String,
+    },
+    Link {
+        href: String,
+        name: String,
+        size: Option<u64>,
+    },
+    /// Its URL is not one to open.
+    Name(String),
+}
+
+/// The attachments as they show, pictures first: thumbnails side by side above the files'
+/// lines, however the visitor chose them. Each kind keeps its order.
+fn in_shown_order(attachments: Vec<Attachment>, unnamed: &str) -> Vec<Shown> {
+    let mut shown: Vec<Shown> = attachments
+        .into_iter()
+        .map(|a| {
+            let name = if a.filename.is_empty() {
+                unnamed.to_owned()
+            } else {
+                a.filename
+            };
+            match safe_url(&a.file, false) {
+                Some(href) if is_image(&a.kind, &name) => Shown::Picture { href, name },
+                Some(href) => Shown::Link {
+                    href,
+                    name,
+                    size: a.size,
+                },
+                None => Shown::Name(name),
+            }
+        })
+        .collect();
+    shown.sort_by_key(|entry| !matches!(entry, Shown::Picture { .. }));
+    shown
 }
 
 /// Whether a file shows as a picture: as its `type` says when it has one (the server sniffed
@@ -65,7 +100,38 @@ fn is_image(kind: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_image;
+    use super::*;
+
+    fn attachment(kind: &str, filename: &str, file: &str) -> Attachment {
+        Attachment {
+            kind: kind.into(),
+            filename: filename.into(),
+            file: file.into(),
+            ..Attachment::default()
+        }
+    }
+
+    #[test]
+    fn pictures_come_first_and_each_kind_keeps_its_order() {
+        let sent = vec![
+            attachment("other", "a.pdf", "https://x/a.pdf"),
+            attachment("image", "b.png", "https://x/b.png"),
+            attachment("other", "c.txt", "javascript:alert(1)"),
+            attachment("image", "", "https://x/d.png"),
+        ];
+        let names: Vec<String> = in_shown_order(sent, "File")
+            .into_iter()
+            .map(|shown| match shown {
+                Shown::Picture { name, .. } => format!("picture {name}"),
+                Shown::Link { name, .. } => format!("link {name}"),
+                Shown::Name(name) => format!("name {name}"),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            ["picture b.png", "picture File", "link a.pdf", "name c.txt"]
+        );
+    }
 
     #[test]
     fn the_type_decides_over_the_name_and_the_name_only_without_one() {

@@ -104,6 +104,12 @@ test('attachments in the history: images as thumbnails, files as links, unsafe U
     { tag: 'A', href: 'https://example.com/files/terms.pdf', rel: 'noopener noreferrer', target: '_blank', img: null, text: 'terms.pdf' },
     { tag: 'SPAN', href: null, rel: null, target: null, img: null, text: 'notes <b>.txt' },
   ]);
+  // The files a line each, under the pictures.
+  const boxes = await holder.evaluate((el) => Array.from(el.children).map((c) => {
+    const { top, bottom } = c.getBoundingClientRect();
+    return { top, bottom };
+  }));
+  assert.ok(boxes[1].top >= boxes[0].bottom && boxes[2].top >= boxes[1].bottom, JSON.stringify(boxes));
   assert.deepEqual(problems, []);
   await context.close();
 });
