@@ -60,6 +60,7 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
         Some(refusal) => (None, uploads::refusing_api_router(refusal)),
         None => {
             let state = uploads::Uploads::new(settings, visitors.clone())?;
+            uploads::expiry::spawn(state.clone(), shutdown.clone());
             (Some(state.clone()), uploads::api_router(state))
         }
     };

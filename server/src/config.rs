@@ -376,6 +376,11 @@ pub struct UploadArgs {
     )]
     pub upload_client_quota_files: u32,
 
+    /// Days a stored file is kept: older files are deleted (checked at start and hourly) and
+    /// no longer served. 0 keeps files forever.
+    #[arg(long, env = "CHAT_BUBBLE_UPLOAD_RETENTION_DAYS", default_value_t = 30)]
+    pub upload_retention_days: u32,
+
     /// Base URL the stored files are public at (a CDN or the bucket's own URL), e.g.
     /// `https://cdn.example.com/chat-uploads/`. Default: this server's `/uploads/`.
     #[arg(long, env = "CHAT_BUBBLE_UPLOAD_PUBLIC_URL")]
@@ -677,6 +682,19 @@ mod tests {
         assert_eq!(c.connections.limits(false).header, Duration::from_secs(3));
         assert_eq!(c.connections.limits(false).per_client, 0);
         assert!(Config::try_parse_from(["chat-bubble-server", "--visitor-secret", "x"]).is_err());
+    }
+
+    #[test]
+    fn uploads_expire_after_30_days_unless_told_otherwise() {
+        let c = Config::try_parse_from(["chat-bubble-server"]).unwrap();
+        assert_eq!(c.uploads.upload_retention_days, 30);
+        let c =
+            Config::try_parse_from(["chat-bubble-server", "--upload-retention-days", "0"]).unwrap();
+        assert_eq!(c.uploads.upload_retention_days, 0, "kept forever");
+        assert!(
+            Config::try_parse_from(["chat-bubble-server", "--upload-retention-days", "-1"])
+                .is_err()
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Uploads through the whole server as the binary builds it (`app::build` with flags): the
 //! visitor token, type sniffing, metadata removal, the size limit while the body streams,
-//! quota and rate (per conversation and per client address), serving headers, each mode's handling, and both storage backends. The S3
+//! quota and rate (per conversation and per client address), serving headers, each mode's handling, and both storage backends, with the
+//! expiry of stored files in each. The S3
 //! backend runs against a real S3-compatible server on loopback (moto's server mode, which
 //! `scripts/setup.sh --test` installs and `scripts/test.sh` starts), never a stand-in of the
 //! storage trait.
@@ -9,11 +10,13 @@ mod fake;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use chat_bubble_server::app;
 use chat_bubble_server::config::Config;
+use chat_bubble_server::uploads::expiry;
+use chat_bubble_server::uploads::storage::{Storage, StorageSettings};
 use clap::Parser;
 use fake::{ask, serve_on, FakeMaiAgent, KEY, VISITOR_SECRET};
 use futures_util::StreamExt;
@@ -219,10 +222,18 @@ async fn html_named_png_is_refused_and_text_named_png_is_served_as_a_text_downlo
     assert_eq!(h["content-disposition"], "attachment");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["content-security-policy"], "sandbox");
-    assert!(h["cache-control"]
-        .to_str()
-        .unwrap()
-        .contains("max-age=31536000"));
+    // Cached for as long as the file is kept: the default 30 days' retention, not a year.
+    let cache = h["cache-control"].to_str().unwrap();
+    let max_age: u64 = cache
+        .split_once("max-age=")
+        .and_then(|(_, rest)| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{cache}"));
+    assert!(
+        (30 * DAY_SECS - 60..=30 * DAY_SECS).contains(&max_age),
+        "{cache}"
+    );
+    assert!(cache.contains("immutable"), "{cache}");
     assert_eq!(res.text().await.unwrap(), "just words");
 }
 
@@ -954,4 +965,249 @@ async fn the_s3_backend_stores_in_a_real_bucket_and_says_when_it_is_down() {
         )
         .await;
     }
+}
+
+const DAY_SECS: u64 = 24 * 60 * 60;
+const DAY: Duration = Duration::from_secs(DAY_SECS);
+
+/// Sets `path`'s modification time `by` into the past, as if it had been stored then.
+fn age(path: &std::path::Path, by: Duration) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(SystemTime::now() - by)
+        .unwrap();
+}
+
+/// The stored name in an upload's answer.
+fn name_of(file: &Value) -> String {
+    file["file"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn status_of(url: &str) -> u16 {
+    Client::new()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// A name of the server's making that it never handed out.
+fn like_ours(fill: &str) -> String {
+    format!("{}.txt", fill.repeat(32 / fill.len()))
+}
+
+#[tokio::test]
+async fn expired_files_leave_the_folder_and_fresh_ones_stay() {
+    let dir = scratch("expiry-local");
+    let base = start(&dir, &["--upload-retention-days", "1"]).await;
+    let (id, token) = conversation(&base).await;
+    let old = stored(upload(&base, &id, Some(&token), "old.txt", "old").await).await;
+    let fresh = stored(upload(&base, &id, Some(&token), "new.txt", "fresh").await).await;
+    let folder = dir.join("files");
+    let old_path = folder.join(name_of(&old));
+    let fresh_path = folder.join(name_of(&fresh));
+    assert_eq!(status_of(old["file"].as_str().unwrap()).await, 200);
+    age(&old_path, 2 * DAY);
+    age(&fresh_path, DAY - Duration::from_secs(600));
+
+    // Past its retention the file is gone for visitors at once, before any sweep.
+    assert_eq!(status_of(old["file"].as_str().unwrap()).await, 404);
+    let res = Client::new()
+        .get(fresh["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cache = res.headers()["cache-control"].to_str().unwrap().to_string();
+    assert!(
+        cache.contains("max-age=600,") || cache.contains("max-age=599,"),
+        "cached only for the 10 minutes it has left: {cache}"
+    );
+
+    // Old files the sweep must not touch: another name, a subfolder, outside the folder, and
+    // a link to a file outside.
+    let other = folder.join("notes.txt");
+    let nested = folder.join("sub").join(like_ours("ab"));
+    let outside = dir.join(like_ours("cd"));
+    std::fs::create_dir_all(folder.join("sub")).unwrap();
+    for path in [&other, &nested, &outside] {
+        std::fs::write(path, "keep").unwrap();
+        age(path, 30 * DAY);
+    }
+    let link = folder.join(like_ours("ef"));
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+
+    let storage = Storage::open(&StorageSettings::Local {
+        dir: folder.clone(),
+    })
+    .unwrap();
+    let swept = expiry::sweep(&storage, DAY, SystemTime::now()).await;
+    assert_eq!((swept.removed, swept.failed, swept.error), (1, 0, None));
+    assert!(!old_path.exists(), "the expired file is deleted");
+    assert_eq!(status_of(old["file"].as_str().unwrap()).await, 404);
+    assert_eq!(std::fs::read_to_string(&fresh_path).unwrap(), "fresh");
+    assert_eq!(status_of(fresh["file"].as_str().unwrap()).await, 200);
+    for path in [&other, &nested, &outside] {
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "keep", "{path:?}");
+    }
+    assert!(link.symlink_metadata().is_ok(), "the link stays");
+
+    // Again, as another instance would: nothing left to do, and no error.
+    let again = expiry::sweep(&storage, DAY, SystemTime::now()).await;
+    assert_eq!((again.removed, again.failed, again.error), (0, 0, None));
+}
+
+#[tokio::test]
+async fn the_server_deletes_expired_files_when_it_starts_unless_told_to_keep_them() {
+    let dir = scratch("expiry-start");
+    let folder = dir.join("files");
+    std::fs::create_dir_all(&folder).unwrap();
+    let (old, fresh) = (folder.join(like_ours("0a")), folder.join(like_ours("0b")));
+    for path in [&old, &fresh] {
+        std::fs::write(path, "x").unwrap();
+    }
+    age(&old, 8 * DAY);
+    age(&fresh, 6 * DAY);
+
+    // Kept forever: the old file stays, and is served.
+    let base = start(&dir, &["--upload-retention-days", "0"]).await;
+    let old_url = format!("{base}/uploads/{}", like_ours("0a"));
+    assert_eq!(status_of(&old_url).await, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(old.exists());
+
+    // A week's retention: swept as the server starts.
+    let base = start(&dir, &["--upload-retention-days", "7"]).await;
+    for _ in 0..100 {
+        if !old.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!old.exists(), "the expired file is deleted at start");
+    assert!(fresh.exists());
+    assert_eq!(
+        status_of(&format!("{base}/uploads/{}", like_ours("0a"))).await,
+        404
+    );
+    assert_eq!(
+        status_of(&format!("{base}/uploads/{}", like_ours("0b"))).await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn expired_files_leave_the_bucket_and_fresh_ones_stay() {
+    let Some(s3) = s3_server().await else {
+        return;
+    };
+    std::env::set_var("AWS_ACCESS_KEY_ID", "test-access-key");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test-secret-key");
+    let bucket = format!("chat-{}", rand::random::<u32>());
+    let res = Client::new()
+        .put(format!("{}/{bucket}", s3.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success(),
+        "bucket created: {}",
+        res.status()
+    );
+    let dir = scratch("expiry-s3");
+    let base = start(
+        &dir,
+        &[
+            "--upload-storage",
+            "s3",
+            "--upload-s3-bucket",
+            &bucket,
+            "--upload-s3-prefix",
+            "chat/uploads",
+            "--upload-s3-endpoint",
+            &s3.url,
+            "--upload-retention-days",
+            "1",
+        ],
+    )
+    .await;
+    let bucket_client = AmazonS3Builder::new()
+        .with_endpoint(&s3.url)
+        .with_allow_http(true)
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("test-access-key")
+        .with_secret_access_key("test-secret-key")
+        .build()
+        .unwrap();
+    // Old objects the sweep must not touch: another name under the prefix, a sub-prefix,
+    // a neighbouring prefix, and the bucket's root.
+    let untouchable = [
+        "chat/uploads/notes.txt".to_string(),
+        format!("chat/uploads/sub/{}", like_ours("ab")),
+        format!("chat/uploads2/{}", like_ours("ab")),
+        format!("chat/{}", like_ours("ab")),
+        like_ours("ab"),
+    ];
+    for key in &untouchable {
+        bucket_client
+            .put(&ObjectPath::from(key.as_str()), "keep".into())
+            .await
+            .unwrap();
+    }
+    let (id, token) = conversation(&base).await;
+    let old = stored(upload(&base, &id, Some(&token), "old.txt", "old").await).await;
+    // The bucket dates objects to the second: the cutoff falls between the two uploads.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let cutoff = SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let fresh = stored(upload(&base, &id, Some(&token), "new.txt", "fresh").await).await;
+    assert_eq!(status_of(old["file"].as_str().unwrap()).await, 200);
+
+    let storage = Storage::open(&StorageSettings::S3 {
+        bucket: bucket.clone(),
+        prefix: "chat/uploads".into(),
+        endpoint: Some(s3.url.clone()),
+        region: "us-east-1".into(),
+    })
+    .unwrap();
+    // The bucket sets `Last-Modified`; a sweep as of a day past the cutoff sees it expired.
+    let swept = expiry::sweep(&storage, DAY, cutoff + DAY).await;
+    assert_eq!((swept.removed, swept.failed, swept.error), (1, 0, None));
+    assert_eq!(status_of(old["file"].as_str().unwrap()).await, 404);
+    let gone = bucket_client
+        .get(&ObjectPath::from(format!("chat/uploads/{}", name_of(&old))))
+        .await;
+    assert!(
+        matches!(gone, Err(object_store::Error::NotFound { .. })),
+        "deleted from the bucket"
+    );
+    let res = Client::new()
+        .get(fresh["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "fresh");
+    for key in &untouchable {
+        let kept = bucket_client
+            .get(&ObjectPath::from(key.as_str()))
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        assert_eq!(kept.bytes().await.unwrap(), "keep", "{key}");
+    }
+
+    // Again, as another instance sharing the bucket would: nothing left, no error.
+    let again = expiry::sweep(&storage, DAY, cutoff + DAY).await;
+    assert_eq!((again.removed, again.failed, again.error), (0, 0, None));
 }

@@ -30,9 +30,15 @@
 //!
 //! Stored files are served with the kind their name says, `Content-Disposition: attachment`
 //! for everything but images, `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
-//! sandbox` (a file opened on its own can run nothing on this origin) and a year of caching
-//! (a name never gets other content).
+//! sandbox` (a file opened on its own can run nothing on this origin) and caching without
+//! revalidation (a name never gets other content) for as long as the file has left to live.
+//!
+//! # Expiry
+//!
+//! Files older than `--upload-retention-days` are deleted by a background task ([`expiry`]),
+//! at start and then hourly; one past it and not yet deleted is already answered 404.
 
+pub mod expiry;
 pub mod per_client;
 pub mod quota;
 pub mod sniff;
@@ -41,7 +47,7 @@ pub mod strip;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -64,8 +70,21 @@ use quota::{Exceeded, Quota, QuotaLimits};
 use sniff::Kind;
 use storage::{Storage, StorageSettings};
 
-/// Stored files never change: a year, and no revalidation.
-pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+/// The longest a stored file may be cached: a year (it never changes; the limit is HTTP's
+/// custom).
+pub const MAX_CACHE: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// A day, the unit of `--upload-retention-days`.
+pub const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `Cache-Control` for a stored file that may be kept `max_age` longer (at most
+/// [`MAX_CACHE`]): no revalidation, since a name never gets other content.
+pub fn cache_control(max_age: Duration) -> String {
+    format!(
+        "public, max-age={}, immutable",
+        max_age.min(MAX_CACHE).as_secs()
+    )
+}
 
 /// The quota's window: a day.
 pub const QUOTA_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
@@ -95,6 +114,8 @@ pub struct UploadSettings {
     pub min_bytes_per_sec: u64,
     /// What one client address may store in a day, whatever the conversations it makes.
     pub client_quota: QuotaLimits,
+    /// How long a stored file is kept; `None` keeps files forever.
+    pub retention: Option<Duration>,
     /// Base URL the stored files are reachable at (a CDN, the bucket); `None` serves them
     /// from this server's `/uploads/`.
     pub public_url: Option<String>,
@@ -174,6 +195,7 @@ impl UploadSettings {
                 files: args.upload_client_quota_files,
                 window: QUOTA_WINDOW,
             },
+            retention: (args.upload_retention_days > 0).then(|| DAY * args.upload_retention_days),
             public_url: args
                 .upload_public_url
                 .clone()
@@ -230,6 +252,18 @@ impl Uploads {
         url.strip_prefix(&self.file_url(headers, ""))
             .and_then(kind_of_name)
             .map(Kind::attachment_type)
+    }
+
+    /// How much longer a file stored at `modified` may be kept and cached as of `now`: the
+    /// rest of its retention (zero once past it), or [`MAX_CACHE`] when files are kept forever.
+    fn left_to_live(&self, modified: SystemTime, now: SystemTime) -> Duration {
+        match self.settings.retention {
+            None => MAX_CACHE,
+            Some(retention) => {
+                let age = now.duration_since(modified).unwrap_or_default();
+                retention.saturating_sub(age)
+            }
+        }
     }
 
     fn file_url(&self, headers: &HeaderMap, name: &str) -> String {
@@ -463,7 +497,8 @@ async fn upload(
         return over.into_response();
     }
     let name = new_name(kind);
-    if let Err(e) = state.storage.put(&name, cleaned, kind).await {
+    let cache_for = state.settings.retention.unwrap_or(MAX_CACHE);
+    if let Err(e) = state.storage.put(&name, cleaned, kind, cache_for).await {
         lock(&state.quota).give_back(&conversation, size);
         lock(&state.client_quota).give_back(&client, size);
         tracing::error!(error = %e, "upload: the storage refused the file");
@@ -635,14 +670,19 @@ async fn serve(State(state): State<Arc<Uploads>>, Path(name): Path<String>) -> R
             return (StatusCode::SERVICE_UNAVAILABLE, "Storage unavailable\n").into_response();
         }
     };
+    // Past its retention and not yet swept (sweeps run hourly): gone all the same.
+    let left = state.left_to_live(file.modified, SystemTime::now());
+    if left.is_zero() {
+        return (StatusCode::NOT_FOUND, "Not found\n").into_response();
+    }
     let mut response = Body::from_stream(file.bytes).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime()));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
-    );
+    // Caches (a browser, a CDN) keep it no longer than the server does.
+    if let Ok(value) = HeaderValue::from_str(&cache_control(left)) {
+        h.insert(header::CACHE_CONTROL, value);
+    }
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static(if kind.is_image() {
@@ -705,6 +745,7 @@ mod tests {
                 files: 1,
                 window: QUOTA_WINDOW,
             },
+            retention: None,
             public_url: Some(url.into()),
             server_public_url: None,
             trust_proxy: false,
@@ -718,6 +759,15 @@ mod tests {
             assert!(Uploads::new(settings(bad), None).is_err(), "{bad}");
         }
         assert!(Uploads::new(settings("https://cdn.example.com/files/"), None).is_ok());
+    }
+
+    #[test]
+    fn files_are_cached_for_what_they_have_left_to_live_and_a_year_at_most() {
+        assert_eq!(cache_control(DAY), "public, max-age=86400, immutable");
+        assert_eq!(
+            cache_control(MAX_CACHE * 3),
+            "public, max-age=31536000, immutable"
+        );
     }
 
     #[test]

@@ -2,15 +2,16 @@
 //! default, or an S3-compatible bucket (AWS, MinIO, Ceph, R2, …) so that several server
 //! instances and a CDN share the files.
 //!
-//! Files are written once under a name that never changes and read back whole; nothing else
-//! (listing, deleting, multipart) is needed, so any backend of the trait serves.
+//! Files are written once under a name that never changes and read back whole, and deleted once
+//! they are older than the retention ([`Storage::remove_older_than`], run by `super::expiry`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use futures_util::stream::BoxStream;
+use futures_util::stream::{self, BoxStream};
+use futures_util::StreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
@@ -22,6 +23,13 @@ use super::sniff::Kind;
 
 /// How long one storage call may take before the upload is answered "storage unavailable".
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Expired files deleted at once (S3 deletes up to 1,000 keys in one request): what a sweep
+/// holds in memory, however many files the folder or bucket has.
+const DELETE_BATCH: usize = 1_000;
+
+/// Folder entries the local listing reads ahead of the deletes.
+const LISTING_AHEAD: usize = 256;
 
 /// The backend and where in it files go.
 #[derive(Clone, Debug)]
@@ -48,12 +56,36 @@ pub struct Storage {
     /// S3 keeps a file's headers with it and serves them to whoever reads the bucket
     /// directly (a CDN); a local folder has no place for them.
     with_attributes: bool,
+    /// The folder of a local store, read directly to find expired files (see
+    /// [`Storage::remove_older_than`]); `None` for a bucket.
+    folder: Option<PathBuf>,
 }
 
 /// A stored file, as a stream of its bytes.
 pub struct StoredFile {
     pub size: u64,
+    /// When it was stored: the file's modification time, or the object's `Last-Modified`.
+    pub modified: SystemTime,
     pub bytes: BoxStream<'static, object_store::Result<Bytes>>,
+}
+
+/// What one sweep of expired files did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Files deleted. Instances sweeping one bucket at the same moment may each count a file
+    /// they both deleted.
+    pub removed: u64,
+    /// Expired files that could not be deleted (tried again at the next sweep).
+    pub failed: u64,
+    /// The first error: a listing that broke off (the sweep stops there) or a failed delete.
+    pub error: Option<String>,
+}
+
+/// A file a listing found: its name directly under the folder or prefix, and when it was
+/// stored.
+struct Listed {
+    name: String,
+    modified: SystemTime,
 }
 
 impl Storage {
@@ -71,6 +103,7 @@ impl Storage {
                     store: Arc::new(store),
                     prefix: Path::default(),
                     with_attributes: false,
+                    folder: Some(dir.clone()),
                 })
             }
             StorageSettings::S3 {
@@ -111,6 +144,7 @@ impl Storage {
                     store: Arc::new(store),
                     prefix: Path::from(prefix.trim_matches('/')),
                     with_attributes: true,
+                    folder: None,
                 })
             }
         }
@@ -120,13 +154,23 @@ impl Storage {
         self.prefix.child(name)
     }
 
-    /// Writes a file under `name` (a name of this server's making, see `super::names`).
-    pub async fn put(&self, name: &str, bytes: Bytes, kind: Kind) -> object_store::Result<()> {
+    /// Writes a file under `name` (a name of this server's making, see `super::new_name`), to
+    /// be cached by whoever reads the bucket directly for at most `cache_for`.
+    pub async fn put(
+        &self,
+        name: &str,
+        bytes: Bytes,
+        kind: Kind,
+        cache_for: Duration,
+    ) -> object_store::Result<()> {
         let mut options = PutOptions::default();
         if self.with_attributes {
             let mut attributes = Attributes::new();
             attributes.insert(Attribute::ContentType, kind.mime().into());
-            attributes.insert(Attribute::CacheControl, super::CACHE_CONTROL.into());
+            attributes.insert(
+                Attribute::CacheControl,
+                super::cache_control(cache_for).into(),
+            );
             if !kind.is_image() {
                 attributes.insert(Attribute::ContentDisposition, "attachment".into());
             }
@@ -143,10 +187,145 @@ impl Storage {
         match self.store.get(&self.path(name)).await {
             Ok(found) => Ok(Some(StoredFile {
                 size: found.meta.size,
+                modified: found.meta.last_modified.into(),
                 bytes: found.into_stream(),
             })),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
+
+    /// Deletes the files of this server's making stored before `cutoff`: those directly in
+    /// the folder or directly under the prefix, and nothing else (other names, subfolders,
+    /// keys outside the prefix stay). The listing is read as a stream and expired files are
+    /// deleted in batches of [`DELETE_BATCH`] as it goes, so memory stays bounded whatever
+    /// the number of files. A file already gone (another instance's sweep) is no error: the
+    /// sweep can run anywhere, any number of times.
+    pub async fn remove_older_than(&self, cutoff: SystemTime) -> Swept {
+        let mut swept = Swept::default();
+        let mut listing = self.listing();
+        let mut batch = Vec::new();
+        while let Some(found) = listing.next().await {
+            match found {
+                Ok(file) => {
+                    if file.modified < cutoff && super::kind_of_name(&file.name).is_some() {
+                        batch.push(self.path(&file.name));
+                        if batch.len() >= DELETE_BATCH {
+                            self.delete_all(std::mem::take(&mut batch), &mut swept)
+                                .await;
+                        }
+                    }
+                }
+                Err(e) => {
+                    swept.error.get_or_insert(e);
+                    break;
+                }
+            }
+        }
+        self.delete_all(batch, &mut swept).await;
+        swept
+    }
+
+    /// Every file directly in the folder or under the prefix, with when it was stored.
+    fn listing(&self) -> BoxStream<'static, Result<Listed, String>> {
+        match &self.folder {
+            Some(dir) => list_folder(dir.clone()),
+            None => {
+                let prefix = self.prefix.clone();
+                let under = (!prefix.as_ref().is_empty()).then_some(&prefix);
+                self.store
+                    .list(under)
+                    .filter_map(move |found| {
+                        let listed = match found {
+                            Ok(meta) => directly_under(&prefix, &meta.location).map(|name| {
+                                Ok(Listed {
+                                    name,
+                                    modified: meta.last_modified.into(),
+                                })
+                            }),
+                            Err(e) => Some(Err(format!("listing the bucket failed: {e}"))),
+                        };
+                        std::future::ready(listed)
+                    })
+                    .boxed()
+            }
+        }
+    }
+
+    async fn delete_all(&self, batch: Vec<Path>, swept: &mut Swept) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut deleted = self
+            .store
+            .delete_stream(stream::iter(batch.into_iter().map(Ok)).boxed());
+        while let Some(result) = deleted.next().await {
+            match result {
+                Ok(_) => swept.removed += 1,
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => {
+                    swept.failed += 1;
+                    swept
+                        .error
+                        .get_or_insert_with(|| format!("deleting a file failed: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// The name of `location` when it lies directly under `prefix` (one path segment below it).
+fn directly_under(prefix: &Path, location: &Path) -> Option<String> {
+    let mut parts = location.prefix_match(prefix)?;
+    let name = parts.next()?;
+    parts.next().is_none().then(|| name.as_ref().to_owned())
+}
+
+/// The regular files directly in `dir`, read on a blocking thread a few entries ahead of the
+/// consumer. Not `LocalFileSystem::list`: it walks every subfolder (following links) and ends
+/// at the first entry it cannot read, so one unreadable folder (a volume's `lost+found`) would
+/// stop files from ever expiring. Here such entries are passed over, and links are never
+/// followed (an entry's own metadata is read).
+fn list_folder(dir: PathBuf) -> BoxStream<'static, Result<Listed, String>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(LISTING_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(format!(
+                    "reading the upload folder {} failed: {e}",
+                    dir.display()
+                )));
+                return;
+            }
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(format!(
+                        "reading the upload folder {} failed: {e}",
+                        dir.display()
+                    )));
+                    return;
+                }
+            };
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            let (true, Ok(modified)) = (meta.is_file(), meta.modified()) else {
+                continue;
+            };
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            if tx.blocking_send(Ok(Listed { name, modified })).is_err() {
+                return; // the sweep stopped listening
+            }
+        }
+    });
+    stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+    .boxed()
 }
