@@ -520,6 +520,22 @@ impl ChatState {
         })
     }
 
+    /// How many of the visitor's sent messages with `question`'s text come before it: which
+    /// asking of that text it is, as the history will count them.
+    pub fn asked_before(&self, question: ChatMessage) -> usize {
+        let text = question.text.get_untracked();
+        self.messages.with_untracked(|list| {
+            list.iter()
+                .take_while(|m| m.key != question.key)
+                .filter(|m| {
+                    m.role == Role::Visitor
+                        && m.status.get_untracked() != MessageStatus::Unsent
+                        && m.text.with_untracked(|t| *t == text)
+                })
+                .count()
+        })
+    }
+
     /// Puts a slice of the fetched history before whatever was sent meanwhile (history is older
     /// by definition), as one batch: the list builds its rows together, before the rows already
     /// shown. Each message comes with the status it shows. `before` is the stored message that

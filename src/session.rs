@@ -96,9 +96,6 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
     let Some(question) = state.question_before(reply.key) else {
         return;
     };
-    state
-        .config
-        .with_value(|config| forget_cut(config, question));
     if reply.versions.with_untracked(|v| v.count() > 1) {
         // A regenerated reply is asked again in its place, so its other versions stay.
         let Ok(controller) = AbortController::new() else {
@@ -108,7 +105,9 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
         run_exchange(state, question, reply, controller);
         return;
     }
+    // The message goes again as the newest, and its reply comes after it.
     state.remove(reply.key);
+    state.move_to_end(question.key);
     start_exchange(state, question);
 }
 
@@ -236,7 +235,7 @@ async fn exchange_with_retries(
 ) -> Result<(), ApiError> {
     let mut attempt = 0;
     loop {
-        let error = match exchange(config, ask, reply, controller).await {
+        let error = match exchange(state, config, ask, reply, controller).await {
             Ok(()) => return Ok(()),
             Err(error) => error,
         };
@@ -282,8 +281,8 @@ const STALL_AFTER_MS: f64 = 4000.0;
 /// How often the reply's length is looked at for that.
 const STALL_CHECK_MS: u32 = 500;
 
-/// Marks `reply` as stalled ([`ChatState::stalled`]) while its exchange runs and its text, once
-/// begun, has not grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or the exchange
+/// Marks `reply` as stalled ([`ChatState::stalled`]) while its exchange runs and its text has not
+/// begun or grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or the exchange
 /// has `ended` (a reply that failed before its first word is taken out of the list still
 /// marked as streaming: its status does not say that it is over). A look at the text's length
 /// twice a second costs nothing next to the stream itself.
@@ -307,8 +306,8 @@ async fn watch_for_stall(
             seen = length;
             since = now;
         }
-        // Before the first word the typing dots have their own sign for a slow start.
-        let stalled = length > 0 && now - since >= STALL_AFTER_MS;
+        // Before the first word too: a slow start is said the same way.
+        let stalled = now - since >= STALL_AFTER_MS;
         let marked = state.stalled.get_untracked() == Some(reply.key);
         if stalled != marked {
             state.stalled.set(stalled.then_some(reply.key));
@@ -335,6 +334,7 @@ pub fn resend_unsent(state: ChatState) {
 }
 
 async fn exchange(
+    state: ChatState,
     config: &Config,
     ask: Ask<'_>,
     reply: ChatMessage,
@@ -345,7 +345,7 @@ async fn exchange(
         Some(conversation) => conversation,
         None => create_conversation(config, controller).await?,
     };
-    match stream_into(config, &conversation, ask, reply, controller).await {
+    match stream_into(state, config, &conversation, ask, reply, controller).await {
         // Deliver the message in a new conversation rather than leave it unsent for good.
         Err(error)
             if error.conversation_is_gone()
@@ -354,7 +354,7 @@ async fn exchange(
         {
             store::forget_conversation(config);
             let fresh = create_conversation(config, controller).await?;
-            stream_into(config, &fresh, ask, reply, controller).await
+            stream_into(state, config, &fresh, ask, reply, controller).await
         }
         outcome => outcome,
     }
@@ -371,6 +371,7 @@ pub async fn create_conversation(
 }
 
 async fn stream_into(
+    state: ChatState,
     config: &Config,
     conversation: &Conversation,
     ask: Ask<'_>,
@@ -391,6 +392,10 @@ async fn stream_into(
         }
         if !added.is_empty() {
             reply.text.update(|t| t.push_str(&added));
+            // Words came: "still working" goes with them, not at the stall watch's next look.
+            if state.stalled.get_untracked() == Some(reply.key) {
+                state.stalled.set(None);
+            }
         }
     })
     .await
@@ -423,6 +428,7 @@ fn finish(
     match outcome {
         Ok(()) => {
             reply.status.set(MessageStatus::Complete);
+            forget_cut(config, question);
             state.reply_completed(reply.text.get_untracked());
             learn_assistant(state, config);
             crate::follow_ups::watch(state);
@@ -436,7 +442,7 @@ fn finish(
         }
         Err(ApiError::Aborted) => {
             reply.status.set(MessageStatus::Stopped);
-            remember_unfinished(config, question, reply, Ending::Stopped);
+            remember_unfinished(state, config, question, reply, Ending::Stopped);
         }
         Err(error) => {
             state.notice.set(Some(
@@ -449,7 +455,7 @@ fn finish(
                 mark_unsent(state, question);
             } else {
                 reply.status.set(MessageStatus::Failed);
-                remember_unfinished(config, question, reply, Ending::Cut);
+                remember_unfinished(state, config, question, reply, Ending::Cut);
             }
         }
     }
@@ -477,7 +483,13 @@ fn learn_assistant(state: ChatState, config: &Config) {
 
 /// Remembers a reply that ended before it was whole, so the history shows it as it was after a
 /// reload too.
-fn remember_unfinished(config: &Config, question: ChatMessage, reply: ChatMessage, ending: Ending) {
+fn remember_unfinished(
+    state: ChatState,
+    config: &Config,
+    question: ChatMessage,
+    reply: ChatMessage,
+    ending: Ending,
+) {
     let Some(conversation) = store::conversation(config) else {
         return;
     };
@@ -487,6 +499,7 @@ fn remember_unfinished(config: &Config, question: ChatMessage, reply: ChatMessag
         UnfinishedReply {
             conversation: conversation.id,
             question: question.text.get_untracked(),
+            asked_before: state.asked_before(question),
             shown: reply.text.get_untracked(),
             ending,
         },
@@ -494,15 +507,18 @@ fn remember_unfinished(config: &Config, question: ChatMessage, reply: ChatMessag
     store::save_unfinished(config, &remembered);
 }
 
-/// The cut reply to `question` is being asked again: a reload no longer brings it back.
+/// A reply to `question` came whole: a cut one to it no longer comes back after a reload.
 fn forget_cut(config: &Config, question: ChatMessage) {
     let Some(conversation) = store::conversation(config) else {
         return;
     };
     let mut remembered = store::unfinished(config);
+    let before = remembered.len();
     let asked = question.text.get_untracked();
-    unfinished::forget(&mut remembered, &conversation.id, &asked, Ending::Cut);
-    store::save_unfinished(config, &remembered);
+    unfinished::forget_cut(&mut remembered, &conversation.id, &asked);
+    if remembered.len() != before {
+        store::save_unfinished(config, &remembered);
+    }
 }
 
 /// Marks a question as not sent, with how many of the visitor's messages with its text were

@@ -10,6 +10,8 @@
 //!   cut reply comes back as it was shown, with its Retry, rather than leave the question
 //!   unanswered with nothing to press.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::chat::MessageStatus;
@@ -23,6 +25,10 @@ pub struct UnfinishedReply {
     pub conversation: String,
     /// The visitor's message the reply answered.
     pub question: String,
+    /// How many of the visitor's messages with the same text came before that one in the
+    /// conversation: which of them it was, when the visitor asked the same thing again.
+    #[serde(default)]
+    pub asked_before: usize,
     /// What the reply showed when it ended.
     pub shown: String,
     /// Remembered before cut replies were: those are all stopped.
@@ -41,15 +47,17 @@ pub enum Ending {
     Cut,
 }
 
-/// Adds `reply` to `remembered` in place of the same question's earlier one, keeping at most
-/// [`REMEMBERED`].
+/// Adds `reply` to `remembered`, keeping at most [`REMEMBERED`]. A reply to the same question
+/// cut again takes the place of the earlier cut.
 pub fn remember(remembered: &mut Vec<UnfinishedReply>, reply: UnfinishedReply) {
-    forget(
-        remembered,
-        &reply.conversation,
-        &reply.question,
-        reply.ending,
-    );
+    if reply.ending == Ending::Cut {
+        remembered.retain(|r| {
+            !(r.ending == Ending::Cut
+                && r.conversation == reply.conversation
+                && r.question == reply.question
+                && r.asked_before == reply.asked_before)
+        });
+    }
     remembered.push(reply);
     if remembered.len() > REMEMBERED {
         let extra = remembered.len() - REMEMBERED;
@@ -57,15 +65,10 @@ pub fn remember(remembered: &mut Vec<UnfinishedReply>, reply: UnfinishedReply) {
     }
 }
 
-/// Forgets how the reply to `question` in `conversation` ended, as it is being asked again.
-pub fn forget(
-    remembered: &mut Vec<UnfinishedReply>,
-    conversation: &str,
-    question: &str,
-    ending: Ending,
-) {
+/// Forgets the cut replies to `question` in `conversation`: a reply to it has come whole.
+pub fn forget_cut(remembered: &mut Vec<UnfinishedReply>, conversation: &str, question: &str) {
     remembered.retain(|r| {
-        !(r.conversation == conversation && r.question == question && r.ending == ending)
+        !(r.ending == Ending::Cut && r.conversation == conversation && r.question == question)
     });
 }
 
@@ -73,13 +76,13 @@ pub fn forget(
 /// where it is a reply the visitor stopped, `None` elsewhere.
 pub fn stopped<'a>(
     conversation: &str,
-    history: &[(Role, &str)],
+    history: &[(Option<Role>, &str)],
     remembered: &'a [UnfinishedReply],
 ) -> Vec<Option<&'a str>> {
     let mut question: Option<&str> = None;
     history
         .iter()
-        .map(|&(role, text)| match role {
+        .map(|&(role, text)| match role? {
             Role::Visitor => {
                 question = Some(text);
                 None
@@ -98,26 +101,35 @@ pub fn stopped<'a>(
 }
 
 /// For each message of `history` (role and text, oldest first) of `conversation`: `Some(shown)`
-/// where it is a question with no reply after it whose reply was cut, `None` elsewhere.
+/// where it is the question of a cut reply and no reply follows it, `None` elsewhere.
 pub fn cut<'a>(
     conversation: &str,
-    history: &[(Role, &str)],
+    history: &[(Option<Role>, &str)],
     remembered: &'a [UnfinishedReply],
 ) -> Vec<Option<&'a str>> {
+    let mut asked: HashMap<&str, usize> = HashMap::new();
     history
         .iter()
         .enumerate()
         .map(|(i, &(role, text))| {
-            let answered = history
-                .get(i + 1)
-                .is_some_and(|&(next, _)| next == Role::Assistant);
-            if role != Role::Visitor || answered {
+            if role != Some(Role::Visitor) {
+                return None;
+            }
+            let counted = asked.entry(text).or_default();
+            let asked_before = *counted;
+            *counted += 1;
+            // The next message of the conversation as shown, past any of other kinds.
+            let next = history[i + 1..].iter().find_map(|&(role, _)| role);
+            if next == Some(Role::Assistant) {
                 return None;
             }
             remembered
                 .iter()
                 .find(|r| {
-                    r.ending == Ending::Cut && r.conversation == conversation && r.question == text
+                    r.ending == Ending::Cut
+                        && r.conversation == conversation
+                        && r.question == text
+                        && r.asked_before == asked_before
                 })
                 .map(|r| r.shown.as_str())
         })
@@ -133,35 +145,26 @@ pub fn restore(
     messages: Vec<Message>,
     remembered: &[UnfinishedReply],
 ) -> Vec<(Message, MessageStatus)> {
-    // Only the visitor's and the assistant's messages are in the conversation as shown.
-    let history: Vec<(Role, &str)> = messages
+    let history: Vec<(Option<Role>, &str)> = messages
         .iter()
-        .filter_map(|m| Some((m.role?, m.content.as_str())))
+        .map(|m| (m.role, m.content.as_str()))
         .collect();
-    let owned = |marks: Vec<Option<&str>>| -> Vec<Option<String>> {
-        marks.into_iter().map(|m| m.map(str::to_owned)).collect()
-    };
-    let stopped_marks = owned(stopped(conversation, &history, remembered));
-    let cut_marks = owned(cut(conversation, &history, remembered));
-    let mut marks = stopped_marks.into_iter().zip(cut_marks);
+    let stopped = stopped(conversation, &history, remembered);
+    let cut = cut(conversation, &history, remembered);
     let mut restored = Vec::with_capacity(messages.len() + 1);
-    for mut message in messages {
-        let (stopped, cut) = match message.role {
-            Some(_) => marks.next().unwrap_or_default(),
-            None => (None, None),
-        };
+    for ((mut message, stopped_at), cut_at) in messages.into_iter().zip(stopped).zip(cut) {
         let created_at = message.created_at;
-        match stopped {
-            Some(text) => {
-                message.content = text;
+        match stopped_at {
+            Some(shown) => {
+                message.content = shown.to_owned();
                 restored.push((message, MessageStatus::Stopped));
             }
             None => restored.push((message, MessageStatus::Complete)),
         }
-        if let Some(shown) = cut {
+        if let Some(shown) = cut_at {
             let reply = Message {
                 role: Some(Role::Assistant),
-                content: shown,
+                content: shown.to_owned(),
                 created_at,
                 ..Message::default()
             };
@@ -179,6 +182,7 @@ mod tests {
         UnfinishedReply {
             conversation: conversation.into(),
             question: question.into(),
+            asked_before: 0,
             shown: shown.into(),
             ending: Ending::Stopped,
         }
@@ -207,10 +211,13 @@ mod tests {
     fn the_reply_to_the_same_question_that_begins_with_the_shown_text_is_marked() {
         let remembered = [stopped_reply("c1", "tell me a story", "Once upon")];
         let history = [
-            (Role::Visitor, "hello"),
-            (Role::Assistant, "Once upon a time, not this one"),
-            (Role::Visitor, "tell me a story"),
-            (Role::Assistant, "Once upon a time there was a widget."),
+            (Some(Role::Visitor), "hello"),
+            (Some(Role::Assistant), "Once upon a time, not this one"),
+            (Some(Role::Visitor), "tell me a story"),
+            (
+                Some(Role::Assistant),
+                "Once upon a time there was a widget.",
+            ),
         ];
         assert_eq!(
             stopped("c1", &history, &remembered),
@@ -222,8 +229,8 @@ mod tests {
             "another conversation"
         );
         let changed = [
-            (Role::Visitor, "tell me a story"),
-            (Role::Assistant, "A different reply"),
+            (Some(Role::Visitor), "tell me a story"),
+            (Some(Role::Assistant), "A different reply"),
         ];
         assert_eq!(stopped("c1", &changed, &remembered), vec![None, None]);
     }
@@ -266,15 +273,49 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_remembered_again_replaces_the_earlier_one() {
+    fn a_question_cut_again_replaces_its_cut_and_stopped_replies_all_stay() {
+        let asked_again = UnfinishedReply {
+            asked_before: 1,
+            ..cut_off("c", "q", "x")
+        };
         let mut remembered = vec![cut_off("c", "q", "a"), stopped_reply("c", "q", "b")];
+        remember(&mut remembered, asked_again.clone());
         remember(&mut remembered, cut_off("c", "q", "ab"));
+        remember(&mut remembered, stopped_reply("c", "q", "bc"));
         assert_eq!(
             remembered,
-            [stopped_reply("c", "q", "b"), cut_off("c", "q", "ab")]
+            [
+                stopped_reply("c", "q", "b"),
+                asked_again,
+                cut_off("c", "q", "ab"),
+                stopped_reply("c", "q", "bc")
+            ]
         );
-        forget(&mut remembered, "c", "q", Ending::Cut);
-        assert_eq!(remembered, [stopped_reply("c", "q", "b")]);
+        forget_cut(&mut remembered, "c", "q");
+        assert_eq!(
+            remembered,
+            [stopped_reply("c", "q", "b"), stopped_reply("c", "q", "bc")]
+        );
+    }
+
+    #[test]
+    fn a_cut_reply_belongs_to_its_own_asking_of_the_question() {
+        // Asked, cut, answered whole by the backend; asked again, and its reply still coming.
+        let json = r#"[{"type": "incoming", "content": "yes"},
+                      {"type": "outgoing", "content": "Good, the first."},
+                      {"type": "incoming", "content": "yes"}]"#;
+        let first = [cut_off("c1", "yes", "Good")];
+        assert!(restored("c1", json, &first)
+            .iter()
+            .all(|(_, status)| *status == MessageStatus::Complete));
+        let second = [UnfinishedReply {
+            asked_before: 1,
+            ..cut_off("c1", "yes", "Good, the sec")
+        }];
+        assert_eq!(
+            restored("c1", json, &second)[3],
+            ("Good, the sec".to_owned(), MessageStatus::Failed)
+        );
     }
 
     #[test]

@@ -15,9 +15,12 @@ pub const MESSAGE_BOX: &str = ".cb-input";
 /// within the widget rather than drop to the host page (where Escape no longer closes the
 /// panel and typing goes nowhere). A keyboard press or a mouse click goes on at the element
 /// `selector` names; a tap, or a click whose pointer is unknown, goes to the panel itself:
-/// focusing the message box would raise a phone's on-screen keyboard unasked. So does a screen
-/// reader's activation on a touch screen (TalkBack's double tap): like a key's, its click counts
-/// no presses, but no key went down on the button before it.
+/// focusing the message box would raise a phone's on-screen keyboard unasked.
+///
+/// So does a screen reader's activation on a touch screen (TalkBack's double tap). Its click
+/// may look like a key's (no presses counted, no pointer) or a mouse's (a mouse that counted no
+/// presses, or still holds its button as it clicks); where touch is the main input, only a key
+/// that went down on the button, or a mouse click that counted its press, goes to `selector`.
 pub fn go_on_at(ev: &MouseEvent, selector: &str) {
     let Some(button) = ev
         .current_target()
@@ -25,20 +28,22 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
     else {
         return;
     };
-    // A click made with Enter or Space counts no presses of a mouse button. Where touch is the
-    // main input, it counts as a key's only if the key went down on this button.
-    let key_went_down_here = KEY_DOWN_ON
-        .with(|on| on.borrow_mut().take())
-        .is_some_and(|on| on == button);
-    let by_keyboard = ev.detail() == 0 && (key_went_down_here || !touch_first());
+    let key_went_down_here = KEY_DOWN_ON.take().is_some_and(|on| on == button);
+    // A click made with Enter or Space counts no presses of a mouse button.
+    let no_presses = ev.detail() == 0;
     // The click says what pressed it where it is a pointer event; elsewhere the pointer that
     // last went down in the panel does.
     let pointer = ev
         .dyn_ref::<PointerEvent>()
         .map(PointerEvent::pointer_type)
         .filter(|kind| !kind.is_empty())
-        .unwrap_or_else(|| LAST_POINTER.with(|last| last.borrow().clone()));
-    let by_mouse = pointer == "mouse";
+        .unwrap_or_else(|| LAST_POINTER.with_borrow(Clone::clone));
+    let (by_keyboard, by_mouse) = if touch_first() {
+        let real_click = !no_presses && ev.buttons() == 0;
+        (key_went_down_here, pointer == "mouse" && real_click)
+    } else {
+        (no_presses, pointer == "mouse")
+    };
     let within = |class: &str| button.closest(class).ok().flatten();
     if by_keyboard || by_mouse {
         if let Some(widget) = within(".cb-widget") {
@@ -54,24 +59,25 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
 thread_local! {
     /// The kind of pointer (`mouse`, `touch`, `pen`) that last went down in a panel.
     static LAST_POINTER: RefCell<String> = const { RefCell::new(String::new()) };
-    /// What Enter or Space last went down on in a panel, until a click or a pointer takes it.
+    /// What Enter or Space went down on in a panel, until a click, a pointer or another key
+    /// takes it.
     static KEY_DOWN_ON: RefCell<Option<Element>> = const { RefCell::new(None) };
 }
 
 /// Notes what kind of pointer went down in the panel, for a click that does not say (see
 /// [`go_on_at`]).
 pub fn note_pointer(ev: PointerEvent) {
-    LAST_POINTER.with(|last| *last.borrow_mut() = ev.pointer_type());
-    KEY_DOWN_ON.with(|on| on.borrow_mut().take());
+    LAST_POINTER.set(ev.pointer_type());
+    KEY_DOWN_ON.set(None);
 }
 
 /// Notes what Enter or Space went down on in the panel: a click on it that follows was made by
 /// a key (see [`go_on_at`]).
 pub fn note_key(ev: &KeyboardEvent) {
-    if matches!(ev.key().as_str(), "Enter" | " ") {
-        let target = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
-        KEY_DOWN_ON.with(|on| *on.borrow_mut() = target);
-    }
+    let pressed = matches!(ev.key().as_str(), "Enter" | " ")
+        .then(|| ev.target().and_then(|t| t.dyn_into::<Element>().ok()))
+        .flatten();
+    KEY_DOWN_ON.set(pressed);
 }
 
 /// Whether the device's main pointer is a finger (a phone or tablet).

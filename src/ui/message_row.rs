@@ -15,9 +15,6 @@ use crate::chat::{ChatMessage, ChatState, MessageDetails, MessageStatus, Sender}
 use crate::models::Role;
 use crate::time_format;
 
-/// How long the typing dots show alone before "still working" joins them.
-const STILL_WORKING_AFTER: std::time::Duration = std::time::Duration::from_secs(4);
-
 /// One message bubble, with the day's separator above it when it starts a day. Its text and its
 /// status are signals of their own: a streamed delta touches this row's body and nothing else; a
 /// status change touches its classes and lines. Its place among its neighbours (a signal the
@@ -181,7 +178,7 @@ fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
             view! {
                 {typing.then(|| typing_dots(message))}
                 {stalled.then(|| view! {
-                    <p class="cb-still-working cb-stalled" role="status">{t.still_working}</p>
+                    <p class="cb-still-working cb-stalled">{t.still_working}</p>
                 })}
                 <MessageStatusLine message status/>
             }
@@ -282,19 +279,13 @@ fn row_class(role: Role, status: MessageStatus, continued: bool, picture_only: b
     class
 }
 
-/// The dots of a reply whose first word has not come yet, and, when that is long in coming or
-/// the reply has gone quiet, words that say the assistant is still at it.
+/// The dots of a reply whose first word has not come yet, and, when that is long in coming,
+/// words that say the assistant is still at it (the panel's status line says them to screen
+/// readers).
 fn typing_dots(message: ChatMessage) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
-    let slow = RwSignal::new(false);
-    set_timeout(
-        move || {
-            let _ = slow.try_set(true);
-        },
-        STILL_WORKING_AFTER,
-    );
-    let still_working = move || slow.get() || state.stalled.get() == Some(message.key);
+    let still_working = move || state.stalled.get() == Some(message.key);
     view! {
         <span class="cb-typing" aria-label=t.typing>
             <span></span>

@@ -28,9 +28,13 @@ pub fn Panel() -> impl IntoView {
     }));
     let attaching = Attaching::new();
     provide_context(attaching);
-    let (attachments_on, drop_text) = state
-        .config
-        .with_value(|c| (c.attachments.enabled(), c.texts.drop_files));
+    let (attachments_on, drop_text, still_working) = state.config.with_value(|c| {
+        (
+            c.attachments.enabled(),
+            c.texts.drop_files,
+            c.texts.still_working,
+        )
+    });
     // Files pasted (a screenshot) or dropped anywhere on the panel are attached; text is left
     // to the browser.
     let on_paste = move |ev: ClipboardEvent| {
@@ -104,6 +108,11 @@ pub fn Panel() -> impl IntoView {
         >
             <div class="cb-sr-only" aria-live="polite" aria-atomic="true">
                 {move || state.announcement.get()}
+            </div>
+            // A reply slow to start or gone quiet, said to screen readers: the message list is
+            // not live, and a line put in with its words already in it is not read reliably.
+            <div class="cb-sr-only" role="status">
+                {move || state.stalled.get().map(|_| still_working)}
             </div>
             <Header/>
             <MessageList/>

@@ -281,6 +281,43 @@ test('a tap on a button that goes with it keeps focus in the panel, without rais
   await context.close();
 });
 
+/**
+ * What the browser hands to screen readers as live: the text inside each live region of the
+ * page's accessibility tree, one string a region.
+ */
+async function liveTexts(context, page) {
+  const cdp = await context.newCDPSession(page);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+  const textIn = (node) => (node.role?.value === 'StaticText' ? [node.name?.value]
+    : (node.childIds ?? []).flatMap((id) => (byId.has(id) ? textIn(byId.get(id)) : [])));
+  const live = (node) => node.properties?.find((p) => p.name === 'live')?.value?.value;
+  return nodes
+    .filter((node) => ['polite', 'assertive'].includes(live(node)))
+    .map((node) => textIn(node).join(' '));
+}
+
+test('a screen reader hears that a reply slow to start is still coming, once, and no more once words come', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'spoken-slow.html', { 'data-load': 'eager' });
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/completions/**', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await send(page, 'take your time');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-still-working').waitFor({ timeout: 15000 });
+  const working = (await liveTexts(context, page)).filter((text) => text.includes('Still working'));
+  assert.deepEqual(working, ['Still working on it…']);
+  release();
+  await waitForReply(page, defaultReply('take your time'));
+  assert.deepEqual((await liveTexts(context, page)).filter((text) => text.includes('Still working')), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a screen reader hears a reply once, from the announcer: the list it grows in is not read as it grows', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'spoken-once.html', { 'data-load': 'eager' });
@@ -291,19 +328,10 @@ test('a screen reader hears a reply once, from the announcer: the list it grows 
     (want) => document.querySelector('chat-bubble').shadowRoot.querySelector('[aria-live="polite"]').textContent === want,
     `Assistant: ${reply}`,
   );
-  // What the browser hands to screen readers: the live regions, each with the text inside it.
-  const cdp = await context.newCDPSession(page);
-  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
-  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
-  const textIn = (node) => (node.role?.value === 'StaticText' ? [node.name?.value]
-    : (node.childIds ?? []).flatMap((id) => (byId.has(id) ? textIn(byId.get(id)) : [])));
-  const live = (node) => node.properties?.find((p) => p.name === 'live')?.value?.value;
-  const spoken = nodes
-    .filter((node) => ['polite', 'assertive'].includes(live(node)))
-    .map((node) => textIn(node).join(' '))
-    .filter((text) => text.includes('say it once'));
+  const spoken = (await liveTexts(context, page)).filter((text) => text.includes('say it once'));
   assert.deepEqual(spoken, [`Assistant: ${reply}`], 'one live region speaks of the exchange: the announcer');
   // The list is still there to read at the reader's own pace.
+  const { nodes } = await (await context.newCDPSession(page)).send('Accessibility.getFullAXTree');
   const read = nodes.filter((node) => node.role?.value === 'StaticText').map((node) => node.name?.value);
   assert.ok(read.includes('say it once'), 'the question is in the page');
   assert.ok(read.some((text) => text?.includes('You said: say it once.')), 'the reply is in the page');
@@ -322,12 +350,28 @@ test('on a phone, a screen reader\'s activation (a click that no key or finger m
   await page.keyboard.type('hello');
   await bubble.locator('.cb-send').tap();
   await finishedReplies(page, 1);
-  // TalkBack's double tap clicks the button it has reached: a click of no presses, no pointer.
-  await bubble.locator('.cb-regenerate').evaluate((button) => button.click());
-  for (let i = 0; i < 40 && (await focused(page)) !== 'cb-panel'; i++) await page.waitForTimeout(50);
-  assert.equal(await focused(page), 'cb-panel', 'not the message box: that would raise the keyboard');
-  await bubble.locator('.cb-versions').waitFor();
-  await finishedReplies(page, 1);
+  // TalkBack's double tap clicks the button it has reached, as one of these: a click of no
+  // presses and no pointer; a mouse's that counted no presses; a mouse's that still holds its
+  // button as it clicks.
+  const activations = [
+    (button) => button.click(),
+    (button) => button.dispatchEvent(new PointerEvent('click', {
+      pointerType: 'mouse', detail: 0, bubbles: true, composed: true, cancelable: true,
+    })),
+    (button) => button.dispatchEvent(new PointerEvent('click', {
+      pointerType: 'mouse', detail: 1, buttons: 1, bubbles: true, composed: true, cancelable: true,
+    })),
+  ];
+  for (const [i, activate] of activations.entries()) {
+    // From the message box, where a wrong guess would leave focus too.
+    await bubble.locator('.cb-input').evaluate((input) => input.focus());
+    await bubble.locator('.cb-regenerate').evaluate(activate);
+    await bubble.locator('.cb-versions').filter({ hasText: `${i + 2} / ${i + 2}` }).waitFor();
+    for (let n = 0; n < 40 && (await focused(page)) !== 'cb-panel'; n++) await page.waitForTimeout(50);
+    assert.equal(await focused(page), 'cb-panel', `activation ${i}: not the message box, which would raise the keyboard`);
+    await finishedReplies(page, 1);
+    await bubble.locator('.cb-regenerate').waitFor();
+  }
   // A keyboard paired with the phone: Enter on the button goes on in the message box.
   await bubble.locator('.cb-regenerate').focus();
   await page.keyboard.press('Enter');
