@@ -87,6 +87,11 @@ test('attachments in the history: images as thumbnails, files as links, unsafe U
   await page.goto(env.server.url);
   await send(page, 'show me the files');
   await waitForReply(page, 'Here are the files you asked for.');
+  // The picture is there to show (a 1×1 PNG).
+  await page.route('https://example.com/files/diagram.png', (route) => route.fulfill({
+    contentType: 'image/png',
+    body: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'),
+  }));
   await page.reload();
   await widget(page).locator('.cb-launcher').click();
   const holder = widget(page).locator('.cb-assistant .cb-attachments');

@@ -166,6 +166,27 @@ test('text named .png: no broken picture in the chip, and the sent message shows
   await context.close();
 });
 
+test('a sent picture gone from storage (its time is up) shows its name in words, not a broken image', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [404] });
+  await hostPage(page, env.server, 'uploads-gone.html', IMAGES);
+  const bubble = await openPanel(page);
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await bubble.locator('.cb-input').fill('here it was');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 70 B.');
+  // The stored file expires: the server answers 404 for it from now on.
+  await page.route((url) => url.pathname.includes('/uploads/'), (route) => route.fulfill({ status: 404, body: '' }));
+  await page.reload();
+  await openPanel(page);
+  const said = bubble.locator('.cb-visitor .cb-attachment.cb-file');
+  await said.waitFor({ timeout: 15000 });
+  assert.equal(await said.textContent(), 'screenshot.png (no longer available)');
+  assert.equal(await bubble.locator('.cb-visitor a.cb-attachment').isVisible(), false, 'no broken image');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a message with a picture that could not be sent keeps its picture across a reload, and Retry sends both', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-unsent.html', IMAGES);
