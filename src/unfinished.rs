@@ -10,8 +10,6 @@
 //!   cut reply comes back as it was shown, with its Retry, rather than leave the question
 //!   unanswered with nothing to press.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::chat::MessageStatus;
@@ -107,7 +105,12 @@ pub fn cut<'a>(
     history: &[(Option<Role>, &str)],
     remembered: &'a [UnfinishedReply],
 ) -> Vec<Option<&'a str>> {
-    let mut asked: HashMap<&str, usize> = HashMap::new();
+    let cut: Vec<&UnfinishedReply> = remembered
+        .iter()
+        .filter(|r| r.ending == Ending::Cut && r.conversation == conversation)
+        .collect();
+    // How often each question of a cut reply has been asked so far in the history.
+    let mut asked: Vec<(&str, usize)> = cut.iter().map(|r| (r.question.as_str(), 0)).collect();
     history
         .iter()
         .enumerate()
@@ -115,22 +118,16 @@ pub fn cut<'a>(
             if role != Some(Role::Visitor) {
                 return None;
             }
-            let counted = asked.entry(text).or_default();
-            let asked_before = *counted;
-            *counted += 1;
+            let (_, count) = asked.iter_mut().find(|(question, _)| *question == text)?;
+            let asked_before = *count;
+            *count += 1;
             // The next message of the conversation as shown, past any of other kinds.
             let next = history[i + 1..].iter().find_map(|&(role, _)| role);
             if next == Some(Role::Assistant) {
                 return None;
             }
-            remembered
-                .iter()
-                .find(|r| {
-                    r.ending == Ending::Cut
-                        && r.conversation == conversation
-                        && r.question == text
-                        && r.asked_before == asked_before
-                })
+            cut.iter()
+                .find(|r| r.question == text && r.asked_before == asked_before)
                 .map(|r| r.shown.as_str())
         })
         .collect()

@@ -83,7 +83,7 @@ enum Shown {
 /// The attachments as they show, pictures first: thumbnails side by side above the files'
 /// lines, however the visitor chose them. Each kind keeps its order.
 fn in_shown_order(attachments: Vec<Attachment>, unnamed: &str) -> Vec<Shown> {
-    let mut shown: Vec<Shown> = attachments
+    let (mut pictures, others): (Vec<Shown>, Vec<Shown>) = attachments
         .into_iter()
         .map(|a| {
             let name = if a.filename.is_empty() {
@@ -101,9 +101,9 @@ fn in_shown_order(attachments: Vec<Attachment>, unnamed: &str) -> Vec<Shown> {
                 None => Shown::Name(name),
             }
         })
-        .collect();
-    shown.sort_by_key(|entry| !matches!(entry, Shown::Picture { .. }));
-    shown
+        .partition(|shown| matches!(shown, Shown::Picture { .. }));
+    pictures.extend(others);
+    pictures
 }
 
 /// Whether a file shows as a picture: as its `type` says when it has one (the server sniffed
