@@ -28,6 +28,11 @@ pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
             if matches!(*tag, "pre" | "table") {
                 let _ = element.set_attribute("tabindex", "0");
             }
+            // A list goes the way its text starts, markers and all: a Hebrew or Arabic list has
+            // them on the right. (Each item's lines go their own way by the stylesheet.)
+            if matches!(*tag, "ul" | "ol") {
+                let _ = element.set_attribute("dir", "auto");
+            }
             if *tag == "pre" {
                 return with_copy_button(document, element, t);
             }

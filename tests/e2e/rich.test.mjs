@@ -140,6 +140,35 @@ async function pageReplying(reply, { theme = 'light' } = {}) {
   return { context, page, problems };
 }
 
+test('a table wider than the reply keeps its words whole and scrolls sideways', async () => {
+  const reply = '| Plan | Price | Notes | Extra column | Another |\n|---|---|---|---|---|\n'
+    + '| Basic | $10 | everything for one person | more words here | and some more |\n'
+    + '| Professional | $250 | everything for a whole team of people | yet more words | the very last one |';
+  const { context, page, problems } = await pageReplying(reply);
+  const table = widget(page).locator('.cb-assistant .cb-text table');
+  const shape = await table.evaluate((el) => {
+    // A word is broken when its letters sit on more than one line.
+    const broken = [];
+    for (const cell of el.querySelectorAll('th, td')) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const node = walker.currentNode;
+        for (const match of node.data.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (tops.size > 1) broken.push(match[0]);
+        }
+      }
+    }
+    return { broken, scrolls: el.scrollWidth > el.clientWidth, tabindex: el.getAttribute('tabindex') };
+  });
+  assert.deepEqual(shape, { broken: [], scrolls: true, tabindex: '0' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('bare URLs in a reply are links, with the same rules as written links', async () => {
   const reply = 'Docs at https://example.com/docs?x=1. Mail mailto:help@example.com, '
     + 'not javascript:alert(1) nor data:text/html,hi nor ftp://example.com, '
@@ -254,6 +283,12 @@ test('Hebrew and Arabic read right to left, block by block, in the messages and 
   assert.equal(await rtl(bubble.locator('.cb-assistant p').first()), true, 'the Hebrew paragraph');
   assert.equal(await rtl(bubble.locator('.cb-assistant p').nth(1)), false, 'the English one');
   assert.equal(await rtl(bubble.locator('.cb-assistant li')), true, 'the Arabic list item');
+  // Its marker on the right, beside its text, with the list's indent on that side too.
+  const list = await bubble.locator('.cb-assistant ul').evaluate((ul) => {
+    const style = getComputedStyle(ul);
+    return [getComputedStyle(ul.firstElementChild).direction, style.paddingRight, style.paddingLeft];
+  });
+  assert.deepEqual(list, ['rtl', '20px', '0px']);
   assert.equal(await rtl(bubble.locator('.cb-assistant pre code')), false, 'code as written');
   // And aligned to its start, the right: a short Hebrew paragraph ends near the reply's right edge.
   const gap = await bubble.locator('.cb-assistant p').first().evaluate((p) => {
