@@ -1,6 +1,6 @@
 //! The flows that move the chat forward: send a message and stream its reply (retrying passing
-//! troubles by itself), stop it, retry what failed, load the history. They glue [`ChatState`] to
-//! the API and to localStorage.
+//! troubles by itself), stop it, retry what failed, load the history ([`history`]). They glue
+//! [`ChatState`] to the API and to localStorage.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,19 +10,21 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api::{self, Ask};
-use crate::chat::{
-    ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageDetails, MessageStatus, Sender,
-};
+use crate::chat::{ChatEvent, ChatMessage, ChatState, MessageDetails, MessageStatus, Sender};
 use crate::config::Config;
 use crate::errors::ApiError;
-use crate::history_slices::{row_units, BatchPlan};
-use crate::models::{Attachment, Conversation, Message, Role};
+use crate::models::{Attachment, Conversation, Role};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
 use crate::unfinished::{self, Ending, UnfinishedReply};
-use crate::unsent::{self, UnsentMessage};
 use crate::versions::Kept;
+
+mod history;
+mod stall;
+
+pub use history::{load_history, restore_unsent};
+use stall::watch_for_stall;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
 /// Does nothing for blank text or while another reply is streaming.
@@ -276,48 +278,6 @@ async fn count_down(
     }
 }
 
-/// How long a reply may go without a new word before its row says it is still coming.
-const STALL_AFTER_MS: f64 = 4000.0;
-/// How often the reply's length is looked at for that.
-const STALL_CHECK_MS: u32 = 500;
-
-/// Marks `reply` as stalled ([`ChatState::stalled`]) while its exchange runs and its text has not
-/// begun or grown for [`STALL_AFTER_MS`], and unmarks it once the text grows again or the exchange
-/// has `ended` (a reply that failed before its first word is taken out of the list still
-/// marked as streaming: its status does not say that it is over). A look at the text's length
-/// twice a second costs nothing next to the stream itself.
-async fn watch_for_stall(
-    state: ChatState,
-    reply: ChatMessage,
-    stop: web_sys::AbortSignal,
-    ended: Rc<Cell<bool>>,
-) {
-    let mut seen = usize::MAX;
-    let mut since = timers::now_ms();
-    loop {
-        sleep_ms_or_abort(STALL_CHECK_MS, &stop).await;
-        let streaming = reply.status.try_get_untracked() == Some(MessageStatus::Streaming);
-        if ended.get() || stop.aborted() || !streaming {
-            break;
-        }
-        let length = reply.text.try_with_untracked(String::len).unwrap_or(0);
-        let now = timers::now_ms();
-        if length != seen {
-            seen = length;
-            since = now;
-        }
-        // Before the first word too: a slow start is said the same way.
-        let stalled = now - since >= STALL_AFTER_MS;
-        let marked = state.stalled.get_untracked() == Some(reply.key);
-        if stalled != marked {
-            state.stalled.set(stalled.then_some(reply.key));
-        }
-    }
-    if state.stalled.try_get_untracked() == Some(Some(reply.key)) {
-        state.stalled.set(None);
-    }
-}
-
 /// Sends the oldest unsent visitor message again by itself: the browser is back online.
 pub fn resend_unsent(state: ChatState) {
     if state.replying.get_untracked() {
@@ -529,159 +489,4 @@ fn mark_unsent(state: ChatState, question: ChatMessage) {
     question
         .details
         .update_value(|d| d.sent_before = Some(sent_before));
-}
-
-/// Shows the messages that were not sent before the last reload, each with its files and Retry.
-pub fn restore_unsent(state: ChatState) {
-    for unsent in state.config.with_value(store::unsent) {
-        let message = state.push(Role::Visitor, unsent.text, MessageStatus::Unsent);
-        // Before the row is drawn (rendering runs after this task), as for a message sent now.
-        message.details.update_value(|d| {
-            d.attachments = unsent.attachments;
-            d.sent_before = unsent.sent_before;
-        });
-    }
-}
-
-/// Takes away the unsent messages (`unsent`, each with how many of the visitor's messages with
-/// its text the history holds) that the history shows reached the backend after all: the
-/// history shows them where they belong.
-fn forget_arrived_unsent(
-    state: ChatState,
-    config: &Config,
-    unsent: &[(u64, UnsentMessage)],
-    held: &[usize],
-) {
-    let given: Vec<(&str, Option<usize>, usize)> = unsent
-        .iter()
-        .zip(held)
-        .map(|((_, m), held)| (m.text.as_str(), m.sent_before, *held))
-        .collect();
-    let still_unsent: Vec<u64> = state.unsent().into_iter().map(|(key, _)| key).collect();
-    let mut forgot = false;
-    for ((key, _), arrived) in unsent.iter().zip(unsent::arrived(&given)) {
-        // Not if the visitor sent it again meanwhile.
-        if arrived && still_unsent.contains(key) {
-            state.remove(*key);
-            forgot = true;
-        }
-    }
-    if forgot {
-        store::save_unsent(config, &state.unsent_messages());
-    }
-}
-
-/// Puts the history in the list newest first, a batch of rows per task (see [`BatchPlan`]), so
-/// the end of the conversation shows at once and no task grows long however long the history is.
-async fn show_history(
-    state: ChatState,
-    mut messages: Vec<(Message, MessageStatus)>,
-    still_wanted: impl Fn() -> bool,
-) {
-    let mut plan = BatchPlan::default();
-    // The last page was read in this task (a page of long messages takes tens of milliseconds):
-    // the rows are built in tasks of their own.
-    timers::yield_to_browser().await;
-    while !messages.is_empty() && still_wanted() {
-        let started = timers::now_ms();
-        let rows = plan.next_batch(messages.iter().rev().map(|(m, _)| m.content.len()));
-        let batch = messages.split_off(messages.len() - rows);
-        let units: f64 = batch.iter().map(|(m, _)| row_units(m.content.len())).sum();
-        let before = messages
-            .iter()
-            .rev()
-            .map(|(m, _)| m)
-            .find(|m| m.role.is_some());
-        state.prepend_history(batch, before);
-        // The list builds the rows in a task of Leptos's executor, which sets off the
-        // replies' bodies in tasks of their own: after two of its ticks, all are built.
-        leptos::task::tick().await;
-        leptos::task::tick().await;
-        let built = timers::now_ms();
-        // The browser styles, lays out and paints them when its next frame is due, before the
-        // next batch or after it; what it did before the next batch counts too.
-        timers::yield_to_browser().await;
-        plan.batch_done(units, built - started, timers::now_ms() - built);
-    }
-}
-
-/// Fetches the stored conversation's messages once, the first time the panel opens.
-pub fn load_history(state: ChatState) {
-    if state.history.get_untracked() != HistoryStatus::NotLoaded {
-        return;
-    }
-    let config = state.config.get_value();
-    let Some(conversation) = store::conversation(&config) else {
-        state.history.set(HistoryStatus::Loaded);
-        // The first message's row will need the time formatter: create it after the panel's
-        // first frame rather than in the task that sends the message.
-        spawn_local(async {
-            timers::next_frame().await;
-            timers::yield_to_browser().await;
-            crate::time_format::warm();
-        });
-        return;
-    };
-    let Ok(controller) = AbortController::new() else {
-        return;
-    };
-    state.history.set(HistoryStatus::Loading);
-    state.set_history_abort(Some(controller.clone()));
-    spawn_local(async move {
-        let result = api::history(&config, &conversation, Some(&controller.signal())).await;
-        if controller.signal().aborted() {
-            // The widget is gone.
-            state.set_history_abort(None);
-            state.history.set(HistoryStatus::NotLoaded);
-            return;
-        }
-        // A new conversation started meanwhile, or the widget is gone: this history is no
-        // longer shown.
-        let still_wanted = || {
-            !controller.signal().aborted()
-                && store::conversation(&config).as_ref() == Some(&conversation)
-        };
-        if !still_wanted() {
-            state.set_history_abort(None);
-            return;
-        }
-        let status = match result {
-            Ok(messages) => {
-                let unsent = state.unsent();
-                let held: Vec<usize> = unsent
-                    .iter()
-                    .map(|(_, u)| {
-                        messages
-                            .iter()
-                            .filter(|m| m.role == Some(Role::Visitor) && m.content == u.text)
-                            .count()
-                    })
-                    .collect();
-                let messages =
-                    unfinished::restore(&conversation.id, messages, &store::unfinished(&config));
-                // Until the last slice is in, destroy() stops it through the same controller.
-                show_history(state, messages, still_wanted).await;
-                forget_arrived_unsent(state, &config, &unsent, &held);
-                // Follow-ups may still come for the conversation picked up after a reload.
-                crate::follow_ups::watch(state);
-                HistoryStatus::Loaded
-            }
-            Err(error) if error.conversation_is_gone() => {
-                // Start afresh on the next message.
-                store::forget_conversation(&config);
-                HistoryStatus::Loaded
-            }
-            Err(error) => {
-                state.notice.set(Some(
-                    error.user_message(state.config.with_value(|c| c.texts)),
-                ));
-                HistoryStatus::Failed
-            }
-        };
-        state.set_history_abort(None);
-        state.history.set(status);
-    });
-    // Runs once the history request is out: rows will need the time formatter, and creating
-    // it takes a while, better spent waiting for the network.
-    spawn_local(async { crate::time_format::warm() });
 }

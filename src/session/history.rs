@@ -1,0 +1,171 @@
+//! The stored conversation's history, read once when the panel first opens and put in the list
+//! a batch at a time, with the unsent messages and unfinished replies that survived a reload.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::AbortController;
+
+use crate::api;
+use crate::chat::{ChatState, HistoryStatus, MessageStatus};
+use crate::config::Config;
+use crate::history_slices::{row_units, BatchPlan};
+use crate::models::{Message, Role};
+use crate::store;
+use crate::timers;
+use crate::unfinished;
+use crate::unsent::{self, UnsentMessage};
+
+/// Shows the messages that were not sent before the last reload, each with its files and Retry.
+pub fn restore_unsent(state: ChatState) {
+    for unsent in state.config.with_value(store::unsent) {
+        let message = state.push(Role::Visitor, unsent.text, MessageStatus::Unsent);
+        // Before the row is drawn (rendering runs after this task), as for a message sent now.
+        message.details.update_value(|d| {
+            d.attachments = unsent.attachments;
+            d.sent_before = unsent.sent_before;
+        });
+    }
+}
+
+/// Takes away the unsent messages (`unsent`, each with how many of the visitor's messages with
+/// its text the history holds) that the history shows reached the backend after all: the
+/// history shows them where they belong.
+fn forget_arrived_unsent(
+    state: ChatState,
+    config: &Config,
+    unsent: &[(u64, UnsentMessage)],
+    held: &[usize],
+) {
+    let given: Vec<(&str, Option<usize>, usize)> = unsent
+        .iter()
+        .zip(held)
+        .map(|((_, m), held)| (m.text.as_str(), m.sent_before, *held))
+        .collect();
+    let still_unsent: Vec<u64> = state.unsent().into_iter().map(|(key, _)| key).collect();
+    let mut forgot = false;
+    for ((key, _), arrived) in unsent.iter().zip(unsent::arrived(&given)) {
+        // Not if the visitor sent it again meanwhile.
+        if arrived && still_unsent.contains(key) {
+            state.remove(*key);
+            forgot = true;
+        }
+    }
+    if forgot {
+        store::save_unsent(config, &state.unsent_messages());
+    }
+}
+
+/// Puts the history in the list newest first, a batch of rows per task (see [`BatchPlan`]), so
+/// the end of the conversation shows at once and no task grows long however long the history is.
+async fn show_history(
+    state: ChatState,
+    mut messages: Vec<(Message, MessageStatus)>,
+    still_wanted: impl Fn() -> bool,
+) {
+    let mut plan = BatchPlan::default();
+    // The last page was read in this task (a page of long messages takes tens of milliseconds):
+    // the rows are built in tasks of their own.
+    timers::yield_to_browser().await;
+    while !messages.is_empty() && still_wanted() {
+        let started = timers::now_ms();
+        let rows = plan.next_batch(messages.iter().rev().map(|(m, _)| m.content.len()));
+        let batch = messages.split_off(messages.len() - rows);
+        let units: f64 = batch.iter().map(|(m, _)| row_units(m.content.len())).sum();
+        let before = messages
+            .iter()
+            .rev()
+            .map(|(m, _)| m)
+            .find(|m| m.role.is_some());
+        state.prepend_history(batch, before);
+        // The list builds the rows in a task of Leptos's executor, which sets off the
+        // replies' bodies in tasks of their own: after two of its ticks, all are built.
+        leptos::task::tick().await;
+        leptos::task::tick().await;
+        let built = timers::now_ms();
+        // The browser styles, lays out and paints them when its next frame is due, before the
+        // next batch or after it; what it did before the next batch counts too.
+        timers::yield_to_browser().await;
+        plan.batch_done(units, built - started, timers::now_ms() - built);
+    }
+}
+
+/// Fetches the stored conversation's messages once, the first time the panel opens.
+pub fn load_history(state: ChatState) {
+    if state.history.get_untracked() != HistoryStatus::NotLoaded {
+        return;
+    }
+    let config = state.config.get_value();
+    let Some(conversation) = store::conversation(&config) else {
+        state.history.set(HistoryStatus::Loaded);
+        // The first message's row will need the time formatter: create it after the panel's
+        // first frame rather than in the task that sends the message.
+        spawn_local(async {
+            timers::next_frame().await;
+            timers::yield_to_browser().await;
+            crate::time_format::warm();
+        });
+        return;
+    };
+    let Ok(controller) = AbortController::new() else {
+        return;
+    };
+    state.history.set(HistoryStatus::Loading);
+    state.set_history_abort(Some(controller.clone()));
+    spawn_local(async move {
+        let result = api::history(&config, &conversation, Some(&controller.signal())).await;
+        if controller.signal().aborted() {
+            // The widget is gone.
+            state.set_history_abort(None);
+            state.history.set(HistoryStatus::NotLoaded);
+            return;
+        }
+        // A new conversation started meanwhile, or the widget is gone: this history is no
+        // longer shown.
+        let still_wanted = || {
+            !controller.signal().aborted()
+                && store::conversation(&config).as_ref() == Some(&conversation)
+        };
+        if !still_wanted() {
+            state.set_history_abort(None);
+            return;
+        }
+        let status = match result {
+            Ok(messages) => {
+                let unsent = state.unsent();
+                let held: Vec<usize> = unsent
+                    .iter()
+                    .map(|(_, u)| {
+                        messages
+                            .iter()
+                            .filter(|m| m.role == Some(Role::Visitor) && m.content == u.text)
+                            .count()
+                    })
+                    .collect();
+                let messages =
+                    unfinished::restore(&conversation.id, messages, &store::unfinished(&config));
+                // Until the last slice is in, destroy() stops it through the same controller.
+                show_history(state, messages, still_wanted).await;
+                forget_arrived_unsent(state, &config, &unsent, &held);
+                // Follow-ups may still come for the conversation picked up after a reload.
+                crate::follow_ups::watch(state);
+                HistoryStatus::Loaded
+            }
+            Err(error) if error.conversation_is_gone() => {
+                // Start afresh on the next message.
+                store::forget_conversation(&config);
+                HistoryStatus::Loaded
+            }
+            Err(error) => {
+                state.notice.set(Some(
+                    error.user_message(state.config.with_value(|c| c.texts)),
+                ));
+                HistoryStatus::Failed
+            }
+        };
+        state.set_history_abort(None);
+        state.history.set(status);
+    });
+    // Runs once the history request is out: rows will need the time formatter, and creating
+    // it takes a while, better spent waiting for the network.
+    spawn_local(async { crate::time_format::warm() });
+}
