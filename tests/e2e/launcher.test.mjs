@@ -2,7 +2,9 @@
 // was heard, and opens the panel as soon as the widget is ready.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, PHONE } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, widget, hostPage, PHONE, routeHtml, embedTag, CONTRAST_HELPERS,
+} from './harness.mjs';
 
 const env = serverAndBrowser();
 const WASM = /_bg\.[0-9a-f]+\.wasm$/;
@@ -65,3 +67,45 @@ test('a widget that cannot download leaves the bubble at rest again, and a secon
   await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
   await context.close();
 });
+
+// A bubble of the page's own colour: a very light one on a white page, a very dark one on a
+// black page. Its edge must show (3:1 against the page, as for any control's outline), before
+// the widget is there and after.
+for (const [primary, page_] of [['#fffbe6', '#ffffff'], ['#111111', '#000000'], ['#ffffff', '#ffffff']]) {
+  test(`a ${primary} bubble on a ${page_} page keeps its edge in sight`, async () => {
+    const { context, page, problems } = await openPage(env.browser);
+    const release = await holdWasm(page);
+    const url = `${env.server.url}edge-${primary.slice(1)}-${page_.slice(1)}.html`;
+    await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title></head>
+<body style="background:${page_}"><p>Host page</p>${embedTag({ 'data-primary-color': primary, 'data-load': 'eager' })}</body></html>`);
+    await page.goto(url);
+    await page.addScriptTag({ content: CONTRAST_HELPERS });
+    const edge = () => widget(page).locator('.cb-launcher').evaluate((b, pageColour) => {
+      // The first shadow is the ring (as rgb() or, mixed, as color(srgb …) from 0 to 1): its
+      // colour blended over the page.
+      const first = getComputedStyle(b).boxShadow.split(/,(?![^(]*\))/)[0];
+      const srgb = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)(?: \/ ([\d.]+))?\)/.exec(first);
+      const [r, g, bl, a = 1] = srgb
+        ? [srgb[1] * 255, srgb[2] * 255, srgb[3] * 255, srgb[4] === undefined ? 1 : Number(srgb[4])]
+        : first.match(/rgba?\([^)]*\)/)[0].match(/[\d.]+/g).map(Number);
+      const under = pageColour.match(/[\d.]+/g).map(Number);
+      const mixed = [r, g, bl].map((c, i) => Math.round(a * c + (1 - a) * under[i]));
+      return window.__contrast.ratio(`rgb(${mixed.join(',')})`, pageColour);
+    }, getComputedStyleColour(page_));
+    await widget(page).locator('.cb-launcher').waitFor();
+    const before = await edge();
+    release();
+    await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+    await widget(page).locator('.cb-panel').waitFor({ state: 'attached' }).catch(() => {});
+    const after = await edge();
+    assert.ok(before >= 3 && after >= 3, `the edge is ${before.toFixed(2)}:1 before the widget, ${after.toFixed(2)}:1 after`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+/** `#rrggbb` as `rgb(r, g, b)`. */
+function getComputedStyleColour(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`;
+}
