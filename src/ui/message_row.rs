@@ -206,7 +206,8 @@ fn message_time(state: ChatState, ms: i64) -> impl IntoView {
 }
 
 /// Under a reply: its sources, then its time (last of a run; not on typing dots), Copy (a
-/// finished reply) and Regenerate (the newest reply), then the versions of a regenerated reply.
+/// finished or stopped reply) and Regenerate (the newest reply), then the versions of a
+/// regenerated reply.
 fn reply_footer(
     message: ChatMessage,
     typing: Memo<bool>,
@@ -228,7 +229,10 @@ fn reply_footer(
         let time = created_at
             .filter(|_| !typing && ends_run)
             .map(|ms| message_time(state, ms));
-        let copy = (status == MessageStatus::Complete).then(|| view! { <CopyMessage message/> });
+        // A stopped reply's words are the visitor's to take too: often they stopped it because
+        // what they needed had come.
+        let copy = matches!(status, MessageStatus::Complete | MessageStatus::Stopped)
+            .then(|| view! { <CopyMessage message/> });
         // Only the newest reply looks at whether a reply streams and whether a question
         // precedes it.
         let regenerate = (last

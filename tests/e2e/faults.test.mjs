@@ -243,6 +243,10 @@ test('Stop mid-reply keeps the partial text, marks it stopped, and closes the co
   for (let i = 0; i < 50 && (await stats()) === abortedBefore; i++) await page.waitForTimeout(100);
   assert.equal(await stats(), abortedBefore + 1, 'the server saw the connection close');
   assert.equal(await bubble.locator('.cb-send').isVisible(), true, 'ready to send again');
+  // What came can be copied, as a finished reply's can.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await bubble.locator('.cb-assistant.cb-stopped .cb-copy-message').click();
+  assert.equal((await page.evaluate(() => navigator.clipboard.readText())).trim(), reply[1].trim());
   assert.deepEqual(problems, []);
   await context.close();
 });
