@@ -846,12 +846,9 @@ async fn s3_server() -> Option<S3Server> {
     panic!("moto did not start on {url}");
 }
 
-#[tokio::test]
-async fn the_s3_backend_stores_in_a_real_bucket_and_says_when_it_is_down() {
-    let Some(s3) = s3_server().await else {
-        return;
-    };
-    // The S3 client reads its credentials from the environment, as in production.
+/// A new bucket of its own on `s3`, with the credentials the server's S3 client reads from the
+/// environment, as in production.
+async fn new_bucket(s3: &S3Server) -> String {
     std::env::set_var("AWS_ACCESS_KEY_ID", "test-access-key");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "test-secret-key");
     let bucket = format!("chat-{}", rand::random::<u32>());
@@ -865,6 +862,15 @@ async fn the_s3_backend_stores_in_a_real_bucket_and_says_when_it_is_down() {
         "bucket created: {}",
         res.status()
     );
+    bucket
+}
+
+#[tokio::test]
+async fn the_s3_backend_stores_in_a_real_bucket_and_says_when_it_is_down() {
+    let Some(s3) = s3_server().await else {
+        return;
+    };
+    let bucket = new_bucket(&s3).await;
 
     let dir = scratch("s3");
     let base = start(
@@ -1111,19 +1117,7 @@ async fn expired_files_leave_the_bucket_and_fresh_ones_stay() {
     let Some(s3) = s3_server().await else {
         return;
     };
-    std::env::set_var("AWS_ACCESS_KEY_ID", "test-access-key");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "test-secret-key");
-    let bucket = format!("chat-{}", rand::random::<u32>());
-    let res = Client::new()
-        .put(format!("{}/{bucket}", s3.url))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        res.status().is_success(),
-        "bucket created: {}",
-        res.status()
-    );
+    let bucket = new_bucket(&s3).await;
     let dir = scratch("expiry-s3");
     let base = start(
         &dir,

@@ -262,16 +262,7 @@ test('a mouse click on a button that goes with it leaves focus in the message bo
 });
 
 test('a tap on a button that goes with it keeps focus in the panel, without raising the keyboard', async () => {
-  const { context, page, problems } = await openPage(env.browser, {
-    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-  });
-  await hostPage(page, env.server, 'tap-gone.html', { 'data-load': 'eager' });
-  const bubble = widget(page);
-  await bubble.locator('.cb-launcher[aria-expanded]').tap();
-  await bubble.locator('.cb-input').tap();
-  await page.keyboard.type('hello');
-  await bubble.locator('.cb-send').tap();
-  await finishedReplies(page, 1);
+  const { context, page, problems, bubble } = await phoneWithAReply('tap-gone.html');
   await bubble.locator('.cb-regenerate').tap();
   // Not the message box (a phone would raise its keyboard), not the host page.
   for (let i = 0; i < 40 && (await focused(page)) !== 'cb-panel'; i++) await page.waitForTimeout(50);
@@ -340,16 +331,7 @@ test('a screen reader hears a reply once, from the announcer: the list it grows 
 });
 
 test('on a phone, a screen reader\'s activation (a click that no key or finger made) keeps focus in the panel; a key reaches the message box', async () => {
-  const { context, page, problems } = await openPage(env.browser, {
-    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-  });
-  await hostPage(page, env.server, 'reader-gone.html', { 'data-load': 'eager' });
-  const bubble = widget(page);
-  await bubble.locator('.cb-launcher[aria-expanded]').tap();
-  await bubble.locator('.cb-input').tap();
-  await page.keyboard.type('hello');
-  await bubble.locator('.cb-send').tap();
-  await finishedReplies(page, 1);
+  const { context, page, problems, bubble } = await phoneWithAReply('reader-gone.html');
   // TalkBack's double tap clicks the button it has reached, as one of these: a click of no
   // presses and no pointer; a mouse's that counted no presses; a mouse's that still holds its
   // button as it clicks.
@@ -380,6 +362,21 @@ test('on a phone, a screen reader\'s activation (a click that no key or finger m
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** A phone-sized page with touch, where the visitor has tapped their way to a first reply. */
+async function phoneWithAReply(name) {
+  const { context, page, problems } = await openPage(env.browser, {
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+  });
+  await hostPage(page, env.server, name, { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-input').tap();
+  await page.keyboard.type('hello');
+  await bubble.locator('.cb-send').tap();
+  await finishedReplies(page, 1);
+  return { context, page, problems, bubble };
+}
 
 function finishedReplies(page, n) {
   return page.waitForFunction((want) => document.querySelector('chat-bubble').shadowRoot

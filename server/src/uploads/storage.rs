@@ -289,26 +289,20 @@ fn directly_under(prefix: &Path, location: &Path) -> Option<String> {
 fn list_folder(dir: PathBuf) -> BoxStream<'static, Result<Listed, String>> {
     let (tx, rx) = tokio::sync::mpsc::channel(LISTING_AHEAD);
     tokio::task::spawn_blocking(move || {
+        let failed = |e: std::io::Error| {
+            let _ = tx.blocking_send(Err(format!(
+                "reading the upload folder {} failed: {e}",
+                dir.display()
+            )));
+        };
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
-            Err(e) => {
-                let _ = tx.blocking_send(Err(format!(
-                    "reading the upload folder {} failed: {e}",
-                    dir.display()
-                )));
-                return;
-            }
+            Err(e) => return failed(e),
         };
         for entry in entries {
             let entry = match entry {
                 Ok(entry) => entry,
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(format!(
-                        "reading the upload folder {} failed: {e}",
-                        dir.display()
-                    )));
-                    return;
-                }
+                Err(e) => return failed(e),
             };
             let Ok(meta) = entry.metadata() else {
                 continue;
