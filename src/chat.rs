@@ -507,21 +507,9 @@ impl ChatState {
         self.unsent().into_iter().map(|(_, m)| m).collect()
     }
 
-    /// How many of the visitor's messages with `text` the list holds that were sent.
-    pub fn sent_count(&self, text: &str) -> usize {
-        self.messages.with_untracked(|list| {
-            list.iter()
-                .filter(|m| {
-                    m.role == Role::Visitor
-                        && m.status.get_untracked() != MessageStatus::Unsent
-                        && m.text.with_untracked(|t| t == text)
-                })
-                .count()
-        })
-    }
-
     /// How many of the visitor's sent messages with `question`'s text come before it: which
-    /// asking of that text it is, as the history will count them.
+    /// asking of that text it is, as the history will count them (see [`crate::unsent`] and
+    /// [`crate::unfinished`]).
     pub fn asked_before(&self, question: ChatMessage) -> usize {
         let text = question.text.get_untracked();
         self.messages.with_untracked(|list| {

@@ -485,7 +485,7 @@ fn forget_cut(config: &Config, question: ChatMessage) {
 /// sent before it: it may have reached the backend all the same (see [`crate::unsent`]).
 fn mark_unsent(state: ChatState, question: ChatMessage) {
     question.status.set(MessageStatus::Unsent);
-    let sent_before = question.text.with_untracked(|text| state.sent_count(text));
+    let sent_before = state.asked_before(question);
     question
         .details
         .update_value(|d| d.sent_before = Some(sent_before));
