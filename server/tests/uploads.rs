@@ -695,9 +695,10 @@ async fn proxy_mode_sends_maiagent_the_files_public_url() {
             let res = send(attachments).await.unwrap();
             assert_eq!(res.status(), 400, "{bad}");
             let answer: Value = res.json().await.unwrap();
+            let only_ours = "Only files uploaded here can be attached.";
             assert_eq!(
                 answer,
-                json!({"attachments": ["Only files uploaded here can be attached."]})
+                json!({"attachments": [only_ours], "detail": only_ours, "code": "foreign"})
             );
         }
     }
@@ -734,6 +735,86 @@ async fn proxy_mode_serving_its_own_files_takes_only_their_urls() {
     let elsewhere = url.replace("127.0.0.1", "evil.example");
     assert_ne!(elsewhere, url);
     assert_eq!(send(&elsewhere).await.unwrap().status(), 400);
+}
+
+#[tokio::test]
+async fn proxy_mode_refuses_files_gone_from_storage_past_retention_or_of_another_conversation() {
+    let up = FakeMaiAgent::start().await;
+    let dir = scratch("proxy-checked");
+    let base = start_knowing_its_url(
+        &dir,
+        &[
+            "--mode",
+            "proxy",
+            "--upstream-url",
+            &up.base(),
+            "--upload-retention-days",
+            "1",
+        ],
+    )
+    .await;
+    let folder = dir.join("files");
+    let token = fake::token("c1");
+    let kept = stored(upload(&base, "c1", Some(&token), "kept.txt", "kept").await).await;
+    let expired = stored(upload(&base, "c1", Some(&token), "old.txt", "old").await).await;
+    let deleted = stored(upload(&base, "c1", Some(&token), "gone.txt", "gone").await).await;
+    age(&folder.join(name_of(&expired)), 2 * DAY);
+    std::fs::remove_file(folder.join(name_of(&deleted))).unwrap();
+    let send = |conversation: &str, file: &Value| {
+        let mut body = ask(Some(conversation), "see this", true);
+        body["message"]["attachments"] = json!([file]);
+        Client::new()
+            .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+            .header("x-visitor-token", fake::token(conversation))
+            .json(&body)
+            .send()
+    };
+    let refused = |res: reqwest::Response, code: &'static str| async move {
+        assert_eq!(res.status(), 400);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], code, "{body}");
+        assert!(body["attachments"][0].is_string(), "{body}");
+        body["detail"].as_str().unwrap().to_string()
+    };
+
+    let res = send("c1", &kept).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = res.text().await;
+    let before = up.seen().len();
+
+    // Past its retention (not swept yet) or deleted: MaiAgent would fetch a 404.
+    for gone in [&expired, &deleted] {
+        let detail = refused(send("c1", gone).await.unwrap(), "gone").await;
+        assert!(detail.contains("no longer available"), "{detail}");
+    }
+    // A file of this server's making that another conversation uploaded, or a name of its
+    // form that it never handed out (a file present in the folder all the same).
+    std::fs::write(folder.join(like_ours("7e")), "planted").unwrap();
+    let planted = json!({"file": format!("{base}/uploads/{}", like_ours("7e"))});
+    for (conversation, file) in [("c2", &kept), ("c1", &planted)] {
+        let detail = refused(
+            send(conversation, file).await.unwrap(),
+            "other_conversation",
+        )
+        .await;
+        assert!(detail.contains("this conversation"), "{detail}");
+    }
+    // With a good file before it, the message is refused all the same.
+    let mut body = ask(Some("c1"), "see these", true);
+    body["message"]["attachments"] = json!([kept, expired]);
+    let res = Client::new()
+        .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    refused(res, "gone").await;
+    assert_eq!(
+        up.seen().len(),
+        before,
+        "a refused message reached MaiAgent"
+    );
 }
 
 #[tokio::test]
@@ -971,6 +1052,66 @@ async fn the_s3_backend_stores_in_a_real_bucket_and_says_when_it_is_down() {
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn proxy_mode_checks_an_attachment_is_still_in_the_bucket() {
+    let Some(s3) = s3_server().await else {
+        return;
+    };
+    let bucket = new_bucket(&s3).await;
+    let up = FakeMaiAgent::start().await;
+    let dir = scratch("s3-proxy");
+    let base = start_knowing_its_url(
+        &dir,
+        &[
+            "--mode",
+            "proxy",
+            "--upstream-url",
+            &up.base(),
+            "--upload-storage",
+            "s3",
+            "--upload-s3-bucket",
+            &bucket,
+            "--upload-s3-prefix",
+            "chat",
+            "--upload-s3-endpoint",
+            &s3.url,
+        ],
+    )
+    .await;
+    let token = fake::token("c1");
+    let file = stored(upload(&base, "c1", Some(&token), "a.txt", "hi").await).await;
+    let send = || {
+        let mut body = ask(Some("c1"), "see this", true);
+        body["message"]["attachments"] = json!([file]);
+        Client::new()
+            .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+            .header("x-visitor-token", &token)
+            .json(&body)
+            .send()
+    };
+    let res = send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = res.text().await;
+    // Deleted from the bucket (its lifecycle rule, another instance's sweep).
+    AmazonS3Builder::new()
+        .with_endpoint(&s3.url)
+        .with_allow_http(true)
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("test-access-key")
+        .with_secret_access_key("test-secret-key")
+        .build()
+        .unwrap()
+        .delete(&ObjectPath::from(format!("chat/{}", name_of(&file))))
+        .await
+        .unwrap();
+    let res = send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "gone", "{body}");
+    assert_eq!(up.seen().len(), 1, "the refused message reached MaiAgent");
 }
 
 const DAY_SECS: u64 = 24 * 60 * 60;

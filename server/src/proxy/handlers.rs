@@ -7,13 +7,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{NestedPath, Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Response;
-use serde_json::json;
+use axum::response::{IntoResponse, Response};
 
 use super::forward::{forward, Kind};
 use super::ProxyState;
 use crate::api_error::not_found;
-use crate::api_error::ApiError;
 use crate::requests::{Completion, NewConversation, PageQuery};
 use crate::upstream::json_error;
 use crate::visitor;
@@ -80,9 +78,13 @@ pub async fn completions(
         return Err(visitor::null_conversation_refusal().into());
     };
     state.guard.visitors.check(&headers, conversation)?;
-    if !state.own_attachments(&headers, &mut ask) {
-        let only_ours = json!({"attachments": ["Only files uploaded here can be attached."]});
-        return Err(ApiError::bad_request(only_ours).into());
+    let conversation = conversation.clone();
+    if let Err(refusal) = state
+        .check_attachments(&headers, &conversation, &mut ask)
+        .await
+    {
+        tracing::info!(?refusal, "refused: an attachment");
+        return Err(refusal.into_response());
     }
     let (kind, accept) = if ask.streaming {
         (Kind::Stream, "text/event-stream, application/json")

@@ -42,7 +42,7 @@ use crate::api_routes::{self, ApiHandlers};
 use crate::guard::Guard;
 use crate::requests::Completion;
 use crate::secret::Secret;
-use crate::uploads::Uploads;
+use crate::uploads::{AttachmentRefusal, Uploads};
 use crate::upstream::{self, Timeouts};
 
 /// What proxy mode needs besides the guard.
@@ -83,24 +83,42 @@ impl ProxyState {
         }))
     }
 
-    /// Whether every attachment of `ask` is a file this server stored. Each one's `type` is
-    /// then set from the kind the file was stored as: a client calling a text file an image
-    /// does not make MaiAgent read it as one.
-    fn own_attachments(&self, headers: &HeaderMap, ask: &mut Completion) -> bool {
-        ask.attachments.iter_mut().all(|attachment| {
+    /// Checks that every attachment of `ask` is a file this server stored for
+    /// `conversation`, still there and within its retention, and sets each one's `type` from
+    /// the kind the file was stored as (a client calling a text file an image does not make
+    /// MaiAgent read it as one). The URLs are checked first, all of them, and only then the
+    /// storage, each file's metadata at once: a message with a foreign URL costs no storage
+    /// call, and one with many files waits for the slowest check only.
+    async fn check_attachments(
+        &self,
+        headers: &HeaderMap,
+        conversation: &str,
+        ask: &mut Completion,
+    ) -> Result<(), AttachmentRefusal> {
+        if ask.attachments.is_empty() {
+            return Ok(());
+        }
+        let Some(uploads) = &self.uploads else {
+            return Err(AttachmentRefusal::Foreign);
+        };
+        let mut names = Vec::with_capacity(ask.attachments.len());
+        for attachment in &mut ask.attachments {
             let file = attachment.get("file").and_then(|f| f.as_str());
-            let kind = match (&self.uploads, file) {
-                (Some(uploads), Some(file)) => uploads.issued_type(headers, file),
-                _ => None,
+            let (name, kind) = match file {
+                Some(file) => uploads.issued(headers, conversation, file)?,
+                None => return Err(AttachmentRefusal::Foreign),
             };
-            match (kind, attachment.as_object_mut()) {
-                (Some(kind), Some(fields)) => {
-                    fields.insert("type".into(), kind.into());
-                    true
-                }
-                _ => false,
-            }
-        })
+            let Some(fields) = attachment.as_object_mut() else {
+                return Err(AttachmentRefusal::Foreign);
+            };
+            fields.insert("type".into(), kind.into());
+            names.push(name);
+        }
+        let checks = names.iter().map(|name| uploads.still_stored(name));
+        futures_util::future::join_all(checks)
+            .await
+            .into_iter()
+            .collect()
     }
 
     /// The upstream base URL (ending in `/`).

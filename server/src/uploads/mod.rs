@@ -20,11 +20,13 @@
 //! over it is refused before a byte is read). Its kind is sniffed from the bytes ([`sniff`]):
 //! markup is refused whatever its name. Images (JPEG, PNG, WebP, GIF) and MP4/QuickTime videos lose
 //! their metadata ([`strip`]); PDF, MP3 and text are stored as sent. The file is stored
-//! ([`storage`]) under 128 random bits and the sniffed kind's extension, so names can neither be
-//! guessed nor chosen, and the visitor's own file name is only echoed back in the answer. `file` is
+//! ([`storage`]) under a name of 128 bits, half random and half a tag that binds it to the
+//! conversation ([`names`]), and the sniffed kind's extension, so names can neither be guessed
+//! nor chosen, and the visitor's own file name is only echoed back in the answer. `file` is
 //! the public URL: `--upload-public-url` plus the name, or this server's own `/uploads/<name>`.
-//! Proxy mode forwards a message's attachments only when each is such a URL
-//! ([`Uploads::issued_type`]).
+//! Proxy mode forwards a message's attachments only when each is such a URL, made for the
+//! message's conversation ([`Uploads::issued`]), of a file still stored and within its
+//! retention ([`Uploads::still_stored`]).
 //!
 //! # Serving
 //!
@@ -39,6 +41,7 @@
 //! at start and then hourly; one past it and not yet deleted is already answered 404.
 
 pub mod expiry;
+pub mod names;
 pub mod per_client;
 pub mod quota;
 pub mod sniff;
@@ -66,6 +69,7 @@ use crate::guard::client::{client_key, public_base};
 use crate::guard::plain_id;
 use crate::guard::rate::{retry_after_secs, RateLimiter};
 use crate::visitor::VisitorKeys;
+use names::{NameKeys, NAME_BYTES};
 use quota::{Exceeded, Quota, QuotaLimits};
 use sniff::Kind;
 use storage::{Storage, StorageSettings};
@@ -94,9 +98,6 @@ const BUSY_RETRY_SECS: u64 = 5;
 
 /// The longest file name echoed back, in characters.
 const MAX_FILENAME_CHARS: usize = 120;
-
-/// Random bytes in a stored name: 128 bits, never guessed.
-const NAME_BYTES: usize = 16;
 
 /// What the server does with uploads.
 #[derive(Clone, Debug)]
@@ -130,6 +131,8 @@ pub struct Uploads {
     settings: UploadSettings,
     storage: Storage,
     visitors: Option<VisitorKeys>,
+    /// Makes stored names, each bound to its conversation (see [`names`]).
+    names: NameKeys,
     rate: Option<RateLimiter<String>>,
     quota: Mutex<Quota>,
     /// The same, per client address (a conversation costs one request to make).
@@ -154,6 +157,45 @@ pub struct Stored {
     pub filename: String,
     pub file: String,
     pub size: u64,
+}
+
+/// Why a message's attachment is refused (proxy mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttachmentRefusal {
+    /// Not a URL of a file this server stored: another host or base, or not a name of its
+    /// making.
+    Foreign,
+    /// A name of this server's form that it did not make for this conversation: another
+    /// conversation's file, a file stored before names were bound, or a made-up name.
+    OtherConversation,
+    /// Not in the storage (deleted, never stored) or past its retention: MaiAgent would
+    /// fetch a 404.
+    Gone,
+    /// The storage could not say.
+    Storage,
+}
+
+impl IntoResponse for AttachmentRefusal {
+    /// A 400 with the field error MaiAgent itself would give (`{"attachments": [...]}`), plus
+    /// a `detail` the widget shows and a `code` that says which case it is, so that a client
+    /// can offer to attach the file again. A storage failure is a 503 `storage`, which the
+    /// widget retries on its own.
+    fn into_response(self) -> Response {
+        let (code, detail) = match self {
+            AttachmentRefusal::Foreign => ("foreign", "Only files uploaded here can be attached."),
+            AttachmentRefusal::OtherConversation => (
+                "other_conversation",
+                "This file was not uploaded in this conversation. Please attach it again.",
+            ),
+            AttachmentRefusal::Gone => (
+                "gone",
+                "This file is no longer available. Please attach it again.",
+            ),
+            AttachmentRefusal::Storage => return storage_down(),
+        };
+        let body = serde_json::json!({"attachments": [detail], "detail": detail, "code": code});
+        ApiError::bad_request(body).into_response()
+    }
 }
 
 /// What proxy mode answers an upload when it does not know its public URL (see `app`).
@@ -237,21 +279,50 @@ impl Uploads {
             slots: Semaphore::new(settings.concurrent.max(1)),
             in_flight: per_client::InFlight::new(settings.concurrent_per_client),
             storage,
+            names: NameKeys::new(visitors.as_ref()),
             visitors,
             rate,
             settings,
         }))
     }
 
-    /// MaiAgent's attachment `type` of the file at `url`, when it is a file this server stored:
-    /// the public URL it hands out for uploads, followed by a name of its own making; `None`
-    /// otherwise. Attachments point only there, so a visitor cannot send the backend to fetch
-    /// any URL, nor pass a file by the checks made here. The type comes from the kind the
-    /// bytes were stored as, whatever a client says.
-    pub fn issued_type(&self, headers: &HeaderMap, url: &str) -> Option<&'static str> {
-        url.strip_prefix(&self.file_url(headers, ""))
-            .and_then(kind_of_name)
-            .map(Kind::attachment_type)
+    /// The stored name and MaiAgent's attachment `type` of the file at `url`, when it is a
+    /// file this server stored for `conversation`: the public URL it hands out for uploads,
+    /// followed by a name it made for that conversation. Attachments point only there, so a
+    /// visitor can neither send the backend to fetch any URL, nor pass a file by the checks
+    /// made here, nor attach a file another conversation uploaded. The type comes from the
+    /// kind the bytes were stored as, whatever a client says. Whether the file is still there
+    /// is [`Uploads::still_stored`]'s to say.
+    pub fn issued(
+        &self,
+        headers: &HeaderMap,
+        conversation: &str,
+        url: &str,
+    ) -> Result<(String, &'static str), AttachmentRefusal> {
+        let name = url
+            .strip_prefix(&self.file_url(headers, ""))
+            .ok_or(AttachmentRefusal::Foreign)?;
+        let kind = kind_of_name(name).ok_or(AttachmentRefusal::Foreign)?;
+        if !self.names.bound_to(name, conversation) {
+            return Err(AttachmentRefusal::OtherConversation);
+        }
+        Ok((name.to_owned(), kind.attachment_type()))
+    }
+
+    /// Whether the file stored under `name` is there and within its retention, so that
+    /// MaiAgent, given its URL, finds it. One metadata call to the storage (a `HEAD` in S3);
+    /// the file itself is not read.
+    pub async fn still_stored(&self, name: &str) -> Result<(), AttachmentRefusal> {
+        match self.storage.modified(name).await {
+            Ok(Some(modified)) if !self.left_to_live(modified, SystemTime::now()).is_zero() => {
+                Ok(())
+            }
+            Ok(_) => Err(AttachmentRefusal::Gone),
+            Err(e) => {
+                tracing::error!(error = %e, "upload: the storage could not check an attachment");
+                Err(AttachmentRefusal::Storage)
+            }
+        }
     }
 
     /// How much longer a file stored at `modified` may be kept and cached as of `now`: the
@@ -378,13 +449,6 @@ fn is_direction_mark(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// A fresh stored name: random hex and the sniffed kind's extension.
-fn new_name(kind: Kind) -> String {
-    let random: [u8; NAME_BYTES] = rand::random();
-    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.{}", kind.extension())
-}
-
 /// The kind of a name this server made, or `None` for any other name.
 fn kind_of_name(name: &str) -> Option<Kind> {
     let (stem, ext) = name.split_once('.')?;
@@ -496,7 +560,7 @@ async fn upload(
     if let Err(over) = state.take_quota(&conversation, &client, size) {
         return over.into_response();
     }
-    let name = new_name(kind);
+    let name = state.names.issue(&conversation, kind);
     let cache_for = state.settings.retention.unwrap_or(MAX_CACHE);
     if let Err(e) = state.storage.put(&name, cleaned, kind, cache_for).await {
         lock(&state.quota).give_back(&conversation, size);
@@ -793,9 +857,10 @@ mod tests {
 
     #[test]
     fn only_names_of_our_making_are_served() {
-        let name = new_name(Kind::Png);
+        let names = NameKeys::new(None);
+        let name = names.issue("c1", Kind::Png);
         assert_eq!(kind_of_name(&name), Some(Kind::Png));
-        assert_ne!(name, new_name(Kind::Png));
+        assert_ne!(name, names.issue("c1", Kind::Png));
         for bad in [
             "../secret.png",
             "0123456789abcdef0123456789abcdef.html",

@@ -154,7 +154,7 @@ impl Storage {
         self.prefix.child(name)
     }
 
-    /// Writes a file under `name` (a name of this server's making, see `super::new_name`), to
+    /// Writes a file under `name` (a name of this server's making, see `super::names`), to
     /// be cached by whoever reads the bucket directly for at most `cache_for`.
     pub async fn put(
         &self,
@@ -190,6 +190,16 @@ impl Storage {
                 modified: found.meta.last_modified.into(),
                 bytes: found.into_stream(),
             })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// When the file under `name` was stored, from its metadata alone (a `HEAD` in S3, a
+    /// `stat` in the folder); `Ok(None)` when there is none.
+    pub async fn modified(&self, name: &str) -> object_store::Result<Option<SystemTime>> {
+        match self.store.head(&self.path(name)).await {
+            Ok(meta) => Ok(Some(meta.last_modified.into())),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
