@@ -509,18 +509,28 @@ impl ChatState {
 
     /// How many of the visitor's sent messages with `question`'s text come before it: which
     /// asking of that text it is, as the history will count them (see [`crate::unsent`] and
-    /// [`crate::unfinished`]).
+    /// [`crate::unfinished`]). A regenerated reply asked its question once more for each
+    /// version after the first, and the history holds each of those askings.
     pub fn asked_before(&self, question: ChatMessage) -> usize {
         let text = question.text.get_untracked();
         self.messages.with_untracked(|list| {
-            list.iter()
-                .take_while(|m| m.key != question.key)
-                .filter(|m| {
+            let earlier = list.iter().position(|m| m.key == question.key);
+            let earlier = &list[..earlier.unwrap_or(list.len())];
+            earlier
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| {
                     m.role == Role::Visitor
                         && m.status.get_untracked() != MessageStatus::Unsent
                         && m.text.with_untracked(|t| *t == text)
                 })
-                .count()
+                .map(|(i, _)| match list.get(i + 1) {
+                    Some(reply) if reply.role == Role::Assistant => {
+                        reply.versions.with_untracked(Versions::count)
+                    }
+                    _ => 1,
+                })
+                .sum()
         })
     }
 
@@ -579,6 +589,7 @@ impl ChatState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::versions::Kept;
 
     fn config() -> Config {
         let attributes = [("data-web-chat-id", "w"), ("data-chatbot-id", "b")]
@@ -847,6 +858,33 @@ mod tests {
                 .collect();
             assert_eq!(keys, [q1.key, q3.key, q2.key]);
             assert_eq!(unsent_texts(&state), ["q3", "q2"]);
+        });
+    }
+
+    #[test]
+    fn askings_are_counted_as_the_history_holds_them() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            let regenerated = state.push(Role::Assistant, "a".into(), MessageStatus::Complete);
+            state.push(Role::Visitor, "other".into(), MessageStatus::Complete);
+            state.push(Role::Visitor, "q".into(), MessageStatus::Unsent);
+            state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            let last = state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            // Two sent before it; the unsent one never reached the backend.
+            assert_eq!(state.asked_before(last), 2);
+            // Its reply was regenerated twice: the first question was asked three times.
+            regenerated.versions.update(|v| {
+                for text in ["a", "a2"] {
+                    v.begin(Kept {
+                        text: text.into(),
+                        sources: Vec::new(),
+                        status: MessageStatus::Complete,
+                    });
+                }
+            });
+            assert_eq!(state.asked_before(last), 4);
         });
     }
 

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod appearance;
+pub mod asked_again;
 pub mod attaching;
 pub mod chat;
 mod component;

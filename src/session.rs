@@ -18,7 +18,7 @@ use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
 use crate::unfinished::{self, Ending, UnfinishedReply};
-use crate::versions::Kept;
+use crate::versions::{Kept, Versions};
 
 mod history;
 mod stall;
@@ -459,7 +459,10 @@ fn remember_unfinished(
         UnfinishedReply {
             conversation: conversation.id,
             question: question.text.get_untracked(),
-            asked_before: state.asked_before(question),
+            // A regenerated reply answers a later asking: one per version before it.
+            asked_before: state.asked_before(question)
+                + reply.versions.with_untracked(Versions::count)
+                - 1,
             shown: reply.text.get_untracked(),
             ending,
         },

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
+use crate::asked_again;
 use crate::chat::{ChatState, HistoryStatus, MessageStatus};
 use crate::config::Config;
 use crate::history_slices::{row_units, BatchPlan};
@@ -131,6 +132,7 @@ pub fn load_history(state: ChatState) {
         }
         let status = match result {
             Ok(messages) => {
+                let messages = asked_again::leave_out(messages);
                 let unsent = state.unsent();
                 let held: Vec<usize> = unsent
                     .iter()

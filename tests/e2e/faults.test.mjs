@@ -125,11 +125,47 @@ test('a reply cut off once: not asked again by itself (the backend has the messa
   assert.ok(reply[1].length > 0 && defaultReply('drop once').startsWith(reply[1]), `partial: ${reply[1]}`);
   await cutReplyComesBack(page, [question, reply]);
   await onlyRetryAsksAgain(page, 'drop once', asked);
-  // Answered now: a reload shows the question and its reply, and nothing cut.
+  // Answered now: a reload shows the question once (the backend holds both askings) and its
+  // reply, and nothing cut.
   await page.reload();
   await widget(page).locator('.cb-launcher').click();
   await waitForReply(page, defaultReply('drop once'));
   assert.equal(await widget(page).locator('.cb-retry').count(), 0);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'drop once', ''],
+    ['assistant', defaultReply('drop once'), ''],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the same question, not sent after one was retried, is still kept after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
+  await page.goto(env.server.url);
+  const asked = messagesAsked(page);
+  await mockSwitches(page, faultTimes('drop', 1));
+  await send(page, 'once more');
+  await widget(page).locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  await onlyRetryAsksAgain(page, 'once more', asked);
+  // The backend now holds the question twice, the panel shows it once. The same words again
+  // do not reach the backend.
+  await mockSwitches(page, { fault: 'html' });
+  await send(page, 'once more');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
+  const rows = [
+    ['visitor', 'once more', ''],
+    ['assistant', defaultReply('once more'), ''],
+    ['visitor', 'once more', 'Not sent'],
+  ];
+  assert.deepEqual(await messageRows(page), rows);
+  await mockSwitches(page, null);
+  // After a reload it is still there to send: the history's second asking is not it.
+  await page.reload();
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
+  await waitForReply(page, defaultReply('once more'));
+  assert.deepEqual(await messageRows(page), rows);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -3,7 +3,7 @@
 // and out of the way while a reply streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, messageRows } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, messageRows, mockSwitches } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -102,6 +102,33 @@ test('only the last reply offers Regenerate', async () => {
   const bubble = widget(page);
   assert.equal(await bubble.locator('.cb-regenerate').count(), 1);
   assert.equal(await bubble.locator('.cb-rows .cb-message').last().locator('.cb-regenerate').count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the same words not sent after a regenerated reply are still kept after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
+  await hostPage(page, env.server, 'regenerate-unsent.html');
+  await send(page, 'say it again');
+  await waitForReply(page, defaultReply('say it again'));
+  const bubble = widget(page);
+  await bubble.locator('.cb-regenerate').click();
+  await bubble.locator('.cb-versions[aria-label="Version 2 / 2"]').waitFor();
+  await waitForReply(page, defaultReply('say it again'));
+  // The backend holds the question twice now, the panel shows it once. The same words again
+  // do not reach the backend.
+  await mockSwitches(page, { fault: 'html' });
+  await send(page, 'say it again');
+  await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
+  await mockSwitches(page, null);
+  // After a reload the history shows both askings, and the message not sent is still there.
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
+  await waitForReply(page, defaultReply('say it again'));
+  assert.deepEqual((await messageRows(page)).map(([role, , status]) => [role, status]), [
+    ['visitor', ''], ['assistant', ''], ['visitor', ''], ['assistant', ''], ['visitor', 'Not sent'],
+  ]);
   assert.deepEqual(problems, []);
   await context.close();
 });
