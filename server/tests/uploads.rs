@@ -1254,6 +1254,60 @@ async fn the_server_deletes_expired_files_when_it_starts_unless_told_to_keep_the
 }
 
 #[tokio::test]
+async fn a_write_cut_short_leaves_no_temporary_file_behind() {
+    // The local store writes `<name>#<n>` and renames it to `<name>`: a crash (or a full
+    // disk) in between leaves the temporary file, which is no stored file and so never
+    // expired. The sweep at start removes it once it is an hour old, with any retention.
+    for retention in ["1", "0"] {
+        let dir = scratch("leftovers");
+        let folder = dir.join("files");
+        std::fs::create_dir_all(folder.join("sub")).unwrap();
+        let old = folder.join(format!("{}#1", like_ours("1a")));
+        let older = folder.join(format!("{}#12", like_ours("2b")));
+        let fresh = folder.join(format!("{}#1", like_ours("3c")));
+        let kept = [
+            // Being written, for all the sweep knows.
+            fresh.clone(),
+            // Not of the server's making, or not where it writes.
+            folder.join("notes.txt#1"),
+            folder.join(format!("{}#x1", like_ours("4d"))),
+            folder.join(format!("{}#", like_ours("5e"))),
+            folder.join(format!("{}.html#1", "6f".repeat(16))),
+            folder.join("sub").join(format!("{}#1", like_ours("70"))),
+            dir.join(format!("{}#1", like_ours("81"))),
+            // A stored file within its retention.
+            folder.join(like_ours("92")),
+        ];
+        for path in kept.iter().chain([&old, &older]) {
+            std::fs::write(path, "x").unwrap();
+            age(path, 2 * DAY);
+        }
+        age(&old, Duration::from_secs(2 * 60 * 60));
+        age(&fresh, Duration::from_secs(10 * 60));
+        age(
+            &folder.join(like_ours("92")),
+            Duration::from_secs(2 * 60 * 60),
+        );
+
+        let _base = start(&dir, &["--upload-retention-days", retention]).await;
+        for _ in 0..100 {
+            if !old.exists() && !older.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(!old.exists(), "retention {retention}: {old:?} left behind");
+        assert!(
+            !older.exists(),
+            "retention {retention}: {older:?} left behind"
+        );
+        for path in &kept {
+            assert!(path.exists(), "retention {retention}: {path:?} deleted");
+        }
+    }
+}
+
+#[tokio::test]
 async fn expired_files_leave_the_bucket_and_fresh_ones_stay() {
     let Some(s3) = s3_server().await else {
         return;

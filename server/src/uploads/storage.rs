@@ -3,7 +3,13 @@
 //! instances and a CDN share the files.
 //!
 //! Files are written once under a name that never changes and read back whole, and deleted once
-//! they are older than the retention ([`Storage::remove_older_than`], run by `super::expiry`).
+//! they are older than the retention ([`Storage::sweep`], run by `super::expiry`).
+//!
+//! The local folder is written the way `object_store`'s `LocalFileSystem` writes: the bytes go
+//! to a temporary file `<name>#<n>` beside the final one (`n` counting from 1), which is then
+//! renamed to `<name>`. A crash, a kill or a full disk between the two leaves the temporary
+//! file; it is no stored file, so nothing expires it, and the sweep removes it instead once it
+//! has sat untouched long enough that no write can still be under way ([`is_leftover`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,7 +81,9 @@ pub struct Swept {
     /// Files deleted. Instances sweeping one bucket at the same moment may each count a file
     /// they both deleted.
     pub removed: u64,
-    /// Expired files that could not be deleted (tried again at the next sweep).
+    /// Temporary files of writes cut short, removed from the local folder.
+    pub leftovers: u64,
+    /// Expired or temporary files that could not be deleted (tried again at the next sweep).
     pub failed: u64,
     /// The first error: a listing that broke off (the sweep stops there) or a failed delete.
     pub error: Option<String>,
@@ -205,24 +213,39 @@ impl Storage {
         }
     }
 
-    /// Deletes the files of this server's making stored before `cutoff`: those directly in
-    /// the folder or directly under the prefix, and nothing else (other names, subfolders,
-    /// keys outside the prefix stay). The listing is read as a stream and expired files are
-    /// deleted in batches of [`DELETE_BATCH`] as it goes, so memory stays bounded whatever
-    /// the number of files. A file already gone (another instance's sweep) is no error: the
-    /// sweep can run anywhere, any number of times.
-    pub async fn remove_older_than(&self, cutoff: SystemTime) -> Swept {
+    /// Deletes the files of this server's making stored before `expired_before` (none when
+    /// `None`: files are kept forever) and, in the local folder, the temporary files of writes
+    /// cut short last touched before `leftovers_before`. Only names of the server's making
+    /// directly in the folder or directly under the prefix are touched (other names,
+    /// subfolders, keys outside the prefix stay). The listing is read as a stream and what
+    /// is to go is deleted in batches of [`DELETE_BATCH`] as it goes, so memory stays bounded
+    /// whatever the number of files. A file already gone (another instance's sweep, a write
+    /// that finished after all) is no error: the sweep can run anywhere, any number of times.
+    pub async fn sweep(
+        &self,
+        expired_before: Option<SystemTime>,
+        leftovers_before: SystemTime,
+    ) -> Swept {
         let mut swept = Swept::default();
         let mut listing = self.listing();
         let mut batch = Vec::new();
+        let mut leftovers = Vec::new();
         while let Some(found) = listing.next().await {
             match found {
                 Ok(file) => {
-                    if file.modified < cutoff && super::kind_of_name(&file.name).is_some() {
+                    let expired = expired_before.is_some_and(|cutoff| file.modified < cutoff);
+                    if expired && super::kind_of_name(&file.name).is_some() {
                         batch.push(self.path(&file.name));
                         if batch.len() >= DELETE_BATCH {
                             self.delete_all(std::mem::take(&mut batch), &mut swept)
                                 .await;
+                        }
+                    } else if let Some(dir) = &self.folder {
+                        if file.modified < leftovers_before && is_leftover(&file.name) {
+                            leftovers.push(dir.join(&file.name));
+                            if leftovers.len() >= DELETE_BATCH {
+                                remove_leftovers(std::mem::take(&mut leftovers), &mut swept).await;
+                            }
                         }
                     }
                 }
@@ -233,6 +256,7 @@ impl Storage {
             }
         }
         self.delete_all(batch, &mut swept).await;
+        remove_leftovers(leftovers, &mut swept).await;
         swept
     }
 
@@ -280,6 +304,58 @@ impl Storage {
                         .get_or_insert_with(|| format!("deleting a file failed: {e}"));
                 }
             }
+        }
+    }
+}
+
+/// Whether `name` is the temporary file of a write to a name of the server's making:
+/// `<name>#<n>` with `n` all digits, as `LocalFileSystem` makes them (it lists and deletes no
+/// such name itself, which is why [`remove_leftovers`] removes them directly).
+pub fn is_leftover(name: &str) -> bool {
+    name.split_once('#').is_some_and(|(stored, n)| {
+        !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && super::kind_of_name(stored).is_some()
+    })
+}
+
+/// Removes temporary files of writes cut short from the local folder, on a blocking thread.
+async fn remove_leftovers(paths: Vec<PathBuf>, swept: &mut Swept) {
+    if paths.is_empty() {
+        return;
+    }
+    let removed = tokio::task::spawn_blocking(move || {
+        paths
+            .into_iter()
+            .map(|path| match std::fs::remove_file(&path) {
+                // Renamed meanwhile: the write finished after all.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+                Err(e) => Err(format!(
+                    "deleting the temporary file {} failed: {e}",
+                    path.display()
+                )),
+                Ok(()) => Ok(true),
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    match removed {
+        Ok(results) => {
+            for result in results {
+                match result {
+                    Ok(true) => swept.leftovers += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        swept.failed += 1;
+                        swept.error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            swept
+                .error
+                .get_or_insert_with(|| format!("deleting temporary files failed: {e}"));
         }
     }
 }
@@ -332,4 +408,27 @@ fn list_folder(dir: PathBuf) -> BoxStream<'static, Result<Listed, String>> {
         rx.recv().await.map(|item| (item, rx))
     })
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_temporary_files_of_our_names_are_leftovers() {
+        let ours = format!("{}.png", "0a".repeat(16));
+        assert!(is_leftover(&format!("{ours}#1")));
+        assert!(is_leftover(&format!("{ours}#42")));
+        for not in [
+            ours.clone(),
+            format!("{ours}#"),
+            format!("{ours}#1a"),
+            format!("{ours}#-1"),
+            format!("{ours}#1#2"),
+            "notes.txt#1".to_string(),
+            format!("{}.html#1", "0a".repeat(16)),
+        ] {
+            assert!(!is_leftover(&not), "{not}");
+        }
+    }
 }
