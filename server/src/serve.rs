@@ -11,7 +11,8 @@
 //! and connections are capped per client address (IPv6 per /64, as the rate limit counts)
 //! and in total ([`admission`]). A connection over the per-client cap is closed at once,
 //! before any byte is read; at the total cap the connection idle longest makes room for it,
-//! and only when none is idle is it closed at once.
+//! else the one that has been sending a request's head longest, past a short grace; only when
+//! neither is there is it closed at once.
 //!
 //! HTTP/1.1 only: browsers speak it to a plain-HTTP server, and nginx speaks it upstream.
 
@@ -38,7 +39,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use admission::{Admission, Ticket};
+use admission::{Admission, Doing, Reclaimed, Ticket};
 
 /// How long and how many connections a client may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,13 +100,20 @@ pub fn is_body_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
 /// What the server did with its connections (for the logs of tests and load tests).
 #[derive(Debug, Default)]
 pub struct ConnStats {
+    /// Connections holding a place under the caps: open, and not asked to close to make
+    /// room. Never more than the total cap.
     pub open: AtomicUsize,
     pub peak_open: AtomicUsize,
+    /// Connections asked to close to make room and still finishing (a request that reached
+    /// one just as it was chosen is answered first).
+    pub closing: AtomicUsize,
     /// The most connections one client held at once.
     pub peak_per_client: AtomicUsize,
     pub refused: AtomicUsize,
     /// Idle connections closed to make room for a new one at the total cap.
     pub reclaimed_idle: AtomicUsize,
+    /// Connections cut while sending a request's head, past the grace, to make room.
+    pub reclaimed_heads: AtomicUsize,
     pub cut_slow_headers: AtomicUsize,
     pub cut_idle: AtomicUsize,
     pub cut_slow_readers: AtomicUsize,
@@ -203,14 +211,16 @@ pub async fn run_counted(
                 .header_read_timeout(limits.header + limits.idle);
             let conn = builder.serve_connection(io, service);
             tokio::pin!(conn);
-            // Asked to close: the server is shutting down, or this connection was idle and
-            // its place went to a new one. hyper's graceful shutdown closes an idle
-            // connection at once and lets a request in flight (one that reached a reclaimed
-            // connection just as it was chosen) finish first.
+            // Asked to close: the server is shutting down, or this connection's place went
+            // to a new one. hyper's graceful shutdown closes an idle connection at once and
+            // lets a request in flight (one that reached a reclaimed connection just as it
+            // was chosen) finish first. A connection chosen while sending a head is cut
+            // instead, as the header timeout cuts it: hyper would wait for the rest of a
+            // first request's head and answer it before closing.
             let asked_to_close = async {
                 tokio::select! {
-                    _ = server_stopping.wait_for(|&stopping| stopping) => {}
-                    () = activity.reclaimed() => {}
+                    _ = server_stopping.wait_for(|&stopping| stopping) => Reclaimed::Gracefully,
+                    how = activity.reclaimed() => how,
                 }
             };
             tokio::pin!(asked_to_close);
@@ -233,7 +243,11 @@ pub async fn run_counted(
                         counter.fetch_add(1, Ordering::Relaxed);
                         break;
                     }
-                    () = &mut asked_to_close, if !closing => {
+                    how = &mut asked_to_close, if !closing => {
+                        if how == Reclaimed::Cut && activity.still_reading_head() {
+                            tracing::debug!(%peer, "cutting a slow head: its place was needed");
+                            break;
+                        }
                         closing = true;
                         conn.as_mut().graceful_shutdown();
                     }
@@ -260,8 +274,9 @@ struct Activity {
     /// ended (the idle clock starts), a request's head began (the header clock), or a
     /// response found the client not reading (the send clock).
     changed: tokio::sync::Notify,
-    /// The connection's place under the caps, told whenever the connection becomes idle or
-    /// busy: only an idle one may be asked to make room for a new connection.
+    /// The connection's place under the caps, told whenever the connection becomes idle,
+    /// busy or begins a request's head: a busy one is never asked to make room for a new
+    /// connection.
     ticket: Ticket,
 }
 
@@ -274,9 +289,9 @@ struct ActivityState {
     head_since: Option<Instant>,
     /// Since when a write has waited for the client to take bytes (its socket buffer full).
     blocked_since: Option<Instant>,
-    /// No request being read, none in flight, no response waiting for the client: as the
-    /// ticket was last told.
-    idle: bool,
+    /// What the ticket was last told: idle (no request being read, none in flight, no
+    /// response waiting for the client), reading a head, or busy.
+    doing: Doing,
 }
 
 /// A request in flight; its drop (the response body sent or abandoned) ends it.
@@ -303,7 +318,7 @@ impl Activity {
                 last: Instant::now(),
                 head_since: None,
                 blocked_since: None,
-                idle: true,
+                doing: Doing::Idle,
             }),
             changed: tokio::sync::Notify::new(),
             ticket,
@@ -314,19 +329,31 @@ impl Activity {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Tells the ticket when the connection became idle or busy. Called with the state
-    /// locked, so the changes reach the ticket in the order they happened.
+    /// Tells the ticket when the connection became idle, busy or began a head. Called with
+    /// the state locked, so the changes reach the ticket in the order they happened.
     fn note_idleness(&self, s: &mut ActivityState) {
-        let idle = s.in_flight == 0 && s.head_since.is_none() && s.blocked_since.is_none();
-        if idle != s.idle {
-            s.idle = idle;
-            self.ticket.set_idle(idle);
+        let doing = match (s.in_flight, s.blocked_since, s.head_since) {
+            (0, None, None) => Doing::Idle,
+            (0, None, Some(since)) => Doing::ReadingHead { since },
+            _ => Doing::Busy,
+        };
+        if doing != s.doing {
+            s.doing = doing;
+            self.ticket.set_doing(doing);
         }
     }
 
-    /// Resolves once this connection, idle, has been chosen to make room for a new one.
-    async fn reclaimed(&self) {
+    /// Resolves once this connection, idle or slow to send a head, has been chosen to make
+    /// room for a new one, saying how to close.
+    async fn reclaimed(&self) -> Reclaimed {
         self.ticket.reclaimed().await
+    }
+
+    /// Whether the connection is still only reading a request's head: nothing dispatched,
+    /// nothing being written, so cutting it loses no answer.
+    fn still_reading_head(&self) -> bool {
+        let s = self.lock();
+        s.in_flight == 0 && s.blocked_since.is_none() && s.head_since.is_some()
     }
 
     fn request_started(self: &Arc<Self>) -> InFlight {

@@ -215,3 +215,52 @@ async fn with_every_place_streaming_a_new_connection_is_refused_and_no_stream_is
         assert!(!more.contains(r#""done":true"#), "stream {}: {more}", i + 1);
     }
 }
+
+#[tokio::test]
+async fn a_cap_full_of_heads_sent_slowly_lets_a_new_client_in_by_cutting_the_oldest_head_not_a_stream(
+) {
+    let addr = start(&[
+        "--max-connections",
+        "4",
+        "--max-connections-per-client",
+        "4",
+    ])
+    .await;
+    let mut stream = connect_from("127.0.0.1", addr).await;
+    start_stream(&mut stream).await;
+    // Three more, each sending the start of a request head and then nothing (as a client
+    // trickling its head to hold the place until the 10 s header timeout): every place is
+    // taken, none idle.
+    let mut heads = Vec::new();
+    for _ in 0..3 {
+        let mut conn = connect_from("127.0.0.1", addr).await;
+        conn.write_all(b"GET /api/v1/messages/?conversation=c1 HTTP/1.1\r\nHo")
+            .await
+            .unwrap();
+        heads.push(conn);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Past the grace (2 s with the default header timeout), well before the header timeout.
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+
+    let mut visitor = connect_from("127.0.0.2", addr).await;
+    let answer = cheap_request(&mut visitor).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "a new client with every place taken by 1 stream and 3 slow heads: {answer:?}"
+    );
+    // The place came from the head begun first, cut without an answer.
+    let mut oldest = heads.remove(0);
+    assert_closed(&mut oldest, "the connection whose head began first").await;
+    more_deltas(&mut stream, 3).await;
+    // The other two finish their heads and are answered.
+    for (i, conn) in heads.iter_mut().enumerate() {
+        conn.write_all(b"st: x\r\n\r\n").await.unwrap();
+        let answer = read_response(conn).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "slow head {}: {answer:?}",
+            i + 2
+        );
+    }
+}
