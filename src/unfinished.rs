@@ -105,6 +105,40 @@ pub fn cut<'a>(
     history: &[(Option<Role>, &str)],
     remembered: &'a [UnfinishedReply],
 ) -> Vec<Option<&'a str>> {
+    cut_questions(conversation, history, remembered)
+        .into_iter()
+        .map(|asked| match asked {
+            Some((reply, None)) => Some(reply.shown.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The cut replies of `conversation` to which `history` (role and text, oldest first) now holds
+/// a reply, each with where that reply is: the backend went on writing after the stream broke,
+/// and stored it when it was done.
+pub fn late_replies<'a>(
+    conversation: &str,
+    history: &[(Option<Role>, &str)],
+    remembered: &'a [UnfinishedReply],
+) -> Vec<(&'a UnfinishedReply, usize)> {
+    cut_questions(conversation, history, remembered)
+        .into_iter()
+        .filter_map(|asked| match asked {
+            Some((reply, Some(at))) => Some((reply, at)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// For each message of `history` (role and text, oldest first) of `conversation`: where it is
+/// the asking of a question whose reply was cut, that cut reply, with where the reply that
+/// follows the question is, if one does.
+fn cut_questions<'a>(
+    conversation: &str,
+    history: &[(Option<Role>, &str)],
+    remembered: &'a [UnfinishedReply],
+) -> Vec<Option<(&'a UnfinishedReply, Option<usize>)>> {
     let cut: Vec<&UnfinishedReply> = remembered
         .iter()
         .filter(|r| r.ending == Ending::Cut && r.conversation == conversation)
@@ -121,14 +155,16 @@ pub fn cut<'a>(
             let (_, count) = asked.iter_mut().find(|(question, _)| *question == text)?;
             let asked_before = *count;
             *count += 1;
+            let reply = cut
+                .iter()
+                .find(|r| r.question == text && r.asked_before == asked_before)?;
             // The next message of the conversation as shown, past any of other kinds.
-            let next = history[i + 1..].iter().find_map(|&(role, _)| role);
-            if next == Some(Role::Assistant) {
-                return None;
-            }
-            cut.iter()
-                .find(|r| r.question == text && r.asked_before == asked_before)
-                .map(|r| r.shown.as_str())
+            let next = history[i + 1..]
+                .iter()
+                .position(|&(role, _)| role.is_some())
+                .map(|at| i + 1 + at);
+            let answered = next.filter(|&at| history[at].0 == Some(Role::Assistant));
+            Some((*reply, answered))
         })
         .collect()
 }
@@ -385,6 +421,47 @@ mod tests {
                 MessageStatus::Complete,
                 MessageStatus::Complete
             ]
+        );
+    }
+
+    #[test]
+    fn a_reply_stored_after_the_cut_is_found_where_it_is() {
+        let remembered = [
+            cut_off("c1", "why?", "Because"),
+            UnfinishedReply {
+                asked_before: 1,
+                ..cut_off("c1", "again?", "Yes")
+            },
+            cut_off("c2", "why?", "Because"),
+        ];
+        let still_writing = [
+            (Some(Role::Visitor), "why?"),
+            (Some(Role::Visitor), "again?"),
+        ];
+        assert_eq!(late_replies("c1", &still_writing, &remembered), []);
+        let stored = [
+            (Some(Role::Visitor), "why?"),
+            (None, "not shown"),
+            (Some(Role::Assistant), "Because it is."),
+            (Some(Role::Visitor), "again?"),
+            (Some(Role::Assistant), "Yes, once."),
+            (Some(Role::Visitor), "again?"),
+            (Some(Role::Visitor), "other"),
+        ];
+        // The first asking of "again?" was answered whole; its second is still without a reply.
+        assert_eq!(
+            late_replies("c1", &stored, &remembered),
+            [(&remembered[0], 2)]
+        );
+        let both = [
+            (Some(Role::Visitor), "again?"),
+            (Some(Role::Assistant), "Yes, once."),
+            (Some(Role::Visitor), "again?"),
+            (Some(Role::Assistant), "Yes, twice."),
+        ];
+        assert_eq!(
+            late_replies("c1", &both, &remembered),
+            [(&remembered[1], 3)]
         );
     }
 }

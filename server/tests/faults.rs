@@ -208,3 +208,44 @@ async fn stream_faults_do_not_apply_to_non_streaming_requests() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(json_body(res).await["content"], json!(default_reply("x")));
 }
+
+#[tokio::test]
+async fn a_reply_stored_late_comes_to_the_history_after_the_cut() {
+    let (app, _) = fast_app();
+    let id = create_conversation(&app, "/api/v1").await;
+    let res = complete(
+        &app,
+        "/api/v1",
+        Some(&id),
+        "still writing?",
+        "mock_fault=drop&mock_stored_after=400",
+    )
+    .await;
+    // The stream is cut: the body ends in an error.
+    let mut body = res.into_body();
+    while let Some(frame) = body.frame().await {
+        if frame.is_err() {
+            break;
+        }
+    }
+    let replies = || async {
+        let history = json_body(
+            call(
+                &app,
+                get_as(&format!("/api/v1/messages/?conversation={id}"), &id),
+            )
+            .await,
+        )
+        .await;
+        history["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["type"] == "outgoing")
+            .map(|m| m["content"].as_str().unwrap().to_owned())
+            .collect::<Vec<String>>()
+    };
+    assert!(replies().await.is_empty(), "not stored yet");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(replies().await, [default_reply("still writing?")]);
+}

@@ -170,6 +170,40 @@ test('the same question, not sent after one was retried, is still kept after a r
   await context.close();
 });
 
+test('a reply the backend went on writing after the cut takes its place after a reload, with nothing to press', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const asked = messagesAsked(page);
+  // The stream breaks; the backend stores the whole reply 6 s after the question.
+  await mockSwitches(page, faultTimes('drop', 1, { stored_after: 6000 }));
+  await send(page, 'write on');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  await mockSwitches(page, null);
+  // Reloaded at once: the backend holds no reply yet, so the cut one comes back with Retry…
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 5000 });
+  // …until the stored reply takes its place, whole, with nothing asked a second time.
+  await waitForReply(page, defaultReply('write on'), 30000);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'write on', ''],
+    ['assistant', defaultReply('write on'), ''],
+  ]);
+  assert.equal(await bubble.locator('.cb-retry').count(), 0);
+  assert.deepEqual(asked, ['write on']);
+  // Remembered no more: the next reload shows the reply as stored.
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('write on'));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'write on', ''],
+    ['assistant', defaultReply('write on'), ''],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reply cut before its first word: the message stays sent, the empty reply offers Retry, nothing goes out by itself', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);

@@ -116,15 +116,6 @@ pub async fn completions(
         }
     };
 
-    if !request.streaming {
-        store_reply(&state, &conversation_id, None, text.clone(), extras);
-        return Json(json!({
-            "conversationId": conversation_id,
-            "content": text,
-            "done": true,
-        }))
-        .into_response();
-    }
     // The reply's sources also ride on its closing frame, as some backends send them.
     let done_extras = extras.citations.clone().map(|(citations, nodes)| {
         let mut fields = serde_json::Map::new();
@@ -132,8 +123,25 @@ pub async fn completions(
         fields.insert("citationNodes".into(), nodes);
         fields
     });
-    store_reply(&state, &conversation_id, stream_fault, text, extras);
-
+    match switches.stored_after {
+        Some(after) => {
+            let (state, conversation, text) =
+                (state.clone(), conversation_id.clone(), text.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                store_reply(&state, &conversation, None, text, extras);
+            });
+        }
+        None => store_reply(&state, &conversation_id, stream_fault, text.clone(), extras),
+    }
+    if !request.streaming {
+        return Json(json!({
+            "conversationId": conversation_id,
+            "content": text,
+            "done": true,
+        }))
+        .into_response();
+    }
     let plan = Plan {
         conversation_id,
         deltas,

@@ -56,6 +56,7 @@
 //! | `fault_key` | string, default empty | groups requests for `fault_times` |
 //! | `fault_after` | n, default 3 | deltas sent before `drop`, `malformed`, `stall` or `pause` strikes |
 //! | `pause` | ms, default 6000 | how long the `pause` fault keeps silent |
+//! | `stored_after` | ms | store the reply that long after the request, whatever becomes of the stream (also after `drop` or `stall`): a backend still writing after the client is gone |
 //!
 //! Faults: `401` → `{"detail": "Invalid API key."}`; `429` → `Retry-After` header and a
 //! `detail`; `500` → JSON `detail`; `html` → 500 with an HTML page (`text/html`). These come

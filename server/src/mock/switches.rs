@@ -75,6 +75,9 @@ pub struct Switches {
     pub fault_after: usize,
     /// How long the `pause` fault keeps silent.
     pub pause: Duration,
+    /// Store the reply this long after the request instead of before streaming it, whatever
+    /// happens to the stream: a backend that goes on writing after the client is gone.
+    pub stored_after: Option<Duration>,
 }
 
 impl Default for Switches {
@@ -93,6 +96,7 @@ impl Default for Switches {
             fault_key: String::new(),
             fault_after: 3,
             pause: Duration::from_secs(6),
+            stored_after: None,
         }
     }
 }
@@ -194,6 +198,7 @@ impl Switches {
         if let Some(ms) = number("pause")? {
             s.pause = Duration::from_millis(ms);
         }
+        s.stored_after = number("stored_after")?.map(Duration::from_millis);
         Ok(s)
     }
 }
@@ -232,6 +237,22 @@ mod tests {
         query.insert("mock_pause".to_string(), "1500".to_string());
         let s = Switches::from_request(&HeaderMap::new(), &query).unwrap();
         assert_eq!(s.pause, Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn a_reply_may_be_stored_late() {
+        let mut query = HashMap::new();
+        assert_eq!(
+            Switches::from_request(&HeaderMap::new(), &query)
+                .unwrap()
+                .stored_after,
+            None
+        );
+        query.insert("mock_stored_after".to_string(), "2500".to_string());
+        let s = Switches::from_request(&HeaderMap::new(), &query).unwrap();
+        assert_eq!(s.stored_after, Some(Duration::from_millis(2500)));
+        query.insert("mock_stored_after".to_string(), "soon".to_string());
+        assert!(Switches::from_request(&HeaderMap::new(), &query).is_err());
     }
 
     #[test]
