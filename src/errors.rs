@@ -33,6 +33,10 @@ pub enum ApiError {
         detail: Option<String>,
         retry_after_secs: Option<u32>,
     },
+    /// The server no longer has the message's files to send, or they belong to another
+    /// conversation (its 400 with the code `gone` or `other_conversation`): kept for a Retry,
+    /// the message would be refused again; attached anew, the files can go.
+    FilesGone,
     /// The backend answered 2xx with something we cannot read.
     BadResponse(String),
 }
@@ -108,8 +112,12 @@ impl ApiError {
     /// not be relayed: that is a cut reply, not a failure to send.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> Self {
         let body = serde_json::from_str::<ErrorBody>(body).ok();
-        if status == 502 && body.as_ref().and_then(|b| b.code.as_deref()) == Some(REPLY_LOST) {
+        let code = body.as_ref().and_then(|b| b.code.as_deref());
+        if status == 502 && code == Some(REPLY_LOST) {
             return ApiError::Cut;
+        }
+        if status == 400 && FILES_GONE.contains(&code.unwrap_or_default()) {
+            return ApiError::FilesGone;
         }
         ApiError::Status {
             status,
@@ -152,6 +160,7 @@ impl ApiError {
                 Some(d) => return fill(t.rejected_because, d),
                 None => t.rejected,
             },
+            ApiError::FilesGone => t.files_gone,
             ApiError::BadResponse(_) => t.unexpected,
         };
         text.to_owned()
@@ -187,6 +196,10 @@ struct ErrorBody {
 
 /// The server's `code` for a reply lost after the assistant took the message.
 const REPLY_LOST: &str = "reply_lost";
+
+/// The server's `code`s for attached files it no longer has, or that another conversation
+/// uploaded.
+const FILES_GONE: [&str; 2] = ["gone", "other_conversation"];
 
 #[cfg(test)]
 mod tests {
@@ -269,6 +282,23 @@ mod tests {
         assert!(relayed.conversation_is_gone());
         let numbered = ApiError::from_status(400, r#"{"detail":"Too long.","code":40}"#, None);
         assert!(matches!(numbered, ApiError::Status { detail: Some(d), .. } if d == "Too long."));
+    }
+
+    #[test]
+    fn files_the_server_no_longer_has_are_said_and_not_retried() {
+        for code in ["gone", "other_conversation"] {
+            let body = format!(r#"{{"attachments":["x"],"detail":"x","code":"{code}"}}"#);
+            let e = ApiError::from_status(400, &body, None);
+            assert_eq!(e, ApiError::FilesGone, "{code}");
+            assert_eq!(e.user_message(&EN), EN.files_gone);
+            assert_eq!(e.retry_delay_ms(0), None);
+            assert!(!e.conversation_is_gone());
+        }
+        // Only a 400 says so, and only with those codes.
+        let foreign = ApiError::from_status(400, r#"{"detail":"x","code":"foreign"}"#, None);
+        assert!(matches!(foreign, ApiError::Status { status: 400, .. }));
+        let relayed = ApiError::from_status(404, r#"{"detail":"x","code":"gone"}"#, None);
+        assert!(relayed.conversation_is_gone());
     }
 
     #[test]

@@ -410,7 +410,10 @@ fn finish(
             ));
             // A reply cut before its first word was still begun: the backend has the
             // message, which stays sent, and the reply stays, empty, with its Retry.
-            if reply_is_empty && error != ApiError::Cut {
+            if error == ApiError::FilesGone && reply_is_empty {
+                state.remove(reply.key);
+                back_in_the_box(state, config, question);
+            } else if reply_is_empty && error != ApiError::Cut {
                 state.remove(reply.key);
                 mark_unsent(state, question);
             } else {
@@ -482,6 +485,24 @@ fn forget_cut(config: &Config, question: ChatMessage) {
     if remembered.len() != before {
         store::save_unfinished(config, &remembered);
     }
+}
+
+/// Takes back a message whose files the server no longer has: a Retry would be refused
+/// again. Its words go back in the message box, before anything typed since, for the visitor to
+/// attach the files anew and send.
+fn back_in_the_box(state: ChatState, config: &Config, question: ChatMessage) {
+    state.remove(question.key);
+    let text = question.text.get_untracked();
+    state.draft.update(|draft| {
+        *draft = if draft.trim().is_empty() {
+            text
+        } else {
+            format!("{text}\n\n{draft}")
+        };
+    });
+    state
+        .draft
+        .with_untracked(|draft| store::save_draft(config, draft));
 }
 
 /// Marks a question as not sent, with how many of the visitor's messages with its text were

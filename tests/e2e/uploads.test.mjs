@@ -217,6 +217,42 @@ test('a message with a picture that could not be sent keeps its picture across a
   await context.close();
 });
 
+test('a message whose files the server no longer has comes back to the box in words, rather than fail on every Retry', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-gone.html', IMAGES);
+  const bubble = await openPanel(page);
+  const completions = (url) => url.pathname.includes('/completions/');
+  const refuse = (body) => page.route(completions, (route) => route.fulfill({
+    status: 400, contentType: 'application/json', body: JSON.stringify(body),
+  }));
+  // Not sent the first time…
+  await refuse({ message: ['refused'] });
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip').waitFor();
+  await bubble.locator('.cb-input').fill('here is the error');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  // …and by the Retry the picture is gone from storage (the server's 400 with code `gone`).
+  await page.unroute(completions);
+  const detail = 'This file is no longer available. Please attach it again.';
+  await refuse({ attachments: [detail], detail, code: 'gone' });
+  await bubble.locator('.cb-input').fill('and one more thing');
+  await bubble.locator('.cb-visitor .cb-retry').click();
+  await bubble.locator('.cb-notice', { hasText: 'no longer available' }).waitFor();
+  assert.match(await bubble.locator('.cb-notice').textContent(), /back in the message box/);
+  // The message left the list; its words are in the box, before what was typed since.
+  assert.equal(await bubble.locator('.cb-rows .cb-visitor').count(), 0);
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'here is the error\n\nand one more thing');
+  // Nothing is left to fail again after a reload, and the words are still in the box.
+  await page.unroute(completions);
+  await page.reload();
+  await openPanel(page);
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'here is the error\n\nand one more thing');
+  assert.equal(await bubble.locator('.cb-rows .cb-visitor').count(), 0);
+  assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);
+  await context.close();
+});
+
 test('a pasted picture is attached and sent on its own', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-paste.html', IMAGES);
