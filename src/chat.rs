@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::grouping::{self, RowPlace, Stamp};
 use crate::models::{Attachment, Message, Role, Source};
 use crate::unsent::UnsentMessage;
-use crate::versions::Versions;
+use crate::versions::{Kept, Versions};
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +149,26 @@ pub struct MessageDetails {
 pub struct Sender {
     pub name: Option<String>,
     pub avatar: Option<String>,
+}
+
+/// A message of the history as the list is to show it.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub message: Message,
+    pub status: MessageStatus,
+    /// The earlier versions of a regenerated reply, oldest first (see [`crate::regenerated`]).
+    pub earlier: Vec<Kept>,
+}
+
+impl HistoryRow {
+    /// A message shown as the history holds it, or with `status`.
+    pub fn new(message: Message, status: MessageStatus) -> Self {
+        HistoryRow {
+            message,
+            status,
+            earlier: Vec::new(),
+        }
+    }
 }
 
 /// Whether the stored conversation's history has been fetched.
@@ -539,11 +559,7 @@ impl ChatState {
     /// shown. Each message comes with the status it shows. `before` is the stored message that
     /// comes right before the slice, in a later one: the slice's rows go in with the places they
     /// keep, so that nothing changes in a row once it is in, however far from the view it is.
-    pub fn prepend_history(
-        &self,
-        history: Vec<(Message, MessageStatus)>,
-        before: Option<&Message>,
-    ) {
+    pub fn prepend_history(&self, history: Vec<HistoryRow>, before: Option<&Message>) {
         let batch = self
             .inner
             .try_update_value(|inner| {
@@ -552,10 +568,15 @@ impl ChatState {
             })
             .unwrap_or(LIVE);
         // The slices come newest first: the first one with a reply that names its sender decides.
-        self.meet_assistant(history.iter().map(|(m, _)| m));
+        self.meet_assistant(history.iter().map(|row| &row.message));
         let earlier: Vec<ChatMessage> = history
             .into_iter()
-            .filter_map(|(m, status)| {
+            .filter_map(|row| {
+                let HistoryRow {
+                    message: m,
+                    status,
+                    earlier,
+                } = row;
                 let role = m.role?;
                 let sender = sender_of(&m);
                 let details = MessageDetails {
@@ -565,8 +586,19 @@ impl ChatState {
                     sender,
                     sent_before: None,
                 };
+                let versions = (!earlier.is_empty()).then(|| {
+                    let shown = Kept {
+                        text: m.content.clone(),
+                        sources: details.sources.clone(),
+                        status,
+                    };
+                    Versions::restored(earlier, shown)
+                });
                 let mut message = self.new_message(role, m.content, status);
                 message.details.set_value(details);
+                if let Some(versions) = versions {
+                    message.versions.set(versions);
+                }
                 message.batch = batch;
                 Some(message)
             })
@@ -589,7 +621,6 @@ impl ChatState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::versions::Kept;
 
     fn config() -> Config {
         let attributes = [("data-web-chat-id", "w"), ("data-chatbot-id", "b")]
@@ -607,10 +638,10 @@ mod tests {
             .collect()
     }
 
-    fn complete(messages: Vec<Message>) -> Vec<(Message, MessageStatus)> {
+    fn complete(messages: Vec<Message>) -> Vec<HistoryRow> {
         messages
             .into_iter()
-            .map(|m| (m, MessageStatus::Complete))
+            .map(|m| HistoryRow::new(m, MessageStatus::Complete))
             .collect()
     }
 

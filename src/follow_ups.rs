@@ -66,6 +66,34 @@ impl Backoff {
     }
 }
 
+/// A reply as the list shows it, or one of its other versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownReply {
+    pub text: String,
+    /// Only its beginning shows: the visitor stopped it or it was cut off, and the backend may
+    /// hold it whole.
+    pub partial: bool,
+}
+
+impl ShownReply {
+    /// A reply showing `text` with `status`.
+    pub fn new(text: String, status: MessageStatus) -> Self {
+        let partial = matches!(status, MessageStatus::Stopped | MessageStatus::Failed);
+        ShownReply { text, partial }
+    }
+
+    /// Whether this is how the list shows the stored reply `content`.
+    fn shows(&self, content: &str) -> bool {
+        let (text, content) = (self.text.trim(), content.trim());
+        if self.partial {
+            // A reply cut before its first word shows nothing that could be matched.
+            !text.is_empty() && content.starts_with(text)
+        } else {
+            text == content
+        }
+    }
+}
+
 /// Which assistant messages of the history are new to the visitor.
 #[derive(Debug, Default)]
 pub struct Tracker {
@@ -76,21 +104,22 @@ pub struct Tracker {
 impl Tracker {
     /// The assistant messages of `history` that are neither known by id nor already shown
     /// (a reply streamed live has no id yet, so it is matched by its text, once per showing).
-    pub fn fresh(&mut self, history: &[Message], shown: &[String]) -> Vec<Message> {
-        let mut unmatched: Vec<&str> = shown.iter().map(|s| s.trim()).collect();
+    pub fn fresh(&mut self, history: &[Message], shown: &[ShownReply]) -> Vec<Message> {
+        let mut unmatched: Vec<&ShownReply> = shown.iter().collect();
         let mut fresh = Vec::new();
         for m in history {
             if m.role != Some(Role::Assistant) || m.content.trim().is_empty() {
                 continue;
             }
+            let shows = |s: &&ShownReply| s.shows(&m.content);
             if !m.id.is_empty() && !self.known.insert(m.id.clone()) {
                 // Known by id: it was matched to a shown message or shown before.
-                if let Some(i) = unmatched.iter().position(|t| *t == m.content.trim()) {
+                if let Some(i) = unmatched.iter().position(shows) {
                     unmatched.remove(i);
                 }
                 continue;
             }
-            match unmatched.iter().position(|t| *t == m.content.trim()) {
+            match unmatched.iter().position(shows) {
                 Some(i) => {
                     unmatched.remove(i);
                 }
@@ -137,12 +166,7 @@ pub fn watch(state: ChatState) {
             if signal.aborted() || store::conversation(&config).as_ref() != Some(&conversation) {
                 return;
             }
-            let shown: Vec<String> = state.messages.with_untracked(|list| {
-                list.iter()
-                    .filter(|m| m.role == Role::Assistant)
-                    .map(|m| m.text.get_untracked())
-                    .collect()
-            });
+            let shown = shown_replies(state);
             let fresh = tracker.fresh(&history, &shown);
             if !fresh.is_empty() {
                 backoff.reset();
@@ -152,6 +176,26 @@ pub fn watch(state: ChatState) {
             }
         }
     });
+}
+
+/// The replies the list shows, with the other versions of those regenerated.
+fn shown_replies(state: ChatState) -> Vec<ShownReply> {
+    state.messages.with_untracked(|list| {
+        let mut shown = Vec::new();
+        for m in list.iter().filter(|m| m.role == Role::Assistant) {
+            shown.push(ShownReply::new(
+                m.text.get_untracked(),
+                m.status.get_untracked(),
+            ));
+            m.versions.with_untracked(|v| {
+                shown.extend(
+                    v.others()
+                        .map(|k| ShownReply::new(k.text.clone(), k.status)),
+                );
+            });
+        }
+        shown
+    })
 }
 
 /// A follow-up as a new assistant message, unread while the panel is closed.
@@ -198,6 +242,34 @@ mod tests {
         assert_eq!(b.next_pause(), Some(FIRST_MS));
     }
 
+    fn whole(text: &str) -> ShownReply {
+        ShownReply::new(text.into(), MessageStatus::Complete)
+    }
+
+    #[test]
+    fn a_reply_shown_only_in_part_is_not_fresh_when_stored_whole() {
+        let mut t = Tracker::default();
+        let history = vec![
+            message("1", Role::Visitor, "a story"),
+            message("2", Role::Assistant, "Once upon a time, the end."),
+            message("3", Role::Visitor, "another"),
+            message("4", Role::Assistant, "Twice upon a time."),
+            message("5", Role::Assistant, "Anything else?"),
+        ];
+        let shown = [
+            ShownReply::new("Once upon".into(), MessageStatus::Stopped),
+            ShownReply::new("Twice".into(), MessageStatus::Failed),
+            // Cut before its first word: it says nothing of what was stored.
+            ShownReply::new(String::new(), MessageStatus::Failed),
+        ];
+        let fresh = t.fresh(&history, &shown);
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(fresh[0].content, "Anything else?");
+        // A whole reply is matched whole only.
+        let mut t = Tracker::default();
+        assert_eq!(t.fresh(&history[..2], &[whole("Once upon")]).len(), 1);
+    }
+
     #[test]
     fn only_assistant_messages_not_yet_shown_are_fresh() {
         let mut t = Tracker::default();
@@ -206,14 +278,14 @@ mod tests {
             message("2", Role::Assistant, "9 to 5."),
         ];
         // The answer was streamed live: shown, so not fresh.
-        assert!(t.fresh(&history, &["9 to 5.".into()]).is_empty());
+        assert!(t.fresh(&history, &[whole("9 to 5.")]).is_empty());
         let mut later = history.clone();
         later.push(message("3", Role::Assistant, "Anything else?"));
-        let fresh = t.fresh(&later, &["9 to 5.".into()]);
+        let fresh = t.fresh(&later, &[whole("9 to 5.")]);
         assert_eq!(fresh.len(), 1);
         assert_eq!(fresh[0].content, "Anything else?");
         // Once shown, never again.
-        let shown = ["9 to 5.".to_string(), "Anything else?".to_string()];
+        let shown = [whole("9 to 5."), whole("Anything else?")];
         assert!(t.fresh(&later, &shown).is_empty());
         // The same text twice from the assistant is two messages.
         later.push(message("4", Role::Assistant, "Anything else?"));

@@ -21,6 +21,7 @@ pub mod history_slices;
 pub mod js_api;
 pub mod markdown;
 pub mod models;
+pub mod regenerated;
 pub mod render;
 pub mod reveal_pace;
 pub mod session;

@@ -14,6 +14,7 @@ use crate::chat::{ChatEvent, ChatMessage, ChatState, MessageDetails, MessageStat
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::models::{Attachment, Conversation, Role};
+use crate::regenerated::{self, Regeneration};
 use crate::store;
 use crate::stream::StreamEvent;
 use crate::timers::{self, sleep_ms_or_abort};
@@ -127,9 +128,33 @@ pub fn regenerate(state: ChatState, reply: ChatMessage) {
     };
     let current = kept_of(reply);
     reply.versions.update(|v| v.begin(current));
+    let config = state.config.get_value();
+    if let Some(regeneration) = regeneration(state, &config, question, reply) {
+        let mut remembered = store::regenerated(&config);
+        regenerated::remember(&mut remembered, regeneration);
+        store::save_regenerated(&config, &remembered);
+    }
     reply.details.update_value(|d| d.created_at = Some(now()));
     show_kept(reply, Kept::streaming());
     run_exchange(state, question, reply, controller);
+}
+
+/// The regeneration that the newest version of `reply`, the answer to `question`, is.
+fn regeneration(
+    state: ChatState,
+    config: &Config,
+    question: ChatMessage,
+    reply: ChatMessage,
+) -> Option<Regeneration> {
+    let versions = reply.versions.with_untracked(Versions::count);
+    if versions < 2 {
+        return None;
+    }
+    Some(Regeneration {
+        conversation: store::conversation(config)?.id,
+        question: question.text.get_untracked(),
+        asked_before: state.asked_before(question) + versions - 1,
+    })
 }
 
 /// Shows version `to` of a regenerated reply.
@@ -373,7 +398,15 @@ fn finish(
     let reply_is_empty = reply.text.with_untracked(String::is_empty);
     // A regenerated reply that brought nothing: the version before it comes back.
     if outcome.is_err() && reply_is_empty {
+        let regeneration = regeneration(state, config, question, reply);
         if let Some(back) = reply.versions.try_update(|v| v.abandon()).flatten() {
+            // Whether the backend has the asking is not known: were it remembered, a later
+            // asking of the same words could be taken for it after a reload.
+            if let Some(regeneration) = regeneration {
+                let mut remembered = store::regenerated(config);
+                remembered.retain(|r| *r != regeneration);
+                store::save_regenerated(config, &remembered);
+            }
             show_kept(reply, back);
             if let Err(error) = &outcome {
                 if !matches!(error, ApiError::Aborted) {

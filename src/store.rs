@@ -1,15 +1,18 @@
-//! What must survive a reload, per web chat: the conversation id, the draft, unsent messages and
-//! the replies that did not finish.
+//! What must survive a reload, per web chat: the conversation id, the draft, unsent messages,
+//! the replies that did not finish and the replies regenerated.
 //! Kept in localStorage, sessionStorage (this tab only) or nowhere, as `data-persistence` says.
 //!
 //! Storage can be missing or throw (privacy modes, sandboxed frames); then the widget just forgets
 //! across reloads instead of failing.
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use web_sys::Storage;
 
 use crate::config::{Config, Persistence};
 use crate::contact::ContactChoice;
 use crate::models::Conversation;
+use crate::regenerated::Regeneration;
 use crate::unfinished::UnfinishedReply;
 use crate::unsent::{self, UnsentMessage};
 
@@ -123,23 +126,41 @@ fn unfinished_key(web_chat_id: &str) -> String {
 
 /// The replies that did not finish (see [`crate::unfinished`]).
 pub fn unfinished(config: &Config) -> Vec<UnfinishedReply> {
+    list(config, &unfinished_key(&config.web_chat_id))
+}
+
+pub fn save_unfinished(config: &Config, replies: &[UnfinishedReply]) {
+    save_list(config, &unfinished_key(&config.web_chat_id), replies);
+}
+
+fn regenerated_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:regenerated")
+}
+
+/// The replies the visitor regenerated (see [`crate::regenerated`]).
+pub fn regenerated(config: &Config) -> Vec<Regeneration> {
+    list(config, &regenerated_key(&config.web_chat_id))
+}
+
+pub fn save_regenerated(config: &Config, regenerations: &[Regeneration]) {
+    save_list(config, &regenerated_key(&config.web_chat_id), regenerations);
+}
+
+/// A list stored as JSON under `key`; empty when there is none or it cannot be read.
+fn list<T: DeserializeOwned>(config: &Config, key: &str) -> Vec<T> {
     storage(config)
-        .and_then(|s| {
-            s.get_item(&unfinished_key(&config.web_chat_id))
-                .ok()
-                .flatten()
-        })
+        .and_then(|s| s.get_item(key).ok().flatten())
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
 }
 
-pub fn save_unfinished(config: &Config, replies: &[UnfinishedReply]) {
+/// Stores `items` as JSON under `key`, or removes the key when there are none.
+fn save_list<T: Serialize>(config: &Config, key: &str, items: &[T]) {
     if let Some(s) = storage(config) {
-        let key = unfinished_key(&config.web_chat_id);
-        let _ = if replies.is_empty() {
-            s.remove_item(&key)
+        let _ = if items.is_empty() {
+            s.remove_item(key)
         } else {
-            s.set_item(&key, &serde_json::to_string(replies).unwrap_or_default())
+            s.set_item(key, &serde_json::to_string(items).unwrap_or_default())
         };
     }
 }

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chat::MessageStatus;
+use crate::chat::{HistoryRow, MessageStatus};
 use crate::models::{Message, Role};
 
 /// How many unfinished replies are remembered per web chat; the oldest are forgotten first.
@@ -177,7 +177,7 @@ pub fn restore(
     conversation: &str,
     messages: Vec<Message>,
     remembered: &[UnfinishedReply],
-) -> Vec<(Message, MessageStatus)> {
+) -> Vec<HistoryRow> {
     let history: Vec<(Option<Role>, &str)> = messages
         .iter()
         .map(|m| (m.role, m.content.as_str()))
@@ -190,9 +190,9 @@ pub fn restore(
         match stopped_at {
             Some(shown) => {
                 message.content = shown.to_owned();
-                restored.push((message, MessageStatus::Stopped));
+                restored.push(HistoryRow::new(message, MessageStatus::Stopped));
             }
-            None => restored.push((message, MessageStatus::Complete)),
+            None => restored.push(HistoryRow::new(message, MessageStatus::Complete)),
         }
         if let Some(shown) = cut_at {
             let reply = Message {
@@ -201,7 +201,7 @@ pub fn restore(
                 created_at,
                 ..Message::default()
             };
-            restored.push((reply, MessageStatus::Failed));
+            restored.push(HistoryRow::new(reply, MessageStatus::Failed));
         }
     }
     restored
@@ -236,7 +236,7 @@ mod tests {
         let messages: Vec<Message> = serde_json::from_str(json).unwrap();
         restore(conversation, messages, remembered)
             .into_iter()
-            .map(|(m, status)| (m.content, status))
+            .map(|row| (row.message.content, row.status))
             .collect()
     }
 
@@ -279,7 +279,7 @@ mod tests {
         let remembered = [stopped_reply("c1", "tell me a story", "Once upon")];
         let restored: Vec<(String, MessageStatus)> = restore("c1", messages.clone(), &remembered)
             .into_iter()
-            .map(|(m, status)| (m.content, status))
+            .map(|row| (row.message.content, row.status))
             .collect();
         let expected = [
             ("tell me a story", MessageStatus::Complete),
@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(restored, expected);
         assert!(restore("c2", messages, &remembered)
             .iter()
-            .all(|(_, status)| *status == MessageStatus::Complete));
+            .all(|row| row.status == MessageStatus::Complete));
     }
 
     #[test]
@@ -376,7 +376,7 @@ mod tests {
         assert_eq!(restored("c1", json, &remembered), expected);
         // It takes its question's time, for the day it is shown under.
         let messages: Vec<Message> = serde_json::from_str(json).unwrap();
-        let reply = &restore("c1", messages, &remembered)[3].0;
+        let reply = &restore("c1", messages, &remembered)[3].message;
         assert_eq!(
             (reply.role, reply.created_at),
             (Some(Role::Assistant), Some(1_700_000_000_000))

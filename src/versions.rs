@@ -40,9 +40,30 @@ impl Versions {
         self.kept.len().max(1)
     }
 
+    /// The versions not shown, as they were last shown.
+    pub fn others(&self) -> impl Iterator<Item = &Kept> {
+        let shown = self.shown;
+        self.kept
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != shown)
+            .map(|(_, kept)| kept)
+    }
+
     /// The one shown, from 0.
     pub fn shown(&self) -> usize {
         self.shown
+    }
+
+    /// The versions of a reply brought back from the history: `earlier` ones, then the one
+    /// `shown`.
+    pub fn restored(earlier: Vec<Kept>, shown: Kept) -> Self {
+        let mut kept = earlier;
+        kept.push(shown);
+        Versions {
+            shown: kept.len() - 1,
+            kept,
+        }
     }
 
     /// A new version starts after the one shown (`current`, as the row holds it); it is
@@ -109,6 +130,18 @@ mod tests {
         assert_eq!(versions.switch(kept("first"), 1), Some(kept("second")));
         assert_eq!(versions.switch(kept("second"), 1), None);
         assert_eq!(versions.switch(kept("second"), 7), None);
+    }
+
+    #[test]
+    fn versions_from_the_history_show_the_newest_and_step_back() {
+        let mut versions = Versions::restored(vec![kept("first"), kept("second")], kept("third"));
+        assert_eq!((versions.count(), versions.shown()), (3, 2));
+        let others: Vec<&Kept> = versions.others().collect();
+        assert_eq!(others, [&kept("first"), &kept("second")]);
+        assert_eq!(versions.switch(kept("third"), 0), Some(kept("first")));
+        let others: Vec<&Kept> = versions.others().collect();
+        assert_eq!(others, [&kept("second"), &kept("third")]);
+        assert_eq!(Versions::default().others().count(), 0);
     }
 
     #[test]

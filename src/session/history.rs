@@ -7,10 +7,11 @@ use web_sys::AbortController;
 
 use crate::api;
 use crate::asked_again;
-use crate::chat::{ChatState, HistoryStatus, MessageStatus};
+use crate::chat::{ChatState, HistoryRow, HistoryStatus, MessageStatus};
 use crate::config::Config;
 use crate::history_slices::{row_units, BatchPlan};
 use crate::models::{Conversation, Message, Role};
+use crate::regenerated;
 use crate::store;
 use crate::timers::{self, sleep_ms_or_abort};
 use crate::unfinished::{self, UnfinishedReply};
@@ -60,7 +61,7 @@ fn forget_arrived_unsent(
 /// the end of the conversation shows at once and no task grows long however long the history is.
 async fn show_history(
     state: ChatState,
-    mut messages: Vec<(Message, MessageStatus)>,
+    mut messages: Vec<HistoryRow>,
     still_wanted: impl Fn() -> bool,
 ) {
     let mut plan = BatchPlan::default();
@@ -69,13 +70,16 @@ async fn show_history(
     timers::yield_to_browser().await;
     while !messages.is_empty() && still_wanted() {
         let started = timers::now_ms();
-        let rows = plan.next_batch(messages.iter().rev().map(|(m, _)| m.content.len()));
+        let rows = plan.next_batch(messages.iter().rev().map(|row| row.message.content.len()));
         let batch = messages.split_off(messages.len() - rows);
-        let units: f64 = batch.iter().map(|(m, _)| row_units(m.content.len())).sum();
+        let units: f64 = batch
+            .iter()
+            .map(|row| row_units(row.message.content.len()))
+            .sum();
         let before = messages
             .iter()
             .rev()
-            .map(|(m, _)| m)
+            .map(|row| &row.message)
             .find(|m| m.role.is_some());
         state.prepend_history(batch, before);
         // The list builds the rows in a task of Leptos's executor, which sets off the
@@ -233,9 +237,11 @@ pub fn load_history(state: ChatState) {
                     .collect();
                 let messages =
                     unfinished::restore(&conversation.id, messages, &store::unfinished(&config));
+                let messages =
+                    regenerated::fold(&conversation.id, messages, &store::regenerated(&config));
                 cut_shown = messages
                     .iter()
-                    .any(|(_, status)| *status == MessageStatus::Failed);
+                    .any(|row| row.status == MessageStatus::Failed);
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
                 forget_arrived_unsent(state, &config, &unsent, &held);

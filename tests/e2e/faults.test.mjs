@@ -321,6 +321,30 @@ test('Stop mid-reply keeps the partial text, marks it stopped, and closes the co
   await context.close();
 });
 
+test('with follow-ups watched, a stopped reply, stored whole, is not taken for a new message after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'stopped-follow-ups.html', { 'data-follow-ups': 'true' });
+  await mockSwitches(page, { length: 400, delay: 20 });
+  await send(page, 'long one');
+  const bubble = widget(page);
+  await page.waitForFunction(
+    () => (document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant .cb-text')?.textContent.length ?? 0) > 20,
+  );
+  await untilStopArmed(page);
+  await bubble.locator('.cb-stop').click();
+  await bubble.locator('.cb-assistant.cb-stopped').waitFor();
+  const rows = await messageRows(page);
+  await mockSwitches(page, null);
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-assistant.cb-stopped').waitFor();
+  // The watch reads the history 3 s after it loaded, and again 4.5 s later.
+  await page.waitForTimeout(8500);
+  assert.deepEqual(await messageRows(page), rows);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a Chinese reply cut into random chunks renders byte-exact', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);

@@ -121,13 +121,72 @@ test('the same words not sent after a regenerated reply are still kept after a r
   await send(page, 'say it again');
   await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
   await mockSwitches(page, null);
-  // After a reload the history shows both askings, and the message not sent is still there.
+  // After a reload the message not sent is still there, after the regenerated reply.
   await page.reload();
   await bubble.locator('.cb-launcher').click();
   await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
   await waitForReply(page, defaultReply('say it again'));
   assert.deepEqual((await messageRows(page)).map(([role, , status]) => [role, status]), [
-    ['visitor', ''], ['assistant', ''], ['visitor', ''], ['assistant', ''], ['visitor', 'Not sent'],
+    ['visitor', ''], ['assistant', ''], ['visitor', 'Not sent'],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('after a reload a regenerated reply is still one reply with its versions, the question shown once', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await answerAgainDifferently(page);
+  await hostPage(page, env.server, 'regenerate-reload.html');
+  await send(page, 'tell me twice');
+  await waitForReply(page, defaultReply('tell me twice'));
+  const bubble = widget(page);
+  await bubble.locator('.cb-regenerate').click();
+  await waitForReply(page, 'w0 w1 w2 w3');
+  await bubble.locator('.cb-versions[aria-label="Version 2 / 2"]').waitFor();
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, 'w0 w1 w2 w3');
+  // The backend holds the question twice and both replies; the panel shows them as before.
+  assert.deepEqual((await messageRows(page)).map(([role, text]) => [role, text]), [
+    ['visitor', 'tell me twice'],
+    ['assistant', 'w0 w1 w2 w3'],
+  ]);
+  const pager = bubble.locator('.cb-versions');
+  assert.equal(await pager.getAttribute('aria-label'), 'Version 2 / 2');
+  await pager.locator('[aria-label="Previous version"]').click();
+  await waitForReply(page, defaultReply('tell me twice'));
+  assert.equal(await pager.getAttribute('aria-label'), 'Version 1 / 2');
+  // A third version goes after the two.
+  await bubble.locator('.cb-regenerate').click();
+  await bubble.locator('.cb-versions[aria-label="Version 3 / 3"]').waitFor();
+  await waitForReply(page, 'w0 w1 w2 w3');
+  assert.equal((await messageRows(page)).length, 2);
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-versions[aria-label="Version 3 / 3"]').waitFor();
+  assert.equal((await messageRows(page)).length, 2);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('with follow-ups watched, the earlier version of a regenerated reply is not taken for a new message after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await answerAgainDifferently(page);
+  await hostPage(page, env.server, 'regenerate-follow-ups.html', { 'data-follow-ups': 'true' });
+  await send(page, 'once again');
+  await waitForReply(page, defaultReply('once again'));
+  const bubble = widget(page);
+  await bubble.locator('.cb-regenerate').click();
+  await bubble.locator('.cb-versions[aria-label="Version 2 / 2"]').waitFor();
+  await waitForReply(page, 'w0 w1 w2 w3');
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, 'w0 w1 w2 w3');
+  // The watch reads the history 3 s after it loaded, and again 4.5 s later.
+  await page.waitForTimeout(8500);
+  assert.deepEqual((await messageRows(page)).map(([role, text]) => [role, text]), [
+    ['visitor', 'once again'],
+    ['assistant', 'w0 w1 w2 w3'],
   ]);
   assert.deepEqual(problems, []);
   await context.close();
