@@ -1,5 +1,6 @@
 //! The key in relayed text, in the forms an upstream could echo it in (whole, split across
-//! stream chunks, JSON-escaped, base64), in proxy and maax mode; client values that try to
+//! stream chunks, JSON-escaped, base64 also wrapped, hex, HTML character references, UTF-16),
+//! in proxy and maax mode; client values that try to
 //! forge log lines; made-up cursors that try to overflow page arithmetic.
 
 mod fake;
@@ -27,7 +28,34 @@ fn leaks() -> Vec<String> {
         escaped,
         base64::engine::general_purpose::STANDARD.encode(format!("Api-Key {KEY}")),
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(KEY),
+        // Hex, either case.
+        KEY.bytes().map(|b| format!("{b:02x}")).collect(),
+        format!("Api-Key {KEY}")
+            .bytes()
+            .map(|b| format!("{b:02X}"))
+            .collect(),
+        // HTML character references, hex and decimal, the latter without `;`.
+        KEY.bytes().map(|b| format!("&#x{b:x};")).collect(),
+        KEY.bytes().map(|b| format!("&#{b}")).collect(),
+        // UTF-16LE bytes as a JSON string holds them, and JavaScript's `\u{..}`.
+        KEY.bytes()
+            .map(|b| format!("{}\\u0000", b as char))
+            .collect(),
+        KEY.bytes().map(|b| format!("\\u{{{b:x}}}")).collect(),
+        // Base64 wrapped as MIME wraps it, in a JSON string.
+        wrapped_base64(),
     ]
+}
+
+/// Base64 of `Api-Key <key>` in lines of 20 characters with JSON-escaped CRLF between them.
+fn wrapped_base64() -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("Api-Key {KEY}"));
+    encoded
+        .as_bytes()
+        .chunks(20)
+        .map(|l| String::from_utf8(l.to_vec()).unwrap())
+        .collect::<Vec<_>>()
+        .join("\\r\\n")
 }
 
 fn shows_key(text: &str) -> bool {
