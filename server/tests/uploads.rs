@@ -305,6 +305,81 @@ fn movie_with_location() -> Vec<u8> {
     .concat()
 }
 
+/// A short MP3 as a tagger writes it: an ID3v2.3 tag with a title, then MPEG audio frames.
+fn song() -> Vec<u8> {
+    let title = b"TIT2\0\0\0\x06\0\0\0Hello";
+    let mut f = b"ID3\x03\0\0\0\0\0".to_vec();
+    f.push(title.len() as u8);
+    f.extend_from_slice(title);
+    for _ in 0..3 {
+        f.extend([0xFF, 0xFB, 0x90, 0x64]);
+        f.extend([0x55; 413]);
+    }
+    f
+}
+
+#[tokio::test]
+async fn files_stored_as_sent_need_more_than_their_first_bytes_and_all_but_images_download() {
+    let dir = scratch("sniff-strict");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    // `ID3` or `%PDF-` and then a page: neither an MP3 nor a PDF, and markup.
+    for (name, fake) in [
+        (
+            "song.mp3",
+            "ID3<html><script>alert(document.cookie)</script>",
+        ),
+        (
+            "report.pdf",
+            "%PDF-<html><script>alert(document.cookie)</script>%%EOF",
+        ),
+    ] {
+        refusal(
+            upload(&base, &id, Some(&token), name, fake).await,
+            415,
+            "wrong_type",
+        )
+        .await;
+    }
+    // The signature of a PNG or a JPEG with no picture after it.
+    for (name, fake) in [
+        (
+            "cat.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\0IEND\xaeB`\x82<html>".to_vec(),
+        ),
+        ("cat.jpg", b"\xff\xd8\xff\xd9<html>".to_vec()),
+    ] {
+        refusal(
+            upload(&base, &id, Some(&token), name, fake).await,
+            415,
+            "damaged",
+        )
+        .await;
+    }
+    // Real ones are stored, and every kind but images is served as a download that no
+    // browser reads as a page.
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    for (name, bytes, kind) in [
+        ("report.pdf", pdf, "other"),
+        ("song.mp3", song(), "audio"),
+        ("clip.mov", movie_with_location(), "video"),
+        ("notes.txt", b"the steps I took\n".to_vec(), "other"),
+    ] {
+        let body = stored(upload(&base, &id, Some(&token), name, bytes).await).await;
+        assert_eq!(body["type"], kind, "{name}");
+        let res = Client::new()
+            .get(body["file"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{name}");
+        let h = res.headers();
+        assert_eq!(h["content-disposition"], "attachment", "{name}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{name}");
+        assert_eq!(h["content-security-policy"], "sandbox", "{name}");
+    }
+}
+
 #[tokio::test]
 async fn a_videos_location_is_removed_before_storing() {
     let dir = scratch("strip-mov");
@@ -1011,7 +1086,7 @@ async fn the_s3_backend_stores_in_a_real_bucket_and_says_when_it_is_down() {
     assert_eq!(served.headers()["content-security-policy"], "sandbox");
     assert_eq!(served.bytes().await.unwrap(), bytes);
 
-    let pdf = stored(upload(&base, &id, Some(&token), "a.pdf", "%PDF-1.4\n").await).await;
+    let pdf = stored(upload(&base, &id, Some(&token), "a.pdf", "%PDF-1.4\n%%EOF\n").await).await;
     let pdf_name = pdf["file"].as_str().unwrap().rsplit('/').next().unwrap();
     let direct = bucket_client
         .get(&ObjectPath::from(format!("chat/uploads/{pdf_name}")))

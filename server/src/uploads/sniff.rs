@@ -4,6 +4,17 @@
 //! Only kinds that a browser cannot run are known. HTML, SVG and XML are refused even when
 //! named `.png`: served from this server's origin they could run script there. Text is
 //! accepted only when it is UTF-8 without control characters and does not look like markup.
+//!
+//! A signature of a few bytes is not taken alone for a kind stored as sent (PDF, MP3): a PDF
+//! must also name its version and end as PDFs end, an MP3's ID3 tag must be well formed and
+//! an MPEG audio frame must follow it. Images and videos are walked block by block when they
+//! are cleaned ([`super::strip`]), which refuses what does not add up.
+//!
+//! What this does not promise: that a file is only what it says. A valid PNG can carry any
+//! bytes inside its pixel data, a PDF any bytes between its header and its end. Such a
+//! polyglot is harmless here because of how every file is served: with the type its name
+//! says, `X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`, and as a
+//! download unless it is an image, so no browser reads it as a page.
 
 /// A kind of file this server stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +101,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
         Some(Kind::Gif)
     } else if starts(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
         Some(Kind::Webp)
-    } else if starts(b"%PDF-") {
+    } else if is_pdf(bytes) {
         Some(Kind::Pdf)
     } else if bytes.get(4..8) == Some(b"ftyp") {
         // The same box structure carries HEIC and AVIF photos, which are not videos: served as
@@ -98,7 +109,7 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
         // blanks.
         let brand = bytes.get(8..12).unwrap_or_default();
         (!STILL_IMAGE_BRANDS.contains(&brand)).then_some(Kind::Mp4)
-    } else if starts(b"ID3") {
+    } else if audio_start(bytes).is_some() {
         Some(Kind::Mp3)
     } else if is_plain_text(bytes) {
         Some(Kind::Text)
@@ -107,10 +118,58 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     }
 }
 
-/// Major brands of the ISO media file format that mean a still image (HEIF, HEIC, AVIF).
-const STILL_IMAGE_BRANDS: [&[u8]; 10] = [
-    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis",
+/// Major brands of the ISO media file format that mean a still image or an image sequence:
+/// HEIF (HEVC, AVC, JPEG or JPEG 2000 coded), HEIC, AVIF, and Canon's CR3 raw photos.
+const STILL_IMAGE_BRANDS: [&[u8]; 19] = [
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1",
+    b"avif", b"avis", b"avci", b"avcs", b"jpeg", b"jpgs", b"j2ki", b"j2is", b"crx ",
 ];
+
+/// A PDF: `%PDF-` and a version (`1.7`), and `%%EOF` in its last 1024 bytes, where readers
+/// look for it.
+fn is_pdf(bytes: &[u8]) -> bool {
+    let version = |b: &[u8]| matches!(b, [major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit());
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    bytes.starts_with(b"%PDF-")
+        && bytes.get(5..8).is_some_and(version)
+        && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// Where the audio of an MP3 starts: past its ID3v2 tag (a well-formed header, the tag's
+/// length within the file) and any zero padding, at the header of an MPEG audio frame.
+/// `None` if it is not such a file. MP3s are only known with an ID3 tag: without one, a
+/// frame header is two bytes any file may start with.
+pub fn audio_start(bytes: &[u8]) -> Option<usize> {
+    let header = bytes.get(..10)?;
+    let syncsafe = header[6..10].iter().all(|&b| b < 0x80);
+    if &header[..3] != b"ID3" || !(2..=4).contains(&header[3]) || header[4] == 0xFF || !syncsafe {
+        return None;
+    }
+    let size = header[6..10]
+        .iter()
+        .fold(0usize, |n, &b| (n << 7) | usize::from(b));
+    // ID3v2.4 may end the tag with a 10-byte footer.
+    let footer = if header[3] == 4 && header[5] & 0x10 != 0 {
+        10
+    } else {
+        0
+    };
+    let mut at = 10 + size + footer;
+    while bytes.get(at) == Some(&0) {
+        at += 1;
+    }
+    is_mpeg_frame(bytes.get(at..at + 4)?).then_some(at)
+}
+
+/// An MPEG audio frame header: eleven sync bits, then no reserved version, layer, bit rate or
+/// sample rate.
+fn is_mpeg_frame(h: &[u8]) -> bool {
+    let version = (h[1] >> 3) & 3;
+    let layer = (h[1] >> 1) & 3;
+    let bitrate = h[2] >> 4;
+    let rate = (h[2] >> 2) & 3;
+    h[0] == 0xFF && h[1] & 0xE0 == 0xE0 && version != 1 && layer != 0 && bitrate != 15 && rate != 3
+}
 
 /// Tags whose presence makes text markup that a browser might render as a page.
 const MARKUP: [&[u8]; 9] = [
@@ -164,7 +223,7 @@ mod tests {
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16]), Some(Kind::Jpeg));
         assert_eq!(sniff(b"GIF89a...."), Some(Kind::Gif));
         assert_eq!(sniff(b"RIFF\x10\0\0\0WEBPVP8 "), Some(Kind::Webp));
-        assert_eq!(sniff(b"%PDF-1.7\n"), Some(Kind::Pdf));
+        assert_eq!(sniff(b"%PDF-1.7\n1 0 obj\n%%EOF\n"), Some(Kind::Pdf));
         assert_eq!(sniff(b"\0\0\0\x18ftypmp42"), Some(Kind::Mp4));
         assert_eq!(sniff(b"\0\0\0\x14ftypqt  "), Some(Kind::Mp4));
         for photo in [
@@ -174,7 +233,7 @@ mod tests {
         ] {
             assert_eq!(sniff(photo), None, "{}", String::from_utf8_lossy(photo));
         }
-        assert_eq!(sniff(b"ID3\x04\0"), Some(Kind::Mp3));
+        assert_eq!(sniff(&mp3(b"")), Some(Kind::Mp3));
         assert_eq!(
             sniff("error log: 錯誤\nline 2\n".as_bytes()),
             Some(Kind::Text)
@@ -196,6 +255,70 @@ mod tests {
             b"",
         ] {
             assert_eq!(sniff(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    /// An ID3v2.3 tag holding `frames`, then one MPEG-1 layer III frame header.
+    fn mp3(frames: &[u8]) -> Vec<u8> {
+        let mut f = b"ID3\x03\0\0".to_vec();
+        let n = frames.len();
+        f.extend([
+            (n >> 21) as u8 & 0x7F,
+            (n >> 14) as u8 & 0x7F,
+            (n >> 7) as u8 & 0x7F,
+            n as u8 & 0x7F,
+        ]);
+        f.extend_from_slice(frames);
+        f.extend([0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0]);
+        f
+    }
+
+    #[test]
+    fn short_signatures_are_not_enough_for_files_stored_as_sent() {
+        // A PDF's first five bytes and then a page, or binary: nothing known.
+        for fake in [
+            &b"%PDF-<html><script>alert(1)</script>%%EOF"[..],
+            b"%PDF-\xff\xfe\x00%%EOF",
+            b"%PDF-1.7\n\xff\xfe\x00 and no end",
+        ] {
+            assert_eq!(sniff(fake), None, "{:?}", String::from_utf8_lossy(fake));
+        }
+        // A text that merely starts like a PDF (a header alone) is text.
+        assert_eq!(sniff(b"%PDF-1.4\n"), Some(Kind::Text));
+        // `%%EOF` is looked for in the last 1024 bytes only.
+        let mut far = b"%PDF-1.7\n\xff%%EOF".to_vec();
+        far.extend([0xFF; 1024]);
+        assert_eq!(sniff(&far), None);
+        // `ID3` and then anything; a broken tag; a tag with no audio after it.
+        let mut bad_size = mp3(b"TIT2");
+        bad_size[6] = 0x80;
+        let mut no_audio = mp3(b"");
+        no_audio.truncate(10);
+        no_audio.extend(b"<html><script>alert(1)</script>");
+        for fake in [
+            &b"ID3<html><script>alert(1)</script>"[..],
+            b"ID3\x04\0",
+            &bad_size,
+            &no_audio,
+        ] {
+            assert_eq!(sniff(fake), None, "{:?}", String::from_utf8_lossy(fake));
+        }
+        // Padding between the tag and the first frame, and a v2.4 footer, are fine.
+        let mut padded = mp3(b"TIT2\0\0\0\x01\0\0x");
+        padded.splice(21..21, [0; 100]);
+        assert_eq!(sniff(&padded), Some(Kind::Mp3));
+        let mut footer = b"ID3\x04\0\x10\0\0\0\0".to_vec();
+        footer.extend(b"3DI\x04\0\x10\0\0\0\0");
+        footer.extend([0xFF, 0xFB, 0x90, 0x64]);
+        assert_eq!(sniff(&footer), Some(Kind::Mp3));
+    }
+
+    #[test]
+    fn still_images_in_video_boxes_are_not_videos() {
+        for brand in [&b"avci"[..], b"hevm", b"jpeg", b"crx "] {
+            let mut f = b"\0\0\0\x18ftyp".to_vec();
+            f.extend_from_slice(brand);
+            assert_eq!(sniff(&f), None, "{}", String::from_utf8_lossy(brand));
         }
     }
 

@@ -25,12 +25,21 @@ fn is_metadata(marker: u8, data: &[u8]) -> bool {
     }
 }
 
+/// Whether `marker` starts a frame (SOF0-SOF15; 0xC4, 0xC8 and 0xCC are other segments).
+fn is_frame(marker: u8) -> bool {
+    matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
+}
+
 /// `bytes` without EXIF, XMP, IPTC, vendors' and comment segments (see [`JPEG_KEPT_APPS`]),
 /// and without anything after the end-of-image marker (a place where data is hidden too).
+/// A picture has a frame header before its first scan and at least one scan: a start and an
+/// end marker alone are not one, and are refused rather than stored as one.
 pub fn jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     if !bytes.starts_with(&[0xFF, 0xD8]) {
         return Err(Malformed);
     }
+    let mut frame = false;
+    let mut scan = false;
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&[0xFF, 0xD8]);
     let mut i = 2;
@@ -44,10 +53,14 @@ pub fn jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         }
         let marker = *bytes.get(i + 1).ok_or(Malformed)?;
         match marker {
-            0xD9 => {
+            0xD9 if scan => {
                 out.extend_from_slice(&[0xFF, 0xD9]);
                 return Ok(out);
             }
+            0xD9 => return Err(Malformed),
+            0xDA if !frame => return Err(Malformed),
+            0xDA => scan = true,
+            m if is_frame(m) => frame = true,
             // JPEG-LS (its frame and parameters): not a picture a browser shows, and not one
             // to store with a marker cut out.
             0xF7 | 0xF8 => return Err(Malformed),
@@ -142,6 +155,7 @@ mod tests {
         jpg.extend(segment(0xEE, b"Other GPS"));
         jpg.extend(segment(0xEC, b"Ducky GPS"));
         jpg.extend(segment(0xF5, b"GPS"));
+        jpg.extend(segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]));
         jpg.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
         jpg.extend([0x12, 0xFF, 0xD9]);
         let clean = jpeg(&jpg).unwrap();
@@ -150,6 +164,37 @@ mod tests {
         for kept in ["JFIF", "ICC_PROFILE", "Adobe"] {
             assert!(text.contains(kept), "{kept} gone from {text}");
         }
+    }
+
+    #[test]
+    fn markers_without_a_picture_are_refused() {
+        let sof = segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+        let sos = segment(0xDA, &[1, 1, 0, 0, 63, 0]);
+        let start = vec![0xFF, 0xD8];
+        let cat = |parts: &[&[u8]]| parts.concat();
+        for bad in [
+            // Start, end, and a page after it.
+            cat(&[&start, &[0xFF, 0xD9], b"<html><script>alert(1)</script>"]),
+            // A frame but no scan; a scan with no frame before it.
+            cat(&[&start, &sof, &[0xFF, 0xD9]]),
+            cat(&[&start, &sos, &[0x12, 0xFF, 0xD9]]),
+            // A comment where the picture should be.
+            cat(&[
+                &start,
+                &segment(0xFE, b"<script>alert(1)</script>"),
+                &[0xFF, 0xD9],
+            ]),
+        ] {
+            assert_eq!(jpeg(&bad), Err(Malformed), "{bad:?}");
+        }
+        // Progressive (SOF2) pictures are pictures too.
+        let progressive = cat(&[
+            &start,
+            &segment(0xC2, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]),
+            &sos,
+            &[0x12, 0xFF, 0xD9],
+        ]);
+        assert_eq!(jpeg(&progressive).unwrap(), progressive);
     }
 
     #[test]

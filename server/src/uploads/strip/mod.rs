@@ -7,9 +7,10 @@
 //!
 //! - JPEG ([`jpeg`]): of the application segments only JFIF, ICC_PROFILE and Adobe stay
 //!   (EXIF, XMP, IPTC, vendors' segments and a JFXX thumbnail go), comments go, and so does
-//!   anything after the image.
+//!   anything after the image. One without a frame header and a scan is malformed.
 //! - PNG ([`png`]): only the chunks that draw the picture stay (text, `eXIf`, `tIME` go); a
-//!   critical chunk PNG does not define makes the file malformed.
+//!   critical chunk PNG does not define, a first chunk other than `IHDR`, or no `IDAT`, makes
+//!   the file malformed.
 //! - WebP ([`webp`]): only the chunks that draw the picture stay, at the top and inside
 //!   animation frames (`EXIF`, `XMP ` go) and `VP8X` no longer announces them.
 //! - GIF ([`gif`]): comments, plain text, application extensions other than looping,

@@ -17,11 +17,14 @@ const PNG_CRITICAL: [&[u8; 4]; 4] = [b"IHDR", b"PLTE", b"IDAT", b"IEND"];
 
 const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
-/// `bytes` with only the chunks needed to show the picture, up to `IEND`.
+/// `bytes` with only the chunks needed to show the picture, up to `IEND`. A PNG starts with
+/// its 13-byte `IHDR` and has pixels (`IDAT`) before `IEND`: eight bytes of signature and an
+/// `IEND` are not a picture, and are refused rather than stored as one.
 pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
-    if !bytes.starts_with(PNG_SIGNATURE) {
+    if !bytes.starts_with(PNG_SIGNATURE) || bytes.get(8..16) != Some(b"\0\0\0\x0dIHDR") {
         return Err(Malformed);
     }
+    let mut pixels = false;
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(PNG_SIGNATURE);
     let mut i = PNG_SIGNATURE.len();
@@ -40,8 +43,12 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
             out.extend_from_slice(chunk);
         }
         i += chunk.len();
-        if &kind == b"IEND" {
-            return Ok(out);
+        match &kind {
+            b"IHDR" if i != PNG_SIGNATURE.len() + 25 => return Err(Malformed),
+            b"IDAT" => pixels = true,
+            b"IEND" if pixels => return Ok(out),
+            b"IEND" => return Err(Malformed),
+            _ => {}
         }
     }
 }
@@ -96,5 +103,35 @@ mod tests {
         unknown.extend(chunk(b"IDAT", b"pixels"));
         unknown.extend(chunk(b"IEND", b""));
         assert_eq!(png(&unknown), Err(Malformed));
+    }
+
+    #[test]
+    fn a_signature_without_a_picture_is_refused() {
+        let with = |chunks: &[Vec<u8>]| {
+            let mut p = PNG_SIGNATURE.to_vec();
+            chunks.iter().for_each(|c| p.extend(c));
+            p
+        };
+        let ihdr = chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+        let idat = chunk(b"IDAT", b"pixels");
+        let iend = chunk(b"IEND", b"");
+        for bad in [
+            // The signature, an end, and a page after it.
+            with(&[iend.clone(), b"<html><script>alert(1)</script>".to_vec()]),
+            // No pixels.
+            with(&[ihdr.clone(), iend.clone()]),
+            // Pixels before the header, or a second header.
+            with(&[idat.clone(), ihdr.clone(), iend.clone()]),
+            with(&[ihdr.clone(), ihdr.clone(), idat.clone(), iend.clone()]),
+            // A header of the wrong size.
+            with(&[chunk(b"IHDR", &[0; 12]), idat.clone(), iend.clone()]),
+        ] {
+            assert_eq!(png(&bad), Err(Malformed));
+        }
+        // A whole picture followed by a page keeps the picture only.
+        let mut polyglot = with(&[ihdr, idat, iend]);
+        let picture = polyglot.clone();
+        polyglot.extend(b"<html><script>alert(1)</script>");
+        assert_eq!(png(&polyglot).unwrap(), picture);
     }
 }
