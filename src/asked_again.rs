@@ -5,9 +5,10 @@
 //! panel shows such a question once, moved to the end, yet the backend stores each asking. The
 //! history then holds the question twice in a row with no reply between, and a reload would
 //! show it twice. A visitor cannot do that themselves: a new message waits for the reply to
-//! the last one. So the earlier of two such askings is left out of the history shown, and out
-//! of the counts that match what the visitor saw against the history (see [`crate::unsent`] and
-//! [`crate::unfinished`]).
+//! the last one, and the same message sent again right after its reply was cut off is taken
+//! for that reply's Retry. So the earlier of two such askings is left out of the history
+//! shown, and out of the counts that match what the visitor saw against the history (see
+//! [`crate::unsent`] and [`crate::unfinished`]).
 
 use crate::models::{Message, Role};
 

@@ -10,18 +10,21 @@
 //! call), works the same behind any load balancer and through proxies that cut idle
 //! connections, and costs nothing once the window has passed. See server/README.md.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
+use crate::asked_again;
 use crate::chat::{ChatState, MessageDetails, MessageStatus};
+use crate::config::Config;
 use crate::errors::ApiError;
 use crate::models::{Message, Role};
 use crate::store;
 use crate::timers::sleep_ms_or_abort;
+use crate::unfinished;
 
 /// The first pause after a reply.
 const FIRST_MS: u32 = 3_000;
@@ -81,17 +84,6 @@ impl ShownReply {
         let partial = matches!(status, MessageStatus::Stopped | MessageStatus::Failed);
         ShownReply { text, partial }
     }
-
-    /// Whether this is how the list shows the stored reply `content`.
-    fn shows(&self, content: &str) -> bool {
-        let (text, content) = (self.text.trim(), content.trim());
-        if self.partial {
-            // A reply cut before its first word shows nothing that could be matched.
-            !text.is_empty() && content.starts_with(text)
-        } else {
-            text == content
-        }
-    }
 }
 
 /// Which assistant messages of the history are new to the visitor.
@@ -105,28 +97,74 @@ impl Tracker {
     /// The assistant messages of `history` that are neither known by id nor already shown
     /// (a reply streamed live has no id yet, so it is matched by its text, once per showing).
     pub fn fresh(&mut self, history: &[Message], shown: &[ShownReply]) -> Vec<Message> {
-        let mut unmatched: Vec<&ShownReply> = shown.iter().collect();
+        let mut unmatched = Unmatched::new(shown);
         let mut fresh = Vec::new();
         for m in history {
             if m.role != Some(Role::Assistant) || m.content.trim().is_empty() {
                 continue;
             }
-            let shows = |s: &&ShownReply| s.shows(&m.content);
             if !m.id.is_empty() && !self.known.insert(m.id.clone()) {
                 // Known by id: it was matched to a shown message or shown before.
-                if let Some(i) = unmatched.iter().position(shows) {
-                    unmatched.remove(i);
-                }
+                unmatched.take(&m.content);
                 continue;
             }
-            match unmatched.iter().position(shows) {
-                Some(i) => {
-                    unmatched.remove(i);
-                }
-                None => fresh.push(m.clone()),
+            if !unmatched.take(&m.content) {
+                fresh.push(m.clone());
             }
         }
         fresh
+    }
+}
+
+/// The shown replies not yet matched to a stored one. Whole texts are counted by text, so
+/// matching a long history costs one lookup per message.
+struct Unmatched<'a> {
+    whole: HashMap<&'a str, usize>,
+    /// The beginnings shown of replies stopped or cut off (a few at most).
+    partial: Vec<&'a str>,
+}
+
+impl<'a> Unmatched<'a> {
+    fn new(shown: &'a [ShownReply]) -> Self {
+        let mut unmatched = Unmatched {
+            whole: HashMap::new(),
+            partial: Vec::new(),
+        };
+        for reply in shown {
+            let text = reply.text.trim();
+            if !reply.partial {
+                *unmatched.whole.entry(text).or_default() += 1;
+            } else if !text.is_empty() {
+                // A reply cut before its first word shows nothing that could be matched.
+                unmatched.partial.push(text);
+            }
+        }
+        unmatched
+    }
+
+    /// Takes the shown reply that shows the stored `content`, if one is left: the same text
+    /// first, else the longest beginning of it, so that a short beginning is not used up by
+    /// another reply that happens to begin the same way.
+    fn take(&mut self, content: &str) -> bool {
+        let content = content.trim();
+        if let Some(count) = self.whole.get_mut(content).filter(|count| **count > 0) {
+            *count -= 1;
+            return true;
+        }
+        let longest = self
+            .partial
+            .iter()
+            .enumerate()
+            .filter(|(_, beginning)| content.starts_with(**beginning))
+            .max_by_key(|(_, beginning)| beginning.len())
+            .map(|(i, _)| i);
+        match longest {
+            Some(i) => {
+                self.partial.swap_remove(i);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -166,6 +204,7 @@ pub fn watch(state: ChatState) {
             if signal.aborted() || store::conversation(&config).as_ref() != Some(&conversation) {
                 return;
             }
+            let history = without_late_replies(&conversation.id, history, &config);
             let shown = shown_replies(state);
             let fresh = tracker.fresh(&history, &shown);
             if !fresh.is_empty() {
@@ -176,6 +215,34 @@ pub fn watch(state: ChatState) {
             }
         }
     });
+}
+
+/// `history` without the replies stored late to questions whose replies were cut off: those
+/// take the cut replies' places (see [`crate::session`]), rather than come as new messages.
+fn without_late_replies(
+    conversation: &str,
+    history: Vec<Message>,
+    config: &Config,
+) -> Vec<Message> {
+    let history = asked_again::leave_out(history);
+    let remembered = store::unfinished(config);
+    let roles: Vec<(Option<Role>, &str)> = history
+        .iter()
+        .map(|m| (m.role, m.content.as_str()))
+        .collect();
+    let late: Vec<usize> = unfinished::late_replies(conversation, &roles, &remembered)
+        .into_iter()
+        .map(|(_, at)| at)
+        .collect();
+    if late.is_empty() {
+        return history;
+    }
+    history
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !late.contains(i))
+        .map(|(_, m)| m)
+        .collect()
 }
 
 /// The replies the list shows, with the other versions of those regenerated.
@@ -268,6 +335,26 @@ mod tests {
         // A whole reply is matched whole only.
         let mut t = Tracker::default();
         assert_eq!(t.fresh(&history[..2], &[whole("Once upon")]).len(), 1);
+    }
+
+    #[test]
+    fn a_short_beginning_is_not_used_up_by_another_reply_that_begins_the_same() {
+        // A regenerated reply: its earlier version whole, its newest stopped at "Sure!".
+        let history = vec![
+            message("1", Role::Assistant, "Sure! Here is how."),
+            message("2", Role::Assistant, "Sure! Another way."),
+        ];
+        let shown = [
+            ShownReply::new("Sure!".into(), MessageStatus::Stopped),
+            whole("Sure! Here is how."),
+        ];
+        assert!(Tracker::default().fresh(&history, &shown).is_empty());
+        // Two beginnings: each stored reply takes the longest that it begins with.
+        let shown = [
+            ShownReply::new("Sure!".into(), MessageStatus::Stopped),
+            ShownReply::new("Sure! Here".into(), MessageStatus::Stopped),
+        ];
+        assert!(Tracker::default().fresh(&history, &shown).is_empty());
     }
 
     #[test]

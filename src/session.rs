@@ -22,6 +22,7 @@ use crate::unfinished::{self, Ending, UnfinishedReply};
 use crate::versions::{Kept, Versions};
 
 mod history;
+mod late_replies;
 mod stall;
 
 pub use history::{load_history, restore_unsent};
@@ -44,6 +45,13 @@ pub fn send_with_attachments(state: ChatState, text: String, attachments: Vec<At
     if text.is_empty() || state.replying.get_untracked() {
         return;
     }
+    // The same message again right after its reply was cut off is that reply's Retry: sent as
+    // a new one, the panel would show it twice where the backend holds it twice in a row,
+    // which a reload shows once (see [`crate::asked_again`]).
+    if let Some(cut) = cut_reply_to(state, &text, &attachments) {
+        retry_reply(state, cut);
+        return;
+    }
     // Time and files before the row is drawn, so it shows them at once.
     let question = state.push_with(
         Role::Visitor,
@@ -56,7 +64,25 @@ pub fn send_with_attachments(state: ChatState, text: String, attachments: Vec<At
         },
     );
     state.emit(ChatEvent::Message(text));
-    start_exchange(state, question);
+    start_exchange(state, question, Asking::First);
+}
+
+/// The last reply, if it was cut off and answers a message of `text` with `attachments`.
+fn cut_reply_to(state: ChatState, text: &str, attachments: &[Attachment]) -> Option<ChatMessage> {
+    state.messages.with_untracked(|list| {
+        let [.., question, reply] = list.as_slice() else {
+            return None;
+        };
+        let asked_the_same = question.role == Role::Visitor
+            && question.status.get_untracked() == MessageStatus::Complete
+            && question.text.with_untracked(|t| t == text)
+            && question
+                .details
+                .with_value(|d| d.attachments == attachments);
+        let cut =
+            reply.role == Role::Assistant && reply.status.get_untracked() == MessageStatus::Failed;
+        (asked_the_same && cut).then_some(*reply)
+    })
 }
 
 /// Forgets the stored conversation and empties the list; the next message starts a new one.
@@ -65,9 +91,6 @@ pub fn new_conversation(state: ChatState) {
     stop(state);
     state.set_follow_ups_abort(None);
     state.config.with_value(store::forget_conversation);
-    state
-        .config
-        .with_value(|config| store::save_unfinished(config, &[]));
     state.clear();
 }
 
@@ -88,7 +111,7 @@ pub fn retry_unsent(state: ChatState, question: ChatMessage) {
     }
     question.status.set(MessageStatus::Complete);
     state.move_to_end(question.key);
-    start_exchange(state, question);
+    start_exchange(state, question, Asking::First);
 }
 
 /// Asks again for a reply that was cut short; the partial reply gives way to the new one.
@@ -104,14 +127,17 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
         let Ok(controller) = AbortController::new() else {
             return;
         };
+        // The cut version as it shows, to come back should the new try bring nothing.
+        let current = kept_of(reply);
+        reply.versions.update(|v| v.update_shown(current));
         show_kept(reply, Kept::streaming());
-        run_exchange(state, question, reply, controller);
+        run_exchange(state, question, reply, controller, Asking::VersionAgain);
         return;
     }
     // The message goes again as the newest, and its reply comes after it.
     state.remove(reply.key);
     state.move_to_end(question.key);
-    start_exchange(state, question);
+    start_exchange(state, question, Asking::Again);
 }
 
 /// Asks again for the last reply: the visitor's message is sent once more, and the new reply
@@ -136,7 +162,7 @@ pub fn regenerate(state: ChatState, reply: ChatMessage) {
     }
     reply.details.update_value(|d| d.created_at = Some(now()));
     show_kept(reply, Kept::streaming());
-    run_exchange(state, question, reply, controller);
+    run_exchange(state, question, reply, controller, Asking::NewVersion);
 }
 
 /// The regeneration that the newest version of `reply`, the answer to `question`, is.
@@ -198,7 +224,20 @@ fn now() -> i64 {
     js_sys::Date::now() as i64
 }
 
-fn start_exchange(state: ChatState, question: ChatMessage) {
+/// What an exchange asks the backend, which decides what its failure leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    /// A message the backend does not have yet: a new one, or one not sent before.
+    First,
+    /// A message whose reply was cut off, asked again as the newest.
+    Again,
+    /// A new version of the last reply (Regenerate).
+    NewVersion,
+    /// A version of a regenerated reply that was cut off, asked again in its place.
+    VersionAgain,
+}
+
+fn start_exchange(state: ChatState, question: ChatMessage, asking: Asking) {
     let Ok(controller) = AbortController::new() else {
         return;
     };
@@ -212,7 +251,7 @@ fn start_exchange(state: ChatState, question: ChatMessage) {
             ..MessageDetails::default()
         },
     );
-    run_exchange(state, question, reply, controller);
+    run_exchange(state, question, reply, controller, asking);
 }
 
 /// Streams the answer to `question` into `reply` (a row already in the list, streaming).
@@ -221,6 +260,7 @@ fn run_exchange(
     question: ChatMessage,
     reply: ChatMessage,
     controller: AbortController,
+    asking: Asking,
 ) {
     state.notice.set(None);
     state.replying.set(true);
@@ -245,7 +285,7 @@ fn run_exchange(
         };
         let outcome = exchange_with_retries(state, &config, ask, reply, &controller).await;
         state.set_abort(None);
-        finish(state, &config, question, reply, outcome);
+        finish(state, &config, question, reply, outcome, asking);
         ended.set(true);
         state.replying.set(false);
     });
@@ -394,27 +434,12 @@ fn finish(
     question: ChatMessage,
     reply: ChatMessage,
     outcome: Result<(), ApiError>,
+    asking: Asking,
 ) {
     let reply_is_empty = reply.text.with_untracked(String::is_empty);
-    // A regenerated reply that brought nothing: the version before it comes back.
-    if outcome.is_err() && reply_is_empty {
-        let regeneration = regeneration(state, config, question, reply);
-        if let Some(back) = reply.versions.try_update(|v| v.abandon()).flatten() {
-            // Whether the backend has the asking is not known: were it remembered, a later
-            // asking of the same words could be taken for it after a reload.
-            if let Some(regeneration) = regeneration {
-                let mut remembered = store::regenerated(config);
-                remembered.retain(|r| *r != regeneration);
-                store::save_regenerated(config, &remembered);
-            }
-            show_kept(reply, back);
-            if let Err(error) = &outcome {
-                if !matches!(error, ApiError::Aborted) {
-                    state.notice.set(Some(
-                        error.user_message(state.config.with_value(|c| c.texts)),
-                    ));
-                }
-            }
+    if let Err(error) = &outcome {
+        if reply_is_empty && matches!(asking, Asking::NewVersion | Asking::VersionAgain) {
+            version_brought_nothing(state, config, question, reply, error, asking);
             return;
         }
     }
@@ -445,7 +470,14 @@ fn finish(
             // message, which stays sent, and the reply stays, empty, with its Retry.
             if error == ApiError::FilesGone && reply_is_empty {
                 state.remove(reply.key);
-                back_in_the_box(state, config, question);
+                if asking == Asking::First {
+                    state.remove(question.key);
+                } else {
+                    // The backend has the message from its first asking, and keeps it; a
+                    // Retry of its cut reply would be refused again.
+                    forget_cut(config, question);
+                }
+                words_back_in_the_box(state, config, question);
             } else if reply_is_empty && error != ApiError::Cut {
                 state.remove(reply.key);
                 mark_unsent(state, question);
@@ -520,11 +552,46 @@ fn forget_cut(config: &Config, question: ChatMessage) {
     }
 }
 
-/// Takes back a message whose files the server no longer has: a Retry would be refused
-/// again. Its words go back in the message box, before anything typed since, for the visitor to
-/// attach the files anew and send.
-fn back_in_the_box(state: ChatState, config: &Config, question: ChatMessage) {
-    state.remove(question.key);
+/// A version of a regenerated reply that ended before its first word. A new version is dropped
+/// and the one before comes back; a cut version asked again comes back as it was. Whether the
+/// backend has the new version's asking is not known, so its regeneration is forgotten: were it
+/// remembered, a later asking of the same words could be taken for it after a reload.
+fn version_brought_nothing(
+    state: ChatState,
+    config: &Config,
+    question: ChatMessage,
+    reply: ChatMessage,
+    error: &ApiError,
+    asking: Asking,
+) {
+    let back = if asking == Asking::NewVersion {
+        if let Some(regeneration) = regeneration(state, config, question, reply) {
+            let mut remembered = store::regenerated(config);
+            remembered.retain(|r| *r != regeneration);
+            store::save_regenerated(config, &remembered);
+        }
+        reply.versions.try_update(|v| v.abandon()).flatten()
+    } else {
+        reply.versions.with_untracked(Versions::shown_kept)
+    };
+    match back {
+        Some(back) => show_kept(reply, back),
+        None => reply.status.set(MessageStatus::Failed),
+    }
+    if *error != ApiError::Aborted {
+        state.notice.set(Some(
+            error.user_message(state.config.with_value(|c| c.texts)),
+        ));
+    }
+    if *error == ApiError::FilesGone {
+        words_back_in_the_box(state, config, question);
+    }
+}
+
+/// Puts the words of a message whose files the server no longer has back in the message box,
+/// before anything typed since, for the visitor to attach the files anew and send: a Retry
+/// would be refused again.
+fn words_back_in_the_box(state: ChatState, config: &Config, question: ChatMessage) {
     let text = question.text.get_untracked();
     state.draft.update(|draft| {
         *draft = if draft.trim().is_empty() {

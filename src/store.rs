@@ -49,9 +49,17 @@ pub fn save_conversation(config: &Config, conversation: &Conversation) {
     }
 }
 
+/// Forgets the conversation, and with it what is remembered of its replies.
 pub fn forget_conversation(config: &Config) {
     if let Some(s) = storage(config) {
-        let _ = s.remove_item(&conversation_key(&config.web_chat_id));
+        let id = &config.web_chat_id;
+        for key in [
+            conversation_key(id),
+            unfinished_key(id),
+            regenerated_key(id),
+        ] {
+            let _ = s.remove_item(&key);
+        }
     }
 }
 

@@ -71,29 +71,45 @@ pub fn forget_cut(remembered: &mut Vec<UnfinishedReply>, conversation: &str, que
 }
 
 /// For each message of `history` (role and text, oldest first) of `conversation`: `Some(shown)`
-/// where it is a reply the visitor stopped, `None` elsewhere.
+/// where it is a reply the visitor stopped, `None` elsewhere. It is the reply that follows the
+/// asking of the question it answered, and begins with the text shown.
 pub fn stopped<'a>(
     conversation: &str,
     history: &[(Option<Role>, &str)],
     remembered: &'a [UnfinishedReply],
 ) -> Vec<Option<&'a str>> {
-    let mut question: Option<&str> = None;
+    let stopped: Vec<&UnfinishedReply> = remembered
+        .iter()
+        .filter(|r| r.ending == Ending::Stopped && r.conversation == conversation)
+        .collect();
+    // How often each question of a stopped reply has been asked so far in the history.
+    let mut asked: Vec<(&str, usize)> = stopped.iter().map(|r| (r.question.as_str(), 0)).collect();
+    // The last question, and which asking of its text it was.
+    let mut question: Option<(&str, usize)> = None;
     history
         .iter()
         .map(|&(role, text)| match role? {
             Role::Visitor => {
-                question = Some(text);
+                question = asked
+                    .iter_mut()
+                    .find(|(question, _)| *question == text)
+                    .map(|(_, count)| {
+                        *count += 1;
+                        (text, *count - 1)
+                    });
                 None
             }
-            Role::Assistant => remembered
-                .iter()
-                .find(|r| {
-                    r.ending == Ending::Stopped
-                        && r.conversation == conversation
-                        && Some(r.question.as_str()) == question
-                        && text.starts_with(r.shown.as_str())
-                })
-                .map(|r| r.shown.as_str()),
+            Role::Assistant => {
+                let (asked, asking) = question?;
+                stopped
+                    .iter()
+                    .find(|r| {
+                        r.question == asked
+                            && r.asked_before == asking
+                            && text.starts_with(r.shown.as_str())
+                    })
+                    .map(|r| r.shown.as_str())
+            }
         })
         .collect()
 }
@@ -266,6 +282,26 @@ mod tests {
             (Some(Role::Assistant), "A different reply"),
         ];
         assert_eq!(stopped("c1", &changed, &remembered), vec![None, None]);
+        // The story asked for again (a regenerated reply, say) begins the same way: only the
+        // reply to the asking that was stopped is cut.
+        let again = [
+            (Some(Role::Visitor), "tell me a story"),
+            (Some(Role::Assistant), "Once upon a time, the first."),
+            (Some(Role::Visitor), "tell me a story"),
+            (Some(Role::Assistant), "Once upon a time, the second."),
+        ];
+        assert_eq!(
+            stopped("c1", &again, &remembered),
+            vec![None, Some("Once upon"), None, None]
+        );
+        let second = [UnfinishedReply {
+            asked_before: 1,
+            ..stopped_reply("c1", "tell me a story", "Once upon")
+        }];
+        assert_eq!(
+            stopped("c1", &again, &second),
+            vec![None, None, None, Some("Once upon")]
+        );
     }
 
     #[test]

@@ -40,6 +40,18 @@ impl Versions {
         self.kept.len().max(1)
     }
 
+    /// The version shown, as it was when last brought up to date.
+    pub fn shown_kept(&self) -> Option<Kept> {
+        self.kept.get(self.shown).cloned()
+    }
+
+    /// Brings the entry of the version shown up to date with the row (`current`).
+    pub fn update_shown(&mut self, current: Kept) {
+        if let Some(shown) = self.kept.get_mut(self.shown) {
+            *shown = current;
+        }
+    }
+
     /// The versions not shown, as they were last shown.
     pub fn others(&self) -> impl Iterator<Item = &Kept> {
         let shown = self.shown;
@@ -142,6 +154,20 @@ mod tests {
         let others: Vec<&Kept> = versions.others().collect();
         assert_eq!(others, [&kept("second"), &kept("third")]);
         assert_eq!(Versions::default().others().count(), 0);
+    }
+
+    #[test]
+    fn the_version_shown_is_kept_up_to_date_when_asked() {
+        let mut versions = Versions::default();
+        assert_eq!(versions.shown_kept(), None);
+        versions.update_shown(kept("nothing to update"));
+        assert_eq!(versions, Versions::default());
+        versions.begin(kept("first"));
+        assert_eq!(versions.shown_kept(), Some(Kept::streaming()));
+        versions.update_shown(kept("second, cut"));
+        assert_eq!(versions.shown_kept(), Some(kept("second, cut")));
+        assert_eq!(versions.switch(kept("second, cut"), 0), Some(kept("first")));
+        assert_eq!(versions.shown_kept(), Some(kept("first")));
     }
 
     #[test]

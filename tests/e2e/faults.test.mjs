@@ -139,6 +139,30 @@ test('a reply cut off once: not asked again by itself (the backend has the messa
   await context.close();
 });
 
+test('the same message typed again right after its reply was cut is that reply\'s Retry: shown once, then and after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const asked = messagesAsked(page);
+  await mockSwitches(page, faultTimes('drop', 1));
+  await send(page, 'typed twice');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  await send(page, 'typed twice');
+  await waitForReply(page, defaultReply('typed twice'));
+  const rows = [
+    ['visitor', 'typed twice', ''],
+    ['assistant', defaultReply('typed twice'), ''],
+  ];
+  assert.deepEqual(await messageRows(page), rows);
+  assert.deepEqual(asked, ['typed twice', 'typed twice']);
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('typed twice'));
+  assert.deepEqual(await messageRows(page), rows);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('the same question, not sent after one was retried, is still kept after a reload', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
   await page.goto(env.server.url);

@@ -191,3 +191,36 @@ test('with follow-ups watched, the earlier version of a regenerated reply is not
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a cut version asked again that fails before its first word comes back as it was, with its Retry', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
+  let asked = 0;
+  await page.route('**/completions/**', (route) => {
+    asked += 1;
+    const url = new URL(route.request().url());
+    // The second asking (Regenerate) is cut after two words; the third (its Retry) fails.
+    if (asked === 2) {
+      url.searchParams.set('mock_length', '40');
+      url.searchParams.set('mock_fault', 'drop');
+      url.searchParams.set('mock_fault_after', '2');
+    }
+    if (asked >= 3) url.searchParams.set('mock_fault', 'html');
+    route.continue({ url: url.toString() });
+  });
+  await hostPage(page, env.server, 'regenerate-retry-fails.html');
+  await send(page, 'one more time');
+  await waitForReply(page, defaultReply('one more time'));
+  const bubble = widget(page);
+  await bubble.locator('.cb-regenerate').click();
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  const cut = await messageRows(page);
+  assert.equal(cut[1][2], 'Reply interrupted');
+  assert.equal(await bubble.locator('.cb-versions').getAttribute('aria-label'), 'Version 2 / 2');
+  await bubble.locator('.cb-assistant .cb-retry').click();
+  await bubble.locator('.cb-notice', { hasText: 'trouble' }).waitFor({ timeout: 20000 });
+  await bubble.locator('.cb-assistant .cb-retry').waitFor();
+  assert.deepEqual(await messageRows(page), cut);
+  assert.equal(await bubble.locator('.cb-versions').getAttribute('aria-label'), 'Version 2 / 2');
+  assert.deepEqual(problems.filter((p) => !/500/.test(p)), []);
+  await context.close();
+});

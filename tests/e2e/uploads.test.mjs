@@ -253,6 +253,46 @@ test('a message whose files the server no longer has comes back to the box in wo
   await context.close();
 });
 
+test('a cut reply retried after its picture is gone: the message stays, as the backend has it, and its words come back to the box', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [400] });
+  await hostPage(page, env.server, 'uploads-gone-retry.html', IMAGES);
+  const bubble = await openPanel(page);
+  const completions = (url) => url.pathname.includes('/completions/');
+  // The reply is cut off after its first words.
+  await page.route(completions, (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_fault', 'drop');
+    route.continue({ url: url.toString() });
+  });
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip').waitFor();
+  await bubble.locator('.cb-input').fill('what is this error?');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  // By the Retry the picture is gone from storage.
+  await page.unroute(completions);
+  const detail = 'This file is no longer available. Please attach it again.';
+  await page.route(completions, (route) => route.fulfill({
+    status: 400, contentType: 'application/json', body: JSON.stringify({ attachments: [detail], detail, code: 'gone' }),
+  }));
+  await bubble.locator('.cb-assistant .cb-retry').click();
+  await bubble.locator('.cb-notice', { hasText: 'no longer available' }).waitFor();
+  const rows = async () => (await bubble.locator('.cb-rows .cb-message').evaluateAll((els) => els.map((e) => [
+    e.classList.contains('cb-visitor') ? 'visitor' : 'assistant', e.querySelector('.cb-retry') ? 'Retry' : '',
+  ])));
+  assert.deepEqual(await rows(), [['visitor', '']], 'the message stays, with no Retry that would be refused again');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'what is this error?');
+  await page.unroute(completions);
+  await page.reload();
+  await openPanel(page);
+  await bubble.locator('.cb-rows .cb-visitor').waitFor();
+  await page.waitForTimeout(500);
+  assert.deepEqual(await rows(), [['visitor', '']], 'the backend has the message; nothing to retry after a reload');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'what is this error?');
+  assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);
+  await context.close();
+});
+
 test('a pasted picture is attached and sent on its own', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-paste.html', IMAGES);

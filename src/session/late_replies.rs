@@ -1,0 +1,102 @@
+//! Replies stored late: a reply cut off by the network may still be being written by the
+//! backend, which stores it when it is done. While a cut reply brought back after a reload
+//! shows, the history is read again a few times, and a reply stored meanwhile takes the cut
+//! one's place, so that the visitor has no Retry to press that would ask a second time.
+
+use leptos::prelude::*;
+use web_sys::AbortController;
+
+use crate::api;
+use crate::asked_again;
+use crate::chat::{ChatState, MessageStatus};
+use crate::config::Config;
+use crate::models::{Conversation, Message, Role};
+use crate::store;
+use crate::timers::sleep_ms_or_abort;
+use crate::unfinished::{self, UnfinishedReply};
+
+/// The pauses before each new read of the history while a cut reply shows: about three minutes
+/// in all, longer than a backend takes to write a reply.
+const LATE_REPLY_PAUSES_MS: [u32; 6] = [3_000, 6_000, 12_000, 24_000, 48_000, 96_000];
+
+/// Reads the history again while a cut reply shows, and puts the replies stored meanwhile in
+/// the cut ones' places. Stops when `controller` is aborted, the conversation changes or no cut
+/// reply shows.
+pub async fn await_late_replies(
+    state: ChatState,
+    config: &Config,
+    conversation: &Conversation,
+    controller: &AbortController,
+) {
+    let signal = controller.signal();
+    for pause in LATE_REPLY_PAUSES_MS {
+        sleep_ms_or_abort(pause, &signal).await;
+        let still_wanted =
+            || !signal.aborted() && store::conversation(config).as_ref() == Some(conversation);
+        if !still_wanted() || !shows_cut_reply(state) {
+            return;
+        }
+        let Ok(history) = api::history(config, conversation, Some(&signal)).await else {
+            // Passing trouble, or stopped: the next read, if any, tells.
+            continue;
+        };
+        if !still_wanted() {
+            return;
+        }
+        let history = asked_again::leave_out(history);
+        let roles: Vec<(Option<Role>, &str)> = history
+            .iter()
+            .map(|m| (m.role, m.content.as_str()))
+            .collect();
+        let mut remembered = store::unfinished(config);
+        let late: Vec<(UnfinishedReply, usize)> =
+            unfinished::late_replies(&conversation.id, &roles, &remembered)
+                .into_iter()
+                .map(|(cut, at)| (cut.clone(), at))
+                .collect();
+        for (cut, at) in &late {
+            show_late_reply(state, cut, &history[*at]);
+            remembered.retain(|r| r != cut);
+        }
+        if !late.is_empty() {
+            store::save_unfinished(config, &remembered);
+            state.meet_assistant(history.iter());
+        }
+    }
+}
+
+/// Whether a reply cut off still shows, with its Retry.
+fn shows_cut_reply(state: ChatState) -> bool {
+    state.messages.with_untracked(|list| {
+        list.iter()
+            .any(|m| m.role == Role::Assistant && m.status.get_untracked() == MessageStatus::Failed)
+    })
+}
+
+/// Puts `reply`, as the history holds it, in the place of the row of `cut`, if it still shows.
+fn show_late_reply(state: ChatState, cut: &UnfinishedReply, reply: &Message) {
+    let row = state.messages.with_untracked(|list| {
+        list.windows(2)
+            .find(|pair| {
+                let [question, answer] = pair else {
+                    return false;
+                };
+                question.role == Role::Visitor
+                    && question.text.with_untracked(|t| *t == cut.question)
+                    && answer.status.get_untracked() == MessageStatus::Failed
+                    && answer.text.with_untracked(|t| *t == cut.shown)
+            })
+            .map(|pair| pair[1])
+    });
+    let Some(row) = row else {
+        return;
+    };
+    row.details.update_value(|d| {
+        d.sources = reply.sources();
+        d.created_at = reply.created_at.or(d.created_at);
+    });
+    row.text.set(reply.content.clone());
+    row.status.set(MessageStatus::Complete);
+    // Read out, and counted unread while the panel is closed, as a reply that streamed in.
+    state.reply_completed(reply.content.clone());
+}
