@@ -381,6 +381,61 @@ async fn files_stored_as_sent_need_more_than_their_first_bytes_and_all_but_image
 }
 
 #[tokio::test]
+async fn an_mp3s_tags_and_a_png_profiles_name_are_removed_before_storing() {
+    let dir = scratch("strip-mp3-png");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let mut tagged = song();
+    let mut v1 = b"TAG".to_vec();
+    v1.extend(b"Recorded by Alice");
+    v1.resize(128, 0);
+    tagged.extend(v1);
+    let body = stored(upload(&base, &id, Some(&token), "memo.mp3", tagged).await).await;
+    assert_eq!(body["type"], "audio");
+    let served = Client::new()
+        .get(body["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(served.starts_with(&[0xFF, 0xFB]), "starts at the audio");
+    for gone in [&b"Hello"[..], b"Alice", b"TIT2", b"TAG"] {
+        assert!(
+            !served.windows(gone.len()).any(|w| w == gone),
+            "{gone:?} left"
+        );
+    }
+    assert_eq!(body["size"], served.len());
+
+    let chunk = |kind: &[u8; 4], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    };
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]));
+    png.extend(chunk(b"iCCP", b"Alice's MacBook Pro\0\0profile"));
+    png.extend(chunk(b"IDAT", b"pixels"));
+    png.extend(chunk(b"IEND", b""));
+    let body = stored(upload(&base, &id, Some(&token), "shot.png", png).await).await;
+    let served = Client::new()
+        .get(body["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&served);
+    assert!(!text.contains("Alice"), "{text}");
+    assert!(text.contains("iCCPICC profile\0\0profile"), "{text}");
+}
+
+#[tokio::test]
 async fn a_videos_location_is_removed_before_storing() {
     let dir = scratch("strip-mov");
     let base = start(&dir, &[]).await;

@@ -19,8 +19,8 @@
 //! The body is read as a stream and cut off at `--upload-max-bytes` (a declared `Content-Length`
 //! over it is refused before a byte is read). Its kind is sniffed from the bytes ([`sniff`]):
 //! markup is refused whatever its name. Images (JPEG, PNG, WebP, GIF) and MP4/QuickTime videos lose
-//! their metadata ([`strip`]); PDF, MP3 and text are stored as sent. The file is stored
-//! ([`storage`]) under a name of 128 bits, half random and half a tag that binds it to the
+//! their metadata ([`strip`]), MP3s their tags; PDF and text are stored as sent. The file is
+//! stored ([`storage`]) under a name of 128 bits, half random and half a tag that binds it to the
 //! conversation ([`names`]), and the sniffed kind's extension, so names can neither be guessed
 //! nor chosen, and the visitor's own file name is only echoed back in the answer. `file` is
 //! the public URL: `--upload-public-url` plus the name, or this server's own `/uploads/<name>`.
@@ -546,7 +546,8 @@ async fn upload(
         Kind::Webp => strip::webp(&bytes).map(Bytes::from),
         Kind::Gif => strip::gif(&bytes).map(Bytes::from),
         Kind::Mp4 => strip::mp4(&bytes).map(Bytes::from),
-        Kind::Pdf | Kind::Text | Kind::Mp3 => Ok(bytes),
+        Kind::Mp3 => strip::mp3(&bytes).map(Bytes::from),
+        Kind::Pdf | Kind::Text => Ok(bytes),
     };
     let Ok(cleaned) = cleaned else {
         return refuse(

@@ -5,9 +5,9 @@
 //! named `.png`: served from this server's origin they could run script there. Text is
 //! accepted only when it is UTF-8 without control characters and does not look like markup.
 //!
-//! A signature of a few bytes is not taken alone for a kind stored as sent (PDF, MP3): a PDF
-//! must also name its version and end as PDFs end, an MP3's ID3 tag must be well formed and
-//! an MPEG audio frame must follow it. Images and videos are walked block by block when they
+//! A signature of a few bytes is not taken alone for a PDF (stored as sent) or an MP3 (cut
+//! at its tags only): a PDF must also name its version and end as PDFs end, an MP3's ID3 tag
+//! must be well formed and an MPEG audio frame must follow it. Images and videos are walked block by block when they
 //! are cleaned ([`super::strip`]), which refuses what does not add up.
 //!
 //! What this does not promise: that a file is only what it says. A valid PNG can carry any

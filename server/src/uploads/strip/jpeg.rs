@@ -14,6 +14,25 @@ const JPEG_KEPT_APPS: [(u8, &[u8]); 3] = [
     (0xEE, b"Adobe"),
 ];
 
+/// JFIF's fixed part: `JFIF\0`, version, density unit, densities, thumbnail width and height.
+/// What follows is the thumbnail's pixels: a small copy of the picture, which may still show
+/// what the visitor cropped away.
+const JFIF_FIXED: usize = 14;
+
+/// Adobe's: `Adobe`, version, two flag words and the colour transform.
+const ADOBE_FIXED: usize = 12;
+
+/// What of a kept segment's data stays: JFIF and Adobe segments lose anything past their
+/// fixed part (a thumbnail, or bytes no reader looks at); anything else stays whole.
+fn fixed_part(marker: u8, data: &[u8]) -> &[u8] {
+    let fixed = match marker {
+        0xE0 => JFIF_FIXED,
+        0xEE => ADOBE_FIXED,
+        _ => data.len(),
+    };
+    &data[..fixed.min(data.len())]
+}
+
 /// Whether the segment with `marker` and `data` (after its length) is dropped.
 fn is_metadata(marker: u8, data: &[u8]) -> bool {
     match marker {
@@ -82,7 +101,16 @@ pub fn jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         let end = i + 2 + len;
         let segment = bytes.get(i..end).ok_or(Malformed)?;
         if !is_metadata(marker, &segment[4..]) {
-            out.extend_from_slice(segment);
+            out.extend_from_slice(&segment[..2]);
+            let data = fixed_part(marker, &segment[4..]);
+            let len = u16::try_from(data.len() + 2).map_err(|_| Malformed)?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(data);
+            // JFIF's thumbnail, which this drops, has its size in the last two bytes kept.
+            if marker == 0xE0 && data.len() == JFIF_FIXED {
+                let at = out.len() - 2;
+                out[at..].copy_from_slice(&[0, 0]);
+            }
         }
         i = end;
         if marker == 0xDA {
@@ -164,6 +192,38 @@ mod tests {
         for kept in ["JFIF", "ICC_PROFILE", "Adobe"] {
             assert!(text.contains(kept), "{kept} gone from {text}");
         }
+    }
+
+    #[test]
+    fn jfif_and_adobe_segments_lose_what_follows_their_fixed_part() {
+        let sof = segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+        let sos = segment(0xDA, &[1, 1, 0, 0, 63, 0]);
+        // A JFIF segment with a 2x1 thumbnail (six bytes of RGB), an Adobe one with more
+        // than its twelve bytes.
+        let mut jfif = b"JFIF\0\x01\x02\x01\0\x48\0\x48\x02\x01".to_vec();
+        jfif.extend(b"RGBrgb");
+        let mut adobe = b"Adobe\0\x64\0\0\0\0\x01".to_vec();
+        adobe.extend(b"extra");
+        let jpg = [
+            &[0xFF, 0xD8][..],
+            &segment(0xE0, &jfif),
+            &segment(0xEE, &adobe),
+            &sof,
+            &sos,
+            &[0x12, 0xFF, 0xD9],
+        ]
+        .concat();
+        let clean = jpeg(&jpg).unwrap();
+        let want = [
+            &[0xFF, 0xD8][..],
+            &segment(0xE0, b"JFIF\0\x01\x02\x01\0\x48\0\x48\0\0"),
+            &segment(0xEE, b"Adobe\0\x64\0\0\0\0\x01"),
+            &sof,
+            &sos,
+            &[0x12, 0xFF, 0xD9],
+        ]
+        .concat();
+        assert_eq!(clean, want);
     }
 
     #[test]

@@ -3,12 +3,19 @@
 use super::Malformed;
 
 /// PNG chunks kept besides the critical ones (whose type starts with a capital letter): those
-/// that change how the picture looks, and APNG's animation chunks. Text (`tEXt`, `zTXt`,
-/// `iTXt`), `eXIf`, `tIME` and every private chunk go.
-const PNG_KEPT: [&[u8; 4]; 11] = [
-    b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"pHYs", b"bKGD", b"acTL", b"fcTL",
-    b"fdAT",
+/// that change how the picture looks (the colour space and, for HDR pictures, `cICP` and
+/// the mastering and light levels, under both spellings drafts gave them), and APNG's
+/// animation chunks. Text (`tEXt`, `zTXt`, `iTXt`), `eXIf`, `tIME`, a suggested palette
+/// (`sPLT`, whose name is free text) and every private chunk go.
+const PNG_KEPT: [&[u8; 4]; 16] = [
+    b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"cICP", b"mDCV", b"mDCv", b"cLLI", b"cLLi",
+    b"sBIT", b"pHYs", b"bKGD", b"acTL", b"fcTL", b"fdAT",
 ];
+
+/// What an `iCCP` chunk's profile name becomes. The name is free text (up to 79 characters)
+/// a program or a person chose, "Alice's calibrated MacBook" as well as "sRGB"; it changes
+/// nothing in how the picture looks, unlike the profile after it, which stays.
+const ICC_NAME: &[u8] = b"ICC profile";
 
 /// The critical chunks (type starting with a capital letter) that PNG defines. A decoder must
 /// refuse a file with any other, so one cannot be a picture: it is refused rather than kept
@@ -39,7 +46,9 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         if critical && !PNG_CRITICAL.contains(&&kind) {
             return Err(Malformed);
         }
-        if critical || PNG_KEPT.contains(&&kind) {
+        if &kind == b"iCCP" {
+            renamed_profile(&chunk[8..8 + len], &mut out)?;
+        } else if critical || PNG_KEPT.contains(&&kind) {
             out.extend_from_slice(chunk);
         }
         i += chunk.len();
@@ -51,6 +60,43 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
             _ => {}
         }
     }
+}
+
+/// Writes an `iCCP` chunk with `data`'s profile under [`ICC_NAME`]. `data` is the name, a
+/// zero byte, then the compression method and the compressed profile, left as they are.
+fn renamed_profile(data: &[u8], out: &mut Vec<u8>) -> Result<(), Malformed> {
+    let end_of_name = data
+        .iter()
+        .take(80)
+        .position(|&b| b == 0)
+        .ok_or(Malformed)?;
+    if end_of_name == 0 {
+        return Err(Malformed);
+    }
+    let profile = &data[end_of_name..];
+    let len = u32::try_from(ICC_NAME.len() + profile.len()).map_err(|_| Malformed)?;
+    out.extend_from_slice(&len.to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(b"iCCP");
+    out.extend_from_slice(ICC_NAME);
+    out.extend_from_slice(profile);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+    Ok(())
+}
+
+/// The CRC-32 PNG puts after each chunk (ISO 3309, the one zlib and Ethernet use), over the
+/// chunk's type and data. Bit by bit: it runs only over a rewritten `iCCP`.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            let low_bit = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & low_bit);
+        }
+    }
+    !crc
 }
 
 #[cfg(test)]
@@ -103,6 +149,47 @@ mod tests {
         unknown.extend(chunk(b"IDAT", b"pixels"));
         unknown.extend(chunk(b"IEND", b""));
         assert_eq!(png(&unknown), Err(Malformed));
+    }
+
+    #[test]
+    fn the_colour_profile_stays_under_a_neutral_name() {
+        let ihdr = chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+        let mut p = PNG_SIGNATURE.to_vec();
+        p.extend(&ihdr);
+        p.extend(chunk(
+            b"iCCP",
+            b"Alice's calibrated MacBook\0\0zlib profile bytes",
+        ));
+        p.extend(chunk(b"cICP", &[9, 16, 0, 1]));
+        p.extend(chunk(b"sPLT", b"Alice's palette\0\x08"));
+        p.extend(chunk(b"IDAT", b"pixels"));
+        p.extend(chunk(b"IEND", b""));
+        let clean = png(&p).unwrap();
+        let text = String::from_utf8_lossy(&clean);
+        assert!(!text.contains("Alice"), "{text}");
+        // The chunk as PNG wants it: its length, the new name, the same profile, a right CRC.
+        let data = b"ICC profile\0\0zlib profile bytes";
+        let mut iccp = (data.len() as u32).to_be_bytes().to_vec();
+        iccp.extend(b"iCCP");
+        iccp.extend(data);
+        iccp.extend(crc32(&iccp[4..]).to_be_bytes());
+        assert!(clean.windows(iccp.len()).any(|w| w == iccp), "{text}");
+        assert!(text.contains("cICP"), "HDR colour kept: {text}");
+        // A name that never ends, or is empty, is no iCCP chunk.
+        for bad in [&[b'x'; 100][..], b"\0\0profile"] {
+            let mut p = PNG_SIGNATURE.to_vec();
+            p.extend(&ihdr);
+            p.extend(chunk(b"iCCP", bad));
+            p.extend(chunk(b"IDAT", b"pixels"));
+            p.extend(chunk(b"IEND", b""));
+            assert_eq!(png(&p), Err(Malformed));
+        }
+    }
+
+    #[test]
+    fn crcs_are_pngs() {
+        // Every PNG ends with this chunk and CRC.
+        assert_eq!(crc32(b"IEND"), 0xAE42_6082);
     }
 
     #[test]
