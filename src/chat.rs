@@ -13,6 +13,17 @@ use crate::models::{Attachment, Message, Role, Source};
 use crate::unsent::UnsentMessage;
 use crate::versions::{Kept, Versions};
 
+/// Puts `controller` in a watcher's `slot`, stopping the watcher there before.
+fn replace_watcher(
+    slot: &mut Option<web_sys::AbortController>,
+    controller: Option<web_sys::AbortController>,
+) {
+    if let Some(old) = slot.take() {
+        old.abort();
+    }
+    *slot = controller;
+}
+
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageStatus {
@@ -248,6 +259,8 @@ struct Inner {
     history_abort: Option<web_sys::AbortController>,
     /// Stops watching for follow-ups ([`crate::follow_ups`]).
     follow_ups_abort: Option<web_sys::AbortController>,
+    /// Stops reading the history again for replies stored late (see `session::late_replies`).
+    late_replies_abort: Option<web_sys::AbortController>,
     /// Owns every message's signals. Actions run inside event handlers, whose owner is the view
     /// that drew the button; a message must outlive that view (a Retry button goes away as soon as
     /// it is clicked). Weak: the owner holds this value, and a strong handle here would keep
@@ -278,6 +291,7 @@ impl ChatState {
                 abort: None,
                 history_abort: None,
                 follow_ups_abort: None,
+                late_replies_abort: None,
                 owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
                 last_batch: LIVE,
@@ -313,18 +327,21 @@ impl ChatState {
 
     /// Keeps the controller of the follow-up watcher, stopping the one before.
     pub fn set_follow_ups_abort(&self, controller: Option<web_sys::AbortController>) {
-        self.inner.update_value(|inner| {
-            if let Some(old) = inner.follow_ups_abort.take() {
-                old.abort();
-            }
-            inner.follow_ups_abort = controller;
-        });
+        self.inner
+            .update_value(|inner| replace_watcher(&mut inner.follow_ups_abort, controller));
+    }
+
+    /// Keeps the controller of the late-reply watcher, stopping the one before.
+    pub fn set_late_replies_abort(&self, controller: Option<web_sys::AbortController>) {
+        self.inner
+            .update_value(|inner| replace_watcher(&mut inner.late_replies_abort, controller));
     }
 
     /// Stops every request in flight: the exchange, the history and the follow-up watcher.
     pub fn abort_all(&self) {
         self.abort();
         self.set_follow_ups_abort(None);
+        self.set_late_replies_abort(None);
         self.inner.with_value(|inner| {
             if let Some(controller) = &inner.history_abort {
                 controller.abort();

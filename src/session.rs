@@ -90,6 +90,7 @@ fn cut_reply_to(state: ChatState, text: &str, attachments: &[Attachment]) -> Opt
 pub fn new_conversation(state: ChatState) {
     stop(state);
     state.set_follow_ups_abort(None);
+    state.set_late_replies_abort(None);
     state.config.with_value(store::forget_conversation);
     state.clear();
 }
@@ -484,6 +485,7 @@ fn finish(
             } else {
                 reply.status.set(MessageStatus::Failed);
                 remember_unfinished(state, config, question, reply, Ending::Cut);
+                late_replies::watch(state);
             }
         }
     }

@@ -174,16 +174,11 @@ pub fn load_history(state: ChatState) {
                 HistoryStatus::Failed
             }
         };
+        state.set_history_abort(None);
         state.history.set(status);
         if cut_shown {
-            // destroy() stops the wait through the same controller.
-            super::late_replies::await_late_replies(state, &config, &conversation, &controller)
-                .await;
-            if controller.signal().aborted() {
-                return;
-            }
+            super::late_replies::watch(state);
         }
-        state.set_history_abort(None);
     });
     // Runs once the history request is out: rows will need the time formatter, and creating
     // it takes a while, better spent waiting for the network.

@@ -1,9 +1,11 @@
 //! Replies stored late: a reply cut off by the network may still be being written by the
-//! backend, which stores it when it is done. While a cut reply brought back after a reload
-//! shows, the history is read again a few times, and a reply stored meanwhile takes the cut
-//! one's place, so that the visitor has no Retry to press that would ask a second time.
+//! backend, which stores it when it is done. While a cut reply shows, after the stream broke or
+//! brought back after a reload, the history is read again a few times, and a reply stored
+//! meanwhile takes the cut one's place, so that the visitor has no Retry to press that would
+//! ask a second time.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api;
@@ -19,10 +21,27 @@ use crate::unfinished::{self, UnfinishedReply};
 /// in all, longer than a backend takes to write a reply.
 const LATE_REPLY_PAUSES_MS: [u32; 6] = [3_000, 6_000, 12_000, 24_000, 48_000, 96_000];
 
+/// Starts (or starts again) reading the history for replies stored late, while a cut reply
+/// shows: after a reply is cut off, and when one comes back with the history after a reload.
+pub fn watch(state: ChatState) {
+    let config = state.config.get_value();
+    let Some(conversation) = store::conversation(&config) else {
+        return;
+    };
+    let Ok(controller) = AbortController::new() else {
+        return;
+    };
+    // One watcher at a time; destroy() and a new conversation stop it.
+    state.set_late_replies_abort(Some(controller.clone()));
+    spawn_local(async move {
+        await_late_replies(state, &config, &conversation, &controller).await;
+    });
+}
+
 /// Reads the history again while a cut reply shows, and puts the replies stored meanwhile in
 /// the cut ones' places. Stops when `controller` is aborted, the conversation changes or no cut
 /// reply shows.
-pub async fn await_late_replies(
+async fn await_late_replies(
     state: ChatState,
     config: &Config,
     conversation: &Conversation,

@@ -228,6 +228,28 @@ test('a reply the backend went on writing after the cut takes its place after a 
   await context.close();
 });
 
+test('a reply the backend went on writing after the cut takes its place while the visitor waits, with nothing to press', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const asked = messagesAsked(page);
+  // The stream breaks; the backend stores the whole reply 5 s after the question.
+  await mockSwitches(page, faultTimes('drop', 1, { stored_after: 5000 }));
+  await send(page, 'keep writing');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  assert.equal((await messageRows(page))[1][2], 'Reply interrupted');
+  await mockSwitches(page, null);
+  await waitForReply(page, defaultReply('keep writing'), 30000);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'keep writing', ''],
+    ['assistant', defaultReply('keep writing'), ''],
+  ]);
+  assert.equal(await bubble.locator('.cb-retry').count(), 0);
+  assert.deepEqual(asked, ['keep writing']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reply cut before its first word: the message stays sent, the empty reply offers Retry, nothing goes out by itself', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
