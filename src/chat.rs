@@ -571,6 +571,12 @@ impl ChatState {
         })
     }
 
+    /// Which asking of its question's text `reply` answers, as the history counts them: the
+    /// newest version of a regenerated reply answers a later asking, one per version before it.
+    pub fn asking_answered_by(&self, question: ChatMessage, reply: ChatMessage) -> usize {
+        self.asked_before(question) + reply.versions.with_untracked(Versions::count) - 1
+    }
+
     /// Puts a slice of the fetched history before whatever was sent meanwhile (history is older
     /// by definition), as one batch: the list builds its rows together, before the rows already
     /// shown. Each message comes with the status it shows. `before` is the stored message that

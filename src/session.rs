@@ -173,14 +173,13 @@ fn regeneration(
     question: ChatMessage,
     reply: ChatMessage,
 ) -> Option<Regeneration> {
-    let versions = reply.versions.with_untracked(Versions::count);
-    if versions < 2 {
+    if reply.versions.with_untracked(Versions::count) < 2 {
         return None;
     }
     Some(Regeneration {
         conversation: store::conversation(config)?.id,
         question: question.text.get_untracked(),
-        asked_before: state.asked_before(question) + versions - 1,
+        asked_before: state.asking_answered_by(question, reply),
     })
 }
 
@@ -529,10 +528,7 @@ fn remember_unfinished(
         UnfinishedReply {
             conversation: conversation.id,
             question: question.text.get_untracked(),
-            // A regenerated reply answers a later asking: one per version before it.
-            asked_before: state.asked_before(question)
-                + reply.versions.with_untracked(Versions::count)
-                - 1,
+            asked_before: state.asking_answered_by(question, reply),
             shown: reply.text.get_untracked(),
             ending,
         },

@@ -10,7 +10,7 @@ use web_sys::AbortController;
 
 use crate::api;
 use crate::asked_again;
-use crate::chat::{ChatState, MessageStatus};
+use crate::chat::{ChatMessage, ChatState, MessageStatus};
 use crate::config::Config;
 use crate::models::{Conversation, Message, Role};
 use crate::store;
@@ -92,21 +92,27 @@ fn shows_cut_reply(state: ChatState) -> bool {
     })
 }
 
-/// Puts `reply`, as the history holds it, in the place of the row of `cut`, if it still shows.
+/// Puts `reply`, as the history holds it, in the place of the row of `cut`, if it still shows:
+/// the cut reply to the same asking of the same question.
 fn show_late_reply(state: ChatState, cut: &UnfinishedReply, reply: &Message) {
-    let row = state.messages.with_untracked(|list| {
+    let shown_cut: Vec<(ChatMessage, ChatMessage)> = state.messages.with_untracked(|list| {
         list.windows(2)
-            .find(|pair| {
+            .filter_map(|pair| {
                 let [question, answer] = pair else {
-                    return false;
+                    return None;
                 };
-                question.role == Role::Visitor
+                let is_cut = question.role == Role::Visitor
                     && question.text.with_untracked(|t| *t == cut.question)
                     && answer.status.get_untracked() == MessageStatus::Failed
-                    && answer.text.with_untracked(|t| *t == cut.shown)
+                    && answer.text.with_untracked(|t| *t == cut.shown);
+                is_cut.then_some((*question, *answer))
             })
-            .map(|pair| pair[1])
+            .collect()
     });
+    let row = shown_cut
+        .into_iter()
+        .find(|(question, answer)| state.asking_answered_by(*question, *answer) == cut.asked_before)
+        .map(|(_, answer)| answer);
     let Some(row) = row else {
         return;
     };

@@ -250,6 +250,35 @@ test('a reply the backend went on writing after the cut takes its place while th
   await context.close();
 });
 
+test('a reply stored late goes to its own asking of a question cut twice, not to the first', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const bubble = widget(page);
+  // Asked, cut before its first word, and never stored.
+  await mockSwitches(page, faultTimes('drop', 1, { fault_after: 0 }));
+  await send(page, 'same words');
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  await mockSwitches(page, null);
+  await send(page, 'something else');
+  await waitForReply(page, defaultReply('something else'));
+  // Asked again, cut the same way, and stored 4 s later.
+  await mockSwitches(page, faultTimes('drop', 1, { fault_after: 0, stored_after: 4000 }));
+  await send(page, 'same words');
+  await bubble.locator('.cb-assistant .cb-retry').nth(1).waitFor({ timeout: 20000 });
+  await mockSwitches(page, null);
+  await waitForReply(page, defaultReply('same words'), 30000);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'same words', ''],
+    ['assistant', '', 'Reply interrupted'],
+    ['visitor', 'something else', ''],
+    ['assistant', defaultReply('something else'), ''],
+    ['visitor', 'same words', ''],
+    ['assistant', defaultReply('same words'), ''],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reply cut before its first word: the message stays sent, the empty reply offers Retry, nothing goes out by itself', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
