@@ -36,6 +36,30 @@ pub fn marks(history: &[Message]) -> Vec<bool> {
     marks
 }
 
+/// Counts, through a history read oldest first, the askings of some questions: which asking
+/// of its text each visitor's message is, as [`crate::chat::ChatState::asked_before`] counts
+/// them in the panel.
+pub struct Askings<'a> {
+    counts: Vec<(&'a str, usize)>,
+}
+
+impl<'a> Askings<'a> {
+    /// Counts the askings of `questions`.
+    pub fn of(questions: impl IntoIterator<Item = &'a str>) -> Self {
+        Askings {
+            counts: questions.into_iter().map(|q| (q, 0)).collect(),
+        }
+    }
+
+    /// The visitor's next message says `text`: which asking of it it is (from 0), if `text` is
+    /// one of the questions counted.
+    pub fn next(&mut self, text: &str) -> Option<usize> {
+        let (_, count) = self.counts.iter_mut().find(|(q, _)| *q == text)?;
+        *count += 1;
+        Some(*count - 1)
+    }
+}
+
 /// `history` without the askings [`marks`] finds.
 pub fn leave_out(history: Vec<Message>) -> Vec<Message> {
     let marks = marks(&history);
@@ -112,6 +136,16 @@ mod tests {
                 {"type": "incoming", "content": "see", "attachments": [{"type": "image", "filename": "a.png", "file": "https://x/a.png"}]}]"#,
         );
         assert_eq!(marks(&same_files), [true, false]);
+    }
+
+    #[test]
+    fn askings_are_counted_per_question() {
+        let mut askings = Askings::of(["q", "r"]);
+        assert_eq!(askings.next("q"), Some(0));
+        assert_eq!(askings.next("other"), None);
+        assert_eq!(askings.next("r"), Some(0));
+        assert_eq!(askings.next("q"), Some(1));
+        assert_eq!(askings.next("q"), Some(2));
     }
 
     #[test]

@@ -551,11 +551,9 @@ impl ChatState {
     pub fn asked_before(&self, question: ChatMessage) -> usize {
         let text = question.text.get_untracked();
         self.messages.with_untracked(|list| {
-            let earlier = list.iter().position(|m| m.key == question.key);
-            let earlier = &list[..earlier.unwrap_or(list.len())];
-            earlier
-                .iter()
+            list.iter()
                 .enumerate()
+                .take_while(|(_, m)| m.key != question.key)
                 .filter(|(_, m)| {
                     m.role == Role::Visitor
                         && m.status.get_untracked() != MessageStatus::Unsent

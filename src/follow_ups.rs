@@ -226,10 +226,7 @@ fn without_late_replies(
 ) -> Vec<Message> {
     let history = asked_again::leave_out(history);
     let remembered = store::unfinished(config);
-    let roles: Vec<(Option<Role>, &str)> = history
-        .iter()
-        .map(|m| (m.role, m.content.as_str()))
-        .collect();
+    let roles = unfinished::roles_and_texts(&history);
     let late: Vec<usize> = unfinished::late_replies(conversation, &roles, &remembered)
         .into_iter()
         .map(|(_, at)| at)

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::asked_again::Askings;
 use crate::chat::HistoryRow;
 use crate::models::Role;
 use crate::versions::Kept;
@@ -52,8 +53,7 @@ pub fn fold(
     if ours.is_empty() {
         return rows;
     }
-    // How often each regenerated question has been asked so far.
-    let mut asked: Vec<(&str, usize)> = ours.iter().map(|r| (r.question.as_str(), 0)).collect();
+    let mut askings = Askings::of(ours.iter().map(|r| r.question.as_str()));
     let mut shown: Vec<HistoryRow> = Vec::with_capacity(rows.len());
     // Where the last question shown and the last reply shown are.
     let mut last_question: Option<usize> = None;
@@ -64,11 +64,7 @@ pub fn fold(
         match row.message.role {
             Some(Role::Visitor) => {
                 let text = row.message.content.as_str();
-                let asking = asked.iter_mut().find(|(q, _)| *q == text).map(|(_, n)| {
-                    *n += 1;
-                    *n - 1
-                });
-                let regenerated = asking.is_some_and(|asking| {
+                let regenerated = askings.next(text).is_some_and(|asking| {
                     ours.iter()
                         .any(|r| r.question == text && r.asked_before == asking)
                 });

@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::asked_again::Askings;
 use crate::chat::{HistoryRow, MessageStatus};
 use crate::models::{Message, Role};
 
@@ -82,21 +83,14 @@ pub fn stopped<'a>(
         .iter()
         .filter(|r| r.ending == Ending::Stopped && r.conversation == conversation)
         .collect();
-    // How often each question of a stopped reply has been asked so far in the history.
-    let mut asked: Vec<(&str, usize)> = stopped.iter().map(|r| (r.question.as_str(), 0)).collect();
+    let mut askings = Askings::of(stopped.iter().map(|r| r.question.as_str()));
     // The last question, and which asking of its text it was.
     let mut question: Option<(&str, usize)> = None;
     history
         .iter()
         .map(|&(role, text)| match role? {
             Role::Visitor => {
-                question = asked
-                    .iter_mut()
-                    .find(|(question, _)| *question == text)
-                    .map(|(_, count)| {
-                        *count += 1;
-                        (text, *count - 1)
-                    });
+                question = askings.next(text).map(|asking| (text, asking));
                 None
             }
             Role::Assistant => {
@@ -159,8 +153,7 @@ fn cut_questions<'a>(
         .iter()
         .filter(|r| r.ending == Ending::Cut && r.conversation == conversation)
         .collect();
-    // How often each question of a cut reply has been asked so far in the history.
-    let mut asked: Vec<(&str, usize)> = cut.iter().map(|r| (r.question.as_str(), 0)).collect();
+    let mut askings = Askings::of(cut.iter().map(|r| r.question.as_str()));
     history
         .iter()
         .enumerate()
@@ -168,9 +161,7 @@ fn cut_questions<'a>(
             if role != Some(Role::Visitor) {
                 return None;
             }
-            let (_, count) = asked.iter_mut().find(|(question, _)| *question == text)?;
-            let asked_before = *count;
-            *count += 1;
+            let asked_before = askings.next(text)?;
             let reply = cut
                 .iter()
                 .find(|r| r.question == text && r.asked_before == asked_before)?;
@@ -185,6 +176,14 @@ fn cut_questions<'a>(
         .collect()
 }
 
+/// Each message of `history` as the functions here read it: its role and its text.
+pub fn roles_and_texts(history: &[Message]) -> Vec<(Option<Role>, &str)> {
+    history
+        .iter()
+        .map(|m| (m.role, m.content.as_str()))
+        .collect()
+}
+
 /// The history's `messages` of `conversation`, each with the status it shows: the replies the
 /// visitor had stopped as they were shown, cut where they stopped and Stopped; after a question
 /// left without its reply by a broken stream, that reply as it was shown, Failed; the others
@@ -194,10 +193,7 @@ pub fn restore(
     messages: Vec<Message>,
     remembered: &[UnfinishedReply],
 ) -> Vec<HistoryRow> {
-    let history: Vec<(Option<Role>, &str)> = messages
-        .iter()
-        .map(|m| (m.role, m.content.as_str()))
-        .collect();
+    let history = roles_and_texts(&messages);
     let stopped = stopped(conversation, &history, remembered);
     let cut = cut(conversation, &history, remembered);
     let mut restored = Vec::with_capacity(messages.len() + 1);

@@ -63,10 +63,7 @@ async fn await_late_replies(
             return;
         }
         let history = asked_again::leave_out(history);
-        let roles: Vec<(Option<Role>, &str)> = history
-            .iter()
-            .map(|m| (m.role, m.content.as_str()))
-            .collect();
+        let roles = unfinished::roles_and_texts(&history);
         let mut remembered = store::unfinished(config);
         let late: Vec<(UnfinishedReply, usize)> =
             unfinished::late_replies(&conversation.id, &roles, &remembered)
