@@ -471,3 +471,30 @@ for (const scheme of ['light', 'dark']) {
     await context.close();
   });
 }
+
+test('with a mouse every control of the panel is at least 24 px each way (WCAG 2.5.8)', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'mouse-targets.html', { 'data-starters': 'Prices | Hours', 'data-attachments': 'files' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  const small = () => page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return Array.from(root.querySelectorAll('.cb-panel button, .cb-panel textarea, .cb-panel summary, .cb-panel a'))
+      // A link inside a reply's sentences is exempt: its line sets its height.
+      .filter((e) => e.getClientRects().length > 0 && !e.closest('.cb-text'))
+      .map((e) => [e.className || e.tagName, Math.round(e.getBoundingClientRect().width), Math.round(e.getBoundingClientRect().height)])
+      .filter(([, w, h]) => w < 24 || h < 24);
+  });
+  assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Attach, Send');
+  // A reply with sources gets Copy and Regenerate; its sources open to their links.
+  await send(page, 'markdown please');
+  await bubble.locator('.cb-regenerate').waitFor();
+  const meta = await bubble.locator('.cb-assistant .cb-meta').last().boundingBox();
+  await bubble.locator('.cb-sources summary').last().click();
+  assert.deepEqual(await small(), [], 'Copy, Regenerate, the sources and their links');
+  // The larger targets take no room: the line under a reply is as tall as its text.
+  assert.ok(meta.height < 20, `the line under a reply is ${meta.height} px tall`);
+  await context.close();
+  assert.deepEqual(problems, []);
+});
