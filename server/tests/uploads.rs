@@ -380,6 +380,87 @@ async fn files_stored_as_sent_need_more_than_their_first_bytes_and_all_but_image
     }
 }
 
+/// An M4A as a phone's recorder or iTunes writes it: `ftyp` naming `brand`, a movie with one
+/// sound track and the song's tags (`moov/udta/meta/ilst`, the title here), then the samples.
+fn m4a(brand: &[u8; 4], compatible: &[u8]) -> Vec<u8> {
+    let mut hdlr = vec![0; 8];
+    hdlr.extend_from_slice(b"soun");
+    hdlr.extend([0; 12]);
+    let trak = atom(
+        b"trak",
+        &[
+            atom(b"tkhd", &[0; 84]),
+            atom(
+                b"mdia",
+                &[atom(b"mdhd", &[0; 24]), atom(b"hdlr", &hdlr)].concat(),
+            ),
+        ]
+        .concat(),
+    );
+    let title = atom(
+        b"\xA9nam",
+        &atom(b"data", b"\0\0\0\x01\0\0\0\0Alice's memo"),
+    );
+    let tags = atom(
+        b"meta",
+        &[
+            vec![0; 4],
+            atom(b"hdlr", b"\0\0\0\0\0\0\0\0mdirappl\0\0\0\0\0\0\0\0\0"),
+            atom(b"ilst", &title),
+        ]
+        .concat(),
+    );
+    let moov = atom(
+        b"moov",
+        &[atom(b"mvhd", &[0; 100]), trak, atom(b"udta", &tags)].concat(),
+    );
+    let mut ftyp = brand.to_vec();
+    ftyp.extend([0, 0, 0, 0]);
+    ftyp.extend_from_slice(compatible);
+    [
+        atom(b"ftyp", &ftyp),
+        moov,
+        atom(b"mdat", b"AAC frames of sound"),
+    ]
+    .concat()
+}
+
+#[tokio::test]
+async fn an_m4a_is_stored_and_served_as_audio_without_its_tags() {
+    let dir = scratch("m4a");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    // Apple's brand, and a generic one whose only track is sound (a voice memo).
+    for (name, bytes) in [
+        ("song.m4a", m4a(b"M4A ", b"M4A mp42isom")),
+        ("audiobook.m4b", m4a(b"M4B ", b"M4B isom")),
+        ("memo.m4a", m4a(b"isom", b"isomiso2mp41")),
+    ] {
+        let body = stored(upload(&base, &id, Some(&token), name, bytes.clone()).await).await;
+        assert_eq!(body["type"], "audio", "{name}: {body}");
+        let url = body["file"].as_str().unwrap();
+        assert!(url.ends_with(".m4a"), "{name}: {url}");
+        let res = Client::new().get(url).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{name}");
+        let h = res.headers();
+        assert_eq!(h["content-type"], "audio/mp4", "{name}");
+        assert_eq!(h["content-disposition"], "attachment", "{name}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{name}");
+        let served = res.bytes().await.unwrap();
+        assert_eq!(served.len(), bytes.len(), "{name}: the offsets stay");
+        assert!(
+            !served.windows(5).any(|w| w == b"Alice"),
+            "{name}: the title is left"
+        );
+        assert!(served.ends_with(b"AAC frames of sound"), "{name}");
+    }
+    // A movie is still a video.
+    let body =
+        stored(upload(&base, &id, Some(&token), "clip.mov", movie_with_location()).await).await;
+    assert_eq!(body["type"], "video");
+    assert!(body["file"].as_str().unwrap().ends_with(".mp4"));
+}
+
 #[tokio::test]
 async fn an_mp3s_tags_and_a_png_profiles_name_are_removed_before_storing() {
     let dir = scratch("strip-mp3-png");

@@ -18,8 +18,8 @@
 //!
 //! The body is read as a stream and cut off at `--upload-max-bytes` (a declared `Content-Length`
 //! over it is refused before a byte is read). Its kind is sniffed from the bytes ([`sniff`]):
-//! markup is refused whatever its name. Images (JPEG, PNG, WebP, GIF) and MP4/QuickTime videos lose
-//! their metadata ([`strip`]), MP3s their tags; PDF and text are stored as sent. The file is
+//! markup is refused whatever its name. Images (JPEG, PNG, WebP, GIF), MP4/QuickTime videos and
+//! M4A audio lose their metadata ([`strip`]), MP3s their tags; PDF and text are stored as sent. The file is
 //! stored ([`storage`]) under a name of 128 bits, half random and half a tag that binds it to the
 //! conversation ([`names`]), and the sniffed kind's extension, so names can neither be guessed
 //! nor chosen, and the visitor's own file name is only echoed back in the answer. `file` is
@@ -41,6 +41,7 @@
 //! at start and then hourly; one past it and not yet deleted is already answered 404.
 
 pub mod expiry;
+pub mod iso_media;
 pub mod names;
 pub mod per_client;
 pub mod quota;
@@ -537,7 +538,7 @@ async fn upload(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "wrong_type",
             "This kind of file can't be sent. Send an image (PNG, JPEG, GIF, WebP), a PDF, \
-             a plain text file, an MP4 video or an MP3.",
+             a plain text file, an MP4 video, or audio (MP3, M4A).",
         );
     };
     let cleaned = match kind {
@@ -545,7 +546,8 @@ async fn upload(
         Kind::Png => strip::png(&bytes).map(Bytes::from),
         Kind::Webp => strip::webp(&bytes).map(Bytes::from),
         Kind::Gif => strip::gif(&bytes).map(Bytes::from),
-        Kind::Mp4 => strip::mp4(&bytes).map(Bytes::from),
+        // M4A is the same box structure: its tags (`moov/udta/meta/ilst`) go the same way.
+        Kind::Mp4 | Kind::M4a => strip::mp4(&bytes).map(Bytes::from),
         Kind::Mp3 => strip::mp3(&bytes).map(Bytes::from),
         Kind::Pdf | Kind::Text => Ok(bytes),
     };

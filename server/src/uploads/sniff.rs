@@ -16,6 +16,8 @@
 //! says, `X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`, and as a
 //! download unless it is an image, so no browser reads it as a page.
 
+use super::iso_media::{self, Content};
+
 /// A kind of file this server stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -26,11 +28,13 @@ pub enum Kind {
     Pdf,
     Text,
     Mp4,
+    /// MP4-family audio (M4A, M4B, F4A, or an MP4 with sound tracks only).
+    M4a,
     Mp3,
 }
 
 /// Every kind, for looking one up by its extension.
-const ALL: [Kind; 8] = [
+const ALL: [Kind; 9] = [
     Kind::Png,
     Kind::Jpeg,
     Kind::Gif,
@@ -38,6 +42,7 @@ const ALL: [Kind; 8] = [
     Kind::Pdf,
     Kind::Text,
     Kind::Mp4,
+    Kind::M4a,
     Kind::Mp3,
 ];
 
@@ -52,6 +57,7 @@ impl Kind {
             Kind::Pdf => "pdf",
             Kind::Text => "txt",
             Kind::Mp4 => "mp4",
+            Kind::M4a => "m4a",
             Kind::Mp3 => "mp3",
         }
     }
@@ -70,6 +76,7 @@ impl Kind {
             Kind::Pdf => "application/pdf",
             Kind::Text => "text/plain; charset=utf-8",
             Kind::Mp4 => "video/mp4",
+            Kind::M4a => "audio/mp4",
             Kind::Mp3 => "audio/mpeg",
         }
     }
@@ -79,7 +86,7 @@ impl Kind {
         match self {
             Kind::Png | Kind::Jpeg | Kind::Gif | Kind::Webp => "image",
             Kind::Mp4 => "video",
-            Kind::Mp3 => "audio",
+            Kind::M4a | Kind::Mp3 => "audio",
             Kind::Pdf | Kind::Text => "other",
         }
     }
@@ -104,11 +111,14 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     } else if is_pdf(bytes) {
         Some(Kind::Pdf)
     } else if bytes.get(4..8) == Some(b"ftyp") {
-        // The same box structure carries HEIC and AVIF photos, which are not videos: served as
-        // one they would not open, and their pictures live in the metadata box that cleaning
-        // blanks.
-        let brand = bytes.get(8..12).unwrap_or_default();
-        (!STILL_IMAGE_BRANDS.contains(&brand)).then_some(Kind::Mp4)
+        // The same box structure carries videos, audio alone, and HEIC and AVIF photos, which
+        // are not videos: served as one they would not open, and their pictures live in the
+        // metadata box that cleaning blanks.
+        match iso_media::content(bytes) {
+            Content::Video => Some(Kind::Mp4),
+            Content::Audio => Some(Kind::M4a),
+            Content::StillImage => None,
+        }
     } else if audio_start(bytes).is_some() {
         Some(Kind::Mp3)
     } else if is_plain_text(bytes) {
@@ -117,13 +127,6 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
         None
     }
 }
-
-/// Major brands of the ISO media file format that mean a still image or an image sequence:
-/// HEIF (HEVC, AVC, JPEG or JPEG 2000 coded), HEIC, AVIF, and Canon's CR3 raw photos.
-const STILL_IMAGE_BRANDS: [&[u8]; 19] = [
-    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1",
-    b"avif", b"avis", b"avci", b"avcs", b"jpeg", b"jpgs", b"j2ki", b"j2is", b"crx ",
-];
 
 /// A PDF: `%PDF-` and a version (`1.7`), and `%%EOF` in its last 1024 bytes, where readers
 /// look for it.
@@ -226,6 +229,8 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7\n1 0 obj\n%%EOF\n"), Some(Kind::Pdf));
         assert_eq!(sniff(b"\0\0\0\x18ftypmp42"), Some(Kind::Mp4));
         assert_eq!(sniff(b"\0\0\0\x14ftypqt  "), Some(Kind::Mp4));
+        assert_eq!(sniff(b"\0\0\0\x18ftypM4A \0\0\0\0"), Some(Kind::M4a));
+        assert_eq!(sniff(b"\0\0\0\x18ftypF4A \0\0\0\0"), Some(Kind::M4a));
         for photo in [
             &b"\0\0\0\x18ftypheic"[..],
             b"\0\0\0\x1cftypavif",
@@ -330,5 +335,7 @@ mod tests {
         assert_eq!(Kind::from_extension("html"), None);
         assert!(Kind::Png.is_image() && !Kind::Pdf.is_image() && !Kind::Text.is_image());
         assert_eq!(Kind::Mp4.attachment_type(), "video");
+        assert_eq!(Kind::M4a.attachment_type(), "audio");
+        assert_eq!(Kind::M4a.mime(), "audio/mp4");
     }
 }
