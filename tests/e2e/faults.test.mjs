@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, mockSwitches, hostPage, messageRows, waitForReply, send, untilStopArmed,
+  historyReads,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -410,11 +411,13 @@ test('with follow-ups watched, a stopped reply, stored whole, is not taken for a
   await bubble.locator('.cb-assistant.cb-stopped').waitFor();
   const rows = await messageRows(page);
   await mockSwitches(page, null);
+  const reads = historyReads(page);
   await page.reload();
   await bubble.locator('.cb-launcher').click();
   await bubble.locator('.cb-assistant.cb-stopped').waitFor();
-  // The watch reads the history 3 s after it loaded, and again 4.5 s later.
-  await page.waitForTimeout(8500);
+  // The history's load, then the watch's first two reads (3 s after it, and 4.5 s later).
+  await reads.until(3);
+  await page.waitForTimeout(100);
   assert.deepEqual(await messageRows(page), rows);
   assert.deepEqual(problems, []);
   await context.close();

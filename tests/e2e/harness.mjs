@@ -237,6 +237,26 @@ export function waitForReply(page, text, timeout = 15000) {
   );
 }
 
+/**
+ * Counts the history reads the page finishes from now on (`GET …/messages/?conversation=…`):
+ * `until(n)` resolves once `n` of them have come back, so a test waits for a watcher's reads
+ * rather than for a time that guesses when they happen.
+ */
+export function historyReads(page) {
+  let done = 0;
+  page.on('requestfinished', (request) => {
+    if (request.method() === 'GET' && /\/messages\/\?conversation=/.test(request.url())) done += 1;
+  });
+  return {
+    count: () => done,
+    async until(n, timeout = 20000) {
+      for (const start = Date.now(); done < n; await page.waitForTimeout(50)) {
+        if (Date.now() - start > timeout) throw new Error(`${done} of ${n} history reads came back`);
+      }
+    },
+  };
+}
+
 /** Opens the panel, types `text` and presses Enter. */
 export async function send(page, text) {
   const bubble = widget(page);

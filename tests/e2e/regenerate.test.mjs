@@ -3,7 +3,7 @@
 // and out of the way while a reply streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, messageRows, mockSwitches } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, messageRows, mockSwitches, historyReads } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -179,11 +179,13 @@ test('with follow-ups watched, the earlier version of a regenerated reply is not
   await bubble.locator('.cb-regenerate').click();
   await bubble.locator('.cb-versions[aria-label="Version 2 / 2"]').waitFor();
   await waitForReply(page, 'w0 w1 w2 w3');
+  const reads = historyReads(page);
   await page.reload();
   await bubble.locator('.cb-launcher').click();
   await waitForReply(page, 'w0 w1 w2 w3');
-  // The watch reads the history 3 s after it loaded, and again 4.5 s later.
-  await page.waitForTimeout(8500);
+  // The history's load, then the watch's first two reads (3 s after it, and 4.5 s later).
+  await reads.until(3);
+  await page.waitForTimeout(100);
   assert.deepEqual((await messageRows(page)).map(([role, text]) => [role, text]), [
     ['visitor', 'once again'],
     ['assistant', 'w0 w1 w2 w3'],
