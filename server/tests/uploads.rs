@@ -461,6 +461,73 @@ async fn an_m4a_is_stored_and_served_as_audio_without_its_tags() {
     assert!(body["file"].as_str().unwrap().ends_with(".mp4"));
 }
 
+/// An MPEG-1 layer III frame at 128 kbit/s and 44.1 kHz: 417 bytes, or 418 with `padded`.
+fn mpeg_frame(padded: bool, fill: u8) -> Vec<u8> {
+    let mut frame = vec![0xFF, 0xFB, if padded { 0x92 } else { 0x90 }, 0x64];
+    frame.resize(if padded { 418 } else { 417 }, fill);
+    frame
+}
+
+#[tokio::test]
+async fn an_mp3_without_an_id3_tag_is_stored_when_its_frames_chain_and_loses_its_end_tags() {
+    let dir = scratch("mp3-bare");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let audio = [
+        mpeg_frame(false, 0x11),
+        mpeg_frame(true, 0x22),
+        mpeg_frame(false, 0x33),
+    ]
+    .concat();
+    // Lyrics3 v2, an APEv2 tag and ID3v1, as taggers leave them at the end.
+    let lyrics_body = b"LYRICSBEGININD0000210LYR00018[00:01]Alice sings";
+    let mut lyrics = lyrics_body.to_vec();
+    lyrics.extend(format!("{:06}LYRICS200", lyrics_body.len()).bytes());
+    let ape_items = b"\x05\0\0\0\0\0\0\0Title\0Alice";
+    let mut ape = ape_items.to_vec();
+    ape.extend(b"APETAGEX");
+    ape.extend(2000u32.to_le_bytes());
+    ape.extend(((ape_items.len() + 32) as u32).to_le_bytes());
+    ape.extend(1u32.to_le_bytes());
+    ape.extend(0u32.to_le_bytes());
+    ape.extend([0; 8]);
+    let mut v1 = b"TAG".to_vec();
+    v1.extend(b"Recorded by Alice");
+    v1.resize(128, 0);
+    let tagged = [audio.clone(), lyrics, ape, v1].concat();
+    let body = stored(upload(&base, &id, Some(&token), "memo.mp3", tagged).await).await;
+    assert_eq!(body["type"], "audio");
+    assert!(body["file"].as_str().unwrap().ends_with(".mp3"));
+    let served = Client::new()
+        .get(body["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(served, audio, "the frames, and nothing of the tags");
+
+    // A frame header and then noise, or frames that stop chaining after two: not taken.
+    let mut noise = vec![0xFF, 0xFB, 0x90, 0x64];
+    let mut x: u32 = 0x2545_F491;
+    noise.extend((0..4000).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x as u8
+    }));
+    let two = [mpeg_frame(false, 0), mpeg_frame(false, 0), vec![0x42; 500]].concat();
+    for fake in [noise, two] {
+        refusal(
+            upload(&base, &id, Some(&token), "song.mp3", fake).await,
+            415,
+            "wrong_type",
+        )
+        .await;
+    }
+}
+
 #[tokio::test]
 async fn an_mp3s_tags_and_a_png_profiles_name_are_removed_before_storing() {
     let dir = scratch("strip-mp3-png");

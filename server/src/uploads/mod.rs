@@ -42,6 +42,7 @@
 
 pub mod expiry;
 pub mod iso_media;
+pub mod mpeg_audio;
 pub mod names;
 pub mod per_client;
 pub mod quota;

@@ -7,7 +7,8 @@
 //!
 //! A signature of a few bytes is not taken alone for a PDF (stored as sent) or an MP3 (cut
 //! at its tags only): a PDF must also name its version and end as PDFs end, an MP3's ID3 tag
-//! must be well formed and an MPEG audio frame must follow it. Images and videos are walked block by block when they
+//! must be well formed and an MPEG audio frame must follow it, and an MP3 without an ID3 tag
+//! must start with several frames that follow one another exactly. Images and videos are walked block by block when they
 //! are cleaned ([`super::strip`]), which refuses what does not add up.
 //!
 //! What this does not promise: that a file is only what it says. A valid PNG can carry any
@@ -17,6 +18,7 @@
 //! download unless it is an image, so no browser reads it as a page.
 
 use super::iso_media::{self, Content};
+use super::mpeg_audio;
 
 /// A kind of file this server stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,13 +141,17 @@ fn is_pdf(bytes: &[u8]) -> bool {
 }
 
 /// Where the audio of an MP3 starts: past its ID3v2 tag (a well-formed header, the tag's
-/// length within the file) and any zero padding, at the header of an MPEG audio frame.
-/// `None` if it is not such a file. MP3s are only known with an ID3 tag: without one, a
-/// frame header is two bytes any file may start with.
+/// length within the file) and any zero padding, at the header of an MPEG audio frame; or,
+/// without an ID3 tag, at the very start when the first frames chain (see
+/// [`mpeg_audio::frames_chain`]: a frame header alone is two bytes any file may start with).
+/// `None` if it is not such a file.
 pub fn audio_start(bytes: &[u8]) -> Option<usize> {
+    if !bytes.starts_with(b"ID3") {
+        return mpeg_audio::frames_chain(bytes).then_some(0);
+    }
     let header = bytes.get(..10)?;
     let syncsafe = header[6..10].iter().all(|&b| b < 0x80);
-    if &header[..3] != b"ID3" || !(2..=4).contains(&header[3]) || header[4] == 0xFF || !syncsafe {
+    if !(2..=4).contains(&header[3]) || header[4] == 0xFF || !syncsafe {
         return None;
     }
     let size = header[6..10]
@@ -161,17 +167,8 @@ pub fn audio_start(bytes: &[u8]) -> Option<usize> {
     while bytes.get(at) == Some(&0) {
         at += 1;
     }
-    is_mpeg_frame(bytes.get(at..at + 4)?).then_some(at)
-}
-
-/// An MPEG audio frame header: eleven sync bits, then no reserved version, layer, bit rate or
-/// sample rate.
-fn is_mpeg_frame(h: &[u8]) -> bool {
-    let version = (h[1] >> 3) & 3;
-    let layer = (h[1] >> 1) & 3;
-    let bitrate = h[2] >> 4;
-    let rate = (h[2] >> 2) & 3;
-    h[0] == 0xFF && h[1] & 0xE0 == 0xE0 && version != 1 && layer != 0 && bitrate != 15 && rate != 3
+    // After a well-formed tag, one frame header is enough: the tag already says MP3.
+    mpeg_audio::Header::read(bytes.get(at..)?).map(|_| at)
 }
 
 /// Tags whose presence makes text markup that a browser might render as a page.
@@ -312,6 +309,19 @@ mod tests {
         let mut padded = mp3(b"TIT2\0\0\0\x01\0\0x");
         padded.splice(21..21, [0; 100]);
         assert_eq!(sniff(&padded), Some(Kind::Mp3));
+        // Without an ID3 tag: three frames that chain, not one header and then anything.
+        let frame = |fill: u8| {
+            let mut f = vec![0xFF, 0xFB, 0x90, 0x64];
+            f.resize(417, fill);
+            f
+        };
+        let bare = [frame(1), frame(2), frame(3)].concat();
+        assert_eq!(sniff(&bare), Some(Kind::Mp3));
+        assert_eq!(audio_start(&bare), Some(0));
+        let mut broken = bare.clone();
+        broken[417] = 0;
+        assert_eq!(sniff(&broken), None);
+        assert_eq!(sniff(&[0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0]), None);
         let mut footer = b"ID3\x04\0\x10\0\0\0\0".to_vec();
         footer.extend(b"3DI\x04\0\x10\0\0\0\0");
         footer.extend([0xFF, 0xFB, 0x90, 0x64]);

@@ -22,7 +22,8 @@
 //!   QuickTime's `©` items, in the file, the movie, its tracks and their media, and movie
 //!   fragments, become `free` space of the same size (the media's offsets must not move).
 //! - MP3 ([`mp3`]): the ID3v2 tag at the start (titles, names, comments, cover pictures
-//!   with EXIF of their own), an APEv2 and an ID3v1 tag at the end go; the audio frames stay.
+//!   with EXIF of their own), and APEv2, Lyrics3, an appended ID3v2.4 and ID3v1 tags at the
+//!   end go; the audio frames stay.
 //!
 //! A file that does not parse is refused rather than stored with its metadata.
 //!
