@@ -1096,6 +1096,64 @@ async fn proxy_mode_refuses_files_gone_from_storage_past_retention_or_of_another
 }
 
 #[tokio::test]
+async fn proxy_mode_refuses_a_file_about_to_expire_as_gone() {
+    let up = FakeMaiAgent::start().await;
+    let dir = scratch("proxy-expiring");
+    let base = start_knowing_its_url(
+        &dir,
+        &[
+            "--mode",
+            "proxy",
+            "--upstream-url",
+            &up.base(),
+            "--upload-retention-days",
+            "1",
+        ],
+    )
+    .await;
+    let folder = dir.join("files");
+    let token = fake::token("c1");
+    let soon = stored(upload(&base, "c1", Some(&token), "soon.txt", "soon").await).await;
+    let later = stored(upload(&base, "c1", Some(&token), "later.txt", "later").await).await;
+    // Seconds and minutes left: MaiAgent fetches the file after the message is accepted, and
+    // would find it deleted.
+    age(
+        &folder.join(name_of(&soon)),
+        DAY - Duration::from_secs(5 * 60),
+    );
+    age(
+        &folder.join(name_of(&later)),
+        DAY - Duration::from_secs(30 * 60),
+    );
+    let send = |file: &Value| {
+        let mut body = ask(Some("c1"), "see this", true);
+        body["message"]["attachments"] = json!([file]);
+        Client::new()
+            .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+            .header("x-visitor-token", &token)
+            .json(&body)
+            .send()
+    };
+    let res = send(&soon).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "gone", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no longer available"),
+        "{body}"
+    );
+    assert!(up.seen().is_empty(), "the refused message reached MaiAgent");
+    // Half an hour left is enough: the file is still served while MaiAgent reads it.
+    let res = send(&later).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = res.text().await;
+    assert_eq!(up.seen().len(), 1);
+}
+
+#[tokio::test]
 async fn proxy_mode_without_its_public_url_takes_no_files() {
     let up = FakeMaiAgent::start().await;
     let dir = scratch("proxy-no-url");

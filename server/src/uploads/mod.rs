@@ -25,8 +25,8 @@
 //! nor chosen, and the visitor's own file name is only echoed back in the answer. `file` is
 //! the public URL: `--upload-public-url` plus the name, or this server's own `/uploads/<name>`.
 //! Proxy mode forwards a message's attachments only when each is such a URL, made for the
-//! message's conversation ([`Uploads::issued`]), of a file still stored and within its
-//! retention ([`Uploads::still_stored`]).
+//! message's conversation ([`Uploads::issued`]), of a file still stored and with at least
+//! [`FETCH_MARGIN`] of its retention left ([`Uploads::still_stored`]).
 //!
 //! # Serving
 //!
@@ -91,6 +91,14 @@ pub fn cache_control(max_age: Duration) -> String {
         max_age.min(MAX_CACHE).as_secs()
     )
 }
+
+/// How long an attached file must still have to live for a message to carry it. MaiAgent
+/// fetches the file after the message is accepted, while it answers (and a slow reply or a
+/// retry of its own can take minutes): a file seconds from its expiry would be a 404 by then,
+/// and the visitor would get an answer about nothing. Refused as `gone` instead, the widget
+/// puts the words back and the visitor attaches the file anew. Ten minutes covers a long reply
+/// many times over and costs a file at most that much of its 30-day default retention.
+pub const FETCH_MARGIN: Duration = Duration::from_secs(10 * 60);
 
 /// The quota's window: a day.
 pub const QUOTA_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
@@ -170,8 +178,8 @@ pub enum AttachmentRefusal {
     /// A name of this server's form that it did not make for this conversation: another
     /// conversation's file, a file stored before names were bound, or a made-up name.
     OtherConversation,
-    /// Not in the storage (deleted, never stored) or past its retention: MaiAgent would
-    /// fetch a 404.
+    /// Not in the storage (deleted, never stored), past its retention or within
+    /// [`FETCH_MARGIN`] of its end: MaiAgent would fetch a 404.
     Gone,
     /// The storage could not say.
     Storage,
@@ -311,12 +319,14 @@ impl Uploads {
         Ok((name.to_owned(), kind.attachment_type()))
     }
 
-    /// Whether the file stored under `name` is there and within its retention, so that
-    /// MaiAgent, given its URL, finds it. One metadata call to the storage (a `HEAD` in S3);
-    /// the file itself is not read.
+    /// Whether the file stored under `name` is there and will stay within its retention for
+    /// at least [`FETCH_MARGIN`], so that MaiAgent, given its URL, finds it. One metadata call
+    /// to the storage (a `HEAD` in S3); the file itself is not read.
     pub async fn still_stored(&self, name: &str) -> Result<(), AttachmentRefusal> {
         match self.storage.modified(name).await {
-            Ok(Some(modified)) if !self.left_to_live(modified, SystemTime::now()).is_zero() => {
+            Ok(Some(modified))
+                if self.left_to_live(modified, SystemTime::now()) >= FETCH_MARGIN =>
+            {
                 Ok(())
             }
             Ok(_) => Err(AttachmentRefusal::Gone),
