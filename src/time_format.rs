@@ -1,5 +1,5 @@
-//! Message times in the visitor's locale, with one shared formatter: creating an
-//! `Intl.DateTimeFormat` takes ~20 ms the first time, and formatting is slow enough that a
+//! Message times in the visitor's locale, with one shared formatter: the page's first
+//! `Intl.DateTimeFormat` loads the browser's locale data, and formatting is slow enough that a
 //! history of a thousand rows feels it. Labels are kept per minute: a conversation's messages
 //! come in bursts, and every message of a minute has the same hh:mm.
 

@@ -102,7 +102,15 @@ pub fn load_history(state: ChatState) {
     let config = state.config.get_value();
     let Some(conversation) = store::conversation(&config) else {
         state.history.set(HistoryStatus::Loaded);
-        warm_time_format();
+        // The first message's row will need the time formatter: create it after the panel's
+        // first frame, in a task of its own, rather than in the task that opened the panel or
+        // the one that sends the message (the page's first `Intl.DateTimeFormat` loads the
+        // browser's locale data, 50 to 100 ms under 4x CPU throttling).
+        spawn_local(async {
+            timers::next_frame().await;
+            timers::yield_to_browser().await;
+            crate::time_format::warm();
+        });
         return;
     };
     let Ok(controller) = AbortController::new() else {
@@ -174,19 +182,6 @@ pub fn load_history(state: ChatState) {
             super::late_replies::watch(state);
         }
     });
-    // Rows will need the time formatter, and creating it takes a while, better spent waiting
-    // for the network.
-    warm_time_format();
-}
-
-/// Creates the time formatter in a task of its own after the panel's first frame. The
-/// browser's first `Intl.DateTimeFormat` of a page loads its locale data (70 to 100 ms under
-/// 4x CPU throttling): in the task of the click that opens the panel, it would hold back the
-/// panel's first paint by that much.
-fn warm_time_format() {
-    spawn_local(async {
-        timers::next_frame().await;
-        timers::yield_to_browser().await;
-        crate::time_format::warm();
-    });
+    // The rows' time formatter is created by their warm-up while the history is on its way
+    // (see `message_row::warm_up`).
 }

@@ -133,7 +133,12 @@ fn once_if_settled<T>(settled: bool, part: impl Fn() -> T) -> Either<T, impl Fn(
 /// 20-30 ms of the history's first batch, a task then over 50 ms. Run while the history is on
 /// its way, it costs the visitor no wait.
 pub async fn warm_up(owner: Owner) {
-    // Not in the task that opened the panel: that one is long enough.
+    // After the open panel's first paint: the task that opened it is long enough.
+    crate::timers::next_frame().await;
+    crate::timers::yield_to_browser().await;
+    // The rows' time formatter, in a task of its own: the page's first `Intl.DateTimeFormat`
+    // loads the browser's locale data, 50 to 100 ms under 4x CPU throttling.
+    crate::time_format::warm();
     crate::timers::yield_to_browser().await;
     let rows = owner.with(|| {
         let details = || MessageDetails {
