@@ -32,14 +32,20 @@ pub struct AttachmentSettings {
 
 /// The types `chat-bubble-server` stores (it sniffs the bytes and refuses anything else).
 pub const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-pub const DOCUMENT_TYPES: [&str; 4] = ["application/pdf", "text/plain", "video/mp4", "audio/mpeg"];
+pub const DOCUMENT_TYPES: [&str; 5] = [
+    "application/pdf",
+    "text/plain",
+    "video/mp4",
+    "audio/mpeg",
+    "audio/mp4",
+];
 /// The server's default limit, in megabytes.
 pub const DEFAULT_MAX_MB: u32 = 10;
 /// Files one message may carry (the server forwards at most 10).
 pub const MAX_FILES: usize = 5;
 
 /// Extensions browsers may leave without a MIME type (`File.type` is then empty).
-const EXTENSION_TYPES: [(&str, &str); 9] = [
+const EXTENSION_TYPES: [(&str, &str); 10] = [
     ("png", "image/png"),
     ("jpg", "image/jpeg"),
     ("jpeg", "image/jpeg"),
@@ -49,6 +55,15 @@ const EXTENSION_TYPES: [(&str, &str); 9] = [
     ("txt", "text/plain"),
     ("mp4", "video/mp4"),
     ("mp3", "audio/mpeg"),
+    ("m4a", "audio/mp4"),
+];
+
+/// Other names browsers give these types (an M4A is `audio/x-m4a` in Chrome and Safari), as
+/// the allow-list names them.
+const TYPE_ALIASES: [(&str, &str); 3] = [
+    ("audio/x-m4a", "audio/mp4"),
+    ("audio/m4a", "audio/mp4"),
+    ("audio/mp3", "audio/mpeg"),
 ];
 
 impl Default for AttachmentSettings {
@@ -101,7 +116,10 @@ impl AttachmentSettings {
     pub fn allows(&self, mime: &str, name: &str) -> bool {
         let name = name.to_ascii_lowercase();
         let mime = match mime.trim().to_ascii_lowercase() {
-            m if !m.is_empty() => m,
+            m if !m.is_empty() => TYPE_ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == m)
+                .map_or(m, |(_, t)| t.to_string()),
             _ => {
                 let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
                 EXTENSION_TYPES
@@ -256,6 +274,12 @@ mod tests {
         let files = settings(AttachmentMode::Files);
         assert!(files.allows("application/pdf", "a.pdf"));
         assert!(files.accept().contains("application/pdf"));
+        // An M4A by each name browsers give it, and by its extension alone.
+        for mime in ["audio/mp4", "audio/x-m4a", "audio/m4a", ""] {
+            assert!(files.allows(mime, "voice.m4a"), "{mime:?}");
+        }
+        assert!(files.allows("audio/mp3", "song.mp3"));
+        assert!(!images.allows("audio/x-m4a", "voice.m4a"));
         let custom = AttachmentSettings {
             types: vec!["image/*".into(), ".csv".into()],
             ..files

@@ -147,6 +147,43 @@ test('a file that is not a picture shows in the sent message as a link with its 
   await context.close();
 });
 
+/** An ISO media box: its size, its four-letter type and its content. */
+function atom(type, ...content) {
+  const body = Buffer.concat(content.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c)));
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + body.length);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, body]);
+}
+
+/** A voice memo as a phone's recorder writes it: a generic brand, one sound track, the samples. */
+function voiceMemo() {
+  const handler = atom('hdlr', Buffer.alloc(8), 'soun', Buffer.alloc(12));
+  const track = atom('trak', atom('tkhd', Buffer.alloc(84)), atom('mdia', atom('mdhd', Buffer.alloc(24)), handler));
+  return Buffer.concat([
+    atom('ftyp', 'isom', Buffer.alloc(4), 'isomiso2mp41'),
+    atom('moov', atom('mvhd', Buffer.alloc(100)), track),
+    atom('mdat', 'AAC frames of sound'),
+  ]);
+}
+
+test('a voice memo the browser calls audio/x-m4a is taken with files allowed, stored as sound, and sent as a file', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-m4a.html', { 'data-attachments': 'files' });
+  const bubble = await openPanel(page);
+  const uploaded = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/uploads/') && r.request().method() === 'POST');
+  await pick(page, { name: 'memo.m4a', mimeType: 'audio/x-m4a', buffer: voiceMemo() });
+  const answer = await (await uploaded).json();
+  assert.equal(answer.type, 'audio', JSON.stringify(answer));
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await bubble.locator('.cb-input').fill('listen');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'memo.m4a');
+  assert.match(await bubble.locator('.cb-visitor a.cb-attachment').textContent(), /memo\.m4a/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('text named .png: no broken picture in the chip, and the sent message shows it as a file', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-fake-png.html', { 'data-attachments': 'files' });
