@@ -1,5 +1,6 @@
 //! MP3: an ID3v2 tag, MPEG audio frames, and maybe tags at the end: APEv2, Lyrics3 (v1 or
-//! v2), an ID3v2 tag appended with a footer, and ID3v1 last of all. The tags hold what a
+//! v2), an ID3v2 tag appended with a footer, and ID3v1, usually last of all but not always (a
+//! tagger may append an APEv2 or a second ID3v1 after one already there). The tags hold what a
 //! tagger or a phone's recorder wrote (titles, names, comments, lyrics, cover pictures with
 //! their own EXIF); the frames hold the sound, and need none of it.
 //!
@@ -34,23 +35,19 @@ const LYRICS_BEGIN: &[u8] = b"LYRICSBEGIN";
 /// size (of what lies between them).
 const ID3V2_FRAME: usize = 10;
 
-/// The most tags taken off the end, besides ID3v1: one of each kind, and one more. A file
-/// with more still is refused rather than stored with a tag.
-const MAX_END_TAGS: usize = 4;
+/// The most tags taken off the end, ID3v1 among them: one of each of the four kinds, and one
+/// more. A file with more still is refused rather than stored with a tag.
+const MAX_END_TAGS: usize = 5;
+
+/// An MPEG audio frame header: what must be left of the audio once the end tags are off.
+const FRAME_HEADER: usize = 4;
 
 /// `bytes` from the first audio frame on, without the tags at either end.
 pub fn mp3(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     let start = audio_start(bytes).ok_or(Malformed)?;
     let audio = &bytes[start..];
     let mut end = audio.len();
-    // ID3v1 is only ever last.
-    if end >= ID3V1 && audio[end - ID3V1..].starts_with(b"TAG") {
-        end -= ID3V1;
-        if end >= ID3V1_EXTENDED && audio[end - ID3V1_EXTENDED..].starts_with(b"TAG+") {
-            end -= ID3V1_EXTENDED;
-        }
-    }
-    // The others come in any order (taggers disagree).
+    // They come in any order (taggers disagree), ID3v1 too.
     let mut taken = 0;
     while let Some(len) = end_tag(&audio[..end])? {
         if taken == MAX_END_TAGS {
@@ -59,11 +56,17 @@ pub fn mp3(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         taken += 1;
         end -= len;
     }
+    // A tag reaching into the first frame's header does not add up: what is left would be
+    // no MP3 at all (or nothing).
+    if end < FRAME_HEADER {
+        return Err(Malformed);
+    }
     Ok(audio[..end].to_vec())
 }
 
-/// The length of the tag (other than ID3v1) that ends `bytes`, if one does. Every length is
-/// more than zero and within `bytes`.
+/// The length of the tag that ends `bytes`, if one does. Every length is more than zero and
+/// within `bytes`. ID3v1, whose only mark is `TAG` 128 bytes from the end, is tried last, after
+/// the tags whose marks end the file.
 fn end_tag(bytes: &[u8]) -> Result<Option<usize>, Malformed> {
     if let Some(len) = ape(bytes)? {
         return Ok(Some(len));
@@ -71,7 +74,21 @@ fn end_tag(bytes: &[u8]) -> Result<Option<usize>, Malformed> {
     if let Some(len) = lyrics3(bytes)? {
         return Ok(Some(len));
     }
-    appended_id3v2(bytes)
+    if let Some(len) = appended_id3v2(bytes)? {
+        return Ok(Some(len));
+    }
+    Ok(id3v1(bytes))
+}
+
+/// The length of an ID3v1 tag ending `bytes`, with the extended tag some taggers put just
+/// before it, if one does.
+fn id3v1(bytes: &[u8]) -> Option<usize> {
+    tail(bytes, ID3V1).filter(|t| t.starts_with(b"TAG"))?;
+    let extended = ID3V1 + ID3V1_EXTENDED;
+    match tail(bytes, extended) {
+        Some(t) if t.starts_with(b"TAG+") => Some(extended),
+        _ => Some(ID3V1),
+    }
 }
 
 /// The length of an APEv2 tag ending `bytes`, if one does; a tag claiming more than there is
@@ -301,6 +318,43 @@ mod tests {
         };
         assert_eq!(mp3(&many(MAX_END_TAGS)).unwrap(), frames());
         assert_eq!(mp3(&many(MAX_END_TAGS + 1)), Err(Malformed));
+    }
+
+    #[test]
+    fn an_id3v1_tag_that_is_not_last_goes_too() {
+        // Some taggers append an APEv2 or a second ID3v1 after an ID3v1 tag already there.
+        let ape = || ape(b"\x05\0\0\0\0\0\0\0Title\0Bob", false);
+        let mut extended = b"TAG+".to_vec();
+        extended.extend(b"Alice's long title");
+        extended.resize(ID3V1_EXTENDED, 0);
+        for tail in [
+            [id3v1(), ape()].concat(),
+            [id3v1(), id3v1()].concat(),
+            [extended.clone(), id3v1(), ape()].concat(),
+            [id3v1(), lyrics3v2(b"la la"), id3v1()].concat(),
+            [id3v1(), appended_id3(b"TPE1\0\0\0\x04\0\0\0Bob")].concat(),
+        ] {
+            let file = [id3v2(b""), frames(), tail].concat();
+            let clean = mp3(&file).unwrap();
+            assert_eq!(clean, frames());
+            assert!(!clean.windows(5).any(|w| w == b"Alice"));
+        }
+    }
+
+    #[test]
+    fn end_tags_may_not_reach_into_the_first_frame() {
+        // An APE tag whose size counts the whole audio, header included: nothing of the MP3
+        // would be left, or part of a frame header.
+        for audio in [FRAME.to_vec(), chained_frames(), frames()] {
+            for eaten in [audio.len(), audio.len() - 2] {
+                let mut tag = ape(b"", false);
+                let size_at = tag.len() - APE_FOOTER + 12;
+                let size = (eaten + APE_FOOTER) as u32;
+                tag[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
+                let file = [id3v2(b""), audio.clone(), tag].concat();
+                assert_eq!(mp3(&file), Err(Malformed), "{eaten} of {}", audio.len());
+            }
+        }
     }
 
     #[test]
