@@ -32,6 +32,9 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
         return Err(Malformed);
     }
     let mut pixels = false;
+    // PNG allows one colour profile and decoders read the first. Any later one goes: renamed,
+    // each could grow by ten bytes, and a file of them by two thirds past the upload limit.
+    let mut profile = false;
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(PNG_SIGNATURE);
     let mut i = PNG_SIGNATURE.len();
@@ -47,7 +50,10 @@ pub fn png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
             return Err(Malformed);
         }
         if &kind == b"iCCP" {
-            renamed_profile(&chunk[8..8 + len], &mut out)?;
+            if !profile {
+                renamed_profile(&chunk[8..8 + len], &mut out)?;
+                profile = true;
+            }
         } else if critical || PNG_KEPT.contains(&&kind) {
             out.extend_from_slice(chunk);
         }
@@ -184,6 +190,23 @@ mod tests {
             p.extend(chunk(b"IEND", b""));
             assert_eq!(png(&p), Err(Malformed));
         }
+    }
+
+    #[test]
+    fn only_the_first_colour_profile_is_kept() {
+        // Each renamed profile is up to ten bytes longer than it came (a one-letter name
+        // becomes `ICC profile`); repeated, a file would grow by two thirds past the upload
+        // limit. PNG allows one `iCCP`, and decoders read the first.
+        let mut p = PNG_SIGNATURE.to_vec();
+        p.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]));
+        for _ in 0..1000 {
+            p.extend(chunk(b"iCCP", b"A\0\0"));
+        }
+        p.extend(chunk(b"IDAT", b"pixels"));
+        p.extend(chunk(b"IEND", b""));
+        let clean = png(&p).unwrap();
+        assert!(clean.len() <= p.len(), "{} from {}", clean.len(), p.len());
+        assert_eq!(clean.windows(4).filter(|w| w == b"iCCP").count(), 1);
     }
 
     #[test]
