@@ -153,6 +153,9 @@ pub struct MessageDetails {
     pub sender: Sender,
     /// A visitor's message that did not reach the backend: see [`UnsentMessage::sent_before`].
     pub sent_before: Option<usize>,
+    /// A visitor's message not sent because the browser was offline: it goes out by itself
+    /// once the browser is back online, as the offline notice says.
+    pub when_online: bool,
 }
 
 /// An assistant's name and picture as the history gives them.
@@ -458,6 +461,39 @@ impl ChatState {
         message
     }
 
+    /// Puts a new message right after the message `after` (at the end without it): a reply
+    /// to a message sent again goes under it when only messages not sent yet follow it.
+    pub fn insert_after(
+        &self,
+        after: u64,
+        role: Role,
+        status: MessageStatus,
+        details: MessageDetails,
+    ) -> ChatMessage {
+        let mut message = self.new_message(role, String::new(), status);
+        message.details.set_value(details);
+        self.messages.update(|list| {
+            let at = list
+                .iter()
+                .position(|m| m.key == after)
+                .map_or(list.len(), |i| i + 1);
+            // The rows of a batch are built together, and a batch is one run of the list.
+            message.batch = at.checked_sub(1).map_or(LIVE, |i| list[i].batch);
+            list.insert(at, message);
+            settle_places(list, at..(at + 2).min(list.len()));
+        });
+        message
+    }
+
+    /// Whether every message after `key` is a visitor's message not sent yet.
+    pub fn only_unsent_after(&self, key: u64) -> bool {
+        self.messages.with_untracked(|list| {
+            list.iter().skip_while(|m| m.key != key).skip(1).all(|m| {
+                m.role == Role::Visitor && m.status.get_untracked() == MessageStatus::Unsent
+            })
+        })
+    }
+
     /// Takes a message out of the list. Its signals are left to the widget's owner: its row may
     /// still read them until the list re-renders, and removals are rare (a failed reply).
     pub fn remove(&self, key: u64) {
@@ -605,7 +641,7 @@ impl ChatState {
                     sources: m.sources(),
                     attachments: m.attachments,
                     sender,
-                    sent_before: None,
+                    ..MessageDetails::default()
                 };
                 let versions = (!earlier.is_empty()).then(|| {
                     let shown = Kept {
@@ -705,6 +741,43 @@ mod tests {
             state.prepend_history(complete(vec![named("Old"), named("New")]), None);
             state.prepend_history(complete(vec![named("Oldest")]), None);
             assert_eq!(state.assistant_sender().name.as_deref(), Some("New"));
+        });
+    }
+
+    #[test]
+    fn a_reply_goes_under_its_message_in_its_batch_above_the_messages_not_sent() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let one = state.push(Role::Visitor, "one".into(), MessageStatus::Unsent);
+            let two = state.push(Role::Visitor, "two".into(), MessageStatus::Unsent);
+            assert!(state.only_unsent_after(one.key));
+            assert!(state.only_unsent_after(two.key));
+            one.status.set(MessageStatus::Complete);
+            state.insert_after(
+                one.key,
+                Role::Assistant,
+                MessageStatus::Streaming,
+                MessageDetails::default(),
+            );
+            let rows: Vec<(Role, String)> = state
+                .messages
+                .get_untracked()
+                .iter()
+                .map(|m| (m.role, m.text.get_untracked()))
+                .collect();
+            assert_eq!(
+                rows,
+                [
+                    (Role::Visitor, "one".into()),
+                    (Role::Assistant, String::new()),
+                    (Role::Visitor, "two".into()),
+                ]
+            );
+            assert_eq!(state.batches(), [LIVE]);
+            // A reply follows `one` now: `one` is not followed by unsent messages alone.
+            assert!(!state.only_unsent_after(one.key));
+            assert!(state.only_unsent_after(two.key));
         });
     }
 

@@ -111,7 +111,12 @@ pub fn retry_unsent(state: ChatState, question: ChatMessage) {
         return;
     }
     question.status.set(MessageStatus::Complete);
-    state.move_to_end(question.key);
+    question.details.update_value(|d| d.when_online = false);
+    // Its reply goes under it. Other messages not sent yet may stay below the two, where
+    // they will be sent from; anything sent since goes above it, as the backend will have it.
+    if !state.only_unsent_after(question.key) {
+        state.move_to_end(question.key);
+    }
     start_exchange(state, question, Asking::First);
 }
 
@@ -241,9 +246,9 @@ fn start_exchange(state: ChatState, question: ChatMessage, asking: Asking) {
     let Ok(controller) = AbortController::new() else {
         return;
     };
-    let reply = state.push_with(
+    let reply = state.insert_after(
+        question.key,
         Role::Assistant,
-        String::new(),
         MessageStatus::Streaming,
         MessageDetails {
             created_at: Some(now()),
@@ -285,9 +290,14 @@ fn run_exchange(
         };
         let outcome = exchange_with_retries(state, &config, ask, reply, &controller).await;
         state.set_abort(None);
+        let answered = outcome.is_ok();
         finish(state, &config, question, reply, outcome, asking);
         ended.set(true);
         state.replying.set(false);
+        // The messages that waited for the connection go one after another, in order.
+        if answered {
+            resend_unsent(state);
+        }
     });
 }
 
@@ -343,14 +353,21 @@ async fn count_down(
     }
 }
 
-/// Sends the oldest unsent visitor message again by itself: the browser is back online.
+/// Sends the oldest message that waits for the connection (see
+/// [`MessageDetails::when_online`]), when the browser is online; the others follow it once it
+/// is answered. Messages not sent for another reason (stopped, refused) wait for their Retry.
 pub fn resend_unsent(state: ChatState) {
-    if state.replying.get_untracked() {
+    let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+    if !online || state.replying.get_untracked() {
         return;
     }
     let oldest = state.messages.with_untracked(|list| {
         list.iter()
-            .find(|m| m.role == Role::Visitor && m.status.get_untracked() == MessageStatus::Unsent)
+            .find(|m| {
+                m.role == Role::Visitor
+                    && m.status.get_untracked() == MessageStatus::Unsent
+                    && m.details.with_value(|d| d.when_online)
+            })
             .copied()
     });
     if let Some(question) = oldest {
@@ -456,7 +473,7 @@ fn finish(
         // Retry, rather than beside an empty reply.
         Err(ApiError::Aborted) if reply_is_empty => {
             state.remove(reply.key);
-            mark_unsent(state, question);
+            mark_unsent(state, question, false);
         }
         Err(ApiError::Aborted) => {
             reply.status.set(MessageStatus::Stopped);
@@ -480,7 +497,7 @@ fn finish(
                 words_back_in_the_box(state, config, question);
             } else if reply_is_empty && error != ApiError::Cut {
                 state.remove(reply.key);
-                mark_unsent(state, question);
+                mark_unsent(state, question, error == ApiError::Offline);
             } else {
                 reply.status.set(MessageStatus::Failed);
                 remember_unfinished(state, config, question, reply, Ending::Cut);
@@ -605,10 +622,12 @@ fn words_back_in_the_box(state: ChatState, config: &Config, question: ChatMessag
 
 /// Marks a question as not sent, with how many of the visitor's messages with its text were
 /// sent before it: it may have reached the backend all the same (see [`crate::unsent`]).
-fn mark_unsent(state: ChatState, question: ChatMessage) {
+/// `when_online`: it failed for want of a connection, and goes out by itself once there is one.
+fn mark_unsent(state: ChatState, question: ChatMessage, when_online: bool) {
     question.status.set(MessageStatus::Unsent);
     let sent_before = state.asked_before(question);
-    question
-        .details
-        .update_value(|d| d.sent_before = Some(sent_before));
+    question.details.update_value(|d| {
+        d.sent_before = Some(sent_before);
+        d.when_online = when_online;
+    });
 }

@@ -95,6 +95,57 @@ test('offline: the message is kept, and goes out by itself once back online', as
   await context.close();
 });
 
+test('offline: every message typed meanwhile goes out once back online, in the order typed, and keeps it after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await send(page, 'first online');
+  await waitForReply(page, defaultReply('first online'));
+  await context.setOffline(true);
+  await send(page, 'one offline');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+  await send(page, 'two offline');
+  await widget(page).locator('.cb-visitor .cb-retry').nth(1).waitFor();
+  await context.setOffline(false);
+  await waitForReply(page, defaultReply('two offline'));
+  const expected = ['first online', 'one offline', 'two offline'].flatMap((text) => [
+    ['visitor', text, ''],
+    ['assistant', defaultReply(text), ''],
+  ]);
+  assert.deepEqual(await messageRows(page), expected);
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('two offline'));
+  assert.deepEqual(await messageRows(page), expected);
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('offline: a message the visitor stopped waits for its Retry when the connection comes back', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
+  await openChat(page);
+  await mockSwitches(page, { fault: '429', retry_after: 30 });
+  await send(page, 'never mind');
+  const bubble = widget(page);
+  await bubble.locator('.cb-notice', { hasText: 'Retrying' }).waitFor();
+  await untilStopArmed(page);
+  await bubble.locator('.cb-send.cb-stop').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  await mockSwitches(page, null);
+  await context.setOffline(true);
+  await send(page, 'typed offline');
+  await bubble.locator('.cb-visitor .cb-retry').nth(1).waitFor();
+  await context.setOffline(false);
+  await waitForReply(page, defaultReply('typed offline'));
+  await page.waitForTimeout(500);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'never mind', 'Not sent'],
+    ['visitor', 'typed offline', ''],
+    ['assistant', defaultReply('typed offline'), ''],
+  ]);
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
 test('a reply the server keeps cutting is not blamed on the visitor\'s connection', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await openChat(page);
