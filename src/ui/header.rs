@@ -21,15 +21,33 @@ pub fn Header() -> impl IntoView {
         )
     });
     let confirming = RwSignal::new(false);
-    let start_new = NodeRef::<Button>::new();
-    // The question takes focus so that keyboard users answer it where they are.
+    let cancel = NodeRef::<Button>::new();
+    let ask_new = NodeRef::<Button>::new();
+    // The question takes focus so that keyboard users answer it where they are, on the answer
+    // that loses nothing: a second Enter must not wipe the conversation.
     Effect::new(move |_| {
         if confirming.get() {
-            if let Some(button) = start_new.get() {
+            if let Some(button) = cancel.get() {
                 let _ = button.focus();
             }
         }
     });
+    // A question left open is not there to meet the visitor when the panel opens again.
+    Effect::new(move |_| {
+        if !state.open.get() {
+            confirming.set(false);
+        }
+    });
+    // Escape answers the question with Cancel, not the panel's Escape that closes it.
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.stop_propagation();
+            confirming.set(false);
+            if let Some(button) = ask_new.get_untracked() {
+                let _ = button.focus();
+            }
+        }
+    };
     view! {
         <header class="cb-header">
             {avatar.map(|src| view! { <img class="cb-avatar" src=src alt=""/> })}
@@ -40,6 +58,7 @@ pub fn Header() -> impl IntoView {
             <button
                 type="button"
                 class="cb-icon-button cb-new"
+                node_ref=ask_new
                 aria-label=t.new_conversation
                 title=t.new_conversation
                 aria-expanded=move || if confirming.get() { "true" } else { "false" }
@@ -63,12 +82,11 @@ pub fn Header() -> impl IntoView {
             </button>
         </header>
         <Show when=move || confirming.get()>
-            <div class="cb-confirm" role="group" aria-label=t.new_conversation>
+            <div class="cb-confirm" role="group" aria-label=t.new_conversation on:keydown=on_keydown>
                 <p>{t.confirm_new}</p>
                 <button
                     type="button"
                     class="cb-confirm-yes"
-                    node_ref=start_new
                     on:click=move |ev| {
                         go_on_at(&ev, MESSAGE_BOX);
                         confirming.set(false);
@@ -80,6 +98,7 @@ pub fn Header() -> impl IntoView {
                 <button
                     type="button"
                     class="cb-confirm-no"
+                    node_ref=cancel
                     on:click=move |ev| {
                         // Back to the button that asked.
                         go_on_at(&ev, ".cb-new");

@@ -161,14 +161,28 @@ test('keyboard only: a button that goes with its press leaves focus in the chat,
   await untilFocused(page, 'cb-input');
   await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 30000 });
 
-  // New conversation's question: No goes back to the button that asked, Yes to the message box.
+  // New conversation's question: it opens on Cancel, so a second Enter loses nothing; Cancel
+  // and Escape go back to the button that asked, leaving the panel open; Yes to the message box.
   await press('.cb-new');
-  await untilFocused(page, 'cb-confirm-yes');
-  await press('.cb-confirm-no');
-  await untilFocused(page, 'cb-icon-button cb-new');
-  await press('.cb-new');
-  await untilFocused(page, 'cb-confirm-yes');
+  await untilFocused(page, 'cb-confirm-no');
   await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-icon-button cb-new');
+  assert.ok(await bubble.locator('.cb-message').count() > 0, 'the conversation is kept');
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-confirm-no');
+  await page.keyboard.press('Escape');
+  await untilFocused(page, 'cb-icon-button cb-new');
+  assert.equal(await bubble.locator('.cb-confirm').count(), 0, 'Escape answers the question');
+  assert.equal(await bubble.locator('.cb-panel').isVisible(), true, 'and leaves the panel open');
+  // A question left open when the panel closes is gone when it opens again.
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-confirm-no');
+  await bubble.locator('.cb-icon-button[aria-label="Close chat"]').click();
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').waitFor();
+  assert.equal(await bubble.locator('.cb-confirm').count(), 0, 'no question waits in a panel opened again');
+  await press('.cb-new');
+  await press('.cb-confirm-yes');
   await untilFocused(page, 'cb-input');
   assert.equal(await bubble.locator('.cb-message').count(), 0);
   assert.deepEqual(problems, []);
