@@ -376,7 +376,7 @@ fn box_sizes_that_lie_are_refused_not_followed() {
 
 #[test]
 fn endless_end_tags_are_refused_after_a_few() {
-    let audio = [id3v2(b""), mp3_frame(1), mp3_frame(2)].concat();
+    let audio = [id3v2(b""), mp3_frame(1), mp3_frame(2), mp3_frame(3)].concat();
     // Each kind of end tag, a hundred thousand times over (the Lyrics3 v1 search, the only
     // scan, runs once per tag taken and stops at a fixed count of tags).
     let tags: [Vec<u8>; 4] = [
@@ -399,13 +399,21 @@ fn markup_does_not_pass_as_audio_or_video() {
     let page: &[u8] = b"<html><script>alert(1)</script></html>";
     let svg: &[u8] = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>";
     for doc in [page, svg] {
-        // A frame header or two in front, that do not chain into a third.
-        for prefix in [
-            &[0xFF, 0xFB, 0x90, 0x64][..],
-            &[mp3_frame(1), vec![0xFF, 0xFB, 0x90, 0x64]].concat(),
+        // A frame header or two in front, that do not chain into a third, with an ID3 tag
+        // (and padding) before them or not.
+        for tag in [
+            Vec::new(),
+            id3v2(b""),
+            [id3v2(b"TIT2"), vec![0; 300]].concat(),
         ] {
-            let file = [prefix, doc].concat();
-            assert_eq!(sniff::sniff(&file), None);
+            for frames in [
+                vec![0xFF, 0xFB, 0x90, 0x64],
+                [mp3_frame(1), vec![0xFF, 0xFB, 0x90, 0x64]].concat(),
+                [mp3_frame(1), mp3_frame(2)].concat(),
+            ] {
+                let file = [&tag[..], &frames, doc].concat();
+                assert_eq!(sniff::sniff(&file), None);
+            }
         }
         // An `ftyp` that is the whole file's only box, with the page in its brands.
         let file = bx(b"ftyp", &[&b"M4A \0\0\0\0"[..], doc].concat());

@@ -529,6 +529,65 @@ async fn an_mp3_without_an_id3_tag_is_stored_when_its_frames_chain_and_loses_its
 }
 
 #[tokio::test]
+async fn an_id3_tag_and_one_frame_header_do_not_make_a_page_an_mp3() {
+    let dir = scratch("mp3-id3-one-header");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    // An empty ID3v2.3 tag, one frame header, and a page; or two frames that chain, then
+    // the page where the third should be.
+    let page = b"<html><script>alert(document.cookie)</script></html>";
+    let one = [&b"ID3\x03\0\0\0\0\0\0\xFF\xFB\x90\x64"[..], page].concat();
+    let two = [
+        b"ID3\x03\0\0\0\0\0\0".to_vec(),
+        mpeg_frame(false, 0),
+        mpeg_frame(true, 0),
+        page.to_vec(),
+    ]
+    .concat();
+    for fake in [one, two] {
+        refusal(
+            upload(&base, &id, Some(&token), "song.mp3", fake).await,
+            415,
+            "wrong_type",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_tagged_mp3_with_padding_after_its_tag_is_stored_from_its_first_frame() {
+    let dir = scratch("mp3-id3-padding");
+    let base = start(&dir, &[]).await;
+    let (id, token) = conversation(&base).await;
+    let title = b"TIT2\0\0\0\x06\0\0\0Alice";
+    let audio = [
+        mpeg_frame(false, 0x11),
+        mpeg_frame(true, 0x22),
+        mpeg_frame(false, 0x33),
+        mpeg_frame(false, 0x44),
+    ]
+    .concat();
+    // The tag's size counts its frame only; the encoder left 2 KB of zeros after it.
+    let mut file = b"ID3\x03\0\0\0\0\0".to_vec();
+    file.push(title.len() as u8);
+    file.extend_from_slice(title);
+    file.extend([0; 2048]);
+    file.extend_from_slice(&audio);
+    let body = stored(upload(&base, &id, Some(&token), "memo.mp3", file).await).await;
+    assert_eq!(body["type"], "audio");
+    assert!(body["file"].as_str().unwrap().ends_with(".mp3"));
+    let served = Client::new()
+        .get(body["file"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(served, audio, "the frames, without the tag or the padding");
+}
+
+#[tokio::test]
 async fn an_mp3s_tags_and_a_png_profiles_name_are_removed_before_storing() {
     let dir = scratch("strip-mp3-png");
     let base = start(&dir, &[]).await;

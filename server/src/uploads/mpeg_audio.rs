@@ -2,13 +2,14 @@
 //! MPEG-2.5, layer III): eleven sync bits, the version, the layer, the bit rate, the sample
 //! rate and a padding bit, from which the frame's length follows.
 //!
-//! Two bytes of sync are what any binary may start with (`0xFF 0xFB`), so an MP3 without an
-//! ID3 tag in front is only taken when several frames follow one another: each header valid,
-//! found exactly where the one before says its frame ends, and of the same version, layer and
-//! sample rate, as a stream keeps them. Random bytes pass one such link about once in tens of
-//! thousands of tries; [`CHAINED_FRAMES`] of them, never in practice.
+//! Two bytes of sync are what any binary may start with (`0xFF 0xFB`), and an ID3 tag in
+//! front is ten more bytes anyone can write, so an MP3 is only taken when several frames
+//! follow one another, with a tag or without: each header valid, found exactly where the one
+//! before says its frame ends, and of the same version, layer and sample rate, as a stream
+//! keeps them. Random bytes pass one such link about once in tens of thousands of tries;
+//! [`CHAINED_FRAMES`] of them, never in practice.
 
-/// Frames that must chain before a file without an ID3 tag is taken for an MP3.
+/// Frames that must chain before a file is taken for an MP3.
 pub const CHAINED_FRAMES: usize = 3;
 
 /// Layer III bit rates in kbit/s by the header's index: MPEG-1, then MPEG-2 and 2.5. Index 0

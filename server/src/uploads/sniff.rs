@@ -6,10 +6,11 @@
 //! accepted only when it is UTF-8 without control characters and does not look like markup.
 //!
 //! A signature of a few bytes is not taken alone for a PDF (stored as sent) or an MP3 (cut
-//! at its tags only): a PDF must also name its version and end as PDFs end, an MP3's ID3 tag
-//! must be well formed and an MPEG audio frame must follow it, and an MP3 without an ID3 tag
-//! must start with several frames that follow one another exactly. Images and videos are walked block by block when they
-//! are cleaned ([`super::strip`]), which refuses what does not add up.
+//! at its tags only): a PDF must also name its version and end as PDFs end, and an MP3's
+//! audio must start with several frames that follow one another exactly, at the very start
+//! or right after a well-formed ID3v2 tag (and a little zero padding). Images and videos are
+//! walked block by block when they are cleaned ([`super::strip`]), which refuses what does
+//! not add up.
 //!
 //! What this does not promise: that a file is only what it says. A valid PNG can carry any
 //! bytes inside its pixel data, a PDF any bytes between its header and its end. Such a
@@ -140,11 +141,18 @@ fn is_pdf(bytes: &[u8]) -> bool {
         && tail.windows(5).any(|w| w == b"%%EOF")
 }
 
-/// Where the audio of an MP3 starts: past its ID3v2 tag (a well-formed header, the tag's
-/// length within the file) and any zero padding, at the header of an MPEG audio frame; or,
-/// without an ID3 tag, at the very start when the first frames chain (see
-/// [`mpeg_audio::frames_chain`]: a frame header alone is two bytes any file may start with).
-/// `None` if it is not such a file.
+/// The most zero bytes skipped between an ID3v2 tag and the first audio frame. Some encoders
+/// and taggers leave padding there that the tag's size does not count (room reserved for a
+/// tag to grow, or what is left when a tag shrinks); it runs to a few KB at most. The bound
+/// keeps the look for the first frame a fixed amount of work, and keeps "the frames start
+/// right after the tag" true: a tag and a long run of zeros are no sign of audio.
+pub const MAX_TAG_PADDING: usize = 16 * 1024;
+
+/// Where the audio of an MP3 starts: where its first frames chain (see
+/// [`mpeg_audio::frames_chain`]: a frame header alone is two bytes any file may start with),
+/// either at the very start or right past its ID3v2 tag (a well-formed header, the tag's
+/// length within the file) and at most [`MAX_TAG_PADDING`] zero bytes. `None` if it is not
+/// such a file.
 pub fn audio_start(bytes: &[u8]) -> Option<usize> {
     if !bytes.starts_with(b"ID3") {
         return mpeg_audio::frames_chain(bytes).then_some(0);
@@ -163,12 +171,20 @@ pub fn audio_start(bytes: &[u8]) -> Option<usize> {
     } else {
         0
     };
-    let mut at = 10 + size + footer;
-    while bytes.get(at) == Some(&0) {
-        at += 1;
+    let tag_end = 10 + size + footer;
+    let after = bytes.get(tag_end..)?;
+    let padding = after
+        .iter()
+        .take(MAX_TAG_PADDING + 1)
+        .take_while(|&&b| b == 0)
+        .count();
+    if padding > MAX_TAG_PADDING {
+        return None;
     }
-    // After a well-formed tag, one frame header is enough: the tag already says MP3.
-    mpeg_audio::Header::read(bytes.get(at..)?).map(|_| at)
+    // The tag is ten bytes anyone can write in front of a page, so it proves nothing: the
+    // frames after it must chain just as in a file without one.
+    let at = tag_end + padding;
+    mpeg_audio::frames_chain(&bytes[at..]).then_some(at)
 }
 
 /// Tags whose presence makes text markup that a browser might render as a page.
@@ -260,7 +276,19 @@ mod tests {
         }
     }
 
-    /// An ID3v2.3 tag holding `frames`, then one MPEG-1 layer III frame header.
+    /// Three MPEG-1 layer III frames at 128 kbit/s and 44.1 kHz (417 bytes each), one after
+    /// another as in a real stream.
+    fn chained_frames() -> Vec<u8> {
+        let mut audio = Vec::new();
+        for fill in [1, 2, 3] {
+            let mut f = vec![0xFF, 0xFB, 0x90, 0x64];
+            f.resize(417, fill);
+            audio.extend(f);
+        }
+        audio
+    }
+
+    /// An ID3v2.3 tag holding `frames`, then MPEG audio frames that chain.
     fn mp3(frames: &[u8]) -> Vec<u8> {
         let mut f = b"ID3\x03\0\0".to_vec();
         let n = frames.len();
@@ -271,7 +299,7 @@ mod tests {
             n as u8 & 0x7F,
         ]);
         f.extend_from_slice(frames);
-        f.extend([0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0]);
+        f.extend(chained_frames());
         f
     }
 
@@ -310,12 +338,7 @@ mod tests {
         padded.splice(21..21, [0; 100]);
         assert_eq!(sniff(&padded), Some(Kind::Mp3));
         // Without an ID3 tag: three frames that chain, not one header and then anything.
-        let frame = |fill: u8| {
-            let mut f = vec![0xFF, 0xFB, 0x90, 0x64];
-            f.resize(417, fill);
-            f
-        };
-        let bare = [frame(1), frame(2), frame(3)].concat();
+        let bare = chained_frames();
         assert_eq!(sniff(&bare), Some(Kind::Mp3));
         assert_eq!(audio_start(&bare), Some(0));
         let mut broken = bare.clone();
@@ -324,8 +347,42 @@ mod tests {
         assert_eq!(sniff(&[0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0]), None);
         let mut footer = b"ID3\x04\0\x10\0\0\0\0".to_vec();
         footer.extend(b"3DI\x04\0\x10\0\0\0\0");
-        footer.extend([0xFF, 0xFB, 0x90, 0x64]);
+        footer.extend(chained_frames());
         assert_eq!(sniff(&footer), Some(Kind::Mp3));
+        assert_eq!(audio_start(&footer), Some(20));
+    }
+
+    #[test]
+    fn after_an_id3_tag_the_frames_must_chain_too() {
+        // A well-formed (empty) tag, one frame header, and a page: the tag is ten bytes
+        // anyone can write, so it proves no more than the header does.
+        let page = b"<html><script>alert(1)</script></html>";
+        let mut one = b"ID3\x03\0\0\0\0\0\0\xFF\xFB\x90\x64".to_vec();
+        one.extend(page);
+        assert_eq!(sniff(&one), None);
+        // Two frames that chain and then the page; the chain after padding, broken.
+        let mut two = mp3(b"")[..10 + 2 * 417].to_vec();
+        two.extend(page);
+        assert_eq!(sniff(&two), None);
+        let mut broken = mp3(b"");
+        broken.splice(10..10, [0; 64]);
+        broken[10 + 64 + 417] = 0;
+        assert_eq!(sniff(&broken), None);
+        // Zero padding between the tag and the first frame, up to its bound, is skipped;
+        // past it, or anything but zeros there, is refused.
+        let mut padded = mp3(b"TIT2\0\0\0\x01\0\0x");
+        padded.splice(21..21, vec![0; MAX_TAG_PADDING]);
+        assert_eq!(audio_start(&padded), Some(21 + MAX_TAG_PADDING));
+        assert_eq!(sniff(&padded), Some(Kind::Mp3));
+        padded.insert(21, 0);
+        assert_eq!(sniff(&padded), None);
+        let mut junk = mp3(b"");
+        junk.splice(10..10, *b"\0\0x\0");
+        assert_eq!(sniff(&junk), None);
+        // A tag followed by nothing but zeros.
+        let mut zeros = b"ID3\x03\0\0\0\0\0\0".to_vec();
+        zeros.resize(10 + 100_000, 0);
+        assert_eq!(sniff(&zeros), None);
     }
 
     #[test]

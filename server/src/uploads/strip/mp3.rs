@@ -172,8 +172,22 @@ mod tests {
 
     const FRAME: [u8; 4] = [0xFF, 0xFB, 0x90, 0x64];
 
+    /// A frame of `len` bytes with `header`.
+    fn frame(header: [u8; 4], len: usize, fill: u8) -> Vec<u8> {
+        let mut f = header.to_vec();
+        f.resize(len, fill);
+        f
+    }
+
+    /// MPEG-1 layer III frames that chain at a variable bit rate: 128 kbit/s (417 bytes),
+    /// the same padded (418), 160 kbit/s (522).
     fn frames() -> Vec<u8> {
-        [&FRAME[..], &[0x55; 100], &FRAME, &[0x66; 100]].concat()
+        [
+            frame(FRAME, 417, 0x55),
+            frame([0xFF, 0xFB, 0x92, 0x64], 418, 0x66),
+            frame([0xFF, 0xFB, 0xA0, 0x64], 522, 0x77),
+        ]
+        .concat()
     }
 
     fn id3v2(frames: &[u8]) -> Vec<u8> {
@@ -257,13 +271,9 @@ mod tests {
     /// Three MPEG-1 layer III frames that chain (417 bytes each), as a file without an ID3
     /// tag starts.
     fn chained_frames() -> Vec<u8> {
-        let mut audio = Vec::new();
-        for fill in [0x11, 0x22, 0x33] {
-            let mut frame = FRAME.to_vec();
-            frame.resize(417, fill);
-            audio.extend(frame);
-        }
-        audio
+        [0x11, 0x22, 0x33]
+            .map(|fill| frame(FRAME, 417, fill))
+            .concat()
     }
 
     #[test]
@@ -344,15 +354,17 @@ mod tests {
     #[test]
     fn end_tags_may_not_reach_into_the_first_frame() {
         // An APE tag whose size counts the whole audio, header included: nothing of the MP3
-        // would be left, or part of a frame header.
-        for audio in [FRAME.to_vec(), chained_frames(), frames()] {
-            for eaten in [audio.len(), audio.len() - 2] {
-                let mut tag = ape(b"", false);
-                let size_at = tag.len() - APE_FOOTER + 12;
-                let size = (eaten + APE_FOOTER) as u32;
-                tag[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
-                let file = [id3v2(b""), audio.clone(), tag].concat();
-                assert_eq!(mp3(&file), Err(Malformed), "{eaten} of {}", audio.len());
+        // would be left, or part of a frame header. With an ID3 tag in front or without.
+        for start in [id3v2(b""), Vec::new()] {
+            for audio in [chained_frames(), frames()] {
+                for eaten in [audio.len(), audio.len() - 2] {
+                    let mut tag = ape(b"", false);
+                    let size_at = tag.len() - APE_FOOTER + 12;
+                    let size = (eaten + APE_FOOTER) as u32;
+                    tag[size_at..size_at + 4].copy_from_slice(&size.to_le_bytes());
+                    let file = [start.clone(), audio.clone(), tag].concat();
+                    assert_eq!(mp3(&file), Err(Malformed), "{eaten} of {}", audio.len());
+                }
             }
         }
     }
