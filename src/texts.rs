@@ -34,6 +34,10 @@ pub struct Texts {
     /// A sent picture that cannot be shown (gone from storage): its name, with this.
     pub picture_unavailable: &'static str,
     pub assistant_said: &'static str,
+    /// Said before the first of a run of the visitor's messages, and of the assistant's when
+    /// no name shows above it: screen readers do not see which side a bubble sits on.
+    pub from_you: &'static str,
+    pub from_assistant: &'static str,
     pub crashed: &'static str,
     pub busy: &'static str,
     pub had_problem: &'static str,
@@ -119,6 +123,8 @@ pub static EN: Texts = Texts {
     file: "file",
     picture_unavailable: "{} (no longer available)",
     assistant_said: "Assistant: {}",
+    from_you: "You:",
+    from_assistant: "Assistant:",
     crashed: "The chat stopped working. Reload the page to try again.",
     busy: "The assistant is busy.",
     had_problem: "The assistant had a problem.",
@@ -204,6 +210,8 @@ pub static ZH_TW: Texts = Texts {
     file: "檔案",
     picture_unavailable: "{}（已無法顯示）",
     assistant_said: "助理：{}",
+    from_you: "你：",
+    from_assistant: "助理：",
     crashed: "對話功能發生錯誤，請重新整理頁面後再試。",
     busy: "助理忙碌中。",
     had_problem: "助理發生問題。",

@@ -4,7 +4,8 @@ use crate::chat::ChatState;
 use crate::time_format;
 
 /// The line above the first message of a day: "Today", "Yesterday" or the date, in the
-/// visitor's locale, said again at midnight.
+/// visitor's locale, said again at midnight. A heading, so that a screen reader hears it apart
+/// from the message under it and can go from day to day.
 #[component]
 pub fn DaySeparator(ms: i64) -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -14,8 +15,8 @@ pub fn DaySeparator(ms: i64) -> impl IntoView {
         time_format::day_label(ms, texts)
     };
     view! {
-        <div class="cb-day">
+        <h3 class="cb-day">
             <span>{label}</span>
-        </div>
+        </h3>
     }
 }

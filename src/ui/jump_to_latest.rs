@@ -13,10 +13,11 @@ pub fn JumpToLatest() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let follow = expect_context::<Follow>();
     let t = state.config.with_value(|c| c.texts);
-    // Every finished reply changes the announcement: the one signal that says "a reply ended".
+    // Every finished reply puts its words in the announcement: the one signal that says "a
+    // reply ended". The announcer empties it a while later, which ends nothing.
     Effect::new(move |seen_before: Option<()>| {
-        state.announcement.track();
-        if seen_before.is_some() {
+        let words = !state.announcement.with(String::is_empty);
+        if seen_before.is_some() && words {
             follow.reply_finished();
         }
     });

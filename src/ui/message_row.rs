@@ -59,9 +59,12 @@ pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> imp
         })
     });
     let attachments = (!attachments.is_empty()).then(|| view! { <Attachments attachments/> });
+    let t = expect_context::<ChatState>().config.with_value(|c| c.texts);
     if message.role == Role::Visitor {
         let class = move || row_class(Role::Visitor, status.get(), !starts_run(), false);
+        let from = move || starts_run().then(|| view! { <SaidBy who=t.from_you/> });
         let inside = view! {
+            {once_if_settled(settled, from)}
             <MessageBody message/>
             {attachments}
             {move || near.get().then(|| view! {
@@ -88,10 +91,16 @@ pub fn MessageRow(message: ChatMessage, #[prop(into)] near: Signal<bool>) -> imp
             "false"
         }
     };
-    // The picture and name, when known, above the first reply of a run.
+    // The picture and name, when known, above the first reply of a run; without a name, the
+    // words a screen reader needs to know whose reply it is.
     let sender = move || {
         let (avatar, name) = starts_run().then(&shown)?;
-        (avatar.is_some() || name.is_some()).then(|| view! { <SenderLine avatar name/> })
+        let said_by = name
+            .is_none()
+            .then(|| view! { <SaidBy who=t.from_assistant/> });
+        let line =
+            (avatar.is_some() || name.is_some()).then(|| view! { <SenderLine avatar name/> });
+        Some(view! { {said_by} {line} })
     };
     let inside = view! {
         {once_if_settled(settled, sender)}
@@ -189,6 +198,13 @@ fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
             }
         })
     }
+}
+
+/// Who wrote a run of messages, for screen readers only: the side a bubble sits on and its
+/// colour say it to the eye.
+#[component]
+fn SaidBy(who: &'static str) -> impl IntoView {
+    view! { <span class="cb-sr-only">{who}</span> }
 }
 
 /// The time under a question, when it ends a run of the visitor's messages.

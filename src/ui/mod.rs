@@ -1,6 +1,7 @@
 //! The widget's components, one per file. [`Widget`] is the root; every component below it
 //! reads the [`crate::chat::ChatState`] from context.
 
+mod announcer;
 mod attach_button;
 mod attachments;
 mod body_chunks;

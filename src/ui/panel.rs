@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, DragEvent, Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
+use super::announcer::Announcer;
 use super::composer::Composer;
 use super::contact_form::ContactForm;
 use super::header::Header;
@@ -106,9 +107,7 @@ pub fn Panel() -> impl IntoView {
                 }
             }
         >
-            <div class="cb-sr-only" aria-live="polite" aria-atomic="true">
-                {move || state.announcement.get()}
-            </div>
+            <Announcer/>
             // A reply slow to start or gone quiet, said to screen readers: the message list is
             // not live, and a line put in with its words already in it is not read reliably.
             <div class="cb-sr-only" role="status">

@@ -344,6 +344,73 @@ test('a screen reader hears a reply once, from the announcer: the list it grows 
   await context.close();
 });
 
+test('a screen reader hears who wrote each run of messages, the days as headings, and meets a reply\'s announcement only while it is new', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'said-by.html', { 'data-load': 'eager' });
+  await send(page, 'first');
+  await waitForReply(page, defaultReply('first'));
+  const bubble = widget(page);
+  await bubble.locator('.cb-input').fill('second');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReply(page, defaultReply('second'));
+  const cdp = await context.newCDPSession(page);
+  const read = async () => {
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    return nodes.filter((n) => !n.ignored && n.role?.value === 'StaticText').map((n) => n.name?.value);
+  };
+  const texts = await read();
+  // Each run starts with who wrote it: the visitor's with words for screen readers, the
+  // assistant's with its name (the mock's stored replies give one; without it, "Assistant:").
+  const said = await bubble.locator('.cb-rows .cb-message').evaluateAll((rows) => rows.map(
+    (row) => row.querySelector(':scope > .cb-sr-only, :scope > .cb-sender .cb-sender-name')?.textContent,
+  ));
+  assert.deepEqual(said, ['You:', 'Mock Assistant', 'You:', 'Mock Assistant']);
+  assert.equal(texts.filter((t) => t === 'You:').length, 2, 'in what screen readers read');
+  // To the eye, nothing more: the words take a clipped pixel.
+  const boxes = await bubble.locator('.cb-message > .cb-sr-only').evaluateAll((els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width <= 1 && r.height <= 1;
+  }));
+  assert.deepEqual(boxes, [true, true]);
+  assert.equal(await bubble.getByRole('heading', { name: 'Today' }).count(), 1, 'the day is a heading');
+  // The announcement goes once it has been said.
+  const live = bubble.locator('[aria-live="polite"]');
+  assert.equal(await live.textContent(), `Assistant: ${defaultReply('second')}`);
+  await page.waitForFunction(
+    () => document.querySelector('chat-bubble').shadowRoot.querySelector('[aria-live="polite"]').textContent === '',
+    null,
+    { timeout: 12000 },
+  );
+  // Emptied, it counts no reply: scrolled up, the jump button counts none.
+  assert.equal(await bubble.locator('.cb-jump-count').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a reply whose assistant has no name is said to be the assistant\'s', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  // A backend whose messages name no sender.
+  let historyRead = false;
+  await page.route('**/messages/**', async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    for (const m of json.results || []) delete m.sender;
+    historyRead = true;
+    await route.fulfill({ response, json });
+  });
+  await hostPage(page, env.server, 'said-by-nameless.html', { 'data-load': 'eager' });
+  await send(page, 'who are you');
+  await waitForReply(page, defaultReply('who are you'));
+  while (!historyRead) await page.waitForTimeout(50);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  const said = await widget(page).locator('.cb-rows .cb-message').evaluateAll((rows) => rows.map(
+    (row) => row.querySelector(':scope > .cb-sr-only')?.textContent,
+  ));
+  assert.deepEqual(said, ['You:', 'Assistant:']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('on a phone, a screen reader\'s activation (a click that no key or finger made) keeps focus in the panel; a key reaches the message box', async () => {
   const { context, page, problems, bubble } = await phoneWithAReply('reader-gone.html');
   // TalkBack's double tap clicks the button it has reached, as one of these: a click of no
