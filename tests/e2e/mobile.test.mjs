@@ -2,7 +2,7 @@
 // zoom the page and stays above the on-screen keyboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, PHONE, PHONE_VIEWPORT } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, echoReplies, PHONE, PHONE_VIEWPORT } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -256,4 +256,75 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   assert.deepEqual(await small(), [], 'Copy and Retry in the messages');
   await context.close();
   assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
+});
+
+test('a phone held sideways with its keyboard up keeps lines of the conversation between header and composer', async () => {
+  const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 844, height: 390 } });
+  await phonePage(page, 'phone-short.html', { 'data-subtitle': 'We answer in minutes' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await exchange(page, 'hello', 1);
+  const heights = () => page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const h = (sel) => Math.round(root.querySelector(sel).getBoundingClientRect().height);
+    return { header: h('.cb-header'), list: h('.cb-messages'), composer: h('.cb-composer') };
+  });
+  const roomy = await heights();
+  assert.ok(roomy.header >= 60, `sideways, keyboard down: the header keeps its padding (${JSON.stringify(roomy)})`);
+  // The keyboard takes all but 180 px.
+  await page.setViewportSize({ width: 844, height: 180 });
+  await page.waitForFunction(() => {
+    const panel = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel');
+    return Math.round(panel.getBoundingClientRect().height) === 180;
+  });
+  const short = await heights();
+  assert.ok(short.list >= 75, `at least three lines of messages: ${JSON.stringify(short)}`);
+  assert.equal(await bubble.locator('.cb-subtitle').isVisible(), false);
+  // Every control still takes a finger.
+  for (const sel of ['.cb-header .cb-icon-button', '.cb-send']) {
+    const box = await bubble.locator(sel).first().boundingBox();
+    assert.ok(box.height >= 44, `${sel}: ${box.height}`);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a narrow phone, a suggestion of one long word stays inside the panel', async () => {
+  const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 320, height: 640 } });
+  const long = `Averyveryverylongsuggestion${'withoutanyspaces'.repeat(3)}`;
+  await phonePage(page, 'phone-long-starter.html', { 'data-starters': `${long} | Hours` });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  const box = await bubble.locator('.cb-starter').first().boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 320, JSON.stringify(box));
+  assert.equal(await bubble.locator('.cb-starter').first().textContent(), long);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone, a table wider than the reply scrolls with its headings over their columns\' words', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-table.html');
+  await echoReplies(page, () => '| Plan | Price | Notes |\n|---|---|---|\n| Solo | $5 | Good for one person, see https://example.com/plans/solo/details-and-limits |\n| Team | $20 | Up to ten people |', { deltas: 4, delay: 5 });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await exchange(page, 'prices', 1);
+  const table = bubble.locator('.cb-assistant .cb-text table');
+  const { scrolls, offsets } = await table.evaluate((t) => {
+    const textLeft = (cell) => {
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      return range.getClientRects()[0].left;
+    };
+    const heads = [...t.querySelectorAll('th')];
+    const cells = [...t.querySelectorAll('tr:last-child td')];
+    return {
+      scrolls: t.scrollWidth > t.clientWidth,
+      offsets: heads.map((th, i) => Math.round(textLeft(th) - textLeft(cells[i]))),
+    };
+  });
+  assert.ok(scrolls, 'the table is wider than the reply');
+  assert.deepEqual(offsets, [0, 0, 0], 'each heading starts where its column\'s words start');
+  assert.deepEqual(problems, []);
+  await context.close();
 });
