@@ -13,11 +13,22 @@ pub fn EmptyState() -> impl IntoView {
         .with_value(|c| (c.avatar.clone(), c.title.clone(), c.texts));
     let empty =
         move || state.messages.with(Vec::is_empty) && state.history.get() != HistoryStatus::Loading;
+    // A picture that cannot be loaded gives way to the chat mark, not a broken image.
+    let picture_failed = RwSignal::new(false);
     view! {
         <Show when=empty>
             <div class="cb-empty">
-                {match avatar.clone() {
-                    Some(src) => view! { <img class="cb-empty-avatar" src=src alt=""/> }.into_any(),
+                {let avatar = avatar.clone();
+                move || match avatar.clone().filter(|_| !picture_failed.get()) {
+                    Some(src) => view! {
+                        <img
+                            class="cb-empty-avatar"
+                            src=src
+                            alt=""
+                            on:error=move |_| picture_failed.set(true)
+                        />
+                    }
+                    .into_any(),
                     None => view! {
                         <span class="cb-empty-avatar cb-empty-mark"><Icon path=CHAT/></span>
                     }

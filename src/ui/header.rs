@@ -1,6 +1,7 @@
 use leptos::html::Button;
 use leptos::prelude::*;
 
+use super::assistant_picture::AssistantPicture;
 use super::icons::{Icon, CLOSE, NEW};
 use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::chat::ChatState;
@@ -20,6 +21,7 @@ pub fn Header() -> impl IntoView {
             c.texts,
         )
     });
+    let full_title = title.clone();
     let confirming = RwSignal::new(false);
     let cancel = NodeRef::<Button>::new();
     let ask_new = NodeRef::<Button>::new();
@@ -50,9 +52,10 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="cb-header">
-            {avatar.map(|src| view! { <img class="cb-avatar" src=src alt=""/> })}
+            {avatar.map(|src| view! { <AssistantPicture src class="cb-avatar"/> })}
             <div class="cb-heading">
-                <h2 class="cb-title">{title}</h2>
+                // A title too long for the bar ends in an ellipsis: the pointer shows it whole.
+                <h2 class="cb-title" title=full_title>{title}</h2>
                 {subtitle.map(|text| view! { <p class="cb-subtitle">{text}</p> })}
             </div>
             <button

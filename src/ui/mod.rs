@@ -2,6 +2,7 @@
 //! reads the [`crate::chat::ChatState`] from context.
 
 mod announcer;
+mod assistant_picture;
 mod attach_button;
 mod attachments;
 mod body_chunks;

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::assistant_picture::AssistantPicture;
 use crate::chat::{ChatMessage, ChatState, Sender};
 use crate::markdown::safe_url;
 
@@ -30,7 +31,7 @@ pub fn shown_sender(message: ChatMessage) -> impl Fn() -> (Option<String>, Optio
 pub fn SenderLine(avatar: Option<String>, name: Option<String>) -> impl IntoView {
     view! {
         <div class="cb-sender">
-            {avatar.map(|src| view! { <img class="cb-sender-avatar" src=src alt=""/> })}
+            {avatar.map(|src| view! { <AssistantPicture src class="cb-sender-avatar"/> })}
             {name.map(|name| view! { <span class="cb-sender-name">{name}</span> })}
         </div>
     }

@@ -49,3 +49,18 @@ test('a greeting set by the site takes the empty state\'s place', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a picture that cannot be loaded shows no broken image: the chat mark in the empty state, nothing in the header, and the full title on hover', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [404] });
+  const title = 'Acme Corporation customer help desk for orders, returns, invoices and deliveries';
+  await hostPage(page, env.server, 'empty-broken.html', { 'data-title': title, 'data-avatar': `${env.server.url}no-such-picture.png` });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-empty .cb-empty-mark svg').waitFor();
+  assert.equal(await bubble.locator('img.cb-empty-avatar').count(), 0);
+  await bubble.locator('.cb-header img.cb-avatar[hidden]').waitFor({ state: 'attached' });
+  assert.equal(await bubble.locator('.cb-header img.cb-avatar').isVisible(), false);
+  assert.equal(await bubble.locator('.cb-title').getAttribute('title'), title);
+  assert.deepEqual(problems.filter((p) => !p.includes('no-such-picture.png')), []);
+  await context.close();
+});

@@ -1,0 +1,11 @@
+use leptos::prelude::*;
+
+/// The assistant's picture (from `data-avatar` or the history), gone rather than shown as a
+/// broken image when it cannot be loaded: a wrong address, a server down, a host's CSP.
+#[component]
+pub fn AssistantPicture(src: String, class: &'static str) -> impl IntoView {
+    let failed = RwSignal::new(false);
+    view! {
+        <img class=class src=src alt="" hidden=move || failed.get() on:error=move |_| failed.set(true)/>
+    }
+}
