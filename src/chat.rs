@@ -480,9 +480,33 @@ impl ChatState {
             // The rows of a batch are built together, and a batch is one run of the list.
             message.batch = at.checked_sub(1).map_or(LIVE, |i| list[i].batch);
             list.insert(at, message);
-            settle_places(list, at..(at + 2).min(list.len()));
+            // The message above may now end a run (and show its time), as may the new one.
+            settle_places(list, at.saturating_sub(1)..(at + 2).min(list.len()));
         });
         message
+    }
+
+    /// A message not sent going out now: it takes its place anew, with the time it is sent
+    /// (the backend's time for it, which a reload shows), and so its row is built again.
+    /// `None` if it is not in the list.
+    pub fn sent_again(&self, key: u64, now: i64) -> Option<ChatMessage> {
+        let old = self
+            .messages
+            .with_untracked(|list| list.iter().find(|m| m.key == key).copied())?;
+        let mut renewed =
+            self.new_message(old.role, old.text.get_untracked(), MessageStatus::Complete);
+        let mut details = old.details.get_value();
+        details.created_at = Some(now);
+        details.when_online = false;
+        renewed.details.set_value(details);
+        renewed.batch = old.batch;
+        self.messages.update(|list| {
+            if let Some(i) = list.iter().position(|m| m.key == key) {
+                list[i] = renewed;
+                settle_places(list, i.saturating_sub(1)..(i + 2).min(list.len()));
+            }
+        });
+        Some(renewed)
     }
 
     /// Whether every message after `key` is a visitor's message not sent yet.
@@ -568,6 +592,7 @@ impl ChatState {
                         text: m.text.get_untracked(),
                         attachments: d.attachments.clone(),
                         sent_before: d.sent_before,
+                        when_online: d.when_online,
                     });
                     (m.key, unsent)
                 })
@@ -775,9 +800,22 @@ mod tests {
                 ]
             );
             assert_eq!(state.batches(), [LIVE]);
-            // A reply follows `one` now: `one` is not followed by unsent messages alone.
+            // A reply follows `one` now: `one` is not followed by unsent messages alone, and
+            // ends its run.
             assert!(!state.only_unsent_after(one.key));
             assert!(state.only_unsent_after(two.key));
+            assert!(one.place.get_untracked().ends_run);
+            // Sent again, `two` keeps its place with the time it goes, as a row of its own.
+            two.details.update_value(|d| d.when_online = true);
+            let sent = state.sent_again(two.key, 42).unwrap();
+            assert_ne!(sent.key, two.key);
+            assert_eq!(state.messages.get_untracked()[2].key, sent.key);
+            assert_eq!(sent.status.get_untracked(), MessageStatus::Complete);
+            assert_eq!(sent.text.get_untracked(), "two");
+            sent.details.with_value(|d| {
+                assert_eq!(d.created_at, Some(42));
+                assert!(!d.when_online);
+            });
         });
     }
 

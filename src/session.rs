@@ -110,13 +110,14 @@ pub fn retry_unsent(state: ChatState, question: ChatMessage) {
     if state.replying.get_untracked() {
         return;
     }
-    question.status.set(MessageStatus::Complete);
-    question.details.update_value(|d| d.when_online = false);
     // Its reply goes under it. Other messages not sent yet may stay below the two, where
     // they will be sent from; anything sent since goes above it, as the backend will have it.
     if !state.only_unsent_after(question.key) {
         state.move_to_end(question.key);
     }
+    let Some(question) = state.sent_again(question.key, now()) else {
+        return;
+    };
     start_exchange(state, question, Asking::First);
 }
 

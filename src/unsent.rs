@@ -21,6 +21,10 @@ pub struct UnsentMessage {
     /// one failed. Messages stored by earlier versions have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_before: Option<usize>,
+    /// Not sent for want of a connection: it goes out by itself once the browser is back
+    /// online, after a reload too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub when_online: bool,
 }
 
 /// Which of the unsent messages the history shows reached the backend after all. Each is given
@@ -84,14 +88,18 @@ mod tests {
                 text: "here is the error".into(),
                 attachments: vec![picture()],
                 sent_before: None,
+                when_online: true,
             },
             UnsentMessage {
                 text: "and then?".into(),
                 attachments: Vec::new(),
                 sent_before: Some(0),
+                when_online: false,
             },
         ];
         assert_eq!(parse(&to_json(&messages)), messages);
+        // Only a message that waits for the connection says so.
+        assert_eq!(to_json(&messages).matches("when_online").count(), 1);
     }
 
     #[test]

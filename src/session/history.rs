@@ -25,6 +25,7 @@ pub fn restore_unsent(state: ChatState) {
         message.details.update_value(|d| {
             d.attachments = unsent.attachments;
             d.sent_before = unsent.sent_before;
+            d.when_online = unsent.when_online;
         });
     }
 }

@@ -61,6 +61,18 @@ test('a picture that cannot be loaded shows no broken image: the chat mark in th
   await bubble.locator('.cb-header img.cb-avatar[hidden]').waitFor({ state: 'attached' });
   assert.equal(await bubble.locator('.cb-header img.cb-avatar').isVisible(), false);
   assert.equal(await bubble.locator('.cb-title').getAttribute('title'), title);
+  // A reply of an assistant with no name keeps no room for the picture that is not there.
+  await page.route('**/messages/**', async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    for (const m of json.results || []) delete m.sender;
+    await route.fulfill({ response, json });
+  });
+  await send(page, 'hello');
+  await waitForReply(page, defaultReply('hello'));
+  const reply = bubble.locator('.cb-assistant:not(.cb-greeting)');
+  await reply.locator('.cb-sender img[hidden]').waitFor({ state: 'attached' });
+  assert.equal(await reply.evaluate((e) => getComputedStyle(e).paddingLeft), '13px');
   assert.deepEqual(problems.filter((p) => !p.includes('no-such-picture.png')), []);
   await context.close();
 });

@@ -105,6 +105,8 @@ test('offline: every message typed meanwhile goes out once back online, in the o
   await widget(page).locator('.cb-visitor .cb-retry').waitFor();
   await send(page, 'two offline');
   await widget(page).locator('.cb-visitor .cb-retry').nth(1).waitFor();
+  // A while offline: what goes out later is timed when it goes.
+  await page.waitForTimeout(1500);
   await context.setOffline(false);
   await waitForReply(page, defaultReply('two offline'));
   const expected = ['first online', 'one offline', 'two offline'].flatMap((text) => [
@@ -112,11 +114,47 @@ test('offline: every message typed meanwhile goes out once back online, in the o
     ['assistant', defaultReply(text), ''],
   ]);
   assert.deepEqual(await messageRows(page), expected);
+  // Each message shows its time (each ends a run now), and the times go forward down the list.
+  const times = () => widget(page).locator('.cb-message').evaluateAll((rows) => rows.map(
+    (row) => row.querySelector('time')?.getAttribute('datetime') ?? null,
+  ));
+  const shown = await times();
+  assert.ok(shown.every((t) => t !== null), JSON.stringify(shown));
+  assert.deepEqual([...shown].sort(), shown, 'in order');
   await page.reload();
   await widget(page).locator('.cb-launcher').click();
   await waitForReply(page, defaultReply('two offline'));
   assert.deepEqual(await messageRows(page), expected);
+  // The backend's times are the ones the panel showed, to the second.
+  const stored = await times();
+  assert.deepEqual(stored.map((t) => t.slice(0, 19)), shown.map((t) => t.slice(0, 19)));
   assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
+test('offline: messages typed offline and kept across a reload still go out by themselves once back online', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await send(page, 'first online');
+  await waitForReply(page, defaultReply('first online'));
+  await context.setOffline(true);
+  await send(page, 'typed offline');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+  // The page comes back from the browser's cache while still offline.
+  await context.setOffline(false);
+  await page.route('**/messages/**', (route) => route.abort('internetdisconnected'));
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+  await page.unroute('**/messages/**');
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await waitForReply(page, defaultReply('typed offline'));
+  assert.deepEqual((await messageRows(page)).slice(-2), [
+    ['visitor', 'typed offline', ''],
+    ['assistant', defaultReply('typed offline'), ''],
+  ]);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|messages/.test(p)), []);
   await context.close();
 });
 
