@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::icons::{Icon, CHAT, CLOSE};
 use crate::chat::ChatState;
 use crate::texts::fill;
+use crate::time_format;
 
 /// The round button in the corner that opens and closes the panel, with a badge counting the
 /// replies that arrived while it was closed.
@@ -24,6 +25,11 @@ pub fn Launcher() -> impl IntoView {
             aria-expanded=move || if open.get() { "true" } else { "false" }
             aria-label=label
             on:click=move |_| state.set_open(!open.get_untracked())
+            // A pointer over the bubble, or focus on it, is a visitor about to open it. The
+            // rows need the time formatter, whose first creation in a page takes a while (see
+            // `time_format`): made now, it is not in the task that opens the panel.
+            on:pointerenter=move |_| time_format::warm()
+            on:focus=move |_| time_format::warm()
             // Escape closes the panel from here too, as from anywhere in it.
             on:keydown=move |ev: web_sys::KeyboardEvent| {
                 if ev.key() == "Escape" && open.get_untracked() {
