@@ -1074,22 +1074,40 @@ async fn proxy_mode_serving_its_own_files_takes_only_their_urls() {
     assert_eq!(send(&elsewhere).await.unwrap().status(), 400);
 }
 
+/// A proxy in front of `up` that keeps uploads for a day, knowing its public URL.
+async fn start_proxy_keeping_files_a_day(dir: &std::path::Path, up: &FakeMaiAgent) -> String {
+    let upstream = up.base();
+    let args = [
+        "--mode",
+        "proxy",
+        "--upstream-url",
+        upstream.as_str(),
+        "--upload-retention-days",
+        "1",
+    ];
+    start_knowing_its_url(dir, &args).await
+}
+
+/// A message of `conversation`, by its visitor, that carries `file`.
+fn send_with_file(
+    base: &str,
+    conversation: &str,
+    file: &Value,
+) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+    let mut body = ask(Some(conversation), "see this", true);
+    body["message"]["attachments"] = json!([file]);
+    Client::new()
+        .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
+        .header("x-visitor-token", fake::token(conversation))
+        .json(&body)
+        .send()
+}
+
 #[tokio::test]
 async fn proxy_mode_refuses_files_gone_from_storage_past_retention_or_of_another_conversation() {
     let up = FakeMaiAgent::start().await;
     let dir = scratch("proxy-checked");
-    let base = start_knowing_its_url(
-        &dir,
-        &[
-            "--mode",
-            "proxy",
-            "--upstream-url",
-            &up.base(),
-            "--upload-retention-days",
-            "1",
-        ],
-    )
-    .await;
+    let base = start_proxy_keeping_files_a_day(&dir, &up).await;
     let folder = dir.join("files");
     let token = fake::token("c1");
     let kept = stored(upload(&base, "c1", Some(&token), "kept.txt", "kept").await).await;
@@ -1097,15 +1115,7 @@ async fn proxy_mode_refuses_files_gone_from_storage_past_retention_or_of_another
     let deleted = stored(upload(&base, "c1", Some(&token), "gone.txt", "gone").await).await;
     age(&folder.join(name_of(&expired)), 2 * DAY);
     std::fs::remove_file(folder.join(name_of(&deleted))).unwrap();
-    let send = |conversation: &str, file: &Value| {
-        let mut body = ask(Some(conversation), "see this", true);
-        body["message"]["attachments"] = json!([file]);
-        Client::new()
-            .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
-            .header("x-visitor-token", fake::token(conversation))
-            .json(&body)
-            .send()
-    };
+    let send = |conversation: &str, file: &Value| send_with_file(&base, conversation, file);
     let refused = |res: reqwest::Response, code: &'static str| async move {
         assert_eq!(res.status(), 400);
         let body: Value = res.json().await.unwrap();
@@ -1158,18 +1168,7 @@ async fn proxy_mode_refuses_files_gone_from_storage_past_retention_or_of_another
 async fn proxy_mode_refuses_a_file_about_to_expire_as_gone() {
     let up = FakeMaiAgent::start().await;
     let dir = scratch("proxy-expiring");
-    let base = start_knowing_its_url(
-        &dir,
-        &[
-            "--mode",
-            "proxy",
-            "--upstream-url",
-            &up.base(),
-            "--upload-retention-days",
-            "1",
-        ],
-    )
-    .await;
+    let base = start_proxy_keeping_files_a_day(&dir, &up).await;
     let folder = dir.join("files");
     let token = fake::token("c1");
     let soon = stored(upload(&base, "c1", Some(&token), "soon.txt", "soon").await).await;
@@ -1184,29 +1183,12 @@ async fn proxy_mode_refuses_a_file_about_to_expire_as_gone() {
         &folder.join(name_of(&later)),
         DAY - Duration::from_secs(30 * 60),
     );
-    let send = |file: &Value| {
-        let mut body = ask(Some("c1"), "see this", true);
-        body["message"]["attachments"] = json!([file]);
-        Client::new()
-            .post(format!("{base}/api/v1/chatbots/bot-1/completions/"))
-            .header("x-visitor-token", &token)
-            .json(&body)
-            .send()
-    };
-    let res = send(&soon).await.unwrap();
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "gone", "{body}");
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("no longer available"),
-        "{body}"
-    );
+    let res = send_with_file(&base, "c1", &soon).await.unwrap();
+    let detail = refusal(res, 400, "gone").await;
+    assert!(detail.contains("no longer available"), "{detail}");
     assert!(up.seen().is_empty(), "the refused message reached MaiAgent");
     // Half an hour left is enough: the file is still served while MaiAgent reads it.
-    let res = send(&later).await.unwrap();
+    let res = send_with_file(&base, "c1", &later).await.unwrap();
     assert_eq!(res.status(), 200);
     let _ = res.text().await;
     assert_eq!(up.seen().len(), 1);
