@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
   serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send, untilStopArmed,
+  controlsSmallerThan,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -559,14 +560,8 @@ test('with a mouse every control of the panel is at least 24 px each way (WCAG 2
   const bubble = widget(page);
   await bubble.locator('.cb-launcher[aria-expanded]').click();
   await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
-  const small = () => page.evaluate(() => {
-    const root = document.querySelector('chat-bubble').shadowRoot;
-    return Array.from(root.querySelectorAll('.cb-panel button, .cb-panel textarea, .cb-panel summary, .cb-panel a'))
-      // A link inside a reply's sentences is exempt: its line sets its height.
-      .filter((e) => e.getClientRects().length > 0 && !e.closest('.cb-text'))
-      .map((e) => [e.className || e.tagName, Math.round(e.getBoundingClientRect().width), Math.round(e.getBoundingClientRect().height)])
-      .filter(([, w, h]) => w < 24 || h < 24);
-  });
+  // A link inside a reply's sentences is exempt: its line sets its height.
+  const small = () => controlsSmallerThan(page, 24, '.cb-panel button, .cb-panel textarea, .cb-panel summary, .cb-panel a', '.cb-text');
   assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Attach, Send');
   // A reply with sources gets Copy and Regenerate; its sources open to their links.
   await send(page, 'markdown please');

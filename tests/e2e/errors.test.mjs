@@ -32,6 +32,17 @@ async function openChat(page) {
   await widget(page).locator('.cb-input').waitFor();
 }
 
+/** Sends `text` to a server answering 429, and stops it while the widget waits to retry. */
+async function stopDuringTheWaitBeforeARetry(page, text) {
+  await mockSwitches(page, { fault: '429', retry_after: 30 });
+  await send(page, text);
+  const bubble = widget(page);
+  await bubble.locator('.cb-notice', { hasText: 'Retrying' }).waitFor();
+  await untilStopArmed(page);
+  await bubble.locator('.cb-send.cb-stop').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+}
+
 test('429: the wait before the automatic retry counts down', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
   await openChat(page);
@@ -65,13 +76,8 @@ test('429 until the retries run out: what stays up counts no seconds and blames 
 test('Stop during the wait before a retry: no empty "Stopped" bubble, no "Retrying", the message kept to retry', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
   await openChat(page);
-  await mockSwitches(page, { fault: '429', retry_after: 20 });
-  await send(page, 'never mind');
+  await stopDuringTheWaitBeforeARetry(page, 'never mind');
   const bubble = widget(page);
-  await bubble.locator('.cb-notice', { hasText: 'Retrying' }).waitFor();
-  await untilStopArmed(page);
-  await bubble.locator('.cb-send.cb-stop').click();
-  await bubble.locator('.cb-visitor .cb-retry').waitFor();
   assert.deepEqual(await messageRows(page), [['visitor', 'never mind', 'Not sent']]);
   assert.doesNotMatch(await bubble.locator('.cb-panel').textContent(), /Retrying|Stopped/);
   assert.deepEqual(problems, []);
@@ -161,13 +167,8 @@ test('offline: messages typed offline and kept across a reload still go out by t
 test('offline: a message the visitor stopped waits for its Retry when the connection comes back', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
   await openChat(page);
-  await mockSwitches(page, { fault: '429', retry_after: 30 });
-  await send(page, 'never mind');
+  await stopDuringTheWaitBeforeARetry(page, 'never mind');
   const bubble = widget(page);
-  await bubble.locator('.cb-notice', { hasText: 'Retrying' }).waitFor();
-  await untilStopArmed(page);
-  await bubble.locator('.cb-send.cb-stop').click();
-  await bubble.locator('.cb-visitor .cb-retry').waitFor();
   await mockSwitches(page, null);
   await context.setOffline(true);
   await send(page, 'typed offline');

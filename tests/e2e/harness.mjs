@@ -257,6 +257,20 @@ export function historyReads(page) {
   };
 }
 
+/**
+ * The controls `selector` finds in the widget, shown smaller than `min` px either way, each as
+ * [class or tag, width, height]; those inside an element `exemptWithin` names are left out.
+ */
+export function controlsSmallerThan(page, min, selector, exemptWithin = null) {
+  return page.evaluate(({ min, selector, exemptWithin }) => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return Array.from(root.querySelectorAll(selector))
+      .filter((e) => e.getClientRects().length > 0 && !(exemptWithin && e.closest(exemptWithin)))
+      .map((e) => [e.className || e.tagName, Math.round(e.getBoundingClientRect().width), Math.round(e.getBoundingClientRect().height)])
+      .filter(([, w, h]) => w < min || h < min);
+  }, { min, selector, exemptWithin });
+}
+
 /** Opens the panel, types `text` and presses Enter. */
 export async function send(page, text) {
   const bubble = widget(page);

@@ -2,7 +2,7 @@
 // zoom the page and stays above the on-screen keyboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, echoReplies, PHONE, PHONE_VIEWPORT } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, echoReplies, controlsSmallerThan, PHONE, PHONE_VIEWPORT } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -227,13 +227,7 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   const bubble = widget(page);
   await bubble.locator('.cb-launcher[aria-expanded]').tap();
   await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
-  const small = () => page.evaluate(() => {
-    const root = document.querySelector('chat-bubble').shadowRoot;
-    return Array.from(root.querySelectorAll('.cb-panel button, .cb-panel textarea, .cb-panel summary'))
-      .filter((e) => e.getClientRects().length > 0)
-      .map((e) => [e.className || e.tagName, Math.round(e.getBoundingClientRect().width), Math.round(e.getBoundingClientRect().height)])
-      .filter(([, w, h]) => w < 44 || h < 44);
-  });
+  const small = () => controlsSmallerThan(page, 44, '.cb-panel button, .cb-panel textarea, .cb-panel summary');
   assert.equal(await bubble.locator('.cb-attach').count(), 1);
   assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Attach, Send');
   // A chosen file's chip: its Remove.
