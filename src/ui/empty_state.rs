@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::assistant_picture::AssistantPicture;
 use super::icons::{Icon, CHAT};
 use crate::chat::{ChatState, HistoryStatus};
 
@@ -13,26 +14,17 @@ pub fn EmptyState() -> impl IntoView {
         .with_value(|c| (c.avatar.clone(), c.title.clone(), c.texts));
     let empty =
         move || state.messages.with(Vec::is_empty) && state.history.get() != HistoryStatus::Loading;
-    // A picture that cannot be loaded gives way to the chat mark, not a broken image.
-    let picture_failed = RwSignal::new(false);
+    let mark = || view! { <span class="cb-empty-avatar cb-empty-mark"><Icon path=CHAT/></span> };
     view! {
         <Show when=empty>
             <div class="cb-empty">
-                {let avatar = avatar.clone();
-                move || match avatar.clone().filter(|_| !picture_failed.get()) {
+                // A picture that cannot be loaded gives way to the chat mark.
+                {match avatar.clone() {
                     Some(src) => view! {
-                        <img
-                            class="cb-empty-avatar"
-                            src=src
-                            alt=""
-                            on:error=move |_| picture_failed.set(true)
-                        />
+                        <AssistantPicture src class="cb-empty-avatar" fallback=mark/>
                     }
                     .into_any(),
-                    None => view! {
-                        <span class="cb-empty-avatar cb-empty-mark"><Icon path=CHAT/></span>
-                    }
-                    .into_any(),
+                    None => mark().into_any(),
                 }}
                 <p class="cb-empty-title">{title.clone()}</p>
                 <p class="cb-empty-invite">{t.empty_invite}</p>

@@ -57,7 +57,8 @@ test('a picture that cannot be loaded shows no broken image: the chat mark in th
   const bubble = widget(page);
   await bubble.locator('.cb-launcher').click();
   await bubble.locator('.cb-empty .cb-empty-mark svg').waitFor();
-  assert.equal(await bubble.locator('img.cb-empty-avatar').count(), 0);
+  await bubble.locator('.cb-empty img.cb-empty-avatar[hidden]').waitFor({ state: 'attached' });
+  assert.equal(await bubble.locator('img.cb-empty-avatar').isVisible(), false);
   await bubble.locator('.cb-header img.cb-avatar[hidden]').waitFor({ state: 'attached' });
   assert.equal(await bubble.locator('.cb-header img.cb-avatar').isVisible(), false);
   assert.equal(await bubble.locator('.cb-title').getAttribute('title'), title);
