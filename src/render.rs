@@ -28,6 +28,11 @@ pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
             if matches!(*tag, "pre" | "table") {
                 let _ = element.set_attribute("tabindex", "0");
             }
+            // A focused code block says what it is; a table already does.
+            if *tag == "pre" {
+                let _ = element.set_attribute("role", "group");
+                let _ = element.set_attribute("aria-label", t.code);
+            }
             // A list goes the way its text starts, markers and all: a Hebrew or Arabic list has
             // them on the right. (Each item's lines go their own way by the stylesheet.)
             if matches!(*tag, "ul" | "ol") {

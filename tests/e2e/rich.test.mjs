@@ -169,6 +169,21 @@ test('a table wider than the reply keeps its words whole and scrolls sideways', 
   await context.close();
 });
 
+test('a code block that scrolls sideways is reached with Tab after its Copy button and named for a screen reader', async () => {
+  const reply = 'Run this:\n\n```sh\nls -la /a/very/long/path/that/does/not/fit/in/the/panel/and/so/scrolls/sideways/to/its/end\n```';
+  const { context, page, problems } = await pageReplying(reply);
+  const bubble = widget(page);
+  const code = bubble.getByRole('group', { name: 'Code' });
+  assert.equal(await code.evaluate((el) => el.scrollWidth > el.clientWidth), true, 'the block scrolls');
+  await bubble.locator('.cb-code .cb-copy').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await code.evaluate((el) => el.getRootNode().activeElement === el), true);
+  // Its text is still read as the code.
+  assert.match(await code.ariaSnapshot(), /group "Code"[\s\S]*ls -la/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('bare URLs in a reply are links, with the same rules as written links', async () => {
   const reply = 'Docs at https://example.com/docs?x=1. Mail mailto:help@example.com, '
     + 'not javascript:alert(1) nor data:text/html,hi nor ftp://example.com, '
