@@ -588,11 +588,15 @@ impl ChatState {
             list.iter()
                 .filter(|m| m.status.get_untracked() == MessageStatus::Unsent)
                 .map(|m| {
+                    let text = m.text.get_untracked();
+                    // A message with the same text sent since this one failed is in the
+                    // history too, and is not this one reaching the backend after all.
+                    let sent_now = askings(list, list.len(), &text);
                     let unsent = m.details.with_value(|d| UnsentMessage {
-                        text: m.text.get_untracked(),
                         attachments: d.attachments.clone(),
-                        sent_before: d.sent_before,
+                        sent_before: d.sent_before.map(|before| before.max(sent_now)),
                         when_online: d.when_online,
+                        text,
                     });
                     (m.key, unsent)
                 })
@@ -612,21 +616,11 @@ impl ChatState {
     pub fn asked_before(&self, question: ChatMessage) -> usize {
         let text = question.text.get_untracked();
         self.messages.with_untracked(|list| {
-            list.iter()
-                .enumerate()
-                .take_while(|(_, m)| m.key != question.key)
-                .filter(|(_, m)| {
-                    m.role == Role::Visitor
-                        && m.status.get_untracked() != MessageStatus::Unsent
-                        && m.text.with_untracked(|t| *t == text)
-                })
-                .map(|(i, _)| match list.get(i + 1) {
-                    Some(reply) if reply.role == Role::Assistant => {
-                        reply.versions.with_untracked(Versions::count)
-                    }
-                    _ => 1,
-                })
-                .sum()
+            let before = list
+                .iter()
+                .position(|m| m.key == question.key)
+                .unwrap_or(list.len());
+            askings(list, before, &text)
         })
     }
 
@@ -698,6 +692,27 @@ impl ChatState {
             settle_places_after(list, 0..added + 1, before);
         });
     }
+}
+
+/// How many times the visitor's sent messages among the first `questions` of `list` asked
+/// `text`, as the history counts them: once each, and once more for each version of its reply
+/// after the first (a regenerated reply asked again).
+fn askings(list: &[ChatMessage], questions: usize, text: &str) -> usize {
+    list.iter()
+        .enumerate()
+        .take(questions)
+        .filter(|(_, m)| {
+            m.role == Role::Visitor
+                && m.status.get_untracked() != MessageStatus::Unsent
+                && m.text.with_untracked(|t| t == text)
+        })
+        .map(|(i, _)| match list.get(i + 1) {
+            Some(reply) if reply.role == Role::Assistant => {
+                reply.versions.with_untracked(Versions::count)
+            }
+            _ => 1,
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -816,6 +831,39 @@ mod tests {
                 assert_eq!(d.created_at, Some(42));
                 assert!(!d.when_online);
             });
+        });
+    }
+
+    #[test]
+    fn a_message_sent_since_an_unsent_one_with_its_text_counts_among_those_sent_before_it() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let first = state.push(Role::Visitor, "hi".into(), MessageStatus::Unsent);
+            let second = state.push(Role::Visitor, "hi".into(), MessageStatus::Unsent);
+            let old = state.push(Role::Visitor, "hi".into(), MessageStatus::Unsent);
+            for m in [first, second] {
+                m.details
+                    .update_value(|d| d.sent_before = Some(state.asked_before(m)));
+            }
+            assert_eq!(state.unsent_messages()[1].sent_before, Some(0));
+            // The first goes, and reaches the backend.
+            state.sent_again(first.key, 42).unwrap();
+            let unsent = state.unsent_messages();
+            assert_eq!(unsent.len(), 2);
+            assert_eq!(unsent[0].sent_before, Some(1));
+            // One stored by an earlier version, without a count, still has none.
+            assert_eq!(unsent[1].sent_before, None);
+            assert_eq!(old.details.with_value(|d| d.sent_before), None);
+            // After a reload, a history holding "hi" once holds the one sent, not the other.
+            assert_eq!(
+                crate::unsent::arrived(&[("hi", unsent[0].sent_before, 1)]),
+                [false]
+            );
+            assert_eq!(
+                crate::unsent::arrived(&[("hi", unsent[0].sent_before, 2)]),
+                [true]
+            );
         });
     }
 

@@ -211,6 +211,33 @@ test('a message that was not sent is marked by an icon and words, not by an outl
   await context.close();
 });
 
+test('two messages not sent with the same text: once one goes, the other is still kept after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [401] });
+  await openChat(page);
+  await send(page, 'hello');
+  await waitForReply(page, defaultReply('hello'));
+  await mockSwitches(page, { fault: '401' });
+  const bubble = widget(page);
+  for (const n of [1, 2]) {
+    await send(page, 'same words');
+    await bubble.locator('.cb-visitor .cb-retry').nth(n - 1).waitFor();
+  }
+  await mockSwitches(page, null);
+  await bubble.locator('.cb-visitor .cb-retry').first().click();
+  await waitForReply(page, defaultReply('same words'));
+  await bubble.locator('.cb-send:not(.cb-stop)').waitFor();
+  const before = await messageRows(page);
+  assert.equal(before.filter(([, text, status]) => text === 'same words' && status === 'Not sent').length, 1, JSON.stringify(before));
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('same words'));
+  await bubble.locator('.cb-visitor .cb-retry').waitFor();
+  const after = await messageRows(page);
+  assert.deepEqual(after.filter(([, text]) => text === 'same words').map(([, , status]) => status), ['', 'Not sent']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a data-api-base that points at pages, not the API (405), is put to the site owner', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [405] });
   await hostPage(page, env.server, 'wrong-base.html', { 'data-load': 'eager', 'data-api-base': '/docs/v9/' });
