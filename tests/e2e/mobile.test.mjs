@@ -221,6 +221,23 @@ test('a phone held sideways (844x390) gets the full-screen panel and the page be
   await context.close();
 });
 
+test('on phones and small windows the panel of a launcher on the left covers the screen too, and its Send works', async () => {
+  for (const viewport of [{ width: 390, height: 844 }, { width: 320, height: 568 }, { width: 844, height: 390 }, { width: 600, height: 900 }]) {
+    const { context, page, problems } = await openPage(env.browser, { viewport, isMobile: true, hasTouch: true });
+    await phonePage(page, 'left.html', { 'data-position': 'left' });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher[aria-expanded]').tap();
+    await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+    assert.deepEqual(await bubble.locator('.cb-panel').boundingBox(), { x: 0, y: 0, ...viewport }, JSON.stringify(viewport));
+    await bubble.locator('.cb-input').tap();
+    await bubble.locator('.cb-input').fill('from the left');
+    await bubble.locator('.cb-send').tap();
+    await waitForReply(page, defaultReply('from the left'));
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('on a touch screen every control of the panel is at least 44 px each way', async () => {
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-targets.html', { 'data-starters': 'Prices | Hours', 'data-attachments': 'files' });
