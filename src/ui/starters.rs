@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::chat::{ChatState, HistoryStatus};
 use crate::session;
 
@@ -26,7 +27,11 @@ pub fn Starters() -> impl IntoView {
                         <button
                             type="button"
                             class="cb-starter"
-                            on:click=move |_| session::send_message(state, sent.clone())
+                            on:click=move |ev| {
+                                // The suggestions go once one is sent.
+                                go_on_at(&ev, MESSAGE_BOX);
+                                session::send_message(state, sent.clone());
+                            }
                         >
                             {text}
                         </button>

@@ -190,6 +190,27 @@ test('keyboard only: a button that goes with its press leaves focus in the chat,
   await context.close();
 });
 
+test('a suggestion sent by Enter, Space or a click leaves focus in the message box; by a tap, in the panel', async () => {
+  for (const way of ['Enter', ' ', 'click', 'tap']) {
+    const touch = way === 'tap' ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : {};
+    const { context, page, problems } = await openPage(env.browser, touch);
+    await hostPage(page, env.server, 'starters-focus.html', { 'data-load': 'eager', 'data-starters': 'Prices | Opening hours' });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher[aria-expanded]').click();
+    const starter = bubble.locator('.cb-starter', { hasText: 'Prices' });
+    if (way === 'click') await starter.click();
+    else if (way === 'tap') await starter.tap();
+    else {
+      await starter.focus();
+      await page.keyboard.press(way);
+    }
+    await waitForReply(page, defaultReply('Prices'));
+    await untilFocused(page, way === 'tap' ? 'cb-panel' : 'cb-input');
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('keyboard only: Escape on the bubble closes the open panel', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'escape-launcher.html', { 'data-load': 'eager' });
