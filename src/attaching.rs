@@ -12,7 +12,8 @@ use crate::errors::ApiError;
 use crate::models::Attachment;
 use crate::session;
 use crate::store;
-use crate::uploads::{readable_size, UploadError};
+use crate::texts::fill;
+use crate::uploads::{readable_size, Refusal, UploadError, MAX_FILES};
 
 /// Where one chosen file is.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,11 +172,16 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
     }
     let t = state.config.with_value(|c| c.texts);
     let mut refusals = Vec::new();
+    // Past the most a message takes: said once, with the names of the files left out.
+    let mut left_out = Vec::new();
     for file in files {
         let (name, mime, size) = (file.name(), file.type_(), file.size() as u64);
         let count = attaching.files.with_untracked(Vec::len);
         if let Err(refusal) = settings.check(&mime, &name, size, count) {
-            refusals.push(settings.refusal_message(refusal, &name, t));
+            match refusal {
+                Refusal::TooMany => left_out.push(name),
+                refusal => refusals.push(settings.refusal_message(refusal, &name, t)),
+            }
             continue;
         }
         let (key, owner) = attaching
@@ -204,10 +210,19 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
         };
         attaching.files.update(|f| f.push(pending));
     }
+    if !left_out.is_empty() {
+        refusals.push(format!(
+            "{} {}",
+            fill(t.too_many_files, MAX_FILES),
+            fill(t.left_out, left_out.join(", "))
+        ));
+    }
     // Several refusals at once (a folder of photos) are said together.
-    state
-        .notice
-        .set((!refusals.is_empty()).then(|| refusals.join(" ")));
+    if refusals.is_empty() {
+        state.notice.set(None);
+    } else {
+        state.show_notice(refusals.join(" "));
+    }
     pump(state, attaching);
 }
 
@@ -304,7 +319,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
         Err(UploadError::Api(ApiError::Aborted)) => UploadStatus::Failed(String::new()),
         Err(error) => {
             let message = error.message(&pending.name, &config.attachments, t);
-            state.notice.set(Some(message.clone()));
+            state.show_notice(message.clone());
             UploadStatus::Failed(message)
         }
     }

@@ -225,6 +225,24 @@ type Listener = Rc<dyn Fn(&ChatEvent)>;
 /// screen reader can go on reading.
 const ANNOUNCED_CHARS: usize = 600;
 
+/// A problem shown to the visitor, above the message box.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// Which notice this is: each is said to screen readers once, when it goes up.
+    pub id: u64,
+    /// What it shows.
+    pub text: String,
+    /// For a countdown, what was said when it went up; `None`: it says what it shows.
+    pub said: Option<String>,
+}
+
+impl Notice {
+    /// Whether it counts down to an automatic retry.
+    pub fn counts_down(&self) -> bool {
+        self.said.is_some()
+    }
+}
+
 /// Everything the UI reads and the session writes.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatState {
@@ -233,8 +251,8 @@ pub struct ChatState {
     pub open: RwSignal<bool>,
     /// A reply is being streamed; sending waits for it.
     pub replying: RwSignal<bool>,
-    /// The latest problem to show the visitor, if any.
-    pub notice: RwSignal<Option<String>>,
+    /// The latest problem to show the visitor, if any: see [`ChatState::show_notice`].
+    pub notice: RwSignal<Option<Notice>>,
     pub history: RwSignal<HistoryStatus>,
     /// Replies completed while the panel was closed (the launcher's badge).
     pub unread: RwSignal<u32>,
@@ -270,6 +288,8 @@ struct Inner {
     /// both alive after `destroy()`.
     owner: WeakOwner,
     next_key: u64,
+    /// The last notice's [`Notice::id`].
+    last_notice: u64,
     /// The last batch of history rows put in.
     last_batch: u64,
     listener: Option<Listener>,
@@ -297,6 +317,7 @@ impl ChatState {
                 late_replies_abort: None,
                 owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
+                last_notice: 0,
                 last_batch: LIVE,
                 listener: None,
             }),
@@ -388,6 +409,51 @@ impl ChatState {
             crate::markdown::plain_summary(&text, ANNOUNCED_CHARS),
         ));
         self.emit(ChatEvent::Reply(text));
+    }
+
+    /// Shows the visitor a problem, said to screen readers as it goes up (even in the words of
+    /// the one before).
+    pub fn show_notice(&self, text: String) {
+        let id = self
+            .inner
+            .try_update_value(|inner| {
+                inner.last_notice += 1;
+                inner.last_notice
+            })
+            .unwrap_or_default();
+        self.notice.set(Some(Notice {
+            id,
+            text,
+            said: None,
+        }));
+    }
+
+    /// Shows the seconds left before an automatic retry: the first are said, and the notice
+    /// then counts down on the screen alone (a screen reader would be interrupted every second).
+    pub fn count_down_notice(&self, text: String) {
+        let counting = self
+            .notice
+            .with_untracked(|n| n.as_ref().is_some_and(Notice::counts_down));
+        if counting {
+            self.notice.update(|n| {
+                if let Some(n) = n {
+                    n.text = text;
+                }
+            });
+        } else {
+            self.show_notice(text.clone());
+            self.notice.update(|n| {
+                if let Some(n) = n {
+                    n.said = Some(text);
+                }
+            });
+        }
+    }
+
+    /// The notice's words, if one is up.
+    pub fn notice_text(&self) -> Option<String> {
+        self.notice
+            .with_untracked(|n| n.as_ref().map(|n| n.text.clone()))
     }
 
     /// Empties the list (a new conversation starts with the next message).
@@ -1134,12 +1200,39 @@ mod tests {
     }
 
     #[test]
+    fn a_countdown_is_one_notice_said_once_and_every_notice_is_new() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            state.count_down_notice("Retrying in 3 s".into());
+            let first = state.notice.get_untracked().unwrap();
+            assert_eq!(first.said.as_deref(), Some("Retrying in 3 s"));
+            state.count_down_notice("Retrying in 2 s".into());
+            let tick = state.notice.get_untracked().unwrap();
+            assert_eq!((tick.id, tick.said), (first.id, first.said));
+            assert_eq!(state.notice_text().as_deref(), Some("Retrying in 2 s"));
+            // A notice in the same words as the one before is a new one, said again.
+            state.show_notice("Offline".into());
+            let offline = state.notice.get_untracked().unwrap();
+            assert!(!offline.counts_down());
+            state.show_notice("Offline".into());
+            assert_ne!(state.notice.get_untracked().unwrap().id, offline.id);
+            // A countdown after another notice starts its own.
+            state.count_down_notice("Retrying in 5 s".into());
+            assert_eq!(
+                state.notice.get_untracked().unwrap().said.as_deref(),
+                Some("Retrying in 5 s")
+            );
+        });
+    }
+
+    #[test]
     fn clear_empties_the_list_and_the_badge() {
         let owner = Owner::new();
         owner.with(|| {
             let state = ChatState::new(config());
             state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
-            state.notice.set(Some("oops".into()));
+            state.show_notice("oops".into());
             state.reply_completed("a".into());
             state.clear();
             assert!(state.messages.get_untracked().is_empty());

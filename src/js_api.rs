@@ -54,11 +54,16 @@ impl WidgetHandle {
         let queue = pending.clone();
         let view = mount_to(root.clone(), move || {
             provide_context(state);
-            // Every problem shown to the visitor is also an `error` event.
-            Effect::new(move |_| {
-                if let Some(message) = state.notice.get() {
-                    state.emit(ChatEvent::Error(message));
+            // Every problem shown to the visitor is also an `error` event, once (not at each
+            // second of a countdown).
+            Effect::new(move |last: Option<Option<u64>>| {
+                let id = state.notice.with(|n| n.as_ref().map(|n| n.id));
+                if id.is_some() && id != last.flatten() {
+                    if let Some(message) = state.notice_text() {
+                        state.emit(ChatEvent::Error(message));
+                    }
                 }
+                id
             });
             // API sends made while a reply streamed go out once it is done.
             Effect::new(move |_| {

@@ -343,7 +343,7 @@ async fn count_down(
     let t = state.config.with_value(|c| c.texts);
     let mut left = delay_ms;
     while left > 0 && !controller.signal().aborted() {
-        state.notice.set(Some(error.retry_notice(left, t)));
+        state.count_down_notice(error.retry_notice(left, t));
         // To the next whole second, so the number shown changes when it should.
         let step = match left % 1000 {
             0 => 1000,
@@ -481,9 +481,7 @@ fn finish(
             remember_unfinished(state, config, question, reply, Ending::Stopped);
         }
         Err(error) => {
-            state.notice.set(Some(
-                error.user_message(state.config.with_value(|c| c.texts)),
-            ));
+            state.show_notice(error.user_message(state.config.with_value(|c| c.texts)));
             // A reply cut before its first word was still begun: the backend has the
             // message, which stays sent, and the reply stays, empty, with its Retry.
             if error == ApiError::FilesGone && reply_is_empty {
@@ -595,9 +593,7 @@ fn version_brought_nothing(
         None => reply.status.set(MessageStatus::Failed),
     }
     if *error != ApiError::Aborted {
-        state.notice.set(Some(
-            error.user_message(state.config.with_value(|c| c.texts)),
-        ));
+        state.show_notice(error.user_message(state.config.with_value(|c| c.texts)));
     }
     if *error == ApiError::FilesGone {
         words_back_in_the_box(state, config, question);

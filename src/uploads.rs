@@ -82,6 +82,8 @@ pub enum Refusal {
     TooLarge,
     WrongType,
     TooMany,
+    /// Nothing in it: a backend has nothing to read, and the server refuses it.
+    Empty,
 }
 
 impl AttachmentSettings {
@@ -146,6 +148,8 @@ impl AttachmentSettings {
             Err(Refusal::TooMany)
         } else if !self.allows(mime, name) {
             Err(Refusal::WrongType)
+        } else if size == 0 {
+            Err(Refusal::Empty)
         } else if size > self.max_bytes {
             Err(Refusal::TooLarge)
         } else {
@@ -163,6 +167,7 @@ impl AttachmentSettings {
             ),
             Refusal::WrongType => fill(t.file_wrong_type, name),
             Refusal::TooMany => fill(t.too_many_files, MAX_FILES),
+            Refusal::Empty => fill(t.file_empty, name),
         }
     }
 }
@@ -304,6 +309,11 @@ mod tests {
         assert_eq!(
             s.check("image/png", "a.png", 1, MAX_FILES),
             Err(Refusal::TooMany)
+        );
+        assert_eq!(s.check("image/png", "a.png", 0, 0), Err(Refusal::Empty));
+        assert_eq!(
+            s.refusal_message(Refusal::Empty, "blank.png", &EN),
+            "blank.png is empty."
         );
         assert_eq!(
             s.refusal_message(Refusal::TooLarge, "big.png", &EN),

@@ -171,9 +171,7 @@ pub fn load_history(state: ChatState) {
                 HistoryStatus::Loaded
             }
             Err(error) => {
-                state.notice.set(Some(
-                    error.user_message(state.config.with_value(|c| c.texts)),
-                ));
+                state.show_notice(error.user_message(state.config.with_value(|c| c.texts)));
                 HistoryStatus::Failed
             }
         };

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::chat::{ChatMessage, ChatState, MessageStatus};
+use crate::chat::{ChatMessage, ChatState, MessageStatus, Notice};
 use crate::timers::{self, sleep_ms_or_abort};
 
 /// How long a reply may go without a new word before its row says it is still coming.
@@ -35,7 +35,12 @@ pub(super) async fn watch_for_stall(
         }
         let length = reply.text.try_with_untracked(String::len).unwrap_or(0);
         let now = timers::now_ms();
-        if length != seen {
+        // Waiting to retry is said by the notice's countdown; the wait starts afresh after it.
+        let counting_down = state
+            .notice
+            .try_with_untracked(|n| n.as_ref().is_some_and(Notice::counts_down))
+            .unwrap_or(false);
+        if length != seen || counting_down {
             seen = length;
             since = now;
         }

@@ -50,7 +50,7 @@ pub fn Composer() -> impl IntoView {
         }
         // A failed file stays with its Retry, and so does the message.
         if let Some(why) = attaching.failed() {
-            state.notice.set(Some(why));
+            state.show_notice(why);
             return;
         }
         let files = attaching.take_uploaded();

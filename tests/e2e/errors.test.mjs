@@ -19,7 +19,9 @@ async function recordNotices(page) {
     const root = document.querySelector('chat-bubble').shadowRoot;
     window.__notices = [];
     new MutationObserver(() => {
-      const text = root.querySelector('.cb-notice')?.textContent ?? '';
+      // What the notice shows (a countdown shows its seconds apart from what it said).
+      const notice = root.querySelector('.cb-notice');
+      const text = (notice?.querySelector('[aria-hidden="true"]') ?? notice)?.textContent ?? '';
       const seen = window.__notices;
       if (text && seen[seen.length - 1] !== text) seen.push(text);
     }).observe(root, { subtree: true, childList: true, characterData: true });
@@ -55,6 +57,44 @@ test('429: the wait before the automatic retry counts down', async () => {
     assert.ok(notices.some((t) => t.includes(`Retrying in ${n} s`)), `"${n} s" shown: ${JSON.stringify(notices)}`);
   }
   assert.equal(await widget(page).locator('.cb-notice').count(), 0, 'the notice clears');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('429: a screen reader hears the wait once, not every second, and no "still working" meanwhile; the page gets one error event', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
+  await openChat(page);
+  await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    window.__alerts = [];
+    window.__said = new Set();
+    window.__stalled = [];
+    window.__errors = 0;
+    window.ChatBubble.on('error', () => { window.__errors += 1; });
+    new MutationObserver(() => {
+      const alert = root.querySelector('.cb-notice[role="alert"]');
+      if (alert && !window.__alerts.includes(alert)) window.__alerts.push(alert);
+      // What a screen reader reads of it: the accessible text, without what is hidden from it.
+      if (alert) {
+        const copy = alert.cloneNode(true);
+        copy.querySelectorAll('[aria-hidden="true"]').forEach((e) => e.remove());
+        window.__said.add(copy.textContent);
+      }
+      const status = root.querySelector('.cb-panel > [role="status"]')?.textContent;
+      if (status) window.__stalled.push(status);
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
+  await mockSwitches(page, faultTimes('429', 1, { retry_after: 6 }));
+  await send(page, 'wait for me');
+  const bubble = widget(page);
+  await bubble.locator('.cb-notice', { hasText: 'Retrying in 3 s' }).waitFor({ timeout: 10000 });
+  await waitForReply(page, defaultReply('wait for me'));
+  const seen = await page.evaluate(() => ({ alerts: window.__alerts.length, said: [...window.__said], stalled: window.__stalled, errors: window.__errors }));
+  assert.equal(seen.alerts, 1, 'one alert for the whole wait');
+  assert.equal(seen.said.length, 1, `said once: ${JSON.stringify(seen.said)}`);
+  assert.match(seen.said[0], /Retrying in 6 s/);
+  assert.deepEqual(seen.stalled, [], 'no "still working" while the wait is shown');
+  assert.equal(seen.errors, 1, 'one error event');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -421,6 +421,30 @@ test('too large and forbidden files are refused in words before they are sent, a
   await context.close();
 });
 
+test('past five files the rest are named as left out, once; an empty file is refused before it is uploaded', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-many.html', { 'data-attachments': 'files' });
+  const bubble = await openPanel(page);
+  let uploads = 0;
+  page.on('request', (r) => { if (new URL(r.url()).pathname.endsWith('/uploads/')) uploads += 1; });
+  const notice = bubble.locator('.cb-notice');
+
+  await pick(page, { name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
+  await notice.waitFor();
+  assert.equal(await notice.textContent(), 'empty.txt is empty.');
+  assert.equal(await bubble.locator('.cb-chip').count(), 0, 'no chip for an empty file');
+  assert.equal(uploads, 0, 'nothing uploaded');
+
+  const files = [1, 2, 3, 4, 5, 6, 7].map((n) => ({ name: `note${n}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`note ${n}`) }));
+  await pick(page, files);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-notice')?.textContent.includes('note6'));
+  assert.equal(await notice.textContent(), 'Up to 5 files per message. Left out: note6.txt, note7.txt.');
+  assert.equal(await bubble.locator('.cb-chip').count(), 5);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a file the server refuses keeps its chip with a Retry and the message stays unsent in the box', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [413, 415] });
   await hostPage(page, env.server, 'uploads-server-refused.html', IMAGES);
