@@ -28,6 +28,11 @@ pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
             if matches!(*tag, "pre" | "table") {
                 let _ = element.set_attribute("tabindex", "0");
             }
+            // A reply's headings sit below the panel's title and the day's: a screen reader's
+            // outline puts them there (the tag keeps its look).
+            if let Some(level) = heading_level(tag) {
+                let _ = element.set_attribute("aria-level", &(level + 3).min(6).to_string());
+            }
             // A focused code block says what it is; a table already does.
             if *tag == "pre" {
                 let _ = element.set_attribute("role", "group");
@@ -130,6 +135,14 @@ pub fn patch_children(
         parent.remove_child(&node).ok()?;
     }
     Some(())
+}
+
+/// The level of a heading tag (`h1` → 1).
+fn heading_level(tag: &str) -> Option<u8> {
+    match tag.as_bytes() {
+        [b'h', digit @ b'1'..=b'6'] => Some(digit - b'0'),
+        _ => None,
+    }
 }
 
 /// Inline `style` attributes are refused under a strict CSP; CSSOM properties are not.

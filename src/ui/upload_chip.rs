@@ -21,6 +21,7 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
     let under_way = move || matches!(status.get(), UploadStatus::Queued | UploadStatus::Uploading);
     let uploading_label = fill(t.uploading_file, &file.name);
     let remove_label = fill(t.remove_file, &file.name);
+    let retry_label = fill(t.retry_upload, &file.name);
     // A preview the browser cannot draw (a text file named .png) goes rather than show as a
     // broken picture.
     let unreadable = RwSignal::new(false);
@@ -69,6 +70,7 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
                             <button
                                 type="button"
                                 class="cb-chip-retry"
+                                aria-label=retry_label.clone()
                                 on:click=move |ev| {
                                     go_on_at(&ev, MESSAGE_BOX);
                                     retry(state, attaching, &file);

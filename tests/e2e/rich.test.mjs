@@ -178,8 +178,31 @@ test('a code block that scrolls sideways is reached with Tab after its Copy butt
   await bubble.locator('.cb-code .cb-copy').focus();
   await page.keyboard.press('Tab');
   assert.equal(await code.evaluate((el) => el.getRootNode().activeElement === el), true);
+  // Its ring is light, inside the dark block, in the light theme too.
+  assert.deepEqual(await code.evaluate((el) => {
+    const s = getComputedStyle(el);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.outlineOffset];
+  }), ['solid', '3px', 'rgb(249, 250, 251)', '-3px']);
   // Its text is still read as the code.
   assert.match(await code.ariaSnapshot(), /group "Code"[\s\S]*ls -la/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a reply\'s headings come below the panel\'s title and the day\'s line in a screen reader\'s outline', async () => {
+  const { context, page, problems } = await pageReplying('# Plans\n\nSome text.\n\n## Basic\n\nMore.\n\n### Details\n\n#### Small print');
+  // The levels as Chromium gives them to screen readers.
+  const cdp = await context.newCDPSession(page);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  const levels = Object.fromEntries(nodes
+    .filter((n) => n.role?.value === 'heading')
+    .map((n) => [n.name?.value, n.properties?.find((p) => p.name === 'level')?.value.value]));
+  assert.equal(levels['Plans'], 4, JSON.stringify(levels));
+  assert.equal(levels['Basic'], 5);
+  assert.equal(levels['Details'], 6);
+  assert.equal(levels['Small print'], 6);
+  // Above them, the panel's title.
+  assert.equal(Object.values(levels).filter((level) => level === 2).length, 1, JSON.stringify(levels));
   assert.deepEqual(problems, []);
   await context.close();
 });

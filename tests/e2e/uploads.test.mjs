@@ -460,7 +460,9 @@ test('a file the server refuses keeps its chip with a Retry and the message stay
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelectorAll('.cb-chip.cb-chip-failed').length === 2);
   assert.match(await bubble.locator('.cb-notice').textContent(), /big\.png is too large/);
-  assert.equal(await bubble.getByRole('button', { name: 'Retry' }).count(), 2);
+  // Each Retry is named after its file.
+  assert.equal(await bubble.getByRole('button', { name: 'Retry cat.png', exact: true }).count(), 1);
+  assert.equal(await bubble.getByRole('button', { name: 'Retry big.png', exact: true }).count(), 1);
 
   await bubble.locator('.cb-input').press('Enter');
   assert.equal(await bubble.locator('.cb-visitor').count(), 0, 'nothing sent with a failed file');
