@@ -41,11 +41,14 @@ pub struct PendingFile {
     upload: StoredValue<Upload, LocalStorage>,
 }
 
-/// The file itself, and what stops its upload while one is under way.
+/// The file itself, what stops its upload while one is under way, and the conversation it was
+/// uploaded to.
 #[derive(Debug)]
 struct Upload {
     file: File,
     abort: Option<AbortController>,
+    /// A file belongs to the conversation it was uploaded to: the server refuses it in another.
+    conversation: Option<String>,
 }
 
 /// The chosen files, shared by the composer (button, chips, Send) and the panel (paste, drop).
@@ -113,6 +116,31 @@ impl Attaching {
 
     pub fn is_empty(&self) -> bool {
         self.files.with(Vec::is_empty)
+    }
+
+    /// Uploads again, to the conversation `current` (`None`: the one the next upload starts), the
+    /// files uploaded to another: a new conversation started since they were chosen. Whether
+    /// any goes again.
+    pub fn upload_again_outside(&self, state: ChatState, current: Option<&str>) -> bool {
+        let stale: Vec<PendingFile> = self.files.with_untracked(|files| {
+            files
+                .iter()
+                .filter(|f| matches!(f.status.get_untracked(), UploadStatus::Done(_)))
+                .filter(|f| {
+                    f.upload
+                        .with_value(|u| u.conversation.as_deref() != current)
+                })
+                .cloned()
+                .collect()
+        });
+        for file in &stale {
+            file.progress.set(0);
+            file.status.set(UploadStatus::Queued);
+        }
+        if !stale.is_empty() {
+            pump(state, *self);
+        }
+        !stale.is_empty()
     }
 
     /// Takes every uploaded file for sending; the chips go.
@@ -202,7 +230,11 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
             preview,
             progress: RwSignal::new(0),
             status: RwSignal::new(UploadStatus::Queued),
-            upload: StoredValue::new_local(Upload { file, abort: None }),
+            upload: StoredValue::new_local(Upload {
+                file,
+                abort: None,
+                conversation: None,
+            }),
         };
         let pending = match owner {
             Some(owner) => owner.with(make),
@@ -270,6 +302,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
     let config = state.config.get_value();
     let progress = pending.progress;
     let mut outcome = Err(UploadError::Api(ApiError::Network));
+    let mut uploaded_to = None;
     // A conversation the server no longer takes this browser's token for is replaced once.
     for _ in 0..2 {
         let conversation = match store::conversation(&config) {
@@ -282,6 +315,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
                 }
             },
         };
+        uploaded_to = Some(conversation.id.clone());
         outcome = api::upload_file(
             &config,
             &conversation,
@@ -301,7 +335,10 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
             _ => break,
         }
     }
-    pending.upload.update_value(|u| u.abort = None);
+    pending.upload.update_value(|u| {
+        u.abort = None;
+        u.conversation = uploaded_to;
+    });
     let t = config.texts;
     match outcome {
         Ok(uploaded) => UploadStatus::Done(Attachment {

@@ -53,6 +53,12 @@ pub fn Composer() -> impl IntoView {
             state.show_notice(why);
             return;
         }
+        // Files uploaded before a new conversation started go again, to the new one.
+        let conversation = state.config.with_value(store::conversation);
+        if attaching.upload_again_outside(state, conversation.as_ref().map(|c| c.id.as_str())) {
+            attaching.send_waiting.set(true);
+            return;
+        }
         let files = attaching.take_uploaded();
         session::send_with_attachments(state, draft.get_untracked(), files);
         set_draft(String::new());

@@ -121,6 +121,43 @@ test('a picture chosen with the file picker uploads with its chip, is sent once 
   await context.close();
 });
 
+test('a picture chosen before a new conversation starts is uploaded again to the new one when sent', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-new-conversation.html', IMAGES);
+  const bubble = await openPanel(page);
+  const uploads = [];
+  page.on('response', async (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.endsWith('/uploads/') && r.ok()) uploads.push({ conversation: url.searchParams.get('conversation'), file: (await r.json()).file });
+  });
+  let sent;
+  page.on('request', (r) => { if (r.url().includes('/completions/')) sent = JSON.parse(r.postData()); });
+  await bubble.locator('.cb-input').fill('first');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'You said: first.');
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-chip.cb-chip-done'));
+  // The answers are read as they come.
+  const uploaded = async (n) => {
+    for (let i = 0; i < 50 && uploads.length < n; i++) await page.waitForTimeout(100);
+    return uploads.length;
+  };
+  assert.equal(await uploaded(1), 1);
+
+  await bubble.locator('.cb-new').click();
+  await bubble.locator('.cb-confirm-yes').click();
+  assert.equal(await bubble.locator('.cb-chip').count(), 1, 'the chosen picture stays');
+  await bubble.locator('.cb-input').fill('see this');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png');
+  assert.equal(await uploaded(2), 2, 'uploaded again');
+  assert.notEqual(uploads[1].conversation, uploads[0].conversation);
+  assert.equal(sent.conversation, uploads[1].conversation, 'to the conversation it is sent in');
+  assert.equal(sent.message.attachments[0].file, uploads[1].file);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a file that is not a picture shows in the sent message as a link with its name and a readable size', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-file-link.html', { 'data-attachments': 'files' });
