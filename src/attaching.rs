@@ -21,6 +21,9 @@ pub enum UploadStatus {
     /// Waiting for the files before it.
     Queued,
     Uploading,
+    /// Not uploaded for want of a connection: it goes by itself once the browser is online,
+    /// and a message sent meanwhile waits for it.
+    Offline,
     Done(Attachment),
     /// The visitor's words for what went wrong; the file stays, with a Retry.
     Failed(String),
@@ -92,16 +95,38 @@ impl Attaching {
         }
     }
 
-    /// Whether any file is still on its way (tracked).
+    /// Whether any file is still on its way (tracked): uploading, waiting for its turn, or for
+    /// the connection.
     pub fn uploading(&self) -> bool {
         self.files.with(|files| {
             files.iter().any(|f| {
                 matches!(
                     f.status.get(),
-                    UploadStatus::Queued | UploadStatus::Uploading
+                    UploadStatus::Queued | UploadStatus::Uploading | UploadStatus::Offline
                 )
             })
         })
+    }
+
+    /// The browser is online again: the files that waited for it upload.
+    pub fn back_online(&self, state: ChatState) {
+        let waiting: Vec<PendingFile> = self.files.with_untracked(|files| {
+            files
+                .iter()
+                .filter(|f| f.status.get_untracked() == UploadStatus::Offline)
+                .cloned()
+                .collect()
+        });
+        if waiting.is_empty() {
+            return;
+        }
+        for file in &waiting {
+            file.progress.set(0);
+            file.status.set(UploadStatus::Queued);
+        }
+        // The notice said they would wait.
+        state.notice.set(None);
+        pump(state, *self);
     }
 
     /// Whether any upload failed (tracked).
@@ -354,6 +379,10 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
         }),
         // Stopped because the visitor removed the chip: nothing to tell.
         Err(UploadError::Api(ApiError::Aborted)) => UploadStatus::Failed(String::new()),
+        Err(UploadError::Api(ApiError::Offline)) => {
+            state.show_notice(fill(t.upload_when_online, &pending.name));
+            UploadStatus::Offline
+        }
         Err(error) => {
             let message = error.message(&pending.name, &config.attachments, t);
             state.show_notice(message.clone());

@@ -592,8 +592,12 @@ fn version_brought_nothing(
         Some(back) => show_kept(reply, back),
         None => reply.status.set(MessageStatus::Failed),
     }
-    if *error != ApiError::Aborted {
-        state.show_notice(error.user_message(state.config.with_value(|c| c.texts)));
+    let t = state.config.with_value(|c| c.texts);
+    match error {
+        ApiError::Aborted => {}
+        // Nothing goes by itself once back online here: the visitor asks again.
+        ApiError::Offline => state.show_notice(t.offline_try_again.to_owned()),
+        _ => state.show_notice(error.user_message(t)),
     }
     if *error == ApiError::FilesGone {
         words_back_in_the_box(state, config, question);

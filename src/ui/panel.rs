@@ -9,6 +9,7 @@ use super::contact_form::ContactForm;
 use super::header::Header;
 use super::jump_to_latest::JumpToLatest;
 use super::keyboard_focus::{self, focus};
+use super::listen::listen;
 use super::message_list::MessageList;
 use super::notice::Notice;
 use super::phone::is_phone;
@@ -29,6 +30,12 @@ pub fn Panel() -> impl IntoView {
     }));
     let attaching = Attaching::new();
     provide_context(attaching);
+    // Files that waited for the connection upload once it is back.
+    if let Some(window) = web_sys::window() {
+        listen(&window.into(), "online", move || {
+            attaching.back_online(state)
+        });
+    }
     let (attachments_on, drop_text, still_working) = state.config.with_value(|c| {
         (
             c.attachments.enabled(),

@@ -27,7 +27,12 @@ pub fn Widget() -> impl IntoView {
     });
     // Messages that could not go out while offline go out by themselves once back online.
     if let Some(window) = web_sys::window() {
+        let t = state.config.with_value(|c| c.texts);
         listen(&window.into(), "online", move || {
+            // "Try again when you're back online" is out of date now.
+            if state.notice_text().as_deref() == Some(t.offline_try_again) {
+                state.notice.set(None);
+            }
             session::resend_unsent(state)
         });
     }

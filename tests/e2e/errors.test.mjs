@@ -141,6 +141,24 @@ test('offline: the message is kept, and goes out by itself once back online', as
   await context.close();
 });
 
+test('offline: Regenerate says to try again once back online, keeps the reply shown, and the notice goes when the connection is back', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await send(page, 'hello');
+  await waitForReply(page, defaultReply('hello'));
+  const bubble = widget(page);
+  await context.setOffline(true);
+  await bubble.locator('.cb-regenerate').click();
+  const notice = bubble.locator('.cb-notice');
+  await notice.waitFor();
+  assert.equal(await notice.textContent(), "You're offline. Try again when you're back online.");
+  await waitForReply(page, defaultReply('hello'));
+  await context.setOffline(false);
+  await notice.waitFor({ state: 'detached' });
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
 test('offline: every message typed meanwhile goes out once back online, in the order typed, and keeps it after a reload', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await openChat(page);

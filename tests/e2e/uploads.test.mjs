@@ -158,6 +158,26 @@ test('a picture chosen before a new conversation starts is uploaded again to the
   await context.close();
 });
 
+test('offline: a picture waits for the connection, and the message sent meanwhile goes with it once back online', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-offline.html', IMAGES);
+  const bubble = await openPanel(page);
+  await context.setOffline(true);
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-notice', { hasText: 'screenshot.png will be uploaded when you\'re back online' }).waitFor();
+  assert.equal(await bubble.locator('.cb-chip.cb-chip-failed').count(), 0, 'not failed: waiting');
+  await bubble.locator('.cb-input').fill('here it is');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-chips-status').waitFor();
+  assert.equal(await bubble.locator('.cb-visitor').count(), 0, 'the message waits for its picture');
+  await context.setOffline(false);
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png');
+  assert.equal(await bubble.locator('.cb-chip').count(), 0);
+  assert.equal(await bubble.locator('.cb-notice').count(), 0, 'nothing out of date is left up');
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
 test('a file that is not a picture shows in the sent message as a link with its name and a readable size', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-file-link.html', { 'data-attachments': 'files' });
