@@ -37,6 +37,9 @@ pub enum ApiError {
     /// conversation (its 400 with the code `gone` or `other_conversation`): kept for a Retry,
     /// the message would be refused again; attached anew, the files can go.
     FilesGone,
+    /// The message is larger than the backend takes (413): a Retry would be refused again;
+    /// shortened, it can go.
+    TooLarge,
     /// The backend answered 2xx with something we cannot read.
     BadResponse(String),
 }
@@ -116,6 +119,11 @@ impl ApiError {
         if status == 502 && code == Some(REPLY_LOST) {
             return ApiError::Cut;
         }
+        // `chat-bubble-server` says so of a body over its `--max-body-bytes`, and relays an
+        // upstream's 413 as it is.
+        if status == 413 {
+            return ApiError::TooLarge;
+        }
         if status == 400 && FILES_GONE.contains(&code.unwrap_or_default()) {
             return ApiError::FilesGone;
         }
@@ -124,6 +132,13 @@ impl ApiError {
             detail: body.and_then(|body| body.detail),
             retry_after_secs: retry_after.and_then(|v| v.trim().parse().ok()),
         }
+    }
+
+    /// Whether the message cannot go as it is, whatever the retries: its words go back in the
+    /// message box to be changed (files attached anew, text shortened) rather than wait for a
+    /// Retry that would be refused again.
+    pub fn words_go_back(&self) -> bool {
+        matches!(self, ApiError::FilesGone | ApiError::TooLarge)
     }
 
     /// What the visitor sees while an automatic retry waits `delay_ms`.
@@ -161,6 +176,7 @@ impl ApiError {
                 None => t.rejected,
             },
             ApiError::FilesGone => t.files_gone,
+            ApiError::TooLarge => t.too_long_refused,
             ApiError::BadResponse(_) => t.unexpected,
         };
         text.to_owned()
@@ -299,6 +315,30 @@ mod tests {
         assert!(matches!(foreign, ApiError::Status { status: 400, .. }));
         let relayed = ApiError::from_status(404, r#"{"detail":"x","code":"gone"}"#, None);
         assert!(relayed.conversation_is_gone());
+    }
+
+    #[test]
+    fn a_message_too_large_is_said_in_the_visitors_words_and_not_retried() {
+        for body in [
+            r#"{"detail":"The request body is larger than 32768 bytes."}"#,
+            "Failed to buffer the request body: length limit exceeded",
+            "",
+        ] {
+            let e = ApiError::from_status(413, body, None);
+            assert_eq!(e, ApiError::TooLarge, "{body}");
+            assert!(e.words_go_back());
+            assert_eq!(e.retry_delay_ms(0), None);
+            assert!(!e.conversation_is_gone());
+            let said = e.user_message(&EN);
+            assert_eq!(said, EN.too_long_refused);
+            assert!(
+                !said.contains("bytes") && !said.contains("request"),
+                "{said}"
+            );
+        }
+        assert!(ApiError::FilesGone.words_go_back());
+        assert!(!ApiError::from_status(400, "", None).words_go_back());
+        assert!(!ApiError::Network.words_go_back());
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod grouping;
 pub mod history_slices;
 pub mod js_api;
 pub mod markdown;
+pub mod message_length;
 pub mod models;
 pub mod regenerated;
 pub mod render;

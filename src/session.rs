@@ -13,6 +13,7 @@ use crate::api::{self, Ask};
 use crate::chat::{ChatEvent, ChatMessage, ChatState, MessageDetails, MessageStatus, Sender};
 use crate::config::Config;
 use crate::errors::ApiError;
+use crate::message_length::{self, Length};
 use crate::models::{Attachment, Conversation, Role};
 use crate::regenerated::{self, Regeneration};
 use crate::store;
@@ -43,6 +44,14 @@ pub fn send_with_attachments(state: ChatState, text: String, attachments: Vec<At
         text = names.join(", ");
     }
     if text.is_empty() || state.replying.get_untracked() {
+        return;
+    }
+    // Longer than the backend takes: sent, it would be refused. The message box says so
+    // before Send; a message from elsewhere (the page's `send`) lands in the box, to shorten.
+    if let Some(by) = Length::of(&text).over_by() {
+        let config = state.config.get_value();
+        state.show_notice(message_length::too_long(by, config.texts));
+        put_back_in_the_box(state, &config, text);
         return;
     }
     // The same message again right after its reply was cut off is that reply's Retry: sent as
@@ -481,16 +490,17 @@ fn finish(
             remember_unfinished(state, config, question, reply, Ending::Stopped);
         }
         Err(error) => {
-            state.show_notice(error.user_message(state.config.with_value(|c| c.texts)));
+            state.show_notice(words_back_notice(state, &error, question));
             // A reply cut before its first word was still begun: the backend has the
             // message, which stays sent, and the reply stays, empty, with its Retry.
-            if error == ApiError::FilesGone && reply_is_empty {
+            if error.words_go_back() && reply_is_empty {
                 state.remove(reply.key);
                 if asking == Asking::First {
                     state.remove(question.key);
                 } else {
                     // The backend has the message from its first asking, and keeps it; a
-                    // Retry of its cut reply would be refused again.
+                    // Retry of its cut reply would be refused again (its files are gone, or
+                    // the backend now takes less than it did).
                     forget_cut(config, question);
                 }
                 words_back_in_the_box(state, config, question);
@@ -597,18 +607,36 @@ fn version_brought_nothing(
         ApiError::Aborted => {}
         // Nothing goes by itself once back online here: the visitor asks again.
         ApiError::Offline => state.show_notice(t.offline_try_again.to_owned()),
-        _ => state.show_notice(error.user_message(t)),
+        _ => state.show_notice(words_back_notice(state, error, question)),
     }
-    if *error == ApiError::FilesGone {
+    if error.words_go_back() {
         words_back_in_the_box(state, config, question);
     }
 }
 
-/// Puts the words of a message whose files the server no longer has back in the message box,
-/// before anything typed since, for the visitor to attach the files anew and send: a Retry
-/// would be refused again.
+/// What the visitor is told of `error`, the failure to send `question`. A message refused as too
+/// large loses its files along with its place in the list: the visitor is asked to attach them
+/// again.
+fn words_back_notice(state: ChatState, error: &ApiError, question: ChatMessage) -> String {
+    let t = state.config.with_value(|c| c.texts);
+    let said = error.user_message(t);
+    let had_files = question.details.with_value(|d| !d.attachments.is_empty());
+    if *error == ApiError::TooLarge && had_files {
+        format!("{said} {}", t.attach_again)
+    } else {
+        said
+    }
+}
+
+/// Puts the words of a message that cannot go as it is back in the message box (see
+/// [`ApiError::words_go_back`]), before anything typed since, for the visitor to shorten it or
+/// attach its files anew, and send: a Retry would be refused again.
 fn words_back_in_the_box(state: ChatState, config: &Config, question: ChatMessage) {
-    let text = question.text.get_untracked();
+    put_back_in_the_box(state, config, question.text.get_untracked());
+}
+
+/// Puts `text` in the message box, before anything typed there.
+fn put_back_in_the_box(state: ChatState, config: &Config, text: String) {
     state.draft.update(|draft| {
         *draft = if draft.trim().is_empty() {
             text

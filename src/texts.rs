@@ -104,6 +104,20 @@ pub struct Texts {
     pub previous_version: &'static str,
     pub next_version: &'static str,
     pub version_of: &'static str,
+    /// Near the message length limit, under the message box: `{}` characters may still be
+    /// added. `_one`: one may.
+    pub chars_left: &'static str,
+    pub chars_left_one: &'static str,
+    /// Over the limit, under the message box.
+    pub chars_over: &'static str,
+    pub chars_over_one: &'static str,
+    /// Send pressed over the limit: nothing goes.
+    pub too_long: &'static str,
+    pub too_long_one: &'static str,
+    /// The server refused a message as too large: its words are back in the message box.
+    pub too_long_refused: &'static str,
+    /// Said after [`Texts::too_long_refused`] when the message had files.
+    pub attach_again: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -197,6 +211,14 @@ pub static EN: Texts = Texts {
     previous_version: "Previous version",
     next_version: "Next version",
     version_of: "Version {}",
+    chars_left: "{} characters left",
+    chars_left_one: "1 character left",
+    chars_over: "{} characters over the limit",
+    chars_over_one: "1 character over the limit",
+    too_long: "Your message is too long: shorten it by {} characters to send it.",
+    too_long_one: "Your message is too long: shorten it by 1 character to send it.",
+    too_long_refused: "Your message was too long to send. Your words are back in the message box: shorten them and send again.",
+    attach_again: "Attach the files again too.",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -290,6 +312,14 @@ pub static ZH_TW: Texts = Texts {
     previous_version: "上一個版本",
     next_version: "下一個版本",
     version_of: "第 {} 版",
+    chars_left: "還可輸入 {} 個字",
+    chars_left_one: "還可輸入 1 個字",
+    chars_over: "超過上限 {} 個字",
+    chars_over_one: "超過上限 1 個字",
+    too_long: "訊息太長了：請刪減 {} 個字後再送出。",
+    too_long_one: "訊息太長了：請刪減 1 個字後再送出。",
+    too_long_refused: "訊息太長，無法送出。文字已放回輸入框：請刪減後再送出。",
+    attach_again: "也請重新附加檔案。",
 };
 
 /// What `data-locale` asks for.
@@ -331,6 +361,28 @@ pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
         Some(at) => [&template[..at], &value.to_string(), &template[at + 2..]].concat(),
         None => template.to_string(),
     }
+}
+
+/// `many` filled with `n`, its thousands grouped, or `one` when `n` is 1.
+pub fn counted(one: &str, many: &str, n: usize) -> String {
+    if n == 1 {
+        one.to_owned()
+    } else {
+        fill(many, grouped(n))
+    }
+}
+
+/// `n` with its thousands grouped by commas (`12,345`), as both languages write them.
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -378,10 +430,47 @@ mod tests {
                 texts.file_empty,
                 texts.upload_failed,
                 texts.version_of,
+                texts.chars_left,
+                texts.chars_over,
+                texts.too_long,
             ] {
                 assert_eq!(template.matches("{}").count(), 1, "{template}");
             }
         }
         assert_eq!(fill(ZH_TW.sources, 3), "來源（3）");
+    }
+
+    #[test]
+    fn counts_of_one_say_the_number_they_stand_for() {
+        for texts in [&EN, &ZH_TW] {
+            for (one, many) in [
+                (texts.chars_left_one, texts.chars_left),
+                (texts.chars_over_one, texts.chars_over),
+                (texts.too_long_one, texts.too_long),
+            ] {
+                assert_eq!(one, fill(many, 1).replace("characters", "character"));
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(12_345), "12,345");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(
+            counted(EN.chars_left_one, EN.chars_left, 1),
+            "1 character left"
+        );
+        assert_eq!(
+            counted(EN.chars_left_one, EN.chars_left, 1200),
+            "1,200 characters left"
+        );
+        assert_eq!(
+            counted(ZH_TW.chars_over_one, ZH_TW.chars_over, 2),
+            "超過上限 2 個字"
+        );
     }
 }

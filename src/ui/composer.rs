@@ -4,9 +4,11 @@ use web_sys::KeyboardEvent;
 
 use super::attach_button::AttachButton;
 use super::icons::{Icon, SEND, STOP};
+use super::message_count::{MessageCount, COUNT_ID};
 use super::upload_chips::UploadChips;
 use crate::attaching::Attaching;
 use crate::chat::ChatState;
+use crate::message_length::{self, Length, Zone};
 use crate::session;
 use crate::store;
 use crate::timers;
@@ -16,7 +18,9 @@ use crate::timers;
 const STOP_ARMS_AFTER_MS: f64 = 600.0;
 
 /// The message box: Enter sends, Shift+Enter adds a line. Typing stays possible while a reply
-/// streams (the button then stops the reply); the draft survives a reload.
+/// streams (the button then stops the reply); the draft survives a reload. A message longer
+/// than the backend takes is not sent: Send says by how much to shorten it, and a count under
+/// the box shows near the limit.
 #[component]
 pub fn Composer() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -39,8 +43,24 @@ pub fn Composer() -> impl IntoView {
     let attachments_on = state.config.with_value(|c| c.attachments.enabled());
     let can_send =
         move || !replying.get() && (draft.with(|d| !d.trim().is_empty()) || !attaching.is_empty());
+    // One pass over the text at each change, however long it is.
+    let length = Memo::new(move |_| draft.with(|d| Length::of(d)));
+    // What Send said of a message too long, while it shows: it goes once the message is short
+    // enough.
+    let said_too_long = StoredValue::new(None::<String>);
+    let (input, button) = (NodeRef::<Textarea>::new(), NodeRef::<Button>::new());
     let submit = move || {
         if !can_send() {
+            return;
+        }
+        // The words stay in the box, to shorten.
+        if let Some(by) = length.get_untracked().over_by() {
+            let said = message_length::too_long(by, t);
+            said_too_long.set_value(Some(said.clone()));
+            state.show_notice(said);
+            if let Some(input) = input.get_untracked() {
+                let _ = input.focus();
+            }
             return;
         }
         // Files still on their way: the message goes when they are done (see below).
@@ -72,6 +92,16 @@ pub fn Composer() -> impl IntoView {
             }
         }
     });
+    Effect::new(move |_| {
+        if length.with(|l| l.zone()) != Zone::Over {
+            let ours =
+                said_too_long.with_value(|said| said.is_some() && state.notice_text() == *said);
+            if ours {
+                state.notice.set(None);
+            }
+            said_too_long.set_value(None);
+        }
+    });
     let disabled = move || !replying.get() && !can_send();
     // When the button last became Stop: a second click of a double-click on Send (or a second
     // tap) lands on Stop, and would end the reply it just asked for.
@@ -81,7 +111,6 @@ pub fn Composer() -> impl IntoView {
             stop_shown_at.set_value(timers::now_ms());
         }
     });
-    let (input, button) = (NodeRef::<Textarea>::new(), NodeRef::<Button>::new());
     // A button that becomes disabled drops focus to the page: keyboard users go on in the box.
     Effect::new(move |_| {
         if disabled() {
@@ -112,6 +141,8 @@ pub fn Composer() -> impl IntoView {
                 rows="1"
                 placeholder=placeholder
                 aria-label=t.message_box
+                aria-describedby=move || (length.with(|l| l.zone()) != Zone::Fine).then_some(COUNT_ID)
+                aria-invalid=move || (length.with(|l| l.zone()) == Zone::Over).then_some("true")
                 node_ref=input
                 prop:value=move || draft.get()
                 on:input=move |ev| set_draft(event_target_value(&ev))
@@ -144,6 +175,7 @@ pub fn Composer() -> impl IntoView {
             >
                 {move || view! { <Icon path=if replying.get() { STOP } else { SEND }/> }}
             </button>
+            <MessageCount length/>
         </form>
     }
 }

@@ -20,6 +20,7 @@ mod launcher;
 mod listen;
 mod message_batch;
 mod message_body;
+mod message_count;
 mod message_list;
 mod message_row;
 mod message_status;

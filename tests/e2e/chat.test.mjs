@@ -251,3 +251,96 @@ test('a message that reached the server although Stop came before the reply show
   assert.deepEqual(await visitorRows(), [['same words', ''], ['did it arrive?', ''], ['same words', 'Not sent']]);
   await context.close();
 });
+
+/** Counts the completions requests `page` makes from now on. */
+function completionsRequests(page) {
+  let made = 0;
+  page.on('request', (request) => {
+    if (/\/completions\//.test(request.url())) made += 1;
+  });
+  return () => made;
+}
+
+test('a message over the length limit is not sent: Send says by how much to shorten it and the words stay in the box; shortened, it goes', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const input = bubble.locator('.cb-input');
+  await input.waitFor();
+  const requests = completionsRequests(page);
+  // Pasted: 33 KB of Chinese, 11,000 characters; the limit is 4,000 characters.
+  const pasted = '長'.repeat(11000);
+  await input.fill(pasted);
+  const count = bubble.locator('.cb-count');
+  assert.equal(await count.textContent(), '7,000 characters over the limit');
+  assert.equal(await input.getAttribute('aria-invalid'), 'true');
+  const tooLong = 'Your message is too long: shorten it by 7,000 characters to send it.';
+  await input.press('Enter');
+  await bubble.locator('.cb-notice', { hasText: tooLong }).waitFor();
+  assert.equal(await bubble.locator('.cb-notice').getAttribute('role'), 'alert');
+  // Send by mouse says the same, and the keyboard stays in the box.
+  await bubble.locator('.cb-send').click();
+  assert.equal(await bubble.locator('.cb-notice').textContent(), tooLong);
+  assert.ok(await input.evaluate((el) => el.getRootNode().activeElement === el), 'focus in the message box');
+  await page.waitForTimeout(300);
+  assert.equal(requests(), 0, 'nothing sent');
+  assert.equal(await bubble.locator('.cb-message').count(), 0, 'no message in the list');
+  assert.equal(await input.inputValue(), pasted, 'the words stay in the box');
+
+  // Shortened to the limit: the notice goes, the count says none are left, and it sends.
+  const shortened = pasted.slice(0, 4000);
+  await input.fill(shortened);
+  assert.equal(await bubble.locator('.cb-notice').count(), 0, 'the notice goes once it fits');
+  assert.equal(await count.textContent(), '0 characters left');
+  assert.equal(await input.getAttribute('aria-invalid'), null);
+  await input.press('Enter');
+  // The reply echoes all 4,000 characters, slowly: its start is enough.
+  await bubble.locator('.cb-assistant .cb-text', { hasText: 'You said: 長長長' }).waitFor();
+  assert.equal(requests(), 1);
+  assert.equal(await input.inputValue(), '');
+  assert.deepEqual((await messageRows(page))[0], ['visitor', shortened, '']);
+  assert.equal(await count.count(), 0, 'no count for an empty box');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('near the length limit a count shows under the box, said to screen readers when it appears and when over, not at every key; it fits a phone', async () => {
+  const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 390, height: 844 } });
+  await hostPage(page, env.server, 'count.html', { 'data-load': 'eager' }, { phone: true });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const input = bubble.locator('.cb-input');
+  const count = bubble.locator('.cb-count');
+  const said = bubble.locator('.cb-count-said');
+  await input.fill('a'.repeat(3599));
+  assert.equal(await count.count(), 0, 'no count far from the limit');
+  assert.equal(await input.getAttribute('aria-describedby'), null);
+  await input.pressSequentially('a');
+  assert.equal(await count.textContent(), '400 characters left');
+  assert.equal(await input.getAttribute('aria-describedby'), await count.getAttribute('id'));
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-count-said').textContent === '400 characters left');
+  await input.pressSequentially('bcd');
+  assert.equal(await count.textContent(), '397 characters left');
+  assert.equal(await said.textContent(), '400 characters left', 'not said again at every key');
+  await input.fill('a'.repeat(4001));
+  assert.equal(await count.textContent(), '1 character over the limit');
+  assert.equal(await said.textContent(), '1 character over the limit');
+  // On a phone the count has a line of its own, inside the panel, and Send stays in view.
+  const [panel, box, send, counted] = await Promise.all(
+    ['.cb-panel', '.cb-input', '.cb-send', '.cb-count'].map((s) => bubble.locator(s).boundingBox()),
+  );
+  for (const [name, b] of [['box', box], ['send', send], ['count', counted]]) {
+    assert.ok(b.x >= panel.x - 1 && b.x + b.width <= panel.x + panel.width + 1, `${name} ${JSON.stringify(b)} in ${JSON.stringify(panel)}`);
+    assert.ok(b.y + b.height <= 844, `${name} ${JSON.stringify(b)} on screen`);
+  }
+  assert.ok(counted.y >= box.y + box.height - 1, 'the count is under the box');
+  assert.ok(box.width > 250, `the box keeps its width: ${box.width}`);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'nothing sticks out sideways');
+  await input.fill('hi');
+  assert.equal(await count.count(), 0);
+  assert.equal(await input.getAttribute('aria-describedby'), null);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send, untilStopArmed, hostPage,
+  startServer,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -306,4 +307,48 @@ test('a data-api-base that points at pages, not the API (405), is put to the sit
   assert.match(await bubble.locator('.cb-notice').textContent(), /site owner/);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('a message the server refuses as too large (413) goes back to the message box to shorten, without a Retry that cannot work', async () => {
+  // The server in proxy mode, in front of a mock, set to take smaller bodies than the widget
+  // sends at most: its own refusal, as a server set that way gives it.
+  const upstream = await startServer(['--mock-visitor-tokens', 'false']);
+  process.env.MAIAGENT_API_KEY ||= 'e2e-key';
+  const proxy = await startServer(['--mode', 'proxy', '--upstream-url', `${upstream.url}api/v1/`, '--max-body-bytes', '2000']);
+  try {
+    const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [413] });
+    await hostPage(page, proxy, 'too-large.html', { 'data-load': 'eager' });
+    const bubble = widget(page);
+    await send(page, 'hello');
+    await waitForReply(page, defaultReply('hello'));
+    const input = bubble.locator('.cb-input');
+    const long = `${'word '.repeat(500)}end`;
+    await input.fill(long);
+    await input.press('Enter');
+    const notice = bubble.locator('.cb-notice');
+    await notice.waitFor();
+    const said = await notice.textContent();
+    assert.equal(said, 'Your message was too long to send. Your words are back in the message box: shorten them and send again.');
+    assert.doesNotMatch(said, /bytes|request/);
+    assert.equal(await input.inputValue(), long, 'the words are back in the box');
+    assert.equal(await bubble.locator('.cb-retry').count(), 0, 'no Retry');
+    assert.deepEqual(await messageRows(page), [
+      ['visitor', 'hello', ''],
+      ['assistant', defaultReply('hello'), ''],
+    ]);
+    // Nothing comes back as not sent after a reload; the words are still in the box.
+    await page.reload();
+    await bubble.locator('.cb-launcher').click();
+    await bubble.locator('.cb-assistant').waitFor();
+    assert.equal(await bubble.locator('.cb-retry').count(), 0);
+    assert.equal(await input.inputValue(), long);
+    await input.fill('word '.repeat(20).trim());
+    await input.press('Enter');
+    await waitForReply(page, defaultReply('word '.repeat(20)));
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await proxy.stop();
+    await upstream.stop();
+  }
 });
