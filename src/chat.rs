@@ -636,6 +636,18 @@ impl ChatState {
             .with_untracked(|list| list.last().map(|m| m.key) == Some(key))
     }
 
+    /// The reply being streamed, if any: one exchange runs at a time.
+    pub fn streaming_reply(&self) -> Option<ChatMessage> {
+        self.messages.with_untracked(|list| {
+            list.iter()
+                .find(|m| {
+                    m.role == Role::Assistant
+                        && m.status.get_untracked() == MessageStatus::Streaming
+                })
+                .copied()
+        })
+    }
+
     /// The nearest visitor message before `key`: what a reply answered.
     pub fn question_before(&self, key: u64) -> Option<ChatMessage> {
         self.messages.with_untracked(|list| {
@@ -1254,6 +1266,22 @@ mod tests {
                 .with(|| state.push(Role::Assistant, "kept".into(), MessageStatus::Complete));
             drop(button_view);
             assert_eq!(message.text.try_get_untracked().as_deref(), Some("kept"));
+        });
+    }
+
+    #[test]
+    fn the_streaming_reply_is_the_one_still_arriving() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            state.push(Role::Assistant, "cut".into(), MessageStatus::Failed);
+            state.push(Role::Visitor, "again".into(), MessageStatus::Complete);
+            assert!(state.streaming_reply().is_none());
+            let reply = state.push(Role::Assistant, "so f".into(), MessageStatus::Streaming);
+            assert_eq!(state.streaming_reply().map(|m| m.key), Some(reply.key));
+            reply.status.set(MessageStatus::Complete);
+            assert!(state.streaming_reply().is_none());
         });
     }
 

@@ -24,9 +24,11 @@ use crate::versions::{Kept, Versions};
 
 mod history;
 mod late_replies;
+mod leaving;
 mod stall;
 
 pub use history::{load_history, restore_unsent};
+pub use leaving::remember_reply_in_flight;
 use stall::watch_for_stall;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
@@ -301,7 +303,12 @@ fn run_exchange(
         let outcome = exchange_with_retries(state, &config, ask, reply, &controller).await;
         state.set_abort(None);
         let answered = outcome.is_ok();
-        finish(state, &config, question, reply, outcome, asking);
+        // Cut when the page went away (see `leaving`): the failure the stream then ends with
+        // is the page going, not a network's or the visitor's, and settles nothing more.
+        let left_with_the_page = !answered && reply.status.get_untracked() == MessageStatus::Failed;
+        if !left_with_the_page {
+            finish(state, &config, question, reply, outcome, asking);
+        }
         ended.set(true);
         state.replying.set(false);
         // The messages that waited for the connection go one after another, in order.

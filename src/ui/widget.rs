@@ -25,15 +25,20 @@ pub fn Widget() -> impl IntoView {
             session::load_history(state);
         }
     });
-    // Messages that could not go out while offline go out by themselves once back online.
     if let Some(window) = web_sys::window() {
+        let window = window.into();
         let t = state.config.with_value(|c| c.texts);
-        listen(&window.into(), "online", move || {
+        // Messages that could not go out while offline go out by themselves once back online.
+        listen(&window, "online", move || {
             // "Try again when you're back online" is out of date now.
             if state.notice_text().as_deref() == Some(t.offline_try_again) {
                 state.notice.set(None);
             }
             session::resend_unsent(state)
+        });
+        // A reply streaming when the page goes away would die unremembered.
+        listen(&window, "pagehide", move || {
+            session::remember_reply_in_flight(state)
         });
     }
     let widget = NodeRef::<Div>::new();

@@ -277,6 +277,8 @@ test('destroy() stops a reply in flight and leaves the page as it was', async ()
   await page.waitForTimeout(500);
   const names = (await events(page)).map((e) => e[0]);
   assert.ok(!names.includes('reply') && !names.includes('close'), `no events after destroy: ${names}`);
+  // Leaving the page no longer reaches the widget that is gone.
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide')));
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -251,6 +251,83 @@ test('a reply the backend went on writing after the cut takes its place while th
   await context.close();
 });
 
+/** Sends `message` and waits until part of its reply, not all of it, shows. */
+async function midReply(page, message) {
+  await send(page, message);
+  await page.waitForFunction(
+    (whole) => {
+      const text = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant .cb-text')?.textContent ?? '';
+      return text.length > 'You said'.length && text !== whole;
+    },
+    defaultReply(message),
+  );
+}
+
+const leavings = [
+  ['a reload', (page) => page.reload()],
+  ['a move to another page of the site', (page) => hostPage(page, env.server, 'mid-reply-two.html')],
+];
+
+for (const [leaving, leave] of leavings) {
+  test(`${leaving} while a reply streams leaves it cut, with Retry, until the reply the backend stores takes its place`, async () => {
+    const { context, page, problems } = await openPage(env.browser);
+    await hostPage(page, env.server, 'mid-reply-one.html');
+    const asked = messagesAsked(page);
+    // A slow reply that the backend stores only once it has written it all, as MaiAgent does.
+    await mockSwitches(page, { delay: 300, stored_after: 6000 });
+    await midReply(page, 'leave mid-reply');
+    await leave(page);
+    await mockSwitches(page, null);
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').click();
+    // The history holds the question alone: the reply comes back as far as it had come, cut.
+    await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 5000 });
+    const [question, reply] = await messageRows(page);
+    assert.deepEqual(question, ['visitor', 'leave mid-reply', '']);
+    assert.equal(reply[2], 'Reply interrupted');
+    assert.ok(reply[1].length > 0 && defaultReply('leave mid-reply').startsWith(reply[1]), `partial: ${reply[1]}`);
+    // With no other reload, the stored reply takes its place, with nothing asked a second time.
+    await waitForReply(page, defaultReply('leave mid-reply'), 30000);
+    assert.deepEqual(await messageRows(page), [
+      ['visitor', 'leave mid-reply', ''],
+      ['assistant', defaultReply('leave mid-reply'), ''],
+    ]);
+    assert.equal(await bubble.locator('.cb-retry').count(), 0);
+    assert.deepEqual(asked, ['leave mid-reply']);
+    // Remembered no more, and not taken for a reply the visitor stopped: the next reload shows
+    // the reply as stored.
+    await page.reload();
+    await bubble.locator('.cb-launcher').click();
+    await waitForReply(page, defaultReply('leave mid-reply'));
+    assert.deepEqual(await messageRows(page), [
+      ['visitor', 'leave mid-reply', ''],
+      ['assistant', defaultReply('leave mid-reply'), ''],
+    ]);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+test('a reload while a reply streams that the backend already holds shows it as stored, with nothing to press', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  // The mock stores the whole reply before it streams it.
+  await mockSwitches(page, { delay: 300 });
+  await midReply(page, 'already kept');
+  await page.reload();
+  await mockSwitches(page, null);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply('already kept'));
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'already kept', ''],
+    ['assistant', defaultReply('already kept'), ''],
+  ]);
+  assert.equal(await bubble.locator('.cb-retry').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reply stored late goes to its own asking of a question cut twice, not to the first', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
