@@ -1,8 +1,8 @@
 // Streaming at a realistic pace on a slow device: a markdown reply of 2,000 deltas at 100 deltas
-// a second (the mock echoes the message in even deltas, 10 ms apart), with Chromium's CPU
+// a second (the mock echoes it in even deltas, 10 ms apart), with Chromium's CPU
 // throttled; the widget and the bare reader alternate in the same run. What counts is the main
 // thread: every task while the reply streams.
-import { throttle, benchPage, routeHtml, mockSwitches, widget, hostHtml, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
+import { throttle, benchPage, routeHtml, mockSwitches, echoReplies, widget, hostHtml, round, log, CHATBOT_ID, WEB_CHAT_ID } from './lib.mjs';
 
 export const PACED = { deltas: 2000, delayMs: 10 };
 
@@ -32,13 +32,15 @@ async function streamTasks(page, isDone) {
 async function widgetRun(browser, server, text, rate) {
   const { context, page, problems } = await benchPage(browser);
   try {
-    await mockSwitches(page, { echo: 1, deltas: PACED.deltas, delay: PACED.delayMs });
+    // The visitor asks a short question; the mock answers with the markdown (its echo of the
+    // message, rewritten on its way).
+    await echoReplies(page, () => text, { deltas: PACED.deltas, delay: PACED.delayMs });
     const url = `${server.url}bench-paced`;
     await routeHtml(page, url, hostHtml());
     await page.goto(url);
     const bubble = widget(page);
     await bubble.locator('.cb-launcher').click();
-    await bubble.locator('.cb-input').fill(text);
+    await bubble.locator('.cb-input').fill('How do I set up the proxy?');
     await page.evaluate(() => window.__bench.afterPaint());
     await throttle(context, page, rate);
     const done = streamTasks(page, () => {
