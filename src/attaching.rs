@@ -117,16 +117,11 @@ impl Attaching {
                 .cloned()
                 .collect()
         });
-        if waiting.is_empty() {
-            return;
+        if !waiting.is_empty() {
+            // The notice said they would wait.
+            state.notice.set(None);
+            queue_again(state, *self, &waiting);
         }
-        for file in &waiting {
-            file.progress.set(0);
-            file.status.set(UploadStatus::Queued);
-        }
-        // The notice said they would wait.
-        state.notice.set(None);
-        pump(state, *self);
     }
 
     /// Whether any upload failed (tracked).
@@ -158,13 +153,7 @@ impl Attaching {
                 .cloned()
                 .collect()
         });
-        for file in &stale {
-            file.progress.set(0);
-            file.status.set(UploadStatus::Queued);
-        }
-        if !stale.is_empty() {
-            pump(state, *self);
-        }
+        queue_again(state, *self, &stale);
         !stale.is_empty()
     }
 
@@ -285,10 +274,19 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
 
 /// Tries a failed upload again.
 pub fn retry(state: ChatState, attaching: Attaching, file: &PendingFile) {
-    file.progress.set(0);
-    file.status.set(UploadStatus::Queued);
     state.notice.set(None);
-    pump(state, attaching);
+    queue_again(state, attaching, std::slice::from_ref(file));
+}
+
+/// Puts `files` back in the upload queue, from the start, and sees that it runs.
+fn queue_again(state: ChatState, attaching: Attaching, files: &[PendingFile]) {
+    for file in files {
+        file.progress.set(0);
+        file.status.set(UploadStatus::Queued);
+    }
+    if !files.is_empty() {
+        pump(state, attaching);
+    }
 }
 
 /// Uploads the queued files one after the other, unless that is already under way.
