@@ -117,11 +117,7 @@ impl Attaching {
                 .cloned()
                 .collect()
         });
-        if !waiting.is_empty() {
-            // The notice said they would wait.
-            state.notice.set(None);
-            queue_again(state, *self, &waiting);
-        }
+        queue_again(state, *self, &waiting);
     }
 
     /// Whether any upload failed (tracked).
@@ -378,7 +374,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
         // Stopped because the visitor removed the chip: nothing to tell.
         Err(UploadError::Api(ApiError::Aborted)) => UploadStatus::Failed(String::new()),
         Err(UploadError::Api(ApiError::Offline)) => {
-            state.show_notice(fill(t.upload_when_online, &pending.name));
+            state.show_offline_notice(fill(t.upload_when_online, &pending.name));
             UploadStatus::Offline
         }
         Err(error) => {

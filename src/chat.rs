@@ -234,6 +234,8 @@ pub struct Notice {
     pub text: String,
     /// For a countdown, what was said when it went up; `None`: it says what it shows.
     pub said: Option<String>,
+    /// It is about the connection: it goes once the browser is back online.
+    pub until_online: bool,
 }
 
 impl Notice {
@@ -412,20 +414,15 @@ impl ChatState {
     }
 
     /// Shows the visitor a problem, said to screen readers as it goes up (even in the words of
-    /// the one before).
-    pub fn show_notice(&self, text: String) {
-        let id = self
-            .inner
-            .try_update_value(|inner| {
-                inner.last_notice += 1;
-                inner.last_notice
-            })
-            .unwrap_or_default();
-        self.notice.set(Some(Notice {
-            id,
-            text,
-            said: None,
-        }));
+    /// the one before). Returns its [`Notice::id`].
+    pub fn show_notice(&self, text: String) -> u64 {
+        self.put_notice(text, None, false)
+    }
+
+    /// [`show_notice`](Self::show_notice) for a problem of the connection, which goes by itself
+    /// once the browser is back online ([`back_online`](Self::back_online)).
+    pub fn show_offline_notice(&self, text: String) {
+        self.put_notice(text, None, true);
     }
 
     /// Shows the seconds left before an automatic retry: the first are said, and the notice
@@ -441,12 +438,44 @@ impl ChatState {
                 }
             });
         } else {
-            self.show_notice(text.clone());
-            self.notice.update(|n| {
-                if let Some(n) = n {
-                    n.said = Some(text);
-                }
-            });
+            self.put_notice(text.clone(), Some(text), false);
+        }
+    }
+
+    fn put_notice(&self, text: String, said: Option<String>, until_online: bool) -> u64 {
+        let id = self
+            .inner
+            .try_update_value(|inner| {
+                inner.last_notice += 1;
+                inner.last_notice
+            })
+            .unwrap_or_default();
+        self.notice.set(Some(Notice {
+            id,
+            text,
+            said,
+            until_online,
+        }));
+        id
+    }
+
+    /// The browser is back online: a notice about the connection is out of date.
+    pub fn back_online(&self) {
+        if self
+            .notice
+            .with_untracked(|n| n.as_ref().is_some_and(|n| n.until_online))
+        {
+            self.notice.set(None);
+        }
+    }
+
+    /// Takes the notice `id` down, if it is still the one shown.
+    pub fn take_down_notice(&self, id: u64) {
+        if self
+            .notice
+            .with_untracked(|n| n.as_ref().is_some_and(|n| n.id == id))
+        {
+            self.notice.set(None);
         }
     }
 
@@ -1235,6 +1264,17 @@ mod tests {
                 state.notice.get_untracked().unwrap().said.as_deref(),
                 Some("Retrying in 5 s")
             );
+            // Back online, only a notice about the connection goes; a notice goes by its id
+            // only while it is the one shown.
+            state.back_online();
+            assert!(state.notice_text().is_some());
+            state.show_offline_notice("Try again when you're back online".into());
+            state.back_online();
+            assert_eq!(state.notice_text(), None);
+            let earlier = state.show_notice("Too long".into());
+            state.show_notice("Too long".into());
+            state.take_down_notice(earlier);
+            assert!(state.notice_text().is_some());
         });
     }
 

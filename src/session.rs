@@ -613,8 +613,10 @@ fn version_brought_nothing(
     match error {
         ApiError::Aborted => {}
         // Nothing goes by itself once back online here: the visitor asks again.
-        ApiError::Offline => state.show_notice(t.offline_try_again.to_owned()),
-        _ => state.show_notice(words_back_notice(state, error, question)),
+        ApiError::Offline => state.show_offline_notice(t.offline_try_again.to_owned()),
+        _ => {
+            state.show_notice(words_back_notice(state, error, question));
+        }
     }
     if error.words_go_back() {
         words_back_in_the_box(state, config, question);

@@ -45,9 +45,8 @@ pub fn Composer() -> impl IntoView {
         move || !replying.get() && (draft.with(|d| !d.trim().is_empty()) || !attaching.is_empty());
     // One pass over the text at each change, however long it is.
     let length = Memo::new(move |_| draft.with(|d| Length::of(d)));
-    // What Send said of a message too long, while it shows: it goes once the message is short
-    // enough.
-    let said_too_long = StoredValue::new(None::<String>);
+    // The notice Send put up for a message too long: it goes once the message is short enough.
+    let said_too_long = StoredValue::new(None::<u64>);
     let (input, button) = (NodeRef::<Textarea>::new(), NodeRef::<Button>::new());
     let submit = move || {
         if !can_send() {
@@ -55,9 +54,8 @@ pub fn Composer() -> impl IntoView {
         }
         // The words stay in the box, to shorten.
         if let Some(by) = length.get_untracked().over_by() {
-            let said = message_length::too_long(by, t);
-            said_too_long.set_value(Some(said.clone()));
-            state.show_notice(said);
+            let said = state.show_notice(message_length::too_long(by, t));
+            said_too_long.set_value(Some(said));
             if let Some(input) = input.get_untracked() {
                 let _ = input.focus();
             }
@@ -94,10 +92,8 @@ pub fn Composer() -> impl IntoView {
     });
     Effect::new(move |_| {
         if length.with(|l| l.zone()) != Zone::Over {
-            let ours =
-                said_too_long.with_value(|said| said.is_some() && state.notice_text() == *said);
-            if ours {
-                state.notice.set(None);
+            if let Some(said) = said_too_long.get_value() {
+                state.take_down_notice(said);
             }
             said_too_long.set_value(None);
         }

@@ -27,13 +27,9 @@ pub fn Widget() -> impl IntoView {
     });
     if let Some(window) = web_sys::window() {
         let window = window.into();
-        let t = state.config.with_value(|c| c.texts);
         // Messages that could not go out while offline go out by themselves once back online.
         listen(&window, "online", move || {
-            // "Try again when you're back online" is out of date now.
-            if state.notice_text().as_deref() == Some(t.offline_try_again) {
-                state.notice.set(None);
-            }
+            state.back_online();
             session::resend_unsent(state)
         });
         // A reply streaming when the page goes away would die unremembered.
