@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches, hostPage, messageRows,
-  waitForReply, untilStopArmed, send, PHONE,
+  waitForReply, untilStopArmed, send, PHONE, messagesAsked,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -252,15 +252,6 @@ test('a message that reached the server although Stop came before the reply show
   await context.close();
 });
 
-/** Counts the completions requests `page` makes from now on. */
-function completionsRequests(page) {
-  let made = 0;
-  page.on('request', (request) => {
-    if (/\/completions\//.test(request.url())) made += 1;
-  });
-  return () => made;
-}
-
 test('a message over the length limit is not sent: Send says by how much to shorten it and the words stay in the box; shortened, it goes', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
@@ -268,7 +259,7 @@ test('a message over the length limit is not sent: Send says by how much to shor
   await bubble.locator('.cb-launcher').click();
   const input = bubble.locator('.cb-input');
   await input.waitFor();
-  const requests = completionsRequests(page);
+  const asked = messagesAsked(page);
   // Pasted: 33 KB of Chinese, 11,000 characters; the limit is 4,000 characters.
   const pasted = '長'.repeat(11000);
   await input.fill(pasted);
@@ -284,7 +275,7 @@ test('a message over the length limit is not sent: Send says by how much to shor
   assert.equal(await bubble.locator('.cb-notice').textContent(), tooLong);
   assert.ok(await input.evaluate((el) => el.getRootNode().activeElement === el), 'focus in the message box');
   await page.waitForTimeout(300);
-  assert.equal(requests(), 0, 'nothing sent');
+  assert.equal(asked.length, 0, 'nothing sent');
   assert.equal(await bubble.locator('.cb-message').count(), 0, 'no message in the list');
   assert.equal(await input.inputValue(), pasted, 'the words stay in the box');
 
@@ -297,7 +288,7 @@ test('a message over the length limit is not sent: Send says by how much to shor
   await input.press('Enter');
   // The reply echoes all 4,000 characters, slowly: its start is enough.
   await bubble.locator('.cb-assistant .cb-text', { hasText: 'You said: 長長長' }).waitFor();
-  assert.equal(requests(), 1);
+  assert.equal(asked.length, 1);
   assert.equal(await input.inputValue(), '');
   assert.deepEqual((await messageRows(page))[0], ['visitor', shortened, '']);
   assert.equal(await count.count(), 0, 'no count for an empty box');

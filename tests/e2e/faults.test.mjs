@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, mockSwitches, hostPage, messageRows, waitForReply, send, untilStopArmed,
-  historyReads,
+  historyReads, messagesAsked,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -13,16 +13,21 @@ let keys = 0;
 /** A fault that strikes only the first `times` requests (fresh key per call). */
 const faultTimes = (fault, times, extra = {}) => ({ fault, fault_times: times, fault_key: `k${Date.now()}-${keys++}`, ...extra });
 
+/** The rows of one exchange, whole: `message` and the mock's reply to it, neither marked. */
+const wholeExchange = (message) => [['visitor', message, ''], ['assistant', defaultReply(message), '']];
+
+/** Reloads, opens the panel and finds the one exchange of `message` whole, as the backend holds it. */
+async function reloadedShowsWhole(page, message) {
+  await page.reload();
+  await widget(page).locator('.cb-launcher').click();
+  await waitForReply(page, defaultReply(message));
+  assert.deepEqual(await messageRows(page), wholeExchange(message));
+}
+
 async function notice(page) {
   return widget(page).locator('.cb-notice').textContent({ timeout: 15000 });
 }
 
-/** The message of each completion `page` asks for from now on, in order. */
-function messagesAsked(page) {
-  const asked = [];
-  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/completions/')) asked.push(r.postDataJSON()?.message?.content); });
-  return asked;
-}
 
 /**
  * After a cut reply to `message`: nothing more goes out until the visitor asks; the reply's
@@ -132,10 +137,7 @@ test('a reply cut off once: not asked again by itself (the backend has the messa
   await widget(page).locator('.cb-launcher').click();
   await waitForReply(page, defaultReply('drop once'));
   assert.equal(await widget(page).locator('.cb-retry').count(), 0);
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'drop once', ''],
-    ['assistant', defaultReply('drop once'), ''],
-  ]);
+  assert.deepEqual(await messageRows(page), wholeExchange('drop once'));
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -211,20 +213,11 @@ test('a reply the backend went on writing after the cut takes its place after a 
   await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 5000 });
   // …until the stored reply takes its place, whole, with nothing asked a second time.
   await waitForReply(page, defaultReply('write on'), 30000);
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'write on', ''],
-    ['assistant', defaultReply('write on'), ''],
-  ]);
+  assert.deepEqual(await messageRows(page), wholeExchange('write on'));
   assert.equal(await bubble.locator('.cb-retry').count(), 0);
   assert.deepEqual(asked, ['write on']);
   // Remembered no more: the next reload shows the reply as stored.
-  await page.reload();
-  await bubble.locator('.cb-launcher').click();
-  await waitForReply(page, defaultReply('write on'));
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'write on', ''],
-    ['assistant', defaultReply('write on'), ''],
-  ]);
+  await reloadedShowsWhole(page, 'write on');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -241,10 +234,7 @@ test('a reply the backend went on writing after the cut takes its place while th
   assert.equal((await messageRows(page))[1][2], 'Reply interrupted');
   await mockSwitches(page, null);
   await waitForReply(page, defaultReply('keep writing'), 30000);
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'keep writing', ''],
-    ['assistant', defaultReply('keep writing'), ''],
-  ]);
+  assert.deepEqual(await messageRows(page), wholeExchange('keep writing'));
   assert.equal(await bubble.locator('.cb-retry').count(), 0);
   assert.deepEqual(asked, ['keep writing']);
   assert.deepEqual(problems, []);
@@ -288,21 +278,12 @@ for (const [leaving, leave] of leavings) {
     assert.ok(reply[1].length > 0 && defaultReply('leave mid-reply').startsWith(reply[1]), `partial: ${reply[1]}`);
     // With no other reload, the stored reply takes its place, with nothing asked a second time.
     await waitForReply(page, defaultReply('leave mid-reply'), 30000);
-    assert.deepEqual(await messageRows(page), [
-      ['visitor', 'leave mid-reply', ''],
-      ['assistant', defaultReply('leave mid-reply'), ''],
-    ]);
+    assert.deepEqual(await messageRows(page), wholeExchange('leave mid-reply'));
     assert.equal(await bubble.locator('.cb-retry').count(), 0);
     assert.deepEqual(asked, ['leave mid-reply']);
     // Remembered no more, and not taken for a reply the visitor stopped: the next reload shows
     // the reply as stored.
-    await page.reload();
-    await bubble.locator('.cb-launcher').click();
-    await waitForReply(page, defaultReply('leave mid-reply'));
-    assert.deepEqual(await messageRows(page), [
-      ['visitor', 'leave mid-reply', ''],
-      ['assistant', defaultReply('leave mid-reply'), ''],
-    ]);
+    await reloadedShowsWhole(page, 'leave mid-reply');
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -319,10 +300,7 @@ test('a reload while a reply streams that the backend already holds shows it as 
   const bubble = widget(page);
   await bubble.locator('.cb-launcher').click();
   await waitForReply(page, defaultReply('already kept'));
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'already kept', ''],
-    ['assistant', defaultReply('already kept'), ''],
-  ]);
+  assert.deepEqual(await messageRows(page), wholeExchange('already kept'));
   assert.equal(await bubble.locator('.cb-retry').count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
@@ -392,10 +370,7 @@ test('a connection that keeps dropping: the partial reply stays, marked, and can
   await mockSwitches(page, null);
   await bubble.locator('.cb-assistant .cb-retry').click();
   await waitForReply(page, defaultReply('keeps dropping'));
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'keeps dropping', ''],
-    ['assistant', defaultReply('keeps dropping'), ''],
-  ]);
+  assert.deepEqual(await messageRows(page), wholeExchange('keeps dropping'));
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -407,10 +382,7 @@ test('a malformed frame mid-stream is skipped; the rest of the reply arrives', a
   await send(page, 'garbled');
   await waitForReply(page, defaultReply('garbled'));
   await widget(page).locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached' });
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'garbled', ''],
-    ['assistant', defaultReply('garbled'), ''],
-  ]);
+  assert.deepEqual(await messageRows(page), wholeExchange('garbled'));
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -565,10 +537,7 @@ test('a stored conversation the backend forgot: a new one starts and the message
   await waitForReply(page, defaultReply('are you there?'));
   const now = await page.evaluate(() => localStorage.getItem('chat-bubble:demo-web-chat:conversation'));
   assert.ok(now && now !== stale, 'a new conversation id is stored');
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'are you there?', ''],
-    ['assistant', defaultReply('are you there?'), ''],
-  ]);
+  assert.deepEqual(await messageRows(page), wholeExchange('are you there?'));
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -197,6 +197,13 @@ export async function hostPage(page, server, name, attrs = {}, { phone = false }
   return url;
 }
 
+/** The message of each completion `page` asks for from now on, in order. */
+export function messagesAsked(page) {
+  const asked = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/completions/')) asked.push(r.postDataJSON()?.message?.content); });
+  return asked;
+}
+
 /** Texts of the message rows in order, each as [role, text, status label]. */
 export function messageRows(page) {
   return widget(page).locator('.cb-message').evaluateAll((els) =>
