@@ -1,15 +1,11 @@
-use std::time::Duration;
-
 use leptos::prelude::*;
 
+use super::announcer::empty_once_said;
 use crate::chat::ChatState;
 use crate::message_length::{Length, Zone};
 
 /// The id of the count, which describes the message box while it shows.
 pub const COUNT_ID: &str = "cb-count";
-
-/// How long what was said stays in the live region (as in the announcer).
-const KEPT_FOR: Duration = Duration::from_secs(7);
 
 /// Under the message box once the length limit is near: the characters left, or how many too
 /// many. A screen reader hears it (a polite status of its own) when it appears and when the
@@ -28,17 +24,7 @@ pub fn MessageCount(length: Memo<Length>) -> impl IntoView {
         }
         now
     });
-    Effect::new(move |_| {
-        if said.with(String::is_empty) {
-            return;
-        }
-        let cleared = set_timeout_with_handle(move || said.set(String::new()), KEPT_FOR);
-        on_cleanup(move || {
-            if let Ok(timer) = cleared {
-                timer.clear();
-            }
-        });
-    });
+    empty_once_said(said);
     // The paragraph comes and goes with the zone; within it only its words change.
     let count = move || {
         (zone.get() != Zone::Fine).then(|| {
