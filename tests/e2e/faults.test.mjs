@@ -289,6 +289,46 @@ for (const [leaving, leave] of leavings) {
   });
 }
 
+for (const [leaving, leave] of leavings) {
+  test(`${leaving} before the question reached the backend keeps it, not sent, with Retry`, async () => {
+    const { context, page, problems } = await openPage(env.browser);
+    await hostPage(page, env.server, 'leave-early-one.html');
+    // The request never gets beyond the browser: it is held until the page goes.
+    await page.route('**/completions/**', () => {});
+    await send(page, 'gone too soon');
+    await page.waitForTimeout(300);
+    await leave(page);
+    await widget(page).locator('.cb-launcher').click();
+    await unsentThenRetry(page, 'gone too soon');
+    // Asked once in all: the backend holds the question once, with its reply.
+    await reloadedShowsWhole(page, 'gone too soon');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+test('a reload after the question reached the backend, before the reply\'s first word, shows the question once and then the stored reply', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const asked = messagesAsked(page);
+  // The reply is silent, and stored 4 s after the question came.
+  await mockSwitches(page, { fault: 'stall', fault_after: 0, stored_after: 4000 });
+  const answered = page.waitForResponse((r) => r.url().includes('/completions/'));
+  await send(page, 'arrived quietly');
+  await answered;
+  await page.reload();
+  await mockSwitches(page, null);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 5000 });
+  assert.deepEqual(await messageRows(page), [['visitor', 'arrived quietly', ''], ['assistant', '', 'Reply interrupted']]);
+  await waitForReply(page, defaultReply('arrived quietly'), 30000);
+  assert.deepEqual(await messageRows(page), wholeExchange('arrived quietly'));
+  assert.deepEqual(asked, ['arrived quietly']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reload while a reply streams that the backend already holds shows it as stored, with nothing to press', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
