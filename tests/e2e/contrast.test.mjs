@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { serverAndBrowser, openPage, widget, hostPage, CONTRAST_HELPERS } from './harness.mjs';
+import {
+  serverAndBrowser, openPage, widget, hostPage, meanColour, colourDistance, CONTRAST_HELPERS,
+} from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const env = serverAndBrowser();
@@ -95,4 +97,42 @@ for (const theme of ['light', 'dark']) {
       await context.close();
     });
   }
+}
+
+// Windows contrast themes force every colour and drop backgrounds: a control drawn only by its
+// background would be a bare icon, and the typing dots nothing at all.
+for (const scheme of ['light', 'dark']) {
+  test(`forced colours (${scheme}): the bubble, Send and the typing dots still show`, async () => {
+    const { context, page, problems } = await openPage(env.browser);
+    await page.emulateMedia({ forcedColors: 'active', colorScheme: scheme, reducedMotion: 'reduce' });
+    await hostPage(page, env.server, `forced-colours-${scheme}.html`, { 'data-load': 'eager' });
+    const bubble = widget(page);
+    // The widget's own bubble, once it has taken the loader's place.
+    const launcher = bubble.locator('.cb-launcher[aria-expanded]');
+    await launcher.waitFor();
+    // The bubble's left edge, against a corner of its box (outside the circle: the page).
+    const page_ = await meanColour(page, launcher, [1], [1, 2]);
+    const edge = await meanColour(page, launcher, [1], [26, 28, 30]);
+    assert.ok(colourDistance(edge, page_) > 100, `the bubble's edge ${edge} on the page ${page_}`);
+
+    // Send, with words to send: an edge to aim at, as a shape of its own.
+    await launcher.click();
+    await bubble.locator('.cb-input').fill('dots please');
+    const sendButton = bubble.locator('.cb-send');
+    const corner = await meanColour(page, sendButton, [0], [0]);
+    const side = await meanColour(page, sendButton, [1], [18, 20, 22]);
+    assert.ok(colourDistance(side, corner) > 100, `Send's edge ${side} against its corner ${corner}`);
+
+    // A reply on its way: the request is held, so the dots stay.
+    await page.route('**/completions/**', () => {});
+    await bubble.locator('.cb-input').press('Enter');
+    const dots = bubble.locator('.cb-typing');
+    await dots.waitFor();
+    // The first dot's middle, and the gap after it.
+    const dot = await meanColour(page, dots, [3], [7, 8]);
+    const gap = await meanColour(page, dots, [9], [7, 8]);
+    assert.ok(colourDistance(dot, gap) > 100, `a dot ${dot} against the gap ${gap}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 }

@@ -324,3 +324,29 @@ window.__contrast = (() => {
   };
   return { ratio, background };
 })();`;
+
+/** Mean colour of the pixels of `locator`'s screenshot in columns `xs` (negative: from the right)
+ * and rows `ys`, decoded in the page (createImageBitmap reads the bytes; no URL, so the CSP
+ * allows it). */
+export async function meanColour(page, locator, xs, ys) {
+  const png = await locator.screenshot();
+  return page.evaluate(async ({ bytes, xs, ys }) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (const x0 of xs) {
+      const x = x0 < 0 ? bitmap.width + x0 : x0;
+      for (const y of ys) {
+        const [r, g, b] = ctx.getImageData(x, y, 1, 1).data;
+        sum[0] += r; sum[1] += g; sum[2] += b; n += 1;
+      }
+    }
+    return sum.map((s) => Math.round(s / n));
+  }, { bytes: [...png], xs, ys });
+}
+
+/** How far apart two colours are: the largest difference of one channel (0–255). */
+export const colourDistance = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, send, screenshotPath, waitForReply, defaultReply, routeHtml, embedTag,
+  meanColour, colourDistance,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -227,29 +228,6 @@ test('bare URLs in a reply are links, with the same rules as written links', asy
   await context.close();
 });
 
-/** Mean colour of the pixels of `locator`'s screenshot in columns `xs` (negative: from the right)
- * and rows `ys`, decoded in the page (createImageBitmap reads the bytes; no URL, so the CSP
- * allows it). */
-async function meanColour(page, locator, xs, ys) {
-  const png = await locator.screenshot();
-  return page.evaluate(async ({ bytes, xs, ys }) => {
-    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(bitmap, 0, 0);
-    const sum = [0, 0, 0];
-    let n = 0;
-    for (const x0 of xs) {
-      const x = x0 < 0 ? bitmap.width + x0 : x0;
-      for (const y of ys) {
-        const [r, g, b] = ctx.getImageData(x, y, 1, 1).data;
-        sum[0] += r; sum[1] += g; sum[2] += b; n += 1;
-      }
-    }
-    return sum.map((s) => Math.round(s / n));
-  }, { bytes: [...png], xs, ys });
-}
-
 for (const theme of ['light', 'dark']) {
   test(`code cut off at a side shows an edge there until scrolled to that end (${theme} theme, strict CSP)`, async () => {
     const reply = `\`\`\`js\nconst long = "${'x'.repeat(400)}";\n\`\`\`\n\n\`\`\`\nshort\n\`\`\``;
@@ -265,18 +243,17 @@ for (const theme of ['light', 'dark']) {
     const rows = [12, 16, 20, 24, 28];
     const right = () => meanColour(page, long, [-4, -3], rows);
     const left = () => meanColour(page, long, [2, 3], rows);
-    const distance = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
     // At the start: an edge on the right (there is more), none on the left.
-    assert.ok(distance(await right(), base) > 25, `right edge ${await right()} vs ${base}`);
-    assert.ok(distance(await left(), base) < 6, `left edge ${await left()} vs ${base}`);
+    assert.ok(colourDistance(await right(), base) > 25, `right edge ${await right()} vs ${base}`);
+    assert.ok(colourDistance(await left(), base) < 6, `left edge ${await left()} vs ${base}`);
     // Scrolled to the end: the other way round.
     await long.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    assert.ok(distance(await right(), base) < 6, `right edge at the end ${await right()} vs ${base}`);
-    assert.ok(distance(await left(), base) > 25, `left edge at the end ${await left()} vs ${base}`);
+    assert.ok(colourDistance(await right(), base) < 6, `right edge at the end ${await right()} vs ${base}`);
+    assert.ok(colourDistance(await left(), base) > 25, `left edge at the end ${await left()} vs ${base}`);
     // A block that fits shows no edge.
     assert.ok(await short.evaluate((el) => el.scrollWidth <= el.clientWidth));
-    assert.ok(distance(await meanColour(page, short, [-4, -3], rows), base) < 6, 'no edge on code that fits');
+    assert.ok(colourDistance(await meanColour(page, short, [-4, -3], rows), base) < 6, 'no edge on code that fits');
     assert.deepEqual(problems, []);
     await context.close();
   });
