@@ -186,6 +186,8 @@ pub fn handle_copy_click(target: &Element, t: &Texts) {
         let _ = window.navigator().clipboard().write_text(&code);
     }
     button.set_text_content(Some(t.copied));
+    // Its name says so too: a screen reader reads the name, not the words shown.
+    let _ = button.set_attribute("aria-label", t.copied);
     // "Copied" is news for a moment, then the button is a Copy button again; a second copy
     // meanwhile gets a moment of its own: only the newest copy's timer resets the button.
     let copies = button
@@ -195,11 +197,12 @@ pub fn handle_copy_click(target: &Element, t: &Texts) {
         .wrapping_add(1)
         .to_string();
     let _ = button.set_attribute(COPIES, &copies);
-    let copy = t.copy;
+    let (copy, copy_code) = (t.copy, t.copy_code);
     leptos::prelude::set_timeout(
         move || {
             if button.get_attribute(COPIES).as_deref() == Some(copies.as_str()) {
                 button.set_text_content(Some(copy));
+                let _ = button.set_attribute("aria-label", copy_code);
             }
         },
         crate::ui::COPIED_SHOWN,

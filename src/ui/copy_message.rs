@@ -25,8 +25,17 @@ pub fn CopyMessage(message: ChatMessage) -> impl IntoView {
             );
         }
     };
+    // The name follows the words shown: a screen reader reads the name, and hears "Copied" as a
+    // sighted visitor sees it.
+    let label = move || {
+        if copied.get() > 0 {
+            t.copied
+        } else {
+            t.copy_message
+        }
+    };
     view! {
-        <button type="button" class="cb-copy-message" aria-label=t.copy_message on:click=copy>
+        <button type="button" class="cb-copy-message" aria-label=label on:click=copy>
             {move || if copied.get() > 0 { t.copied } else { t.copy }}
         </button>
     }

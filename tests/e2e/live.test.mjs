@@ -67,6 +67,8 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
   await copyMessage.waitFor({ timeout: 15000 });
   await copyMessage.click();
   assert.equal(await copyMessage.textContent(), 'Copied');
+  // Said to a screen reader too: the button's name is what it shows.
+  assert.equal(await copyMessage.getAttribute('aria-label'), 'Copied');
   // Copied again before the first moment ends: the second copy gets a moment of its own
   // (the first one's ends 2 s after it, 0.5 s after the second copy).
   await page.waitForTimeout(1500);
@@ -79,12 +81,15 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
   const copyCode = bubble.locator('.cb-code .cb-copy');
   await copyCode.click();
   assert.equal(await copyCode.textContent(), 'Copied');
+  assert.equal(await copyCode.getAttribute('aria-label'), 'Copied');
   await page.waitForTimeout(1500);
   await copyCode.click();
   await page.waitForTimeout(900);
   assert.equal(await copyCode.textContent(), 'Copied', 'still news after a second copy');
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-code .cb-copy').textContent === 'Copy', null, { timeout: 10000 });
+  assert.equal(await copyCode.getAttribute('aria-label'), 'Copy code');
+  assert.equal(await copyMessage.getAttribute('aria-label'), 'Copy message');
   // The button's box ends above the first line of code, and its font is the widget's.
   const { button, firstLine, font } = await page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
