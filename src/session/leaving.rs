@@ -20,7 +20,8 @@ use crate::unfinished::Ending;
 /// With no word of the reply come yet, the question is remembered as not sent too: after the
 /// reload it shows with its Retry unless the history holds it (see [`crate::unsent`]), in which
 /// case the cut reply shows under it. It waits for the visitor's Retry rather than going by
-/// itself: the backend may have it and not show it yet.
+/// itself (the backend may have it and not show it yet), unless it was going by itself already,
+/// having waited for the connection.
 ///
 /// Called on `pagehide`, where localStorage can still be written, synchronously.
 pub fn remember_reply_in_flight(state: ChatState) {
@@ -34,7 +35,8 @@ pub fn remember_reply_in_flight(state: ChatState) {
     super::remember_unfinished(state, &config, question, reply, Ending::Cut);
     reply.status.set(MessageStatus::Failed);
     if reply.text.with_untracked(String::is_empty) {
-        super::mark_unsent(state, question, false);
+        let when_online = question.details.with_value(|d| d.when_online);
+        super::mark_unsent(state, question, when_online);
         store::save_unsent(&config, &state.unsent_messages());
     }
 }
