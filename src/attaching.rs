@@ -1,14 +1,18 @@
 //! The files a visitor has chosen for their next message. Each one is checked at once (type,
 //! size, count), then uploaded in turn with its progress shown; Send waits for the uploads,
-//! and a failed upload keeps its file with a Retry. Browser glue around [`crate::uploads`].
+//! and a failed upload keeps its file with a Retry. The uploaded ones come back after a reload,
+//! and with the words of a message refused as too large. Browser glue around
+//! [`crate::uploads`] and [`crate::attached`].
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::{AbortController, File};
 
 use crate::api;
+use crate::attached::{self, AttachedFile};
 use crate::chat::ChatState;
 use crate::errors::ApiError;
+use crate::markdown::safe_url;
 use crate::models::Attachment;
 use crate::session;
 use crate::store;
@@ -36,7 +40,8 @@ pub struct PendingFile {
     pub name: String,
     /// `48 KB`.
     pub size: String,
-    /// A `blob:` URL of the picture, for the thumbnail; revoked when the chip goes.
+    /// The picture's thumbnail: a `blob:` URL of the chosen file, revoked when the chip goes,
+    /// or the uploaded file's own URL for a chip brought back.
     pub preview: Option<String>,
     /// Percent uploaded.
     pub progress: RwSignal<u32>,
@@ -44,11 +49,35 @@ pub struct PendingFile {
     upload: StoredValue<Upload, LocalStorage>,
 }
 
-/// The file itself, what stops its upload while one is under way, and the conversation it was
-/// uploaded to.
+impl PendingFile {
+    /// Whether the chip holds the file itself, which can be uploaded again: a chip brought back
+    /// holds only the server's answer.
+    pub fn has_file(&self) -> bool {
+        self.upload
+            .try_with_value(|u| u.file.is_some())
+            .unwrap_or(false)
+    }
+
+    /// What is stored of it across a reload (tracked).
+    fn to_keep(&self) -> AttachedFile {
+        match self.status.get() {
+            UploadStatus::Done(attachment) => AttachedFile::Uploaded {
+                attachment,
+                conversation: self
+                    .upload
+                    .try_with_value(|u| u.conversation.clone())
+                    .flatten(),
+            },
+            _ => AttachedFile::not_uploaded(&self.name),
+        }
+    }
+}
+
+/// The file itself (none in a chip brought back), what stops its upload while one is under way,
+/// and the conversation it was uploaded to.
 #[derive(Debug)]
 struct Upload {
-    file: File,
+    file: Option<File>,
     abort: Option<AbortController>,
     /// A file belongs to the conversation it was uploaded to: the server refuses it in another.
     conversation: Option<String>,
@@ -135,8 +164,9 @@ impl Attaching {
     }
 
     /// Uploads again, to the conversation `current` (`None`: the one the next upload starts), the
-    /// files uploaded to another: a new conversation started since they were chosen. Whether
-    /// any goes again.
+    /// files uploaded to another: a new conversation started since they were chosen. A chip
+    /// brought back without its file cannot go again: it fails, saying to attach the file anew.
+    /// Whether any changed, so the message cannot go yet.
     pub fn upload_again_outside(&self, state: ChatState, current: Option<&str>) -> bool {
         let stale: Vec<PendingFile> = self.files.with_untracked(|files| {
             files
@@ -149,7 +179,17 @@ impl Attaching {
                 .cloned()
                 .collect()
         });
-        queue_again(state, *self, &stale);
+        let (again, without_file): (Vec<PendingFile>, Vec<PendingFile>) =
+            stale.iter().cloned().partition(PendingFile::has_file);
+        if let Some(first) = without_file.first() {
+            let t = state.config.with_value(|c| c.texts);
+            for file in &without_file {
+                file.status
+                    .set(UploadStatus::Failed(fill(t.uploaded_elsewhere, &file.name)));
+            }
+            state.show_notice(fill(t.uploaded_elsewhere, &first.name));
+        }
+        queue_again(state, *self, &again);
         !stale.is_empty()
     }
 
@@ -188,7 +228,7 @@ fn forget(file: &PendingFile) {
     if let Some(controller) = file.upload.try_with_value(|u| u.abort.clone()).flatten() {
         controller.abort();
     }
-    if let Some(url) = &file.preview {
+    if let Some(url) = file.preview.as_deref().filter(|u| u.starts_with("blob:")) {
         let _ = web_sys::Url::revoke_object_url(url);
     }
 }
@@ -203,7 +243,8 @@ pub fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
 
 /// Adds files the visitor chose, dropped or pasted. Each refused file is named in the notice;
 /// the others start uploading.
-pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
+pub fn add_files(state: ChatState, files: Vec<File>) {
+    let attaching = state.attaching;
     let settings = state.config.with_value(|c| c.attachments.clone());
     if !settings.enabled() || files.is_empty() {
         return;
@@ -222,34 +263,22 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
             }
             continue;
         }
-        let (key, owner) = attaching
-            .inner
-            .try_update_value(|inner| {
-                inner.next_key += 1;
-                (inner.next_key, inner.owner.upgrade())
-            })
-            .unwrap_or_default();
         let preview = mime
             .starts_with("image/")
             .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
             .flatten();
-        let make = || PendingFile {
-            key,
+        let pending = new_chip(
+            attaching,
             name,
-            size: readable_size(size),
+            readable_size(size),
             preview,
-            progress: RwSignal::new(0),
-            status: RwSignal::new(UploadStatus::Queued),
-            upload: StoredValue::new_local(Upload {
-                file,
+            UploadStatus::Queued,
+            Upload {
+                file: Some(file),
                 abort: None,
                 conversation: None,
-            }),
-        };
-        let pending = match owner {
-            Some(owner) => owner.with(make),
-            None => make(),
-        };
+            },
+        );
         attaching.files.update(|f| f.push(pending));
     }
     if !left_out.is_empty() {
@@ -268,10 +297,97 @@ pub fn add_files(state: ChatState, attaching: Attaching, files: Vec<File>) {
     pump(state, attaching);
 }
 
+/// A chip of its own signals, owned by the chips' owner.
+fn new_chip(
+    attaching: Attaching,
+    name: String,
+    size: String,
+    preview: Option<String>,
+    status: UploadStatus,
+    upload: Upload,
+) -> PendingFile {
+    let (key, owner) = attaching
+        .inner
+        .try_update_value(|inner| {
+            inner.next_key += 1;
+            (inner.next_key, inner.owner.upgrade())
+        })
+        .unwrap_or_default();
+    let make = || PendingFile {
+        key,
+        name,
+        size,
+        preview,
+        progress: RwSignal::new(0),
+        status: RwSignal::new(status),
+        upload: StoredValue::new_local(upload),
+    };
+    match owner {
+        Some(owner) => owner.with(make),
+        None => make(),
+    }
+}
+
+/// Puts files already uploaded to `conversation` back as chips ready to send, before the
+/// files chosen since: those of a message refused as too large, as its words go back before
+/// what was typed since.
+pub fn put_back(state: ChatState, files: Vec<Attachment>, conversation: Option<String>) {
+    let attaching = state.attaching;
+    let chips: Vec<PendingFile> = files
+        .into_iter()
+        .map(|attachment| {
+            let preview = attachment
+                .is_picture()
+                .then(|| safe_url(&attachment.file, false))
+                .flatten();
+            new_chip(
+                attaching,
+                attachment.filename.clone(),
+                attachment.size.map(readable_size).unwrap_or_default(),
+                preview,
+                UploadStatus::Done(attachment),
+                Upload {
+                    file: None,
+                    abort: None,
+                    conversation: conversation.clone(),
+                },
+            )
+        })
+        .collect();
+    attaching.files.update(|f| {
+        f.splice(0..0, chips);
+    });
+}
+
+/// Brings back the files attached before the last reload (see [`crate::attached`]): the
+/// uploaded ones as chips ready to send, the others named in a notice that asks to attach them
+/// again. From then on, the chips are stored as they change.
+pub fn keep_across_reloads(state: ChatState) {
+    let config = state.config.get_value();
+    if !config.attachments.enabled() {
+        store::save_attached(&config, &[]);
+        return;
+    }
+    let current = store::conversation(&config).map(|c| c.id);
+    let stored = attached::after_reload(store::attached(&config), current.as_deref());
+    put_back(state, stored.ready, current);
+    if let Some(said) = attached::attach_again_notice(&stored.attach_again, config.texts) {
+        state.show_notice(said);
+    }
+    let files = state.attaching.files;
+    Effect::new(move |_| {
+        let kept: Vec<AttachedFile> =
+            files.with(|files| files.iter().map(PendingFile::to_keep).collect());
+        state
+            .config
+            .with_value(|config| store::save_attached(config, &kept));
+    });
+}
+
 /// Tries a failed upload again.
-pub fn retry(state: ChatState, attaching: Attaching, file: &PendingFile) {
+pub fn retry(state: ChatState, file: &PendingFile) {
     state.notice.set(None);
-    queue_again(state, attaching, std::slice::from_ref(file));
+    queue_again(state, state.attaching, std::slice::from_ref(file));
 }
 
 /// Puts `files` back in the upload queue, from the start, and sees that it runs.
@@ -314,7 +430,12 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
     let Ok(controller) = AbortController::new() else {
         return UploadStatus::Failed(String::new());
     };
-    let file = pending.upload.with_value(|u| u.file.clone());
+    let Some(file) = pending.upload.with_value(|u| u.file.clone()) else {
+        return UploadStatus::Failed(fill(
+            state.config.with_value(|c| c.texts).uploaded_elsewhere,
+            &pending.name,
+        ));
+    };
     pending
         .upload
         .update_value(|u| u.abort = Some(controller.clone()));

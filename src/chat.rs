@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use crate::attaching::Attaching;
 use crate::config::Config;
 use crate::grouping::{self, RowPlace, Stamp};
 use crate::models::{Attachment, Message, Role, Source};
@@ -262,6 +263,9 @@ pub struct ChatState {
     pub announcement: RwSignal<String>,
     /// What the visitor is typing (also kept in localStorage by the composer).
     pub draft: RwSignal<String>,
+    /// The files attached beside the draft: a message that cannot go as it is puts its words
+    /// and files back here.
+    pub attaching: Attaching,
     /// The assistant as the backend last named it: replies streamed live, which carry no name,
     /// show this one (tracked, so a name learned after a reply shows on it at once).
     pub assistant: RwSignal<Sender>,
@@ -309,6 +313,7 @@ impl ChatState {
             unread: RwSignal::new(0),
             announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
+            attaching: Attaching::new(),
             assistant: RwSignal::new(Sender::default()),
             stalled: RwSignal::new(None),
             day_changed: Trigger::new(),

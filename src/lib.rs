@@ -8,6 +8,7 @@
 pub mod api;
 pub mod appearance;
 pub mod asked_again;
+pub mod attached;
 pub mod attaching;
 pub mod chat;
 mod component;

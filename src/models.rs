@@ -169,6 +169,22 @@ pub struct Attachment {
     pub size: Option<u64>,
 }
 
+impl Attachment {
+    /// Whether it shows as a picture: as its `type` says when it has one (the server sniffed
+    /// it from the bytes, whatever the file was called; MaiAgent's `image` and `sticker` are
+    /// pictures), by its name's extension only when it has none (a history that gives no type).
+    pub fn is_picture(&self) -> bool {
+        if !self.kind.trim().is_empty() {
+            let kind = self.kind.to_ascii_lowercase();
+            return kind.contains("image") || kind.contains("sticker");
+        }
+        let name = self.filename.to_ascii_lowercase();
+        [".png", ".jpg", ".jpeg", ".gif", ".webp"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+    }
+}
+
 /// A document the answer drew on.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Citation {
@@ -356,6 +372,22 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_type_decides_over_the_name_and_the_name_only_without_one() {
+        let file = |kind: &str, filename: &str| Attachment {
+            kind: kind.into(),
+            filename: filename.into(),
+            ..Attachment::default()
+        };
+        assert!(file("image", "screenshot.png").is_picture());
+        assert!(file("Image", "photo").is_picture());
+        assert!(file("sticker", "wave").is_picture());
+        // Text named .png: the server sniffed it as a file, not a picture.
+        assert!(!file("other", "fake.png").is_picture());
+        assert!(file("", "photo.JPG").is_picture());
+        assert!(!file("", "notes.txt").is_picture());
+    }
 
     #[test]
     fn history_sorts_like_a_stable_sort_whatever_the_order_it_came_in() {

@@ -1,5 +1,6 @@
-//! What must survive a reload, per web chat: the conversation id, the draft, unsent messages,
-//! the replies that did not finish and the replies regenerated.
+//! What must survive a reload, per web chat: the conversation id, the draft and the files
+//! attached beside it, unsent messages, the replies that did not finish and the replies
+//! regenerated.
 //! Kept in localStorage, sessionStorage (this tab only) or nowhere, as `data-persistence` says.
 //!
 //! Storage can be missing or throw (privacy modes, sandboxed frames); then the widget just forgets
@@ -9,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::Storage;
 
+use crate::attached::{self, AttachedFile};
 use crate::config::{Config, Persistence};
 use crate::contact::ContactChoice;
 use crate::models::Conversation;
@@ -104,6 +106,33 @@ pub fn save_draft(config: &Config, text: &str) {
             s.remove_item(&key)
         } else {
             s.set_item(&key, text)
+        };
+    }
+}
+
+fn attached_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:attached")
+}
+
+/// The files attached to the next message (see [`crate::attached`]).
+pub fn attached(config: &Config) -> Vec<AttachedFile> {
+    storage(config)
+        .and_then(|s| {
+            s.get_item(&attached_key(&config.web_chat_id))
+                .ok()
+                .flatten()
+        })
+        .map(|stored| attached::parse(&stored))
+        .unwrap_or_default()
+}
+
+pub fn save_attached(config: &Config, files: &[AttachedFile]) {
+    if let Some(s) = storage(config) {
+        let key = attached_key(&config.web_chat_id);
+        let _ = if files.is_empty() {
+            s.remove_item(&key)
+        } else {
+            s.set_item(&key, &attached::to_json(files))
         };
     }
 }

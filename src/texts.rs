@@ -118,6 +118,12 @@ pub struct Texts {
     pub too_long_refused: &'static str,
     /// Said after [`Texts::too_long_refused`] when the message had files.
     pub attach_again: &'static str,
+    /// Files attached but not uploaded (or uploaded to a conversation since left) when the page
+    /// reloaded, named.
+    pub files_not_kept: &'static str,
+    /// A file brought back after a reload or a refusal, uploaded to a conversation since left:
+    /// it cannot be uploaded again without the visitor choosing it again.
+    pub uploaded_elsewhere: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -219,6 +225,8 @@ pub static EN: Texts = Texts {
     too_long_one: "Your message is too long: shorten it by 1 character to send it.",
     too_long_refused: "Your message was too long to send. Your words are back in the message box: shorten them and send again.",
     attach_again: "Attach the files again too.",
+    files_not_kept: "{} could not be kept when the page reloaded: attach again to send.",
+    uploaded_elsewhere: "{} belongs to the earlier conversation: remove it and attach it again.",
 };
 
 pub static ZH_TW: Texts = Texts {
@@ -320,6 +328,8 @@ pub static ZH_TW: Texts = Texts {
     too_long_one: "訊息太長了：請刪減 1 個字後再送出。",
     too_long_refused: "訊息太長，無法送出。文字已放回輸入框：請刪減後再送出。",
     attach_again: "也請重新附加檔案。",
+    files_not_kept: "重新載入頁面時無法保留 {}：請重新附加後再送出。",
+    uploaded_elsewhere: "{} 屬於先前的對話：請移除後重新附加。",
 };
 
 /// What `data-locale` asks for.
@@ -420,6 +430,8 @@ mod tests {
                 texts.new_replies,
                 texts.remove_file,
                 texts.upload_when_online,
+                texts.files_not_kept,
+                texts.uploaded_elsewhere,
                 texts.retry_upload,
                 texts.uploading_file,
                 texts.file_too_large,

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use web_sys::HtmlInputElement;
 
 use super::icons::{Icon, ATTACH};
-use crate::attaching::{add_files, files_of, Attaching};
+use crate::attaching::{add_files, files_of};
 use crate::chat::ChatState;
 use crate::uploads::AttachmentMode;
 
@@ -12,7 +12,6 @@ use crate::uploads::AttachmentMode;
 #[component]
 pub fn AttachButton() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let attaching = expect_context::<Attaching>();
     let (accept, label) = state.config.with_value(|c| {
         let label = match c.attachments.mode {
             AttachmentMode::Images => c.texts.attach_image,
@@ -49,7 +48,7 @@ pub fn AttachButton() -> impl IntoView {
                 let files = files_of(input.files());
                 // The same file may be chosen again after it was removed.
                 input.set_value("");
-                add_files(state, attaching, files);
+                add_files(state, files);
             }
         />
     }

@@ -86,13 +86,14 @@ fn in_shown_order(attachments: Vec<Attachment>, unnamed: &str) -> Vec<Shown> {
     let (mut pictures, others): (Vec<Shown>, Vec<Shown>) = attachments
         .into_iter()
         .map(|a| {
+            let picture = a.is_picture();
             let name = if a.filename.is_empty() {
                 unnamed.to_owned()
             } else {
                 a.filename
             };
             match safe_url(&a.file, false) {
-                Some(href) if is_image(&a.kind, &name) => Shown::Picture { href, name },
+                Some(href) if picture => Shown::Picture { href, name },
                 Some(href) => Shown::Link {
                     href,
                     name,
@@ -104,20 +105,6 @@ fn in_shown_order(attachments: Vec<Attachment>, unnamed: &str) -> Vec<Shown> {
         .partition(|shown| matches!(shown, Shown::Picture { .. }));
     pictures.extend(others);
     pictures
-}
-
-/// Whether a file shows as a picture: as its `type` says when it has one (the server sniffed
-/// it from the bytes, whatever the file was called; MaiAgent's `image` and `sticker` are
-/// pictures), by its name's extension only when it has none (a history that gives no type).
-fn is_image(kind: &str, name: &str) -> bool {
-    if !kind.trim().is_empty() {
-        let kind = kind.to_ascii_lowercase();
-        return kind.contains("image") || kind.contains("sticker");
-    }
-    let name = name.to_ascii_lowercase();
-    [".png", ".jpg", ".jpeg", ".gif", ".webp"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
 }
 
 #[cfg(test)]
@@ -153,16 +140,5 @@ mod tests {
             names,
             ["picture b.png", "picture File", "link a.pdf", "name c.txt"]
         );
-    }
-
-    #[test]
-    fn the_type_decides_over_the_name_and_the_name_only_without_one() {
-        assert!(is_image("image", "screenshot.png"));
-        assert!(is_image("Image", "photo"));
-        assert!(is_image("sticker", "wave"));
-        // Text named .png: the server sniffed it as a file, not a picture.
-        assert!(!is_image("other", "fake.png"));
-        assert!(is_image("", "photo.JPG"));
-        assert!(!is_image("", "notes.txt"));
     }
 }

@@ -6,7 +6,6 @@ use super::attach_button::AttachButton;
 use super::icons::{Icon, SEND, STOP};
 use super::message_count::{MessageCount, COUNT_ID};
 use super::upload_chips::UploadChips;
-use crate::attaching::Attaching;
 use crate::chat::ChatState;
 use crate::message_length::{self, Length, Zone};
 use crate::session;
@@ -39,7 +38,7 @@ pub fn Composer() -> impl IntoView {
             .with_value(|config| store::save_draft(config, &text));
         draft.set(text);
     };
-    let attaching = expect_context::<Attaching>();
+    let attaching = state.attaching;
     let attachments_on = state.config.with_value(|c| c.attachments.enabled());
     let can_send =
         move || !replying.get() && (draft.with(|d| !d.trim().is_empty()) || !attaching.is_empty());

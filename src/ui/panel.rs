@@ -13,7 +13,7 @@ use super::listen::listen;
 use super::message_list::MessageList;
 use super::notice::Notice;
 use super::phone::is_phone;
-use crate::attaching::{add_files, files_of, Attaching};
+use crate::attaching::{add_files, files_of};
 use crate::chat::ChatState;
 use crate::store;
 
@@ -28,8 +28,7 @@ pub fn Panel() -> impl IntoView {
     let asking_contact = RwSignal::new(state.config.with_value(|c| {
         c.ask_contact && store::conversation(c).is_none() && store::contact_choice(c).is_none()
     }));
-    let attaching = Attaching::new();
-    provide_context(attaching);
+    let attaching = state.attaching;
     // Files that waited for the connection upload once it is back.
     if let Some(window) = web_sys::window() {
         listen(&window.into(), "online", move || {
@@ -49,7 +48,7 @@ pub fn Panel() -> impl IntoView {
         let files = files_of(ev.clipboard_data().and_then(|d| d.files()));
         if attachments_on && !files.is_empty() {
             ev.prevent_default();
-            add_files(state, attaching, files);
+            add_files(state, files);
         }
     };
     let carries_files = |ev: &DragEvent| {
@@ -67,11 +66,7 @@ pub fn Panel() -> impl IntoView {
         attaching.dragging.set(false);
         if attachments_on && carries_files(&ev) {
             ev.prevent_default();
-            add_files(
-                state,
-                attaching,
-                files_of(ev.data_transfer().and_then(|d| d.files())),
-            );
+            add_files(state, files_of(ev.data_transfer().and_then(|d| d.files())));
         }
     };
     // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.

@@ -2,16 +2,16 @@ use leptos::prelude::*;
 
 use super::icons::{Icon, CLOSE};
 use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
-use crate::attaching::{retry, Attaching, PendingFile, UploadStatus};
+use crate::attaching::{retry, PendingFile, UploadStatus};
 use crate::chat::ChatState;
 use crate::texts::fill;
 
 /// One chosen file: its thumbnail (pictures) or name, its size, its upload's progress, a Retry
-/// when the upload failed, and a button to remove it.
+/// when the upload failed (and the file is there to upload again), and a button to remove it.
 #[component]
 pub fn UploadChip(file: PendingFile) -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let attaching = expect_context::<Attaching>();
+    let attaching = state.attaching;
     let t = state.config.with_value(|c| c.texts);
     let (status, progress, key) = (file.status, file.progress, file.key);
     let failed = move || match status.get() {
@@ -22,6 +22,7 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
     let uploading_label = fill(t.uploading_file, &file.name);
     let remove_label = fill(t.remove_file, &file.name);
     let retry_label = fill(t.retry_upload, &file.name);
+    let can_retry = file.has_file();
     // A preview the browser cannot draw (a text file named .png) goes rather than show as a
     // broken picture.
     let unreadable = RwSignal::new(false);
@@ -63,8 +64,8 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
             }}
             {move || {
                 let file = file.clone();
-                failed()
-                    .is_some()
+                // A chip brought back without its file has nothing to upload again.
+                (failed().is_some() && can_retry)
                     .then(|| {
                         view! {
                             <button
@@ -73,7 +74,7 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
                                 aria-label=retry_label.clone()
                                 on:click=move |ev| {
                                     go_on_at(&ev, MESSAGE_BOX);
-                                    retry(state, attaching, &file);
+                                    retry(state, &file);
                                 }
                             >
                                 {t.retry}

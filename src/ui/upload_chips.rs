@@ -1,7 +1,6 @@
 use leptos::prelude::*;
 
 use super::upload_chip::UploadChip;
-use crate::attaching::Attaching;
 use crate::chat::ChatState;
 
 /// The files chosen for the next message, above the message box, and while Send waits for
@@ -9,7 +8,7 @@ use crate::chat::ChatState;
 #[component]
 pub fn UploadChips() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let attaching = expect_context::<Attaching>();
+    let attaching = state.attaching;
     let t = state.config.with_value(|c| c.texts);
     // Plain closures rather than `<Show>`: the conditions are one cheap read each.
     let chips = move || {

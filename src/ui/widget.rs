@@ -6,6 +6,7 @@ use super::launcher::Launcher;
 use super::listen::listen;
 use super::panel::Panel;
 use super::phone::use_phone_layout;
+use crate::attaching;
 use crate::chat::ChatState;
 use crate::session;
 
@@ -16,6 +17,7 @@ pub fn Widget() -> impl IntoView {
     let state = expect_context::<ChatState>();
     provide_context(Follow::new());
     session::restore_unsent(state);
+    attaching::keep_across_reloads(state);
     if state.config.with_value(|c| c.open_on_load) {
         state.set_open(true);
     }

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS,
+  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS, PHONE,
 } from './harness.mjs';
 
 // A 1×1 PNG, valid so that the stored (metadata-free) copy must still decode in the browser.
@@ -117,6 +117,80 @@ test('a picture chosen with the file picker uploads with its chip, is sent once 
   await openPanel(page);
   assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png',
     'the picture comes back with the history');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone, a picture uploaded before a reload comes back as its chip, in the same conversation, and a tap on Send delivers it', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await hostPage(page, env.server, 'uploads-reload-done.html', IMAGES, { phone: true });
+  const bubble = await openPanel(page);
+  const uploads = [];
+  page.on('response', async (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.endsWith('/uploads/') && r.ok()) uploads.push({ conversation: url.searchParams.get('conversation'), file: (await r.json()).file });
+  });
+  let sent;
+  page.on('request', (r) => { if (r.url().includes('/completions/')) sent = JSON.parse(r.postData()); });
+  await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await bubble.locator('.cb-input').fill('here is the error');
+  for (let i = 0; i < 50 && uploads.length < 1; i++) await page.waitForTimeout(100);
+
+  await page.reload();
+  await openPanel(page);
+  const chip = bubble.locator('.cb-chip');
+  await chip.waitFor();
+  assert.equal(await chip.count(), 1);
+  assert.match(await chip.textContent(), /screenshot\.png/);
+  assert.match(await chip.textContent(), /70 B/);
+  assert.equal(await bubble.locator('.cb-chip.cb-chip-done').count(), 1, 'uploaded: ready to send');
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-chip-thumb')?.naturalWidth === 1, null, { timeout: 5000 });
+  assert.equal(await bubble.locator('.cb-notice').count(), 0, 'nothing to attach again');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'here is the error');
+
+  await bubble.locator('.cb-send').tap();
+  await waitForReplyContaining(page, 'I see 1 image: screenshot.png, 70 B.');
+  assert.equal(uploads.length, 1, 'not uploaded again');
+  assert.equal(sent.conversation, uploads[0].conversation, 'in the conversation it was uploaded to');
+  assert.equal(sent.message.attachments[0].file, uploads[0].file);
+  assert.equal(await chip.count(), 0, 'the chip went with the message');
+  // Sent: it is not brought back again.
+  await page.reload();
+  await openPanel(page);
+  assert.equal(await visitorThumbnail(page).then((h) => h.jsonValue()), 'screenshot.png');
+  assert.equal(await chip.count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a picture still uploading when the page reloads is named after the reload, to attach again, beside the one that had finished', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-reload-slow.html', IMAGES);
+  const bubble = await openPanel(page);
+  // The second file's upload never ends.
+  await page.route((url) => url.pathname.endsWith('/uploads/') && url.searchParams.get('filename') === 'slow.png', () => {});
+  await pick(page, { name: 'done.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await pick(page, { name: 'slow.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.getByRole('progressbar', { name: 'Uploading slow.png' }).waitFor();
+
+  await page.reload();
+  await openPanel(page);
+  const notice = bubble.locator('.cb-notice');
+  await notice.waitFor();
+  assert.equal(await notice.textContent(), 'slow.png could not be kept when the page reloaded: attach again to send.');
+  const chips = await bubble.locator('.cb-chip').evaluateAll((els) => els.map((e) => [
+    e.querySelector('.cb-chip-name').textContent, e.classList.contains('cb-chip-done'),
+  ]));
+  assert.deepEqual(chips, [['done.png', true]]);
+  // Said once: not again at the next reload.
+  await page.reload();
+  await openPanel(page);
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await notice.count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });
