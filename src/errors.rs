@@ -141,6 +141,21 @@ impl ApiError {
         matches!(self, ApiError::FilesGone | ApiError::TooLarge)
     }
 
+    /// Whether the files of a message whose words go back go back beside them: refused for its
+    /// size, the message's files are still good (files the server no longer has are not).
+    pub fn files_go_back(&self) -> bool {
+        matches!(self, ApiError::TooLarge)
+    }
+
+    /// [`user_message`](Self::user_message) for a message that could not go, `files_back`
+    /// when its files went back to the message box beside its words.
+    pub fn said_with_files_back(&self, files_back: bool, t: &Texts) -> String {
+        match self {
+            ApiError::TooLarge if files_back => t.too_long_refused_files.to_owned(),
+            _ => self.user_message(t),
+        }
+    }
+
     /// What the visitor sees while an automatic retry waits `delay_ms`.
     pub fn retry_notice(&self, delay_ms: u32, t: &Texts) -> String {
         let cause = match self {
@@ -339,6 +354,24 @@ mod tests {
         assert!(ApiError::FilesGone.words_go_back());
         assert!(!ApiError::from_status(400, "", None).words_go_back());
         assert!(!ApiError::Network.words_go_back());
+    }
+
+    #[test]
+    fn a_message_too_large_keeps_its_files_and_says_so() {
+        let e = ApiError::TooLarge;
+        assert!(e.files_go_back());
+        assert_eq!(
+            e.said_with_files_back(true, &EN),
+            "Your message was too long to send. Your words and files are back in the message \
+             box: shorten the words and send again."
+        );
+        assert_eq!(e.said_with_files_back(false, &EN), EN.too_long_refused);
+        // Files the server no longer has are to attach again, as the notice says.
+        assert!(!ApiError::FilesGone.files_go_back());
+        assert_eq!(
+            ApiError::FilesGone.said_with_files_back(true, &EN),
+            EN.files_gone
+        );
     }
 
     #[test]

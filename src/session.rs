@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::api::{self, Ask};
+use crate::attaching;
 use crate::chat::{ChatEvent, ChatMessage, ChatState, MessageDetails, MessageStatus, Sender};
 use crate::config::Config;
 use crate::errors::ApiError;
@@ -510,7 +511,7 @@ fn finish(
                     // the backend now takes less than it did).
                     forget_cut(config, question);
                 }
-                words_back_in_the_box(state, config, question);
+                back_in_the_box(state, config, question, &error);
             } else if reply_is_empty && error != ApiError::Cut {
                 state.remove(reply.key);
                 mark_unsent(state, question, error == ApiError::Offline);
@@ -619,29 +620,35 @@ fn version_brought_nothing(
         }
     }
     if error.words_go_back() {
-        words_back_in_the_box(state, config, question);
+        back_in_the_box(state, config, question, error);
     }
 }
 
-/// What the visitor is told of `error`, the failure to send `question`. A message refused as too
-/// large loses its files along with its place in the list: the visitor is asked to attach them
-/// again.
+/// What the visitor is told of `error`, the failure to send `question`.
 fn words_back_notice(state: ChatState, error: &ApiError, question: ChatMessage) -> String {
     let t = state.config.with_value(|c| c.texts);
-    let said = error.user_message(t);
-    let had_files = question.details.with_value(|d| !d.attachments.is_empty());
-    if *error == ApiError::TooLarge && had_files {
-        format!("{said} {}", t.attach_again)
-    } else {
-        said
-    }
+    error.said_with_files_back(files_go_back(state, error, question), t)
 }
 
-/// Puts the words of a message that cannot go as it is back in the message box (see
-/// [`ApiError::words_go_back`]), before anything typed since, for the visitor to shorten it or
-/// attach its files anew, and send: a Retry would be refused again.
-fn words_back_in_the_box(state: ChatState, config: &Config, question: ChatMessage) {
+/// Whether the files of `question` go back beside its words (see [`ApiError::files_go_back`]),
+/// when the composer takes files at all.
+fn files_go_back(state: ChatState, error: &ApiError, question: ChatMessage) -> bool {
+    error.files_go_back()
+        && state.config.with_value(|c| c.attachments.enabled())
+        && question.details.with_value(|d| !d.attachments.is_empty())
+}
+
+/// Puts a message that cannot go as it is back in the message box (see
+/// [`ApiError::words_go_back`]): its words, before anything typed since, and its files when
+/// they are still good, as chips ready to send; the visitor shortens it (or attaches its files
+/// anew) and sends: a Retry would be refused again.
+fn back_in_the_box(state: ChatState, config: &Config, question: ChatMessage, error: &ApiError) {
     put_back_in_the_box(state, config, question.text.get_untracked());
+    if files_go_back(state, error, question) {
+        let files = question.details.with_value(|d| d.attachments.clone());
+        let conversation = store::conversation(config).map(|c| c.id);
+        attaching::put_back(state, files, conversation);
+    }
 }
 
 /// Puts `text` in the message box, before anything typed there.

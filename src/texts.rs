@@ -116,8 +116,8 @@ pub struct Texts {
     pub too_long_one: &'static str,
     /// The server refused a message as too large: its words are back in the message box.
     pub too_long_refused: &'static str,
-    /// Said after [`Texts::too_long_refused`] when the message had files.
-    pub attach_again: &'static str,
+    /// [`Texts::too_long_refused`] for a message with files: they are back beside the words.
+    pub too_long_refused_files: &'static str,
     /// Files attached but not uploaded (or uploaded to a conversation since left) when the page
     /// reloaded, named.
     pub files_not_kept: &'static str,
@@ -224,7 +224,7 @@ pub static EN: Texts = Texts {
     too_long: "Your message is too long: shorten it by {} characters to send it.",
     too_long_one: "Your message is too long: shorten it by 1 character to send it.",
     too_long_refused: "Your message was too long to send. Your words are back in the message box: shorten them and send again.",
-    attach_again: "Attach the files again too.",
+    too_long_refused_files: "Your message was too long to send. Your words and files are back in the message box: shorten the words and send again.",
     files_not_kept: "{} could not be kept when the page reloaded: attach again to send.",
     uploaded_elsewhere: "{} belongs to the earlier conversation: remove it and attach it again.",
 };
@@ -327,7 +327,7 @@ pub static ZH_TW: Texts = Texts {
     too_long: "訊息太長了：請刪減 {} 個字後再送出。",
     too_long_one: "訊息太長了：請刪減 1 個字後再送出。",
     too_long_refused: "訊息太長，無法送出。文字已放回輸入框：請刪減後再送出。",
-    attach_again: "也請重新附加檔案。",
+    too_long_refused_files: "訊息太長，無法送出。文字和檔案已放回輸入框：請刪減文字後再送出。",
     files_not_kept: "重新載入頁面時無法保留 {}：請重新附加後再送出。",
     uploaded_elsewhere: "{} 屬於先前的對話：請移除後重新附加。",
 };

@@ -6,10 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send, untilStopArmed, hostPage,
-  startServer,
+  startServer, freePort,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
+
+// A 1×1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 let keys = 0;
 const faultTimes = (fault, times, extra = {}) => ({ fault, fault_times: times, fault_key: `e${Date.now()}-${keys++}`, ...extra });
@@ -340,15 +346,20 @@ test('a data-api-base that points at pages, not the API (405), is put to the sit
   await context.close();
 });
 
-test('a message the server refuses as too large (413) goes back to the message box to shorten, without a Retry that cannot work', async () => {
+test('a message the server refuses as too large (413) goes back to the message box to shorten, with its picture, without a Retry that cannot work', async () => {
   // The server in proxy mode, in front of a mock, set to take smaller bodies than the widget
-  // sends at most: its own refusal, as a server set that way gives it.
+  // sends at most: its own refusal, as a server set that way gives it. It stores uploads, which
+  // needs the public URL it is reached at.
   const upstream = await startServer(['--mock-visitor-tokens', 'false']);
   process.env.MAIAGENT_API_KEY ||= 'e2e-key';
-  const proxy = await startServer(['--mode', 'proxy', '--upstream-url', `${upstream.url}api/v1/`, '--max-body-bytes', '2000']);
+  const port = await freePort();
+  const proxy = await startServer([
+    '--mode', 'proxy', '--upstream-url', `${upstream.url}api/v1/`, '--max-body-bytes', '2000',
+    '--port', String(port), '--public-url', `http://127.0.0.1:${port}/`,
+  ]);
   try {
     const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [413] });
-    await hostPage(page, proxy, 'too-large.html', { 'data-load': 'eager' });
+    await hostPage(page, proxy, 'too-large.html', { 'data-load': 'eager', 'data-attachments': 'images' });
     const bubble = widget(page);
     await send(page, 'hello');
     await waitForReply(page, defaultReply('hello'));
@@ -376,6 +387,39 @@ test('a message the server refuses as too large (413) goes back to the message b
     await input.fill('word '.repeat(20).trim());
     await input.press('Enter');
     await waitForReply(page, defaultReply('word '.repeat(20)));
+
+    // With a picture: it comes back beside the words, uploaded, and goes with them once they
+    // are shortened, without being attached again.
+    const uploads = [];
+    page.on('request', (r) => { if (new URL(r.url()).pathname.endsWith('/uploads/')) uploads.push(r.url()); });
+    const asked = [];
+    page.on('request', (r) => { if (r.url().includes('/completions/')) asked.push(r.postDataJSON()); });
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      bubble.getByRole('button', { name: 'Attach an image' }).click(),
+    ]);
+    await chooser.setFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+    const chip = bubble.locator('.cb-chip');
+    await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+    await input.fill(long);
+    await input.press('Enter');
+    await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+      .querySelector('.cb-notice')?.textContent.startsWith('Your message was too long'));
+    assert.equal(await input.inputValue(), long, 'the words are back in the box');
+    assert.equal(await chip.count(), 1, 'and the picture beside them');
+    assert.match(await chip.textContent(), /screenshot\.png/);
+    assert.equal(await notice.textContent(),
+      'Your message was too long to send. Your words and files are back in the message box: shorten the words and send again.');
+    assert.equal(await bubble.locator('.cb-chip.cb-chip-done').count(), 1, 'uploaded: ready to send');
+    assert.equal(await bubble.locator('.cb-retry').count(), 0, 'no Retry');
+    await input.fill('see the picture');
+    await input.press('Enter');
+    // The mock names the files it was sent before its reply.
+    await waitForReply(page, `I see 1 image: screenshot.png.${defaultReply('see the picture')}`);
+    assert.equal(uploads.length, 1, 'not uploaded again');
+    assert.equal(asked.length, 2);
+    assert.deepEqual(asked[1].message.attachments.map((a) => a.file), asked[0].message.attachments.map((a) => a.file));
+    assert.equal(await chip.count(), 0, 'the picture went with the message');
     assert.deepEqual(problems, []);
     await context.close();
   } finally {

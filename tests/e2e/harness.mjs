@@ -2,6 +2,7 @@
 // build from dist/, and Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,19 +13,20 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'tests', 'e2e', 'artifacts');
 
 /**
- * Starts `chat-bubble-server --port 0` serving `staticDir` (the widget's build by default) and
- * resolves with its base URL and a stop function.
+ * Starts `chat-bubble-server --port 0` (or the `--port` given) serving `staticDir` (the widget's
+ * build by default) and resolves with its base URL and a stop function.
  */
 export function startServer(extraArgs = [], staticDir = process.env.CHAT_BUBBLE_DIST || join(ROOT, 'dist')) {
   const binary = process.env.CHAT_BUBBLE_SERVER || join(ROOT, 'target', 'debug', 'chat-bubble-server');
   const child = spawn(
     binary,
     // Mock mode unless the caller names another; uploads in a folder of their own, not in the
-    // directory the tests run from.
+    // directory the tests run from; any free port unless the caller needs to know it first.
     [
       ...(extraArgs.includes('--mode') ? [] : ['--mode', 'mock']),
       ...(extraArgs.includes('--upload-dir') ? [] : ['--upload-dir', mkdtempSync(join(tmpdir(), 'chat-bubble-e2e-uploads-'))]),
-      '--host', '127.0.0.1', '--port', '0', '--static-dir', staticDir, ...extraArgs,
+      ...(extraArgs.includes('--port') ? [] : ['--port', '0']),
+      '--host', '127.0.0.1', '--static-dir', staticDir, ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -45,6 +47,21 @@ export function startServer(extraArgs = [], staticDir = process.env.CHAT_BUBBLE_
       }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
+  });
+}
+
+/**
+ * A port free on 127.0.0.1 now, for a server whose own URL goes on its command line (a proxy's
+ * `--public-url`).
+ */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
   });
 }
 
