@@ -587,9 +587,7 @@ impl ChatState {
     }
 
     /// A message not sent going out now: it takes its place anew, with the time it is sent
-    /// (the backend's time for it, which a reload shows), and so its row is built again. It
-    /// keeps [`MessageDetails::when_online`]: should the page go before the message is known to
-    /// have arrived, it is kept to go by itself again (see `session::leaving`).
+    /// (the backend's time for it, which a reload shows), and so its row is built again.
     /// `None` if it is not in the list.
     pub fn sent_again(&self, key: u64, now: i64) -> Option<ChatMessage> {
         let old = self
@@ -599,6 +597,7 @@ impl ChatState {
             self.new_message(old.role, old.text.get_untracked(), MessageStatus::Complete);
         let mut details = old.details.get_value();
         details.created_at = Some(now);
+        details.when_online = false;
         renewed.details.set_value(details);
         renewed.batch = old.batch;
         self.messages.update(|list| {
@@ -942,7 +941,7 @@ mod tests {
             assert_eq!(sent.text.get_untracked(), "two");
             sent.details.with_value(|d| {
                 assert_eq!(d.created_at, Some(42));
-                assert!(d.when_online, "still one that goes by itself");
+                assert!(!d.when_online);
             });
         });
     }

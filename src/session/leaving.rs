@@ -20,8 +20,7 @@ use crate::unfinished::Ending;
 /// With no word of the reply come yet, the question is remembered as not sent too: after the
 /// reload it shows with its Retry unless the history holds it (see [`crate::unsent`]), in which
 /// case the cut reply shows under it. It waits for the visitor's Retry rather than going by
-/// itself (the backend may have it and not show it yet), unless it was going by itself already,
-/// having waited for the connection.
+/// itself: the backend may have it and not show it yet.
 ///
 /// Called on `pagehide`, where localStorage can still be written, synchronously.
 pub fn remember_reply_in_flight(state: ChatState) {
@@ -35,8 +34,7 @@ pub fn remember_reply_in_flight(state: ChatState) {
     super::remember_unfinished(state, &config, question, reply, Ending::Cut);
     reply.status.set(MessageStatus::Failed);
     if reply.text.with_untracked(String::is_empty) {
-        let when_online = question.details.with_value(|d| d.when_online);
-        super::mark_unsent(state, question, when_online);
+        super::mark_unsent(state, question, false);
         store::save_unsent(&config, &state.unsent_messages());
     }
 }

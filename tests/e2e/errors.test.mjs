@@ -232,34 +232,6 @@ test('offline: messages typed offline and kept across a reload still go out by t
   await context.close();
 });
 
-test('offline: a message going out by itself when the page goes still goes by itself after the reload', async () => {
-  const { context, page, problems } = await openPage(env.browser);
-  await openChat(page);
-  await context.setOffline(true);
-  await send(page, 'waited for the line');
-  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
-  // Back online, the message goes by itself; the request is held, and the page goes with it.
-  await page.route('**/completions/**', () => {});
-  const going = page.waitForRequest((r) => r.url().includes('/completions/'));
-  await context.setOffline(false);
-  await going;
-  await page.reload();
-  await page.unroute('**/completions/**');
-  await widget(page).locator('.cb-launcher').click();
-  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
-  assert.deepEqual(await messageRows(page), [['visitor', 'waited for the line', 'Not sent']]);
-  // The next return of the connection sends it, with nothing pressed.
-  await context.setOffline(true);
-  await context.setOffline(false);
-  await waitForReply(page, defaultReply('waited for the line'));
-  assert.deepEqual(await messageRows(page), [
-    ['visitor', 'waited for the line', ''],
-    ['assistant', defaultReply('waited for the line'), ''],
-  ]);
-  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED/.test(p)), []);
-  await context.close();
-});
-
 test('offline: a message the visitor stopped waits for its Retry when the connection comes back', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
   await openChat(page);
