@@ -27,6 +27,17 @@ fn storage(config: &Config) -> Option<Storage> {
     }
 }
 
+/// Where what belongs to this tab alone is kept across its reloads: the session's storage,
+/// unless nothing is to be kept at all.
+fn tab_storage(config: &Config) -> Option<Storage> {
+    match config.persistence {
+        Persistence::None => None,
+        Persistence::Local | Persistence::Session => {
+            web_sys::window()?.session_storage().ok().flatten()
+        }
+    }
+}
+
 fn conversation_key(web_chat_id: &str) -> String {
     format!("chat-bubble:{web_chat_id}:conversation")
 }
@@ -114,9 +125,11 @@ fn attached_key(web_chat_id: &str) -> String {
     format!("chat-bubble:{web_chat_id}:attached")
 }
 
-/// The files attached to the next message (see [`crate::attached`]).
+/// The files attached to the next message in this tab (see [`crate::attached`]). They are the
+/// tab's own: another tab of the site has files of its own, and must neither send these nor
+/// take one still uploading here for a file lost in a reload.
 pub fn attached(config: &Config) -> Vec<AttachedFile> {
-    storage(config)
+    tab_storage(config)
         .and_then(|s| {
             s.get_item(&attached_key(&config.web_chat_id))
                 .ok()
@@ -127,7 +140,7 @@ pub fn attached(config: &Config) -> Vec<AttachedFile> {
 }
 
 pub fn save_attached(config: &Config, files: &[AttachedFile]) {
-    if let Some(s) = storage(config) {
+    if let Some(s) = tab_storage(config) {
         let key = attached_key(&config.web_chat_id);
         let _ = if files.is_empty() {
             s.remove_item(&key)

@@ -195,6 +195,33 @@ test('a picture still uploading when the page reloads is named after the reload,
   await context.close();
 });
 
+test('files attached in one tab are that tab\'s own: another tab of the site shows none and says nothing of them', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-two-tabs.html', IMAGES);
+  const bubble = await openPanel(page);
+  await page.route((u) => u.pathname.endsWith('/uploads/') && u.searchParams.get('filename') === 'slow.png', () => {});
+  await pick(page, { name: 'done.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await pick(page, { name: 'slow.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.getByRole('progressbar', { name: 'Uploading slow.png' }).waitFor();
+
+  // A second tab of the same site, while the first still uploads.
+  const other = await context.newPage();
+  await hostPage(other, env.server, 'uploads-two-tabs.html', IMAGES);
+  const otherBubble = await openPanel(other);
+  await otherBubble.locator('.cb-input').waitFor();
+  await other.waitForTimeout(500);
+  assert.equal(await otherBubble.locator('.cb-chip').count(), 0, 'no chips of the other tab');
+  assert.equal(await otherBubble.locator('.cb-notice').count(), 0, 'no notice of files lost');
+  // The first tab's own reload still brings its finished file back.
+  await page.reload();
+  await openPanel(page);
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.deepEqual(await bubble.locator('.cb-chip .cb-chip-name').allTextContents(), ['done.png']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a picture chosen before a new conversation starts is uploaded again to the new one when sent', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-new-conversation.html', IMAGES);
