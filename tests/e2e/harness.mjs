@@ -106,6 +106,21 @@ export async function openPage(browser, options = {}) {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const problems = [];
+  watchForProblems(page, problems, expectedStatuses);
+  return { context, page, problems };
+}
+
+/**
+ * Opens another tab in the context of a page from `openPage` (the same storage, as two tabs of
+ * one browser), whose problems go to the same `problems`.
+ */
+export async function anotherTab(context, problems, expectedStatuses) {
+  const page = await context.newPage();
+  watchForProblems(page, problems, expectedStatuses);
+  return page;
+}
+
+function watchForProblems(page, problems, expectedStatuses) {
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     // Failed loads are judged by URL below, so a page's missing favicon is not the widget's fault.
@@ -118,7 +133,6 @@ export async function openPage(browser, options = {}) {
       problems.push(`HTTP ${r.status()} ${r.url()}`);
     }
   });
-  return { context, page, problems };
 }
 
 /** Serves `html` at `url` for this page only (same origin as the server, so the widget loads). */
