@@ -282,7 +282,8 @@ pub struct ChatState {
 struct Inner {
     /// Stops the exchange in flight (the Stop button).
     abort: Option<web_sys::AbortController>,
-    /// Stops the history request in flight (the widget is destroyed).
+    /// Stops the history request in flight (the widget is destroyed, or another read takes its
+    /// place).
     history_abort: Option<web_sys::AbortController>,
     /// Stops watching for follow-ups ([`crate::follow_ups`]).
     follow_ups_abort: Option<web_sys::AbortController>,
@@ -354,6 +355,21 @@ impl ChatState {
     pub fn set_history_abort(&self, controller: Option<web_sys::AbortController>) {
         self.inner
             .update_value(|inner| inner.history_abort = controller);
+    }
+
+    /// Stops the history request in flight, if any, for good: another read takes its place (the
+    /// conversation changed in another tab), and the one stopped leaves the list alone.
+    pub fn drop_history_read(&self) {
+        self.inner
+            .update_value(|inner| replace_watcher(&mut inner.history_abort, None));
+    }
+
+    /// Whether the history request that `controller` stops is still the one in charge of the
+    /// list: stopped by [`drop_history_read`](Self::drop_history_read), it is not.
+    pub fn reads_history_with(&self, controller: &web_sys::AbortController) -> bool {
+        self.inner
+            .try_with_value(|inner| inner.history_abort.as_ref() == Some(controller))
+            .unwrap_or(false)
     }
 
     /// Keeps the controller of the follow-up watcher, stopping the one before.
@@ -496,6 +512,15 @@ impl ChatState {
         self.notice.set(None);
         self.unread.set(0);
         self.history.set(HistoryStatus::Loaded);
+    }
+
+    /// Empties the list but for the visitor's messages not sent, which are not in any
+    /// conversation's history: the history to read again goes before them.
+    pub fn keep_only_unsent(&self) {
+        self.messages.update(|list| {
+            list.retain(|m| m.status.get_untracked() == MessageStatus::Unsent);
+            settle_places(list, 0..list.len());
+        });
     }
 
     fn new_message(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {

@@ -29,6 +29,7 @@ pub mod reveal_pace;
 pub mod session;
 pub mod store;
 pub mod stream;
+pub mod tabs;
 pub mod text_parts;
 pub mod texts;
 pub mod time_format;

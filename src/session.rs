@@ -26,10 +26,12 @@ use crate::versions::{Kept, Versions};
 mod history;
 mod late_replies;
 mod leaving;
+mod other_tab;
 mod stall;
 
 pub use history::{load_history, restore_unsent};
 pub use leaving::remember_reply_in_flight;
+pub use other_tab::follow_other_tab;
 use stall::watch_for_stall;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
@@ -439,7 +441,7 @@ async fn stream_into(
     controller: &AbortController,
 ) -> Result<(), ApiError> {
     // All the deltas of one piece of the body go to the message at once: one update, one render.
-    api::stream_reply(config, conversation, ask, controller, |events| {
+    let outcome = api::stream_reply(config, conversation, ask, controller, |events| {
         let mut added = String::new();
         for event in events {
             match event {
@@ -458,7 +460,13 @@ async fn stream_into(
             }
         }
     })
-    .await
+    .await;
+    // The backend has the message once words of its reply came: the site's other tabs showing
+    // this conversation read it again (see `tabs`).
+    if outcome.is_ok() || reply.text.with_untracked(|t| !t.is_empty()) {
+        store::stamp(config, &conversation.id);
+    }
+    outcome
 }
 
 /// Settles both messages of an exchange. Nothing typed is lost: a message that never got an

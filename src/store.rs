@@ -1,6 +1,7 @@
 //! What must survive a reload, per web chat: the conversation id, the draft and the files
 //! attached beside it, unsent messages, the replies that did not finish and the replies
-//! regenerated.
+//! regenerated; and the stamp that tells the site's other tabs that the conversation has new
+//! messages (see [`crate::tabs`]).
 //! Kept in localStorage, sessionStorage (this tab only) or nowhere, as `data-persistence` says.
 //!
 //! Storage can be missing or throw (privacy modes, sandboxed frames); then the widget just forgets
@@ -15,6 +16,7 @@ use crate::config::{Config, Persistence};
 use crate::contact::ContactChoice;
 use crate::models::Conversation;
 use crate::regenerated::Regeneration;
+use crate::tabs::{Entry, Stamp};
 use crate::unfinished::UnfinishedReply;
 use crate::unsent::{self, UnsentMessage};
 
@@ -62,7 +64,8 @@ pub fn save_conversation(config: &Config, conversation: &Conversation) {
     }
 }
 
-/// Forgets the conversation, and with it what is remembered of its replies.
+/// Forgets the conversation, and with it what is remembered of its replies and the stamp that
+/// named it.
 pub fn forget_conversation(config: &Config) {
     if let Some(s) = storage(config) {
         let id = &config.web_chat_id;
@@ -70,9 +73,53 @@ pub fn forget_conversation(config: &Config) {
             conversation_key(id),
             unfinished_key(id),
             regenerated_key(id),
+            stamp_key(id),
         ] {
             let _ = s.remove_item(&key);
         }
+    }
+}
+
+fn stamp_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:changed")
+}
+
+/// Tells the site's other tabs that `conversation` has new messages.
+pub fn stamp(config: &Config, conversation: &str) {
+    let stamp = Stamp {
+        conversation: conversation.to_owned(),
+        at: js_sys::Date::now() as i64,
+    };
+    if let (Some(s), Ok(json)) = (storage(config), serde_json::to_string(&stamp)) {
+        let _ = s.set_item(&stamp_key(&config.web_chat_id), &json);
+    }
+}
+
+/// Which of this web chat's entries another tab changed, as a `storage` event tells it: the
+/// storage it changed (`area`) and the entry's key (`None`: it cleared the storage).
+pub fn changed_elsewhere(
+    config: &Config,
+    area: Option<Storage>,
+    key: Option<&str>,
+) -> Option<Entry> {
+    if area? != storage(config)? {
+        return None;
+    }
+    entry_named(&config.web_chat_id, key)
+}
+
+/// The entry of `web_chat_id` that `key` names, if it is one another tab's change of matters to
+/// this one (`None`: every entry).
+fn entry_named(web_chat_id: &str, key: Option<&str>) -> Option<Entry> {
+    let Some(key) = key else {
+        return Some(Entry::All);
+    };
+    if key == conversation_key(web_chat_id) {
+        Some(Entry::Conversation)
+    } else if key == stamp_key(web_chat_id) {
+        Some(Entry::Stamp)
+    } else {
+        None
     }
 }
 
@@ -212,5 +259,27 @@ fn save_list<T: Serialize>(config: &Config, key: &str, items: &[T]) {
         } else {
             s.set_item(key, &serde_json::to_string(items).unwrap_or_default())
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_tab_s_change_matters_for_the_conversation_and_the_stamp_of_this_web_chat() {
+        assert_eq!(
+            entry_named("w", Some("chat-bubble:w:conversation")),
+            Some(Entry::Conversation)
+        );
+        assert_eq!(
+            entry_named("w", Some("chat-bubble:w:changed")),
+            Some(Entry::Stamp)
+        );
+        assert_eq!(entry_named("w", None), Some(Entry::All));
+        // Its draft is its own, and another web chat on the same site is another chat.
+        assert_eq!(entry_named("w", Some("chat-bubble:w:draft")), None);
+        assert_eq!(entry_named("w", Some("chat-bubble:w2:conversation")), None);
+        assert_eq!(entry_named("w", Some("theme")), None);
     }
 }

@@ -80,6 +80,11 @@ pub struct Texts {
     pub start_new: &'static str,
     pub cancel: &'static str,
     pub still_working: &'static str,
+    /// Said when this tab follows another tab of the site into another conversation (one
+    /// started there, or begun anew)…
+    pub other_tab_conversation: &'static str,
+    /// …or shows the messages sent and answered there.
+    pub other_tab_messages: &'static str,
     pub attach_image: &'static str,
     pub attach_file: &'static str,
     pub files_to_send: &'static str,
@@ -194,6 +199,8 @@ pub static EN: Texts = Texts {
     start_new: "Start new",
     cancel: "Cancel",
     still_working: "Still working on it…",
+    other_tab_conversation: "Another tab started a new conversation.",
+    other_tab_messages: "New messages from another tab.",
     attach_image: "Attach an image",
     attach_file: "Attach a file",
     files_to_send: "Files to send",
@@ -297,6 +304,8 @@ pub static ZH_TW: Texts = Texts {
     start_new: "開始新對話",
     cancel: "取消",
     still_working: "仍在處理中…",
+    other_tab_conversation: "另一個分頁開始了新的對話。",
+    other_tab_messages: "另一個分頁有新的訊息。",
     attach_image: "附加圖片",
     attach_file: "附加檔案",
     files_to_send: "要傳送的檔案",

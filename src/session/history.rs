@@ -1,5 +1,6 @@
-//! The stored conversation's history, read once when the panel first opens and put in the list
-//! a batch at a time, with the unsent messages and unfinished replies that survived a reload.
+//! The stored conversation's history, read when the panel first opens (and again when another
+//! tab changed the conversation: see [`super::other_tab`]) and put in the list a batch at a
+//! time, with the unsent messages and unfinished replies that survived a reload.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -122,9 +123,12 @@ pub fn load_history(state: ChatState) {
     spawn_local(async move {
         let result = api::history(&config, &conversation, Some(&controller.signal())).await;
         if controller.signal().aborted() {
-            // The widget is gone.
-            state.set_history_abort(None);
-            state.history.set(HistoryStatus::NotLoaded);
+            // The widget is gone; or another read took this one's place (the conversation
+            // changed in another tab), and the list is that one's.
+            if state.reads_history_with(&controller) {
+                state.set_history_abort(None);
+                state.history.set(HistoryStatus::NotLoaded);
+            }
             return;
         }
         // A new conversation started meanwhile, or the widget is gone: this history is no
@@ -160,6 +164,9 @@ pub fn load_history(state: ChatState) {
                     .any(|row| row.status == MessageStatus::Failed);
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
+                if !state.reads_history_with(&controller) {
+                    return;
+                }
                 forget_arrived_unsent(state, &config, &unsent, &held);
                 // Follow-ups may still come for the conversation picked up after a reload.
                 crate::follow_ups::watch(state);

@@ -26,6 +26,7 @@ mod message_row;
 mod message_status;
 mod message_time;
 mod notice;
+mod other_tabs;
 mod panel;
 mod phone;
 mod regenerate;

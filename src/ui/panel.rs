@@ -12,6 +12,7 @@ use super::keyboard_focus::{self, focus};
 use super::listen::listen;
 use super::message_list::MessageList;
 use super::notice::Notice;
+use super::other_tabs::OtherTabs;
 use super::phone::is_phone;
 use crate::attaching::{add_files, files_of};
 use crate::chat::ChatState;
@@ -115,6 +116,7 @@ pub fn Panel() -> impl IntoView {
             <div class="cb-sr-only" role="status">
                 {move || state.stalled.get().map(|_| still_working)}
             </div>
+            <OtherTabs/>
             <Header/>
             <MessageList/>
             <JumpToLatest/>

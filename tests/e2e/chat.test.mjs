@@ -93,7 +93,7 @@ test('a second exchange continues the same conversation', async () => {
     );
   }
   const conversations = await page.evaluate(() =>
-    Object.keys(localStorage).filter((k) => k.startsWith('chat-bubble:')).map((k) => JSON.parse(localStorage.getItem(k))),
+    Object.keys(localStorage).filter((k) => /^chat-bubble:.*:conversation$/.test(k)).map((k) => JSON.parse(localStorage.getItem(k))),
   );
   assert.equal(conversations.length, 1);
   assert.ok(conversations[0].visitorToken, 'the visitor token is kept with the id');

@@ -1,0 +1,262 @@
+// Two tabs of one site are one chat: a conversation started, begun anew or added to in one tab
+// shows in the other, and the other's next message goes to it. What the other tab holds of its
+// own (the words typed, the files attached, a reply still streaming) is not lost.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  serverAndBrowser, openPage, anotherTab, hostPage, widget, send, defaultReply, waitForReply, messageRows,
+  mockSwitches, api,
+} from './harness.mjs';
+
+const env = serverAndBrowser();
+
+const CONVERSATION_KEY = 'chat-bubble:e2e-web-chat:conversation';
+const STARTED = 'Another tab started a new conversation.';
+const NEW_MESSAGES = 'New messages from another tab.';
+
+// A 1×1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/**
+ * Tab B opened first, its panel open and no conversation yet; then tab A, in the same browser
+ * context (one storage, as two tabs of one browser), its panel closed.
+ */
+async function twoTabs(name, attrs = {}) {
+  const { context, page: b, problems } = await openPage(env.browser);
+  await hostPage(b, env.server, name, attrs);
+  await widget(b).locator('.cb-launcher').click();
+  await widget(b).locator('.cb-input').waitFor();
+  const a = await anotherTab(context, problems);
+  await hostPage(a, env.server, name, attrs);
+  await widget(a).locator('.cb-launcher').waitFor();
+  const created = [];
+  for (const page of [a, b]) {
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && /\/conversations\/$/.test(new URL(r.url()).pathname)) created.push(r.url());
+    });
+  }
+  return { context, a, b, problems, created };
+}
+
+/**
+ * Sends `text` in `page` and waits for its whole reply there, and for the exchange's end (Send
+ * is back): the other tab is told then.
+ */
+async function exchange(page, text) {
+  await send(page, text);
+  await waitForReply(page, defaultReply(text));
+  await widget(page).locator('.cb-send:not(.cb-stop)').waitFor();
+}
+
+/**
+ * Tab A, which starts a conversation with one exchange, and then tab B, opened on it (its panel
+ * open), in the same browser context.
+ */
+async function inOneConversation(name, attrs = {}) {
+  const { context, page: a, problems } = await openPage(env.browser);
+  await hostPage(a, env.server, name, attrs);
+  await exchange(a, 'the old topic');
+  const b = await anotherTab(context, problems);
+  await hostPage(b, env.server, name, attrs);
+  await widget(b).locator('.cb-launcher').click();
+  await untilShows(b, shown('the old topic'));
+  return { context, a, b, problems, old: await storedConversation(a) };
+}
+
+/** The conversation the browser keeps (both tabs read the same storage). */
+async function storedConversation(page) {
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(key)), CONVERSATION_KEY);
+}
+
+/** What the backend holds of `conversation`, oldest first, as [type, content, file names]. */
+async function backendHistory(conversation) {
+  const page = await api(env.server, `messages/?conversation=${conversation.id}&pageSize=100`, undefined, conversation.visitorToken);
+  return page.results
+    .sort((x, y) => Number(x.createdAt) - Number(y.createdAt))
+    .map((m) => [m.type, m.content, (m.attachments || []).map((f) => f.filename)]);
+}
+
+/** An exchange as the backend holds it. */
+function stored(text) {
+  return [['incoming', text, []], ['outgoing', defaultReply(text), []]];
+}
+
+/** An exchange as the message list shows it. */
+function shown(text) {
+  return [['visitor', text, ''], ['assistant', defaultReply(text), '']];
+}
+
+/** Waits until `page` shows no message rows. */
+function untilEmpty(page) {
+  return page.waitForFunction(
+    () => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-message:not(.cb-greeting)').length === 0,
+    null,
+    { timeout: 15000 },
+  );
+}
+
+/**
+ * Records every text put in the widget's live regions, in order, as a screen reader hears it
+ * (the same words again in a region are not heard again). Returns how many were said so far,
+ * for `untilSaid`.
+ */
+async function recordSaid(page) {
+  return page.evaluate(() => {
+    if (window.__said) return window.__said.length;
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    window.__said = [];
+    const last = new WeakMap();
+    const live = '[aria-live="polite"], [aria-live="assertive"], [role="status"], [role="alert"]';
+    new MutationObserver(() => {
+      for (const region of root.querySelectorAll(live)) {
+        const text = region.textContent.trim();
+        if (text && last.get(region) !== text) window.__said.push(text);
+        last.set(region, text);
+      }
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+    return 0;
+  });
+}
+
+/** Waits until the page's live regions say `text`, after the `since` first things said. */
+function untilSaid(page, text, since) {
+  return page.waitForFunction(({ text, since }) => window.__said.slice(since).includes(text), { text, since }, { timeout: 15000 });
+}
+
+/** Waits until the message list of `page` shows `rows` (as `messageRows` gives them). */
+async function untilShows(page, rows) {
+  const deadline = Date.now() + 15000;
+  let seen;
+  do {
+    seen = await messageRows(page);
+    if (JSON.stringify(seen) === JSON.stringify(rows)) return;
+    await page.waitForTimeout(50);
+  } while (Date.now() < deadline);
+  assert.deepEqual(seen, rows);
+}
+
+test('a conversation started in one tab shows in the other, whose next message goes to it', async () => {
+  const { context, a, b, problems, created } = await twoTabs('tabs-start.html');
+  const before = await recordSaid(b);
+
+  await exchange(a, 'from tab A');
+  await untilSaid(b, NEW_MESSAGES, before);
+  await untilShows(b, shown('from tab A'));
+
+  // B's message goes to the same conversation, and A shows it with its reply.
+  const beforeA = await recordSaid(a);
+  await exchange(b, 'from tab B');
+  await untilSaid(a, NEW_MESSAGES, beforeA);
+  const both = [...shown('from tab A'), ...shown('from tab B')];
+  await untilShows(a, both);
+  assert.deepEqual(await messageRows(b), both);
+  assert.equal(created.length, 1, 'one conversation for both tabs');
+  assert.deepEqual(await backendHistory(await storedConversation(b)), [...stored('from tab A'), ...stored('from tab B')]);
+
+  // Following is said in a short status; the messages read again are not read out.
+  const said = await b.evaluate(() => window.__said);
+  assert.deepEqual(said.filter((text) => text.includes('from tab A')), [], `the history followed is not said: ${JSON.stringify(said)}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a new conversation begun in one tab is followed by the other', async () => {
+  const { context, a, b, problems, old } = await inOneConversation('tabs-new.html');
+
+  const before = await recordSaid(b);
+  await widget(a).locator('.cb-new').click();
+  await widget(a).locator('.cb-confirm-yes').click();
+  await untilSaid(b, STARTED, before);
+  await untilShows(b, []);
+
+  // B's next message starts the new conversation, which A shows.
+  const beforeA = await recordSaid(a);
+  await exchange(b, 'a fresh start');
+  await untilSaid(a, NEW_MESSAGES, beforeA);
+  await untilShows(a, shown('a fresh start'));
+  assert.deepEqual(await messageRows(b), shown('a fresh start'));
+  const fresh = await storedConversation(b);
+  assert.notEqual(fresh.id, old.id);
+  assert.deepEqual(await backendHistory(fresh), stored('a fresh start'));
+  assert.deepEqual(await backendHistory(old), stored('the old topic'), 'the old conversation got nothing more');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('words typed and a file attached in one tab stay there when it follows the other', async () => {
+  const { context, a, b, problems } = await inOneConversation('tabs-typed.html', { 'data-attachments': 'images' });
+
+  const bubble = widget(b);
+  await bubble.locator('.cb-input').fill('half a thought');
+  const [chooser] = await Promise.all([
+    b.waitForEvent('filechooser'),
+    bubble.getByRole('button', { name: 'Attach an image' }).click(),
+  ]);
+  await chooser.setFiles({ name: 'note.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+
+  const before = await recordSaid(b);
+  await widget(a).locator('.cb-new').click();
+  await widget(a).locator('.cb-confirm-yes').click();
+  await exchange(a, 'a new topic');
+  await untilSaid(b, NEW_MESSAGES, before);
+  await untilShows(b, shown('a new topic'));
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'half a thought', 'the words typed stay');
+  assert.equal(await bubble.locator('.cb-chip-name').textContent(), 'note.png', 'the file attached stays');
+
+  // Sent, they go to the conversation shown, the file with them.
+  await bubble.locator('.cb-input').press('Enter');
+  await b.waitForFunction(
+    () => Array.from(document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+      .some((e) => e.textContent.includes('I see 1 image: note.png')),
+    null,
+    { timeout: 15000 },
+  );
+  const history = await backendHistory(await storedConversation(b));
+  assert.deepEqual(history.slice(0, 2), stored('a new topic'));
+  assert.deepEqual(history[2], ['incoming', 'half a thought', ['note.png']]);
+  assert.equal(history.length, 4);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a reply streaming in one tab finishes before that tab follows a new conversation begun in the other', async () => {
+  const { context, a, b, problems, old } = await inOneConversation('tabs-streaming.html');
+
+  // Every text B's newest reply shows, from inside the page.
+  await b.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    window.__replyTexts = [];
+    new MutationObserver(() => {
+      const replies = root.querySelectorAll('.cb-assistant .cb-text');
+      const text = replies.length ? replies[replies.length - 1].textContent : '';
+      if (text && window.__replyTexts.at(-1) !== text) window.__replyTexts.push(text);
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
+  // A slow reply in B: 19 pieces, 300 ms apart.
+  await mockSwitches(b, { delay: 300 });
+  await send(b, 'a slow one');
+  await widget(b).locator('.cb-assistant.cb-streaming .cb-text:not(:empty)').waitFor();
+
+  const before = await recordSaid(b);
+  await widget(a).locator('.cb-new').click();
+  await widget(a).locator('.cb-confirm-yes').click();
+  await exchange(a, 'meanwhile');
+  assert.equal(await widget(b).locator('.cb-assistant.cb-streaming').count(), 1, 'B\'s reply is still streaming');
+
+  await untilSaid(b, STARTED, before);
+  await untilShows(b, shown('meanwhile'));
+  const texts = await b.evaluate(() => window.__replyTexts);
+  assert.ok(texts.includes(defaultReply('a slow one')), `B's reply showed whole before B followed: ${JSON.stringify(texts.slice(-3))}`);
+  assert.deepEqual(await backendHistory(old), [...stored('the old topic'), ...stored('a slow one')]);
+
+  // B's next message goes to the conversation it follows now.
+  await mockSwitches(b, null);
+  await exchange(b, 'and then');
+  assert.deepEqual(await backendHistory(await storedConversation(b)), [...stored('meanwhile'), ...stored('and then')]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
