@@ -761,6 +761,14 @@ impl ChatState {
         })
     }
 
+    /// [`asked_before`](Self::asked_before) for a message that did not reach the backend (see
+    /// [`UnsentMessage::sent_before`]), when the list can tell: before the history is read whole,
+    /// an earlier asking of the same words may be missing from it, and the count would take the
+    /// message for one that arrived after a reload, and drop it. Without a count it is kept.
+    pub fn sent_before(&self, question: ChatMessage) -> Option<usize> {
+        (self.history.get_untracked() == HistoryStatus::Loaded).then(|| self.asked_before(question))
+    }
+
     /// Which asking of its question's text `reply` answers, as the history counts them: the
     /// newest version of a regenerated reply answers a later asking, one per version before it.
     pub fn asking_answered_by(&self, question: ChatMessage, reply: ChatMessage) -> usize {
@@ -1001,6 +1009,26 @@ mod tests {
                 crate::unsent::arrived(&[("hi", unsent[0].sent_before, 2)]),
                 [true]
             );
+        });
+    }
+
+    #[test]
+    fn a_message_not_sent_is_counted_against_the_history_only_once_it_is_read_whole() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            state.push(Role::Visitor, "ok".into(), MessageStatus::Complete);
+            let failed = state.push(Role::Visitor, "ok".into(), MessageStatus::Unsent);
+            for status in [
+                HistoryStatus::NotLoaded,
+                HistoryStatus::Loading,
+                HistoryStatus::Failed,
+            ] {
+                state.history.set(status);
+                assert_eq!(state.sent_before(failed), None, "{status:?}");
+            }
+            state.history.set(HistoryStatus::Loaded);
+            assert_eq!(state.sent_before(failed), Some(1));
         });
     }
 

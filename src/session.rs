@@ -678,9 +678,9 @@ fn put_back_in_the_box(state: ChatState, config: &Config, text: String) {
 /// `when_online`: it failed for want of a connection, and goes out by itself once there is one.
 fn mark_unsent(state: ChatState, question: ChatMessage, when_online: bool) {
     question.status.set(MessageStatus::Unsent);
-    let sent_before = state.asked_before(question);
+    let sent_before = state.sent_before(question);
     question.details.update_value(|d| {
-        d.sent_before = Some(sent_before);
+        d.sent_before = sent_before;
         d.when_online = when_online;
     });
 }

@@ -307,6 +307,28 @@ for (const [leaving, leave] of leavings) {
   });
 }
 
+test('a message sent before the history came, with the words of an earlier one, is not taken for it after a reload', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  await send(page, 'ok');
+  await waitForReply(page, defaultReply('ok'));
+  await page.reload();
+  // The history is slow to come, and the next "ok" never gets beyond the browser.
+  await page.route('**/messages/**', () => {});
+  await page.route('**/completions/**', () => {});
+  await send(page, 'ok');
+  await page.waitForTimeout(300);
+  await page.reload();
+  await page.unroute('**/messages/**');
+  await page.unroute('**/completions/**');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor({ timeout: 5000 });
+  assert.deepEqual(await messageRows(page), [...wholeExchange('ok'), ['visitor', 'ok', 'Not sent']]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reload after the question reached the backend, before the reply\'s first word, shows the question once and then the stored reply', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
