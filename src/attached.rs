@@ -38,17 +38,22 @@ impl AttachedFile {
     }
 }
 
-/// What to store of the chips, in their order: never more than a message carries.
+/// The most chips the message box can hold: the files of a message refused as too large, put
+/// back beside its words, and as many chosen while it was on its way. Send takes no more than
+/// [`MAX_FILES`] of them; the visitor chooses which to leave out.
+pub const MOST_KEPT: usize = 2 * MAX_FILES;
+
+/// What to store of the chips, in their order: never more than the message box holds.
 pub fn to_json(files: &[AttachedFile]) -> String {
-    let kept = &files[..files.len().min(MAX_FILES)];
+    let kept = &files[..files.len().min(MOST_KEPT)];
     // Strings and numbers only: it always serializes.
     serde_json::to_string(kept).unwrap_or_default()
 }
 
-/// Reads the stored list: at most what a message carries; anything unreadable is nothing.
+/// Reads the stored list: at most what the message box holds; anything unreadable is nothing.
 pub fn parse(stored: &str) -> Vec<AttachedFile> {
     let mut files: Vec<AttachedFile> = serde_json::from_str(stored).unwrap_or_default();
-    files.truncate(MAX_FILES);
+    files.truncate(MOST_KEPT);
     files
 }
 
@@ -64,7 +69,7 @@ pub struct AfterReload {
 
 pub fn after_reload(stored: Vec<AttachedFile>, current: Option<&str>) -> AfterReload {
     let mut sorted = AfterReload::default();
-    for file in stored.into_iter().take(MAX_FILES) {
+    for file in stored.into_iter().take(MOST_KEPT) {
         match file {
             AttachedFile::Uploaded {
                 attachment,
@@ -147,14 +152,19 @@ mod tests {
     }
 
     #[test]
-    fn no_more_is_stored_or_read_than_a_message_carries() {
-        let many: Vec<AttachedFile> = (0..MAX_FILES + 3)
+    fn no_more_is_stored_or_read_than_the_message_box_holds() {
+        let many: Vec<AttachedFile> = (0..MOST_KEPT + 3)
             .map(|i| AttachedFile::not_uploaded(&format!("{i}.png")))
             .collect();
-        assert_eq!(parse(&to_json(&many)).len(), MAX_FILES);
+        assert_eq!(parse(&to_json(&many)).len(), MOST_KEPT);
         let written = serde_json::to_string(&many).unwrap();
-        assert_eq!(parse(&written).len(), MAX_FILES);
-        assert_eq!(after_reload(many, None).attach_again.len(), MAX_FILES);
+        assert_eq!(parse(&written).len(), MOST_KEPT);
+        assert_eq!(after_reload(many, None).attach_again.len(), MOST_KEPT);
+        // A refused message's files put back beside as many chosen meanwhile: all kept.
+        let box_full: Vec<AttachedFile> = (0..2 * MAX_FILES)
+            .map(|i| AttachedFile::not_uploaded(&format!("{i}.png")))
+            .collect();
+        assert_eq!(parse(&to_json(&box_full)), box_full);
     }
 
     #[test]

@@ -163,6 +163,12 @@ impl Attaching {
         self.files.with(Vec::is_empty)
     }
 
+    /// More files than a message carries: a refused message's files put back beside others
+    /// chosen meanwhile (see [`put_back`]).
+    pub fn too_many(&self) -> bool {
+        self.files.with(|files| files.len() > MAX_FILES)
+    }
+
     /// Uploads again, to the conversation `current` (`None`: the one the next upload starts), the
     /// files uploaded to another: a new conversation started since they were chosen. A chip
     /// brought back without its file cannot go again: it fails, saying to attach the file anew.

@@ -10,7 +10,9 @@ use crate::chat::ChatState;
 use crate::message_length::{self, Length, Zone};
 use crate::session;
 use crate::store;
+use crate::texts::fill;
 use crate::timers;
+use crate::uploads::MAX_FILES;
 
 /// How long Stop ignores clicks after it takes Send's place: longer than the gap within a
 /// double-click or a double tap, shorter than a visitor takes to decide to stop.
@@ -58,6 +60,11 @@ pub fn Composer() -> impl IntoView {
             if let Some(input) = input.get_untracked() {
                 let _ = input.focus();
             }
+            return;
+        }
+        // More files than a message carries: the visitor chooses which to leave out.
+        if attaching.too_many() {
+            state.show_notice(fill(t.too_many_files, MAX_FILES));
             return;
         }
         // Files still on their way: the message goes when they are done (see below).

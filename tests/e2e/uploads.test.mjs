@@ -195,6 +195,44 @@ test('a picture still uploading when the page reloads is named after the reload,
   await context.close();
 });
 
+test('more chips than a message carries (a refused message\'s files beside others): Send says so and sends nothing until one goes', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-too-many-chips.html', IMAGES);
+  const bubble = await openPanel(page);
+  let asked = 0;
+  page.on('request', (r) => { if (r.url().includes('/completions/')) asked += 1; });
+  await bubble.locator('.cb-input').fill('first');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'You said: first.');
+  await pick(page, { name: 'one.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  // The box as a 413 leaves it when five files came back beside a sixth chosen meanwhile: the
+  // stored chip six times over, under six names.
+  await page.evaluate(() => {
+    const key = Object.keys(sessionStorage).find((k) => k.endsWith(':attached'));
+    const [chip] = JSON.parse(sessionStorage.getItem(key));
+    const six = [1, 2, 3, 4, 5, 6].map((i) => ({ uploaded: { ...chip.uploaded, attachment: { ...chip.uploaded.attachment, filename: `p${i}.png` } } }));
+    sessionStorage.setItem(key, JSON.stringify(six));
+  });
+  await page.reload();
+  await openPanel(page);
+  await bubble.locator('.cb-chip.cb-chip-done').nth(5).waitFor();
+  await bubble.locator('.cb-input').fill('six pictures');
+  await bubble.locator('.cb-input').press('Enter');
+  const notice = bubble.locator('.cb-notice');
+  await notice.waitFor();
+  assert.equal(await notice.textContent(), 'Up to 5 files per message.');
+  assert.equal(asked, 1, 'nothing sent');
+  assert.equal(await bubble.locator('.cb-chip').count(), 6, 'no chip lost');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'six pictures');
+  // One removed, the message goes with the other five.
+  await bubble.getByRole('button', { name: 'Remove p6.png' }).click();
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 5 images');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('files attached in one tab are that tab\'s own: another tab of the site shows none and says nothing of them', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-two-tabs.html', IMAGES);
