@@ -151,14 +151,16 @@ fn unsent_key(web_chat_id: &str) -> String {
 }
 
 /// What the visitor had typed but not sent.
+/// It is this tab's own, as the files attached beside it are: another tab has words of its own
+/// in its box, and sending them there must not take these away.
 pub fn draft(config: &Config) -> String {
-    storage(config)
+    tab_storage(config)
         .and_then(|s| s.get_item(&draft_key(&config.web_chat_id)).ok().flatten())
         .unwrap_or_default()
 }
 
 pub fn save_draft(config: &Config, text: &str) {
-    if let Some(s) = storage(config) {
+    if let Some(s) = tab_storage(config) {
         let key = draft_key(&config.web_chat_id);
         let _ = if text.is_empty() {
             s.remove_item(&key)

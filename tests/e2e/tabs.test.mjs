@@ -260,3 +260,23 @@ test('a reply streaming in one tab finishes before that tab follows a new conver
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('words typed in one tab are that tab\'s own: sending in the other does not take them away, nor does a reload', async () => {
+  const { context, a, b, problems } = await twoTabs('tabs-drafts.html');
+  await widget(a).locator('.cb-launcher').click();
+  await widget(b).locator('.cb-input').fill('half a thought in B');
+  await widget(a).locator('.cb-input').fill('sent from A');
+  await widget(a).locator('.cb-input').press('Enter');
+  await waitForReply(a, defaultReply('sent from A'));
+  // A new tab starts with an empty box, not with another tab's words.
+  const c = await anotherTab(context, problems);
+  await hostPage(c, env.server, 'tabs-drafts.html');
+  await widget(c).locator('.cb-launcher').click();
+  assert.equal(await widget(c).locator('.cb-input').inputValue(), '');
+  await b.reload();
+  await widget(b).locator('.cb-launcher').click();
+  assert.equal(await widget(b).locator('.cb-input').inputValue(), 'half a thought in B');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
