@@ -707,6 +707,20 @@ impl ChatState {
         })
     }
 
+    /// Whether the history read last ends with a visitor's message that has no reply yet, as
+    /// when another tab's reply is stored a moment after its stream ended. `None` while the
+    /// history is not read whole (nothing to tell yet), or once the widget is gone.
+    pub fn awaits_reply(&self) -> Option<bool> {
+        if self.history.try_get_untracked()? != HistoryStatus::Loaded {
+            return None;
+        }
+        self.messages.try_with_untracked(|list| {
+            list.last().is_some_and(|m| {
+                m.role == Role::Visitor && m.status.get_untracked() == MessageStatus::Complete
+            })
+        })
+    }
+
     /// The nearest visitor message before `key`: what a reply answered.
     pub fn question_before(&self, key: u64) -> Option<ChatMessage> {
         self.messages.with_untracked(|list| {
@@ -1009,6 +1023,24 @@ mod tests {
                 crate::unsent::arrived(&[("hi", unsent[0].sent_before, 2)]),
                 [true]
             );
+        });
+    }
+
+    #[test]
+    fn a_history_that_ends_with_a_question_alone_awaits_its_reply() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            assert_eq!(state.awaits_reply(), None, "not read yet");
+            state.history.set(HistoryStatus::Loaded);
+            assert_eq!(state.awaits_reply(), Some(false), "nothing at all");
+            state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            assert_eq!(state.awaits_reply(), Some(true));
+            state.push(Role::Assistant, "a".into(), MessageStatus::Complete);
+            assert_eq!(state.awaits_reply(), Some(false));
+            // A message of this tab's not sent is no question another tab asked.
+            state.push(Role::Visitor, "mine".into(), MessageStatus::Unsent);
+            assert_eq!(state.awaits_reply(), Some(false));
         });
     }
 

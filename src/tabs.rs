@@ -18,6 +18,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// When to read the history again after following another tab's exchange, while it ends with
+/// that tab's question alone: a backend may store the reply a moment after its stream ended.
+pub const LOOKS_FOR_A_LATE_REPLY_MS: [u32; 3] = [2_000, 4_000, 8_000];
+
 /// Which of a web chat's stored entries another tab changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {

@@ -1,25 +1,43 @@
+use leptos::html::Div;
 use leptos::prelude::*;
-use web_sys::StorageEvent;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, ShadowRoot, StorageEvent};
 
 use super::announcer::empty_once_said;
+use super::follow::Follow;
 use super::listen::listen_to;
 use crate::chat::ChatState;
 use crate::session;
 use crate::store;
-use crate::tabs::{self, Change, Waiting};
+use crate::tabs::{self, Change, Waiting, LOOKS_FOR_A_LATE_REPLY_MS};
+use crate::timers;
 
 /// Keeps this tab on the conversation of the site's other tabs (see [`crate::tabs`]). When it
 /// follows them with the panel open, a short polite status says so, since the list changed
 /// without this tab's visitor doing anything; the messages read again are not said.
+///
+/// What another tab did waits while this tab's visitor is busy in the list: a reply streaming
+/// here, or reading further up (the list read again would take them to its end). It is
+/// followed once the reply has ended and the list is back at its end.
 #[component]
 pub fn OtherTabs() -> impl IntoView {
     let state = expect_context::<ChatState>();
+    let list = expect_context::<Follow>();
     let t = state.config.with_value(|c| c.texts);
     let said = RwSignal::new(String::new());
     empty_once_said(said);
+    let status = NodeRef::<Div>::new();
     let waiting = StoredValue::new(Waiting::default());
-    let follow = move |change: Change| {
+    let busy = move || state.replying.get_untracked() || !untrack(|| list.following());
+    let follow_now = move |change: Change| {
+        if let Some(status) = status.get_untracked() {
+            keep_focus_in_list(&status);
+        }
         session::follow_other_tab(state, change);
+    };
+    let follow = move |change: Change| {
+        follow_now(change);
         if state.open.get_untracked() {
             said.set(
                 match change {
@@ -29,6 +47,23 @@ pub fn OtherTabs() -> impl IntoView {
                 .to_owned(),
             );
         }
+        // The other tab's reply may be stored a moment after its stream ended: while the
+        // history read ends with its question alone, it is read again a few times.
+        spawn_local(async move {
+            // Nothing stops these pauses: each look first checks the widget is still there.
+            let Ok(never) = web_sys::AbortController::new() else {
+                return;
+            };
+            for pause in LOOKS_FOR_A_LATE_REPLY_MS {
+                timers::sleep_ms_or_abort(pause, &never.signal()).await;
+                match state.awaits_reply() {
+                    None => return,
+                    Some(false) => {}
+                    Some(true) if busy() => {}
+                    Some(true) => follow_now(Change::Messages),
+                }
+            }
+        });
     };
     if let Some(window) = web_sys::window() {
         listen_to(&window.into(), "storage", move |event: StorageEvent| {
@@ -39,21 +74,40 @@ pub fn OtherTabs() -> impl IntoView {
                 let stored = stored.as_ref().map(|c| c.id.as_str());
                 tabs::change(entry, event.new_value().as_deref(), stored)
             });
-            let replying = state.replying.get_untracked();
             let now =
-                change.and_then(|c| waiting.try_update_value(|w| w.came(c, replying)).flatten());
+                change.and_then(|c| waiting.try_update_value(|w| w.came(c, busy())).flatten());
             if let Some(change) = now {
                 follow(change);
             }
         });
     }
-    // This tab's reply has ended: what another tab did meanwhile is followed now.
+    // This tab's reply has ended and the list is at its end: what another tab did meanwhile is
+    // followed now.
     Effect::new(move |_| {
-        if !state.replying.get() {
+        if !state.replying.get() && list.following() {
             if let Some(change) = waiting.try_update_value(Waiting::ended).flatten() {
                 follow(change);
             }
         }
     });
-    view! { <div class="cb-sr-only" role="status">{move || said.get()}</div> }
+    view! { <div class="cb-sr-only" role="status" node_ref=status>{move || said.get()}</div> }
+}
+
+/// Focus on something in the list, whose rows following rebuilds, goes to the list itself: it
+/// stays in the chat (a phone's panel keeps its Tab trap) and raises no on-screen keyboard.
+fn keep_focus_in_list(within: &Element) {
+    let root = within.get_root_node();
+    let focused = match root.dyn_ref::<ShadowRoot>() {
+        Some(shadow) => shadow.active_element(),
+        None => root
+            .dyn_ref::<Document>()
+            .and_then(Document::active_element),
+    };
+    let Some(list) = focused
+        .and_then(|focused| focused.closest(".cb-messages").ok().flatten())
+        .and_then(|list| list.dyn_into::<HtmlElement>().ok())
+    else {
+        return;
+    };
+    let _ = list.focus();
 }

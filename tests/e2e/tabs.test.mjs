@@ -280,3 +280,49 @@ test('words typed in one tab are that tab\'s own: sending in the other does not 
   await context.close();
 });
 
+test('a tab whose visitor reads further up stays where they read, and follows once they are back at the end', async () => {
+  const { context, a, b, problems } = await inOneConversation('tabs-reading.html');
+  for (let i = 1; i <= 5; i += 1) await exchange(a, `topic ${i}`);
+  const list = widget(b).locator('.cb-messages');
+  await untilShows(b, ['the old topic', 'topic 1', 'topic 2', 'topic 3', 'topic 4', 'topic 5'].flatMap(shown));
+  // B's visitor scrolls up to read.
+  const box = await list.boundingBox();
+  await b.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await b.mouse.wheel(0, -400);
+  await widget(b).locator('.cb-jump:not([hidden])').waitFor();
+  await b.waitForTimeout(300);
+  const reading = await list.evaluate((l) => l.scrollTop);
+  await exchange(a, 'said meanwhile');
+  await b.waitForTimeout(1500);
+  assert.equal(await list.evaluate((l) => l.scrollTop), reading, 'still where they read');
+  // Back at the end: A's exchange shows.
+  await widget(b).locator('.cb-jump').click();
+  await untilShows(b, ['the old topic', 'topic 1', 'topic 2', 'topic 3', 'topic 4', 'topic 5', 'said meanwhile'].flatMap(shown));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('focus on a reply\'s button in a tab stays in its list when the tab follows the other', async () => {
+  const { context, a, b, problems } = await inOneConversation('tabs-focus.html');
+  const copy = widget(b).locator('.cb-assistant .cb-copy-message');
+  await copy.focus();
+  await exchange(a, 'while B had focus');
+  await untilShows(b, [...shown('the old topic'), ...shown('while B had focus')]);
+  const focused = await b.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return root.activeElement?.classList.contains('cb-messages') ? 'the list' : (root.activeElement?.className ?? document.activeElement?.tagName);
+  });
+  assert.equal(focused, 'the list', 'in the list, not on the host page');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a reply the backend stores a moment after its stream ended still shows in the other tab', async () => {
+  const { context, a, b, problems } = await inOneConversation('tabs-stored-late.html');
+  await mockSwitches(a, { delay: 50, stored_after: 2500 });
+  await exchange(a, 'stored a moment later');
+  await untilShows(b, [...shown('the old topic'), ...shown('stored a moment later')]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
