@@ -253,7 +253,11 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   assert.deepEqual(await small(), [], 'a file chip\'s Remove');
   await bubble.locator('.cb-chip-remove').tap();
   await bubble.locator('.cb-chip').waitFor({ state: 'detached' });
+  // A finished reply with a code block: its Copy buttons.
+  await echoReplies(page, () => 'Some code:\n\n```\nx = 1\n```', { deltas: 3, delay: 10 });
   await exchange(page, 'a finished reply', 1);
+  await page.unroute('**/completions/**');
+  assert.equal(await bubble.locator('.cb-code .cb-copy').count(), 1);
   // A reply cut by the server: its Retry.
   await page.route('**/completions/**', (route) => {
     const url = new URL(route.request().url());
