@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Node, ShadowRoot};
+use web_sys::{Document, Element, Node};
 
 use crate::markdown::Html;
 
@@ -129,14 +129,8 @@ impl Chunks {
 
 /// Whether the element with focus in `element`'s document or shadow root is in `nodes`.
 fn holds_focus(element: &Element, nodes: &[Node]) -> bool {
-    let root = element.get_root_node();
-    let focused = match root.dyn_ref::<ShadowRoot>() {
-        Some(shadow) => shadow.active_element(),
-        None => root
-            .dyn_ref::<Document>()
-            .and_then(Document::active_element),
-    };
-    focused.is_some_and(|focused| nodes.iter().any(|node| node.contains(Some(&focused))))
+    super::keyboard_focus::focused_near(element)
+        .is_some_and(|focused| nodes.iter().any(|node| node.contains(Some(&focused))))
 }
 
 /// The first of `parent`'s last `count` children (`None` when `count` is 0).

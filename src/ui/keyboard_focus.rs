@@ -6,7 +6,21 @@
 use std::cell::RefCell;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, KeyboardEvent, MouseEvent, PointerEvent};
+use web_sys::{
+    Document, Element, HtmlElement, KeyboardEvent, MouseEvent, PointerEvent, ShadowRoot,
+};
+
+/// The element with focus in `element`'s shadow root (the widget in a page), or in its document
+/// (the component in a Leptos app).
+pub fn focused_near(element: &Element) -> Option<Element> {
+    let root = element.get_root_node();
+    match root.dyn_ref::<ShadowRoot>() {
+        Some(shadow) => shadow.active_element(),
+        None => root
+            .dyn_ref::<Document>()
+            .and_then(Document::active_element),
+    }
+}
 
 /// The message box: where a visitor goes on after most such presses.
 pub const MESSAGE_BOX: &str = ".cb-input";

@@ -2,10 +2,11 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, ShadowRoot, StorageEvent};
+use web_sys::{Element, HtmlElement, StorageEvent};
 
 use super::announcer::empty_once_said;
 use super::follow::Follow;
+use super::keyboard_focus::focused_near;
 use super::listen::listen_to;
 use crate::chat::ChatState;
 use crate::session;
@@ -96,14 +97,7 @@ pub fn OtherTabs() -> impl IntoView {
 /// Focus on something in the list, whose rows following rebuilds, goes to the list itself: it
 /// stays in the chat (a phone's panel keeps its Tab trap) and raises no on-screen keyboard.
 fn keep_focus_in_list(within: &Element) {
-    let root = within.get_root_node();
-    let focused = match root.dyn_ref::<ShadowRoot>() {
-        Some(shadow) => shadow.active_element(),
-        None => root
-            .dyn_ref::<Document>()
-            .and_then(Document::active_element),
-    };
-    let Some(list) = focused
+    let Some(list) = focused_near(within)
         .and_then(|focused| focused.closest(".cb-messages").ok().flatten())
         .and_then(|list| list.dyn_into::<HtmlElement>().ok())
     else {

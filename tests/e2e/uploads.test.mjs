@@ -47,6 +47,16 @@ async function pick(page, files) {
   await chooser.setFiles(files);
 }
 
+/** Attaches done.png, uploaded, and slow.png, whose upload never ends. */
+async function oneDoneOneUploading(page) {
+  const bubble = widget(page);
+  await page.route((url) => url.pathname.endsWith('/uploads/') && url.searchParams.get('filename') === 'slow.png', () => {});
+  await pick(page, { name: 'done.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await pick(page, { name: 'slow.png', mimeType: 'image/png', buffer: PNG });
+  await bubble.getByRole('progressbar', { name: 'Uploading slow.png' }).waitFor();
+}
+
 /** Holds every upload until the returned function is called. */
 async function holdUploads(page) {
   let release;
@@ -169,12 +179,7 @@ test('a picture still uploading when the page reloads is named after the reload,
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-reload-slow.html', IMAGES);
   const bubble = await openPanel(page);
-  // The second file's upload never ends.
-  await page.route((url) => url.pathname.endsWith('/uploads/') && url.searchParams.get('filename') === 'slow.png', () => {});
-  await pick(page, { name: 'done.png', mimeType: 'image/png', buffer: PNG });
-  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
-  await pick(page, { name: 'slow.png', mimeType: 'image/png', buffer: PNG });
-  await bubble.getByRole('progressbar', { name: 'Uploading slow.png' }).waitFor();
+  await oneDoneOneUploading(page);
 
   await page.reload();
   await openPanel(page);
@@ -237,11 +242,7 @@ test('files attached in one tab are that tab\'s own: another tab of the site sho
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-two-tabs.html', IMAGES);
   const bubble = await openPanel(page);
-  await page.route((u) => u.pathname.endsWith('/uploads/') && u.searchParams.get('filename') === 'slow.png', () => {});
-  await pick(page, { name: 'done.png', mimeType: 'image/png', buffer: PNG });
-  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
-  await pick(page, { name: 'slow.png', mimeType: 'image/png', buffer: PNG });
-  await bubble.getByRole('progressbar', { name: 'Uploading slow.png' }).waitFor();
+  await oneDoneOneUploading(page);
 
   // A second tab of the same site, while the first still uploads.
   const other = await context.newPage();
