@@ -154,20 +154,15 @@ fn unsent_key(web_chat_id: &str) -> String {
 /// It is this tab's own, as the files attached beside it are: another tab has words of its own
 /// in its box, and sending them there must not take these away.
 pub fn draft(config: &Config) -> String {
-    tab_storage(config)
-        .and_then(|s| s.get_item(&draft_key(&config.web_chat_id)).ok().flatten())
-        .unwrap_or_default()
+    read(tab_storage(config), &draft_key(&config.web_chat_id)).unwrap_or_default()
 }
 
 pub fn save_draft(config: &Config, text: &str) {
-    if let Some(s) = tab_storage(config) {
-        let key = draft_key(&config.web_chat_id);
-        let _ = if text.is_empty() {
-            s.remove_item(&key)
-        } else {
-            s.set_item(&key, text)
-        };
-    }
+    keep(
+        tab_storage(config),
+        &draft_key(&config.web_chat_id),
+        (!text.is_empty()).then(|| text.to_owned()),
+    );
 }
 
 fn attached_key(web_chat_id: &str) -> String {
@@ -178,44 +173,32 @@ fn attached_key(web_chat_id: &str) -> String {
 /// tab's own: another tab of the site has files of its own, and must neither send these nor
 /// take one still uploading here for a file lost in a reload.
 pub fn attached(config: &Config) -> Vec<AttachedFile> {
-    tab_storage(config)
-        .and_then(|s| {
-            s.get_item(&attached_key(&config.web_chat_id))
-                .ok()
-                .flatten()
-        })
+    read(tab_storage(config), &attached_key(&config.web_chat_id))
         .map(|stored| attached::parse(&stored))
         .unwrap_or_default()
 }
 
 pub fn save_attached(config: &Config, files: &[AttachedFile]) {
-    if let Some(s) = tab_storage(config) {
-        let key = attached_key(&config.web_chat_id);
-        let _ = if files.is_empty() {
-            s.remove_item(&key)
-        } else {
-            s.set_item(&key, &attached::to_json(files))
-        };
-    }
+    keep(
+        tab_storage(config),
+        &attached_key(&config.web_chat_id),
+        (!files.is_empty()).then(|| attached::to_json(files)),
+    );
 }
 
 /// Messages the visitor sent that never reached the backend, oldest first, with their files.
 pub fn unsent(config: &Config) -> Vec<UnsentMessage> {
-    storage(config)
-        .and_then(|s| s.get_item(&unsent_key(&config.web_chat_id)).ok().flatten())
+    read(storage(config), &unsent_key(&config.web_chat_id))
         .map(|stored| unsent::parse(&stored))
         .unwrap_or_default()
 }
 
 pub fn save_unsent(config: &Config, messages: &[UnsentMessage]) {
-    if let Some(s) = storage(config) {
-        let key = unsent_key(&config.web_chat_id);
-        let _ = if messages.is_empty() {
-            s.remove_item(&key)
-        } else {
-            s.set_item(&key, &unsent::to_json(messages))
-        };
-    }
+    keep(
+        storage(config),
+        &unsent_key(&config.web_chat_id),
+        (!messages.is_empty()).then(|| unsent::to_json(messages)),
+    );
 }
 
 /// Named for what it first held, replies the visitor stopped: it holds cut replies too now.
@@ -247,19 +230,31 @@ pub fn save_regenerated(config: &Config, regenerations: &[Regeneration]) {
 
 /// A list stored as JSON under `key`; empty when there is none or it cannot be read.
 fn list<T: DeserializeOwned>(config: &Config, key: &str) -> Vec<T> {
-    storage(config)
-        .and_then(|s| s.get_item(key).ok().flatten())
+    read(storage(config), key)
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
 }
 
 /// Stores `items` as JSON under `key`, or removes the key when there are none.
 fn save_list<T: Serialize>(config: &Config, key: &str, items: &[T]) {
-    if let Some(s) = storage(config) {
-        let _ = if items.is_empty() {
-            s.remove_item(key)
-        } else {
-            s.set_item(key, &serde_json::to_string(items).unwrap_or_default())
+    keep(
+        storage(config),
+        key,
+        (!items.is_empty()).then(|| serde_json::to_string(items).unwrap_or_default()),
+    );
+}
+
+/// The text stored under `key`, if there is a storage and it holds one.
+fn read(storage: Option<Storage>, key: &str) -> Option<String> {
+    storage?.get_item(key).ok().flatten()
+}
+
+/// Stores `text` under `key`, or removes the key when there is nothing to keep.
+fn keep(storage: Option<Storage>, key: &str, text: Option<String>) {
+    if let Some(s) = storage {
+        let _ = match text {
+            Some(text) => s.set_item(key, &text),
+            None => s.remove_item(key),
         };
     }
 }
