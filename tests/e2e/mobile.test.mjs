@@ -273,6 +273,39 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
 });
 
+test('on a touch screen a code block\'s Copy sits above the code, and Sources shows that it opens', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-code.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-input').tap();
+  await bubble.locator('.cb-input').fill('show me markdown');
+  await bubble.locator('.cb-send').tap();
+  await bubble.locator('.cb-assistant .cb-sources').waitFor({ timeout: 15000 });
+  const shape = await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const copy = root.querySelector('.cb-code .cb-copy');
+    const code = root.querySelector('.cb-code pre code');
+    const range = document.createRange();
+    range.setStart(code.firstChild, 0);
+    range.setEnd(code.firstChild, 1);
+    const summary = root.querySelector('.cb-sources summary');
+    return {
+      button: copy.getBoundingClientRect().toJSON(),
+      firstLine: range.getBoundingClientRect().toJSON(),
+      // A summary shows its triangle (its ::marker) only as a list item.
+      summaryDisplay: getComputedStyle(summary).display,
+      summaryHeight: summary.getBoundingClientRect().height,
+    };
+  });
+  assert.ok(shape.button.height >= 44, `Copy is ${shape.button.height} px tall`);
+  assert.ok(shape.button.bottom <= shape.firstLine.top, `Copy ends at ${shape.button.bottom}, the code starts at ${shape.firstLine.top}`);
+  assert.equal(shape.summaryDisplay, 'list-item');
+  assert.ok(shape.summaryHeight >= 44, `Sources is ${shape.summaryHeight} px tall`);
+  assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
+  await context.close();
+});
+
 test('a phone held sideways with its keyboard up keeps lines of the conversation between header and composer', async () => {
   const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 844, height: 390 } });
   await phonePage(page, 'phone-short.html', { 'data-subtitle': 'We answer in minutes' });
