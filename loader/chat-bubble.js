@@ -10,7 +10,11 @@
   // A re-run (SPA) keeps the widget.
   const key = script.src + ' ' + attrs['data-web-chat-id'];
   const same = reg.h[key];
-  if (same) return same.isConnected || d.body?.append(same);
+  // The bubble hangs from <html>, beside <body>: a <body> with a transform, filter or
+  // will-change would otherwise be the box its fixed corner is measured from, far down a long
+  // page; and a router that swaps <body> leaves it be.
+  const html = d.documentElement;
+  if (same) return same.isConnected || html.append(same);
   const warn = (m) => console.warn('chat-bubble: ' + m);
   const el = (n, props) => Object.assign(d.createElement(n), props);
   const set = (e, o) => {
@@ -166,10 +170,10 @@
   const mode = attrs['data-load'];
   const attach = () => {
     if (dead) return;
-    d.body.append(host);
-    // Follow a swapped <body> (Turbo, pjax).
-    observer = new MutationObserver(() => host.isConnected || !d.body || d.body.append(host));
-    observer.observe(d.documentElement, { childList: true });
+    html.append(host);
+    // Come back if a script clears <html>'s children.
+    observer = new MutationObserver(() => host.isConnected || html.append(host));
+    observer.observe(html, { childList: true });
     if (mode === 'eager') load();
     else if (mode === 'interaction') for (const t of triggers) button.addEventListener(t, load, { passive: true });
     else {

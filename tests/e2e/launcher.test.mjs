@@ -109,3 +109,29 @@ function getComputedStyleColour(hex) {
   const n = parseInt(hex.slice(1), 16);
   return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`;
 }
+
+test('a host page whose <body> is filtered, transformed or will-change keeps the bubble and the panel in the window\'s corner', async () => {
+  for (const rule of ['filter: grayscale(1)', 'transform: translateZ(0)', 'will-change: transform', 'contain: paint']) {
+    const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+    const url = `${env.server.url}filtered-body.html`;
+    await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>filtered</title>
+<style>body { margin: 0; ${rule} }</style></head>
+<body><div style="height:3000px">A long host page</div>${embedTag({ 'data-load': 'eager' })}</body></html>`);
+    await page.goto(url);
+    const bubble = widget(page);
+    // The widget's own bubble, in place of the loader's.
+    await bubble.locator('.cb-widget .cb-launcher').waitFor();
+    const inWindow = async (sel) => {
+      const box = await bubble.locator(sel).boundingBox();
+      return box.y >= 0 && box.y + box.height <= 800 && box.x + box.width <= 1280 ? 'in the window' : JSON.stringify(box);
+    };
+    assert.equal(await inWindow('.cb-launcher'), 'in the window', `${rule}: the bubble at the top of the page`);
+    await page.evaluate(() => window.scrollTo(0, 1000));
+    assert.equal(await inWindow('.cb-launcher'), 'in the window', `${rule}: the bubble after scrolling`);
+    await bubble.locator('.cb-launcher').click();
+    await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+    assert.equal(await inWindow('.cb-panel'), 'in the window', `${rule}: the open panel`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
