@@ -68,6 +68,28 @@ test('aggressive host CSS does not change the widget', async () => {
   await hostile.context.close();
 });
 
+test('a right-to-left host page does not turn the widget\'s English around', async () => {
+  const plainUrl = `${env.server.url}host-ltr.html`;
+  const rtlUrl = `${env.server.url}host-rtl.html`;
+  const plain = await openPage(env.browser);
+  await routeHtml(plain.page, plainUrl, page('body { margin: 0 }'));
+  const rtl = await openPage(env.browser);
+  await routeHtml(rtl.page, rtlUrl, page('body { margin: 0 } chat-bubble { direction: rtl; unicode-bidi: bidi-override }')
+    .replace('<html>', '<html dir="rtl" lang="he">'));
+  const expected = await measure(plain.page, plainUrl);
+  const actual = await measure(rtl.page, rtlUrl);
+  assert.deepEqual(actual, expected);
+  const direction = (p) => p.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    return [getComputedStyle(root.querySelector('.cb-panel')).direction, getComputedStyle(root.querySelector('.cb-panel')).unicodeBidi];
+  });
+  assert.deepEqual(await direction(rtl.page), await direction(plain.page));
+  assert.deepEqual(plain.problems, []);
+  assert.deepEqual(rtl.problems, []);
+  await plain.context.close();
+  await rtl.context.close();
+});
+
 test('the widget adds nothing to the light DOM but its host element', async () => {
   const url = `${env.server.url}host-count.html`;
   const source = page('body { margin: 0 }');
