@@ -84,10 +84,17 @@ function show(api, root, text, remember) {
   box.append(message, close);
 
   const launcher = () => root.querySelector('.cb-launcher');
-  // Focus on the teaser is not moved to the launcher: focus there counts as an interaction
-  // (data-load="interaction") and would load the widget for a visitor who only said no. The
-  // browser's next Tab goes on from where the teaser was.
+  // Focus in the teaser goes to the launcher beside it, or it would fall to the page's <body>
+  // and the next Tab start again from the top of the page. Focus on the launcher counts as an
+  // interaction (data-load="interaction"), which would load the widget for a visitor who only
+  // said no: that one focusin is kept from reaching it.
   const dismiss = () => {
+    if (box.contains(root.getRootNode().activeElement)) {
+      const quiet = (e) => e.stopPropagation();
+      root.addEventListener('focusin', quiet, true);
+      launcher()?.focus();
+      root.removeEventListener('focusin', quiet, true);
+    }
     box.remove();
     d.removeEventListener('keydown', onKey);
     stopOpen();

@@ -54,9 +54,20 @@ test('the teaser shows after its delay above the closed launcher, as text, witho
   await context.close();
 });
 
+/** What has focus: the element inside the widget's shadow root, or the page's. */
+const focused = (page) => page.evaluate(() => {
+  const host = document.activeElement;
+  const inner = host?.shadowRoot?.activeElement;
+  return inner ? inner.className : host?.tagName;
+});
+
 for (const [how, dismiss] of [
   ['its close button', (page) => widget(page).locator('.cb-teaser-close').click()],
   ['Escape', (page) => page.keyboard.press('Escape')],
+  ['Enter on its close button', async (page) => {
+    await widget(page).locator('.cb-teaser-close').focus();
+    await page.keyboard.press('Enter');
+  }],
 ]) {
   test(`the teaser is dismissed with ${how}, and stays dismissed`, async () => {
     const { context, page, problems } = await openPage(env.browser);
@@ -69,7 +80,11 @@ for (const [how, dismiss] of [
     await dismiss(page);
     await bubble.locator('.cb-teaser').waitFor({ state: 'detached' });
     assert.equal(await bubble.locator('.cb-panel').count(), 0, 'dismissing does not open anything');
-    assert.deepEqual(wasm, []);
+    if (how.startsWith('Enter')) {
+      // A keyboard user goes on from the bubble beside it, not from the top of the page.
+      assert.equal(await focused(page), 'cb-launcher');
+    }
+    assert.deepEqual(wasm, [], 'nor loads the widget');
     await page.reload();
     await bubble.locator('.cb-launcher').waitFor();
     assert.equal(await teaserAfter(page, 1500), 0, 'not shown again');
