@@ -135,3 +135,24 @@ test('a host page whose <body> is filtered, transformed or will-change keeps the
     await context.close();
   }
 });
+
+test('a host page that scales itself with CSS zoom keeps the whole open panel in the window', async () => {
+  for (const [width, zoom] of [[1366, 1.25], [1366, 2], [700, 2], [1366, 0.8]]) {
+    const { context, page, problems } = await openPage(env.browser, { viewport: { width, height: 768 } });
+    const url = `${env.server.url}zoomed.html`;
+    await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>zoomed</title>
+<style>html { zoom: ${zoom} } body { margin: 0 }</style></head>
+<body><p>A page designed at another size</p>${embedTag({ 'data-load': 'eager' })}</body></html>`);
+    await page.goto(url);
+    const bubble = widget(page);
+    await bubble.locator('.cb-widget .cb-launcher').click();
+    await bubble.locator('.cb-input').waitFor({ state: 'visible' });
+    const box = await bubble.locator('.cb-panel').boundingBox();
+    const inside = box.y >= 0 && box.x >= 0 && box.x + box.width <= width && box.y + box.height <= 768;
+    assert.ok(inside, `${width} px wide, zoom ${zoom}: the panel is at ${JSON.stringify(box)}`);
+    // At a zoom above 1 the panel is drawn larger, as the page is.
+    if (zoom > 1 && width > 1000) assert.ok(box.width > 380, `zoom ${zoom}: ${box.width} px wide`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
