@@ -333,6 +333,17 @@ test('a phone held sideways with its keyboard up keeps lines of the conversation
     const box = await bubble.locator(sel).first().boundingBox();
     assert.ok(box.height >= 44, `${sel}: ${box.height}`);
   }
+  // A long draft: the box grows, but not over the header, and lines of the conversation stay.
+  await bubble.locator('.cb-input').fill('word '.repeat(700));
+  const tops = () => page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const box = (sel) => root.querySelector(sel).getBoundingClientRect();
+    return { header: Math.round(box('.cb-header').top), list: Math.round(box('.cb-messages').height), composerBottom: Math.round(box('.cb-composer').bottom) };
+  });
+  const long = await tops();
+  assert.ok(long.header >= 0, `the header starts at ${long.header}`);
+  assert.ok(long.list >= 40, `lines of the conversation: ${JSON.stringify(long)}`);
+  assert.ok(long.composerBottom <= 180, `the composer ends at ${long.composerBottom}`);
   assert.deepEqual(problems, []);
   await context.close();
 });
