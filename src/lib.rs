@@ -11,6 +11,7 @@ pub mod asked_again;
 pub mod attached;
 pub mod attaching;
 pub mod chat;
+pub mod clipboard;
 mod component;
 pub mod config;
 pub mod contact;

@@ -4,6 +4,7 @@
 use wasm_bindgen::JsCast;
 use web_sys::{CharacterData, Document, Element, HtmlElement, Node};
 
+use crate::clipboard::copy_text;
 use crate::markdown::Html;
 use crate::texts::Texts;
 
@@ -173,23 +174,24 @@ fn with_copy_button(document: &Document, pre: Element, t: &Texts) -> Option<Node
     Some(wrapper.into())
 }
 
-/// If `target` is a code block's Copy button, copies the code and says so on the button.
-pub fn handle_copy_click(target: &Element, t: &Texts) {
-    let Some(button) = target.closest(".cb-copy").ok().flatten() else {
+/// If `target` is a code block's Copy button, copies the code and says on the button whether
+/// it worked.
+pub fn handle_copy_click(target: &Element, t: &'static Texts) {
+    let Some(button) = target
+        .closest(".cb-copy")
+        .ok()
+        .flatten()
+        .and_then(|b| b.dyn_into::<HtmlElement>().ok())
+    else {
         return;
     };
     let code = button
         .next_element_sibling()
         .and_then(|pre| pre.text_content())
         .unwrap_or_default();
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(&code);
-    }
-    button.set_text_content(Some(t.copied));
-    // Its name says so too: a screen reader reads the name, not the words shown.
-    let _ = button.set_attribute("aria-label", t.copied);
-    // "Copied" is news for a moment, then the button is a Copy button again; a second copy
-    // meanwhile gets a moment of its own: only the newest copy's timer resets the button.
+    // What a copy came to is news for a moment, then the button is a Copy button again; a
+    // second copy meanwhile gets a moment of its own: only the newest copy's timer resets the
+    // button.
     let copies = button
         .get_attribute(COPIES)
         .and_then(|n| n.parse::<u32>().ok())
@@ -197,16 +199,21 @@ pub fn handle_copy_click(target: &Element, t: &Texts) {
         .wrapping_add(1)
         .to_string();
     let _ = button.set_attribute(COPIES, &copies);
-    let (copy, copy_code) = (t.copy, t.copy_code);
-    leptos::prelude::set_timeout(
-        move || {
-            if button.get_attribute(COPIES).as_deref() == Some(copies.as_str()) {
-                button.set_text_content(Some(copy));
-                let _ = button.set_attribute("aria-label", copy_code);
-            }
-        },
-        crate::ui::COPIED_SHOWN,
-    );
+    leptos::task::spawn_local(async move {
+        let words = copy_text(&code, &button).await.words(t);
+        button.set_text_content(Some(words));
+        // Its name says so too: a screen reader reads the name, not the words shown.
+        let _ = button.set_attribute("aria-label", words);
+        leptos::prelude::set_timeout(
+            move || {
+                if button.get_attribute(COPIES).as_deref() == Some(copies.as_str()) {
+                    button.set_text_content(Some(t.copy));
+                    let _ = button.set_attribute("aria-label", t.copy_code);
+                }
+            },
+            crate::ui::COPIED_SHOWN,
+        );
+    });
 }
 
 /// How many times a code block's Copy button was pressed.

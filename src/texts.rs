@@ -27,6 +27,8 @@ pub struct Texts {
     pub retry_upload: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
+    /// A Copy button after the browser would not copy.
+    pub copy_failed: &'static str,
     pub copy_message: &'static str,
     pub copy_code: &'static str,
     /// A code block's name, for a screen reader that reaches it.
@@ -152,6 +154,7 @@ pub static EN: Texts = Texts {
     retry_upload: "Retry {}",
     copy: "Copy",
     copied: "Copied",
+    copy_failed: "Couldn't copy",
     copy_message: "Copy message",
     copy_code: "Copy code",
     code: "Code",
@@ -257,6 +260,7 @@ pub static ZH_TW: Texts = Texts {
     retry_upload: "重試 {}",
     copy: "複製",
     copied: "已複製",
+    copy_failed: "無法複製",
     copy_message: "複製訊息",
     copy_code: "複製程式碼",
     code: "程式碼",

@@ -66,7 +66,8 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
   const copyMessage = bubble.locator('.cb-assistant .cb-copy-message');
   await copyMessage.waitFor({ timeout: 15000 });
   await copyMessage.click();
-  assert.equal(await copyMessage.textContent(), 'Copied');
+  // Once the clipboard has the text.
+  await copyMessage.filter({ hasText: 'Copied' }).waitFor({ timeout: 2000 });
   // Said to a screen reader too: the button's name is what it shows.
   assert.equal(await copyMessage.getAttribute('aria-label'), 'Copied');
   // Copied again before the first moment ends: the second copy gets a moment of its own
@@ -80,7 +81,7 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
 
   const copyCode = bubble.locator('.cb-code .cb-copy');
   await copyCode.click();
-  assert.equal(await copyCode.textContent(), 'Copied');
+  await copyCode.filter({ hasText: 'Copied' }).waitFor({ timeout: 2000 });
   assert.equal(await copyCode.getAttribute('aria-label'), 'Copied');
   await page.waitForTimeout(1500);
   await copyCode.click();
