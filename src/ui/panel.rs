@@ -44,10 +44,20 @@ pub fn Panel() -> impl IntoView {
         )
     });
     // Files pasted (a screenshot) or dropped anywhere on the panel are attached; text is left
-    // to the browser.
+    // to the browser. Text copied from a spreadsheet or a word processor comes with a picture
+    // of itself: the text is what the visitor meant, so a paste with text attaches nothing.
     let on_paste = move |ev: ClipboardEvent| {
-        let files = files_of(ev.clipboard_data().and_then(|d| d.files()));
-        if attachments_on && !files.is_empty() {
+        let Some(data) = ev.clipboard_data() else {
+            return;
+        };
+        let has_text = data
+            .get_data("text/plain")
+            .is_ok_and(|text| !text.trim().is_empty());
+        if !attachments_on || has_text {
+            return;
+        }
+        let files = files_of(data.files());
+        if !files.is_empty() {
             ev.prevent_default();
             add_files(state, files);
         }

@@ -547,6 +547,38 @@ test('a pasted picture is attached and sent on its own', async () => {
   await context.close();
 });
 
+test('Ctrl+V: cells copied from a spreadsheet paste as text, a copied screenshot is attached', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await hostPage(page, env.server, 'uploads-paste-text.html', IMAGES);
+  const bubble = await openPanel(page);
+  /** Puts on the clipboard the picture, with the text and the HTML of the cells if `cells`. */
+  const copy = (cells) => page.evaluate(async ({ bytes, cells }) => {
+    const items = { 'image/png': new Blob([new Uint8Array(bytes)], { type: 'image/png' }) };
+    if (cells) {
+      items['text/plain'] = new Blob([cells], { type: 'text/plain' });
+      items['text/html'] = new Blob([`<table><tr><td>${cells.replace(/\t/g, '</td><td>')}</td></tr></table>`], { type: 'text/html' });
+    }
+    await navigator.clipboard.write([new ClipboardItem(items)]);
+  }, { bytes: [...PNG], cells });
+  const input = bubble.locator('.cb-input');
+  // A spreadsheet puts a picture of the cells beside their text: the text is pasted.
+  await copy('A-1001\tShipped');
+  await input.fill('Order: ');
+  await input.press('ControlOrMeta+V');
+  assert.equal(await input.inputValue(), 'Order: A-1001\tShipped');
+  // A screenshot is only a picture: it is attached, and the words stay as they were.
+  await copy(null);
+  await input.press('ControlOrMeta+V');
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.equal(await bubble.locator('.cb-chip').count(), 1, 'only the screenshot is attached');
+  assert.equal(await input.inputValue(), 'Order: A-1001\tShipped');
+  await bubble.locator('.cb-send').click();
+  await waitForReplyContaining(page, 'I see 1 image: image.png');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a picture dropped onto the panel is attached, with a hint while it is dragged over', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-drop.html', IMAGES);
