@@ -195,6 +195,16 @@ pub enum HistoryStatus {
     Failed,
 }
 
+/// A streaming reply gone quiet for a while (see `session::stall`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stall {
+    /// The reply's key.
+    pub reply: u64,
+    /// Whether the panel's status line says it to screen readers: only a reply's first stall
+    /// is said (a reply that trickles goes quiet at every word).
+    pub announced: bool,
+}
+
 /// What an embedding page can listen to (see `js_api`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatEvent {
@@ -271,7 +281,7 @@ pub struct ChatState {
     pub assistant: RwSignal<Sender>,
     /// The streaming reply that has gone quiet for a while, if any (its row says it is still
     /// coming).
-    pub stalled: RwSignal<Option<u64>>,
+    pub stalled: RwSignal<Option<Stall>>,
     /// Notified at the visitor's local midnight (see [`crate::timers::every_midnight`]): what
     /// says "Today", "Yesterday" or a time of today is said again.
     pub day_changed: Trigger,

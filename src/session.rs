@@ -455,7 +455,11 @@ async fn stream_into(
         if !added.is_empty() {
             reply.text.update(|t| t.push_str(&added));
             // Words came: "still working" goes with them, not at the stall watch's next look.
-            if state.stalled.get_untracked() == Some(reply.key) {
+            if state
+                .stalled
+                .get_untracked()
+                .is_some_and(|s| s.reply == reply.key)
+            {
                 state.stalled.set(None);
             }
         }

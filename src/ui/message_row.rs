@@ -187,7 +187,7 @@ fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
         // The dots follow the stall themselves, so that they are not built again with it.
         let stalled = !typing
             && status == MessageStatus::Streaming
-            && state.stalled.get() == Some(message.key);
+            && state.stalled.get().is_some_and(|s| s.reply == message.key);
         (typing || stalled || has_status_line(status, t)).then(|| {
             view! {
                 {typing.then(|| typing_dots(message))}
@@ -310,7 +310,7 @@ fn row_class(role: Role, status: MessageStatus, continued: bool, picture_only: b
 fn typing_dots(message: ChatMessage) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
-    let still_working = move || state.stalled.get() == Some(message.key);
+    let still_working = move || state.stalled.get().is_some_and(|s| s.reply == message.key);
     view! {
         <span class="cb-typing" aria-label=t.typing>
             <span></span>

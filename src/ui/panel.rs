@@ -123,8 +123,9 @@ pub fn Panel() -> impl IntoView {
             <Announcer/>
             // A reply slow to start or gone quiet, said to screen readers: the message list is
             // not live, and a line put in with its words already in it is not read reliably.
+            // Once a reply: the same words at every gap of a trickle tell nothing new.
             <div class="cb-sr-only" role="status">
-                {move || state.stalled.get().map(|_| still_working)}
+                {move || state.stalled.get().filter(|s| s.announced).map(|_| still_working)}
             </div>
             <OtherTabs/>
             <Header/>

@@ -65,3 +65,41 @@ test('the sign goes as soon as words flow again, while the reply still streams',
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a reply that trickles a word every few seconds says it is still coming to a screen reader once', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'stall-trickle.html', { 'data-reply-timeout': '60' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').waitFor();
+  // What the live regions say, each time words come into one, and how often the row shows the
+  // sign.
+  await page.evaluate(() => {
+    window.__said = [];
+    window.__signs = 0;
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    // The message list is a log that is not live.
+    const regions = () => root.querySelectorAll('[role=status], [role=alert], [aria-live]:not([aria-live=off])');
+    const last = new Map([...regions()].map((r) => [r, r.textContent]));
+    let sign = false;
+    new MutationObserver(() => {
+      for (const region of regions()) {
+        const now = region.textContent;
+        if (now && now !== last.get(region)) window.__said.push(now);
+        last.set(region, now);
+      }
+      const shown = Boolean(root.querySelector('.cb-stalled, .cb-still-working'));
+      if (shown && !sign) window.__signs += 1;
+      sign = shown;
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
+  // Four words, five seconds apart.
+  await mockSwitches(page, { delay: 5000, length: 4 });
+  await send(page, 'trickle');
+  await bubble.locator('.cb-rows .cb-assistant .cb-copy-message').waitFor({ timeout: 45000 });
+  const [said, signs] = await page.evaluate(() => [window.__said, window.__signs]);
+  assert.ok(signs >= 3, `the row showed the sign at ${signs} gaps`);
+  assert.equal(said.filter((words) => words.includes('Still working')).length, 1, said.join(' | '));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
