@@ -211,13 +211,44 @@ pub async fn history(
     conversation: &Conversation,
     signal: Option<&AbortSignal>,
 ) -> Result<Vec<Message>, ApiError> {
+    read_history(config, conversation, signal, false)
+        .await
+        .map(|read| read.messages)
+}
+
+/// Messages of a conversation read from the history, oldest first.
+#[derive(Debug)]
+pub struct HistoryRead {
+    pub messages: Vec<Message>,
+    /// They are all of the conversation's messages, not only its newest.
+    pub whole: bool,
+}
+
+/// The newest messages of a conversation: its first page of history alone when the backend
+/// pages it from the newest (see [`MessagePage::runs_newest_first`]), else every page, as
+/// [`history`] reads them.
+pub async fn recent_history(
+    config: &Config,
+    conversation: &Conversation,
+    signal: Option<&AbortSignal>,
+) -> Result<HistoryRead, ApiError> {
+    read_history(config, conversation, signal, true).await
+}
+
+async fn read_history(
+    config: &Config,
+    conversation: &Conversation,
+    signal: Option<&AbortSignal>,
+    newest_enough: bool,
+) -> Result<HistoryRead, ApiError> {
     let page_size = HISTORY_PAGE_SIZE.to_string();
     let mut request = Request::get(&config.url("messages/")).query([
         ("conversation", conversation.id.as_str()),
         ("pageSize", page_size.as_str()),
     ]);
     let mut messages = Vec::new();
-    for _ in 0..MAX_HISTORY_PAGES {
+    let mut whole = true;
+    for read in 0..MAX_HISTORY_PAGES {
         let response = send(
             with_token(request, conversation)
                 .header("Accept", ACCEPT)
@@ -231,14 +262,19 @@ pub async fn history(
         // for a page holding 2 MB of text.
         let body = response.binary().await?;
         let page = MessagePage::from_json(&body)?;
+        let newest_only = newest_enough && read == 0 && page.runs_newest_first();
         messages.extend(page.results);
         match page.next {
+            Some(_) if newest_only => {
+                whole = false;
+                break;
+            }
             Some(next) if same_origin(&next, &config.api_base) => request = Request::get(&next),
             _ => break,
         }
     }
     sort_history(&mut messages);
-    Ok(messages)
+    Ok(HistoryRead { messages, whole })
 }
 
 /// `POST uploads/?conversation=&filename=` with the file as the body, through XMLHttpRequest

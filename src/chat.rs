@@ -84,6 +84,16 @@ impl ChatMessage {
         message
     }
 
+    /// Frees its signals, once no row shows it any more: they belong to the widget's owner,
+    /// which would otherwise keep them until the widget goes (see [`ChatState::keep_only_unsent`]).
+    pub fn dispose(self) {
+        self.text.dispose();
+        self.status.dispose();
+        self.details.dispose();
+        self.place.dispose();
+        self.versions.dispose();
+    }
+
     /// What its neighbours need to know of it.
     fn stamp(&self) -> Stamp {
         stamp(
@@ -146,6 +156,9 @@ fn settle_places_after(list: &[ChatMessage], range: std::ops::Range<usize>, befo
 /// What a message carries besides its text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageDetails {
+    /// The backend's id for it, once known: it came with the history, or was found there when
+    /// the history was read again (a reply streamed here comes without one).
+    pub id: Option<String>,
     /// Milliseconds since the epoch.
     pub created_at: Option<i64>,
     pub sources: Vec<Source>,
@@ -525,12 +538,32 @@ impl ChatState {
     }
 
     /// Empties the list but for the visitor's messages not sent, which are not in any
-    /// conversation's history: the history to read again goes before them.
-    pub fn keep_only_unsent(&self) {
+    /// conversation's history: the history to read again goes before them. Returns the
+    /// messages taken out, for [`ChatMessage::dispose`] once their rows are gone.
+    pub fn keep_only_unsent(&self) -> Vec<ChatMessage> {
+        let mut dropped = Vec::new();
         self.messages.update(|list| {
-            list.retain(|m| m.status.get_untracked() == MessageStatus::Unsent);
+            dropped = list
+                .extract_if(.., |m| m.status.get_untracked() != MessageStatus::Unsent)
+                .collect();
             settle_places(list, 0..list.len());
         });
+        dropped
+    }
+
+    /// Whether the list shows a visitor's message not sent.
+    pub fn shows_unsent(&self) -> bool {
+        self.messages.with_untracked(|list| {
+            list.iter()
+                .any(|m| m.status.get_untracked() == MessageStatus::Unsent)
+        })
+    }
+
+    /// The key the next message will get: every message shown now has a smaller one.
+    pub fn next_key(&self) -> u64 {
+        self.inner
+            .try_with_value(|inner| inner.next_key)
+            .unwrap_or_default()
     }
 
     fn new_message(&self, role: Role, text: String, status: MessageStatus) -> ChatMessage {
@@ -816,37 +849,7 @@ impl ChatState {
         self.meet_assistant(history.iter().map(|row| &row.message));
         let earlier: Vec<ChatMessage> = history
             .into_iter()
-            .filter_map(|row| {
-                let HistoryRow {
-                    message: m,
-                    status,
-                    earlier,
-                } = row;
-                let role = m.role?;
-                let sender = sender_of(&m);
-                let details = MessageDetails {
-                    created_at: m.created_at,
-                    sources: m.sources(),
-                    attachments: m.attachments,
-                    sender,
-                    ..MessageDetails::default()
-                };
-                let versions = (!earlier.is_empty()).then(|| {
-                    let shown = Kept {
-                        text: m.content.clone(),
-                        sources: details.sources.clone(),
-                        status,
-                    };
-                    Versions::restored(earlier, shown)
-                });
-                let mut message = self.new_message(role, m.content, status);
-                message.details.set_value(details);
-                if let Some(versions) = versions {
-                    message.versions.set(versions);
-                }
-                message.batch = batch;
-                Some(message)
-            })
+            .filter_map(|row| self.listed(row, batch))
             .collect();
         if earlier.is_empty() {
             return;
@@ -859,6 +862,59 @@ impl ChatState {
             // The rows put in, and the one that was first: the only one whose neighbours changed
             // (and, with `before` known when it went in, its place did not).
             settle_places_after(list, 0..added + 1, before);
+        });
+    }
+
+    /// A message of the history as a row of `batch`; none for a message of a kind not shown.
+    fn listed(&self, row: HistoryRow, batch: u64) -> Option<ChatMessage> {
+        let HistoryRow {
+            message: m,
+            status,
+            earlier,
+        } = row;
+        let role = m.role?;
+        let sender = sender_of(&m);
+        let details = MessageDetails {
+            sources: m.sources(),
+            id: Some(m.id).filter(|id| !id.is_empty()),
+            created_at: m.created_at,
+            attachments: m.attachments,
+            sender,
+            ..MessageDetails::default()
+        };
+        let versions = (!earlier.is_empty()).then(|| {
+            let shown = Kept {
+                text: m.content.clone(),
+                sources: details.sources.clone(),
+                status,
+            };
+            Versions::restored(earlier, shown)
+        });
+        let mut message = self.new_message(role, m.content, status);
+        message.details.set_value(details);
+        if let Some(versions) = versions {
+            message.versions.set(versions);
+        }
+        message.batch = batch;
+        Some(message)
+    }
+
+    /// Puts messages of the history that the list does not show yet (another tab's exchange)
+    /// at its end, as messages of this page: the rows shown stay as they are.
+    pub fn append_history(&self, history: Vec<HistoryRow>) {
+        self.meet_assistant(history.iter().map(|row| &row.message));
+        let added: Vec<ChatMessage> = history
+            .into_iter()
+            .filter_map(|row| self.listed(row, LIVE))
+            .collect();
+        if added.is_empty() {
+            return;
+        }
+        self.messages.update(|list| {
+            let at = list.len();
+            list.extend(added);
+            // The rows put in, and the one before them: the only one whose neighbours changed.
+            settle_places(list, at.saturating_sub(1)..list.len());
         });
     }
 }
@@ -1375,6 +1431,90 @@ mod tests {
             state.show_notice("Too long".into());
             state.take_down_notice(earlier);
             assert!(state.notice_text().is_some());
+        });
+    }
+
+    fn texts_of(state: &ChatState) -> Vec<String> {
+        state
+            .messages
+            .get_untracked()
+            .iter()
+            .map(|m| m.text.get_untracked())
+            .collect()
+    }
+
+    #[test]
+    fn another_tab_s_messages_go_at_the_end_and_the_rows_shown_stay() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let mut stored = history_message("incoming", "old question");
+            stored.id = "m1".into();
+            state.prepend_history(
+                complete(vec![stored, history_message("outgoing", "old answer")]),
+                None,
+            );
+            let shown = state.messages.get_untracked();
+            assert_eq!(
+                shown[0].details.with_value(|d| d.id.clone()).as_deref(),
+                Some("m1"),
+                "a message of the history knows its id"
+            );
+            assert_eq!(shown[1].details.with_value(|d| d.id.clone()), None);
+            let mine = state.push(Role::Visitor, "mine".into(), MessageStatus::Complete);
+            let mut theirs = history_message("incoming", "theirs");
+            theirs.id = "m3".into();
+            state.append_history(complete(vec![
+                theirs,
+                history_message("outgoing", "their answer"),
+            ]));
+            assert_eq!(
+                texts_of(&state),
+                [
+                    "old question",
+                    "old answer",
+                    "mine",
+                    "theirs",
+                    "their answer"
+                ]
+            );
+            let list = state.messages.get_untracked();
+            assert_eq!(
+                list[0].key, shown[0].key,
+                "the rows shown are the same rows"
+            );
+            assert_eq!(list[2].key, mine.key);
+            assert_eq!(
+                list[3].details.with_value(|d| d.id.clone()).as_deref(),
+                Some("m3")
+            );
+            // One run of this page's messages, the other tab's among them.
+            assert_eq!(state.batches(), [list[0].batch, LIVE]);
+            assert!(!list[2].place.get_untracked().last);
+            assert!(list[4].place.get_untracked().last);
+        });
+    }
+
+    #[test]
+    fn the_messages_taken_out_for_a_list_shown_afresh_can_be_freed() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let sent = state.push(Role::Visitor, "q".into(), MessageStatus::Complete);
+            let unsent = state.push(Role::Visitor, "later".into(), MessageStatus::Unsent);
+            assert!(state.shows_unsent());
+            let dropped = state.keep_only_unsent();
+            assert_eq!(
+                dropped.iter().map(|m| m.key).collect::<Vec<_>>(),
+                [sent.key]
+            );
+            assert_eq!(texts_of(&state), ["later"]);
+            for message in dropped {
+                message.dispose();
+            }
+            assert_eq!(sent.text.try_get_untracked(), None, "freed");
+            assert!(sent.details.try_with_value(|_| ()).is_none());
+            assert_eq!(unsent.text.get_untracked(), "later");
         });
     }
 

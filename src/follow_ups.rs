@@ -269,6 +269,7 @@ fn show(state: ChatState, m: Message) {
         m.content.clone(),
         MessageStatus::Complete,
         MessageDetails {
+            id: Some(m.id).filter(|id| !id.is_empty()),
             created_at: m.created_at,
             sender: state.assistant_sender(),
             ..MessageDetails::default()

@@ -19,6 +19,7 @@ pub mod crash;
 pub mod errors;
 pub mod follow_ups;
 pub mod grouping;
+pub mod history_merge;
 pub mod history_slices;
 pub mod js_api;
 pub mod markdown;

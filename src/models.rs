@@ -84,6 +84,21 @@ impl MessagePage {
         // megabytes): only when the page needs them.
         lenient::from_json_repaired(json)
     }
+
+    /// Whether its messages run newest first, as a backend that pages its history from the
+    /// newest gives them (the API does not say which way it pages): then this first page holds
+    /// the newest messages. A page whose messages are not all timed tells nothing.
+    pub fn runs_newest_first(&self) -> bool {
+        let Some(times) = self
+            .results
+            .iter()
+            .map(|m| m.created_at)
+            .collect::<Option<Vec<i64>>>()
+        else {
+            return false;
+        };
+        times.first() > times.last() && times.windows(2).all(|pair| pair[0] >= pair[1])
+    }
 }
 
 /// Who wrote a message, from the widget's point of view.
@@ -674,6 +689,38 @@ mod tests {
         assert_eq!(parse_time("2000-03-01"), Some(951_868_800_000));
         assert_eq!(parse_time("yesterday"), None);
         assert_eq!(parse_time("2023-13-01"), None);
+    }
+
+    #[test]
+    fn a_page_runs_newest_first_when_its_times_go_down() {
+        let page = |times: &[Option<&str>]| {
+            let results: Vec<String> = times
+                .iter()
+                .map(|t| match t {
+                    Some(t) => format!(r#"{{"type": "incoming", "createdAt": "{t}"}}"#),
+                    None => r#"{"type": "incoming"}"#.to_owned(),
+                })
+                .collect();
+            MessagePage::from_json(format!(r#"{{"results": [{}]}}"#, results.join(",")))
+                .unwrap()
+                .runs_newest_first()
+        };
+        assert!(page(&[
+            Some("1700000000300"),
+            Some("1700000000200"),
+            Some("1700000000200")
+        ]));
+        // Oldest first, in no order, untimed, or too short to tell.
+        assert!(!page(&[Some("1700000000100"), Some("1700000000200")]));
+        assert!(!page(&[
+            Some("1700000000300"),
+            Some("1700000000100"),
+            Some("1700000000200")
+        ]));
+        assert!(!page(&[Some("1700000000300"), None, Some("1700000000100")]));
+        assert!(!page(&[Some("1700000000300"), Some("1700000000300")]));
+        assert!(!page(&[Some("1700000000300")]));
+        assert!(!page(&[]));
     }
 
     #[test]

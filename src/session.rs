@@ -31,7 +31,7 @@ mod stall;
 
 pub use history::{load_history, restore_unsent};
 pub use leaving::remember_reply_in_flight;
-pub use other_tab::follow_other_tab;
+pub use other_tab::{follow_other_tab, Followed};
 use stall::watch_for_stall;
 
 /// Sends `text` as the visitor and streams the assistant's reply into a new message.
@@ -151,6 +151,7 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
         // The cut version as it shows, to come back should the new try bring nothing.
         let current = kept_of(reply);
         reply.versions.update(|v| v.update_shown(current));
+        asked_anew(reply);
         show_kept(reply, Kept::streaming());
         run_exchange(state, question, reply, controller, Asking::VersionAgain);
         return;
@@ -182,6 +183,7 @@ pub fn regenerate(state: ChatState, reply: ChatMessage) {
         store::save_regenerated(&config, &remembered);
     }
     reply.details.update_value(|d| d.created_at = Some(now()));
+    asked_anew(reply);
     show_kept(reply, Kept::streaming());
     run_exchange(state, question, reply, controller, Asking::NewVersion);
 }
@@ -225,6 +227,11 @@ fn kept_of(reply: ChatMessage) -> Kept {
         sources: reply.details.with_value(|d| d.sources.clone()),
         status: reply.status.get_untracked(),
     }
+}
+
+/// A reply's row is to show a new answer: the id of the one it showed is not its id any more.
+fn asked_anew(reply: ChatMessage) {
+    reply.details.update_value(|d| d.id = None);
 }
 
 /// Puts a version in the reply's row.

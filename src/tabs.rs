@@ -1,7 +1,9 @@
 //! A site's tabs are one chat. The conversation is stored once for the browser (see
 //! [`crate::store`]), so a message goes to it from whichever tab sends it; every tab shows it
 //! too. When another tab starts a conversation, begins a new one or adds to it, this tab follows:
-//! it reads the conversation's history again, as a reload would, and its next message goes there.
+//! it reads the conversation again, and its next message goes there. An exchange added joins
+//! the list (see [`crate::history_merge`]); another conversation is shown afresh, as after a
+//! reload.
 //!
 //! The browser tells the other tabs of each change to the storage (the `storage` event, which
 //! the tab that wrote does not get). The conversation's own entry changes when one is started or

@@ -11,7 +11,7 @@ use crate::asked_again;
 use crate::chat::{ChatState, HistoryRow, HistoryStatus, MessageStatus};
 use crate::config::Config;
 use crate::history_slices::{row_units, BatchPlan};
-use crate::models::Role;
+use crate::models::{Message, Role};
 use crate::regenerated;
 use crate::store;
 use crate::timers;
@@ -57,6 +57,30 @@ fn forget_arrived_unsent(
     if forgot {
         store::save_unsent(config, &state.unsent_messages());
     }
+}
+
+/// The history's `messages` (oldest first, with the askings that [`asked_again`] leaves out
+/// left out) as the list shows them: with the replies that did not finish as they ended, and
+/// the regenerated ones with their versions.
+pub(super) fn as_shown(
+    config: &Config,
+    conversation: &str,
+    messages: Vec<Message>,
+) -> Vec<HistoryRow> {
+    let rows = unfinished::restore(conversation, messages, &store::unfinished(config));
+    regenerated::fold(conversation, rows, &store::regenerated(config))
+}
+
+/// Whether the list shows something of `conversation` that only its whole history tells: a
+/// reply that did not finish or a regenerated one (each is found by counting askings from the
+/// start).
+pub(super) fn needs_whole(config: &Config, conversation: &str) -> bool {
+    store::unfinished(config)
+        .iter()
+        .any(|r| r.conversation == conversation)
+        || store::regenerated(config)
+            .iter()
+            .any(|r| r.conversation == conversation)
 }
 
 /// Puts the history in the list newest first, a batch of rows per task (see [`BatchPlan`]), so
@@ -155,10 +179,7 @@ pub fn load_history(state: ChatState) {
                             .count()
                     })
                     .collect();
-                let messages =
-                    unfinished::restore(&conversation.id, messages, &store::unfinished(&config));
-                let messages =
-                    regenerated::fold(&conversation.id, messages, &store::regenerated(&config));
+                let messages = as_shown(&config, &conversation.id, messages);
                 cut_shown = messages
                     .iter()
                     .any(|row| row.status == MessageStatus::Failed);

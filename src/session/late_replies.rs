@@ -114,6 +114,7 @@ fn show_late_reply(state: ChatState, cut: &UnfinishedReply, reply: &Message) {
         return;
     };
     row.details.update_value(|d| {
+        d.id = Some(reply.id.clone()).filter(|id| !id.is_empty());
         d.sources = reply.sources();
         d.created_at = reply.created_at.or(d.created_at);
     });

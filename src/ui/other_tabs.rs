@@ -9,7 +9,7 @@ use super::follow::Follow;
 use super::keyboard_focus::focused_near;
 use super::listen::listen_to;
 use crate::chat::ChatState;
-use crate::session;
+use crate::session::{self, Followed};
 use crate::store;
 use crate::tabs::{self, Change, Waiting, LOOKS_FOR_A_LATE_REPLY_MS};
 use crate::timers;
@@ -19,8 +19,9 @@ use crate::timers;
 /// without this tab's visitor doing anything; the messages read again are not said.
 ///
 /// What another tab did waits while this tab's visitor is busy in the list: a reply streaming
-/// here, or reading further up (the list read again would take them to its end). It is
-/// followed once the reply has ended and the list is back at its end.
+/// here, or reading further up (the list read again would take them to its end); it waits
+/// again when the visitor sent a message while it was being followed. It is followed once the
+/// reply has ended and the list is back at its end.
 #[component]
 pub fn OtherTabs() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -31,11 +32,20 @@ pub fn OtherTabs() -> impl IntoView {
     let status = NodeRef::<Div>::new();
     let waiting = StoredValue::new(Waiting::default());
     let busy = move || state.replying.get_untracked() || !untrack(|| list.following());
+    // Says that a change waits again (see below).
+    let waits_again = Trigger::new();
     let follow_now = move |change: Change| {
-        if let Some(status) = status.get_untracked() {
-            keep_focus_in_list(&status);
-        }
-        session::follow_other_tab(state, change);
+        spawn_local(async move {
+            let keep_focus = move || {
+                if let Some(status) = status.get_untracked() {
+                    keep_focus_in_list(&status);
+                }
+            };
+            if session::follow_other_tab(state, change, keep_focus).await == Followed::AfterReply {
+                waiting.try_update_value(|w| w.came(change, true));
+                waits_again.notify();
+            }
+        });
     };
     let follow = move |change: Change| {
         follow_now(change);
@@ -85,6 +95,7 @@ pub fn OtherTabs() -> impl IntoView {
     // This tab's reply has ended and the list is at its end: what another tab did meanwhile is
     // followed now.
     Effect::new(move |_| {
+        waits_again.track();
         if !state.replying.get() && list.following() {
             if let Some(change) = waiting.try_update_value(Waiting::ended).flatten() {
                 follow(change);
@@ -94,8 +105,9 @@ pub fn OtherTabs() -> impl IntoView {
     view! { <div class="cb-sr-only" role="status" node_ref=status>{move || said.get()}</div> }
 }
 
-/// Focus on something in the list, whose rows following rebuilds, goes to the list itself: it
-/// stays in the chat (a phone's panel keeps its Tab trap) and raises no on-screen keyboard.
+/// Focus on something in the list, whose rows following takes out when it shows the list
+/// afresh, goes to the list itself: it stays in the chat (a phone's panel keeps its Tab trap)
+/// and raises no on-screen keyboard.
 fn keep_focus_in_list(within: &Element) {
     let Some(list) = focused_near(within)
         .and_then(|focused| focused.closest(".cb-messages").ok().flatten())

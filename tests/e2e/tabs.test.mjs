@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, anotherTab, hostPage, widget, send, defaultReply, waitForReply, messageRows,
-  mockSwitches, api,
+  mockSwitches, api, historyReads,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -302,17 +302,114 @@ test('a tab whose visitor reads further up stays where they read, and follows on
   await context.close();
 });
 
-test('focus on a reply\'s button in a tab stays in its list when the tab follows the other', async () => {
+test('focus on a reply\'s button in a tab stays on it when the other adds an exchange, and in the list when it begins a new conversation', async () => {
   const { context, a, b, problems } = await inOneConversation('tabs-focus.html');
   const copy = widget(b).locator('.cb-assistant .cb-copy-message');
   await copy.focus();
+  await copy.evaluate((button) => { button.__focused = true; });
+  const focused = () => b.evaluate(() => {
+    const active = document.querySelector('chat-bubble').shadowRoot.activeElement;
+    if (active?.__focused) return 'the same button';
+    return active?.classList.contains('cb-messages') ? 'the list' : (active?.className ?? document.activeElement?.tagName);
+  });
   await exchange(a, 'while B had focus');
   await untilShows(b, [...shown('the old topic'), ...shown('while B had focus')]);
-  const focused = await b.evaluate(() => {
+  assert.equal(await focused(), 'the same button', 'the row kept, and its button the focus');
+
+  // A new conversation takes the rows away: focus goes to the list, not to the host page.
+  await widget(a).locator('.cb-new').click();
+  await widget(a).locator('.cb-confirm-yes').click();
+  await untilShows(b, []);
+  assert.equal(await focused(), 'the list', 'in the list, not on the host page');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/**
+ * Marks the message rows `page` shows now from inside the page, and counts every message row
+ * taken out of its list from now on: a row built again would have no mark.
+ */
+function markRows(page) {
+  return page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
-    return root.activeElement?.classList.contains('cb-messages') ? 'the list' : (root.activeElement?.className ?? document.activeElement?.tagName);
+    root.querySelectorAll('.cb-rows .cb-message').forEach((row, i) => { row.__mark = i; });
+    window.__rowsTakenOut = 0;
+    const rows = (node) => (node.nodeType !== 1 ? 0 : node.matches('.cb-message') ? 1 : node.querySelectorAll('.cb-message').length);
+    new MutationObserver((records) => {
+      for (const r of records) for (const node of r.removedNodes) window.__rowsTakenOut += rows(node);
+    }).observe(root.querySelector('.cb-rows'), { childList: true, subtree: true });
   });
-  assert.equal(focused, 'the list', 'in the list, not on the host page');
+}
+
+/** The marks of the rows `page` shows (null for a row built since `markRows`), and the rows taken out. */
+function marks(page) {
+  return page.evaluate(() => ({
+    marks: [...document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message')].map((row) => row.__mark ?? null),
+    takenOut: window.__rowsTakenOut,
+  }));
+}
+
+test('an exchange added in one tab joins the other\'s list: the rows it showed stay, and the new ones come once, in order', async () => {
+  const { context, a, b, problems } = await inOneConversation('tabs-join.html');
+  await markRows(b);
+  const topics = ['one more', 'two more', 'three more'];
+  for (const [i, topic] of topics.entries()) {
+    await exchange(a, topic);
+    await untilShows(b, ['the old topic', ...topics.slice(0, i + 1)].flatMap(shown));
+  }
+  // Each exchange built its two rows, once; the rows shown before are the same rows.
+  const { marks: kept, takenOut } = await marks(b);
+  assert.deepEqual(kept, [0, 1, ...Array(6).fill(null)]);
+  assert.equal(takenOut, 0, 'no row taken out');
+
+  // B's own exchange, and then A's again: both tabs show the same conversation.
+  await exchange(b, 'from B');
+  await exchange(a, 'and from A');
+  const all = ['the old topic', ...topics, 'from B', 'and from A'].flatMap(shown);
+  await untilShows(b, all);
+  await untilShows(a, all);
+  assert.deepEqual((await marks(b)).marks.slice(0, 2), [0, 1]);
+  assert.equal((await marks(b)).takenOut, 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a tab that follows another in a long conversation reads only its newest messages', async () => {
+  // 150 exchanges: the history is three pages of 100 messages.
+  const exchanges = 150;
+  const conversation = await api(env.server, 'conversations/', { webChat: 'e2e-web-chat' });
+  for (let i = 0; i < exchanges; i++) {
+    await api(env.server, 'chatbots/e2e-bot/completions/?mock_delay=0', {
+      conversation: conversation.id, message: { content: `question ${i}`, attachments: [] }, isStreaming: false,
+    }, conversation.visitorToken);
+  }
+  const { context, page: a, problems } = await openPage(env.browser);
+  await context.addInitScript((stored) => {
+    if (!localStorage.getItem('chat-bubble:e2e-web-chat:conversation')) {
+      localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
+    }
+  }, conversation);
+  await hostPage(a, env.server, 'tabs-long.html');
+  const b = await anotherTab(context, problems);
+  await hostPage(b, env.server, 'tabs-long.html');
+  await widget(b).locator('.cb-launcher').click();
+  const rows = () => b.evaluate(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length);
+  await b.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length === n, exchanges * 2, { timeout: 60000 });
+  await markRows(b);
+  const reads = historyReads(b);
+
+  const follows = 3;
+  for (let i = 0; i < follows; i++) {
+    await exchange(a, `more ${i}`);
+    await b.waitForFunction((text) => [...document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-visitor .cb-text')].at(-1)?.textContent === text, `more ${i}`, { timeout: 15000 });
+    await waitForReply(b, defaultReply(`more ${i}`));
+  }
+  await reads.until(follows);
+  assert.equal(await rows(), (exchanges + follows) * 2);
+  const { marks: kept, takenOut } = await marks(b);
+  assert.equal(takenOut, 0, 'no row taken out');
+  assert.ok(kept.slice(0, exchanges * 2).every((mark, i) => mark === i), 'the rows shown before are the same rows');
+  assert.equal(reads.count(), follows, 'one page of history read for each exchange followed');
   assert.deepEqual(problems, []);
   await context.close();
 });
