@@ -374,6 +374,33 @@ test('an exchange added in one tab joins the other\'s list: the rows it showed s
   await context.close();
 });
 
+test('a message sent in a tab while it reads what another tab added shows once, after it', async () => {
+  const { context, a, b, problems } = await inOneConversation('tabs-meanwhile.html');
+  // B's history reads are slow: B's visitor sends while one is on its way.
+  let slow = true;
+  let reading = false;
+  await b.route('**/messages/?conversation=**', async (route) => {
+    if (slow) {
+      reading = true;
+      await new Promise((resolve) => { setTimeout(resolve, 1500); });
+    }
+    await route.continue();
+  });
+  await exchange(a, 'from A');
+  for (const start = Date.now(); !reading; await b.waitForTimeout(20)) {
+    assert.ok(Date.now() - start < 10000, 'B reads what A added');
+  }
+  slow = false;
+  await exchange(b, 'from B');
+  const all = ['the old topic', 'from A', 'from B'].flatMap(shown);
+  await untilShows(b, all);
+  await untilShows(a, all);
+  await b.waitForTimeout(1500);
+  assert.deepEqual(await messageRows(b), all, 'each message once');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a tab that follows another in a long conversation reads only its newest messages', async () => {
   // 150 exchanges: the history is three pages of 100 messages.
   const exchanges = 150;
