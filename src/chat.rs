@@ -167,9 +167,12 @@ pub struct MessageDetails {
     pub sender: Sender,
     /// A visitor's message that did not reach the backend: see [`UnsentMessage::sent_before`].
     pub sent_before: Option<usize>,
-    /// A visitor's message not sent because the browser was offline: it goes out by itself
-    /// once the browser is back online, as the offline notice says.
+    /// A visitor's message not sent that goes out by itself once the browser is online: it
+    /// failed for want of a connection (as the offline notice says), or went to a conversation
+    /// that another tab replaced (see [`ChatState::send_again_to`]).
     pub when_online: bool,
+    /// The conversation a visitor's message was sent to from this tab.
+    pub sent_to: Option<String>,
 }
 
 /// An assistant's name and picture as the history gives them.
@@ -549,6 +552,33 @@ impl ChatState {
             settle_places(list, 0..list.len());
         });
         dropped
+    }
+
+    /// Marks the visitor's messages sent from this tab to a conversation other than `kept` (one
+    /// another tab replaced) as not sent, to go by themselves to the one kept: their replies
+    /// were given in the other. Returns how many there are.
+    pub fn send_again_to(&self, kept: &str) -> usize {
+        let moved: Vec<ChatMessage> = self.messages.with_untracked(|list| {
+            list.iter()
+                .filter(|m| {
+                    m.status.get_untracked() == MessageStatus::Complete
+                        && m.details
+                            .with_value(|d| d.sent_to.as_deref().is_some_and(|to| to != kept))
+                })
+                .copied()
+                .collect()
+        });
+        for message in &moved {
+            message.status.set(MessageStatus::Unsent);
+            message.details.update_value(|d| {
+                // Not counted against the conversation kept: the same words asked there from
+                // another tab are not this message arriving.
+                d.sent_before = None;
+                d.when_online = true;
+                d.sent_to = None;
+            });
+        }
+        moved.len()
     }
 
     /// Whether the list shows a visitor's message not sent.
@@ -1515,6 +1545,44 @@ mod tests {
             assert_eq!(sent.text.try_get_untracked(), None, "freed");
             assert!(sent.details.try_with_value(|_| ()).is_none());
             assert_eq!(unsent.text.get_untracked(), "later");
+        });
+    }
+
+    #[test]
+    fn messages_sent_to_a_conversation_replaced_go_again_and_are_kept_meanwhile() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let sent_to = |to: Option<&str>| MessageDetails {
+                sent_to: to.map(str::to_owned),
+                ..MessageDetails::default()
+            };
+            // Shown from the history, or sent here to the conversation kept: they stay as they are.
+            state.push(Role::Visitor, "theirs".into(), MessageStatus::Complete);
+            state.push_with(
+                Role::Visitor,
+                "kept".into(),
+                MessageStatus::Complete,
+                sent_to(Some("c2")),
+            );
+            let mine = state.push_with(
+                Role::Visitor,
+                "mine".into(),
+                MessageStatus::Complete,
+                sent_to(Some("c1")),
+            );
+            state.push(Role::Assistant, "my answer".into(), MessageStatus::Complete);
+            mine.details.update_value(|d| d.sent_before = Some(0));
+            assert_eq!(state.send_again_to("c2"), 1);
+            assert_eq!(mine.status.get_untracked(), MessageStatus::Unsent);
+            let unsent = state.unsent_messages();
+            assert_eq!(unsent.len(), 1);
+            assert!(unsent[0].when_online, "it goes by itself");
+            assert_eq!(unsent[0].sent_before, None, "and is kept until it has");
+            // The list shown afresh keeps it, for the history kept to go before it.
+            state.keep_only_unsent();
+            assert_eq!(texts_of(&state), ["mine"]);
+            assert_eq!(state.send_again_to("c2"), 0, "once");
         });
     }
 

@@ -44,6 +44,17 @@ pub struct Conversation {
     pub visitor_token: Option<String>,
 }
 
+impl Conversation {
+    /// A conversation as stored: its JSON, or an id stored by an earlier version as bare text,
+    /// read as a conversation without a token.
+    pub fn from_stored(stored: &str) -> Conversation {
+        serde_json::from_str(stored).unwrap_or_else(|_| Conversation {
+            id: stored.to_owned(),
+            visitor_token: None,
+        })
+    }
+}
+
 /// `POST chatbots/{id}/completions/` body.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

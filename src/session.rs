@@ -310,7 +310,8 @@ fn run_exchange(
             text: &text,
             attachments: &attachments,
         };
-        let outcome = exchange_with_retries(state, &config, ask, reply, &controller).await;
+        let outcome =
+            exchange_with_retries(state, &config, question, ask, reply, &controller).await;
         state.set_abort(None);
         let answered = outcome.is_ok();
         // Cut when the page went away (see `leaving`): the failure the stream then ends with
@@ -333,13 +334,14 @@ fn run_exchange(
 async fn exchange_with_retries(
     state: ChatState,
     config: &Config,
+    question: ChatMessage,
     ask: Ask<'_>,
     reply: ChatMessage,
     controller: &AbortController,
 ) -> Result<(), ApiError> {
     let mut attempt = 0;
     loop {
-        let error = match exchange(state, config, ask, reply, controller).await {
+        let error = match exchange(state, config, question, ask, reply, controller).await {
             Ok(()) => return Ok(()),
             Err(error) => error,
         };
@@ -402,9 +404,12 @@ pub fn resend_unsent(state: ChatState) {
     }
 }
 
+/// Asks `question` (as `ask`) in the stored conversation, or in a new one, and streams the
+/// answer into `reply`.
 async fn exchange(
     state: ChatState,
     config: &Config,
+    question: ChatMessage,
     ask: Ask<'_>,
     reply: ChatMessage,
     controller: &AbortController,
@@ -414,6 +419,13 @@ async fn exchange(
         Some(conversation) => conversation,
         None => create_conversation(config, controller).await?,
     };
+    // Should another tab replace it, what went to it goes again (see `tabs`).
+    let sent_to = |conversation: &Conversation| {
+        question
+            .details
+            .update_value(|d| d.sent_to = Some(conversation.id.clone()));
+    };
+    sent_to(&conversation);
     match stream_into(state, config, &conversation, ask, reply, controller).await {
         // Deliver the message in a new conversation rather than leave it unsent for good.
         Err(error)
@@ -423,20 +435,26 @@ async fn exchange(
         {
             store::forget_conversation(config);
             let fresh = create_conversation(config, controller).await?;
+            sent_to(&fresh);
             stream_into(state, config, &fresh, ask, reply, controller).await
         }
         outcome => outcome,
     }
 }
 
-/// Creates a conversation and keeps it for the next reload.
+/// Creates a conversation and keeps it for the next reload. Another tab of the site may have
+/// stored one while this one was being made (its first message went at the same moment): that
+/// one is the site's chat, and the one made here is left unused (see [`crate::tabs`]).
 pub async fn create_conversation(
     config: &Config,
     controller: &AbortController,
 ) -> Result<Conversation, ApiError> {
-    let conversation = api::create_conversation(config, Some(&controller.signal())).await?;
-    store::save_conversation(config, &conversation);
-    Ok(conversation)
+    let created = api::create_conversation(config, Some(&controller.signal())).await?;
+    if let Some(stored) = store::conversation(config) {
+        return Ok(stored);
+    }
+    store::save_conversation(config, &created);
+    Ok(created)
 }
 
 async fn stream_into(

@@ -44,18 +44,14 @@ fn conversation_key(web_chat_id: &str) -> String {
     format!("chat-bubble:{web_chat_id}:conversation")
 }
 
-/// The conversation this browser is in with `web_chat_id`, if any. An id stored by an earlier
-/// version, as bare text, is read as a conversation without a token.
+/// The conversation this browser is in with `web_chat_id`, if any (see
+/// [`Conversation::from_stored`]).
 pub fn conversation(config: &Config) -> Option<Conversation> {
     let stored = storage(config)?
         .get_item(&conversation_key(&config.web_chat_id))
         .ok()
         .flatten()?;
-    let conversation = serde_json::from_str(&stored).unwrap_or(Conversation {
-        id: stored,
-        visitor_token: None,
-    });
-    Some(conversation).filter(|c| !c.id.is_empty())
+    Some(Conversation::from_stored(&stored)).filter(|c| !c.id.is_empty())
 }
 
 pub fn save_conversation(config: &Config, conversation: &Conversation) {

@@ -17,8 +17,17 @@
 //! leave it streaming out of sight, its Stop button in the message box of the conversation
 //! followed, and its end said to screen readers as a reply of that conversation. Once it has
 //! ended, the visitor has read it whole, and the tab follows.
+//!
+//! A tab starts a conversation only when none is stored, and looks again once the backend has
+//! made it: another tab may have stored one meanwhile, whose first message went at the same
+//! moment, and then both tabs' messages go to that one. Two tabs that store theirs at the same
+//! instant still make two: the one stored last replaces the other ([`Change::Replaced`]), and
+//! the tab whose conversation was replaced sends what it had sent to it again, to the one kept,
+//! so that the visitor's messages are all in the conversation every tab shows.
 
 use serde::{Deserialize, Serialize};
+
+use crate::models::Conversation;
 
 /// When to read the history again after following another tab's exchange, while it ends with
 /// that tab's question alone: a backend may store the reply a moment after its stream ended.
@@ -42,6 +51,9 @@ pub enum Change {
     Messages,
     /// The conversation is another one, or none yet.
     Conversation,
+    /// Another tab stored its conversation over the one stored: it started it at the same
+    /// moment as this tab or another started theirs (see the module's documentation).
+    Replaced,
 }
 
 /// Left in storage by a tab when one of its exchanges ends: the other tabs showing
@@ -54,11 +66,26 @@ pub struct Stamp {
     pub at: i64,
 }
 
-/// What a change of `entry` to `new` (its value now, if any) is for this tab, `stored` being the
-/// id of the conversation stored now.
-pub fn change(entry: Entry, new: Option<&str>, stored: Option<&str>) -> Option<Change> {
+/// What a change of `entry` from `old` to `new` (its values before and now, if any) is for this
+/// tab, `stored` being the id of the conversation stored now.
+pub fn change(
+    entry: Entry,
+    old: Option<&str>,
+    new: Option<&str>,
+    stored: Option<&str>,
+) -> Option<Change> {
     match entry {
-        Entry::Conversation | Entry::All => Some(Change::Conversation),
+        // A tab stores a conversation where none is stored, or after forgetting the one stored:
+        // one stored straight over another was started at the same moment.
+        Entry::Conversation => match (old, new) {
+            (Some(old), Some(new))
+                if Conversation::from_stored(old).id != Conversation::from_stored(new).id =>
+            {
+                Some(Change::Replaced)
+            }
+            _ => Some(Change::Conversation),
+        },
+        Entry::All => Some(Change::Conversation),
         // A stamp of a conversation that is no longer the one stored is old news: an exchange
         // that ended after another tab had begun a new conversation.
         Entry::Stamp => {
@@ -106,28 +133,58 @@ mod tests {
 
     #[test]
     fn a_conversation_started_or_forgotten_elsewhere_is_followed() {
-        for new in [Some(r#"{"id":"c2"}"#), None] {
+        let c1 = r#"{"id":"c1","visitorToken":"t1"}"#;
+        let c2 = r#"{"id":"c2","visitorToken":"t2"}"#;
+        for (old, new) in [(None, Some(c2)), (Some(c1), None)] {
             assert_eq!(
-                change(Entry::Conversation, new, Some("c1")),
+                change(Entry::Conversation, old, new, new.map(|_| "c2")),
                 Some(Change::Conversation)
             );
         }
-        assert_eq!(change(Entry::All, None, None), Some(Change::Conversation));
+        assert_eq!(
+            change(Entry::All, None, None, None),
+            Some(Change::Conversation)
+        );
+    }
+
+    #[test]
+    fn a_conversation_stored_over_another_replaced_it() {
+        let c1 = r#"{"id":"c1","visitorToken":"t1"}"#;
+        let c2 = r#"{"id":"c2","visitorToken":"t2"}"#;
+        assert_eq!(
+            change(Entry::Conversation, Some(c1), Some(c2), Some("c2")),
+            Some(Change::Replaced)
+        );
+        // An id stored by an earlier version, as bare text.
+        assert_eq!(
+            change(Entry::Conversation, Some("c1"), Some(c2), Some("c2")),
+            Some(Change::Replaced)
+        );
+        // The same conversation written again is no other one.
+        assert_eq!(
+            change(Entry::Conversation, Some("c1"), Some(c1), Some("c1")),
+            Some(Change::Conversation)
+        );
+        // What waits while a reply streams here: the replacement, with all it includes.
+        let mut waiting = Waiting::default();
+        assert_eq!(waiting.came(Change::Replaced, true), None);
+        assert_eq!(waiting.came(Change::Messages, true), None);
+        assert_eq!(waiting.ended(), Some(Change::Replaced));
     }
 
     #[test]
     fn a_stamp_counts_for_the_conversation_stored_only() {
         let c1 = stamp("c1", 1_764_676_800_000);
         assert_eq!(
-            change(Entry::Stamp, Some(&c1), Some("c1")),
+            change(Entry::Stamp, None, Some(&c1), Some("c1")),
             Some(Change::Messages)
         );
         // An exchange of a conversation since left, in a tab that had not followed yet.
-        assert_eq!(change(Entry::Stamp, Some(&c1), Some("c2")), None);
-        assert_eq!(change(Entry::Stamp, Some(&c1), None), None);
+        assert_eq!(change(Entry::Stamp, None, Some(&c1), Some("c2")), None);
+        assert_eq!(change(Entry::Stamp, None, Some(&c1), None), None);
         // Removed, or written by something else under the same name.
-        assert_eq!(change(Entry::Stamp, None, Some("c1")), None);
-        assert_eq!(change(Entry::Stamp, Some("c1"), Some("c1")), None);
+        assert_eq!(change(Entry::Stamp, None, None, Some("c1")), None);
+        assert_eq!(change(Entry::Stamp, None, Some("c1"), Some("c1")), None);
     }
 
     #[test]

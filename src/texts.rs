@@ -87,6 +87,9 @@ pub struct Texts {
     pub other_tab_conversation: &'static str,
     /// …or shows the messages sent and answered there.
     pub other_tab_messages: &'static str,
+    /// Shown when another tab started a conversation at the same moment as this one, and the
+    /// messages this tab had sent to its own go to that one again.
+    pub sent_again_to_other_tab: &'static str,
     pub attach_image: &'static str,
     pub attach_file: &'static str,
     pub files_to_send: &'static str,
@@ -204,6 +207,7 @@ pub static EN: Texts = Texts {
     still_working: "Still working on it…",
     other_tab_conversation: "Another tab started a new conversation.",
     other_tab_messages: "New messages from another tab.",
+    sent_again_to_other_tab: "Another tab started the conversation at the same moment: what you sent here goes to it again.",
     attach_image: "Attach an image",
     attach_file: "Attach a file",
     files_to_send: "Files to send",
@@ -310,6 +314,8 @@ pub static ZH_TW: Texts = Texts {
     still_working: "仍在處理中…",
     other_tab_conversation: "另一個分頁開始了新的對話。",
     other_tab_messages: "另一個分頁有新的訊息。",
+    sent_again_to_other_tab:
+        "另一個分頁在同一時間開始了對話：您在這裡傳送的訊息會再次傳送到該對話。",
     attach_image: "附加圖片",
     attach_file: "附加檔案",
     files_to_send: "要傳送的檔案",

@@ -2,6 +2,8 @@
 //! tab changed the conversation: see [`super::other_tab`]) and put in the list a batch at a
 //! time, with the unsent messages and unfinished replies that survived a reload.
 
+use std::future::Future;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
@@ -122,8 +124,16 @@ async fn show_history(
 
 /// Fetches the stored conversation's messages once, the first time the panel opens.
 pub fn load_history(state: ChatState) {
+    if let Some(reading) = read_history(state) {
+        spawn_local(reading);
+    }
+}
+
+/// [`load_history`]'s reading of the history, to run, if there is one to read: it is under way
+/// (and the list's history status says so) from now on.
+pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>> {
     if state.history.get_untracked() != HistoryStatus::NotLoaded {
-        return;
+        return None;
     }
     let config = state.config.get_value();
     let Some(conversation) = store::conversation(&config) else {
@@ -137,14 +147,12 @@ pub fn load_history(state: ChatState) {
             timers::yield_to_browser().await;
             crate::time_format::warm();
         });
-        return;
+        return None;
     };
-    let Ok(controller) = AbortController::new() else {
-        return;
-    };
+    let controller = AbortController::new().ok()?;
     state.history.set(HistoryStatus::Loading);
     state.set_history_abort(Some(controller.clone()));
-    spawn_local(async move {
+    Some(async move {
         let result = api::history(&config, &conversation, Some(&controller.signal())).await;
         if controller.signal().aborted() {
             // The widget is gone; or another read took this one's place (the conversation
@@ -208,7 +216,7 @@ pub fn load_history(state: ChatState) {
         if cut_shown {
             super::late_replies::watch(state);
         }
-    });
+    })
     // The rows' time formatter is created by their warm-up while the history is on its way
     // (see `message_row::warm_up`).
 }

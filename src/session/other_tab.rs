@@ -2,13 +2,14 @@
 //! exchange added to the conversation shown joins the list, whose rows stay as they are (see
 //! [`crate::history_merge`]); another conversation, or a list that does not meet the history,
 //! is shown afresh, as after a reload. The messages not sent stay in the list, and the message
-//! box and its files are left alone.
+//! box and its files are left alone. A conversation another tab stored over the one this tab
+//! sent to gets what this tab sent there (see [`crate::tabs`]).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
-use super::history::{as_shown, needs_whole};
+use super::history::{as_shown, needs_whole, read_history};
 use super::load_history;
 use crate::api::{self, HistoryRead};
 use crate::asked_again;
@@ -46,27 +47,65 @@ pub async fn follow_other_tab(
     if joins {
         return catch_up(state, before_rebuild).await;
     }
+    if change == Change::Replaced {
+        send_again(state, before_rebuild).await;
+        return Followed::Done;
+    }
     before_rebuild();
     show_afresh(state, change);
     Followed::Done
 }
 
+/// Another tab stored its conversation over the one this tab sent to: the visitor's messages
+/// sent from here, whose exchanges are in the one replaced, go again to the one kept, after
+/// its history. Marked not sent until then, they survive a reload or a closed tab.
+async fn send_again(state: ChatState, before_rebuild: impl FnOnce()) {
+    let config = state.config.get_value();
+    let kept = store::conversation(&config);
+    let moved = kept
+        .as_ref()
+        .map_or(0, |kept| state.send_again_to(&kept.id));
+    before_rebuild();
+    if moved == 0 {
+        show_afresh(state, Change::Replaced);
+        return;
+    }
+    store::save_unsent(&config, &state.unsent_messages());
+    take_rows_out(state, Change::Replaced);
+    // Read at once, open or not, so that they go after the exchanges the history holds.
+    if let Some(reading) = read_history(state) {
+        reading.await;
+    }
+    if state.history.get_untracked() != HistoryStatus::Loaded
+        || store::conversation(&config) != kept
+    {
+        return;
+    }
+    super::resend_unsent(state);
+    state.show_notice(config.texts.sent_again_to_other_tab.to_owned());
+}
+
 /// Shows the conversation stored now, read again from the backend (at once while the panel is
 /// open, else when it opens).
 fn show_afresh(state: ChatState, change: Change) {
+    take_rows_out(state, change);
+    if state.open.get_untracked() {
+        load_history(state);
+    }
+}
+
+/// Takes the list's rows out, but for the messages not sent, for the history to be read again.
+fn take_rows_out(state: ChatState, change: Change) {
     // What this tab was still reading or watching was for the list it showed.
     state.drop_history_read();
     state.set_follow_ups_abort(None);
     state.set_late_replies_abort(None);
     dispose_once_gone(state.keep_only_unsent());
-    if change == Change::Conversation {
+    if change != Change::Messages {
         // Replies not read yet belong to the conversation left.
         state.unread.set(0);
     }
     state.history.set(HistoryStatus::NotLoaded);
-    if state.open.get_untracked() {
-        load_history(state);
-    }
 }
 
 /// Frees the signals of messages taken out of the list once their rows are gone: the list

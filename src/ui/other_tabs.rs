@@ -32,7 +32,8 @@ pub fn OtherTabs() -> impl IntoView {
     let status = NodeRef::<Div>::new();
     let waiting = StoredValue::new(Waiting::default());
     let busy = move || state.replying.get_untracked() || !untrack(|| list.following());
-    // Says that a change waits again (see below).
+    // Wakes the effect below when a change followed waits again, for the reply to a message
+    // the visitor sent while it was being followed.
     let waits_again = Trigger::new();
     let follow_now = move |change: Change| {
         spawn_local(async move {
@@ -52,7 +53,7 @@ pub fn OtherTabs() -> impl IntoView {
         if state.open.get_untracked() {
             said.set(
                 match change {
-                    Change::Conversation => t.other_tab_conversation,
+                    Change::Conversation | Change::Replaced => t.other_tab_conversation,
                     Change::Messages => t.other_tab_messages,
                 }
                 .to_owned(),
@@ -83,7 +84,8 @@ pub fn OtherTabs() -> impl IntoView {
                 let entry = store::changed_elsewhere(config, event.storage_area(), key.as_deref())?;
                 let stored = store::conversation(config);
                 let stored = stored.as_ref().map(|c| c.id.as_str());
-                tabs::change(entry, event.new_value().as_deref(), stored)
+                let (old, new) = (event.old_value(), event.new_value());
+                tabs::change(entry, old.as_deref(), new.as_deref(), stored)
             });
             let now =
                 change.and_then(|c| waiting.try_update_value(|w| w.came(c, busy())).flatten());

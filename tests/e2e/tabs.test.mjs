@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, anotherTab, hostPage, widget, send, defaultReply, waitForReply, messageRows,
-  mockSwitches, api, historyReads,
+  mockSwitches, api, historyReads, routeHtml,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -450,3 +450,95 @@ test('a reply the backend stores a moment after its stream ended still shows in 
   await context.close();
 });
 
+
+/** The visitor's messages `page` shows, each with the reply shown under it ('' for none). */
+async function exchangesShown(page) {
+  const rows = await messageRows(page);
+  const exchanges = [];
+  rows.forEach(([role, text], i) => {
+    if (role === 'visitor') exchanges.push([text, rows[i + 1]?.[0] === 'assistant' ? rows[i + 1][1] : '']);
+  });
+  return exchanges.sort();
+}
+
+/** Waits until `page` shows the exchanges of `texts` (in any order), each answered. */
+async function untilAnswered(page, texts) {
+  const want = texts.map((text) => [text, defaultReply(text)]).sort();
+  const deadline = Date.now() + 20000;
+  let seen;
+  do {
+    seen = await exchangesShown(page);
+    if (JSON.stringify(seen) === JSON.stringify(want)) return;
+    await page.waitForTimeout(100);
+  } while (Date.now() < deadline);
+  assert.deepEqual(seen, want);
+}
+
+test('first messages sent at once in two tabs go to one conversation, which both tabs show', async () => {
+  const { context, a, b, problems, created } = await twoTabs('tabs-at-once.html');
+  await widget(a).locator('.cb-launcher').click();
+  await widget(a).locator('.cb-input').waitFor();
+  // The backend is slow to make a conversation: both tabs ask for one before either has it.
+  const held = new Map();
+  for (const [name, page] of [['a', a], ['b', b]]) {
+    await page.route('**/conversations/', (route) => { held.set(name, route); });
+  }
+  await Promise.all([send(a, 'from A'), send(b, 'from B')]);
+  for (const start = Date.now(); held.size < 2; await a.waitForTimeout(20)) {
+    assert.ok(Date.now() - start < 10000, `${held.size} of 2 conversations asked for`);
+  }
+  // A's comes first and is stored; B's comes a moment later.
+  await held.get('a').continue();
+  await b.waitForFunction((key) => localStorage.getItem(key) !== null, CONVERSATION_KEY);
+  await held.get('b').continue();
+
+  await untilAnswered(a, ['from A', 'from B']);
+  await untilAnswered(b, ['from A', 'from B']);
+  assert.equal(created.length, 2, 'each tab asked for a conversation');
+  const kept = await storedConversation(a);
+  const history = await backendHistory(kept);
+  assert.deepEqual(history.filter(([type]) => type === 'incoming').map(([, text]) => text).sort(), ['from A', 'from B']);
+  assert.equal(history.length, 4, 'both exchanges in the conversation kept');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a tab whose new conversation another stored its own over, at the same instant, sends what it sent to the one kept', async () => {
+  const { context, page: a, problems } = await openPage(env.browser);
+  await hostPage(a, env.server, 'tabs-replaced.html');
+  // A slow reply: the other tab stores its conversation while it streams.
+  await mockSwitches(a, { delay: 150 });
+  await send(a, 'from A');
+  await widget(a).locator('.cb-assistant.cb-streaming .cb-text:not(:empty)').waitFor();
+  const mine = await storedConversation(a);
+
+  // Another tab's first message went at the same moment, and its conversation, made and
+  // answered meanwhile, is stored over A's (two tabs' writes that crossed: no tab of this
+  // version's widget stores over one it sees, so a page of the site writes it as that tab did).
+  const theirs = await api(env.server, 'conversations/', { webChat: 'e2e-web-chat' });
+  await api(env.server, 'chatbots/e2e-bot/completions/?mock_delay=0', {
+    conversation: theirs.id, message: { content: 'from the other tab', attachments: [] }, isStreaming: false,
+  }, theirs.visitorToken);
+  const other = await anotherTab(context, problems);
+  await routeHtml(other, `${env.server.url}blank.html`, '<!doctype html><title>another tab</title>');
+  await other.goto(`${env.server.url}blank.html`);
+  await other.evaluate(({ key, value }) => localStorage.setItem(key, value), { key: CONVERSATION_KEY, value: JSON.stringify(theirs) });
+
+  // A's reply ends where it was asked; then A shows the conversation kept, with its message
+  // and a reply to it there, and says why.
+  await widget(a).locator('.cb-send:not(.cb-stop)').waitFor({ timeout: 15000 });
+  await untilShows(a, [...shown('from the other tab'), ...shown('from A')]);
+  assert.equal(
+    await widget(a).locator('.cb-notice').textContent(),
+    'Another tab started the conversation at the same moment: what you sent here goes to it again.',
+  );
+  assert.deepEqual(await backendHistory(theirs), [...stored('from the other tab'), ...stored('from A')]);
+  assert.deepEqual(await backendHistory(mine), stored('from A'), 'the first asking stays where it went');
+  // And after a reload.
+  await mockSwitches(a, null);
+  await a.reload();
+  await widget(a).locator('.cb-launcher').click();
+  await untilShows(a, [...shown('from the other tab'), ...shown('from A')]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
