@@ -14,6 +14,7 @@ use web_sys::{
 };
 
 use crate::config::{same_origin, Config};
+use crate::contact::Contact;
 use crate::errors::ApiError;
 use crate::models::{
     sort_history, Attachment, CompletionRequest, Conversation, CreatedConversation, Message,
@@ -35,15 +36,12 @@ const ACCEPT: &str = "application/json, text/event-stream";
 const VISITOR_TOKEN: &str = "X-Visitor-Token";
 
 /// `POST conversations/` → the new conversation, with its visitor token if the server gives one.
+/// `contact` is what the visitor gave at the contact step, if anything.
 pub async fn create_conversation(
     config: &Config,
+    contact: Option<&Contact>,
     signal: Option<&AbortSignal>,
 ) -> Result<Conversation, ApiError> {
-    let choice = crate::store::contact_choice(config);
-    let contact = match &choice {
-        Some(crate::contact::ContactChoice::Given(contact)) if config.ask_contact => Some(contact),
-        _ => None,
-    };
     let body = NewConversation {
         web_chat: &config.web_chat_id,
         contact,

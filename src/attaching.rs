@@ -453,7 +453,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
     for _ in 0..2 {
         let conversation = match store::conversation(&config) {
             Some(c) => c,
-            None => match session::create_conversation(&config, &controller).await {
+            None => match session::create_conversation(state, &config, &controller).await {
                 Ok(c) => c,
                 Err(e) => {
                     outcome = Err(UploadError::Api(e));

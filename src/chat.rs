@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::attaching::Attaching;
 use crate::config::Config;
+use crate::contact::ContactStep;
 use crate::grouping::{self, RowPlace, Stamp};
 use crate::models::{Attachment, Message, Role, Source};
 use crate::unsent::UnsentMessage;
@@ -289,6 +290,9 @@ pub struct ChatState {
     pub announcement: RwSignal<String>,
     /// What the visitor is typing (also kept in localStorage by the composer).
     pub draft: RwSignal<String>,
+    /// The contact step (`data-ask-contact`): while it is asked, nothing starts the
+    /// conversation; the visitor's answer goes with each new one.
+    pub contact: RwSignal<ContactStep>,
     /// The files attached beside the draft: a message that cannot go as it is puts its words
     /// and files back here.
     pub attaching: Attaching,
@@ -340,6 +344,7 @@ impl ChatState {
             unread: RwSignal::new(0),
             announcement: RwSignal::new(String::new()),
             draft: RwSignal::new(String::new()),
+            contact: RwSignal::new(ContactStep::NotAsked),
             attaching: Attaching::new(),
             assistant: RwSignal::new(Sender::default()),
             stalled: RwSignal::new(None),

@@ -1,7 +1,8 @@
 //! The optional step before the first message (`data-ask-contact`): the visitor's name and an
 //! email address or phone number, checked here as the server checks them, and sent with the
 //! new conversation so the assistant's backend knows whom to follow up with (Maax V2's
-//! `prospect_info`). The visitor may skip it.
+//! `prospect_info`). The visitor may skip it. Nothing starts a conversation while it is asked:
+//! a conversation begun without it could never carry what the visitor then gives.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,47 @@ pub struct Contact {
 pub enum ContactChoice {
     Given(Contact),
     Skipped,
+}
+
+/// Where the step stands in this page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactStep {
+    /// Not asked: the site does not ask, or this browser is in a conversation begun without it.
+    NotAsked,
+    /// The form shows in the message box's place, and waits for the visitor's answer.
+    Asking,
+    /// The visitor answered, in this page or before a reload.
+    Answered(ContactChoice),
+}
+
+impl ContactStep {
+    /// The step as a page begins: asked once, before a first conversation, when the site asks
+    /// for it. `answered` is what the visitor answered before, if it was kept.
+    pub fn at_start(
+        asked_for: bool,
+        in_conversation: bool,
+        answered: Option<ContactChoice>,
+    ) -> Self {
+        match answered {
+            _ if !asked_for => ContactStep::NotAsked,
+            Some(choice) => ContactStep::Answered(choice),
+            None if in_conversation => ContactStep::NotAsked,
+            None => ContactStep::Asking,
+        }
+    }
+
+    /// Whether the form shows: the conversation cannot start yet.
+    pub fn asking(&self) -> bool {
+        *self == ContactStep::Asking
+    }
+
+    /// What goes with a new conversation: the details the visitor gave, if they gave them.
+    pub fn contact(&self) -> Option<&Contact> {
+        match self {
+            ContactStep::Answered(ContactChoice::Given(contact)) => Some(contact),
+            _ => None,
+        }
+    }
 }
 
 /// Which field is wrong, and why, in the visitor's words.
@@ -135,6 +177,39 @@ mod tests {
             check(&"x".repeat(101), "a@b.co", &EN),
             Err(ContactProblem::Name(_))
         ));
+    }
+
+    #[test]
+    fn the_step_is_asked_once_before_a_first_conversation() {
+        let given = ContactChoice::Given(Contact {
+            name: "Ada".into(),
+            email: Some("a@b.co".into()),
+            phone: None,
+        });
+        assert_eq!(
+            ContactStep::at_start(true, false, None),
+            ContactStep::Asking
+        );
+        assert!(ContactStep::at_start(true, false, None).asking());
+        // Answered before a reload: not asked again, and what was given still goes with a new
+        // conversation.
+        let answered = ContactStep::at_start(true, true, Some(given.clone()));
+        assert!(!answered.asking());
+        assert_eq!(answered.contact().map(|c| c.name.as_str()), Some("Ada"));
+        let skipped = ContactStep::at_start(true, false, Some(ContactChoice::Skipped));
+        assert!(!skipped.asking());
+        assert_eq!(skipped.contact(), None);
+        // A conversation begun before the site asked goes on without the step.
+        assert_eq!(
+            ContactStep::at_start(true, true, None),
+            ContactStep::NotAsked
+        );
+        // A site that stopped asking sends nothing it was given.
+        assert_eq!(
+            ContactStep::at_start(false, false, Some(given)),
+            ContactStep::NotAsked
+        );
+        assert_eq!(ContactStep::at_start(false, false, None).contact(), None);
     }
 
     #[test]

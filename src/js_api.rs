@@ -16,6 +16,7 @@ use web_sys::HtmlElement;
 
 use crate::chat::{ChatEvent, ChatState, HistoryStatus};
 use crate::config::Config;
+use crate::contact::ContactStep;
 use crate::ui::Widget;
 use crate::{crash, session};
 
@@ -30,7 +31,8 @@ pub struct WidgetHandle {
     view: RefCell<Option<Box<dyn Any>>>,
     /// Owns the chat state; disposed once no request still writes to it.
     state_owner: RefCell<Option<Owner>>,
-    /// Messages sent through the API while a reply was streaming, sent in turn.
+    /// Messages sent through the API while a reply was streaming or the contact step was asked,
+    /// sent in turn.
     pending: Rc<RefCell<VecDeque<String>>>,
 }
 
@@ -65,9 +67,10 @@ impl WidgetHandle {
                 }
                 id
             });
-            // API sends made while a reply streamed go out once it is done.
+            // API sends made while a reply streamed go out once it is done, and those made
+            // while the contact step was asked once the visitor answered it.
             Effect::new(move |_| {
-                if !state.replying.get() {
+                if !state.replying.get() && !state.contact.with(ContactStep::asking) {
                     let next = queue.borrow_mut().pop_front();
                     if let Some(text) = next {
                         session::send_message(state, text);
@@ -125,13 +128,16 @@ impl WidgetHandle {
         self.alive() && self.state.open.get_untracked()
     }
 
-    /// Opens the panel and sends `text` as the visitor; while a reply streams, it waits its turn.
+    /// Opens the panel and sends `text` as the visitor; while a reply streams, it waits its turn,
+    /// and while the contact step is asked, the visitor's answer.
     pub fn send(&self, text: String) {
         if !self.alive() || text.trim().is_empty() {
             return;
         }
         self.state.set_open(true);
-        if self.state.replying.get_untracked() || !self.pending.borrow().is_empty() {
+        let waits = self.state.replying.get_untracked()
+            || self.state.contact.with_untracked(ContactStep::asking);
+        if waits || !self.pending.borrow().is_empty() {
             self.pending.borrow_mut().push_back(text);
         } else {
             session::send_message(self.state, text);

@@ -417,7 +417,7 @@ async fn exchange(
     let stored = store::conversation(config);
     let conversation = match stored.clone() {
         Some(conversation) => conversation,
-        None => create_conversation(config, controller).await?,
+        None => create_conversation(state, config, controller).await?,
     };
     // Should another tab replace it, what went to it goes again (see `tabs`).
     let sent_to = |conversation: &Conversation| {
@@ -434,7 +434,7 @@ async fn exchange(
                 && reply.text.with_untracked(String::is_empty) =>
         {
             store::forget_conversation(config);
-            let fresh = create_conversation(config, controller).await?;
+            let fresh = create_conversation(state, config, controller).await?;
             sent_to(&fresh);
             stream_into(state, config, &fresh, ask, reply, controller).await
         }
@@ -442,14 +442,21 @@ async fn exchange(
     }
 }
 
-/// Creates a conversation and keeps it for the next reload. Another tab of the site may have
-/// stored one while this one was being made (its first message went at the same moment): that
-/// one is the site's chat, and the one made here is left unused (see [`crate::tabs`]).
+/// Creates a conversation, with the visitor's answer to the contact step, and keeps it for the
+/// next reload. Another tab of the site may have stored one while this one was being made (its
+/// first message went at the same moment): that one is the site's chat, and the one made here
+/// is left unused (see [`crate::tabs`]).
 pub async fn create_conversation(
+    state: ChatState,
     config: &Config,
     controller: &AbortController,
 ) -> Result<Conversation, ApiError> {
-    let created = api::create_conversation(config, Some(&controller.signal())).await?;
+    let contact = state
+        .contact
+        .try_with_untracked(|step| step.contact().cloned())
+        .flatten();
+    let created =
+        api::create_conversation(config, contact.as_ref(), Some(&controller.signal())).await?;
     if let Some(stored) = store::conversation(config) {
         return Ok(stored);
     }

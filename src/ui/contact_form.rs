@@ -2,14 +2,14 @@ use leptos::html::Input;
 use leptos::prelude::*;
 
 use crate::chat::ChatState;
-use crate::contact::{check, ContactChoice, ContactProblem};
+use crate::contact::{check, ContactChoice, ContactProblem, ContactStep};
 use crate::store;
 
 /// The optional step before the first message (`data-ask-contact`): name and email or phone,
 /// checked as typed in; Start keeps them for the new conversation, Skip goes on without. Either
-/// way the step is not asked again. `asking` turns false when it is done.
+/// way the step is not asked again, and the message box takes its place.
 #[component]
-pub fn ContactForm(asking: RwSignal<bool>) -> impl IntoView {
+pub fn ContactForm() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
     let (name, reach) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
@@ -19,7 +19,7 @@ pub fn ContactForm(asking: RwSignal<bool>) -> impl IntoView {
         state
             .config
             .with_value(|config| store::save_contact_choice(config, &choice));
-        asking.set(false);
+        state.contact.set(ContactStep::Answered(choice));
     };
     let submit = move || match check(&name.get_untracked(), &reach.get_untracked(), t) {
         Ok(contact) => finish(ContactChoice::Given(contact)),

@@ -16,7 +16,7 @@ use super::other_tabs::OtherTabs;
 use super::phone::is_phone;
 use crate::attaching::{add_files, files_of};
 use crate::chat::ChatState;
-use crate::store;
+use crate::contact::ContactStep;
 
 /// The chat window: header, messages, the latest problem if any, and the composer. Stays
 /// mounted while closed so the draft and the scroll position survive.
@@ -25,10 +25,7 @@ pub fn Panel() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let title = state.config.with_value(|c| c.title.clone());
     let panel = NodeRef::<Section>::new();
-    // The contact step comes before a first conversation, once, when the site asks for it.
-    let asking_contact = RwSignal::new(state.config.with_value(|c| {
-        c.ask_contact && store::conversation(c).is_none() && store::contact_choice(c).is_none()
-    }));
+    let asking_contact = move || state.contact.with(ContactStep::asking);
     let attaching = state.attaching;
     // Files that waited for the connection upload once it is back.
     if let Some(window) = web_sys::window() {
@@ -43,6 +40,9 @@ pub fn Panel() -> impl IntoView {
             c.texts.still_working,
         )
     });
+    // Files go with a message: none are taken while the contact step holds the message box's
+    // place, as their upload would start the conversation without it.
+    let takes_files = move || attachments_on && !state.contact.with_untracked(ContactStep::asking);
     // Files pasted (a screenshot) or dropped anywhere on the panel are attached; text is left
     // to the browser. Text copied from a spreadsheet or a word processor comes with a picture
     // of itself: the text is what the visitor meant, so a paste with text attaches nothing.
@@ -53,7 +53,7 @@ pub fn Panel() -> impl IntoView {
         let has_text = data
             .get_data("text/plain")
             .is_ok_and(|text| !text.trim().is_empty());
-        if !attachments_on || has_text {
+        if !takes_files() || has_text {
             return;
         }
         let files = files_of(data.files());
@@ -67,7 +67,7 @@ pub fn Panel() -> impl IntoView {
             .is_some_and(|d| d.types().includes(&"Files".into(), 0))
     };
     let on_dragover = move |ev: DragEvent| {
-        if attachments_on && carries_files(&ev) {
+        if takes_files() && carries_files(&ev) {
             // Without this the browser would open the file in place of the page.
             ev.prevent_default();
             attaching.dragging.set(true);
@@ -75,7 +75,7 @@ pub fn Panel() -> impl IntoView {
     };
     let on_drop = move |ev: DragEvent| {
         attaching.dragging.set(false);
-        if attachments_on && carries_files(&ev) {
+        if takes_files() && carries_files(&ev) {
             ev.prevent_default();
             add_files(state, files_of(ev.data_transfer().and_then(|d| d.files())));
         }
@@ -132,8 +132,8 @@ pub fn Panel() -> impl IntoView {
             <MessageList/>
             <JumpToLatest/>
             <Notice/>
-            <Show when=move || asking_contact.get() fallback=|| view! { <Composer/> }>
-                <ContactForm asking=asking_contact/>
+            <Show when=asking_contact fallback=|| view! { <Composer/> }>
+                <ContactForm/>
             </Show>
             {move || {
                 attaching

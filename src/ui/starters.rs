@@ -2,10 +2,12 @@ use leptos::prelude::*;
 
 use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::chat::{ChatState, HistoryStatus};
+use crate::contact::ContactStep;
 use crate::session;
 
 /// The suggested first messages (`data-starters`), shown while the conversation is empty; a
-/// click sends one.
+/// click sends one. They come with the message box: while the contact step holds its place, a
+/// suggestion would start the conversation without the visitor's answer.
 #[component]
 pub fn Starters() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -15,6 +17,7 @@ pub fn Starters() -> impl IntoView {
         move || {
             none || !state.messages.with(Vec::is_empty)
                 || state.history.get() == HistoryStatus::Loading
+                || state.contact.with(ContactStep::asking)
         }
     };
     view! {

@@ -8,7 +8,8 @@ use super::panel::Panel;
 use super::phone::use_phone_layout;
 use crate::attaching;
 use crate::chat::ChatState;
-use crate::session;
+use crate::contact::ContactStep;
+use crate::{session, store};
 
 /// The whole widget: the panel and the launcher. Expects the [`ChatState`] in context (see
 /// [`crate::mount`] and [`crate::ChatBubble`]).
@@ -16,6 +17,13 @@ use crate::session;
 pub fn Widget() -> impl IntoView {
     let state = expect_context::<ChatState>();
     provide_context(Follow::new());
+    state.contact.set(state.config.with_value(|c| {
+        ContactStep::at_start(
+            c.ask_contact,
+            store::conversation(c).is_some(),
+            store::contact_choice(c),
+        )
+    }));
     session::restore_unsent(state);
     attaching::keep_across_reloads(state);
     if state.config.with_value(|c| c.open_on_load) {
