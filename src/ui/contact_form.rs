@@ -1,6 +1,7 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
+use super::keyboard_focus::{go_on_once_drawn, MESSAGE_BOX};
 use crate::chat::ChatState;
 use crate::contact::{check, ContactChoice, ContactProblem, ContactStep};
 use crate::store;
@@ -21,6 +22,9 @@ pub fn ContactForm() -> impl IntoView {
             .with_value(|config| store::save_contact_choice(config, &choice));
         state.contact.set(ContactStep::Answered(choice));
     };
+    // Both buttons go with the form: the visitor goes on in the message box that replaces it.
+    // Enter in a field presses Start too.
+    let go_on = move |ev: leptos::ev::MouseEvent| go_on_once_drawn(&ev, MESSAGE_BOX);
     let submit = move || match check(&name.get_untracked(), &reach.get_untracked(), t) {
         Ok(contact) => finish(ContactChoice::Given(contact)),
         Err(p) => {
@@ -81,10 +85,19 @@ pub fn ContactForm() -> impl IntoView {
             </label>
             <p class="cb-contact-problem" id="cb-contact-problem" role="alert">{message}</p>
             <div class="cb-contact-actions">
-                <button type="button" class="cb-contact-skip" on:click=move |_| finish(ContactChoice::Skipped)>
+                <button
+                    type="button"
+                    class="cb-contact-skip"
+                    on:click=move |ev| {
+                        go_on(ev);
+                        finish(ContactChoice::Skipped);
+                    }
+                >
                     {t.contact_skip}
                 </button>
-                <button type="submit" class="cb-contact-start">{t.contact_start}</button>
+                <button type="submit" class="cb-contact-start" on:click=go_on>
+                    {t.contact_start}
+                </button>
             </div>
         </form>
     }

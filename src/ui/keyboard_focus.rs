@@ -1,10 +1,12 @@
 //! Moving focus within the widget, in particular after a button that its own press removes or
 //! hides (Retry, Regenerate, Jump to latest, a file's Remove, the New conversation question's
-//! answers): the browser would drop it to the top of the host page, and a keyboard or
-//! screen-reader visitor would have to find their way back into the chat.
+//! answers, the contact step's Skip and Start chatting): the browser would drop it to the top of
+//! the host page, and a keyboard or screen-reader visitor would have to find their way back
+//! into the chat.
 
 use std::cell::RefCell;
 
+use leptos::prelude::request_animation_frame;
 use wasm_bindgen::JsCast;
 use web_sys::{
     Document, Element, HtmlElement, KeyboardEvent, MouseEvent, PointerEvent, ShadowRoot,
@@ -36,12 +38,46 @@ pub const MESSAGE_BOX: &str = ".cb-input";
 /// presses, or still holds its button as it clicks); where touch is the main input, only a key
 /// that went down on the button, or a mouse click that counted its press, goes to `selector`.
 pub fn go_on_at(ev: &MouseEvent, selector: &str) {
-    let Some(button) = ev
+    match going_on(ev) {
+        Some(GoingOn::Within(widget)) => focus(&widget, selector),
+        Some(GoingOn::Panel(panel)) => {
+            let _ = panel.focus();
+        }
+        None => {}
+    }
+}
+
+/// [`go_on_at`] for a press whose update puts the element `selector` names in the button's
+/// place (the contact step's Skip and Start chatting give way to the message box). That
+/// element is there once the update is drawn, so focus moves then, and only if the press left
+/// it nowhere: a press that changed nothing (Start with a field to fix, which takes focus
+/// itself) leaves focus where it went.
+pub fn go_on_once_drawn(ev: &MouseEvent, selector: &'static str) {
+    match going_on(ev) {
+        Some(GoingOn::Within(widget)) => request_animation_frame(move || {
+            let kept = focused_near(&widget).is_some_and(|f| widget.contains(Some(&f)));
+            if !kept {
+                focus(&widget, selector);
+            }
+        }),
+        Some(GoingOn::Panel(panel)) => {
+            let _ = panel.focus();
+        }
+        None => {}
+    }
+}
+
+/// Where focus goes on after a press: to an element of the widget, or to the panel itself.
+enum GoingOn {
+    Within(Element),
+    Panel(HtmlElement),
+}
+
+/// Where focus goes on after the press `ev` is (see [`go_on_at`]).
+fn going_on(ev: &MouseEvent) -> Option<GoingOn> {
+    let button = ev
         .current_target()
-        .and_then(|t| t.dyn_into::<Element>().ok())
-    else {
-        return;
-    };
+        .and_then(|t| t.dyn_into::<Element>().ok())?;
     let key_went_down_here = KEY_DOWN_ON.take().is_some_and(|on| on == button);
     // A click made with Enter or Space counts no presses of a mouse button.
     let no_presses = ev.detail() == 0;
@@ -60,13 +96,11 @@ pub fn go_on_at(ev: &MouseEvent, selector: &str) {
     };
     let within = |class: &str| button.closest(class).ok().flatten();
     if by_keyboard || by_mouse {
-        if let Some(widget) = within(".cb-widget") {
-            focus(&widget, selector);
-        }
-    } else if let Some(panel) = within(".cb-panel") {
-        if let Ok(panel) = panel.dyn_into::<HtmlElement>() {
-            let _ = panel.focus();
-        }
+        within(".cb-widget").map(GoingOn::Within)
+    } else {
+        within(".cb-panel")
+            .and_then(|panel| panel.dyn_into::<HtmlElement>().ok())
+            .map(GoingOn::Panel)
     }
 }
 

@@ -1,7 +1,8 @@
 // The contact step (data-ask-contact) against the mock: nothing starts the conversation around it
-// (a suggestion, a message the page sends, a pasted file), and what the visitor gives goes with
-// the conversation however the site keeps its data. How the Maax V2 adapter turns the details
-// into prospect info is in maax_v2.test.mjs.
+// (a suggestion, a message the page sends, a pasted file), what the visitor gives goes with the
+// conversation however the site keeps its data, and keyboard visitors go on in the message box
+// that takes its place. How the Maax V2 adapter turns the details into prospect info is in
+// maax_v2.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -36,6 +37,23 @@ async function giveDetails(page) {
   await bubble.locator('.cb-contact-reach').fill(ADA.email);
   await bubble.locator('.cb-contact-start').click();
   await bubble.locator('.cb-composer').waitFor();
+}
+
+/** The class of what has focus inside the widget, or the document's focused tag outside it. */
+function focused(page) {
+  return page.evaluate(() => {
+    const inner = document.querySelector('chat-bubble')?.shadowRoot?.activeElement;
+    return inner ? inner.className : `outside:${document.activeElement?.tagName}`;
+  });
+}
+
+/** Waits until `className` has focus inside the widget; on timeout, says what has it instead. */
+async function untilFocused(page, className) {
+  for (let i = 0; i < 100; i++) {
+    if ((await focused(page)) === className) return;
+    await page.waitForTimeout(50);
+  }
+  assert.equal(await focused(page), className, 'focus');
 }
 
 test('the suggestions come once the contact step is answered, and the one chosen starts the conversation with the details', async () => {
@@ -107,3 +125,43 @@ test('the details go with the conversation on a site that keeps nothing in the b
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+for (const answer of ['Skip', 'Start chatting']) {
+  test(`keyboard only: after ${answer}, the visitor goes on typing in the message box, and Escape closes`, async () => {
+    const { context, page, problems } = await openPage(env.browser);
+    const requests = watchRequests(page);
+    await hostPage(page, env.server, `contact-keys-${answer === 'Skip' ? 'skip' : 'start'}.html`, { 'data-ask-contact': 'true', 'data-load': 'eager' });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher[aria-expanded]').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(page), 'cb-launcher');
+    await page.keyboard.press('Enter');
+    await untilFocused(page, 'cb-input cb-contact-name');
+    if (answer === 'Skip') {
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      assert.equal(await focused(page), 'cb-contact-skip');
+      await page.keyboard.press('Enter');
+    } else {
+      await page.keyboard.type(ADA.name);
+      await page.keyboard.press('Tab');
+      // With a field to fix, focus stays on it.
+      await page.keyboard.press('Enter');
+      await bubble.locator('.cb-contact-problem:not(:empty)').waitFor();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(await focused(page), 'cb-input cb-contact-reach');
+      await page.keyboard.type(ADA.email);
+      await page.keyboard.press('Enter');
+    }
+    await untilFocused(page, 'cb-input');
+    await page.keyboard.type('Where is my order?');
+    await page.keyboard.press('Enter');
+    await waitForReply(page, defaultReply('Where is my order?'));
+    assert.deepEqual(requests.conversations[0].contact, answer === 'Skip' ? undefined : ADA);
+    await page.keyboard.press('Escape');
+    await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+    await untilFocused(page, 'cb-launcher');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
