@@ -1,12 +1,12 @@
 // The contact step (data-ask-contact) against the mock: nothing starts the conversation around it
 // (a suggestion, a message the page sends, a pasted file), what the visitor gives goes with the
-// conversation however the site keeps its data, and keyboard visitors go on in the message box
-// that takes its place. How the Maax V2 adapter turns the details into prospect info is in
-// maax_v2.test.mjs.
+// conversation however the site keeps its data, keyboard visitors go on in the message box that
+// takes its place, and it can be gone through on a small screen. How the Maax V2 adapter turns
+// the details into prospect info is in maax_v2.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, hostPage, widget, waitForReply, defaultReply,
+  serverAndBrowser, openPage, hostPage, widget, waitForReply, defaultReply, PHONE,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -165,3 +165,96 @@ for (const answer of ['Skip', 'Start chatting']) {
     await context.close();
   });
 }
+
+/** Each control of the step that is not wholly inside the panel and the step's own box. */
+function controlsOutOfSight(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const panel = root.querySelector('.cb-panel').getBoundingClientRect();
+    const step = root.querySelector('.cb-contact').getBoundingClientRect();
+    return Array.from(root.querySelectorAll('.cb-contact input, .cb-contact button'))
+      .filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.top < Math.max(panel.top, step.top) - 0.5 || r.bottom > Math.min(panel.bottom, step.bottom) + 0.5;
+      })
+      .map((e) => e.className);
+  });
+}
+
+/** Whether a tap at the centre of `selector` reaches it. */
+function reachedAtCentre(page, selector) {
+  return page.evaluate((selector) => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const e = root.querySelector(selector);
+    const r = e.getBoundingClientRect();
+    const hit = root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    return hit === e || e.contains(hit);
+  }, selector);
+}
+
+test('at 400% zoom (320x256) the contact step scrolls under the wheel, and shows each field and button as Tab reaches it', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 320, height: 256 } });
+  await hostPage(page, env.server, 'contact-zoom.html', { 'data-ask-contact': 'true', 'data-load': 'eager' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').click();
+  await bubble.locator('.cb-contact').waitFor();
+  assert.ok((await controlsOutOfSight(page)).includes('cb-contact-start'), 'Start is out of sight at first');
+  // The wheel over the step brings its buttons up, where a click reaches them.
+  const step = await bubble.locator('.cb-contact').boundingBox();
+  await page.mouse.move(step.x + step.width / 2, (step.y + 256) / 2);
+  await page.mouse.wheel(0, 400);
+  // The wheel scrolls smoothly: its frames take a moment.
+  await page.waitForTimeout(500);
+  assert.deepEqual(await controlsOutOfSight(page).then((c) => c.filter((e) => /skip|start/.test(e))), []);
+  assert.ok(await reachedAtCentre(page, '.cb-contact-start'), 'a click on Start reaches it');
+
+  // Tab goes through the step from its top: each control shows as it gets focus, below the
+  // header, which stays.
+  await bubble.locator('.cb-contact-name').focus();
+  const seen = [];
+  for (const control of ['cb-input cb-contact-name', 'cb-input cb-contact-reach', 'cb-contact-skip', 'cb-contact-start']) {
+    assert.equal(await focused(page), control);
+    if (!(await controlsOutOfSight(page)).includes(control)) seen.push(control);
+    await page.keyboard.press('Tab');
+  }
+  assert.deepEqual(seen, ['cb-input cb-contact-name', 'cb-input cb-contact-reach', 'cb-contact-skip', 'cb-contact-start']);
+  assert.equal(await bubble.locator('.cb-header').evaluate((h) => h.getBoundingClientRect().top), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone held sideways with its keyboard up, a finger scrolls the contact step to its buttons', async () => {
+  const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 844, height: 390 } });
+  await hostPage(page, env.server, 'contact-sideways.html', { 'data-ask-contact': 'true', 'data-load': 'eager' }, { phone: true });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-contact').waitFor();
+  // The on-screen keyboard leaves 170 px of the screen.
+  await page.evaluate(() => {
+    Object.defineProperty(visualViewport, 'height', { configurable: true, get: () => 170 });
+    visualViewport.dispatchEvent(new Event('resize'));
+  });
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-panel').getBoundingClientRect().height === 170);
+  assert.ok((await controlsOutOfSight(page)).includes('cb-contact-start'), 'Start is out of sight at first');
+
+  // A finger put on the step and drawn up, then lifted, as often as it takes.
+  const cdp = await context.newCDPSession(page);
+  const box = await bubble.locator('.cb-contact').boundingBox();
+  const x = box.x + box.width / 2;
+  for (let swipe = 0; swipe < 4 && (await controlsOutOfSight(page)).includes('cb-contact-start'); swipe++) {
+    const y = box.y + box.height - 10;
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    for (let moved = 20; moved <= 80; moved += 20) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y - moved }] });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
+  assert.deepEqual(await controlsOutOfSight(page).then((c) => c.filter((e) => /skip|start/.test(e))), []);
+  assert.ok(await reachedAtCentre(page, '.cb-contact-skip'), 'a tap on Skip reaches it');
+  await bubble.locator('.cb-contact-skip').tap();
+  await bubble.locator('.cb-composer').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
