@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, hostPage, widget, waitForReply, defaultReply, PHONE,
+  serverAndBrowser, openPage, hostPage, widget, waitForReply, defaultReply, controlsSmallerThan, PHONE,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -223,7 +223,7 @@ test('at 400% zoom (320x256) the contact step scrolls under the wheel, and shows
   await context.close();
 });
 
-test('on a phone held sideways with its keyboard up, a finger scrolls the contact step to its buttons', async () => {
+test('on a phone held sideways with its keyboard up, a finger scrolls the contact step to its buttons, and each control takes a finger', async () => {
   const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 844, height: 390 } });
   await hostPage(page, env.server, 'contact-sideways.html', { 'data-ask-contact': 'true', 'data-load': 'eager' }, { phone: true });
   const bubble = widget(page);
@@ -253,6 +253,8 @@ test('on a phone held sideways with its keyboard up, a finger scrolls the contac
   }
   assert.deepEqual(await controlsOutOfSight(page).then((c) => c.filter((e) => /skip|start/.test(e))), []);
   assert.ok(await reachedAtCentre(page, '.cb-contact-skip'), 'a tap on Skip reaches it');
+  // Each field and button takes a finger.
+  assert.deepEqual(await controlsSmallerThan(page, 44, '.cb-contact input, .cb-contact button'), []);
   await bubble.locator('.cb-contact-skip').tap();
   await bubble.locator('.cb-composer').waitFor();
   assert.deepEqual(problems, []);
