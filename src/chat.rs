@@ -209,7 +209,11 @@ pub enum HistoryStatus {
     NotLoaded,
     Loading,
     Loaded,
-    Failed,
+    /// The read failed, and said so in the notice `notice` (its [`Notice::id`]); the list
+    /// offers to read it again.
+    Failed {
+        notice: u64,
+    },
 }
 
 /// A streaming reply gone quiet for a while (see `session::stall`).
@@ -1155,7 +1159,7 @@ mod tests {
             for status in [
                 HistoryStatus::NotLoaded,
                 HistoryStatus::Loading,
-                HistoryStatus::Failed,
+                HistoryStatus::Failed { notice: 1 },
             ] {
                 state.history.set(status);
                 assert_eq!(state.sent_before(failed), None, "{status:?}");

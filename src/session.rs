@@ -11,7 +11,9 @@ use web_sys::AbortController;
 
 use crate::api::{self, Ask};
 use crate::attaching;
-use crate::chat::{ChatEvent, ChatMessage, ChatState, MessageDetails, MessageStatus, Sender};
+use crate::chat::{
+    ChatEvent, ChatMessage, ChatState, HistoryStatus, MessageDetails, MessageStatus, Sender,
+};
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::message_length::{self, Length};
@@ -19,6 +21,7 @@ use crate::models::{Attachment, Conversation, Role};
 use crate::regenerated::{self, Regeneration};
 use crate::store;
 use crate::stream::StreamEvent;
+use crate::tabs::Change;
 use crate::timers::{self, sleep_ms_or_abort};
 use crate::unfinished::{self, Ending, UnfinishedReply};
 use crate::versions::{Kept, Versions};
@@ -101,6 +104,21 @@ fn cut_reply_to(state: ChatState, text: &str, attachments: &[Attachment]) -> Opt
 
 /// Forgets the stored conversation and empties the list; the next message starts a new one.
 /// A reply in flight is stopped.
+/// Reads the stored conversation again after a read that failed: the list's Retry, the panel
+/// opened again, or the connection back. The list is shown afresh, but for the messages not
+/// sent: the history holds what it showed, the exchanges since the failure too. Not while a
+/// reply streams, whose row the history does not hold yet.
+pub fn retry_history(state: ChatState) {
+    let HistoryStatus::Failed { notice } = state.history.get_untracked() else {
+        return;
+    };
+    if state.streaming_reply().is_some() {
+        return;
+    }
+    state.take_down_notice(notice);
+    other_tab::show_afresh(state, Change::Messages);
+}
+
 pub fn new_conversation(state: ChatState) {
     stop(state);
     state.set_follow_ups_abort(None);

@@ -206,10 +206,9 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
                 store::forget_conversation(&config);
                 HistoryStatus::Loaded
             }
-            Err(error) => {
-                state.show_notice(error.user_message(state.config.with_value(|c| c.texts)));
-                HistoryStatus::Failed
-            }
+            Err(error) => HistoryStatus::Failed {
+                notice: state.show_notice(error.user_message(config.texts)),
+            },
         };
         state.set_history_abort(None);
         state.history.set(status);

@@ -87,7 +87,7 @@ async fn send_again(state: ChatState, before_rebuild: impl FnOnce()) {
 
 /// Shows the conversation stored now, read again from the backend (at once while the panel is
 /// open, else when it opens).
-fn show_afresh(state: ChatState, change: Change) {
+pub(super) fn show_afresh(state: ChatState, change: Change) {
     take_rows_out(state, change);
     if state.open.get_untracked() {
         load_history(state);

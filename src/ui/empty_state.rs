@@ -12,8 +12,14 @@ pub fn EmptyState() -> impl IntoView {
     let (avatar, title, t) = state
         .config
         .with_value(|c| (c.avatar.clone(), c.title.clone(), c.texts));
-    let empty =
-        move || state.messages.with(Vec::is_empty) && state.history.get() != HistoryStatus::Loading;
+    // Not while the history is read, nor when reading it failed: the conversation has messages.
+    let empty = move || {
+        state.messages.with(Vec::is_empty)
+            && matches!(
+                state.history.get(),
+                HistoryStatus::NotLoaded | HistoryStatus::Loaded
+            )
+    };
     let mark = || view! { <span class="cb-empty-avatar cb-empty-mark"><Icon path=CHAT/></span> };
     view! {
         <Show when=empty>

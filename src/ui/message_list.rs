@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::day_separator::DaySeparator;
 use super::empty_state::EmptyState;
 use super::follow::Follow;
+use super::history_failed::HistoryFailed;
 use super::message_batch::MessageBatch;
 use super::message_body::code_copy_click;
 use super::message_row::warm_up;
@@ -111,6 +112,7 @@ pub fn MessageList() -> impl IntoView {
                 <Show when=history_loading>
                     <p class="cb-status">{t.loading_history}</p>
                 </Show>
+                <HistoryFailed/>
                 {first_separator}
                 <div class="cb-rows">
                     // A slice of the history comes in as one batch, put before the others in one

@@ -13,6 +13,7 @@ mod day_separator;
 mod empty_state;
 mod follow;
 mod header;
+mod history_failed;
 mod icons;
 mod jump_to_latest;
 mod keyboard_focus;

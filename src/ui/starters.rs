@@ -16,7 +16,10 @@ pub fn Starters() -> impl IntoView {
         let none = starters.is_empty();
         move || {
             none || !state.messages.with(Vec::is_empty)
-                || state.history.get() == HistoryStatus::Loading
+                || matches!(
+                    state.history.get(),
+                    HistoryStatus::Loading | HistoryStatus::Failed { .. }
+                )
                 || state.contact.with(ContactStep::asking)
         }
     };

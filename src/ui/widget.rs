@@ -32,6 +32,8 @@ pub fn Widget() -> impl IntoView {
     // History is fetched when the visitor first opens the panel, not on page load.
     Effect::new(move |_| {
         if state.open.get() {
+            // A read that failed is tried again each time the visitor comes back to the panel.
+            session::retry_history(state);
             session::load_history(state);
         }
     });
@@ -40,6 +42,7 @@ pub fn Widget() -> impl IntoView {
         // Messages that could not go out while offline go out by themselves once back online.
         listen(&window, "online", move || {
             state.back_online();
+            session::retry_history(state);
             session::resend_unsent(state)
         });
         // A reply streaming when the page goes away would die unremembered.

@@ -399,3 +399,45 @@ test('a message the server refuses as too large (413) goes back to the message b
     await upstream.stop();
   }
 });
+
+test('a history that cannot be read says so with a Retry, is read again on Retry and when the panel opens again, and a message sent meanwhile shows once', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
+  await hostPage(page, env.server, 'history-fails.html', { 'data-starters': 'Prices | Hours' });
+  await send(page, 'my earlier question');
+  await waitForReply(page, defaultReply('my earlier question'));
+  let failures = 2;
+  await page.route(/\/messages\/\?/, (route) => (failures-- > 0
+    ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"detail":"boom"}' })
+    : route.continue()));
+  await page.reload();
+  const bubble = widget(page);
+  const failed = bubble.locator('.cb-history-failed');
+  await page.evaluate(() => ChatBubble.open());
+  await failed.waitFor();
+  // The conversation is there, only unread: no greeting, no suggestions in its place.
+  assert.equal(await bubble.locator('.cb-empty').count(), 0, 'no empty conversation shown');
+  assert.equal(await bubble.locator('.cb-starters').isVisible(), false, 'no suggestions');
+  assert.equal(await failed.locator('button').textContent(), 'Retry');
+  // The panel closed and opened again reads it again (the second failure).
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  await bubble.locator('.cb-launcher').click();
+  await page.waitForTimeout(300);
+  await failed.waitFor();
+  assert.equal(failures, 0, 'read again when the panel opened again');
+  // A message sent meanwhile goes to the same conversation.
+  await bubble.locator('.cb-input').fill('while unread');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReply(page, defaultReply('while unread'));
+  // Retry: the whole conversation, the message sent meanwhile once, in its place.
+  await failed.locator('button').click();
+  await failed.waitFor({ state: 'detached' });
+  await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-message:not(.cb-greeting)').length === n, 4, { timeout: 10000 });
+  assert.deepEqual((await messageRows(page)).map((r) => r[1]), [
+    'my earlier question', defaultReply('my earlier question'), 'while unread', defaultReply('while unread'),
+  ]);
+  assert.equal(await bubble.locator('.cb-notice').count(), 0, 'the failure\'s notice is gone');
+  assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
+  await context.close();
+});
