@@ -381,3 +381,16 @@ export async function meanColour(page, locator, xs, ys) {
 
 /** How far apart two colours are: the largest difference of one channel (0–255). */
 export const colourDistance = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+
+/** The first code block's Copy button and its code's first character, as boxes on the page. */
+export function codeCopyAndFirstLine(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const copy = root.querySelector('.cb-code .cb-copy');
+    const code = root.querySelector('.cb-code pre code');
+    const range = document.createRange();
+    range.setStart(code.firstChild, 0);
+    range.setEnd(code.firstChild, 1);
+    return { button: copy.getBoundingClientRect().toJSON(), firstLine: range.getBoundingClientRect().toJSON() };
+  });
+}

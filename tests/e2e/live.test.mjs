@@ -3,7 +3,7 @@
 // buttons say "Copied" for a moment only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, untilStopArmed, api } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, untilStopArmed, api, codeCopyAndFirstLine } from './harness.mjs';
 
 const env = serverAndBrowser();
 const AVATAR = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle cx="10" cy="10" r="10" fill="#2563eb"/></svg>';
@@ -92,19 +92,8 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
   assert.equal(await copyCode.getAttribute('aria-label'), 'Copy code');
   assert.equal(await copyMessage.getAttribute('aria-label'), 'Copy message');
   // The button's box ends above the first line of code, and its font is the widget's.
-  const { button, firstLine, font } = await page.evaluate(() => {
-    const root = document.querySelector('chat-bubble').shadowRoot;
-    const copy = root.querySelector('.cb-code .cb-copy');
-    const code = root.querySelector('.cb-code pre code');
-    const range = document.createRange();
-    range.setStart(code.firstChild, 0);
-    range.setEnd(code.firstChild, 1);
-    return {
-      button: copy.getBoundingClientRect().toJSON(),
-      firstLine: range.getBoundingClientRect().toJSON(),
-      font: getComputedStyle(copy).fontSize,
-    };
-  });
+  const { button, firstLine } = await codeCopyAndFirstLine(page);
+  const font = await copyCode.evaluate((copy) => getComputedStyle(copy).fontSize);
   assert.ok(button.bottom <= firstLine.top, `the button ends at ${button.bottom}, the code starts at ${firstLine.top}`);
   assert.equal(font, '12px');
   assert.deepEqual(problems, []);

@@ -2,7 +2,7 @@
 // zoom the page and stays above the on-screen keyboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, echoReplies, controlsSmallerThan, PHONE, PHONE_VIEWPORT } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, echoReplies, controlsSmallerThan, codeCopyAndFirstLine, PHONE, PHONE_VIEWPORT } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -283,23 +283,16 @@ test('on a touch screen a code block\'s Copy sits above the code, and Sources sh
   await bubble.locator('.cb-send').tap();
   await bubble.locator('.cb-assistant .cb-sources').waitFor({ timeout: 15000 });
   const shape = await page.evaluate(() => {
-    const root = document.querySelector('chat-bubble').shadowRoot;
-    const copy = root.querySelector('.cb-code .cb-copy');
-    const code = root.querySelector('.cb-code pre code');
-    const range = document.createRange();
-    range.setStart(code.firstChild, 0);
-    range.setEnd(code.firstChild, 1);
-    const summary = root.querySelector('.cb-sources summary');
+    const summary = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-sources summary');
     return {
-      button: copy.getBoundingClientRect().toJSON(),
-      firstLine: range.getBoundingClientRect().toJSON(),
       // A summary shows its triangle (its ::marker) only as a list item.
       summaryDisplay: getComputedStyle(summary).display,
       summaryHeight: summary.getBoundingClientRect().height,
     };
   });
-  assert.ok(shape.button.height >= 44, `Copy is ${shape.button.height} px tall`);
-  assert.ok(shape.button.bottom <= shape.firstLine.top, `Copy ends at ${shape.button.bottom}, the code starts at ${shape.firstLine.top}`);
+  const { button, firstLine } = await codeCopyAndFirstLine(page);
+  assert.ok(button.height >= 44, `Copy is ${button.height} px tall`);
+  assert.ok(button.bottom <= firstLine.top, `Copy ends at ${button.bottom}, the code starts at ${firstLine.top}`);
   assert.equal(shape.summaryDisplay, 'list-item');
   assert.ok(shape.summaryHeight >= 44, `Sources is ${shape.summaryHeight} px tall`);
   assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
