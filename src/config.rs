@@ -182,39 +182,27 @@ impl Config {
                 url
             }
         };
-        let open_on_load = match get("data-open") {
-            None | Some("") | Some("false") => false,
+        // A switch left empty (`data-open` alone, or a template that wrote nothing) is off, and
+        // said so: the site owner may have meant it on.
+        let mut switch = |attribute: &'static str| match get(attribute) {
+            None | Some("false") => false,
             Some("true") => true,
-            Some(_) => {
+            Some(v) => {
+                let message = if v.is_empty() {
+                    "is empty: write true or false; using false"
+                } else {
+                    "must be true or false; using false"
+                };
                 problems.push(ConfigProblem {
-                    attribute: "data-open",
-                    message: "must be true or false; using false".into(),
+                    attribute,
+                    message: message.into(),
                 });
                 false
             }
         };
-        let follow_ups = match get("data-follow-ups") {
-            None | Some("") | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                problems.push(ConfigProblem {
-                    attribute: "data-follow-ups",
-                    message: "must be true or false; using false".into(),
-                });
-                false
-            }
-        };
-        let ask_contact = match get("data-ask-contact") {
-            None | Some("") | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                problems.push(ConfigProblem {
-                    attribute: "data-ask-contact",
-                    message: "must be true or false; using false".into(),
-                });
-                false
-            }
-        };
+        let open_on_load = switch("data-open");
+        let follow_ups = switch("data-follow-ups");
+        let ask_contact = switch("data-ask-contact");
         let persistence = match get("data-persistence")
             .map(str::to_ascii_lowercase)
             .as_deref()
@@ -584,6 +572,36 @@ mod tests {
         assert_eq!(config.placeholder, None);
         assert!(config.locale_auto);
         assert_eq!(config.subtitle, None);
+    }
+
+    #[test]
+    fn a_switch_left_empty_is_off_and_said_so() {
+        let (config, problems) = Config::from_attributes(
+            &attrs(&[
+                ("data-web-chat-id", "w"),
+                ("data-chatbot-id", "b"),
+                ("data-open", ""),
+                ("data-ask-contact", " "),
+                ("data-follow-ups", "false"),
+            ]),
+            BASE,
+        );
+        let config = config.unwrap();
+        assert!(!config.open_on_load && !config.ask_contact && !config.follow_ups);
+        let said: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.attribute, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("data-open", "is empty: write true or false; using false"),
+                (
+                    "data-ask-contact",
+                    "is empty: write true or false; using false"
+                ),
+            ]
+        );
     }
 
     #[test]
