@@ -66,18 +66,27 @@ pub fn Panel() -> impl IntoView {
         ev.data_transfer()
             .is_some_and(|d| d.types().includes(&"Files".into(), 0))
     };
+    // A file let go over the panel never leaves the page: the browser's own handling would open
+    // it in place of the page, and the visitor would lose the page and the chat. When the panel
+    // takes no files, the pointer says so and the drop does nothing.
     let on_dragover = move |ev: DragEvent| {
-        if takes_files() && carries_files(&ev) {
-            // Without this the browser would open the file in place of the page.
-            ev.prevent_default();
+        if !carries_files(&ev) {
+            return;
+        }
+        ev.prevent_default();
+        if takes_files() {
             attaching.dragging.set(true);
+        } else if let Some(data) = ev.data_transfer() {
+            data.set_drop_effect("none");
         }
     };
     let on_drop = move |ev: DragEvent| {
         attaching.dragging.set(false);
-        if takes_files() && carries_files(&ev) {
+        if carries_files(&ev) {
             ev.prevent_default();
-            add_files(state, files_of(ev.data_transfer().and_then(|d| d.files())));
+            if takes_files() {
+                add_files(state, files_of(ev.data_transfer().and_then(|d| d.files())));
+            }
         }
     };
     // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.

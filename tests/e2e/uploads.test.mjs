@@ -602,6 +602,40 @@ test('a picture dropped onto the panel is attached, with a hint while it is drag
   await context.close();
 });
 
+test('a file let go over a panel that takes no files stays off the page, which the browser would leave for it', async () => {
+  // Attachments off (the default), and the contact step of a panel that takes pictures.
+  for (const [name, attrs, ready] of [
+    ['uploads-off-drop.html', {}, '.cb-input'],
+    ['uploads-contact-drop.html', { ...IMAGES, 'data-ask-contact': 'true' }, '.cb-contact-name'],
+  ]) {
+    const { context, page, problems } = await openPage(env.browser);
+    const uploads = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && new URL(r.url()).pathname.endsWith('/uploads/')) uploads.push(r.url()); });
+    await hostPage(page, env.server, name, attrs);
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').click();
+    await bubble.locator(ready).waitFor();
+    const dragged = await bubble.locator('.cb-messages').evaluate((list, bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+      const init = { dataTransfer: data, bubbles: true, cancelable: true, composed: true };
+      // Not cancelled, a drop is the browser's: it opens the file in place of the page.
+      const over = new DragEvent('dragover', init);
+      list.dispatchEvent(over);
+      const drop = new DragEvent('drop', init);
+      list.dispatchEvent(drop);
+      return { overKept: over.defaultPrevented, effect: data.dropEffect, dropKept: drop.defaultPrevented };
+    }, [...PNG]);
+    assert.deepEqual(dragged, { overKept: true, effect: 'none', dropKept: true }, name);
+    await page.waitForTimeout(300);
+    assert.equal(await bubble.locator('.cb-drop-hint').count(), 0, `${name}: no hint to drop`);
+    assert.equal(await bubble.locator('.cb-chip').count(), 0, `${name}: nothing attached`);
+    assert.deepEqual(uploads, [], `${name}: nothing uploaded`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('uploads work on a page with a strict CSP that allows blob: thumbnails', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.addInitScript(() => {
