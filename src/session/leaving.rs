@@ -31,10 +31,10 @@ pub fn remember_reply_in_flight(state: ChatState) {
         return;
     };
     let config = state.config.get_value();
-    super::remember_unfinished(state, &config, question, reply, Ending::Cut);
+    super::exchange::remember_unfinished(state, &config, question, reply, Ending::Cut);
     reply.status.set(MessageStatus::Failed);
     if reply.text.with_untracked(String::is_empty) {
-        super::mark_unsent(state, question, false);
+        super::undelivered::mark_unsent(state, question, false);
         store::save_unsent(&config, &state.unsent_messages());
     }
 }
