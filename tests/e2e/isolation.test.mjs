@@ -119,3 +119,25 @@ test('the widget adds nothing to the light DOM but its host element', async () =
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a printed page shows the page alone, not the bubble or the open panel over it', async () => {
+  const url = `${env.server.url}host-print.html`;
+  const { context, page: p, problems } = await openPage(env.browser);
+  await routeHtml(p, url, page('body { margin: 0 }'));
+  await measure(p, url);
+  const shown = () => p.evaluate(() => {
+    const host = document.querySelector('chat-bubble');
+    const box = host.getBoundingClientRect();
+    const panel = host.shadowRoot.querySelector('.cb-panel').getBoundingClientRect();
+    return { host: getComputedStyle(host).display, width: box.width, panelWidth: panel.width };
+  });
+  await p.emulateMedia({ media: 'print' });
+  assert.deepEqual(await shown(), { host: 'none', width: 0, panelWidth: 0 });
+  // Back on the screen, the panel is as it was: open, with the conversation.
+  await p.emulateMedia({ media: 'screen' });
+  const back = await shown();
+  assert.equal(back.host, 'block');
+  assert.ok(back.panelWidth > 200, `the panel is back (${back.panelWidth} px wide)`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
