@@ -126,3 +126,37 @@ test('when the browser will not copy at all, Copy says so, in the visitor\'s lan
     await context.close();
   }
 });
+
+test('the conversation selected and copied is what the messages say, without the buttons\' labels or the screen reader\'s "You:"', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'copy-selection.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').fill('first question');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-assistant .cb-copy-message').waitFor({ timeout: 20000 });
+  await markdownReply(bubble);
+  await bubble.locator('.cb-assistant .cb-copy-message').nth(1).waitFor({ timeout: 20000 });
+  // The whole list selected, as a drag from the first message to the last selects it, and
+  // copied with the keyboard; pasted back into the message box.
+  await bubble.locator('.cb-messages').evaluate((list) => {
+    // A drag leaves the message box, which would otherwise copy its own (empty) selection.
+    list.getRootNode().activeElement?.blur();
+    const range = document.createRange();
+    range.selectNodeContents(list);
+    const selection = getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  });
+  await page.keyboard.press('ControlOrMeta+C');
+  const input = bubble.locator('.cb-input');
+  await input.focus();
+  await input.press('ControlOrMeta+V');
+  const pasted = await input.inputValue();
+  assert.match(pasted, /first question/);
+  assert.match(pasted, /fn main\(\) \{/, 'the code is there');
+  assert.doesNotMatch(pasted, /^(Copy|Copied|Regenerate)$/m, 'no button\'s label');
+  assert.doesNotMatch(pasted, /You:/, 'no words meant for screen readers');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
