@@ -115,10 +115,13 @@
     close: () => call('close', false),
     toggle: () => call('toggle', 2),
     isOpen: () => (handle ? handle.is_open() : willOpen),
-    send: (text) => call('send', true, String(text)),
+    // A page's mistake is said in the console, never sent to the assistant as the visitor's
+    // words ("undefined", "[object Object]") nor thrown at every event.
+    send: (text) => (typeof text == 'string' ? call('send', true, text) : warn('send() takes the message as a string')),
     newConversation: () => call('new_conversation'),
     clearHistory: () => call('clear_history'),
     on: (name, f) => {
+      if (typeof f != 'function') return warn('on() takes a function'), () => {};
       const type = 'chatbubble:' + name;
       const g = (e) => f(e.detail);
       host.addEventListener(type, g);

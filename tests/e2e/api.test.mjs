@@ -188,6 +188,36 @@ test('events reach on() listeners and the page as chatbubble:* DOM events; off()
   await context.close();
 });
 
+test('a page\'s wrong arguments are said in the console, never sent as the visitor\'s words nor thrown at every event', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await host(page, embedTag({ 'data-web-chat-id': 'api-arguments' }));
+  const wrong = () => page.evaluate(() => {
+    ChatBubble.send();
+    ChatBubble.send(null);
+    ChatBubble.send({ text: 'hi' });
+    ChatBubble.send(42);
+    const off = ChatBubble.on('reply', 'not a function');
+    off();
+  });
+  // Before the widget loaded (the calls would be queued), then once it is there.
+  await wrong();
+  assert.equal(await page.evaluate(() => ChatBubble.isOpen()), false, 'nothing opened the panel');
+  await page.evaluate(() => ChatBubble.open());
+  await widget(page).locator('.cb-input').waitFor();
+  await wrong();
+  await recordEvents(page);
+  await page.evaluate(() => ChatBubble.send('a real question'));
+  await waitForEvent(page, 'reply');
+  const asked = (await messageRows(page)).filter(([who]) => who === 'visitor').map(([, text]) => text);
+  assert.deepEqual(asked, ['a real question']);
+  assert.equal(warnings.filter((w) => w === 'chat-bubble: send() takes the message as a string').length, 8);
+  assert.equal(warnings.filter((w) => w === 'chat-bubble: on() takes a function').length, 2);
+  assert.deepEqual(problems, [], 'no error thrown at the reply event');
+  await context.close();
+});
+
 test('two instances on one page work independently', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await host(
