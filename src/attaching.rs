@@ -213,8 +213,11 @@ impl Attaching {
         uploaded
     }
 
-    /// Removes a chip, stopping its upload if it is under way.
+    /// Removes a chip, stopping its upload if it is under way. A message waiting for its files
+    /// waits no more: the visitor is changing what goes with it (taking a wrong picture out to
+    /// put the right one in), and sends it again once it is as they want it.
     pub fn remove(&self, key: u64) {
+        self.send_waiting.set(false);
         let mut gone = Vec::new();
         self.files.update(|files| {
             files.retain(|f| {

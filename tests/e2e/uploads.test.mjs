@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS, PHONE,
+  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS, PHONE, messagesAsked,
 } from './harness.mjs';
 
 // A 1×1 PNG, valid so that the stored (metadata-free) copy must still decode in the browser.
@@ -598,6 +598,30 @@ test('a picture dropped onto the panel is attached, with a hint while it is drag
   await bubble.locator('.cb-input').fill('dropped this');
   await bubble.locator('.cb-input').press('Enter');
   await waitForReplyContaining(page, 'I see 1 image: dropped.png, 70 B.');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('taking a file out while the message waits for it leaves the message in the box, to send once it is as the visitor wants', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const asked = messagesAsked(page);
+  await hostPage(page, env.server, 'uploads-remove-waiting.html', IMAGES);
+  const bubble = await openPanel(page);
+  await oneDoneOneUploading(page);
+  await bubble.locator('.cb-input').fill('see the picture');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-chips-status').waitFor();
+  // The wrong picture taken out: nothing goes, the words and the other file stay.
+  await bubble.getByRole('button', { name: 'Remove slow.png' }).click();
+  await bubble.locator('.cb-chips-status').waitFor({ state: 'detached' });
+  await page.waitForTimeout(500);
+  assert.deepEqual(asked, [], 'nothing sent');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'see the picture');
+  assert.deepEqual(await bubble.locator('.cb-chip').allTextContents().then((t) => t.map((c) => c.includes('done.png'))), [true]);
+  // Sent again, it goes with the file that stayed.
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReplyContaining(page, 'I see 1 image: done.png');
+  assert.deepEqual(asked, ['see the picture']);
   assert.deepEqual(problems, []);
   await context.close();
 });
