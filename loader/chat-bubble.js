@@ -7,8 +7,8 @@
   const base = new URL('./', script.src).href;
   const attrs = {};
   for (const a of script.attributes) if (a.name.startsWith('data-')) attrs[a.name] = a.value;
-  // A re-run (SPA) keeps the widget.
-  const key = script.src + ' ' + attrs['data-web-chat-id'];
+  // A re-run (SPA), or the same embed with a version in its query, keeps the widget.
+  const key = base + ' ' + attrs['data-web-chat-id'];
   const same = reg.h[key];
   // The bubble hangs from <html>, beside <body>: a <body> with a transform, filter or
   // will-change would otherwise be the box its fixed corner is measured from, far down a long

@@ -459,6 +459,18 @@ test('SPA navigation neither duplicates nor loses the widget', async () => {
   assert.equal(await page.locator('chat-bubble').count(), 1);
   assert.deepEqual((await messageRows(page)).map((r) => r[1]), ['before navigating', defaultReply('before navigating')]);
   assert.equal(await page.evaluate(() => ChatBubble.instances.length), 1);
+  // The same embed with a version in its URL (a site's cache-busting), added by another part of
+  // the page: still the one widget.
+  await page.evaluate(async () => {
+    const old = document.querySelector('script[data-web-chat-id="api-spa"]');
+    const versioned = document.createElement('script');
+    for (const a of old.attributes) versioned.setAttribute(a.name, a.value);
+    versioned.src = '/chat-bubble.js?ver=6.4';
+    document.body.append(versioned);
+    await new Promise((r) => { versioned.onload = r; });
+  });
+  assert.equal(await page.locator('chat-bubble').count(), 1);
+  assert.equal(await page.evaluate(() => ChatBubble.instances.length), 1);
   assert.deepEqual(problems, []);
   await context.close();
 });
