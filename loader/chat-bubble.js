@@ -21,7 +21,9 @@
     for (const n in o) e.setAttribute(n, o[n]);
     return e;
   };
-  const host = el('chat-bubble');
+  // Hidden until its stylesheet shows it (`:host`): unstyled, the bubble would be a bare button
+  // at the foot of the page, in its Tab order.
+  const host = el('chat-bubble', { hidden: true });
   const root = host.attachShadow({ mode: 'open' });
   const mountPoint = set(el('div', { className: 'cb-root' }), attrs);
   // The bubble's colour, place and layer before the wasm arrives, checked as the widget checks

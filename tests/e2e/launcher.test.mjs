@@ -156,3 +156,34 @@ test('a host page that scales itself with CSS zoom keeps the whole open panel in
     await context.close();
   }
 });
+
+test('until its stylesheet arrives, the bubble takes no place on the page and cannot be reached', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/\/chat-bubble\.[0-9a-f]+\.css$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const url = `${env.server.url}unstyled.html`;
+  // The rule CSS resets (Bootstrap's among them) give [hidden].
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title>
+<style>[hidden] { display: none !important; }</style></head>
+<body><p>Host page</p><button id="page-button">Page</button>${embedTag()}</body></html>`);
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => document.querySelector('chat-bubble')?.shadowRoot.querySelector('.cb-launcher'));
+  const launcher = widget(page).locator('.cb-launcher');
+  // A bare default button at the foot of the page until then: shown, and in the Tab order.
+  assert.equal(await launcher.isVisible(), false, 'not shown unstyled');
+  assert.deepEqual(await page.locator('chat-bubble').boundingBox(), null, 'no place taken');
+  await page.locator('#page-button').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'BODY', 'Tab does not reach it');
+  release();
+  await launcher.waitFor({ state: 'visible' });
+  const box = await launcher.boundingBox();
+  const viewport = page.viewportSize();
+  assert.ok(box.x + box.width > viewport.width - 40 && box.y + box.height > viewport.height - 40, 'in the window\'s corner');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
