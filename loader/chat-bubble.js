@@ -96,6 +96,7 @@
       )
       .catch((e) => {
         loading = null;
+        willOpen = false;
         button.setAttribute('aria-busy', false);
         console.error('chat-bubble: could not load the widget from ' + base, e);
       });

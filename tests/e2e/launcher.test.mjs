@@ -62,6 +62,7 @@ test('a widget that cannot download leaves the bubble at rest again, and a secon
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-launcher').getAttribute('aria-busy') === 'false');
   assert.deepEqual(await launcherLook(page), { busy: 'false', ring: null, icon: '1' });
+  assert.equal(await page.evaluate(() => ChatBubble.isOpen()), false, 'the page is told nothing opens');
   assert.ok(problems.some((p) => p.includes('could not load the widget')), JSON.stringify(problems));
   await bubble.locator('.cb-launcher').tap();
   await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
