@@ -90,8 +90,8 @@ async fn confine(State(root): State<Arc<PathBuf>>, request: Request, next: Next)
 }
 
 /// Whether a URL path stays inside `root`: no empty, dot-led or odd segments after
-/// percent-decoding (the file server decodes too), and, if the file exists, its real path
-/// (symlinks resolved) under `root`'s.
+/// percent-decoding (the file server decodes too), and every file the file server may open
+/// for it that exists has its real path (symlinks resolved) under `root`'s.
 fn inside(root: &Path, url_path: &str) -> bool {
     let Some(decoded) = percent_decode(url_path) else {
         return false;
@@ -114,11 +114,20 @@ fn inside(root: &Path, url_path: &str) -> bool {
         .iter()
         .filter(|s| !s.is_empty())
         .fold(root.to_path_buf(), |p, s| p.join(s));
-    match std::fs::canonicalize(&path) {
-        Ok(real) => real.starts_with(root),
-        // Nothing there: the file server answers 404 (or the not-built hint).
-        Err(_) => true,
-    }
+    opened_for(path)
+        .iter()
+        .all(|file| match std::fs::canonicalize(file) {
+            Ok(real) => real.starts_with(root),
+            // Nothing there: the file server answers 404 (or the not-built hint).
+            Err(_) => true,
+        })
+}
+
+/// What the file server may open for `path`: the path itself and, for a folder, the
+/// `index.html` it answers with.
+fn opened_for(path: PathBuf) -> Vec<PathBuf> {
+    let index = path.is_dir().then(|| path.join("index.html"));
+    std::iter::once(path).chain(index).collect()
 }
 
 /// `%XX` decoded; `None` for a malformed escape or text that is not UTF-8.

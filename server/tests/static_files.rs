@@ -36,6 +36,9 @@ async fn dotfiles_symlinks_out_and_double_slash_redirects_are_refused() {
     std::fs::write(dir.join("docs/index.html"), "docs").unwrap();
     std::os::unix::fs::symlink(outside.join("secret.txt"), dir.join("leak.txt")).unwrap();
     std::os::unix::fs::symlink(&outside, dir.join("leakdir")).unwrap();
+    // A folder inside whose index page is a link out: `/linked/` would serve it.
+    std::fs::create_dir_all(dir.join("linked")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), dir.join("linked/index.html")).unwrap();
     let app = static_files::router(&dir, None);
 
     for path in [
@@ -45,6 +48,8 @@ async fn dotfiles_symlinks_out_and_double_slash_redirects_are_refused() {
         "/docs/../.env",
         "/leak.txt",
         "/leakdir/secret.txt",
+        "/linked/",
+        "/linked/index.html",
     ] {
         let (status, text) = seen(&app, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {text}");
