@@ -2,11 +2,14 @@
 // (chat-bubble-widget.<v>.js, chat-bubble-widget_bg.<v>.wasm, chat-bubble.<v>.css,
 // chat-bubble-teaser.<v>.js), so a
 // deployment can cache them for ever. The loader, chat-bubble.js, keeps its name (embed snippets
-// point at it) and is rewritten to load the versioned files; so are the HTML pages.
+// point at it) and is rewritten to load the versioned files; so are the HTML pages. Last, every
+// file gets its brotli and gzip copy (scripts/compress.mjs). One hook runs all three in turn:
+// Trunk starts the hooks of a stage all at once.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, renameSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { minifyDist } from './minify.mjs';
+import { compressDist } from './compress.mjs';
 
 const dir = process.env.TRUNK_STAGING_DIR || process.argv[2];
 if (!dir) throw new Error('usage: TRUNK_STAGING_DIR=<dir> node scripts/version-files.mjs');
@@ -42,3 +45,4 @@ for (const file of readdirSync(dir).filter((f) => f === 'chat-bubble.js' || f.en
   writeFileSync(join(dir, file), text);
 }
 console.log(`chat-bubble: versioned files ${version}`);
+compressDist(dir);

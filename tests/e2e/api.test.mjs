@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { brotliCompressSync, constants } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, constants } from 'node:zlib';
 import {
   serverAndBrowser, ROOT, openPage, routeHtml, embedTag, widget, defaultReply, mockSwitches, messageRows, waitForReply,
 } from './harness.mjs';
@@ -69,6 +69,20 @@ test('the built glue and wasm know each other by short names, and the demo page 
   assert.ok(hashes.length >= 2, 'the demo page preloads the glue and the wasm');
   for (const [, file, hash] of hashes) {
     assert.equal(createHash('sha384').update(readFileSync(join(dir, file))).digest('base64'), hash, file);
+  }
+});
+
+test('every js, wasm, css and html file the build writes has a brotli and a gzip copy of its bytes beside it', () => {
+  const dir = join(ROOT, process.env.CHAT_BUBBLE_DIST || 'dist');
+  const files = readdirSync(dir);
+  const served = files.filter((f) => /\.(js|wasm|css|html)$/.test(f));
+  assert.ok(served.some((f) => f.endsWith('.wasm')), `no wasm in ${files}`);
+  for (const name of served) {
+    const plain = readFileSync(join(dir, name));
+    for (const [ext, decompress] of [['br', brotliDecompressSync], ['gz', gunzipSync]]) {
+      assert.ok(files.includes(`${name}.${ext}`), `no ${name}.${ext}`);
+      assert.ok(decompress(readFileSync(join(dir, `${name}.${ext}`))).equals(plain), `${name}.${ext} is not ${name}`);
+    }
   }
 });
 
