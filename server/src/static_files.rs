@@ -4,6 +4,11 @@
 //! loader) never change and are cached for a year; everything else is sent with
 //! `Cache-Control: no-cache` (revalidate every time), so a new build is picked up at once.
 //!
+//! A file's brotli or gzip copy written by the build (`name.br`, `name.gz`) goes in its place,
+//! with `Content-Encoding`, to a browser that accepts that encoding; the headers are otherwise
+//! the file's own. Only files: the API's replies are never compressed, as a compressor would
+//! hold back a streamed reply's deltas until it had enough to fill a block.
+//!
 //! Only plain files inside the folder are served: no dotfiles (`.env`, `.git/`), nothing a
 //! symlink reaches outside the folder, no path that starts with `//` (the directory redirect
 //! would send the browser to `//other-host/`), and no response names a path on the server.
@@ -18,16 +23,29 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Static routes; meant to be merged last, as they answer every path nothing else claims.
 pub fn router(static_dir: &Path, demo_page: Option<&Path>) -> Router {
     let not_built = move |uri: Uri| async move { missing(&uri) };
-    let files = ServeDir::new(static_dir).fallback(not_built.into_service());
+    // The build writes a brotli and a gzip copy beside each file (`name.br`, `name.gz`): a
+    // browser that accepts one gets it, so a visitor on a slow link waits for the compressed
+    // wasm rather than the raw one, and no CPU goes on compressing the same bytes per request.
+    let files = ServeDir::new(static_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(not_built.into_service());
     // Resolved once: a folder that does not exist yet has no files to escape from.
     let root: Arc<PathBuf> =
         Arc::new(std::fs::canonicalize(static_dir).unwrap_or_else(|_| static_dir.to_path_buf()));
     let files = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(root, confine))
+        // Every answer depends on Accept-Encoding, the plain one too: a shared cache must not
+        // hand a brotli body to a client that did not ask for it, nor keep the plain one for all.
+        .layer(SetResponseHeaderLayer::appending(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
+        ))
         .service(files);
     let mut router = Router::new();
     if let Some(page) = demo_page {
@@ -124,10 +142,23 @@ fn inside(root: &Path, url_path: &str) -> bool {
 }
 
 /// What the file server may open for `path`: the path itself and, for a folder, the
-/// `index.html` it answers with.
+/// `index.html` it answers with; and the compressed copies of that file, which it sends in
+/// the file's place (even when the file itself is missing).
 fn opened_for(path: PathBuf) -> Vec<PathBuf> {
-    let index = path.is_dir().then(|| path.join("index.html"));
-    std::iter::once(path).chain(index).collect()
+    let mut opened = vec![path.clone()];
+    let file = if path.is_dir() {
+        let index = path.join("index.html");
+        opened.push(index.clone());
+        index
+    } else {
+        path
+    };
+    for suffix in [".br", ".gz"] {
+        let mut copy = file.clone().into_os_string();
+        copy.push(suffix);
+        opened.push(copy.into());
+    }
+    opened
 }
 
 /// `%XX` decoded; `None` for a malformed escape or text that is not UTF-8.

@@ -187,6 +187,136 @@ async fn a_missing_static_dir_explains_how_to_build_the_widget() {
     assert_eq!(call(&app, get("/chat-bubble.js")).await.status(), 404);
 }
 
+/// A GET for `uri` with `Accept-Encoding: accept`, or none.
+fn get_accepting(uri: &str, accept: Option<&str>) -> axum::http::Request<axum::body::Body> {
+    let mut req = get(uri);
+    if let Some(accept) = accept {
+        req.headers_mut()
+            .insert("accept-encoding", accept.parse().unwrap());
+    }
+    req
+}
+
+fn brotli(plain: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &plain[..], &mut out, &Default::default()).unwrap();
+    out
+}
+
+fn gzip(plain: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(plain).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn decoded(encoding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    match encoding {
+        Some("br") => brotli::BrotliDecompress(&mut &body[..], &mut out).unwrap(),
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(body)
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        None => out.extend_from_slice(body),
+        Some(other) => panic!("unexpected Content-Encoding {other}"),
+    }
+    out
+}
+
+#[tokio::test]
+async fn static_files_go_brotli_or_gzip_to_browsers_that_take_them_with_the_same_headers() {
+    let dir = temp_dir("static-compressed");
+    // As the build writes them: each file with its `.br` and `.gz` beside it.
+    let loader = "(function(){var s=document.currentScript;console.log(s.dataset)})();".repeat(40);
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend((0..4000u32).flat_map(|i| (i % 7).to_le_bytes()));
+    let files = [
+        (
+            "chat-bubble.js",
+            loader.into_bytes(),
+            "text/javascript",
+            "no-cache",
+        ),
+        (
+            "chat-bubble-widget_bg.0123456789.wasm",
+            wasm,
+            "application/wasm",
+            "public, max-age=31536000, immutable",
+        ),
+    ];
+    for (name, plain, _, _) in &files {
+        std::fs::write(dir.join(name), plain).unwrap();
+        std::fs::write(dir.join(format!("{name}.br")), brotli(plain)).unwrap();
+        std::fs::write(dir.join(format!("{name}.gz")), gzip(plain)).unwrap();
+    }
+    let app = app_with_static(&dir, None);
+
+    for (name, plain, content_type, cache) in &files {
+        let uri = format!("/{name}");
+        let mut plain_headers = None;
+        // What Chromium sends; then a client that takes only gzip; then one that names none.
+        for (accept, encoding) in [
+            (Some("gzip, deflate, br, zstd"), Some("br")),
+            (Some("gzip"), Some("gzip")),
+            (None, None),
+        ] {
+            let res = call(&app, get_accepting(&uri, accept)).await;
+            assert_eq!(res.status(), 200, "{uri} {accept:?}");
+            let mut headers = res.headers().clone();
+            assert_eq!(
+                headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+                encoding,
+                "{uri} {accept:?}"
+            );
+            assert!(
+                headers
+                    .get_all("vary")
+                    .iter()
+                    .any(|v| v.to_str().unwrap().contains("accept-encoding")),
+                "{uri} {accept:?}: {headers:?}"
+            );
+            assert_eq!(headers["content-type"], *content_type, "{uri}");
+            assert_eq!(headers["cache-control"], *cache, "{uri}");
+            let body = bytes(res).await;
+            if encoding.is_some() {
+                assert!(body.len() < plain.len() / 2, "{uri} {accept:?}");
+            }
+            assert_eq!(decoded(encoding, &body), *plain, "{uri} {accept:?}");
+            // Every other header is the plain response's: CORS, nosniff, caching, type.
+            for varies in [
+                "content-encoding",
+                "content-length",
+                "last-modified",
+                "x-request-id",
+            ] {
+                headers.remove(varies);
+            }
+            match &plain_headers {
+                None => plain_headers = Some(headers),
+                Some(first) => assert_eq!(&headers, first, "{uri} {accept:?}"),
+            }
+        }
+    }
+
+    // The API's replies are never compressed: a stream would be held back to fill blocks.
+    let mut ask = post(
+        "/api/v1/chatbots/b/completions/",
+        serde_json::from_str(ASK).unwrap(),
+    );
+    ask.headers_mut().insert(
+        "accept-encoding",
+        "gzip, deflate, br, zstd".parse().unwrap(),
+    );
+    let res = call(&app, ask).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_none());
+    assert!(String::from_utf8_lossy(&bytes(res).await).contains("\"done\":true"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[tokio::test]
 async fn the_binary_prints_its_real_port_serves_and_stops_on_sigterm() {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_chat-bubble-server"));

@@ -73,6 +73,35 @@ async fn dotfiles_symlinks_out_and_double_slash_redirects_are_refused() {
 }
 
 #[tokio::test]
+async fn compressed_copies_that_link_out_of_the_folder_are_refused() {
+    let outside = temp_dir("static-outside-compressed");
+    std::fs::write(outside.join("secret.br"), "outside secret").unwrap();
+    let dir = temp_dir("static-hostile-compressed");
+    // A plain file inside with its brotli copy linked out, and a brotli copy alone.
+    std::fs::write(dir.join("app.js"), "console.log(1)").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.br"), dir.join("app.js.br")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.br"), dir.join("alone.js.br")).unwrap();
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::write(dir.join("docs/index.html"), "docs").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.br"), dir.join("docs/index.html.br")).unwrap();
+    let app = static_files::router(&dir, None);
+
+    for path in ["/app.js", "/alone.js", "/docs/"] {
+        let req = axum::http::Request::get(path)
+            .header("accept-encoding", "gzip, deflate, br, zstd")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = call(&app, req).await;
+        let status = res.status();
+        let text = String::from_utf8_lossy(&bytes(res).await).into_owned();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {text}");
+        assert!(!text.contains("outside secret"), "{path}: {text}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(outside).ok();
+}
+
+#[tokio::test]
 async fn no_answer_names_a_path_on_the_server() {
     let dir = temp_dir("static-unbuilt");
     let app = static_files::router(&dir, None);

@@ -86,6 +86,34 @@ test('every js, wasm, css and html file the build writes has a brotli and a gzip
   }
 });
 
+test('a page load fetches the loader, the glue, the wasm and the CSS brotli-compressed', async (t) => {
+  const { context, page, problems } = await openPage(env.browser);
+  const widgetFile = /^\/chat-bubble[-\w]*(\.[0-9a-f]+)?\.(js|wasm|css)$/;
+  const encodings = {};
+  page.on('response', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (widgetFile.test(path)) encodings[path] = r.headers()['content-encoding'];
+  });
+  await host(page, embedTag({ 'data-load': 'eager' }));
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel'));
+  const sizes = await page.evaluate(
+    (source) => performance.getEntriesByType('resource')
+      .map((e) => [new URL(e.name).pathname, e.encodedBodySize, e.decodedBodySize])
+      .filter(([path]) => new RegExp(source).test(path)),
+    widgetFile.source,
+  );
+  t.diagnostic(`bytes on the wire / decoded: ${JSON.stringify(sizes)}`);
+  assert.deepEqual(new Set(sizes.map(([path]) => path.split('.').pop())), new Set(['js', 'wasm', 'css']), JSON.stringify(sizes));
+  for (const [path, encoded, decoded] of sizes) {
+    assert.equal(encodings[path], 'br', path);
+    assert.ok(encoded < decoded, `${path}: ${encoded} B on the wire for ${decoded} B`);
+  }
+  const [, wasmEncoded, wasmDecoded] = sizes.find(([path]) => path.endsWith('.wasm'));
+  assert.ok(wasmEncoded < wasmDecoded / 2, `the wasm: ${wasmEncoded} B on the wire for ${wasmDecoded} B`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('data-load: interaction waits for the launcher, eager loads at once, an unknown value warns and idles', async () => {
   const interaction = await openPage(env.browser);
   const requested = await host(interaction.page, embedTag({ 'data-load': 'interaction' }));
