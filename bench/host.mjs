@@ -71,7 +71,7 @@ export async function measureHostCost(browser, server, reps = 3) {
     method: 'A bare host page with the embed tag, loaded in a fresh context. "At load": when the load event has fired. "Until idle": after the load event, once no new '
       + 'resource has started for 1 s and an idle callback has run. "Until first interaction": then a click on the launcher, '
       + 'until the `.cb-input` is visible and the network is quiet again. Bytes: resource timing of every request to the '
-      + 'widget\'s origin (transferSize = headers + body as sent; this server sends no Content-Encoding, so bodies are raw); '
+      + 'widget\'s origin (transferSize = headers + body as sent; the server sends the brotli copy the build writes beside each file, `Content-Encoding: br`, so bodies are brotli bytes); '
       + `long tasks: PerformanceObserver('longtask'), buffered, from navigation on. Median of ${reps} runs per mode. `
       + (supported ? 'The loader supports `data-load`: each mode measured.' : 'The loader has no `data-load` attribute: its one behaviour (wasm loaded on requestIdleCallback or the first click) measured.'),
     runs: reps,
