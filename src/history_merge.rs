@@ -86,6 +86,22 @@ pub fn meeting(shown: &[Shown], history: &[HistoryRow], whole: bool) -> Option<M
     })
 }
 
+/// How many of the last of `history`'s rows (oldest first) are `added`, the rows this tab put in
+/// the list while the history was on its way (oldest first): a message sent then, and its reply,
+/// which the backend already held when it answered (it answered slowly, or the newest page was
+/// read last). The list shows them already; the history goes in without them.
+pub fn held_since(history: &[HistoryRow], added: &[Shown]) -> usize {
+    (1..=added.len().min(history.len()))
+        .rev()
+        .find(|&n| {
+            added[..n]
+                .iter()
+                .zip(&history[history.len() - n..])
+                .all(|(shown, row)| shown.shows(row))
+        })
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +271,45 @@ mod tests {
             meeting(&[known("1", V, "story"), regenerated], &history, true),
             None
         );
+    }
+
+    #[test]
+    fn an_exchange_sent_while_the_history_was_on_its_way_is_met_at_its_end() {
+        let history = [
+            stored("1", V, "hi"),
+            stored("2", A, "hello"),
+            stored("3", V, "question"),
+            stored("4", A, "answer"),
+        ];
+        let sent = [live(V, "question"), live(A, "answer")];
+        assert_eq!(held_since(&history, &sent), 2);
+        // The reply not stored yet, or still arriving here.
+        assert_eq!(held_since(&history[..3], &sent), 1);
+        let streaming = Shown {
+            status: MessageStatus::Streaming,
+            ..live(A, "answ")
+        };
+        assert_eq!(
+            held_since(&history[..3], &[live(V, "question"), streaming]),
+            1
+        );
+        // Nothing of it stored yet: the history's last rows are older ones.
+        assert_eq!(held_since(&history[..2], &sent), 0);
+        assert_eq!(held_since(&history, &[]), 0);
+        assert_eq!(held_since(&[], &sent), 0);
+    }
+
+    #[test]
+    fn words_asked_before_are_not_taken_for_the_ones_sent_meanwhile() {
+        // The same words asked again in this tab, not yet stored: the stored asking stays.
+        let history = [stored("1", V, "hello"), stored("2", A, "hi!")];
+        assert_eq!(held_since(&history, &[live(V, "hello")]), 0);
+        // A message that did not go is not the stored one.
+        let history = [stored("1", V, "hello")];
+        let unsent = Shown {
+            status: MessageStatus::Unsent,
+            ..live(V, "hello")
+        };
+        assert_eq!(held_since(&history, &[unsent]), 0);
     }
 }

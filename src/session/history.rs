@@ -8,10 +8,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
+use super::other_tab::shown;
 use crate::api;
 use crate::asked_again;
 use crate::chat::{ChatState, HistoryRow, HistoryStatus, MessageStatus};
 use crate::config::Config;
+use crate::history_merge::{self, Shown};
 use crate::history_slices::{row_units, BatchPlan};
 use crate::models::{Message, Role};
 use crate::regenerated;
@@ -150,6 +152,9 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
         return None;
     };
     let controller = AbortController::new().ok()?;
+    // What the visitor sends from now on shows as it goes: should the history answer after the
+    // backend stored it, it holds it too (see `history_merge::held_since`).
+    let since = state.next_key();
     state.history.set(HistoryStatus::Loading);
     state.set_history_abort(Some(controller.clone()));
     Some(async move {
@@ -187,7 +192,14 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
                             .count()
                     })
                     .collect();
-                let messages = as_shown(&config, &conversation.id, messages);
+                let mut messages = as_shown(&config, &conversation.id, messages);
+                let added: Vec<Shown> = state.messages.with_untracked(|list| {
+                    list.iter()
+                        .filter(|m| m.key >= since)
+                        .map(|m| shown(*m))
+                        .collect()
+                });
+                messages.truncate(messages.len() - history_merge::held_since(&messages, &added));
                 cut_shown = messages
                     .iter()
                     .any(|row| row.status == MessageStatus::Failed);

@@ -223,7 +223,8 @@ fn meet(stored: &[ChatMessage], rows: &[HistoryRow], whole: bool) -> Option<Meet
     })
 }
 
-fn shown(message: ChatMessage) -> Shown {
+/// A row of the list as the history is matched against it.
+pub(super) fn shown(message: ChatMessage) -> Shown {
     Shown {
         id: message.details.with_value(|d| d.id.clone()),
         role: message.role,

@@ -76,6 +76,44 @@ test('a message streams its reply in pieces, and the history comes back after a 
   await context.close();
 });
 
+test('a message sent while the history is on its way shows once, when the history comes back holding it', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'chat-sent-meanwhile.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await send(page, 'first question');
+  await waitForReply(page, defaultReply('first question'));
+  // A slow backend: the history answers after the message sent meanwhile is stored.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route((url) => url.pathname.endsWith('/messages/'), async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await send(page, 'sent meanwhile');
+  await waitForReply(page, defaultReply('sent meanwhile'));
+  await bubble.locator('.cb-assistant .cb-copy-message').waitFor();
+  release();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-message').length >= 4);
+  await page.waitForTimeout(500);
+  const expected = [
+    ['visitor', 'first question', ''],
+    ['assistant', defaultReply('first question'), ''],
+    ['visitor', 'sent meanwhile', ''],
+    ['assistant', defaultReply('sent meanwhile'), ''],
+  ];
+  assert.deepEqual(await messageRows(page), expected);
+  await page.unroute((url) => url.pathname.endsWith('/messages/'));
+  await page.reload();
+  await bubble.locator('.cb-launcher').click();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-message').length >= 4);
+  assert.deepEqual(await messageRows(page), expected, 'as the backend holds it');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a second exchange continues the same conversation', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
