@@ -23,7 +23,7 @@ use crate::models::Role;
 pub use history::HistoryRow;
 use message::settle_places;
 pub use message::{ChatMessage, MessageDetails, MessageStatus, Sender, LIVE};
-pub use notices::Notice;
+pub use notices::{Alert, Notice};
 
 /// Whether the stored conversation's history has been fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,9 @@ pub struct ChatState {
     pub replying: RwSignal<bool>,
     /// The latest problem to show the visitor, if any: see [`ChatState::show_notice`].
     pub notice: RwSignal<Option<Notice>>,
+    /// The latest problem as said to screen readers (an assertive live region), until the
+    /// announcer has said it.
+    pub alert: RwSignal<Option<Alert>>,
     pub history: RwSignal<HistoryStatus>,
     /// Replies completed while the panel was closed (the launcher's badge).
     pub unread: RwSignal<u32>,
@@ -146,6 +149,7 @@ impl ChatState {
             open: RwSignal::new(false),
             replying: RwSignal::new(false),
             notice: RwSignal::new(None),
+            alert: RwSignal::new(None),
             history: RwSignal::new(HistoryStatus::NotLoaded),
             unread: RwSignal::new(0),
             announcement: RwSignal::new(String::new()),

@@ -56,14 +56,17 @@ impl WidgetHandle {
         let queue = pending.clone();
         let view = mount_to(root.clone(), move || {
             provide_context(state);
-            // Every problem shown to the visitor is also an `error` event, once (not at each
-            // second of a countdown).
-            Effect::new(move |last: Option<Option<u64>>| {
+            // Every problem shown to the visitor is also an `error` event, once: not at each
+            // second of a countdown, nor when the wait of an exchange retried again shows it
+            // again (see `ChatState::count_down_notice`).
+            Effect::new(move |told: Option<Option<u64>>| {
+                let told = told.flatten();
                 let id = state.notice.with(|n| n.as_ref().map(|n| n.id));
-                if id.is_some() && id != last.flatten() {
-                    if let Some(message) = state.notice_text() {
-                        state.emit(ChatEvent::Error(message));
-                    }
+                if id.is_none() || id == told {
+                    return told;
+                }
+                if let Some(message) = state.notice_text() {
+                    state.emit(ChatEvent::Error(message));
                 }
                 id
             });

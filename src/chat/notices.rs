@@ -1,4 +1,4 @@
-//! The problem shown to the visitor above the message box.
+//! The problem shown to the visitor above the message box, and said to screen readers.
 
 use leptos::prelude::*;
 
@@ -7,54 +7,73 @@ use super::ChatState;
 /// A problem shown to the visitor, above the message box.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
-    /// Which notice this is: each is said to screen readers once, when it goes up.
+    /// Which notice this is: each is said to screen readers once, when it goes up (see
+    /// [`Alert`]).
     pub id: u64,
     /// What it shows.
     pub text: String,
-    /// For a countdown, what was said when it went up; `None`: it says what it shows.
-    pub said: Option<String>,
+    /// It counts down to an automatic retry: its seconds are shown, and only its first said.
+    pub counts_down: bool,
     /// It is about the connection: it goes once the browser is back online.
     pub until_online: bool,
 }
 
-impl Notice {
-    /// Whether it counts down to an automatic retry.
-    pub fn counts_down(&self) -> bool {
-        self.said.is_some()
-    }
+/// A problem as screen readers are told it: once, as its notice goes up. What the notice shows
+/// afterwards (a countdown's seconds) is for the eye.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// The [`Notice::id`] of the notice it says: each is said anew, even in the words of the one
+    /// before.
+    pub id: u64,
+    pub words: String,
 }
 
 impl ChatState {
     /// Shows the visitor a problem, said to screen readers as it goes up (even in the words of
     /// the one before). Returns its [`Notice::id`].
     pub fn show_notice(&self, text: String) -> u64 {
-        self.put_notice(text, None, false)
+        self.put_notice(text, false, false)
     }
 
     /// [`show_notice`](Self::show_notice) for a problem of the connection, which goes by itself
     /// once the browser is back online ([`back_online`](Self::back_online)).
     pub fn show_offline_notice(&self, text: String) {
-        self.put_notice(text, None, true);
+        self.put_notice(text, false, true);
     }
 
-    /// Shows the seconds left before an automatic retry: the first are said, and the notice
-    /// then counts down on the screen alone (a screen reader would be interrupted every second).
-    pub fn count_down_notice(&self, text: String) {
+    /// Shows the seconds left before an automatic retry, and returns the notice's id. The first
+    /// are said, and the notice then counts down on the screen alone (a screen reader would be
+    /// interrupted every second). `earlier`: the id this countdown had before the exchange's
+    /// last attempt. The exchange's next wait is the same trouble going on: shown again, not said
+    /// again, unless another problem was said in between.
+    pub fn count_down_notice(&self, text: String, earlier: Option<u64>) -> u64 {
         let counting = self
             .notice
-            .with_untracked(|n| n.as_ref().is_some_and(Notice::counts_down));
-        if counting {
+            .with_untracked(|n| n.as_ref().filter(|n| n.counts_down).map(|n| n.id));
+        if let Some(id) = counting {
             self.notice.update(|n| {
                 if let Some(n) = n {
                     n.text = text;
                 }
             });
-        } else {
-            self.put_notice(text.clone(), Some(text), false);
+            return id;
+        }
+        let last_said = self.inner.with_value(|inner| inner.last_notice);
+        match earlier {
+            Some(id) if id == last_said => {
+                self.notice.set(Some(Notice {
+                    id,
+                    text,
+                    counts_down: true,
+                    until_online: false,
+                }));
+                id
+            }
+            _ => self.put_notice(text, true, false),
         }
     }
 
-    fn put_notice(&self, text: String, said: Option<String>, until_online: bool) -> u64 {
+    fn put_notice(&self, text: String, counts_down: bool, until_online: bool) -> u64 {
         let id = self
             .inner
             .try_update_value(|inner| {
@@ -62,10 +81,14 @@ impl ChatState {
                 inner.last_notice
             })
             .unwrap_or_default();
+        self.alert.set(Some(Alert {
+            id,
+            words: text.clone(),
+        }));
         self.notice.set(Some(Notice {
             id,
             text,
-            said,
+            counts_down,
             until_online,
         }));
         id
@@ -103,30 +126,40 @@ mod tests {
     use super::super::testing::*;
     use super::*;
 
+    /// What screen readers were told, as (notice id, words).
+    fn said(state: &ChatState) -> Option<(u64, String)> {
+        state
+            .alert
+            .get_untracked()
+            .map(|alert| (alert.id, alert.words))
+    }
+
     #[test]
     fn a_countdown_is_one_notice_said_once_and_every_notice_is_new() {
         let owner = Owner::new();
         owner.with(|| {
             let state = ChatState::new(config());
-            state.count_down_notice("Retrying in 3 s".into());
-            let first = state.notice.get_untracked().unwrap();
-            assert_eq!(first.said.as_deref(), Some("Retrying in 3 s"));
-            state.count_down_notice("Retrying in 2 s".into());
-            let tick = state.notice.get_untracked().unwrap();
-            assert_eq!((tick.id, tick.said), (first.id, first.said));
-            assert_eq!(state.notice_text().as_deref(), Some("Retrying in 2 s"));
-            // A notice in the same words as the one before is a new one, said again.
-            state.show_notice("Offline".into());
-            let offline = state.notice.get_untracked().unwrap();
-            assert!(!offline.counts_down());
-            state.show_notice("Offline".into());
-            assert_ne!(state.notice.get_untracked().unwrap().id, offline.id);
-            // A countdown after another notice starts its own.
-            state.count_down_notice("Retrying in 5 s".into());
+            let first = state.count_down_notice("Retrying in 3 s".into(), None);
+            assert_eq!(said(&state), Some((first, "Retrying in 3 s".into())));
             assert_eq!(
-                state.notice.get_untracked().unwrap().said.as_deref(),
-                Some("Retrying in 5 s")
+                state.count_down_notice("Retrying in 2 s".into(), None),
+                first
             );
+            assert_eq!(state.notice_text().as_deref(), Some("Retrying in 2 s"));
+            assert_eq!(
+                said(&state),
+                Some((first, "Retrying in 3 s".into())),
+                "a tick is not said"
+            );
+            // A notice in the same words as the one before is a new one, said again.
+            let offline = state.show_notice("Offline".into());
+            assert!(!state.notice.get_untracked().unwrap().counts_down);
+            let again = state.show_notice("Offline".into());
+            assert_ne!(again, offline);
+            assert_eq!(said(&state), Some((again, "Offline".into())));
+            // A countdown after another notice starts its own.
+            let next = state.count_down_notice("Retrying in 5 s".into(), None);
+            assert_eq!(said(&state), Some((next, "Retrying in 5 s".into())));
             // Back online, only a notice about the connection goes; a notice goes by its id
             // only while it is the one shown.
             state.back_online();
@@ -138,6 +171,38 @@ mod tests {
             state.show_notice("Too long".into());
             state.take_down_notice(earlier);
             assert!(state.notice_text().is_some());
+        });
+    }
+
+    #[test]
+    fn the_next_wait_of_one_exchange_is_shown_again_not_said_again() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let wait = state.count_down_notice("Retrying in 1 s".into(), None);
+            // The retry goes out: the notice goes while it is asked.
+            state.notice.set(None);
+            // It failed again: the same trouble, waited out again.
+            let again = state.count_down_notice("Retrying in 2 s".into(), Some(wait));
+            assert_eq!(again, wait);
+            assert_eq!(state.notice_text().as_deref(), Some("Retrying in 2 s"));
+            assert!(state.notice.get_untracked().unwrap().counts_down);
+            assert_eq!(said(&state), Some((wait, "Retrying in 1 s".into())));
+            // Giving up is news.
+            let given_up = state.show_notice("The assistant had a problem.".into());
+            assert_eq!(
+                said(&state),
+                Some((given_up, "The assistant had a problem.".into()))
+            );
+            // Another problem said between two waits: the next wait is said again, after it.
+            state.notice.set(None);
+            let wait = state.count_down_notice("Retrying in 1 s".into(), None);
+            state.notice.set(None);
+            let between = state.show_notice("Too long".into());
+            state.notice.set(None);
+            let again = state.count_down_notice("Retrying in 2 s".into(), Some(wait));
+            assert!(again != wait && again != between);
+            assert_eq!(said(&state), Some((again, "Retrying in 2 s".into())));
         });
     }
 }

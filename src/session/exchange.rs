@@ -102,7 +102,9 @@ pub(super) fn run_exchange(
 }
 
 /// Runs the exchange, waiting and trying again (a bounded number of times) after errors that
-/// are likely to pass; a partial reply is cleared before the next try so nothing doubles.
+/// are likely to pass; a partial reply is cleared before the next try so nothing doubles. The
+/// waits are one trouble going on: said once, as the first begins (see
+/// [`ChatState::count_down_notice`]).
 async fn exchange_with_retries(
     state: ChatState,
     config: &Config,
@@ -112,6 +114,7 @@ async fn exchange_with_retries(
     controller: &AbortController,
 ) -> Result<(), ApiError> {
     let mut attempt = 0;
+    let mut wait = None;
     loop {
         let error = match exchange(state, config, question, ask, reply, controller).await {
             Ok(()) => return Ok(()),
@@ -120,7 +123,7 @@ async fn exchange_with_retries(
         let Some(delay) = error.retry_delay_ms(attempt) else {
             return Err(error);
         };
-        count_down(state, &error, delay, controller).await;
+        wait = count_down(state, &error, delay, wait, controller).await;
         if controller.signal().aborted() {
             // Stopped while waiting: nothing is on its way, so the exchange ends as the error
             // left it (an unsent message, or a partial reply to retry), not as a stopped reply.
@@ -133,17 +136,20 @@ async fn exchange_with_retries(
 }
 
 /// Waits `delay_ms` before an automatic retry (or until stopped), the notice counting the
-/// seconds down.
+/// seconds down; `earlier`: the notice of the exchange's wait before this one. Returns the
+/// notice's id (`earlier` when stopped before it went up).
 async fn count_down(
     state: ChatState,
     error: &ApiError,
     delay_ms: u32,
+    earlier: Option<u64>,
     controller: &AbortController,
-) {
+) -> Option<u64> {
     let t = state.config.with_value(|c| c.texts);
     let mut left = delay_ms;
+    let mut notice = earlier;
     while left > 0 && !controller.signal().aborted() {
-        state.count_down_notice(error.retry_notice(left, t));
+        notice = Some(state.count_down_notice(error.retry_notice(left, t), earlier));
         // To the next whole second, so the number shown changes when it should.
         let step = match left % 1000 {
             0 => 1000,
@@ -152,6 +158,7 @@ async fn count_down(
         sleep_ms_or_abort(step, &controller.signal()).await;
         left -= step;
     }
+    notice
 }
 
 /// Asks `question` (as `ask`) in the stored conversation, or in a new one, and streams the

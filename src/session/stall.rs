@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::chat::{ChatMessage, ChatState, MessageStatus, Notice, Stall};
+use crate::chat::{ChatMessage, ChatState, MessageStatus, Stall};
 use crate::timers::{self, sleep_ms_or_abort};
 
 /// How long a reply may go without a new word before its row says it is still coming.
@@ -36,7 +36,7 @@ pub(super) async fn watch_for_stall(
         // Waiting to retry is said by the notice's countdown; the wait starts afresh after it.
         let counting_down = state
             .notice
-            .try_with_untracked(|n| n.as_ref().is_some_and(Notice::counts_down))
+            .try_with_untracked(|n| n.as_ref().is_some_and(|n| n.counts_down))
             .unwrap_or(false);
         let stall = pace.look(length, timers::now_ms(), counting_down);
         if marked(state, reply.key) != stall {

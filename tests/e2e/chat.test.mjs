@@ -307,7 +307,7 @@ test('a message over the length limit is not sent: Send says by how much to shor
   const tooLong = 'Your message is too long: shorten it by 7,000 characters to send it.';
   await input.press('Enter');
   await bubble.locator('.cb-notice', { hasText: tooLong }).waitFor();
-  assert.equal(await bubble.locator('.cb-notice').getAttribute('role'), 'alert');
+  assert.equal(await bubble.getByRole('alert').textContent(), tooLong, 'said to screen readers as an alert');
   // Send by mouse says the same, and the keyboard stays in the box.
   await bubble.locator('.cb-send').click();
   assert.equal(await bubble.locator('.cb-notice').textContent(), tooLong);

@@ -79,7 +79,7 @@ test('429: a screen reader hears the wait once, not every second, and no "still 
     window.__errors = 0;
     window.ChatBubble.on('error', () => { window.__errors += 1; });
     new MutationObserver(() => {
-      const alert = root.querySelector('.cb-notice[role="alert"]');
+      const alert = root.querySelector('[role="alert"]');
       if (alert && !window.__alerts.includes(alert)) window.__alerts.push(alert);
       // What a screen reader reads of it: the accessible text, without what is hidden from it.
       if (alert) {
@@ -102,6 +102,68 @@ test('429: a screen reader hears the wait once, not every second, and no "still 
   assert.match(seen.said[0], /Retrying in 6 s/);
   assert.deepEqual(seen.stalled, [], 'no "still working" while the wait is shown');
   assert.equal(seen.errors, 1, 'one error event');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/**
+ * Records, from inside the page, each problem said as an alert (a `role="alert"` region whose
+ * spoken text appears or changes) and each `error` event; `untilNow(page)` returns both since
+ * the last call.
+ */
+async function recordAlerts(page) {
+  await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    window.__alerts = [];
+    window.__errors = [];
+    window.ChatBubble.on('error', (detail) => { window.__errors.push(detail?.message); });
+    const last = new WeakMap();
+    new MutationObserver(() => {
+      for (const alert of root.querySelectorAll('[role="alert"]')) {
+        const copy = alert.cloneNode(true);
+        copy.querySelectorAll('[aria-hidden="true"]').forEach((e) => e.remove());
+        const text = copy.textContent.trim();
+        if (text && last.get(alert) !== text) window.__alerts.push(text);
+        last.set(alert, text);
+      }
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+function untilNow(page) {
+  return page.evaluate(() => {
+    const seen = { alerts: window.__alerts, errors: window.__errors };
+    window.__alerts = [];
+    window.__errors = [];
+    return seen;
+  });
+}
+
+test('a failure retried by itself is said once as the retries start, and once more only when they give up; one error event each', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429, 500] });
+  await openChat(page);
+  await recordAlerts(page);
+  for (const [fault, extra] of [['500', {}], ['429', { retry_after: 1 }]]) {
+    // Two failures, each waited out with its countdown, then the reply.
+    await mockSwitches(page, faultTimes(fault, 2, extra));
+    await send(page, `through at last ${fault}`);
+    await waitForReply(page, defaultReply(`through at last ${fault}`), 20000);
+    const through = await untilNow(page);
+    assert.equal(through.alerts.length, 1, `${fault}: said once: ${JSON.stringify(through.alerts)}`);
+    assert.match(through.alerts[0], /Retrying in 1 s/);
+    assert.equal(through.errors.length, 1, `${fault}: one error event: ${JSON.stringify(through.errors)}`);
+  }
+  // Failures all along: the wait is said once, and giving up once more.
+  await mockSwitches(page, { fault: '500' });
+  await send(page, 'never through');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor({ timeout: 20000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100))));
+  const given = await untilNow(page);
+  const shown = await widget(page).locator('.cb-notice').textContent();
+  assert.equal(given.alerts.length, 2, `said twice: ${JSON.stringify(given.alerts)}`);
+  assert.match(given.alerts[0], /Retrying in 1 s/);
+  assert.equal(given.alerts[1], shown.trim());
+  assert.equal(given.errors.length, 2, `two error events: ${JSON.stringify(given.errors)}`);
   assert.deepEqual(problems, []);
   await context.close();
 });
