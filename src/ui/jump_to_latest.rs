@@ -14,7 +14,7 @@ pub fn JumpToLatest() -> impl IntoView {
     let follow = expect_context::<Follow>();
     let t = state.config.with_value(|c| c.texts);
     // Every finished reply puts its words in the announcement: the one signal that says "a
-    // reply ended". The announcer empties it a while later, which ends nothing.
+    // reply ended". It is emptied a while later (see `Announcer`), which ends nothing.
     Effect::new(move |seen_before: Option<()>| {
         let words = !state.announcement.with(String::is_empty);
         if seen_before.is_some() && words {

@@ -33,13 +33,9 @@ pub fn Panel() -> impl IntoView {
             attaching.back_online(state)
         });
     }
-    let (attachments_on, drop_text, still_working) = state.config.with_value(|c| {
-        (
-            c.attachments.enabled(),
-            c.texts.drop_files,
-            c.texts.still_working,
-        )
-    });
+    let (attachments_on, drop_text) = state
+        .config
+        .with_value(|c| (c.attachments.enabled(), c.texts.drop_files));
     // Files go with a message: none are taken while the contact step holds the message box's
     // place, as their upload would start the conversation without it.
     let takes_files = move || attachments_on && !state.contact.with_untracked(ContactStep::asking);
@@ -129,13 +125,7 @@ pub fn Panel() -> impl IntoView {
                 }
             }
         >
-            <Announcer/>
-            // A reply slow to start or gone quiet, said to screen readers: the message list is
-            // not live, and a line put in with its words already in it is not read reliably.
-            // Once a reply: the same words at every gap of a trickle tell nothing new.
-            <div class="cb-sr-only" role="status">
-                {move || state.stalled.get().filter(|s| s.announced).map(|_| still_working)}
-            </div>
+            <Announcer while_open=true/>
             <OtherTabs/>
             <Header/>
             <MessageList/>

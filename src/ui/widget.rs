@@ -1,6 +1,7 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
+use super::announcer::{empty_once_said, Announcer};
 use super::follow::Follow;
 use super::launcher::Launcher;
 use super::listen::listen;
@@ -11,8 +12,8 @@ use crate::chat::ChatState;
 use crate::contact::ContactStep;
 use crate::{session, store};
 
-/// The whole widget: the panel and the launcher. Expects the [`ChatState`] in context (see
-/// [`crate::mount`] and [`crate::ChatBubble`]).
+/// The whole widget: the panel, the launcher, and what is said while the panel is closed.
+/// Expects the [`ChatState`] in context (see [`crate::mount`] and [`crate::ChatBubble`]).
 #[component]
 pub fn Widget() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -50,6 +51,9 @@ pub fn Widget() -> impl IntoView {
             session::remember_reply_in_flight(state)
         });
     }
+    // What the announcers said goes a while later (see `Announcer`).
+    empty_once_said(state.announcement);
+    empty_once_said(state.alert);
     let widget = NodeRef::<Div>::new();
     use_phone_layout(state, widget);
     let lang = state.config.with_value(|c| c.texts.lang);
@@ -57,6 +61,7 @@ pub fn Widget() -> impl IntoView {
         <div class="cb-widget" lang=lang class:cb-open=move || state.open.get() node_ref=widget>
             <Panel/>
             <Launcher/>
+            <Announcer while_open=false/>
         </div>
     }
 }

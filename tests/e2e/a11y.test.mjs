@@ -366,6 +366,114 @@ test('a screen reader hears a reply once, from the announcer: the list it grows 
   await context.close();
 });
 
+/**
+ * Records, from inside the page, each text put in one of the widget's live regions while the
+ * region can be heard: a region under a `display: none` or `visibility: hidden` ancestor (the
+ * closed panel, and the panel as it folds away) is out of the accessibility tree, and what is
+ * put in it is never said. `heard(page)` reads the record.
+ */
+async function recordHeard(page) {
+  await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    window.__heard = [];
+    const last = new WeakMap();
+    const live = '[aria-live="polite"], [aria-live="assertive"], [role="status"], [role="alert"]';
+    // What a screen reader reads of a region: its text, without what is hidden from it.
+    const spoken = (region) => {
+      const copy = region.cloneNode(true);
+      copy.querySelectorAll('[aria-hidden="true"]').forEach((e) => e.remove());
+      return copy.textContent.trim();
+    };
+    new MutationObserver(() => {
+      for (const region of root.querySelectorAll(live)) {
+        const text = spoken(region);
+        if (text && last.get(region) !== text && region.checkVisibility({ visibilityProperty: true })) window.__heard.push(text);
+        last.set(region, text);
+      }
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+const heard = (page) => page.evaluate(() => window.__heard);
+
+/** The texts of the live regions the accessibility tree has (not ignored), one string a region. */
+async function liveTextsHeard(context, page) {
+  const cdp = await context.newCDPSession(page);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  const byId = new Map(nodes.map((node) => [node.nodeId, node]));
+  const textIn = (node) => (node.ignored ? []
+    : node.role?.value === 'StaticText' ? [node.name?.value]
+      : (node.childIds ?? []).flatMap((id) => (byId.has(id) ? textIn(byId.get(id)) : [])));
+  const live = (node) => node.properties?.find((p) => p.name === 'live')?.value?.value;
+  return nodes
+    .filter((node) => !node.ignored && ['polite', 'assertive'].includes(live(node)))
+    .map((node) => textIn(node).join(' '));
+}
+
+/** Opens the panel from the keyboard and sends `text` with Enter. */
+async function sendByKeyboard(page, text) {
+  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  await widget(page).locator('.cb-launcher').focus();
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-input');
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+test('a reply that finishes after the panel was closed is said once, and not again when the panel opens', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'closed-reply.html', { 'data-load': 'eager' });
+  await mockSwitches(page, { delay: 150 });
+  const bubble = widget(page);
+  await sendByKeyboard(page, 'tell me later');
+  await recordHeard(page);
+  // The reply has begun; the visitor closes the panel while it streams.
+  await bubble.locator('.cb-assistant.cb-streaming .cb-text:not(:empty)').waitFor();
+  await page.keyboard.press('Escape');
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  await untilFocused(page, 'cb-launcher');
+  await bubble.locator('.cb-launcher[aria-label="Open chat, 1 unread"]').waitFor({ timeout: 15000 });
+  const said = `Assistant: ${defaultReply('tell me later')}`;
+  await page.waitForFunction((said) => window.__heard.includes(said), said, { timeout: 5000 }).catch(() => {});
+  assert.deepEqual((await heard(page)).filter((t) => t.includes('tell me later')), [said], 'said once, with the panel closed');
+  assert.ok((await liveTextsHeard(context, page)).includes(said), 'in a live region of the accessibility tree');
+  // Opening the panel to read it says nothing again.
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-input');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300))));
+  assert.deepEqual((await heard(page)).filter((t) => t.includes('tell me later')), [said], 'not said again');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a problem that comes while the panel is closed is said', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [401] });
+  await hostPage(page, env.server, 'closed-problem.html', { 'data-load': 'eager' });
+  // The answer is held until the panel is closed, and is then a refusal.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/completions/**', async (route) => {
+    await held;
+    const url = new URL(route.request().url());
+    url.searchParams.set('mock_fault', '401');
+    await route.continue({ url: url.toString() });
+  });
+  const bubble = widget(page);
+  await sendByKeyboard(page, 'refused later');
+  await recordHeard(page);
+  await page.keyboard.press('Escape');
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  release();
+  await bubble.locator('.cb-visitor .cb-retry').waitFor({ state: 'attached', timeout: 15000 });
+  const shown = (await bubble.locator('.cb-notice').textContent()).trim();
+  assert.match(shown, /set up correctly/);
+  await page.waitForFunction((shown) => window.__heard.includes(shown), shown, { timeout: 5000 }).catch(() => {});
+  assert.deepEqual((await heard(page)).filter((t) => t === shown), [shown], 'said once, with the panel closed');
+  assert.ok((await liveTextsHeard(context, page)).includes(shown), 'in a live region of the accessibility tree');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a screen reader hears who wrote each run of messages, the days as headings, and meets a reply\'s announcement only while it is new', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'said-by.html', { 'data-load': 'eager' });
@@ -396,7 +504,7 @@ test('a screen reader hears who wrote each run of messages, the days as headings
   assert.deepEqual(boxes, [true, true]);
   assert.equal(await bubble.getByRole('heading', { name: 'Today' }).count(), 1, 'the day is a heading');
   // The announcement goes once it has been said.
-  const live = bubble.locator('[aria-live="polite"]');
+  const live = bubble.locator('.cb-panel [aria-live="polite"]');
   assert.equal(await live.textContent(), `Assistant: ${defaultReply('second')}`);
   await page.waitForFunction(
     () => document.querySelector('chat-bubble').shadowRoot.querySelector('[aria-live="polite"]').textContent === '',
