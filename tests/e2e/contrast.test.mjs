@@ -107,8 +107,10 @@ for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ forcedColors: 'active', colorScheme: scheme, reducedMotion: 'reduce' });
     await hostPage(page, env.server, `forced-colours-${scheme}.html`, { 'data-load': 'eager' });
     const bubble = widget(page);
-    // The widget's own bubble, once it has taken the loader's place.
-    const launcher = bubble.locator('.cb-launcher[aria-expanded]');
+    // The widget's own bubble, once it has taken the loader's place (the loader's bubble has
+    // the same class and attributes; the panel comes with the widget).
+    await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
+    const launcher = bubble.locator('.cb-launcher');
     await launcher.waitFor();
     // The bubble's left edge, against a corner of its box (outside the circle: the page).
     const page_ = await meanColour(page, launcher, [1], [1, 2]);
