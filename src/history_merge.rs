@@ -89,15 +89,24 @@ pub fn meeting(shown: &[Shown], history: &[HistoryRow], whole: bool) -> Option<M
 /// How many of the last of `history`'s rows (oldest first) are `added`, the rows this tab put in
 /// the list while the history was on its way (oldest first): a message sent then, and its reply,
 /// which the backend already held when it answered (it answered slowly, or the newest page was
-/// read last). The list shows them already; the history goes in without them.
+/// read last). A reply still streaming here is held as far as it came, or further: a backend may
+/// store the whole reply before it has streamed it all. The list shows them already; the history
+/// goes in without them.
 pub fn held_since(history: &[HistoryRow], added: &[Shown]) -> usize {
+    let held = |shown: &Shown, row: &HistoryRow| {
+        if shown.status == MessageStatus::Streaming {
+            row.message.role == Some(shown.role) && row.message.content.starts_with(&shown.text)
+        } else {
+            shown.shows(row)
+        }
+    };
     (1..=added.len().min(history.len()))
         .rev()
         .find(|&n| {
             added[..n]
                 .iter()
                 .zip(&history[history.len() - n..])
-                .all(|(shown, row)| shown.shows(row))
+                .all(|(shown, row)| held(shown, row))
         })
         .unwrap_or(0)
 }
@@ -290,9 +299,16 @@ mod tests {
             ..live(A, "answ")
         };
         assert_eq!(
-            held_since(&history[..3], &[live(V, "question"), streaming]),
+            held_since(&history[..3], &[live(V, "question"), streaming.clone()]),
             1
         );
+        // Stored whole while it still streams here.
+        assert_eq!(held_since(&history, &[live(V, "question"), streaming]), 2);
+        let other = Shown {
+            status: MessageStatus::Streaming,
+            ..live(A, "another")
+        };
+        assert_eq!(held_since(&history, &[live(V, "question"), other]), 0);
         // Nothing of it stored yet: the history's last rows are older ones.
         assert_eq!(held_since(&history[..2], &sent), 0);
         assert_eq!(held_since(&history, &[]), 0);
