@@ -1,23 +1,24 @@
-// The visitor's own text settings: a browser set to a minimum font size (Settings > Appearance >
-// Customize fonts) makes the widget's small print larger; nothing then breaks inside a word.
+// The visitor's own text settings: a browser set to a larger font size (Settings > Appearance >
+// Font size) makes all the widget's text larger, and one set to a minimum font size (Customize
+// fonts) its small print; nothing then breaks inside a word.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { serverAndBrowser, hostPage, widget } from './harness.mjs';
+import { serverAndBrowser, hostPage, widget, mockSwitches } from './harness.mjs';
 
 const env = serverAndBrowser();
 const profiles = [];
 after(() => profiles.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-/** A browser whose profile sets the minimum font size to `px`, as a visitor's settings would. */
-async function browserWithMinimumFontSize(px) {
+/** A browser whose profile has these font settings (`webkit.webprefs`), as a visitor's would. */
+async function browserWithFonts(webprefs) {
   const dir = mkdtempSync(join(tmpdir(), 'chat-bubble-fonts-'));
   profiles.push(dir);
   mkdirSync(join(dir, 'Default'));
-  writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ webkit: { webprefs: { minimum_font_size: px, minimum_logical_font_size: px } } }));
+  writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ webkit: { webprefs } }));
   return chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -25,6 +26,83 @@ async function browserWithMinimumFontSize(px) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 }
+
+const browserWithMinimumFontSize = (px) => browserWithFonts({ minimum_font_size: px, minimum_logical_font_size: px });
+
+/** Each text of the widget and its size, in px, at the browser's usual text size (16 px). */
+const USUAL_SIZES = {
+  title: ['.cb-title', 16],
+  subtitle: ['.cb-subtitle', 12],
+  'empty panel\'s title': ['.cb-empty-title', 16],
+  starter: ['.cb-starter', 13],
+  day: ['.cb-day', 12],
+  'visitor\'s message': ['.cb-visitor .cb-text', 15],
+  'reply\'s heading 1': ['.cb-assistant .cb-text h1', 18],
+  'reply\'s heading 2': ['.cb-assistant .cb-text h2', 16],
+  'code in a line': ['.cb-assistant .cb-text p code', 13],
+  'code block\'s Copy': ['.cb-code .cb-copy', 12],
+  sources: ['.cb-sources', 13],
+  'reply\'s time and buttons': ['.cb-assistant .cb-meta', 11],
+  'version steps': ['.cb-version-step', 14],
+  'message box': ['.cb-input', 15],
+  'characters left': ['.cb-count', 12],
+  'unread count': ['.cb-badge', 12],
+};
+
+/** The font size of each of USUAL_SIZES's texts, in px, in a panel that has been through all of
+ * them: empty with its starters, a markdown reply regenerated once, a long message being typed,
+ * and, closed, a reply come meanwhile. */
+async function textSizes(context) {
+  const page = context.pages()[0] || (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await hostPage(page, env.server, 'text-size-default.html', { 'data-subtitle': 'We answer fast', 'data-starters': 'Hello there|What can you do?' });
+  const bubble = widget(page);
+  const sizes = {};
+  const measure = async (names) => {
+    for (const name of names) {
+      const [selector] = USUAL_SIZES[name];
+      sizes[name] = await bubble.locator(selector).first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    }
+  };
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-starter').first().waitFor();
+  await measure(['title', 'subtitle', 'empty panel\'s title', 'starter']);
+  await bubble.locator('.cb-input').fill('show me markdown');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-assistant .cb-regenerate').waitFor({ timeout: 20000 });
+  await bubble.locator('.cb-assistant .cb-regenerate').click();
+  await bubble.locator('.cb-version-step').first().waitFor({ timeout: 20000 });
+  await bubble.locator('.cb-assistant .cb-regenerate').waitFor({ timeout: 20000 });
+  await measure(['day', 'visitor\'s message', 'reply\'s heading 1', 'reply\'s heading 2', 'code in a line', 'code block\'s Copy', 'sources', 'reply\'s time and buttons', 'version steps']);
+  await bubble.locator('.cb-input').fill('x'.repeat(3990));
+  await bubble.locator('.cb-count').waitFor();
+  await measure(['message box', 'characters left']);
+  await bubble.locator('.cb-input').fill('while away');
+  await mockSwitches(page, { delay: 30 });
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.getByRole('button', { name: 'Close chat' }).first().click();
+  await bubble.locator('.cb-badge').waitFor({ timeout: 20000 });
+  await measure(['unread count']);
+  assert.deepEqual(errors, []);
+  return sizes;
+}
+
+test('a browser set to a larger text size shows all of the widget\'s text that much larger', async () => {
+  const usual = await browserWithFonts({ default_font_size: 16 });
+  const large = await browserWithFonts({ default_font_size: 20 });
+  try {
+    const atUsual = await textSizes(usual);
+    const atLarge = await textSizes(large);
+    for (const [name, [, px]] of Object.entries(USUAL_SIZES)) {
+      assert.equal(atUsual[name], px, `the ${name} at the usual size`);
+      assert.ok(Math.abs(atLarge[name] - px * 1.25) < 0.05, `the ${name} at 20 px is 1.25 times as large: ${atLarge[name]} px against ${px} px`);
+    }
+  } finally {
+    await usual.close();
+    await large.close();
+  }
+});
 
 test('with a 20 px minimum font size, a reply\'s time and buttons each stay on one line', async () => {
   const context = await browserWithMinimumFontSize(20);
