@@ -134,3 +134,35 @@ test('with a 20 px minimum font size, a reply\'s time and buttons each stay on o
     await context.close();
   }
 });
+
+test('at a larger text size, a long title and subtitle wrap onto a second line before they are cut', async () => {
+  const context = await browserWithFonts({ default_font_size: 20 });
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    const lines = (locator) => locator.evaluate((e) => {
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      const shown = e.getBoundingClientRect();
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0 && r.bottom <= shown.bottom + 1).map((r) => Math.round(r.top)));
+      return { lines: tops.size, cut: e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1 };
+    });
+    const fits = { 'data-title': 'Acme Customer Support Assistant', 'data-subtitle': 'We usually answer within a few minutes, day and night' };
+    await hostPage(page, env.server, 'text-size-title.html', fits);
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher').click();
+    assert.deepEqual(await lines(bubble.locator('.cb-title')), { lines: 2, cut: false }, 'the title, whole on two lines');
+    assert.deepEqual(await lines(bubble.locator('.cb-subtitle')), { lines: 2, cut: false }, 'the subtitle, whole on two lines');
+    const tooLong = { 'data-title': 'Acme '.repeat(30).trim(), 'data-subtitle': 'We answer '.repeat(30).trim() };
+    await hostPage(page, env.server, 'text-size-long-title.html', tooLong);
+    await bubble.locator('.cb-launcher').click();
+    assert.deepEqual(await lines(bubble.locator('.cb-title')), { lines: 2, cut: true }, 'a title too long for two lines is cut after them');
+    assert.deepEqual(await lines(bubble.locator('.cb-subtitle')), { lines: 2, cut: true }, 'so is a subtitle');
+    const [header, close] = await Promise.all([
+      bubble.locator('.cb-header').boundingBox(),
+      bubble.getByRole('button', { name: 'Close chat' }).first().boundingBox(),
+    ]);
+    assert.ok(close.x + close.width <= header.x + header.width && close.y >= header.y, 'the header\'s buttons stay in it');
+  } finally {
+    await context.close();
+  }
+});
