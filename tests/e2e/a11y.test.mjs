@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
   serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send, untilStopArmed,
-  controlsSmallerThan,
+  controlsSmallerThan, holdRequests,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -56,12 +56,7 @@ test('keyboard only: Tab to the bubble, open, type, send, hear the reply, Escape
 test('keyboard only, before the wasm is there: Enter on the first bubble lands in the message box once it loads', async () => {
   const { context, page, problems } = await openPage(env.browser);
   // Hold the wasm back until the visitor has pressed Enter on the loader's bubble.
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route(/_bg\.[0-9a-f]+\.wasm$/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdRequests(page, /_bg\.[0-9a-f]+\.wasm$/);
   await hostPage(page, env.server, 'keyboard-early.html', { 'data-load': 'interaction' });
   await page.keyboard.press('Tab');
   assert.equal(await focused(page), 'cb-launcher');
@@ -327,12 +322,7 @@ async function liveTexts(context, page) {
 test('a screen reader hears that a reply slow to start is still coming, once, and no more once words come', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'spoken-slow.html', { 'data-load': 'eager' });
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route('**/completions/**', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdRequests(page, '**/completions/**');
   await send(page, 'take your time');
   const bubble = widget(page);
   await bubble.locator('.cb-assistant .cb-still-working').waitFor({ timeout: 15000 });
@@ -450,13 +440,10 @@ test('a problem that comes while the panel is closed is said', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [401] });
   await hostPage(page, env.server, 'closed-problem.html', { 'data-load': 'eager' });
   // The answer is held until the panel is closed, and is then a refusal.
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route('**/completions/**', async (route) => {
-    await held;
+  const release = await holdRequests(page, '**/completions/**', (route) => {
     const url = new URL(route.request().url());
     url.searchParams.set('mock_fault', '401');
-    await route.continue({ url: url.toString() });
+    return route.continue({ url: url.toString() });
   });
   const bubble = widget(page);
   await sendByKeyboard(page, 'refused later');

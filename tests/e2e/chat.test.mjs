@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, screenshotPath, mockSwitches, hostPage, messageRows,
-  waitForReply, untilStopArmed, send, PHONE, messagesAsked,
+  waitForReply, untilStopArmed, send, PHONE, messagesAsked, holdRequests,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -84,12 +84,7 @@ test('a message sent while the history is on its way shows once, when the histor
   await send(page, 'first question');
   await waitForReply(page, defaultReply('first question'));
   // A slow backend: the history answers after the message sent meanwhile is stored.
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route((url) => url.pathname.endsWith('/messages/'), async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdRequests(page, (url) => url.pathname.endsWith('/messages/'));
   await page.reload();
   await bubble.locator('.cb-launcher').click();
   await send(page, 'sent meanwhile');

@@ -172,6 +172,20 @@ export function embedTag(attrs = {}) {
 }
 
 /** Adds mock switches (`mock_<name>` query parameters) to every completions request of `page`. */
+/**
+ * Holds every request of `page` to `url` (what `page.route` takes) until the returned function is
+ * called, then passes each to `then` (on to the server as it was, unless told otherwise).
+ */
+export async function holdRequests(page, url, then = (route) => route.continue()) {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(url, async (route) => {
+    await held;
+    await then(route);
+  });
+  return release;
+}
+
 export async function mockSwitches(page, switches) {
   await page.unroute('**/completions/**');
   if (!switches) return;

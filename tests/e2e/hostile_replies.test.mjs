@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, send, hostPage, echoReplies, api,
+  serverAndBrowser, openPage, widget, send, hostPage, echoReplies, api, holdRequests,
 } from './harness.mjs';
 import { CASES, ordinaryReply, tasksDuring, shownReply, checkShown } from './hostile_cases.mjs';
 
@@ -114,12 +114,7 @@ test('the same replies as history: tasks bounded by an ordinary reply\'s, the wh
       [`chat-bubble:${webChat}:conversation`, JSON.stringify({ id, visitorToken })]);
     // The history is held until the panel is open and still: opening the panel is not what
     // this test is about.
-    let release;
-    const held = new Promise((r) => { release = r; });
-    await page.route('**/messages/**', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdRequests(page, '**/messages/**');
     await hostPage(page, env.server, 'hostile-history.html');
     const bubble = widget(page);
     await bubble.locator('.cb-launcher').click();

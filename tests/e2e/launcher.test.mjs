@@ -3,22 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, widget, hostPage, PHONE, routeHtml, embedTag, CONTRAST_HELPERS,
+  serverAndBrowser, openPage, widget, hostPage, PHONE, routeHtml, embedTag, CONTRAST_HELPERS, holdRequests,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
 const WASM = /_bg\.[0-9a-f]+\.wasm$/;
 
 /** Holds every wasm request until `release()` is called. */
-async function holdWasm(page) {
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route(WASM, async (route) => {
-    await held;
-    await route.continue();
-  });
-  return release;
-}
+const holdWasm = (page) => holdRequests(page, WASM);
 
 /** What the launcher shows: its busy state, its ring's animation and whether its icon shows. */
 function launcherLook(page) {
@@ -160,12 +152,7 @@ test('a host page that scales itself with CSS zoom keeps the whole open panel in
 
 test('until its stylesheet arrives, the bubble takes no place on the page and cannot be reached', async () => {
   const { context, page, problems } = await openPage(env.browser);
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route(/\/chat-bubble\.[0-9a-f]+\.css$/, async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdRequests(page, /\/chat-bubble\.[0-9a-f]+\.css$/);
   const url = `${env.server.url}unstyled.html`;
   // The rule CSS resets (Bootstrap's among them) give [hidden].
   await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title>

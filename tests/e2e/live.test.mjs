@@ -3,7 +3,7 @@
 // buttons say "Copied" for a moment only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, untilStopArmed, api, codeCopyAndFirstLine } from './harness.mjs';
+import { serverAndBrowser, openPage, widget, hostPage, send, defaultReply, waitForReply, untilStopArmed, api, codeCopyAndFirstLine, holdRequests } from './harness.mjs';
 
 const env = serverAndBrowser();
 const AVATAR = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle cx="10" cy="10" r="10" fill="#2563eb"/></svg>';
@@ -12,9 +12,7 @@ test('the typing bubble carries no time; the reply gets one when its first words
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'typing.html');
   // Hold the reply back so the typing dots stay up.
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route('**/completions/**', async (route) => { await held; await route.continue(); });
+  const release = await holdRequests(page, '**/completions/**');
   await send(page, 'wait for it');
   const bubble = widget(page);
   await bubble.locator('.cb-assistant .cb-typing').waitFor();
@@ -103,13 +101,10 @@ test('Copy says "Copied" for a moment, then offers to copy again; the code\'s Co
 test('a long wait for the first word says the assistant is still working', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'slow.html');
-  let release;
-  const held = new Promise((resolve) => { release = resolve; });
-  await page.route('**/completions/**', async (route) => {
-    await held;
+  const release = await holdRequests(page, '**/completions/**', (route) => {
     const url = new URL(route.request().url());
     url.searchParams.set('mock_delay', '100');
-    await route.continue({ url: url.toString() });
+    return route.continue({ url: url.toString() });
   });
   await send(page, 'take your time');
   const bubble = widget(page);

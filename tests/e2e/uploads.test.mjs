@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS, PHONE, messagesAsked,
+  startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS, PHONE, messagesAsked, holdRequests,
 } from './harness.mjs';
 
 // A 1×1 PNG, valid so that the stored (metadata-free) copy must still decode in the browser.
@@ -58,15 +58,7 @@ async function oneDoneOneUploading(page) {
 }
 
 /** Holds every upload until the returned function is called. */
-async function holdUploads(page) {
-  let release;
-  const gate = new Promise((resolve) => { release = resolve; });
-  await page.route((url) => url.pathname.endsWith('/uploads/'), async (route) => {
-    await gate;
-    await route.continue();
-  });
-  return release;
-}
+const holdUploads = (page) => holdRequests(page, (url) => url.pathname.endsWith('/uploads/'));
 
 /** Waits until an assistant message contains `text`. */
 function waitForReplyContaining(page, text) {
