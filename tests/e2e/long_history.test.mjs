@@ -170,7 +170,11 @@ const SCROLLS_UP = {
   },
 };
 
-for (const [how, { phone, scroll }] of Object.entries(SCROLLS_UP)) test(`a visitor who scrolls up ${how} while older rows come in keeps their place`, async () => {
+/** One visitor's scroll up while older rows come in: the row at the top of the view, and its
+ * place, before and after the rest came in (`before`, `after`); or, when the scroll began too
+ * late or ended only once every row was in (a busy machine can be that slow), which would prove
+ * nothing, what the run saw (`ran`). */
+async function scrollWhileRowsComeIn(phone, scroll) {
   const conversation = await longConversation();
   const { context, page, problems } = await openPage(env.browser, phone ? PHONE : {});
   await page.addInitScript((stored) => {
@@ -214,16 +218,32 @@ for (const [how, { phone, scroll }] of Object.entries(SCROLLS_UP)) test(`a visit
   const before = await topRow();
   const total = EXCHANGES * 2;
   assert.ok(aboveEnd > 200, `the list is ${aboveEnd} px above its end after the visitor scrolled up`);
-  // Older rows came in while the visitor scrolled, and more after: or the test proves nothing.
-  assert.ok(atStart < total - 100, `the scroll began after ${atStart} of ${total} rows were in`);
-  assert.ok(shown < total, `the scroll ended after all ${total} rows were in`);
+  // Older rows came in while the visitor scrolled, and more after: or the run proves nothing.
+  if (atStart >= total - 100 || shown >= total) {
+    await context.close();
+    return { ran: `the scroll began after ${atStart} and ended after ${shown} of ${total} rows were in` };
+  }
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   await page.waitForFunction((n) => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= n, total, { timeout: 60000 });
   const after = await topRow();
-  assert.equal(after[0], before[0]);
-  assert.ok(Math.abs(after[1] - before[1]) <= 2, `the row moved from ${before[1]} to ${after[1]} px`);
   assert.deepEqual(problems, []);
   await context.close();
+  return { before, after };
+}
+
+for (const [how, { phone, scroll }] of Object.entries(SCROLLS_UP)) test(`a visitor who scrolls up ${how} while older rows come in keeps their place`, async () => {
+  // Up to three runs, for one whose scroll lands while rows are still coming in.
+  const runs = [];
+  let kept;
+  while (!kept && runs.length < 3) {
+    const run = await scrollWhileRowsComeIn(phone, scroll);
+    if (run.ran) runs.push(run.ran);
+    else kept = run;
+  }
+  assert.ok(kept, `no run scrolled while rows came in: ${runs.join('; ')}`);
+  const { before, after } = kept;
+  assert.equal(after[0], before[0]);
+  assert.ok(Math.abs(after[1] - before[1]) <= 2, `the row moved from ${before[1]} to ${after[1]} px`);
 });
 
 test('older rows coming in do not make the browser restyle the rows already shown', async () => {
