@@ -17,7 +17,7 @@ for (const theme of ['light', 'dark']) {
     test(`primary ${colour}, ${theme} theme: focus rings, links and areas show, axe finds nothing`, async () => {
       const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
       await hostPage(page, env.server, `contrast-${theme}-${colour.slice(1)}.html`, {
-        'data-load': 'eager', 'data-theme': theme, 'data-primary-color': colour,
+        'data-load': 'eager', 'data-theme': theme, 'data-primary-color': colour, 'data-attachments': 'files',
       });
       const bubble = widget(page);
       await bubble.locator('.cb-launcher[aria-expanded]').click();
@@ -25,6 +25,9 @@ for (const theme of ['light', 'dark']) {
       await bubble.locator('.cb-input').press('Enter');
       await bubble.locator('.cb-assistant .cb-copy-message').waitFor({ timeout: 15000 });
       await page.addScriptTag({ content: CONTRAST_HELPERS });
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), bubble.locator('.cb-attach').click()]);
+      await chooser.setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+      await bubble.locator('.cb-chip.cb-chip-done').waitFor();
       await bubble.locator('.cb-input').fill('a draft');
       // Keyboard modality, so that focus() shows :focus-visible rings as Tab would.
       await page.keyboard.press('Shift+Tab');
@@ -33,7 +36,7 @@ for (const theme of ['light', 'dark']) {
         const root = document.querySelector('chat-bubble').shadowRoot;
         const { ratio, background } = window.__contrast;
         const targets = ['.cb-header .cb-new', '.cb-header button[aria-label="Close chat"]', '.cb-input',
-          '.cb-assistant .cb-copy-message', '.cb-sources summary', '.cb-send'];
+          '.cb-assistant .cb-copy-message', '.cb-sources summary', '.cb-send', '.cb-attach', '.cb-chip-remove'];
         return targets.map((selector) => {
           const el = root.querySelector(selector);
           el.focus();
