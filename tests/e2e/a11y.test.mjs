@@ -206,6 +206,54 @@ test('a suggestion sent by Enter, Space or a click leaves focus in the message b
   }
 });
 
+test('keyboard only: a control Tab brings into view at an edge of the list shows its whole focus ring', async () => {
+  // A window short enough that a long reply is taller than the list.
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 520 } });
+  await hostPage(page, env.server, 'ring-at-edge.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  await send(page, 'show me markdown');
+  await bubble.locator('.cb-assistant .cb-regenerate').waitFor({ timeout: 15000 });
+  const list = bubble.locator('.cb-messages');
+  assert.ok(await list.evaluate((el) => el.scrollHeight > el.clientHeight * 2), 'the reply is taller than the list');
+  /** Tab (or Shift+Tab, `back`) from the control before (after) the `i`th of the list's controls,
+   * that one just out of view below (above): the ring of the control it lands on, against the
+   * list's view. */
+  const tabInto = (i, back) => page.evaluate(([i, back]) => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const view = root.querySelector('.cb-messages');
+    const controls = [...view.querySelectorAll('a, button, summary, [tabindex="0"]')].filter((e) => e.getClientRects().length);
+    controls[back ? i + 1 : i - 1].focus({ preventScroll: true });
+    const shown = () => view.getBoundingClientRect();
+    const box = () => controls[i].getBoundingClientRect();
+    view.scrollTop += back ? box().bottom - shown().top + 2 : box().top - shown().bottom + 2;
+    return controls.length;
+  }, [i, back]).then(async (count) => {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    return page.evaluate(() => {
+      const root = document.querySelector('chat-bubble').shadowRoot;
+      const el = root.activeElement;
+      const style = getComputedStyle(el);
+      const out = parseFloat(style.outlineOffset) + parseFloat(style.outlineWidth);
+      const box = el.getBoundingClientRect();
+      const shown = root.querySelector('.cb-messages').getBoundingClientRect();
+      return { what: el.className || el.tagName, above: shown.top - (box.top - out), below: (box.bottom + out) - shown.bottom };
+    }).then((r) => ({ ...r, count }));
+  });
+  const count = (await tabInto(1, false)).count;
+  assert.ok(count >= 6, `the reply has its links, code, sources and buttons: ${count} controls`);
+  const cut = [];
+  for (let i = 1; i < count; i++) {
+    const down = await tabInto(i, false);
+    const up = await tabInto(count - 1 - i, true);
+    if (down.below > 0.5) cut.push(`${down.what} by ${down.below.toFixed(1)} px at the bottom`);
+    if (up.above > 0.5) cut.push(`${up.what} by ${up.above.toFixed(1)} px at the top`);
+  }
+  assert.deepEqual(cut, [], 'no ring is cut by the list\'s edges');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('keyboard only: Escape on the bubble closes the open panel', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'escape-launcher.html', { 'data-load': 'eager' });
