@@ -273,6 +273,35 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
 });
 
+test('on a touch screen the targets of a regenerated reply\'s Copy, Regenerate and version steps do not overlap', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-versions.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await exchange(page, 'hello there', 1);
+  await bubble.locator('.cb-assistant .cb-regenerate').tap();
+  await bubble.locator('.cb-version-step').first().waitFor({ timeout: 15000 });
+  await bubble.locator('.cb-assistant .cb-regenerate').waitFor({ timeout: 15000 });
+  const overlaps = await bubble.locator('.cb-assistant').last().evaluate((row) => {
+    const buttons = [...row.querySelectorAll('button')].filter((b) => b.getClientRects().length);
+    const found = [];
+    for (const [i, a] of buttons.entries()) {
+      for (const b of buttons.slice(i + 1)) {
+        const r = a.getBoundingClientRect();
+        const q = b.getBoundingClientRect();
+        const w = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+        const h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+        if (w > 0.5 && h > 0.5) found.push(`${a.getAttribute('aria-label') || a.textContent} and ${b.getAttribute('aria-label') || b.textContent}: ${w.toFixed(0)} x ${h.toFixed(0)} px`);
+      }
+    }
+    return [buttons.length, found];
+  });
+  assert.ok(overlaps[0] >= 4, `Copy, Regenerate and two version steps: ${overlaps[0]} buttons`);
+  assert.deepEqual(overlaps[1], [], 'no two targets overlap');
+  await context.close();
+  assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
+});
+
 test('on a touch screen a code block\'s Copy sits above the code, and Sources shows that it opens', async () => {
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-code.html');
