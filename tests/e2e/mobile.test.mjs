@@ -370,6 +370,53 @@ test('a phone held sideways with its keyboard up keeps lines of the conversation
   await context.close();
 });
 
+test('in a window zoomed to 400 %, the message box can be scrolled to under a question, a notice or files', async () => {
+  // 1280 x 800 at 400 %: a 320 x 200 window of CSS pixels, a mouse's wheel to scroll with.
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 320, height: 200 }, deviceScaleFactor: 4 });
+  await phonePage(page, 'zoomed.html', { 'data-attachments': 'files' });
+  const bubble = widget(page);
+  const panel = bubble.locator('.cb-panel');
+  /** Scrolls the panel down with the wheel as far as it goes; whether the message box, Send and
+   * the count of characters left (when it shows) are then whole inside it. */
+  const boxReached = async () => {
+    // From the middle of the panel, over the conversation's lines.
+    await page.mouse.move(160, 100);
+    for (let i = 0; i < 5; i++) await page.mouse.wheel(0, 200);
+    await page.waitForTimeout(300);
+    return panel.evaluate((p) => {
+      const shown = p.getBoundingClientRect();
+      return [p.querySelector('.cb-input'), p.querySelector('.cb-send'), p.querySelector('.cb-count')].filter(Boolean).every((e) => {
+        const box = e.getBoundingClientRect();
+        return box.top >= shown.top - 0.5 && box.bottom <= shown.bottom + 0.5;
+      });
+    });
+  };
+  await bubble.locator('.cb-launcher[aria-expanded]').click();
+  await panel.waitFor({ state: 'visible' });
+  await exchange(page, 'hello there', 1);
+  // Files and a long message.
+  await bubble.locator('.cb-panel input[type="file"]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes') });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await bubble.locator('.cb-input').fill('x'.repeat(3990));
+  await bubble.locator('.cb-count').waitFor();
+  assert.ok(await boxReached(), 'under a file\'s chip, with the count of characters left');
+  // A problem's notice.
+  await bubble.locator('.cb-chip-remove').click();
+  await page.route('**/completions/**', (route) => route.abort());
+  await bubble.locator('.cb-input').fill('this one fails');
+  await bubble.locator('.cb-input').press('Enter');
+  await bubble.locator('.cb-notice').waitFor();
+  await page.unroute('**/completions/**');
+  assert.ok(await boxReached(), 'under a notice');
+  // The New conversation question.
+  await bubble.locator('.cb-input').fill('');
+  await bubble.locator('.cb-header .cb-new').click();
+  await bubble.locator('.cb-confirm').waitFor();
+  assert.ok(await boxReached(), 'under the New conversation question');
+  await context.close();
+  assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
+});
+
 test('on a narrow phone, a suggestion of one long word stays inside the panel', async () => {
   const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 320, height: 640 } });
   const long = `Averyveryverylongsuggestion${'withoutanyspaces'.repeat(3)}`;
