@@ -56,7 +56,7 @@ async function textSizes(context) {
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await hostPage(page, env.server, 'text-size-default.html', { 'data-subtitle': 'We answer fast', 'data-starters': 'Hello there|What can you do?' });
+  await hostPage(page, env.server, 'text-size-default.html', { 'data-subtitle': 'We answer fast', 'data-starters': 'Hello there|What can you do?', 'data-attachments': 'files' });
   const bubble = widget(page);
   const sizes = {};
   const measure = async (names) => {
@@ -78,12 +78,23 @@ async function textSizes(context) {
   await bubble.locator('.cb-input').fill('x'.repeat(3990));
   await bubble.locator('.cb-count').waitFor();
   await measure(['message box', 'characters left']);
+  // A file's chip: how wide its name may grow before it is cut.
+  await bubble.locator('.cb-panel input[type="file"]').setInputFiles({ name: 'quarterly-report-final-version-2024.txt', mimeType: 'text/plain', buffer: Buffer.from('figures') });
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  sizes['chip\'s name, widest'] = await bubble.locator('.cb-chip-name').evaluate((e) => parseFloat(getComputedStyle(e).maxWidth));
+  await bubble.locator('.cb-chip-remove').click();
   await bubble.locator('.cb-input').fill('while away');
   await mockSwitches(page, { delay: 30 });
   await bubble.locator('.cb-input').press('Enter');
   await bubble.getByRole('button', { name: 'Close chat' }).first().click();
   await bubble.locator('.cb-badge').waitFor({ timeout: 20000 });
   await measure(['unread count']);
+  // Where the count sits: its centre, from the bubble's top right corner.
+  sizes['unread count\'s centre'] = await bubble.locator('.cb-badge').evaluate((badge) => {
+    const b = badge.getBoundingClientRect();
+    const l = badge.closest('.cb-launcher').getBoundingClientRect();
+    return [Math.round(l.right - (b.left + b.right) / 2), Math.round((b.top + b.bottom) / 2 - l.top)];
+  });
   assert.deepEqual(errors, []);
   return sizes;
 }
@@ -98,6 +109,11 @@ test('a browser set to a larger text size shows all of the widget\'s text that m
       assert.equal(atUsual[name], px, `the ${name} at the usual size`);
       assert.ok(Math.abs(atLarge[name] - px * 1.25) < 0.05, `the ${name} at 20 px is 1.25 times as large: ${atLarge[name]} px against ${px} px`);
     }
+    assert.equal(atUsual['chip\'s name, widest'], 140);
+    assert.equal(atLarge['chip\'s name, widest'], 175, 'a file\'s name shows as many letters at 20 px');
+    // Larger, the count grows around the same point, outwards as much as over the bubble.
+    assert.deepEqual(atUsual['unread count\'s centre'], [6, 6]);
+    assert.deepEqual(atLarge['unread count\'s centre'], [6, 6]);
   } finally {
     await usual.close();
     await large.close();
