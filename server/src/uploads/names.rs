@@ -94,6 +94,16 @@ impl NameKeys {
     }
 }
 
+/// The kind of a name this server made, or `None` for any other name.
+pub(super) fn kind_of_name(name: &str) -> Option<Kind> {
+    let (stem, ext) = name.split_once('.')?;
+    let ours = stem.len() == NAME_BYTES * 2
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    ours.then(|| Kind::from_extension(ext)).flatten()
+}
+
 fn mac(key: &[u8; 32], conversation: &str, random: &str) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
     // The separator keeps ("a", "bc") and ("ab", "c") apart.
@@ -138,10 +148,7 @@ mod tests {
     fn a_name_belongs_to_the_conversation_it_was_made_for_only() {
         let names = NameKeys::new(Some(&keys(b"0123456789abcdef0123")));
         let name = names.issue("c1", Kind::Png);
-        assert!(
-            super::super::kind_of_name(&name) == Some(Kind::Png),
-            "{name}"
-        );
+        assert!(kind_of_name(&name) == Some(Kind::Png), "{name}");
         assert!(names.bound_to(&name, "c1"));
         assert!(!names.bound_to(&name, "c2"));
         assert!(!names.bound_to(&name, "c"));
@@ -174,5 +181,23 @@ mod tests {
         assert!(!after.bound_to(&name, "c2"));
         let ended = NameKeys::new(Some(&keys(b"the secret after rotation")));
         assert!(!ended.bound_to(&name, "c1"));
+    }
+
+    #[test]
+    fn only_names_of_our_making_are_served() {
+        let names = NameKeys::new(None);
+        let name = names.issue("c1", Kind::Png);
+        assert_eq!(kind_of_name(&name), Some(Kind::Png));
+        assert_ne!(name, names.issue("c1", Kind::Png));
+        for bad in [
+            "../secret.png",
+            "0123456789abcdef0123456789abcdef.html",
+            "0123456789ABCDEF0123456789ABCDEF.png",
+            "0123.png",
+            "0123456789abcdef0123456789abcdef",
+            "0123456789abcdef0123456789abcdef.png.html",
+        ] {
+            assert_eq!(kind_of_name(bad), None, "{bad}");
+        }
     }
 }

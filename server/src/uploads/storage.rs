@@ -177,7 +177,7 @@ impl Storage {
             attributes.insert(Attribute::ContentType, kind.mime().into());
             attributes.insert(
                 Attribute::CacheControl,
-                super::cache_control(cache_for).into(),
+                super::serving::cache_control(cache_for).into(),
             );
             if !kind.is_image() {
                 attributes.insert(Attribute::ContentDisposition, "attachment".into());
@@ -234,7 +234,7 @@ impl Storage {
             match found {
                 Ok(file) => {
                     let expired = expired_before.is_some_and(|cutoff| file.modified < cutoff);
-                    if expired && super::kind_of_name(&file.name).is_some() {
+                    if expired && super::names::kind_of_name(&file.name).is_some() {
                         batch.push(self.path(&file.name));
                         if batch.len() >= DELETE_BATCH {
                             self.delete_all(std::mem::take(&mut batch), &mut swept)
@@ -315,7 +315,7 @@ pub fn is_leftover(name: &str) -> bool {
     name.split_once('#').is_some_and(|(stored, n)| {
         !n.is_empty()
             && n.bytes().all(|b| b.is_ascii_digit())
-            && super::kind_of_name(stored).is_some()
+            && super::names::kind_of_name(stored).is_some()
     })
 }
 
