@@ -56,6 +56,19 @@ impl ContactStep {
         }
     }
 
+    /// The step once another tab of the site changed what is stored: the visitor answered it
+    /// there, or began a conversation there without it (the step came after, or the site asked
+    /// for it only later). `None`: it stays as it is. Only a step still asked changes: an answer
+    /// is not taken back.
+    pub fn answered_elsewhere(
+        &self,
+        in_conversation: bool,
+        answered: Option<ContactChoice>,
+    ) -> Option<Self> {
+        let now = ContactStep::at_start(true, in_conversation, answered);
+        (self.asking() && !now.asking()).then_some(now)
+    }
+
     /// Whether the form shows: the conversation cannot start yet.
     pub fn asking(&self) -> bool {
         *self == ContactStep::Asking
@@ -210,6 +223,35 @@ mod tests {
             ContactStep::NotAsked
         );
         assert_eq!(ContactStep::at_start(false, false, None).contact(), None);
+    }
+
+    #[test]
+    fn a_step_answered_or_passed_by_in_another_tab_is_no_longer_asked_here() {
+        let given = ContactChoice::Given(Contact {
+            name: "Ada".into(),
+            email: Some("a@b.co".into()),
+            phone: None,
+        });
+        let asking = ContactStep::Asking;
+        assert_eq!(
+            asking.answered_elsewhere(false, Some(given.clone())),
+            Some(ContactStep::Answered(given.clone()))
+        );
+        assert_eq!(
+            asking.answered_elsewhere(true, Some(ContactChoice::Skipped)),
+            Some(ContactStep::Answered(ContactChoice::Skipped))
+        );
+        // A conversation another tab began without it: this tab's messages go there.
+        assert_eq!(
+            asking.answered_elsewhere(true, None),
+            Some(ContactStep::NotAsked)
+        );
+        // Another change (the storage cleared, a conversation forgotten): still asked.
+        assert_eq!(asking.answered_elsewhere(false, None), None);
+        // An answer given here stays.
+        let answered = ContactStep::Answered(given);
+        assert_eq!(answered.answered_elsewhere(true, None), None);
+        assert_eq!(ContactStep::NotAsked.answered_elsewhere(false, None), None);
     }
 
     #[test]

@@ -47,17 +47,16 @@ fn conversation_key(web_chat_id: &str) -> String {
 /// The conversation this browser is in with `web_chat_id`, if any (see
 /// [`Conversation::from_stored`]).
 pub fn conversation(config: &Config) -> Option<Conversation> {
-    let stored = storage(config)?
-        .get_item(&conversation_key(&config.web_chat_id))
-        .ok()
-        .flatten()?;
+    let stored = read(storage(config), &conversation_key(&config.web_chat_id))?;
     Some(Conversation::from_stored(&stored)).filter(|c| !c.id.is_empty())
 }
 
 pub fn save_conversation(config: &Config, conversation: &Conversation) {
-    if let (Some(s), Ok(json)) = (storage(config), serde_json::to_string(conversation)) {
-        let _ = s.set_item(&conversation_key(&config.web_chat_id), &json);
-    }
+    keep(
+        storage(config),
+        &conversation_key(&config.web_chat_id),
+        serde_json::to_string(conversation).ok(),
+    );
 }
 
 /// Forgets the conversation, and with it what is remembered of its replies and the stamp that
@@ -86,9 +85,11 @@ pub fn stamp(config: &Config, conversation: &str) {
         conversation: conversation.to_owned(),
         at: js_sys::Date::now() as i64,
     };
-    if let (Some(s), Ok(json)) = (storage(config), serde_json::to_string(&stamp)) {
-        let _ = s.set_item(&stamp_key(&config.web_chat_id), &json);
-    }
+    keep(
+        storage(config),
+        &stamp_key(&config.web_chat_id),
+        serde_json::to_string(&stamp).ok(),
+    );
 }
 
 /// Which of this web chat's entries another tab changed, as a `storage` event tells it: the
@@ -114,6 +115,8 @@ fn entry_named(web_chat_id: &str, key: Option<&str>) -> Option<Entry> {
         Some(Entry::Conversation)
     } else if key == stamp_key(web_chat_id) {
         Some(Entry::Stamp)
+    } else if key == contact_key(web_chat_id) {
+        Some(Entry::Contact)
     } else {
         None
     }
@@ -125,17 +128,16 @@ fn contact_key(web_chat_id: &str) -> String {
 
 /// What the visitor answered to the contact step, if it was asked.
 pub fn contact_choice(config: &Config) -> Option<ContactChoice> {
-    let stored = storage(config)?
-        .get_item(&contact_key(&config.web_chat_id))
-        .ok()
-        .flatten()?;
+    let stored = read(storage(config), &contact_key(&config.web_chat_id))?;
     serde_json::from_str(&stored).ok()
 }
 
 pub fn save_contact_choice(config: &Config, choice: &ContactChoice) {
-    if let (Some(s), Ok(json)) = (storage(config), serde_json::to_string(choice)) {
-        let _ = s.set_item(&contact_key(&config.web_chat_id), &json);
-    }
+    keep(
+        storage(config),
+        &contact_key(&config.web_chat_id),
+        serde_json::to_string(choice).ok(),
+    );
 }
 
 fn draft_key(web_chat_id: &str) -> String {
@@ -260,7 +262,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn another_tab_s_change_matters_for_the_conversation_and_the_stamp_of_this_web_chat() {
+    fn another_tab_s_change_matters_for_the_conversation_the_stamp_and_the_contact_step_of_this_web_chat(
+    ) {
         assert_eq!(
             entry_named("w", Some("chat-bubble:w:conversation")),
             Some(Entry::Conversation)
@@ -268,6 +271,10 @@ mod tests {
         assert_eq!(
             entry_named("w", Some("chat-bubble:w:changed")),
             Some(Entry::Stamp)
+        );
+        assert_eq!(
+            entry_named("w", Some("chat-bubble:w:contact")),
+            Some(Entry::Contact)
         );
         assert_eq!(entry_named("w", None), Some(Entry::All));
         // Its draft is its own, and another web chat on the same site is another chat.

@@ -40,6 +40,9 @@ pub enum Entry {
     Conversation,
     /// The [`Stamp`] of an exchange that ended.
     Stamp,
+    /// The visitor's answer to the contact step: the list shown stays as it is (see
+    /// [`crate::contact::ContactStep::answered_elsewhere`]).
+    Contact,
     /// Everything at once: the storage was cleared.
     All,
 }
@@ -86,6 +89,7 @@ pub fn change(
             _ => Some(Change::Conversation),
         },
         Entry::All => Some(Change::Conversation),
+        Entry::Contact => None,
         // A stamp of a conversation that is no longer the one stored is old news: an exchange
         // that ended after another tab had begun a new conversation.
         Entry::Stamp => {

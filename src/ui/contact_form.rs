@@ -1,14 +1,18 @@
 use leptos::html::Input;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
 
-use super::keyboard_focus::{go_on_once_drawn, MESSAGE_BOX};
+use super::keyboard_focus::{focused_near, go_on_once_drawn, MESSAGE_BOX};
 use crate::chat::ChatState;
 use crate::contact::{check, ContactChoice, ContactProblem, ContactStep};
 use crate::store;
 
 /// The optional step before the first message (`data-ask-contact`): name and email or phone,
 /// checked as typed in; Start keeps them for the new conversation, Skip goes on without. Either
-/// way the step is not asked again, and the message box takes its place.
+/// way the step is not asked again, and the message box takes its place. It goes too when the
+/// visitor answers it, or begins a conversation, in another tab of the site
+/// ([`answered_elsewhere`]).
 #[component]
 pub fn ContactForm() -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -101,4 +105,30 @@ pub fn ContactForm() -> impl IntoView {
             </div>
         </form>
     }
+}
+
+/// Another tab of the site changed what is stored: if the visitor answered the step there, or
+/// began a conversation there without it, it is no longer asked here. Focus left in the form,
+/// away from this tab, stays in the chat (`within` is an element of the widget): on the panel
+/// itself, which raises no on-screen keyboard when the visitor comes back.
+pub fn answered_elsewhere(state: ChatState, within: &Element) {
+    let now = state.config.with_value(|config| {
+        state.contact.with_untracked(|step| {
+            step.answered_elsewhere(
+                store::conversation(config).is_some(),
+                store::contact_choice(config),
+            )
+        })
+    });
+    let Some(now) = now else {
+        return;
+    };
+    let panel = focused_near(within)
+        .filter(|focused| focused.closest(".cb-contact").ok().flatten().is_some())
+        .and_then(|focused| focused.closest(".cb-panel").ok().flatten())
+        .and_then(|panel| panel.dyn_into::<HtmlElement>().ok());
+    if let Some(panel) = panel {
+        let _ = panel.focus();
+    }
+    state.contact.set(now);
 }

@@ -5,6 +5,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, StorageEvent};
 
 use super::announcer::empty_once_said;
+use super::contact_form;
 use super::follow::Follow;
 use super::keyboard_focus::focused_near;
 use super::listen::listen_to;
@@ -14,9 +15,10 @@ use crate::store;
 use crate::tabs::{self, Change, Waiting, LOOKS_FOR_A_LATE_REPLY_MS};
 use crate::timers;
 
-/// Keeps this tab on the conversation of the site's other tabs (see [`crate::tabs`]). When it
-/// follows them with the panel open, a short polite status says so, since the list changed
-/// without this tab's visitor doing anything; the messages read again are not said.
+/// Keeps this tab on the conversation of the site's other tabs (see [`crate::tabs`]), and on
+/// their answer to the contact step. When it follows them with the panel open, a short polite
+/// status says so, since the list changed without this tab's visitor doing anything; the
+/// messages read again are not said.
 ///
 /// What another tab did waits while this tab's visitor is busy in the list: a reply streaming
 /// here, or reading further up (the list read again would take them to its end); it waits
@@ -79,9 +81,16 @@ pub fn OtherTabs() -> impl IntoView {
     };
     if let Some(window) = web_sys::window() {
         listen_to(&window.into(), "storage", move |event: StorageEvent| {
+            let key = event.key();
+            let Some(entry) = state.config.with_value(|config| {
+                store::changed_elsewhere(config, event.storage_area(), key.as_deref())
+            }) else {
+                return;
+            };
+            if let Some(status) = status.get_untracked() {
+                contact_form::answered_elsewhere(state, &status);
+            }
             let change = state.config.with_value(|config| {
-                let key = event.key();
-                let entry = store::changed_elsewhere(config, event.storage_area(), key.as_deref())?;
                 let stored = store::conversation(config);
                 let stored = stored.as_ref().map(|c| c.id.as_str());
                 let (old, new) = (event.old_value(), event.new_value());

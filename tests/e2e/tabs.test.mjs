@@ -163,6 +163,40 @@ test('a conversation started in one tab shows in the other, whose next message g
   await context.close();
 });
 
+// The contact step (data-ask-contact) is asked once for the site: answered in one tab, it leaves
+// the other, which goes on in the conversation begun with the details.
+test('the contact step answered in one tab leaves the other, whose next message goes to the same conversation', async () => {
+  const attrs = { 'data-ask-contact': 'true' };
+  const { context, page: b, problems } = await openPage(env.browser);
+  await hostPage(b, env.server, 'tabs-contact.html', attrs);
+  await widget(b).locator('.cb-launcher').click();
+  await widget(b).locator('.cb-contact-name').fill('Ad');
+  const a = await anotherTab(context, problems);
+  await hostPage(a, env.server, 'tabs-contact.html', attrs);
+  const bodies = [];
+  for (const page of [a, b]) {
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && /\/conversations\/$/.test(new URL(r.url()).pathname)) bodies.push(r.postDataJSON());
+    });
+  }
+  await widget(a).locator('.cb-launcher').click();
+  await widget(a).locator('.cb-contact-name').fill('Ada Lovelace');
+  await widget(a).locator('.cb-contact-reach').fill('ada@example.com');
+  await widget(a).locator('.cb-contact-start').click();
+  await exchange(a, 'from tab A');
+
+  await widget(b).locator('.cb-contact').waitFor({ state: 'detached' });
+  await widget(b).locator('.cb-composer').waitFor();
+  // Focus that was in the form stays in the chat, on the panel: no keyboard raised unasked.
+  assert.equal(await b.evaluate(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className), 'cb-panel');
+  await untilShows(b, shown('from tab A'));
+  await exchange(b, 'from tab B');
+  assert.deepEqual(bodies.map((body) => body.contact), [{ name: 'Ada Lovelace', email: 'ada@example.com' }], 'one conversation, begun with the details');
+  assert.deepEqual(await backendHistory(await storedConversation(b)), [...stored('from tab A'), ...stored('from tab B')]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a new conversation begun in one tab is followed by the other', async () => {
   const { context, a, b, problems, old } = await inOneConversation('tabs-new.html');
 
