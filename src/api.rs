@@ -20,6 +20,7 @@ use crate::models::{
     sort_history, Attachment, CompletionRequest, Conversation, CreatedConversation, Message,
     MessagePage, NewConversation, OutgoingMessage,
 };
+use crate::reply_end::ReplyEnd;
 use crate::stream::{StreamDecoder, StreamEvent};
 use crate::timers::{self, Watchdog};
 use crate::uploads::{UploadError, UploadedFile};
@@ -135,18 +136,9 @@ async fn read_reply(
         .ok_or_else(|| ApiError::BadResponse("the reply has no body".into()))?;
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut decoder = StreamDecoder::default();
-    let mut understood = 0usize;
-    let mut malformed = 0usize;
-    let mut failed = None::<String>;
+    let mut end = ReplyEnd::default();
     let mut handle = |events: Vec<StreamEvent>| {
-        for event in &events {
-            match event {
-                StreamEvent::Chunk { .. } => understood += 1,
-                StreamEvent::Malformed(_) => malformed += 1,
-                StreamEvent::Sources(_) => {}
-                StreamEvent::Failed(why) => failed = Some(why.clone()),
-            }
-        }
+        end.saw(&events);
         on_events(&events);
     };
     // Since the browser last had a turn.
@@ -189,17 +181,7 @@ async fn read_reply(
         }
     }
     handle(decoder.finish());
-    // The server gave up waiting for its backend: said as a timeout, which is not retried by
-    // itself (asking again would queue another answer the backend is already late with).
-    match failed.as_deref() {
-        Some("timeout") => return Err(ApiError::Timeout),
-        Some(_) => return Err(ApiError::BadResponse("the server ended the reply".into())),
-        None => {}
-    }
-    if understood == 0 && malformed > 0 {
-        return Err(ApiError::BadResponse("the reply could not be read".into()));
-    }
-    Ok(())
+    end.verdict()
 }
 
 /// Every message of a conversation, oldest first, following `next` links on the API's own origin.

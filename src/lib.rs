@@ -27,6 +27,7 @@ pub mod message_length;
 pub mod models;
 pub mod regenerated;
 pub mod render;
+pub mod reply_end;
 pub mod reveal_pace;
 pub mod session;
 pub mod store;

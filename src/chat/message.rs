@@ -159,6 +159,9 @@ pub struct MessageDetails {
     pub when_online: bool,
     /// The conversation a visitor's message was sent to from this tab.
     pub sent_to: Option<String>,
+    /// The notice that said why a reply was cut ([`Notice::id`](super::Notice::id)): it goes
+    /// when the reply the backend stored takes the cut one's place.
+    pub cut_notice: Option<u64>,
 }
 
 /// An assistant's name and picture as the history gives them.

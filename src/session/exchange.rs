@@ -299,7 +299,7 @@ fn finish(
             remember_unfinished(state, config, question, reply, Ending::Stopped);
         }
         Err(error) => {
-            state.show_notice(words_back_notice(state, &error, question));
+            let notice = state.show_notice(words_back_notice(state, &error, question));
             // A reply cut before its first word was still begun: the backend has the
             // message, which stays sent, and the reply stays, empty, with its Retry.
             if error.words_go_back() && reply_is_empty {
@@ -318,6 +318,7 @@ fn finish(
                 mark_unsent(state, question, error == ApiError::Offline);
             } else {
                 reply.status.set(MessageStatus::Failed);
+                reply.details.update_value(|d| d.cut_notice = Some(notice));
                 remember_unfinished(state, config, question, reply, Ending::Cut);
                 late_replies::watch(state);
             }

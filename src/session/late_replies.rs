@@ -120,6 +120,10 @@ fn show_late_reply(state: ChatState, cut: &UnfinishedReply, reply: &Message) {
     });
     row.text.set(reply.content.clone());
     row.status.set(MessageStatus::Complete);
+    // What the notice said is no longer so: nothing is cut, and there is nothing to retry.
+    if let Some(notice) = row.details.with_value(|d| d.cut_notice) {
+        state.take_down_notice(notice);
+    }
     // Read out, and counted unread while the panel is closed, as a reply that streamed in.
     state.reply_completed(reply.content.clone());
 }

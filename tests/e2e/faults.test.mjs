@@ -241,6 +241,74 @@ test('a reply the backend went on writing after the cut takes its place while th
   await context.close();
 });
 
+/**
+ * Routes the next completion to the mock, and hands the page only its first `frames` frames:
+ * the body then ends cleanly, without the frame that says the reply is done, as a proxy or CDN
+ * that gave up would end it. The mock has stored the whole reply by then.
+ */
+async function endWithoutLastFrame(page, frames) {
+  await page.route('**/completions/**', async (route) => {
+    const response = await route.fetch();
+    const events = (await response.text()).split('\n\n').filter((event) => event.trim());
+    assert.ok(events.length > frames, `the reply has more than ${frames} frames`);
+    assert.ok(events.slice(0, frames).every((event) => event.includes('"done":false')));
+    await route.fulfill({ response, body: events.slice(0, frames).join('\n\n') + '\n\n' });
+  }, { times: 1 });
+}
+
+test('a reply whose body ends without its last frame is cut, not whole: marked, until the reply the backend stored takes its place and the notice goes', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const asked = messagesAsked(page);
+  await endWithoutLastFrame(page, 4);
+  // How the reply's row was shown, in order: cut (with Retry) or finished (with Copy).
+  await page.evaluate(() => {
+    window.__shown = [];
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const note = (what) => window.__shown.at(-1) !== what && window.__shown.push(what);
+    new MutationObserver(() => {
+      const row = root.querySelector('.cb-assistant');
+      if (row?.querySelector('.cb-retry')) note('cut');
+      else if (row?.querySelector('.cb-copy-message')) note('finished');
+      if (root.querySelector('.cb-notice')) note('notice');
+    }).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await send(page, 'cut cleanly');
+  await waitForReply(page, defaultReply('cut cleanly'), 30000);
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-copy-message').waitFor();
+  assert.deepEqual(await messageRows(page), wholeExchange('cut cleanly'));
+  // Never shown finished with its part alone; its notice goes with the cut.
+  const shown = await page.evaluate(() => window.__shown);
+  assert.deepEqual(shown.filter((what) => what !== 'notice'), ['cut', 'finished'], JSON.stringify(shown));
+  assert.ok(shown.includes('notice'), JSON.stringify(shown));
+  await bubble.locator('.cb-notice').waitFor({ state: 'detached' });
+  assert.deepEqual(asked, ['cut cleanly'], 'nothing asked again');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const [what, body, type] of [
+  ['an empty reply stream', '', 'text/event-stream'],
+  ['a JSON answer that is no reply', '{"detail":"ok"}', 'application/json'],
+]) {
+  test(`${what} is not shown as an empty reply: the visitor is told, and Retry gets the reply`, async () => {
+    const { context, page, problems } = await openPage(env.browser);
+    await page.goto(env.server.url);
+    await page.route('**/completions/**', (route) => route.fulfill({ status: 200, contentType: type, body }), { times: 1 });
+    await send(page, 'anything there?');
+    const bubble = widget(page);
+    await bubble.locator('.cb-retry').waitFor({ timeout: 20000 });
+    assert.match(await notice(page), /unexpected|cut off/);
+    assert.equal(await bubble.locator('.cb-copy').count(), 0, 'no finished reply to copy');
+    await bubble.locator('.cb-retry').click();
+    await waitForReply(page, defaultReply('anything there?'));
+    assert.deepEqual(await messageRows(page), wholeExchange('anything there?'));
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
 /** Sends `message` and waits until part of its reply, not all of it, shows. */
 async function midReply(page, message) {
   await send(page, message);
