@@ -156,6 +156,16 @@ impl ApiError {
         }
     }
 
+    /// [`user_message`](Self::user_message) for a history that could not be read: offline, it
+    /// is read again by itself once the browser is back online, and there is no message of
+    /// the visitor's to be sent.
+    pub fn history_message(&self, t: &Texts) -> String {
+        match self {
+            ApiError::Offline => t.offline_history.to_owned(),
+            _ => self.user_message(t),
+        }
+    }
+
     /// What the visitor sees while an automatic retry waits `delay_ms`.
     pub fn retry_notice(&self, delay_ms: u32, t: &Texts) -> String {
         let cause = match self {
@@ -403,6 +413,16 @@ mod tests {
         ] {
             assert_eq!(error.retry_delay_ms(0), None, "{error:?}");
         }
+    }
+
+    #[test]
+    fn a_history_not_read_offline_says_it_loads_once_back_online() {
+        assert_eq!(ApiError::Offline.history_message(&EN), EN.offline_history);
+        assert_ne!(EN.offline_history, EN.offline);
+        assert_eq!(
+            ApiError::Network.history_message(&EN),
+            ApiError::Network.user_message(&EN)
+        );
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct Texts {
     pub upload_when_online: &'static str,
     /// Something asked again (Regenerate) that could not go for want of a connection.
     pub offline_try_again: &'static str,
+    /// The conversation's history could not be read for want of a connection.
+    pub offline_history: &'static str,
     pub unreachable: &'static str,
     pub too_slow: &'static str,
     pub aborted: &'static str,
@@ -179,6 +181,7 @@ pub static EN: Texts = Texts {
     offline: "You're offline. Your message will be sent when you're back online.",
     upload_when_online: "You're offline: {} will be uploaded when you're back online.",
     offline_try_again: "You're offline. Try again when you're back online.",
+    offline_history: "You're offline. The conversation will load when you're back online.",
     unreachable: "Can't reach the assistant. Check your connection and try again.",
     too_slow: "The assistant is taking too long to answer. Try again.",
     aborted: "Stopped.",
@@ -287,6 +290,7 @@ pub static ZH_TW: Texts = Texts {
     offline: "您目前離線。恢復連線後，訊息會自動送出。",
     upload_when_online: "您目前離線：恢復連線後會上傳 {}。",
     offline_try_again: "您目前離線。請在恢復連線後再試一次。",
+    offline_history: "您目前離線。恢復連線後，對話會自動載入。",
     unreachable: "無法連線到助理，請檢查網路連線後再試一次。",
     too_slow: "助理回覆時間過長，請再試一次。",
     aborted: "已停止。",

@@ -219,7 +219,7 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
                 HistoryStatus::Loaded
             }
             Err(error) => HistoryStatus::Failed {
-                notice: state.show_notice(error.user_message(config.texts)),
+                notice: state.show_notice(error.history_message(config.texts)),
             },
         };
         state.set_history_abort(None);

@@ -462,6 +462,27 @@ test('a message the server refuses as too large (413) goes back to the message b
   }
 });
 
+test('offline as the history is read: the notice says the conversation loads once back online, and it does', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'history-offline.html', { 'data-load': 'eager' });
+  await send(page, 'before the tunnel');
+  await waitForReply(page, defaultReply('before the tunnel'));
+  await widget(page).locator('.cb-assistant .cb-sender-name').waitFor();
+  await page.reload();
+  await page.waitForFunction(() => window.ChatBubble && document.querySelector('chat-bubble')?.shadowRoot.querySelector('.cb-panel'));
+  await context.setOffline(true);
+  const bubble = widget(page);
+  await page.evaluate(() => ChatBubble.open());
+  await bubble.locator('.cb-history-failed').waitFor();
+  // Nothing was sent, and nothing is waiting to be: the notice speaks of the conversation.
+  assert.equal(await bubble.locator('.cb-notice').textContent(), "You're offline. The conversation will load when you're back online.");
+  await context.setOffline(false);
+  await waitForReply(page, defaultReply('before the tunnel'));
+  await bubble.locator('.cb-notice').waitFor({ state: 'detached' });
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
 test('a history that cannot be read says so with a Retry, is read again on Retry and when the panel opens again, and a message sent meanwhile shows once', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [500] });
   await hostPage(page, env.server, 'history-fails.html', { 'data-starters': 'Prices | Hours' });
