@@ -136,6 +136,9 @@ struct Inner {
     next_key: u64,
     /// The last notice's [`Notice::id`].
     last_notice: u64,
+    /// The last notice's id when the panel last opened or closed: one put up since, while the
+    /// panel is closed, has not been seen (see [`ChatState::unseen_problem`]).
+    notice_seen: u64,
     /// The last batch of history rows put in.
     last_batch: u64,
     listener: Option<Listener>,
@@ -167,6 +170,7 @@ impl ChatState {
                 owner: Owner::current().unwrap_or_default().downgrade(),
                 next_key: 0,
                 last_notice: 0,
+                notice_seen: 0,
                 last_batch: LIVE,
                 listener: None,
             }),
@@ -195,6 +199,8 @@ impl ChatState {
             self.unread.set(0);
         }
         if self.open.get_untracked() != open {
+            self.inner
+                .update_value(|inner| inner.notice_seen = inner.last_notice);
             self.open.set(open);
             self.emit(if open {
                 ChatEvent::Open

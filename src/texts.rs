@@ -9,6 +9,8 @@ pub struct Texts {
     pub lang: &'static str,
     pub open_chat: &'static str,
     pub open_chat_unread: &'static str,
+    /// The launcher's name while a problem put up with the panel closed waits to be seen.
+    pub open_chat_problem: &'static str,
     pub close_chat: &'static str,
     pub new_conversation: &'static str,
     pub message_box: &'static str,
@@ -143,6 +145,7 @@ pub static EN: Texts = Texts {
     lang: "en",
     open_chat: "Open chat",
     open_chat_unread: "Open chat, {} unread",
+    open_chat_problem: "Open chat: {}",
     close_chat: "Close chat",
     new_conversation: "New conversation",
     message_box: "Message",
@@ -252,6 +255,7 @@ pub static ZH_TW: Texts = Texts {
     lang: "zh-TW",
     open_chat: "開啟對話",
     open_chat_unread: "開啟對話，{} 則未讀",
+    open_chat_problem: "開啟對話：{}",
     close_chat: "關閉對話",
     new_conversation: "新對話",
     message_box: "訊息",
@@ -448,6 +452,7 @@ mod tests {
         for texts in [&EN, &ZH_TW] {
             for template in [
                 texts.open_chat_unread,
+                texts.open_chat_problem,
                 texts.sources,
                 texts.page,
                 texts.assistant_said,

@@ -114,6 +114,18 @@ impl ChatState {
         }
     }
 
+    /// The problem put up while the panel was closed, if it is still up: the launcher shows
+    /// that something waits for the visitor, as it counts the replies that came meanwhile. A
+    /// countdown to an automatic retry is not one: the retry may well bring the reply.
+    pub fn unseen_problem(&self) -> Option<String> {
+        let seen = self.inner.with_value(|inner| inner.notice_seen);
+        self.notice.with(|n| {
+            n.as_ref()
+                .filter(|n| n.id > seen && !n.counts_down)
+                .map(|n| n.text.clone())
+        })
+    }
+
     /// The notice's words, if one is up.
     pub fn notice_text(&self) -> Option<String> {
         self.notice
@@ -171,6 +183,34 @@ mod tests {
             state.show_notice("Too long".into());
             state.take_down_notice(earlier);
             assert!(state.notice_text().is_some());
+        });
+    }
+
+    #[test]
+    fn a_problem_put_up_while_the_panel_is_closed_waits_to_be_seen() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            // Seen as it went up, in the open panel: nothing waits once it is closed.
+            state.set_open(true);
+            state.show_notice("Cut off".into());
+            state.set_open(false);
+            assert_eq!(state.unseen_problem(), None);
+            // Put up while closed: it waits, until the panel opens.
+            let cut = state.show_notice("Not sent".into());
+            assert_eq!(state.unseen_problem().as_deref(), Some("Not sent"));
+            state.set_open(true);
+            assert_eq!(state.unseen_problem(), None);
+            state.set_open(false);
+            assert_eq!(state.unseen_problem(), None, "seen once");
+            // Taken down before it was seen (the retry went out): nothing waits.
+            let gone = state.show_notice("Offline".into());
+            assert_ne!(gone, cut);
+            state.take_down_notice(gone);
+            assert_eq!(state.unseen_problem(), None);
+            // A countdown to a retry is not a problem waiting for the visitor.
+            state.count_down_notice("Retrying in 3 s".into(), None);
+            assert_eq!(state.unseen_problem(), None);
         });
     }
 

@@ -6,18 +6,32 @@ use crate::texts::fill;
 use crate::time_format;
 
 /// The round button in the corner that opens and closes the panel, with a badge counting the
-/// replies that arrived while it was closed.
+/// replies that arrived while it was closed, or marking a problem put up meanwhile (a message
+/// not sent, a reply cut off), which the visitor would otherwise only learn of by opening it.
 #[component]
 pub fn Launcher() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let (open, unread) = (state.open, state.unread);
     let t = state.config.with_value(|c| c.texts);
-    let label = move || match (open.get(), unread.get()) {
-        (true, _) => t.close_chat.to_owned(),
-        (false, 0) => t.open_chat.to_owned(),
-        (false, n) => fill(t.open_chat_unread, n),
+    let problem = move || {
+        if open.get() {
+            None
+        } else {
+            state.unseen_problem()
+        }
     };
-    let badge = move || (!open.get() && unread.get() > 0).then(|| unread.get().min(99));
+    let label = move || match (open.get(), problem(), unread.get()) {
+        (true, _, _) => t.close_chat.to_owned(),
+        (false, Some(problem), _) => fill(t.open_chat_problem, problem),
+        (false, None, 0) => t.open_chat.to_owned(),
+        (false, None, n) => fill(t.open_chat_unread, n),
+    };
+    let badge = move || match (problem().is_some(), unread.get()) {
+        _ if open.get() => None,
+        (true, _) => Some("!".to_owned()),
+        (false, 0) => None,
+        (false, n) => Some(n.min(99).to_string()),
+    };
     view! {
         <button
             type="button"
@@ -38,7 +52,7 @@ pub fn Launcher() -> impl IntoView {
             }
         >
             {move || view! { <Icon path=if open.get() { CLOSE } else { CHAT }/> }}
-            {move || badge().map(|n| view! { <span class="cb-badge" aria-hidden="true">{n}</span> })}
+            {move || badge().map(|mark| view! { <span class="cb-badge" aria-hidden="true">{mark}</span> })}
         </button>
     }
 }

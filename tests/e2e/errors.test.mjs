@@ -462,6 +462,31 @@ test('a message the server refuses as too large (413) goes back to the message b
   }
 });
 
+test('a reply cut off while the panel is closed marks the bubble, which says why, until the panel opens', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await mockSwitches(page, { fault: 'drop', delay: 100 });
+  await page.evaluate(() => {
+    ChatBubble.send('while away');
+    ChatBubble.close();
+  });
+  const bubble = widget(page);
+  const launcher = bubble.locator('.cb-launcher');
+  await bubble.locator('.cb-badge').waitFor({ timeout: 15000 });
+  assert.equal(await bubble.locator('.cb-badge').textContent(), '!');
+  assert.equal(await launcher.getAttribute('aria-label'), "Open chat: The assistant's reply was cut off. Try again.");
+  await launcher.click();
+  await bubble.locator('.cb-badge').waitFor({ state: 'detached' });
+  assert.equal(await launcher.getAttribute('aria-label'), 'Close chat');
+  // Seen: closing the panel again leaves the bubble at rest.
+  await launcher.click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  assert.equal(await bubble.locator('.cb-badge').count(), 0);
+  assert.equal(await launcher.getAttribute('aria-label'), 'Open chat');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('offline as the history is read: the notice says the conversation loads once back online, and it does', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'history-offline.html', { 'data-load': 'eager' });
