@@ -28,19 +28,33 @@ pub async fn sleep_ms_or_abort(ms: u32, signal: &web_sys::AbortSignal) {
 /// Notifies `trigger` at each of the visitor's local midnights, for as long as it lives. A page
 /// left open overnight would otherwise still say "Today" of yesterday's messages.
 pub fn every_midnight(trigger: leptos::prelude::Trigger) {
+    watch_the_day(trigger, crate::time_format::day_number(Date::now() as i64));
+}
+
+/// The longest between two looks at the day. A device that sleeps does not count the time it
+/// slept in its timers: one set for midnight would fire as long after it as the device slept,
+/// and the page would say "Today" of yesterday meanwhile. A look every half minute sees the new
+/// day soon after waking, and costs nothing between.
+const DAY_LOOK_MS: i64 = 30_000;
+
+/// Notifies `trigger` once the day is no longer `day` (a local day number), and goes on.
+fn watch_the_day(trigger: leptos::prelude::Trigger, day: i64) {
     use leptos::prelude::{IsDisposed, Notify};
-    // Never zero or less: a whole day at most.
-    let wait = crate::time_format::until_midnight(Date::now() as i64) as u64;
-    // A second past it, as a timer may fire a little early; one that fires late (a device that
-    // slept) says the new day when it wakes.
+    let now = Date::now() as i64;
+    // A second past midnight, as a timer may fire a little early.
+    let wait = crate::time_format::until_midnight(now).min(DAY_LOOK_MS) + 1000;
     leptos::prelude::set_timeout(
         move || {
-            if !trigger.is_disposed() {
-                trigger.notify();
-                every_midnight(trigger);
+            if trigger.is_disposed() {
+                return;
             }
+            let today = crate::time_format::day_number(Date::now() as i64);
+            if today != day {
+                trigger.notify();
+            }
+            watch_the_day(trigger, today);
         },
-        std::time::Duration::from_millis(wait + 1000),
+        std::time::Duration::from_millis(wait as u64),
     );
 }
 

@@ -89,6 +89,26 @@ test('a page left open past midnight: "Today" becomes "Yesterday" and the times 
   await context.close();
 });
 
+test('a device that slept past midnight says "Yesterday" soon after it wakes, though its timers did not count the night', async () => {
+  const { context, page, problems } = await openPage(env.browser, { timezoneId: 'UTC' });
+  // An evening: the widget's midnight is three hours away on the page's timers.
+  const now = new Date();
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  await page.addInitScript(shiftedDate(midnight - 3 * 3600_000));
+  await hostPage(page, env.server, 'days-slept.html');
+  await send(page, 'before bed');
+  await waitForReply(page, defaultReply('before bed'));
+  assert.deepEqual((await shape(page)).filter((s) => s.startsWith('day:')), ['day:Today']);
+  // The clock jumps to the next morning, as on waking; the timers' time did not pass.
+  await page.evaluate((shift) => { window.__dateShift += shift; }, 10 * 3600_000);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-day')?.textContent.trim() === 'Yesterday', null, { timeout: 45_000 });
+  await send(page, 'good morning');
+  await waitForReply(page, defaultReply('good morning'));
+  assert.deepEqual((await shape(page)).filter((s) => s.startsWith('day:')), ['day:Yesterday', 'day:Today']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('zh-TW: the separator says 今天', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'days-zh.html', { 'data-locale': 'zh-TW' });
