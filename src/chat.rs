@@ -210,15 +210,29 @@ impl ChatState {
         }
     }
 
-    /// A reply finished: unread while the panel is closed.
+    /// A reply finished: unread while the panel is closed, and read out to screen readers.
     pub fn reply_completed(&self, text: String) {
+        self.reply_finished(text, true);
+    }
+
+    /// A reply the backend stored late took the place of the cut one (see
+    /// `session::late_replies`): as [`reply_completed`](Self::reply_completed), but read out
+    /// only when it is the newest message. Read out after a newer reply, it would cut that one
+    /// short and be heard as the answer to the last question; the list shows it in its place.
+    pub fn late_reply_completed(&self, key: u64, text: String) {
+        self.reply_finished(text, self.is_last(key));
+    }
+
+    fn reply_finished(&self, text: String, read_out: bool) {
         if !self.open.get_untracked() {
             self.unread.update(|n| *n += 1);
         }
-        self.announcement.set(crate::texts::fill(
-            self.config.with_value(|c| c.texts).assistant_said,
-            crate::markdown::plain_summary(&text, ANNOUNCED_CHARS),
-        ));
+        if read_out {
+            self.announcement.set(crate::texts::fill(
+                self.config.with_value(|c| c.texts).assistant_said,
+                crate::markdown::plain_summary(&text, ANNOUNCED_CHARS),
+            ));
+        }
         self.emit(ChatEvent::Reply(text));
     }
 
@@ -573,6 +587,25 @@ mod tests {
                 .collect();
             assert_eq!(keys, [q1.key, q3.key, q2.key]);
             assert_eq!(unsent_texts(&state), ["q3", "q2"]);
+        });
+    }
+
+    #[test]
+    fn a_late_reply_is_read_out_only_when_nothing_came_after_it() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let cut = state.push(Role::Assistant, "Half".into(), MessageStatus::Failed);
+            state.push(Role::Visitor, "next".into(), MessageStatus::Complete);
+            state.reply_completed("The next reply".into());
+            state.late_reply_completed(cut.key, "The whole first reply".into());
+            let said = state.announcement.get_untracked();
+            assert!(said.contains("The next reply"), "{said}");
+            assert_eq!(state.unread.get_untracked(), 2, "both count as unread");
+            let last = state.push(Role::Assistant, "Cut".into(), MessageStatus::Failed);
+            state.late_reply_completed(last.key, "The whole last reply".into());
+            let said = state.announcement.get_untracked();
+            assert!(said.contains("The whole last reply"), "{said}");
         });
     }
 

@@ -124,6 +124,7 @@ fn show_late_reply(state: ChatState, cut: &UnfinishedReply, reply: &Message) {
     if let Some(notice) = row.details.with_value(|d| d.cut_notice) {
         state.take_down_notice(notice);
     }
-    // Read out, and counted unread while the panel is closed, as a reply that streamed in.
-    state.reply_completed(reply.content.clone());
+    // Counted unread while the panel is closed, as a reply that streamed in, and read out
+    // unless a newer message came since.
+    state.late_reply_completed(row.key, reply.content.clone());
 }
