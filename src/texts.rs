@@ -59,6 +59,12 @@ pub struct Texts {
     pub offline_try_again: &'static str,
     /// The conversation's history could not be read for want of a connection.
     pub offline_history: &'static str,
+    /// The backend no longer has the conversation stored (it forgot it, or it is not this
+    /// browser's): the next message starts a new one.
+    pub conversation_gone: &'static str,
+    /// A message went to a new conversation, as the backend no longer had the one the list
+    /// shows.
+    pub conversation_started_anew: &'static str,
     pub unreachable: &'static str,
     pub too_slow: &'static str,
     pub aborted: &'static str,
@@ -185,6 +191,8 @@ pub static EN: Texts = Texts {
     upload_when_online: "You're offline: {} will be uploaded when you're back online.",
     offline_try_again: "You're offline. Try again when you're back online.",
     offline_history: "You're offline. The conversation will load when you're back online.",
+    conversation_gone: "Your earlier conversation is no longer available. Your next message starts a new one.",
+    conversation_started_anew: "The assistant no longer has the messages above: this one started a new conversation.",
     unreachable: "Can't reach the assistant. Check your connection and try again.",
     too_slow: "The assistant is taking too long to answer. Try again.",
     aborted: "Stopped.",
@@ -295,6 +303,8 @@ pub static ZH_TW: Texts = Texts {
     upload_when_online: "您目前離線：恢復連線後會上傳 {}。",
     offline_try_again: "您目前離線。請在恢復連線後再試一次。",
     offline_history: "您目前離線。恢復連線後，對話會自動載入。",
+    conversation_gone: "先前的對話已無法取得。您的下一則訊息會開啟新的對話。",
+    conversation_started_anew: "助理已無法取得上方的訊息：這則訊息開啟了新的對話。",
     unreachable: "無法連線到助理，請檢查網路連線後再試一次。",
     too_slow: "助理回覆時間過長，請再試一次。",
     aborted: "已停止。",

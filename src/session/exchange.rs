@@ -193,6 +193,14 @@ async fn exchange(
             store::forget_conversation(config);
             let fresh = create_conversation(state, config, controller).await?;
             sent_to(&fresh);
+            // The messages above it went to the conversation the backend no longer has: the
+            // assistant answers without them, and a reload will not show them.
+            let after_others = state
+                .messages
+                .with_untracked(|list| list.first().is_some_and(|m| m.key != question.key));
+            if after_others {
+                state.show_notice(config.texts.conversation_started_anew.to_owned());
+            }
             stream_into(state, config, &fresh, ask, reply, controller).await
         }
         outcome => outcome,

@@ -214,8 +214,9 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
                 HistoryStatus::Loaded
             }
             Err(error) if error.conversation_is_gone() => {
-                // Start afresh on the next message.
+                // Start afresh on the next message, saying why the list is empty.
                 store::forget_conversation(&config);
+                state.show_notice(config.texts.conversation_gone.to_owned());
                 HistoryStatus::Loaded
             }
             Err(error) => HistoryStatus::Failed {

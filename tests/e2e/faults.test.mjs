@@ -672,6 +672,42 @@ test('a stored conversation the backend forgot: a new one starts and the message
   await context.close();
 });
 
+test('a conversation the backend forgot mid-visit: the next message starts a new one, and the visitor is told the assistant no longer has the messages above', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [403, 404] });
+  await page.goto(env.server.url);
+  await send(page, 'my first question');
+  await waitForReply(page, defaultReply('my first question'));
+  // The backend forgets it (a restart, an expiry): the stored id now names nothing.
+  await page.evaluate(() => localStorage.setItem('chat-bubble:demo-web-chat:conversation',
+    JSON.stringify({ id: '00000000-0000-4000-8000-000000000000' })));
+  await send(page, 'my second question');
+  await waitForReply(page, defaultReply('my second question'));
+  const bubble = widget(page);
+  assert.equal(await notice(page), 'The assistant no longer has the messages above: this one started a new conversation.');
+  assert.deepEqual(await messageRows(page), [...wholeExchange('my first question'), ...wholeExchange('my second question')]);
+  // A reload shows the conversation the backend has, and has nothing more to say.
+  await reloadedShowsWhole(page, 'my second question');
+  assert.equal(await bubble.locator('.cb-notice').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a stored conversation the backend forgot between visits: the panel says so, and the next message starts a new one', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [403, 404] });
+  await page.goto(env.server.url);
+  await page.evaluate(() => localStorage.setItem('chat-bubble:demo-web-chat:conversation',
+    JSON.stringify({ id: '00000000-0000-4000-8000-000000000000' })));
+  await page.reload();
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  assert.equal(await notice(page), 'Your earlier conversation is no longer available. Your next message starts a new one.');
+  await send(page, 'hello again');
+  await waitForReply(page, defaultReply('hello again'));
+  assert.equal(await bubble.locator('.cb-notice').count(), 0, 'the notice went with the new conversation');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('another visitor\'s conversation: without its token the history stays hidden, a new conversation starts and the message gets through', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [403] });
   await page.goto(env.server.url);
