@@ -89,8 +89,16 @@ impl ApiError {
             } if attempt < MAX_RATE_LIMIT_RETRIES => {
                 Some(retry_after_secs.unwrap_or(2).clamp(1, MAX_RETRY_AFTER_SECS) * 1000)
             }
-            ApiError::Status { status, .. } if *status >= 500 && attempt < MAX_RETRIES => {
-                Some(BACKOFF_BASE_MS << attempt)
+            // A server that says when it has room again (a 503 with `Retry-After`) is asked
+            // then, not sooner.
+            ApiError::Status {
+                status,
+                retry_after_secs,
+                ..
+            } if *status >= 500 && attempt < MAX_RETRIES => {
+                let asked =
+                    retry_after_secs.map_or(0, |secs| secs.clamp(1, MAX_RETRY_AFTER_SECS) * 1000);
+                Some((BACKOFF_BASE_MS << attempt).max(asked))
             }
             ApiError::Network if attempt < MAX_RETRIES => Some(BACKOFF_BASE_MS << attempt),
             _ => None,
@@ -401,6 +409,23 @@ mod tests {
         assert_eq!(limited.retry_delay_ms(MAX_RATE_LIMIT_RETRIES), None);
         let long = ApiError::from_status(429, "", Some("3600"));
         assert_eq!(long.retry_delay_ms(0), Some(30_000), "capped");
+        // A server error that says when to come back is asked no sooner; one that does not,
+        // after the backoff.
+        let unavailable = ApiError::from_status(503, "", Some("5"));
+        assert_eq!(unavailable.retry_delay_ms(0), Some(5000));
+        assert_eq!(unavailable.retry_delay_ms(MAX_RETRIES), None);
+        assert_eq!(
+            ApiError::from_status(503, "", Some("3600")).retry_delay_ms(0),
+            Some(30_000)
+        );
+        assert_eq!(
+            ApiError::from_status(503, "", None).retry_delay_ms(0),
+            Some(BACKOFF_BASE_MS)
+        );
+        assert_eq!(
+            ApiError::from_status(500, "", Some("0")).retry_delay_ms(1),
+            Some(BACKOFF_BASE_MS << 1)
+        );
 
         for error in [
             ApiError::Aborted,
