@@ -12,8 +12,9 @@ use wasm_bindgen::prelude::*;
 const KEPT_MINUTES: usize = 2048;
 
 thread_local! {
-    static TIME_FORMAT: js_sys::Intl::DateTimeFormat =
-        date_time_format(&[("hour", "2-digit"), ("minute", "2-digit")]);
+    /// The locale's own short time: "8:05 AM" in the US, "08:05" in Britain, "上午8:05" in
+    /// Taiwan. Two-digit hours would write "08:05 AM", which no clock in the US shows.
+    static TIME_FORMAT: js_sys::Intl::DateTimeFormat = date_time_format(&[("timeStyle", "short")]);
     /// Epoch minute → (its ISO 8601 up to the minutes' colon, its label), for the day the
     /// labels were made on ([`day_number`]; they say the day of another day's messages).
     static MINUTES: RefCell<(i64, HashMap<i64, MinuteLabel>)> = RefCell::default();

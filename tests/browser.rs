@@ -451,8 +451,7 @@ async fn the_handle_drives_the_widget_tells_events_and_destroy_unmounts() {
 fn message_times_match_the_browsers_own_formatting_across_minutes_and_days() {
     let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &{
         let options = Object::new();
-        Reflect::set(&options, &"hour".into(), &"2-digit".into()).unwrap();
-        Reflect::set(&options, &"minute".into(), &"2-digit".into()).unwrap();
+        Reflect::set(&options, &"timeStyle".into(), &"short".into()).unwrap();
         options
     });
     let now = js_sys::Date::now() as i64;
