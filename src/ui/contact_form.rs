@@ -112,6 +112,10 @@ pub fn ContactForm() -> impl IntoView {
 /// away from this tab, stays in the chat (`within` is an element of the widget): on the panel
 /// itself, which raises no on-screen keyboard when the visitor comes back.
 pub fn answered_elsewhere(state: ChatState, within: &Element) {
+    // Most changes come when the step is long answered: nothing to read then.
+    if !state.contact.with_untracked(ContactStep::asking) {
+        return;
+    }
     let now = state.config.with_value(|config| {
         state.contact.with_untracked(|step| {
             step.answered_elsewhere(
