@@ -186,16 +186,19 @@ test('a stopped reply comes back after a reload as it was shown: cut where it st
   assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-text').textContent(), shown);
   assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').textContent(), 'Stopped');
 
-  // Thirty exchanges later it is far above the end of a long history, and still as it was shown.
+  // Many exchanges later it is far above the end of a long history, and still as it was shown.
+  // The history goes in newest first in batches that at most double, and a batch starts whole
+  // when its last row is within 40 of the end: past about 120 rows the oldest batch never is,
+  // however the batches fall on a busy machine (of 62 rows, an oldest batch of 23 would start whole).
   const conversation = await page.evaluate(() => JSON.parse(localStorage.getItem('chat-bubble:e2e-web-chat:conversation')));
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < 64; i++) {
     await api(env.server, 'chatbots/e2e-bot/completions/?mock_delay=0', {
       conversation: conversation.id, message: { content: `later ${i}`, attachments: [] }, isStreaming: false,
     }, conversation.visitorToken);
   }
   await page.reload();
   await bubble.locator('.cb-launcher').click();
-  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= 62);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-rows .cb-message').length >= 130);
   // Far from the view, its row has no status line yet: it is built when the row comes near.
   assert.equal(await bubble.locator('.cb-assistant.cb-stopped .cb-message-status').count(), 0);
   await bubble.locator('.cb-messages').focus();
