@@ -19,7 +19,8 @@ use crate::uploads::MAX_FILES;
 const STOP_ARMS_AFTER_MS: f64 = 600.0;
 
 /// The message box: Enter sends, Shift+Enter adds a line. Typing stays possible while a reply
-/// streams (the button then stops the reply); the draft survives a reload. A message longer
+/// streams (the button then stops the reply), and Enter then sends the message once the reply
+/// ends, saying so under the box; the draft survives a reload. A message longer
 /// than the backend takes is not sent: Send says by how much to shorten it, and a count under
 /// the box shows near the limit.
 #[component]
@@ -87,6 +88,21 @@ pub fn Composer() -> impl IntoView {
         session::send_with_attachments(state, draft.get_untracked(), files);
         set_draft(String::new());
     };
+    // Enter was pressed while a reply streamed: the message goes once the reply ends, however it
+    // ends (Stop sends it at once). The words stay in the box until then, and emptying the box
+    // takes the message back.
+    let send_after_reply = RwSignal::new(false);
+    Effect::new(move |_| {
+        if !send_after_reply.get() {
+            return;
+        }
+        if draft.with(|d| d.trim().is_empty()) && attaching.is_empty() {
+            send_after_reply.set(false);
+        } else if !replying.get() {
+            send_after_reply.set(false);
+            submit();
+        }
+    });
     // Send was pressed while files uploaded: send once the last one is done, unless one failed.
     Effect::new(move |_| {
         if attaching.send_waiting.get() && !attaching.uploading() {
@@ -136,6 +152,11 @@ pub fn Composer() -> impl IntoView {
             }
         >
             {attachments_on.then(|| view! { <UploadChips/> <AttachButton/> })}
+            // The status stays and its words come and go: a live region put in with its words
+            // already in it is not read reliably.
+            <p class="cb-composer-status" role="status">
+                {move || send_after_reply.get().then_some(t.waiting_for_reply)}
+            </p>
             <textarea
                 class="cb-input"
                 // What is typed goes the way its first letters do, as in the messages.
@@ -152,7 +173,11 @@ pub fn Composer() -> impl IntoView {
                     // While an input method is composing (e.g. Chinese), Enter confirms it.
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
-                        submit();
+                        if replying.get_untracked() {
+                            send_after_reply.set(true);
+                        } else {
+                            submit();
+                        }
                     }
                 }
             ></textarea>

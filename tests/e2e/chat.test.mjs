@@ -139,7 +139,7 @@ test('a second exchange continues the same conversation', async () => {
   await context.close();
 });
 
-test('Shift+Enter adds a line; sending waits while a reply streams', async () => {
+test('Shift+Enter adds a line; Enter while a reply streams sends the message once the reply ends, saying so; emptying the box takes it back', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
   // A slow reply (19 deltas, 300 ms apart) so the checks below run while it streams.
@@ -147,20 +147,44 @@ test('Shift+Enter adds a line; sending waits while a reply streams', async () =>
   const bubble = widget(page);
   await bubble.locator('.cb-launcher').click();
   const input = bubble.locator('.cb-input');
+  const status = bubble.locator('.cb-composer-status');
   await input.fill('line one');
   await input.press('Shift+Enter');
   await input.pressSequentially('line two');
   assert.equal(await input.inputValue(), 'line one\nline two');
+  assert.equal(await status.isVisible(), false, 'no status before anything waits');
   await input.press('Enter');
   await bubble.locator('.cb-assistant.cb-streaming').waitFor();
-  await input.fill('too soon');
+  await input.fill('next question');
   assert.equal(await bubble.locator('.cb-send[type=submit]').count(), 0, 'no Send while streaming');
   assert.equal(await bubble.locator('.cb-stop').isVisible(), true, 'Stop instead');
   await input.press('Enter');
-  assert.equal(await input.inputValue(), 'too soon', 'Enter does not send while streaming, nothing typed is lost');
-  await bubble.locator('.cb-assistant.cb-streaming').waitFor({ state: 'detached', timeout: 15000 });
+  // The words stay in the box, and a status under it (heard by screen readers) says they will go.
+  assert.equal(await input.inputValue(), 'next question');
+  assert.equal(await status.textContent(), 'Your message will be sent when the reply ends.');
+  assert.equal(await status.getAttribute('role'), 'status');
+  assert.equal(await status.isVisible(), true);
+  assert.equal(await bubble.locator('.cb-visitor').count(), 1, 'not sent while the reply streams');
+  // The reply ends; the message goes and its own reply comes.
+  await bubble.locator('.cb-visitor').nth(1).waitFor({ timeout: 15000 });
+  assert.match(await bubble.locator('.cb-assistant .cb-text').first().textContent(), /small pieces so you can watch it stream\.$/, 'sent after the whole reply');
+  assert.equal(await bubble.locator('.cb-visitor .cb-text').nth(1).textContent(), 'next question');
+  assert.equal(await input.inputValue(), '');
+  assert.equal(await status.isVisible(), false, 'the status goes with the message');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+
+  // Enter again mid-reply, then the box emptied: nothing waits any more, and nothing is sent.
+  await input.fill('never mind');
+  await input.press('Enter');
+  assert.equal(await status.isVisible(), true);
+  await input.fill('');
+  assert.equal(await status.isVisible(), false);
+  await waitForReply(page, defaultReply('next question'));
+  await input.fill('typed after');
+  await page.waitForTimeout(500);
+  assert.equal(await bubble.locator('.cb-visitor').count(), 2, 'the message taken back was not sent');
+  assert.equal(await input.inputValue(), 'typed after', 'nor is what is typed later');
   assert.equal(await bubble.locator('.cb-send').isDisabled(), false);
-  assert.equal(await bubble.locator('.cb-visitor .cb-text').first().textContent(), 'line one\nline two');
   assert.deepEqual(problems, []);
   await context.close();
 });
