@@ -44,6 +44,11 @@ pub enum ApiError {
     BadResponse(String),
 }
 
+/// Whether the browser says it is online (a browser that cannot tell is taken to be).
+pub fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
 impl ApiError {
     /// Sorts a rejected fetch or stream read by the DOMException name it carries.
     pub fn from_js(error: JsValue) -> Self {
@@ -64,7 +69,7 @@ impl ApiError {
     }
 
     fn from_error_name(name: &str) -> Self {
-        let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+        let online = is_online();
         if name == "AbortError" {
             ApiError::Aborted
         } else if online {

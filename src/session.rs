@@ -27,6 +27,7 @@ mod undelivered;
 pub use exchange::create_conversation;
 use exchange::{run_exchange, start_exchange, Asking};
 pub use history::{load_history, restore_unsent};
+pub use late_replies::watch_again as look_for_late_replies;
 pub use leaving::remember_reply_in_flight;
 pub use other_tab::{follow_other_tab, Followed};
 use regenerating::{asked_anew, kept_of, show_kept};
@@ -180,8 +181,7 @@ pub fn retry_reply(state: ChatState, reply: ChatMessage) {
 /// [`MessageDetails::when_online`]), when the browser is online; the others follow it once it
 /// is answered. Messages not sent for another reason (stopped, refused) wait for their Retry.
 pub fn resend_unsent(state: ChatState) {
-    let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
-    if !online || state.replying.get_untracked() {
+    if !crate::errors::is_online() || state.replying.get_untracked() {
         return;
     }
     let oldest = state.messages.with_untracked(|list| {

@@ -59,6 +59,8 @@ pub struct Texts {
     pub offline_try_again: &'static str,
     /// The conversation's history could not be read for want of a connection.
     pub offline_history: &'static str,
+    /// A reply cut off while the browser is offline.
+    pub offline_cut: &'static str,
     /// The backend no longer has the conversation stored (it forgot it, or it is not this
     /// browser's): the next message starts a new one.
     pub conversation_gone: &'static str,
@@ -192,6 +194,7 @@ pub static EN: Texts = Texts {
     upload_when_online: "You're offline: {} will be uploaded when you're back online.",
     offline_try_again: "You're offline. Try again when you're back online.",
     offline_history: "You're offline. The conversation will load when you're back online.",
+    offline_cut: "You're offline, so the reply was cut off. The chat will look for the whole reply when you're back online.",
     conversation_gone: "Your earlier conversation is no longer available. Your next message starts a new one.",
     conversation_started_anew: "The assistant no longer has the messages above: this one started a new conversation.",
     unreachable: "Can't reach the assistant. Check your connection and try again.",
@@ -305,6 +308,7 @@ pub static ZH_TW: Texts = Texts {
     upload_when_online: "您目前離線：恢復連線後會上傳 {}。",
     offline_try_again: "您目前離線。請在恢復連線後再試一次。",
     offline_history: "您目前離線。恢復連線後，對話會自動載入。",
+    offline_cut: "您目前離線，回覆因此中斷。恢復連線後會再查看完整的回覆。",
     conversation_gone: "先前的對話已無法取得。您的下一則訊息會開啟新的對話。",
     conversation_started_anew: "助理已無法取得上方的訊息：這則訊息開啟了新的對話。",
     unreachable: "無法連線到助理，請檢查網路連線後再試一次。",

@@ -36,9 +36,10 @@ impl ChatState {
     }
 
     /// [`show_notice`](Self::show_notice) for a problem of the connection, which goes by itself
-    /// once the browser is back online ([`back_online`](Self::back_online)).
-    pub fn show_offline_notice(&self, text: String) {
-        self.put_notice(text, false, true);
+    /// once the browser is back online ([`back_online`](Self::back_online)). Returns its
+    /// [`Notice::id`].
+    pub fn show_offline_notice(&self, text: String) -> u64 {
+        self.put_notice(text, false, true)
     }
 
     /// Shows the seconds left before an automatic retry, and returns the notice's id. The first
@@ -104,6 +105,29 @@ impl ChatState {
         }
     }
 
+    /// The browser went offline. A notice that blames the assistant for a reply cut off is
+    /// likelier about the connection: it says so instead, and goes once the browser is back
+    /// online, when the history is read for the whole reply (see `session::back_online`).
+    pub fn went_offline(&self) {
+        let Some(shown) = self.notice.with_untracked(|n| {
+            n.as_ref()
+                .filter(|n| !n.until_online && !n.counts_down)
+                .map(|n| n.id)
+        }) else {
+            return;
+        };
+        let cut = self.messages.with_untracked(|list| {
+            list.iter()
+                .find(|m| m.details.with_value(|d| d.cut_notice) == Some(shown))
+                .copied()
+        });
+        if let Some(cut) = cut {
+            let text = self.config.with_value(|c| c.texts.offline_cut).to_owned();
+            let id = self.show_offline_notice(text);
+            cut.details.update_value(|d| d.cut_notice = Some(id));
+        }
+    }
+
     /// Takes the notice `id` down, if it is still the one shown.
     pub fn take_down_notice(&self, id: u64) {
         if self
@@ -137,6 +161,8 @@ impl ChatState {
 mod tests {
     use super::super::testing::*;
     use super::*;
+    use crate::chat::MessageStatus;
+    use crate::models::Role;
 
     /// What screen readers were told, as (notice id, words).
     fn said(state: &ChatState) -> Option<(u64, String)> {
@@ -211,6 +237,44 @@ mod tests {
             // A countdown to a retry is not a problem waiting for the visitor.
             state.count_down_notice("Retrying in 3 s".into(), None);
             assert_eq!(state.unseen_problem(), None);
+        });
+    }
+
+    #[test]
+    fn a_cut_reply_said_while_online_is_put_down_to_the_connection_once_the_browser_is_offline() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let state = ChatState::new(config());
+            let offline_cut = state.config.with_value(|c| c.texts.offline_cut);
+            state.push(
+                Role::Visitor,
+                "Tell me more".into(),
+                MessageStatus::Complete,
+            );
+            let reply = state.push(Role::Assistant, "Well,".into(), MessageStatus::Failed);
+            // Another problem shown than the cut: it stays as it is.
+            let cut = state.show_notice("The assistant's reply was cut off.".into());
+            reply.details.update_value(|d| d.cut_notice = Some(cut));
+            state.show_notice("Couldn't upload a.png.".into());
+            state.went_offline();
+            assert_eq!(
+                state.notice_text().as_deref(),
+                Some("Couldn't upload a.png.")
+            );
+            // The cut's own notice: said again, as the connection, and gone once back online.
+            let cut = state.show_notice("The assistant's reply was cut off.".into());
+            reply.details.update_value(|d| d.cut_notice = Some(cut));
+            state.went_offline();
+            let now = state.notice.get_untracked().unwrap();
+            assert_eq!(now.text, offline_cut);
+            assert!(now.until_online);
+            assert_eq!(said(&state), Some((now.id, offline_cut.to_owned())));
+            assert_eq!(reply.details.with_value(|d| d.cut_notice), Some(now.id));
+            // Offline again (another `offline` event): nothing more is said.
+            state.went_offline();
+            assert_eq!(said(&state).map(|(id, _)| id), Some(now.id));
+            state.back_online();
+            assert_eq!(state.notice_text(), None);
         });
     }
 

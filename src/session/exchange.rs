@@ -16,7 +16,7 @@ use super::{now, resend_unsent};
 use crate::api::{self, Ask};
 use crate::chat::{ChatMessage, ChatState, MessageDetails, MessageStatus, Sender};
 use crate::config::Config;
-use crate::errors::ApiError;
+use crate::errors::{self, ApiError};
 use crate::models::{Conversation, Role};
 use crate::store;
 use crate::stream::StreamEvent;
@@ -148,7 +148,9 @@ async fn count_down(
     let t = state.config.with_value(|c| c.texts);
     let mut left = delay_ms;
     let mut notice = earlier;
-    while left > 0 && !controller.signal().aborted() {
+    // Offline, the wait would count down to a try that cannot go: the try goes at once and
+    // says so, and the message waits for the connection instead.
+    while left > 0 && !controller.signal().aborted() && errors::is_online() {
         notice = Some(state.count_down_notice(error.retry_notice(left, t), earlier));
         // To the next whole second, so the number shown changes when it should.
         let step = match left % 1000 {
@@ -307,7 +309,14 @@ fn finish(
             remember_unfinished(state, config, question, reply, Ending::Stopped);
         }
         Err(error) => {
-            let notice = state.show_notice(words_back_notice(state, &error, question));
+            // A reply cut off by the visitor's own connection: nothing to retry until it is
+            // back, when the history is read for the whole reply.
+            let notice = if error == ApiError::Offline && !reply_is_empty {
+                let t = state.config.with_value(|c| c.texts);
+                state.show_offline_notice(t.offline_cut.to_owned())
+            } else {
+                state.show_notice(words_back_notice(state, &error, question))
+            };
             // A reply cut before its first word was still begun: the backend has the
             // message, which stays sent, and the reply stays, empty, with its Retry.
             if error.words_go_back() && reply_is_empty {

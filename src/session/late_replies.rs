@@ -38,6 +38,14 @@ pub fn watch(state: ChatState) {
     });
 }
 
+/// Starts reading the history again for replies stored meanwhile, if a cut reply shows: the
+/// browser is back online, and the reads made while it was not found nothing.
+pub fn watch_again(state: ChatState) {
+    if shows_cut_reply(state) {
+        watch(state);
+    }
+}
+
 /// Reads the history again while a cut reply shows, and puts the replies stored meanwhile in
 /// the cut ones' places. Stops when `controller` is aborted, the conversation changes or no cut
 /// reply shows.

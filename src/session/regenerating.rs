@@ -123,7 +123,9 @@ pub(super) fn version_brought_nothing(
     match error {
         ApiError::Aborted => {}
         // Nothing goes by itself once back online here: the visitor asks again.
-        ApiError::Offline => state.show_offline_notice(t.offline_try_again.to_owned()),
+        ApiError::Offline => {
+            state.show_offline_notice(t.offline_try_again.to_owned());
+        }
         _ => {
             state.show_notice(words_back_notice(state, error, question));
         }

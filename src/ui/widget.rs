@@ -44,8 +44,10 @@ pub fn Widget() -> impl IntoView {
         listen(&window, "online", move || {
             state.back_online();
             session::retry_history(state);
-            session::resend_unsent(state)
+            session::resend_unsent(state);
+            session::look_for_late_replies(state)
         });
+        listen(&window, "offline", move || state.went_offline());
         // A reply streaming when the page goes away would die unremembered.
         listen(&window, "pagehide", move || {
             session::remember_reply_in_flight(state)

@@ -315,6 +315,88 @@ test('offline: a message the visitor stopped waits for its Retry when the connec
   await context.close();
 });
 
+const OFFLINE_CUT = "You're offline, so the reply was cut off. The chat will look for the whole reply when you're back online.";
+
+test('offline: a reply cut and then the browser offline is put down to the connection, and back online the stored reply takes its place at once', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  // The stream breaks; the backend stores the whole reply 4 s after the question.
+  await mockSwitches(page, faultTimes('drop', 1, { stored_after: 4000 }));
+  await send(page, 'cut then offline');
+  const bubble = widget(page);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
+  const notice = bubble.locator('.cb-notice');
+  assert.equal(await notice.textContent(), "The assistant's reply was cut off. Try again.");
+  await mockSwitches(page, null);
+  await context.setOffline(true);
+  await page.waitForFunction((want) => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-notice')?.textContent === want, OFFLINE_CUT, { timeout: 3000 });
+  assert.equal(await bubble.locator('.cb-panel [role=alert]').textContent(), OFFLINE_CUT, 'said to screen readers');
+  // Offline past the reads made 3 s and 9 s after the cut: they fail. The next, 21 s after the
+  // cut, would come late; back online, the history is read 3 s later.
+  await page.waitForTimeout(9500);
+  assert.equal((await messageRows(page))[1][2], 'Reply interrupted');
+  await context.setOffline(false);
+  await notice.waitFor({ state: 'detached', timeout: 3000 });
+  await waitForReply(page, defaultReply('cut then offline'), 7000);
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'cut then offline', ''],
+    ['assistant', defaultReply('cut then offline'), ''],
+  ]);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|messages/.test(p)), []);
+  await context.close();
+});
+
+test('offline: a reply cut while the browser is offline says so, not that the message waits to be sent', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  // Slow pieces, and the stream breaks after six of them; the backend stores the whole reply.
+  await mockSwitches(page, faultTimes('drop', 1, { delay: 400, fault_after: 6, stored_after: 3000 }));
+  await send(page, 'cut while offline');
+  const bubble = widget(page);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-assistant .cb-text')?.textContent.length > 0);
+  // The browser is offline (the stream goes on: the emulation does not cut it) when it breaks.
+  await context.setOffline(true);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 10000 });
+  assert.equal(await bubble.locator('.cb-notice').textContent(), OFFLINE_CUT);
+  const rows = await messageRows(page);
+  assert.deepEqual([rows[0], rows[1][2]], [['visitor', 'cut while offline', ''], 'Reply interrupted']);
+  await mockSwitches(page, null);
+  await context.setOffline(false);
+  await bubble.locator('.cb-notice').waitFor({ state: 'detached', timeout: 3000 });
+  await waitForReply(page, defaultReply('cut while offline'), 10000);
+  assert.equal(await bubble.locator('.cb-retry').count(), 0);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|messages/.test(p)), []);
+  await context.close();
+});
+
+test('offline: the wait before a retry stops counting once the browser is offline, and the message goes when it is back', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
+  await openChat(page);
+  await mockSwitches(page, faultTimes('429', 1, { retry_after: 20 }));
+  await send(page, 'busy then offline');
+  const bubble = widget(page);
+  const notice = bubble.locator('.cb-notice');
+  await page.waitForFunction(() => /Retrying in/.test(document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-notice')?.textContent ?? ''));
+  await context.setOffline(true);
+  // Within a second or two, not when the 20 s are up.
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-notice')?.textContent === "You're offline. Your message will be sent when you're back online.",
+  null, { timeout: 4000 });
+  assert.deepEqual(await messageRows(page), [['visitor', 'busy then offline', 'Not sent']]);
+  await context.setOffline(false);
+  await waitForReply(page, defaultReply('busy then offline'));
+  await notice.waitFor({ state: 'detached' });
+  assert.deepEqual(await messageRows(page), [
+    ['visitor', 'busy then offline', ''],
+    ['assistant', defaultReply('busy then offline'), ''],
+  ]);
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
+  await context.close();
+});
+
 test('a reply the server keeps cutting is not blamed on the visitor\'s connection', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await openChat(page);
