@@ -309,9 +309,11 @@ fn finish(
             remember_unfinished(state, config, question, reply, Ending::Stopped);
         }
         Err(error) => {
-            // A reply cut off by the visitor's own connection: nothing to retry until it is
-            // back, when the history is read for the whole reply.
-            let notice = if error == ApiError::Offline && !reply_is_empty {
+            // A reply cut off (or given up as stalled) while the browser is offline: the
+            // visitor's own connection is the likelier cause, and nothing can be retried until
+            // it is back, when the history is read for the whole reply.
+            let offline = error == ApiError::Offline || !errors::is_online();
+            let notice = if offline && !reply_is_empty {
                 let t = state.config.with_value(|c| c.texts);
                 state.show_offline_notice(t.offline_cut.to_owned())
             } else {

@@ -371,6 +371,28 @@ test('offline: a reply cut while the browser is offline says so, not that the me
   await context.close();
 });
 
+test('offline: a reply that falls silent while the browser is offline is put down to the connection, not to a slow assistant', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'silent-offline.html', { 'data-reply-timeout': '4' });
+  await widget(page).locator('.cb-launcher').click();
+  // A few pieces, then silence with the connection held open, as a connection lost on the way
+  // leaves it; the backend stores the whole reply.
+  await mockSwitches(page, faultTimes('stall', 1, { fault_after: 3, stored_after: 3000 }));
+  await send(page, 'silent while offline');
+  const bubble = widget(page);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelector('.cb-assistant .cb-text')?.textContent.length > 0);
+  await context.setOffline(true);
+  await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 15000 });
+  assert.equal(await bubble.locator('.cb-notice').textContent(), OFFLINE_CUT);
+  await mockSwitches(page, null);
+  await context.setOffline(false);
+  await bubble.locator('.cb-notice').waitFor({ state: 'detached', timeout: 3000 });
+  await waitForReply(page, defaultReply('silent while offline'), 10000);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|messages/.test(p)), []);
+  await context.close();
+});
+
 test('offline: the wait before a retry stops counting once the browser is offline, and the message goes when it is back', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
   await openChat(page);
