@@ -11,13 +11,15 @@
 //! file; it is no stored file, so nothing expires it, and the sweep removes it instead once it
 //! has sat untouched long enough that no write can still be under way ([`is_leftover`]).
 
+mod folder;
+mod sweep;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use futures_util::stream::{self, BoxStream};
-use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
@@ -27,15 +29,11 @@ use object_store::{
 
 use super::sniff::Kind;
 
+pub use folder::is_leftover;
+pub use sweep::Swept;
+
 /// How long one storage call may take before the upload is answered "storage unavailable".
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Expired files deleted at once (S3 deletes up to 1,000 keys in one request): what a sweep
-/// holds in memory, however many files the folder or bucket has.
-const DELETE_BATCH: usize = 1_000;
-
-/// Folder entries the local listing reads ahead of the deletes.
-const LISTING_AHEAD: usize = 256;
 
 /// The backend and where in it files go.
 #[derive(Clone, Debug)]
@@ -73,27 +71,6 @@ pub struct StoredFile {
     /// When it was stored: the file's modification time, or the object's `Last-Modified`.
     pub modified: SystemTime,
     pub bytes: BoxStream<'static, object_store::Result<Bytes>>,
-}
-
-/// What one sweep of expired files did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Swept {
-    /// Files deleted. Instances sweeping one bucket at the same moment may each count a file
-    /// they both deleted.
-    pub removed: u64,
-    /// Temporary files of writes cut short, removed from the local folder.
-    pub leftovers: u64,
-    /// Expired or temporary files that could not be deleted (tried again at the next sweep).
-    pub failed: u64,
-    /// The first error: a listing that broke off (the sweep stops there) or a failed delete.
-    pub error: Option<String>,
-}
-
-/// A file a listing found: its name directly under the folder or prefix, and when it was
-/// stored.
-struct Listed {
-    name: String,
-    modified: SystemTime,
 }
 
 impl Storage {
@@ -210,225 +187,6 @@ impl Storage {
             Ok(meta) => Ok(Some(meta.last_modified.into())),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
-        }
-    }
-
-    /// Deletes the files of this server's making stored before `expired_before` (none when
-    /// `None`: files are kept forever) and, in the local folder, the temporary files of writes
-    /// cut short last touched before `leftovers_before`. Only names of the server's making
-    /// directly in the folder or directly under the prefix are touched (other names,
-    /// subfolders, keys outside the prefix stay). The listing is read as a stream and what
-    /// is to go is deleted in batches of [`DELETE_BATCH`] as it goes, so memory stays bounded
-    /// whatever the number of files. A file already gone (another instance's sweep, a write
-    /// that finished after all) is no error: the sweep can run anywhere, any number of times.
-    pub async fn sweep(
-        &self,
-        expired_before: Option<SystemTime>,
-        leftovers_before: SystemTime,
-    ) -> Swept {
-        let mut swept = Swept::default();
-        let mut listing = self.listing();
-        let mut batch = Vec::new();
-        let mut leftovers = Vec::new();
-        while let Some(found) = listing.next().await {
-            match found {
-                Ok(file) => {
-                    let expired = expired_before.is_some_and(|cutoff| file.modified < cutoff);
-                    if expired && super::names::kind_of_name(&file.name).is_some() {
-                        batch.push(self.path(&file.name));
-                        if batch.len() >= DELETE_BATCH {
-                            self.delete_all(std::mem::take(&mut batch), &mut swept)
-                                .await;
-                        }
-                    } else if let Some(dir) = &self.folder {
-                        if file.modified < leftovers_before && is_leftover(&file.name) {
-                            leftovers.push(dir.join(&file.name));
-                            if leftovers.len() >= DELETE_BATCH {
-                                remove_leftovers(std::mem::take(&mut leftovers), &mut swept).await;
-                            }
-                        }
-                    }
-                }
-                Err(e) => {
-                    swept.error.get_or_insert(e);
-                    break;
-                }
-            }
-        }
-        self.delete_all(batch, &mut swept).await;
-        remove_leftovers(leftovers, &mut swept).await;
-        swept
-    }
-
-    /// Every file directly in the folder or under the prefix, with when it was stored.
-    fn listing(&self) -> BoxStream<'static, Result<Listed, String>> {
-        match &self.folder {
-            Some(dir) => list_folder(dir.clone()),
-            None => {
-                let prefix = self.prefix.clone();
-                let under = (!prefix.as_ref().is_empty()).then_some(&prefix);
-                self.store
-                    .list(under)
-                    .filter_map(move |found| {
-                        let listed = match found {
-                            Ok(meta) => directly_under(&prefix, &meta.location).map(|name| {
-                                Ok(Listed {
-                                    name,
-                                    modified: meta.last_modified.into(),
-                                })
-                            }),
-                            Err(e) => Some(Err(format!("listing the bucket failed: {e}"))),
-                        };
-                        std::future::ready(listed)
-                    })
-                    .boxed()
-            }
-        }
-    }
-
-    async fn delete_all(&self, batch: Vec<Path>, swept: &mut Swept) {
-        if batch.is_empty() {
-            return;
-        }
-        let mut deleted = self
-            .store
-            .delete_stream(stream::iter(batch.into_iter().map(Ok)).boxed());
-        while let Some(result) = deleted.next().await {
-            match result {
-                Ok(_) => swept.removed += 1,
-                Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => {
-                    swept.failed += 1;
-                    swept
-                        .error
-                        .get_or_insert_with(|| format!("deleting a file failed: {e}"));
-                }
-            }
-        }
-    }
-}
-
-/// Whether `name` is the temporary file of a write to a name of the server's making:
-/// `<name>#<n>` with `n` all digits, as `LocalFileSystem` makes them (it lists and deletes no
-/// such name itself, which is why [`remove_leftovers`] removes them directly).
-pub fn is_leftover(name: &str) -> bool {
-    name.split_once('#').is_some_and(|(stored, n)| {
-        !n.is_empty()
-            && n.bytes().all(|b| b.is_ascii_digit())
-            && super::names::kind_of_name(stored).is_some()
-    })
-}
-
-/// Removes temporary files of writes cut short from the local folder, on a blocking thread.
-async fn remove_leftovers(paths: Vec<PathBuf>, swept: &mut Swept) {
-    if paths.is_empty() {
-        return;
-    }
-    let removed = tokio::task::spawn_blocking(move || {
-        paths
-            .into_iter()
-            .map(|path| match std::fs::remove_file(&path) {
-                // Renamed meanwhile: the write finished after all.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-                Err(e) => Err(format!(
-                    "deleting the temporary file {} failed: {e}",
-                    path.display()
-                )),
-                Ok(()) => Ok(true),
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
-    match removed {
-        Ok(results) => {
-            for result in results {
-                match result {
-                    Ok(true) => swept.leftovers += 1,
-                    Ok(false) => {}
-                    Err(e) => {
-                        swept.failed += 1;
-                        swept.error.get_or_insert(e);
-                    }
-                }
-            }
-        }
-        Err(e) => {
-            swept
-                .error
-                .get_or_insert_with(|| format!("deleting temporary files failed: {e}"));
-        }
-    }
-}
-
-/// The name of `location` when it lies directly under `prefix` (one path segment below it).
-fn directly_under(prefix: &Path, location: &Path) -> Option<String> {
-    let mut parts = location.prefix_match(prefix)?;
-    let name = parts.next()?;
-    parts.next().is_none().then(|| name.as_ref().to_owned())
-}
-
-/// The regular files directly in `dir`, read on a blocking thread a few entries ahead of the
-/// consumer. Not `LocalFileSystem::list`: it walks every subfolder (following links) and ends
-/// at the first entry it cannot read, so one unreadable folder (a volume's `lost+found`) would
-/// stop files from ever expiring. Here such entries are passed over, and links are never
-/// followed (an entry's own metadata is read).
-fn list_folder(dir: PathBuf) -> BoxStream<'static, Result<Listed, String>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(LISTING_AHEAD);
-    tokio::task::spawn_blocking(move || {
-        let failed = |e: std::io::Error| {
-            let _ = tx.blocking_send(Err(format!(
-                "reading the upload folder {} failed: {e}",
-                dir.display()
-            )));
-        };
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => return failed(e),
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => return failed(e),
-            };
-            let Ok(meta) = entry.metadata() else {
-                continue;
-            };
-            let (true, Ok(modified)) = (meta.is_file(), meta.modified()) else {
-                continue;
-            };
-            let Ok(name) = entry.file_name().into_string() else {
-                continue;
-            };
-            if tx.blocking_send(Ok(Listed { name, modified })).is_err() {
-                return; // the sweep stopped listening
-            }
-        }
-    });
-    stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })
-    .boxed()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_temporary_files_of_our_names_are_leftovers() {
-        let ours = format!("{}.png", "0a".repeat(16));
-        assert!(is_leftover(&format!("{ours}#1")));
-        assert!(is_leftover(&format!("{ours}#42")));
-        for not in [
-            ours.clone(),
-            format!("{ours}#"),
-            format!("{ours}#1a"),
-            format!("{ours}#-1"),
-            format!("{ours}#1#2"),
-            "notes.txt#1".to_string(),
-            format!("{}.html#1", "0a".repeat(16)),
-        ] {
-            assert!(!is_leftover(&not), "{not}");
         }
     }
 }
