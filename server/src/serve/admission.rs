@@ -21,16 +21,20 @@
 //! the new one is refused. The per-client cap makes no room: a client at its own cap is
 //! refused at once.
 
-use std::collections::{BTreeMap, HashMap};
+mod places;
+mod ticket;
+
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Notify;
-
 use super::{ConnLimits, ConnStats};
 use crate::guard::client::bucket;
+use places::{Open, Place, Reclaim, Standing};
+
+pub(super) use places::{Doing, Reclaimed};
+pub(super) use ticket::Ticket;
 
 /// Counts open connections per client and in total, and keeps the idle ones in the order
 /// they became idle.
@@ -50,142 +54,6 @@ const MAX_HEAD_GRACE: Duration = Duration::from_secs(2);
 /// the grace ends well before the timeout would free the place anyway.
 pub(super) fn head_grace(header_timeout: Duration) -> Duration {
     (header_timeout / 2).min(MAX_HEAD_GRACE)
-}
-
-/// What a connection is doing, as far as making room goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Doing {
-    /// A request in flight, or a response waiting for the client: never chosen.
-    Busy,
-    /// Between requests or before its first: chosen first, the longest idle first.
-    Idle,
-    /// Reading a request's head, begun at `since`: chosen when none is idle, once past the
-    /// grace.
-    ReadingHead { since: Instant },
-}
-
-/// How a connection chosen to make room is to close.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Reclaimed {
-    /// It was idle: closed gracefully (at once, or after answering a request that reached it
-    /// just as it was chosen).
-    Gracefully,
-    /// It was sending a head past the grace: cut, unless a request got through meanwhile.
-    Cut,
-}
-
-#[derive(Default)]
-struct Open {
-    per_client: HashMap<IpAddr, usize>,
-    /// Every open connection, the closing ones included.
-    total: usize,
-    /// Connections asked to close to make room: they hold no place any more (an idle
-    /// connection closes at once; one that a request reached just before still answers it).
-    closing: usize,
-    /// The idle connections, keyed by when they became idle (a number that only grows): the
-    /// first has been idle longest.
-    idle: BTreeMap<u64, u64>,
-    /// The connections reading a request's head, keyed by when their head began (the same
-    /// growing numbers), with that moment: the first began longest ago.
-    heads: BTreeMap<u64, (u64, Instant)>,
-    /// Every open connection by its id.
-    places: HashMap<u64, Place>,
-    /// The next connection id, and the next key in `idle` or `heads`.
-    next_id: u64,
-    next_key: u64,
-}
-
-struct Place {
-    standing: Standing,
-    /// Tells the connection its place was given away ([`Ticket::reclaimed`]).
-    reclaim: Arc<Reclaim>,
-}
-
-/// The word to a connection that its place was given away.
-#[derive(Default)]
-struct Reclaim {
-    notify: Notify,
-    /// Set before `notify`: cut rather than close gracefully.
-    cut: AtomicBool,
-}
-
-enum Standing {
-    Busy,
-    /// Idle, under this key in [`Open::idle`].
-    Idle(u64),
-    /// Reading a head, under this key in [`Open::heads`].
-    Head(u64),
-    /// Asked to close; never a candidate again.
-    Closing,
-}
-
-impl Open {
-    /// Moves the connection to the list its doing puts it on (as the newest there), or off
-    /// both lists when busy; one already on the right list keeps its turn, and a closing
-    /// connection stays off them.
-    fn set_doing(&mut self, id: u64, doing: Doing) {
-        let Some(place) = self.places.get_mut(&id) else {
-            return;
-        };
-        match (&place.standing, doing) {
-            (Standing::Closing, _)
-            | (Standing::Busy, Doing::Busy)
-            | (Standing::Idle(_), Doing::Idle)
-            | (Standing::Head(_), Doing::ReadingHead { .. }) => return,
-            (Standing::Idle(key), _) => {
-                self.idle.remove(key);
-            }
-            (Standing::Head(key), _) => {
-                self.heads.remove(key);
-            }
-            (Standing::Busy, _) => {}
-        }
-        let key = self.next_key;
-        place.standing = match doing {
-            Doing::Busy => Standing::Busy,
-            Doing::Idle => {
-                self.next_key += 1;
-                self.idle.insert(key, id);
-                Standing::Idle(key)
-            }
-            Doing::ReadingHead { since } => {
-                self.next_key += 1;
-                self.heads.insert(key, (id, since));
-                Standing::Head(key)
-            }
-        };
-    }
-
-    /// Asks a connection to close to make room: the one idle longest, else the one whose
-    /// head began first if that was at least `grace` before `now`; `None` if none may be.
-    fn reclaim(&mut self, now: Instant, grace: Duration) -> Option<Reclaimed> {
-        let (id, how) = if let Some((_, id)) = self.idle.pop_first() {
-            (id, Reclaimed::Gracefully)
-        } else {
-            let (&key, &(id, since)) = self.heads.first_key_value()?;
-            if now.saturating_duration_since(since) < grace {
-                return None;
-            }
-            self.heads.remove(&key);
-            (id, Reclaimed::Cut)
-        };
-        if let Some(place) = self.places.get_mut(&id) {
-            place.standing = Standing::Closing;
-            place
-                .reclaim
-                .cut
-                .store(how == Reclaimed::Cut, Ordering::Relaxed);
-            // Stored as a permit if the connection is not waiting yet.
-            place.reclaim.notify.notify_one();
-            self.closing += 1;
-        }
-        Some(how)
-    }
-
-    /// The connections that hold a place: the open ones but those asked to close.
-    fn holding(&self) -> usize {
-        self.total - self.closing
-    }
 }
 
 impl Admission {
@@ -288,57 +156,6 @@ impl Admission {
             .get(&bucket(ip))
             .copied()
             .unwrap_or(0)
-    }
-}
-
-/// One admitted connection's place; given back when dropped.
-pub(super) struct Ticket {
-    admission: Arc<Admission>,
-    client: IpAddr,
-    id: u64,
-    reclaim: Arc<Reclaim>,
-}
-
-impl Ticket {
-    /// What the connection is doing: whether, and when, it may be asked to make room for a
-    /// new one.
-    pub(super) fn set_doing(&self, doing: Doing) {
-        self.admission.lock().set_doing(self.id, doing);
-    }
-
-    /// Resolves once the connection's place has been given to a new connection, saying how
-    /// it should close.
-    pub(super) async fn reclaimed(&self) -> Reclaimed {
-        self.reclaim.notify.notified().await;
-        if self.reclaim.cut.load(Ordering::Relaxed) {
-            Reclaimed::Cut
-        } else {
-            Reclaimed::Gracefully
-        }
-    }
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        let mut open = self.admission.lock();
-        match open.places.remove(&self.id).map(|p| p.standing) {
-            Some(Standing::Idle(key)) => {
-                open.idle.remove(&key);
-            }
-            Some(Standing::Head(key)) => {
-                open.heads.remove(&key);
-            }
-            Some(Standing::Closing) => open.closing -= 1,
-            Some(Standing::Busy) | None => {}
-        }
-        if let Some(n) = open.per_client.get_mut(&self.client) {
-            *n -= 1;
-            if *n == 0 {
-                open.per_client.remove(&self.client);
-            }
-        }
-        open.total = open.total.saturating_sub(1);
-        self.admission.publish(&open);
     }
 }
 
