@@ -61,7 +61,7 @@ pub struct Storage {
     /// directly (a CDN); a local folder has no place for them.
     with_attributes: bool,
     /// The folder of a local store, read directly to find expired files (see
-    /// [`Storage::remove_older_than`]); `None` for a bucket.
+    /// [`Storage::sweep`]); `None` for a bucket.
     folder: Option<PathBuf>,
 }
 
