@@ -17,7 +17,7 @@ use crate::models::Attachment;
 use crate::session;
 use crate::store;
 use crate::texts::fill;
-use crate::uploads::{readable_size, Refusal, UploadError, MAX_FILES};
+use crate::uploads::{clean_name, readable_size, Refusal, UploadError, MAX_FILES};
 
 /// Where one chosen file is.
 #[derive(Debug, Clone, PartialEq)]
@@ -263,7 +263,7 @@ pub fn add_files(state: ChatState, files: Vec<File>) {
     // Past the most a message takes: said once, with the names of the files left out.
     let mut left_out = Vec::new();
     for file in files {
-        let (name, mime, size) = (file.name(), file.type_(), file.size() as u64);
+        let (name, mime, size) = (clean_name(&file.name()), file.type_(), file.size() as u64);
         let count = attaching.files.with_untracked(Vec::len);
         if let Err(refusal) = settings.check(&mime, &name, size, count) {
             match refusal {

@@ -104,14 +104,11 @@ impl AttachmentSettings {
             .collect()
     }
 
-    /// The file input's `accept`: with images only, `image/*`, which lets phones offer the
-    /// camera; otherwise the allow-list itself.
+    /// The file input's `accept`: the allow-list itself, so that the picker offers only what
+    /// can be sent (a phone still offers its camera for a list of picture types, and a phone
+    /// that takes photos in a kind not on the list gives them in one that is).
     pub fn accept(&self) -> String {
-        if self.types.iter().all(|t| t.starts_with("image/")) {
-            "image/*".into()
-        } else {
-            self.types.join(",")
-        }
+        self.types.join(",")
     }
 
     /// Whether a file of MIME type `mime` (possibly empty) named `name` is allowed.
@@ -170,6 +167,21 @@ impl AttachmentSettings {
             Refusal::Empty => fill(t.file_empty, name),
         }
     }
+}
+
+/// A file's name as the widget shows and sends it: without direction marks, which would make
+/// `invoice\u{202e}gnp.exe` read as `invoiceexe.png`, nor control characters, of which those
+/// that part words (a newline, a tab) become spaces. The server cleans the name it stores the
+/// same way.
+pub fn clean_name(raw: &str) -> String {
+    raw.chars()
+        .filter(|&c| !is_direction_mark(c) && (!c.is_control() || c.is_whitespace()))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `1.5 MB`, `48 KB`: sizes as a visitor reads them (powers of 1024, as file managers and the
@@ -275,7 +287,7 @@ mod tests {
         assert!(images.allows("", "Shot.PNG"), "no MIME type: the extension");
         assert!(!images.allows("application/pdf", "a.pdf"));
         assert!(!images.allows("text/html", "a.png"));
-        assert_eq!(images.accept(), "image/*");
+        assert_eq!(images.accept(), "image/png,image/jpeg,image/gif,image/webp");
         let files = settings(AttachmentMode::Files);
         assert!(files.allows("application/pdf", "a.pdf"));
         assert!(files.accept().contains("application/pdf"));
@@ -292,6 +304,15 @@ mod tests {
         assert!(custom.allows("image/bmp", "x.bmp"));
         assert!(custom.allows("text/csv", "data.CSV"));
         assert!(!custom.allows("text/plain", "a.txt"));
+    }
+
+    #[test]
+    fn names_lose_direction_marks_and_controls_and_keep_their_words_apart() {
+        assert_eq!(clean_name("invoice\u{202e}gnp.exe"), "invoicegnp.exe");
+        assert_eq!(clean_name("\u{2067}a\u{2069}\u{200f}.png"), "a.png");
+        assert_eq!(clean_name("report\n2024\t.png"), "report 2024 .png");
+        assert_eq!(clean_name("a\u{0}b\u{7f}.txt"), "ab.txt");
+        assert_eq!(clean_name("שלום 照片.jpg"), "שלום 照片.jpg");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 
+use super::picture::Picture;
 use crate::chat::ChatState;
 use crate::markdown::safe_url;
 use crate::models::Attachment;
-use crate::texts::fill;
 use crate::uploads::readable_size;
 
 /// Files sent with a message: images first, as thumbnails in a row that open full size, then
@@ -16,36 +16,7 @@ pub fn Attachments(attachments: Vec<Attachment>) -> impl IntoView {
     let entries = in_shown_order(attachments, t.file)
         .into_iter()
         .map(|entry| match entry {
-            Shown::Picture { href, name } => {
-                // A picture that fails to load (gone from storage once its time was up) shows
-                // its name in words rather than a broken image.
-                let unavailable = RwSignal::new(false);
-                let thumbnail = href.clone();
-                let said = fill(t.picture_unavailable, &name);
-                view! {
-                    <a
-                        class="cb-attachment"
-                        href=href
-                        target="_blank"
-                        rel="noopener noreferrer"
-                        hidden=move || unavailable.get()
-                    >
-                        <img
-                            class="cb-thumb"
-                            src=thumbnail
-                            alt=name.clone()
-                            title=name
-                            on:error=move |_| unavailable.set(true)
-                        />
-                    </a>
-                    {move || {
-                        unavailable
-                            .get()
-                            .then(|| view! { <span class="cb-attachment cb-file">{said.clone()}</span> })
-                    }}
-                }
-                .into_any()
-            }
+            Shown::Picture { href, name } => view! { <Picture href name/> }.into_any(),
             Shown::Link { href, name, size } => {
                 let size = size.map(|bytes| {
                     view! { <span class="cb-attachment-size">{readable_size(bytes)}</span> }

@@ -30,6 +30,7 @@ mod notice;
 mod other_tabs;
 mod panel;
 mod phone;
+mod picture;
 mod regenerate;
 mod reply_body;
 mod sender_line;

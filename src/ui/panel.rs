@@ -17,6 +17,7 @@ use super::phone::is_phone;
 use crate::attaching::{add_files, files_of};
 use crate::chat::ChatState;
 use crate::contact::ContactStep;
+use crate::uploads::AttachmentMode;
 
 /// The chat window: header, messages, the latest problem if any, and the composer. Stays
 /// mounted while closed so the draft and the scroll position survive.
@@ -33,9 +34,13 @@ pub fn Panel() -> impl IntoView {
             attaching.back_online(state)
         });
     }
-    let (attachments_on, drop_text) = state
-        .config
-        .with_value(|c| (c.attachments.enabled(), c.texts.drop_files));
+    let (attachments_on, drop_text) = state.config.with_value(|c| {
+        let drop_text = match c.attachments.mode {
+            AttachmentMode::Images => c.texts.drop_images,
+            _ => c.texts.drop_files,
+        };
+        (c.attachments.enabled(), drop_text)
+    });
     // Files go with a message: none are taken while the contact step holds the message box's
     // place, as their upload would start the conversation without it.
     let takes_files = move || attachments_on && !state.contact.with_untracked(ContactStep::asking);

@@ -269,6 +269,20 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   await bubble.locator('.cb-retry').waitFor();
   await bubble.locator('.cb-send:not(.cb-stop)').waitFor();
   assert.deepEqual(await small(), [], 'Copy and Retry in the messages');
+  // Retry takes a finger's 44 px, but what it draws keeps to its line: its edge crosses neither
+  // the words above nor the line below.
+  const drawn = await bubble.locator('.cb-message-status .cb-retry').evaluate((button) => {
+    const box = button.getBoundingClientRect();
+    const line = button.closest('.cb-message-status').getBoundingClientRect();
+    const own = getComputedStyle(button);
+    const pill = getComputedStyle(button, '::before');
+    const bordered = own.borderTopStyle !== 'none' && !/rgba\(0, 0, 0, 0\)|transparent/.test(own.borderTopColor);
+    const [top, bottom] = bordered || pill.content === 'none'
+      ? [box.top, box.bottom]
+      : [box.top + parseFloat(pill.top), box.bottom - parseFloat(pill.bottom)];
+    return { top, bottom, lineTop: line.top, lineBottom: line.bottom };
+  });
+  assert.ok(drawn.top >= drawn.lineTop - 2 && drawn.bottom <= drawn.lineBottom + 2, JSON.stringify(drawn));
   await context.close();
   assert.ok(problems.every((p) => !p.startsWith('pageerror')), problems.join('\n'));
 });

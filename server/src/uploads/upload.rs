@@ -161,21 +161,43 @@ pub(super) async fn upload(
     (StatusCode::CREATED, Json(stored)).into_response()
 }
 
-/// The visitor's file name without any path, control characters, direction overrides (which
-/// make `gnp.exe` read as `exe.png`) or excess length.
+/// The visitor's file name without any path, direction overrides (which make `gnp.exe` read
+/// as `exe.png`) or control characters (those that part words, a newline or a tab, become
+/// spaces), and shortened in its middle when too long, so that its end and extension stay:
+/// the visitor sees what was sent, and a backend that goes by the extension still can.
 pub fn clean_filename(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let name: String = base
         .chars()
-        .filter(|&c| !c.is_control() && !is_direction_mark(c))
-        .take(MAX_FILENAME_CHARS)
+        .filter(|&c| !is_direction_mark(c) && (!c.is_control() || c.is_whitespace()))
+        .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let name = name.trim();
     if name.is_empty() || name == "." || name == ".." {
         "file".into()
     } else {
-        name.into()
+        shortened(name)
     }
+}
+
+/// The longest extension kept whole when a name is shortened (`.docx`, `.tar.gz`'s `.gz`).
+const MAX_EXTENSION_CHARS: usize = 10;
+
+/// `name`, or when longer than [`MAX_FILENAME_CHARS`], its start, an ellipsis and its extension.
+fn shortened(name: &str) -> String {
+    if name.chars().count() <= MAX_FILENAME_CHARS {
+        return name.to_owned();
+    }
+    let extension = name
+        .rfind('.')
+        .map(|at| &name[at..])
+        .filter(|ext| ext.chars().count() <= MAX_EXTENSION_CHARS && !ext.contains(' '))
+        .unwrap_or_default();
+    let start: String = name
+        .chars()
+        .take(MAX_FILENAME_CHARS - 1 - extension.chars().count())
+        .collect();
+    format!("{}\u{2026}{extension}", start.trim_end())
 }
 
 fn is_direction_mark(c: char) -> bool {
@@ -194,5 +216,24 @@ mod tests {
         assert_eq!(clean_filename("  "), "file");
         assert_eq!(clean_filename(".."), "file");
         assert_eq!(clean_filename(&"é".repeat(500)).chars().count(), 120);
+        assert_eq!(clean_filename("report\n2024\t.png"), "report 2024 .png");
+    }
+
+    #[test]
+    fn a_long_name_is_shortened_in_its_middle_and_keeps_its_extension() {
+        let long = format!("{} final v3.pdf", "Quarterly statement ".repeat(10));
+        let short = clean_filename(&long);
+        assert_eq!(short.chars().count(), MAX_FILENAME_CHARS);
+        assert!(short.ends_with("\u{2026}.pdf"), "{short}");
+        assert!(
+            short.starts_with("Quarterly statement Quarterly"),
+            "{short}"
+        );
+        // No extension worth the name: the start alone, still within the limit.
+        let dotless = clean_filename(&format!("{}.a very long tail", "x".repeat(200)));
+        assert_eq!(dotless.chars().count(), MAX_FILENAME_CHARS);
+        assert!(dotless.ends_with("x\u{2026}"), "{dotless}");
+        // A name within the limit is left whole.
+        assert_eq!(clean_filename("screenshot.png"), "screenshot.png");
     }
 }
