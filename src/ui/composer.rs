@@ -17,6 +17,9 @@ use crate::uploads::MAX_FILES;
 /// How long Stop ignores clicks after it takes Send's place: longer than the gap within a
 /// double-click or a double tap, shorter than a visitor takes to decide to stop.
 const STOP_ARMS_AFTER_MS: f64 = 600.0;
+/// The longest a press is taken to come before its own click: longer than a busy phone takes
+/// to come to a tap, shorter than a finger held down on purpose.
+const PRESS_TO_CLICK_MS: f64 = 1_500.0;
 
 /// The message box: Enter sends, Shift+Enter adds a line. Typing stays possible while a reply
 /// streams (the button then stops the reply), and Enter then sends the message once the reply
@@ -124,6 +127,10 @@ pub fn Composer() -> impl IntoView {
     // When the button last became Stop: a second click of a double-click on Send (or a second
     // tap) lands on Stop, and would end the reply it just asked for.
     let stop_shown_at = StoredValue::new(0.0);
+    // When the finger or the mouse button last came down on the button, until its click: a
+    // busy page (a slow phone) may come to a tap's click long after the finger came down, and
+    // the click then carries the time it was made, not the time of the tap.
+    let pressed_at = StoredValue::new(None::<f64>);
     Effect::new(move |_| {
         if replying.get() {
             stop_shown_at.set_value(timers::now_ms());
@@ -189,12 +196,23 @@ pub fn Composer() -> impl IntoView {
                 aria-label=move || if replying.get() { t.stop } else { t.send }
                 disabled=disabled
                 node_ref=button
+                on:pointerdown=move |ev| pressed_at.set_value(Some(ev.time_stamp()))
                 on:click=move |ev| {
+                    // When the visitor pressed (the events' times, on the page's clock), not when
+                    // a busy page came to it: a double tap's second tap is still seen as such. A
+                    // press long before its click (held, or one that never made a click) is not
+                    // this click's.
+                    let clicked = ev.time_stamp();
+                    let pressed = pressed_at
+                        .try_update_value(Option::take)
+                        .flatten()
+                        .filter(|&at| at <= clicked && clicked - at < PRESS_TO_CLICK_MS)
+                        .unwrap_or(clicked);
                     // A click on Send submits the form after this runs; a click on Stop must
                     // not, even though the button may have turned back into Send by then.
                     if replying.get_untracked() {
                         ev.prevent_default();
-                        if timers::now_ms() - stop_shown_at.get_value() >= STOP_ARMS_AFTER_MS {
+                        if pressed - stop_shown_at.get_value() >= STOP_ARMS_AFTER_MS {
                             session::stop(state);
                         }
                     }
