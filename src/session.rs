@@ -27,7 +27,7 @@ mod undelivered;
 pub use exchange::create_conversation;
 use exchange::{run_exchange, start_exchange, Asking};
 pub use history::{load_history, restore_unsent};
-pub use late_replies::watch_again as look_for_late_replies;
+pub use late_replies::look_for_late_replies;
 pub use leaving::remember_reply_in_flight;
 pub use other_tab::{follow_other_tab, Followed};
 use regenerating::{asked_anew, kept_of, show_kept};

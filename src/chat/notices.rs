@@ -107,7 +107,8 @@ impl ChatState {
 
     /// The browser went offline. A notice that blames the assistant for a reply cut off is
     /// likelier about the connection: it says so instead, and goes once the browser is back
-    /// online, when the history is read for the whole reply (see `session::back_online`).
+    /// online, when the history is read for the whole reply (see
+    /// `session::look_for_late_replies`).
     pub fn went_offline(&self) {
         let Some(shown) = self.notice.with_untracked(|n| {
             n.as_ref()

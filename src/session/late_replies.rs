@@ -40,7 +40,7 @@ pub fn watch(state: ChatState) {
 
 /// Starts reading the history again for replies stored meanwhile, if a cut reply shows: the
 /// browser is back online, and the reads made while it was not found nothing.
-pub fn watch_again(state: ChatState) {
+pub fn look_for_late_replies(state: ChatState) {
     if shows_cut_reply(state) {
         watch(state);
     }

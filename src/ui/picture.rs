@@ -55,8 +55,7 @@ pub fn Picture(href: String, name: String) -> impl IntoView {
         listen(&window.into(), "online", try_again);
     }
     let unavailable = fill(t.picture_unavailable, &name);
-    move || {
-        match load.get() {
+    move || match load.get() {
         Load::Showing => view! {
             <a class="cb-attachment" href=href.clone() target="_blank" rel="noopener noreferrer">
                 <img
@@ -70,12 +69,18 @@ pub fn Picture(href: String, name: String) -> impl IntoView {
         }
         .into_any(),
         Load::Waiting => view! {
-            <a class="cb-attachment cb-file" href=href.clone() target="_blank" rel="noopener noreferrer">
+            <a
+                class="cb-attachment cb-file"
+                href=href.clone()
+                target="_blank"
+                rel="noopener noreferrer"
+            >
                 {name.clone()}
             </a>
         }
         .into_any(),
-        Load::Gone => view! { <span class="cb-attachment cb-file">{unavailable.clone()}</span> }.into_any(),
-    }
+        Load::Gone => {
+            view! { <span class="cb-attachment cb-file">{unavailable.clone()}</span> }.into_any()
+        }
     }
 }
