@@ -259,11 +259,14 @@ async fn read_history(
 
 /// `POST uploads/?conversation=&filename=` with the file as the body, through XMLHttpRequest
 /// because `fetch` cannot report how much of a body has been sent. `on_progress` hears the
-/// share sent (0 to 1); `signal` stops the upload (the visitor removed the file).
+/// share sent (0 to 1); `signal` stops the upload (the visitor removed the file). The file
+/// goes by `name`, the chip's: two pasted screenshots, both `image.png` to the browser, are
+/// told apart.
 pub async fn upload_file(
     config: &Config,
     conversation: &Conversation,
     file: &web_sys::File,
+    name: &str,
     signal: &AbortSignal,
     on_progress: impl Fn(f64) + 'static,
 ) -> Result<UploadedFile, UploadError> {
@@ -272,7 +275,7 @@ pub async fn upload_file(
         "{}?conversation={}&filename={}",
         config.url("uploads/"),
         String::from(js_sys::encode_uri_component(&conversation.id)),
-        String::from(js_sys::encode_uri_component(&file.name())),
+        String::from(js_sys::encode_uri_component(name)),
     );
     let xhr = XmlHttpRequest::new().map_err(js)?;
     xhr.open_with_async("POST", &url, true).map_err(js)?;

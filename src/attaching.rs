@@ -1,6 +1,7 @@
 //! The files a visitor has chosen for their next message. Each one is checked at once (type,
-//! size, count), then uploaded in turn with its progress shown; Send waits for the uploads,
-//! and a failed upload keeps its file with a Retry. The uploaded ones come back after a reload,
+//! size, count, chosen before), then uploaded, a few at a time, with its progress shown; Send
+//! waits for the uploads, and a failed upload keeps its file, with a Retry when trying again
+//! may help. The uploaded ones come back after a reload,
 //! and with the words of a message refused as too large. Browser glue around
 //! [`crate::uploads`] and [`crate::attached`].
 
@@ -17,20 +18,25 @@ use crate::models::Attachment;
 use crate::session;
 use crate::store;
 use crate::texts::fill;
-use crate::uploads::{clean_name, readable_size, Refusal, UploadError, MAX_FILES};
+use crate::uploads::{clean_name, distinct_name, readable_size, Refusal, UploadError, MAX_FILES};
 
 /// Where one chosen file is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UploadStatus {
-    /// Waiting for the files before it.
+    /// Waiting for its turn: for other uploads to end, or for the first to make the
+    /// conversation it goes to.
     Queued,
     Uploading,
     /// Not uploaded for want of a connection: it goes by itself once the browser is online,
     /// and a message sent meanwhile waits for it.
     Offline,
     Done(Attachment),
-    /// The visitor's words for what went wrong; the file stays, with a Retry.
-    Failed(String),
+    /// The visitor's words for what went wrong (empty: stopped by the visitor); the file
+    /// stays, with a Retry when trying again may go otherwise.
+    Failed {
+        why: String,
+        can_retry: bool,
+    },
 }
 
 /// One chosen file: a chip in the composer.
@@ -55,6 +61,19 @@ impl PendingFile {
     pub fn has_file(&self) -> bool {
         self.upload
             .try_with_value(|u| u.file.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Whether the chip holds `file` itself: the same file chosen again.
+    fn holds(&self, file: &File) -> bool {
+        self.upload
+            .try_with_value(|u| {
+                u.file.as_ref().is_some_and(|held| {
+                    held.name() == file.name()
+                        && held.size() == file.size()
+                        && held.last_modified() == file.last_modified()
+                })
+            })
             .unwrap_or(false)
     }
 
@@ -96,8 +115,8 @@ pub struct Attaching {
 }
 
 struct Inner {
-    /// The upload loop is running (one file at a time, so a new conversation is made once).
-    pumping: bool,
+    /// Uploads under way, each taking the queued files in turn (see [`pump`]).
+    uploads: usize,
     next_key: u64,
     /// Owns the chips' signals: files are added from event handlers, whose owner is the view
     /// of the button or panel that heard them. Weak, as in [`ChatState`]'s messages.
@@ -117,7 +136,7 @@ impl Attaching {
             send_waiting: RwSignal::new(false),
             dragging: RwSignal::new(false),
             inner: StoredValue::new_local(Inner {
-                pumping: false,
+                uploads: 0,
                 next_key: 0,
                 owner: Owner::current().unwrap_or_default().downgrade(),
             }),
@@ -153,7 +172,7 @@ impl Attaching {
     pub fn failed(&self) -> Option<String> {
         self.files.with(|files| {
             files.iter().find_map(|f| match f.status.get() {
-                UploadStatus::Failed(why) => Some(why),
+                UploadStatus::Failed { why, .. } => Some(why),
                 _ => None,
             })
         })
@@ -190,8 +209,10 @@ impl Attaching {
         if let Some(first) = without_file.first() {
             let t = state.config.with_value(|c| c.texts);
             for file in &without_file {
-                file.status
-                    .set(UploadStatus::Failed(fill(t.uploaded_elsewhere, &file.name)));
+                file.status.set(UploadStatus::Failed {
+                    why: fill(t.uploaded_elsewhere, &file.name),
+                    can_retry: false,
+                });
             }
             state.show_notice(fill(t.uploaded_elsewhere, &first.name));
         }
@@ -264,7 +285,13 @@ pub fn add_files(state: ChatState, files: Vec<File>) {
     let mut left_out = Vec::new();
     for file in files {
         let (name, mime, size) = (clean_name(&file.name()), file.type_(), file.size() as u64);
-        let count = attaching.files.with_untracked(Vec::len);
+        let (count, chosen_before) = attaching
+            .files
+            .with_untracked(|chips| (chips.len(), chips.iter().any(|c| c.holds(&file))));
+        if chosen_before {
+            refusals.push(fill(t.already_attached, &name));
+            continue;
+        }
         if let Err(refusal) = settings.check(&mime, &name, size, count) {
             match refusal {
                 Refusal::TooMany => left_out.push(name),
@@ -272,6 +299,11 @@ pub fn add_files(state: ChatState, files: Vec<File>) {
             }
             continue;
         }
+        // Two pasted screenshots are both `image.png`: each chip gets a name of its own, which
+        // is also the name it is sent by.
+        let name = attaching.files.with_untracked(|chips| {
+            distinct_name(&name, |n| chips.iter().any(|chip| chip.name == n))
+        });
         let preview = mime
             .starts_with("image/")
             .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
@@ -410,40 +442,72 @@ fn queue_again(state: ChatState, attaching: Attaching, files: &[PendingFile]) {
     }
 }
 
-/// Uploads the queued files one after the other, unless that is already under way.
+/// Uploads under way at once: a large or slow file does not hold up the small ones after it
+/// (`chat-bubble-server` takes 4 at once from one visitor).
+const UPLOADS_AT_ONCE: usize = 3;
+
+/// Starts as many uploads of the queued files as may run beside those under way. Until the
+/// conversation exists, one upload at a time: the first makes it, and the others go to it.
 fn pump(state: ChatState, attaching: Attaching) {
-    let already = attaching
-        .inner
-        .try_update_value(|inner| std::mem::replace(&mut inner.pumping, true))
-        .unwrap_or(true);
-    if already {
-        return;
-    }
-    spawn_local(async move {
-        while let Some(next) = attaching.files.with_untracked(|files| {
-            files
-                .iter()
-                .find(|f| f.status.get_untracked() == UploadStatus::Queued)
-                .cloned()
-        }) {
-            next.status.set(UploadStatus::Uploading);
-            let outcome = upload_one(state, &next).await;
-            // The chip may have been removed meanwhile: then nothing is left to update.
-            let _ = next.status.try_set(outcome);
-        }
-        attaching.inner.update_value(|inner| inner.pumping = false);
+    let at_once = if state.config.with_value(store::conversation).is_some() {
+        UPLOADS_AT_ONCE
+    } else {
+        1
+    };
+    let queued = attaching.files.with_untracked(|files| {
+        files
+            .iter()
+            .filter(|f| f.status.get_untracked() == UploadStatus::Queued)
+            .count()
     });
+    let more = attaching
+        .inner
+        .try_update_value(|inner| {
+            let more = at_once.saturating_sub(inner.uploads).min(queued);
+            inner.uploads += more;
+            more
+        })
+        .unwrap_or(0);
+    for _ in 0..more {
+        spawn_local(upload_queued(state, attaching));
+    }
+}
+
+/// Uploads the queued files, one after the other, until none is left.
+async fn upload_queued(state: ChatState, attaching: Attaching) {
+    while let Some(next) = attaching.files.with_untracked(|files| {
+        files
+            .iter()
+            .find(|f| f.status.get_untracked() == UploadStatus::Queued)
+            .cloned()
+    }) {
+        next.status.set(UploadStatus::Uploading);
+        let outcome = upload_one(state, &next).await;
+        // The chip may have been removed meanwhile: then nothing is left to update.
+        let _ = next.status.try_set(outcome);
+        // The conversation may exist now: the files still queued need not wait for this one.
+        pump(state, attaching);
+    }
+    attaching
+        .inner
+        .update_value(|inner| inner.uploads = inner.uploads.saturating_sub(1));
 }
 
 async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
     let Ok(controller) = AbortController::new() else {
-        return UploadStatus::Failed(String::new());
+        return UploadStatus::Failed {
+            why: String::new(),
+            can_retry: true,
+        };
     };
     let Some(file) = pending.upload.with_value(|u| u.file.clone()) else {
-        return UploadStatus::Failed(fill(
-            state.config.with_value(|c| c.texts).uploaded_elsewhere,
-            &pending.name,
-        ));
+        return UploadStatus::Failed {
+            why: fill(
+                state.config.with_value(|c| c.texts).uploaded_elsewhere,
+                &pending.name,
+            ),
+            can_retry: false,
+        };
     };
     pending
         .upload
@@ -469,6 +533,7 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
             &config,
             &conversation,
             &file,
+            &pending.name,
             &controller.signal(),
             move |share| {
                 let _ = progress.try_set((share * 100.0).round() as u32);
@@ -502,7 +567,10 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
             size: uploaded.size,
         }),
         // Stopped because the visitor removed the chip: nothing to tell.
-        Err(UploadError::Api(ApiError::Aborted)) => UploadStatus::Failed(String::new()),
+        Err(UploadError::Api(ApiError::Aborted)) => UploadStatus::Failed {
+            why: String::new(),
+            can_retry: true,
+        },
         Err(UploadError::Api(ApiError::Offline)) => {
             state.show_offline_notice(fill(t.upload_when_online, &pending.name));
             UploadStatus::Offline
@@ -510,7 +578,10 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
         Err(error) => {
             let message = error.message(&pending.name, &config.attachments, t);
             state.show_notice(message.clone());
-            UploadStatus::Failed(message)
+            UploadStatus::Failed {
+                why: message,
+                can_retry: error.can_retry(),
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod config;
 pub mod contact;
 pub mod crash;
 pub mod errors;
+pub mod file_kinds;
 pub mod follow_ups;
 pub mod grouping;
 pub mod history_merge;

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use crate::errors::ApiError;
+use crate::file_kinds::accepted_kinds;
 use crate::texts::{fill, Texts};
 
 /// What the composer lets a visitor attach.
@@ -162,7 +163,11 @@ impl AttachmentSettings {
                 fill(t.file_too_large, name),
                 fill(t.size_limit, readable_size(self.max_bytes))
             ),
-            Refusal::WrongType => fill(t.file_wrong_type, name),
+            Refusal::WrongType => format!(
+                "{} {}",
+                fill(t.file_wrong_type, name),
+                fill(t.accepted_kinds, accepted_kinds(&self.types, t))
+            ),
             Refusal::TooMany => fill(t.too_many_files, MAX_FILES),
             Refusal::Empty => fill(t.file_empty, name),
         }
@@ -216,17 +221,21 @@ pub struct UploadedFile {
     pub size: Option<u64>,
 }
 
-/// The body of a refused upload: `{"detail", "code"}`.
+/// The body of a refused upload: `{"detail", "code"}`, and the server's size limit with
+/// `too_large`.
 #[derive(Debug, Default, Deserialize)]
 struct RefusalBody {
     #[serde(default)]
     code: Option<String>,
+    #[serde(default)]
+    max_bytes: Option<u64>,
 }
 
 /// Why an upload failed, as the visitor is told.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UploadError {
-    TooLarge,
+    /// Over the server's limit, when it says what that is.
+    TooLarge(Option<u64>),
     WrongType,
     Quota,
     StorageDown,
@@ -238,12 +247,10 @@ impl UploadError {
     /// Sorts an error answer by the `code` `chat-bubble-server` gives; any other server's answer
     /// falls back to its status.
     pub fn from_status(status: u16, body: &str, retry_after: Option<&str>) -> UploadError {
-        let code = serde_json::from_str::<RefusalBody>(body)
-            .ok()
-            .and_then(|b| b.code)
-            .unwrap_or_default();
+        let refusal = serde_json::from_str::<RefusalBody>(body).unwrap_or_default();
+        let code = refusal.code.unwrap_or_default();
         match (status, code.as_str()) {
-            (413, _) | (_, "too_large") => UploadError::TooLarge,
+            (413, _) | (_, "too_large") => UploadError::TooLarge(refusal.max_bytes),
             (415, _) | (_, "wrong_type") => UploadError::WrongType,
             (_, "quota") => UploadError::Quota,
             (503, "storage") => UploadError::StorageDown,
@@ -254,9 +261,14 @@ impl UploadError {
     /// One sentence for the visitor about the file `name`.
     pub fn message(&self, name: &str, settings: &AttachmentSettings, t: &Texts) -> String {
         match self {
-            // The server's limit may be lower than the widget's: the widget's figure would
-            // be wrong here, so none is given.
-            UploadError::TooLarge => fill(t.file_too_large, name),
+            // The server's limit may be lower than the widget's: only the server's own figure
+            // is given.
+            UploadError::TooLarge(Some(max)) => format!(
+                "{} {}",
+                fill(t.file_too_large, name),
+                fill(t.size_limit, readable_size(*max))
+            ),
+            UploadError::TooLarge(None) => fill(t.file_too_large, name),
             UploadError::WrongType => settings.refusal_message(Refusal::WrongType, name, t),
             UploadError::Quota => t.upload_quota.to_owned(),
             UploadError::StorageDown => t.storage_down.to_owned(),
@@ -265,6 +277,36 @@ impl UploadError {
             }
         }
     }
+}
+
+impl UploadError {
+    /// Whether trying the same file again may go otherwise: not when the server refused the
+    /// file itself (its size, its kind) or the visitor's quota, which Retry would only meet
+    /// again.
+    pub fn can_retry(&self) -> bool {
+        !matches!(
+            self,
+            UploadError::TooLarge(_) | UploadError::WrongType | UploadError::Quota
+        )
+    }
+}
+
+/// `name`, or, when `taken` says a chip already goes by it, `name (2)`, `name (3)`… before its
+/// extension: two screenshots pasted one after the other are both `image.png` to the browser,
+/// and the visitor, the Remove buttons and the assistant must tell them apart.
+pub fn distinct_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(name) {
+        return name.to_owned();
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+        _ => (name, String::new()),
+    };
+    // The chips are few: a free number comes within as many tries as there are chips.
+    (2..)
+        .map(|n| format!("{stem} ({n}){ext}"))
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -342,14 +384,18 @@ mod tests {
         );
         assert_eq!(
             s.refusal_message(Refusal::WrongType, "a.zip", &EN),
-            "a.zip can't be sent: this kind of file isn't accepted here."
+            "a.zip can't be sent: this kind of file isn't accepted here. You can send PNG, JPEG, GIF, WebP."
         );
     }
 
     #[test]
     fn server_refusals_are_sorted_by_their_code() {
         let e = |status, body: &str| UploadError::from_status(status, body, None);
-        assert_eq!(e(413, ""), UploadError::TooLarge);
+        assert_eq!(e(413, ""), UploadError::TooLarge(None));
+        assert_eq!(
+            e(413, r#"{"code":"too_large","max_bytes":20000}"#),
+            UploadError::TooLarge(Some(20000))
+        );
         assert_eq!(e(415, r#"{"code":"damaged"}"#), UploadError::WrongType);
         assert_eq!(e(429, r#"{"code":"quota"}"#), UploadError::Quota);
         assert_eq!(e(503, r#"{"code":"storage"}"#), UploadError::StorageDown);
@@ -359,6 +405,18 @@ mod tests {
             e(413, "").message("big.png", &s, &EN),
             "big.png is too large."
         );
+        // The server's own limit, when it gives it: lower than the widget's 1 MB here.
+        assert_eq!(
+            e(413, r#"{"code":"too_large","max_bytes":20000}"#).message("big.png", &s, &EN),
+            "big.png is too large. Files can be up to 20 KB."
+        );
+        // Only what may go otherwise is offered again.
+        assert!(!e(413, "").can_retry());
+        assert!(!e(415, "").can_retry());
+        assert!(!e(429, r#"{"code":"quota"}"#).can_retry());
+        assert!(e(503, r#"{"code":"storage"}"#).can_retry());
+        assert!(e(500, "").can_retry());
+        assert!(e(429, r#"{"code":"rate"}"#).can_retry());
         let refused = e(
             400,
             r#"{"detail":"This assistant reads text only.","code":"not_accepted"}"#,
@@ -366,6 +424,20 @@ mod tests {
         assert_eq!(
             refused.message("a.png", &s, &EN),
             "Couldn't upload a.png. The message was not accepted: This assistant reads text only."
+        );
+    }
+
+    #[test]
+    fn a_name_already_on_a_chip_gets_a_number_before_its_extension() {
+        let chips = ["image.png", "image (2).png", "notes", ".env"];
+        let taken = |n: &str| chips.contains(&n);
+        assert_eq!(distinct_name("photo.png", taken), "photo.png");
+        assert_eq!(distinct_name("image.png", taken), "image (3).png");
+        assert_eq!(distinct_name("notes", taken), "notes (2)");
+        assert_eq!(distinct_name(".env", taken), ".env (2)");
+        assert_eq!(
+            distinct_name("a.tar.gz", |n| n == "a.tar.gz"),
+            "a.tar (2).gz"
         );
     }
 

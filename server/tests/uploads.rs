@@ -674,13 +674,14 @@ async fn the_size_limit_cuts_a_body_while_it_streams() {
     let dir = scratch("size");
     let base = start(&dir, &["--upload-max-bytes", "1000"]).await;
     let (id, token) = conversation(&base).await;
-    // Declared too large: refused before a byte is read.
-    let detail = refusal(
-        upload(&base, &id, Some(&token), "big.txt", "x".repeat(1001)).await,
-        413,
-        "too_large",
-    )
-    .await;
+    // Declared too large: refused before a byte is read, with the limit in bytes for a
+    // widget to say in its own words.
+    let res = upload(&base, &id, Some(&token), "big.txt", "x".repeat(1001)).await;
+    assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "too_large", "{body}");
+    assert_eq!(body["max_bytes"], 1000, "{body}");
+    let detail = body["detail"].as_str().unwrap();
     assert!(detail.contains("1000 B"), "{detail}");
     // Undeclared (chunked), and never ending: the answer comes once the limit is passed,
     // without waiting for an end that never comes.

@@ -6,8 +6,9 @@ use crate::attaching::{retry, PendingFile, UploadStatus};
 use crate::chat::ChatState;
 use crate::texts::fill;
 
-/// One chosen file: its thumbnail (pictures) or name, its size, its upload's progress, a Retry
-/// when the upload failed (and the file is there to upload again), and a button to remove it.
+/// One chosen file: its thumbnail (pictures) or name, its size and where its upload is (the
+/// progress, or a word when it waits or failed), a Retry when the upload failed in a way that
+/// trying again may mend, and a button to remove it.
 #[component]
 pub fn UploadChip(file: PendingFile) -> impl IntoView {
     let state = expect_context::<ChatState>();
@@ -15,14 +16,32 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
     let t = state.config.with_value(|c| c.texts);
     let (status, progress, key) = (file.status, file.progress, file.key);
     let failed = move || match status.get() {
-        UploadStatus::Failed(why) => Some(why),
+        UploadStatus::Failed { why, .. } => Some(why),
         _ => None,
     };
-    let under_way = move || matches!(status.get(), UploadStatus::Queued | UploadStatus::Uploading);
+    // A chip brought back without its file has nothing to upload again.
+    let has_file = file.has_file();
+    let can_retry = move || {
+        has_file
+            && matches!(
+                status.get(),
+                UploadStatus::Failed {
+                    can_retry: true,
+                    ..
+                }
+            )
+    };
+    // Without a word, a chip that waits looks uploaded, and one queued looks stuck at 0 %.
+    let state_word = move || match status.get() {
+        UploadStatus::Queued => Some(t.chip_waiting),
+        UploadStatus::Offline => Some(t.chip_offline),
+        UploadStatus::Failed { .. } => Some(t.chip_failed),
+        UploadStatus::Uploading | UploadStatus::Done(_) => None,
+    };
+    let under_way = move || status.get() == UploadStatus::Uploading;
     let uploading_label = fill(t.uploading_file, &file.name);
     let remove_label = fill(t.remove_file, &file.name);
     let retry_label = fill(t.retry_upload, &file.name);
-    let can_retry = file.has_file();
     // A preview the browser cannot draw (a text file named .png) goes rather than show as a
     // broken picture.
     let unreadable = RwSignal::new(false);
@@ -47,7 +66,10 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
             {thumbnail}
             <span class="cb-chip-text">
                 <span class="cb-chip-name">{file.name.clone()}</span>
-                <span class="cb-chip-size">{file.size.clone()}</span>
+                <span class="cb-chip-size">
+                    {file.size.clone()}
+                    {move || state_word().map(|word| format!(" · {word}"))}
+                </span>
             </span>
             {move || {
                 under_way()
@@ -64,8 +86,7 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
             }}
             {move || {
                 let file = file.clone();
-                // A chip brought back without its file has nothing to upload again.
-                (failed().is_some() && can_retry)
+                can_retry()
                     .then(|| {
                         view! {
                             <button

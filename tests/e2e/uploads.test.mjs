@@ -5,6 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   startServer, launchBrowser, openPage, hostPage, widget, routeHtml, embedTag, CONTRAST_HELPERS, PHONE, messagesAsked, holdRequests,
 } from './harness.mjs';
@@ -298,6 +301,8 @@ test('offline: a picture waits for the connection, and the message sent meanwhil
   await pick(page, { name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
   await bubble.locator('.cb-notice', { hasText: 'screenshot.png will be uploaded when you\'re back online' }).waitFor();
   assert.equal(await bubble.locator('.cb-chip.cb-chip-failed').count(), 0, 'not failed: waiting');
+  // The chip itself says it waits: it would look uploaded otherwise, once the notice is gone.
+  assert.equal(await bubble.locator('.cb-chip-size').textContent(), '70 B · Offline');
   await bubble.locator('.cb-input').fill('here it is');
   await bubble.locator('.cb-input').press('Enter');
   await bubble.locator('.cb-chips-status').waitFor();
@@ -825,7 +830,8 @@ test('too large and forbidden files are refused in words before they are sent, a
   await pick(page, { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') });
   await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
     .querySelector('.cb-notice')?.textContent.includes('report.pdf'));
-  assert.equal(await notice.textContent(), "report.pdf can't be sent: this kind of file isn't accepted here.");
+  // What the site takes is said, so the visitor need not guess.
+  assert.equal(await notice.textContent(), "report.pdf can't be sent: this kind of file isn't accepted here. You can send PNG, JPEG, GIF, WebP.");
   assert.equal(await bubble.locator('.cb-chip').count(), 0, 'no chip for a refused file');
   assert.equal(await bubble.locator('.cb-input').inputValue(), 'keep this draft');
   assert.deepEqual(problems, []);
@@ -856,34 +862,44 @@ test('past five files the rest are named as left out, once; an empty file is ref
   await context.close();
 });
 
-test('a file the server refuses keeps its chip with a Retry and the message stays unsent in the box', async () => {
-  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [413, 415] });
+test('a file the server refuses keeps its chip, saying why, with a Retry only where trying again may help, and the message stays unsent in the box', async () => {
+  const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [413, 415, 503] });
   await hostPage(page, env.server, 'uploads-server-refused.html', IMAGES);
   const bubble = await openPanel(page);
   await bubble.locator('.cb-input').fill('look at these');
+  const failedChips = (n) => page.waitForFunction((want) => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-chip.cb-chip-failed').length === want, n);
 
   // Named and typed as a picture, but markup inside: the server sniffs the bytes.
   await pick(page, { name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from('<!doctype html><script>alert(1)</script>') });
-  await bubble.locator('.cb-chip.cb-chip-failed').waitFor();
+  await failedChips(1);
   assert.match(await bubble.locator('.cb-notice').textContent(), /cat\.png can't be sent/);
-  // Over the server's 20 KB (the widget allows 10 MB).
+  // Over the server's 20 KB (the widget allows 10 MB): the server's own limit is said.
   await pick(page, { name: 'big.png', mimeType: 'image/png', buffer: Buffer.concat([PNG, Buffer.alloc(30000)]) });
-  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
-    .querySelectorAll('.cb-chip.cb-chip-failed').length === 2);
-  assert.match(await bubble.locator('.cb-notice').textContent(), /big\.png is too large/);
-  // Each Retry is named after its file.
-  assert.equal(await bubble.getByRole('button', { name: 'Retry cat.png', exact: true }).count(), 1);
-  assert.equal(await bubble.getByRole('button', { name: 'Retry big.png', exact: true }).count(), 1);
+  await failedChips(2);
+  assert.equal(await bubble.locator('.cb-notice').textContent(), 'big.png is too large. Files can be up to 20 KB.');
+  // A store down for a moment: worth another try.
+  await page.route((url) => url.pathname.endsWith('/uploads/') && url.searchParams.get('filename') === 'flaky.png',
+    (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"detail":"down","code":"storage"}' }), { times: 1 });
+  await pick(page, { name: 'flaky.png', mimeType: 'image/png', buffer: PNG });
+  await failedChips(3);
+  assert.equal(await bubble.locator('.cb-notice').textContent(), "Files can't be sent right now. Try again in a moment.");
+  // Each failed chip says so in its own line, not only in a notice that the next file replaces.
+  assert.deepEqual(await bubble.locator('.cb-chip-size').allTextContents(),
+    ['40 B · Not uploaded', '30 KB · Not uploaded', '70 B · Not uploaded']);
+  // No Retry where the server refused the file itself: it would be refused again.
+  assert.equal(await bubble.getByRole('button', { name: 'Retry cat.png', exact: true }).count(), 0);
+  assert.equal(await bubble.getByRole('button', { name: 'Retry big.png', exact: true }).count(), 0);
 
   await bubble.locator('.cb-input').press('Enter');
   assert.equal(await bubble.locator('.cb-visitor').count(), 0, 'nothing sent with a failed file');
   assert.equal(await bubble.locator('.cb-input').inputValue(), 'look at these');
-  assert.equal(await bubble.locator('.cb-chip').count(), 2, 'the files stay');
+  assert.equal(await bubble.locator('.cb-chip').count(), 3, 'the files stay');
 
-  // Retry is a real new attempt (still refused here), and removing the files lets the message go.
-  await bubble.getByRole('button', { name: 'Retry' }).first().click();
-  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
-    .querySelectorAll('.cb-chip.cb-chip-failed').length === 2);
+  // Retry, named after its file, is a real new attempt: the store is back.
+  await bubble.getByRole('button', { name: 'Retry flaky.png', exact: true }).click();
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  assert.equal(await bubble.locator('.cb-chip.cb-chip-done .cb-chip-size').textContent(), '70 B');
   // Removing a file, by mouse or by keyboard, leaves focus in the message box, not on the page.
   const inputFocused = () => page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className === 'cb-input', null, { timeout: 5000 });
   await bubble.getByRole('button', { name: 'Remove cat.png' }).click();
@@ -891,9 +907,86 @@ test('a file the server refuses keeps its chip with a Retry and the message stay
   await bubble.getByRole('button', { name: 'Remove big.png' }).focus();
   await page.keyboard.press('Enter');
   await inputFocused();
-  assert.equal(await bubble.locator('.cb-chip').count(), 0);
+  assert.equal(await bubble.locator('.cb-chip').count(), 1);
   await page.keyboard.press('Enter');
-  await waitForReplyContaining(page, 'You said: look at these.');
+  await waitForReplyContaining(page, 'I see 1 image: flaky.png');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('two screenshots pasted one after the other are told apart by name, and the same file chosen twice is attached once', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-same-name.html', IMAGES);
+  const bubble = await openPanel(page);
+  // Browsers call every pasted picture image.png.
+  const paste = () => bubble.locator('.cb-input').evaluate((input, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/png' }));
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
+  }, [...PNG]);
+  await paste();
+  await bubble.locator('.cb-chip.cb-chip-done').waitFor();
+  await paste();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-chip.cb-chip-done').length === 2);
+  assert.deepEqual(await bubble.locator('.cb-chip-name').allTextContents(), ['image.png', 'image (2).png']);
+  // Each Remove button says which it takes out.
+  assert.equal(await bubble.getByRole('button', { name: 'Remove image.png', exact: true }).count(), 1);
+  assert.equal(await bubble.getByRole('button', { name: 'Remove image (2).png', exact: true }).count(), 1);
+
+  // One file from the disk, chosen twice: one chip, and a word why.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cb-same-'));
+  const receipt = path.join(dir, 'receipt.png');
+  fs.writeFileSync(receipt, PNG);
+  await pick(page, receipt);
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-chip.cb-chip-done').length === 3);
+  await pick(page, receipt);
+  await bubble.locator('.cb-notice', { hasText: 'receipt.png is already attached.' }).waitFor();
+  assert.equal(await bubble.locator('.cb-chip').count(), 3);
+
+  // The assistant is told the names the visitor sees.
+  await bubble.locator('.cb-send').click();
+  await waitForReplyContaining(page, 'I see 3 images: image.png, 70 B; image (2).png, 70 B; receipt.png, 70 B.');
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('uploads go side by side: a slow file does not hold up a small one, and a file waiting for its turn says so', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'uploads-side-by-side.html', IMAGES);
+  const bubble = await openPanel(page);
+  const held = (name) => holdRequests(page, (url) => url.pathname.endsWith('/uploads/') && url.searchParams.get('filename') === name);
+  const chipSize = (name) => bubble.locator('.cb-chip', { hasText: name }).locator('.cb-chip-size');
+
+  // No conversation yet: the first upload makes it, and the second waits, saying so.
+  const releaseFirst = await held('first.png');
+  await pick(page, [
+    { name: 'first.png', mimeType: 'image/png', buffer: PNG },
+    { name: 'second.png', mimeType: 'image/png', buffer: PNG },
+  ]);
+  await bubble.getByRole('progressbar', { name: 'Uploading first.png' }).waitFor();
+  assert.equal(await chipSize('second.png').textContent(), '70 B · Waiting');
+  assert.equal(await bubble.getByRole('progressbar', { name: 'Uploading second.png' }).count(), 0,
+    'no progress bar stuck at nothing for a file not yet on its way');
+  releaseFirst();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-chip.cb-chip-done').length === 2);
+
+  // The conversation is there: a slow file and a quick one go at once.
+  const releaseSlow = await held('slow.png');
+  await pick(page, [
+    { name: 'slow.png', mimeType: 'image/png', buffer: PNG },
+    { name: 'quick.png', mimeType: 'image/png', buffer: PNG },
+  ]);
+  await bubble.locator('.cb-chip.cb-chip-done', { hasText: 'quick.png' }).waitFor();
+  assert.equal(await bubble.getByRole('progressbar', { name: 'Uploading slow.png' }).count(), 1, 'the slow one still on its way');
+  releaseSlow();
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot
+    .querySelectorAll('.cb-chip.cb-chip-done').length === 4);
+  await bubble.locator('.cb-send').click();
+  await waitForReplyContaining(page, 'I see 4 images: first.png, 70 B; second.png, 70 B; slow.png, 70 B; quick.png, 70 B.');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -21,15 +21,19 @@ pub(super) fn refuse(status: StatusCode, code: &str, detail: &str) -> Response {
     ApiError::coded(status, code, detail).into_response()
 }
 
+/// A file over the size limit. The limit goes with it in bytes, for a widget to say in the
+/// visitor's language (a site may let the widget take more than the server does).
 pub(super) fn too_large(max: u64) -> Response {
-    refuse(
+    let mut refusal = ApiError::coded(
         StatusCode::PAYLOAD_TOO_LARGE,
         "too_large",
         &format!(
             "This file is too large. Files can be up to {}.",
             readable_size(max)
         ),
-    )
+    );
+    refusal.1["max_bytes"] = max.into();
+    refusal.into_response()
 }
 
 pub(super) fn storage_down() -> Response {
