@@ -1,6 +1,7 @@
 use leptos::html::{Button, Textarea};
 use leptos::prelude::*;
-use web_sys::KeyboardEvent;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, KeyboardEvent};
 
 use super::attach_button::AttachButton;
 use super::icons::{Icon, SEND, STOP};
@@ -131,21 +132,38 @@ pub fn Composer() -> impl IntoView {
     // busy page (a slow phone) may come to a tap's click long after the finger came down, and
     // the click then carries the time it was made, not the time of the tap.
     let pressed_at = StoredValue::new(None::<f64>);
+    // Whether the button's last press was a finger's (or a pen's), to know where focus goes on
+    // when the button loses it by itself.
+    let pressed_by_finger = StoredValue::new(false);
     Effect::new(move |_| {
         if replying.get() {
             stop_shown_at.set_value(timers::now_ms());
         }
     });
-    // A button that becomes disabled drops focus to the page: keyboard users go on in the box.
+    // A button that becomes disabled (Stop turning back into an empty box's Send as the reply
+    // ends) drops focus to the page. Keyboard users go on in the box; after a tap, focus goes
+    // to the panel: in the box it would raise a phone's keyboard over the reply just ended.
     Effect::new(move |_| {
         if disabled() {
-            let focused = button
+            let Some(focused) = button
                 .get_untracked()
-                .is_some_and(|b| b.matches(":focus").unwrap_or(false));
-            if focused {
-                if let Some(input) = input.get_untracked() {
+                .filter(|b| b.matches(":focus").unwrap_or(false))
+            else {
+                return;
+            };
+            let panel = focused
+                .closest(".cb-panel")
+                .ok()
+                .flatten()
+                .and_then(|p| p.dyn_into::<HtmlElement>().ok());
+            match (pressed_by_finger.get_value(), panel, input.get_untracked()) {
+                (true, Some(panel), _) => {
+                    let _ = panel.focus();
+                }
+                (_, _, Some(input)) => {
                     let _ = input.focus();
                 }
+                _ => {}
             }
         }
     });
@@ -196,8 +214,16 @@ pub fn Composer() -> impl IntoView {
                 aria-label=move || if replying.get() { t.stop } else { t.send }
                 disabled=disabled
                 node_ref=button
-                on:pointerdown=move |ev| pressed_at.set_value(Some(ev.time_stamp()))
+                on:pointerdown=move |ev| {
+                    pressed_at.set_value(Some(ev.time_stamp()));
+                    pressed_by_finger
+                        .set_value(matches!(ev.pointer_type().as_str(), "touch" | "pen"));
+                }
                 on:click=move |ev| {
+                    // Enter or Space: a click that counted no presses.
+                    if ev.detail() == 0 {
+                        pressed_by_finger.set_value(false);
+                    }
                     // When the visitor pressed (the events' times, on the page's clock), not when
                     // a busy page came to it: a double tap's second tap is still seen as such. A
                     // press long before its click (held, or one that never made a click) is not

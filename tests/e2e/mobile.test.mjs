@@ -96,6 +96,12 @@ ${PHONE_VIEWPORT}<title>phone</title></head>
   await bubble.locator('.cb-send').tap();
   await waitForReply(page, defaultReply('tapped send'));
   assert.ok(await bubble.locator('.cb-panel').isVisible(), 'the panel stays open');
+  // The reply has ended and Stop, which the tap left focused, is an empty box's Send again:
+  // focus goes on in the panel, not in the message box, where it would raise the phone's
+  // keyboard over the reply the visitor is about to read.
+  await bubble.locator('.cb-send[aria-label="Send"]:disabled').waitFor();
+  const focused = () => page.evaluate(() => document.querySelector('chat-bubble').shadowRoot.activeElement?.className);
+  assert.equal(await focused(), 'cb-panel');
   assert.deepEqual(problems, []);
   await context.close();
 });
