@@ -544,7 +544,11 @@ async fn upload_one(state: ChatState, pending: &PendingFile) -> UploadStatus {
         // other than chat-bubble-server), not a forgotten conversation.
         match &outcome {
             Err(UploadError::Api(ApiError::Status { status: 403, .. })) => {
-                store::forget_conversation(&config);
+                // Uploads go side by side: another may have replaced it already.
+                let still = store::conversation(&config).is_some_and(|c| c.id == conversation.id);
+                if still {
+                    store::forget_conversation(&config);
+                }
             }
             _ => break,
         }
