@@ -196,7 +196,10 @@ pub fn Composer() -> impl IntoView {
                 on:input=move |ev| set_draft(event_target_value(&ev))
                 on:keydown=move |ev: KeyboardEvent| {
                     // While an input method is composing (e.g. Chinese), Enter confirms it.
-                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                    // Safari ends the composition before that Enter's keydown, which then says
+                    // it is not composing but keeps the input method's key code, 229.
+                    let composing = ev.is_composing() || ev.key_code() == 229;
+                    if ev.key() == "Enter" && !ev.shift_key() && !composing {
                         ev.prevent_default();
                         if replying.get_untracked() {
                             send_after_reply.set(true);

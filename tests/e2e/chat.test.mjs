@@ -139,6 +139,32 @@ test('a second exchange continues the same conversation', async () => {
   await context.close();
 });
 
+test('the Enter that picks an input method\'s word sends nothing, in the order Chromium sends it and in Safari\'s; the Enter after it sends', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const input = bubble.locator('.cb-input');
+  await input.fill('你好');
+  await input.evaluate((box) => {
+    const enter = (init) => box.dispatchEvent(new KeyboardEvent('keydown', {
+      key: 'Enter', bubbles: true, composed: true, cancelable: true, ...init,
+    }));
+    // Chromium and Firefox: the Enter comes while the input method still composes.
+    enter({ isComposing: true, keyCode: 229 });
+    // Safari: the composition ends first, and its Enter keeps the input method's key code.
+    box.dispatchEvent(new CompositionEvent('compositionend', { data: '你好', bubbles: true }));
+    enter({ isComposing: false, keyCode: 229 });
+  });
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50))));
+  assert.equal(await bubble.locator('.cb-visitor').count(), 0, 'nothing sent');
+  assert.equal(await input.inputValue(), '你好', 'the words stay in the box');
+  await input.press('Enter');
+  await waitForReply(page, defaultReply('你好'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('Shift+Enter adds a line; Enter while a reply streams sends the message once the reply ends, saying so; emptying the box takes it back', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);
