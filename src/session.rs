@@ -28,7 +28,7 @@ pub use exchange::create_conversation;
 use exchange::{run_exchange, start_exchange, Asking};
 pub use history::{load_history, restore_unsent};
 pub use late_replies::look_for_late_replies;
-pub use leaving::remember_reply_in_flight;
+pub use leaving::{came_back, remember_reply_in_flight, LeftInFlight};
 pub use other_tab::{follow_other_tab, Followed};
 use regenerating::{asked_anew, kept_of, show_kept};
 pub use regenerating::{regenerate, show_version};

@@ -392,7 +392,7 @@ pub(super) fn remember_unfinished(
 }
 
 /// A reply to `question` came whole: a cut one to it no longer comes back after a reload.
-fn forget_cut(config: &Config, question: ChatMessage) {
+pub(super) fn forget_cut(config: &Config, question: ChatMessage) {
     let Some(conversation) = store::conversation(config) else {
         return;
     };

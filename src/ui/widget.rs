@@ -48,9 +48,16 @@ pub fn Widget() -> impl IntoView {
             session::look_for_late_replies(state)
         });
         listen(&window, "offline", move || state.went_offline());
-        // A reply streaming when the page goes away would die unremembered.
+        // A reply streaming when the page goes away would die unremembered; should the page
+        // come back (Back, from the back-forward cache), it may stream on.
+        let left = StoredValue::new(None::<session::LeftInFlight>);
         listen(&window, "pagehide", move || {
-            session::remember_reply_in_flight(state)
+            left.set_value(session::remember_reply_in_flight(state))
+        });
+        listen(&window, "pageshow", move || {
+            if let Some(left) = left.try_update_value(Option::take).flatten() {
+                session::came_back(state, left);
+            }
         });
     }
     // What the announcers said goes a while later (see `Announcer`).

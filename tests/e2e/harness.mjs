@@ -82,10 +82,15 @@ export function serverAndBrowser() {
   return env;
 }
 
-/** Launches headless Chromium with the flags this machine needs. */
-export function launchBrowser() {
+/**
+ * Launches headless Chromium with the flags this machine needs. `backForwardCache`: keep the
+ * back-forward cache, which Playwright turns off by default (request interception turns it off
+ * too: pages that need it come from a real server, see `bfcache.test.mjs`).
+ */
+export function launchBrowser({ backForwardCache = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    ignoreDefaultArgs: backForwardCache ? ['--disable-back-forward-cache'] : [],
     args: [
       '--no-sandbox',
       '--disable-gpu',
