@@ -1,6 +1,7 @@
 // Any brand colour, both themes: focus rings show (3:1 on what they sit on, the header's
-// included), links read (4.5:1), a primary as light as the panel still marks the header and the
-// visitor's bubbles as areas of their own, and axe-core finds no violations.
+// included), links read (4.5:1), a primary as close to the panel's colour as can be still marks
+// the header, the visitor's bubbles and Send as shapes of their own, and axe-core finds no
+// violations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -80,15 +81,19 @@ for (const theme of ['light', 'dark']) {
         const panel = getComputedStyle(root.querySelector('.cb-panel')).backgroundColor;
         const apart = (el, edge) => {
           const style = getComputedStyle(el);
-          return Math.max(ratio(style.backgroundColor, panel), ratio(style[edge], panel));
+          // An edge of no width has a colour all the same (the text's): it marks nothing.
+          const drawn = parseFloat(style[edge.replace('Color', 'Width')]) > 0;
+          return Math.max(ratio(style.backgroundColor, panel), drawn ? ratio(style[edge], panel) : 1);
         };
         return {
           header: apart(root.querySelector('.cb-header'), 'borderBottomColor'),
           visitor: apart(root.querySelector('.cb-visitor'), 'borderTopColor'),
+          send: apart(root.querySelector('.cb-send'), 'borderTopColor'),
         };
       });
       assert.ok(areas.header >= 1.5, `the header stands apart by ${areas.header}:1`);
       assert.ok(areas.visitor >= 1.5, `the visitor's bubble stands apart by ${areas.visitor}:1`);
+      assert.ok(areas.send >= 1.5, `Send stands apart by ${areas.send}:1`);
 
       await page.addScriptTag({ path: AXE });
       const violations = await page.evaluate(async () => {
