@@ -51,7 +51,9 @@ pub fn Header() -> impl IntoView {
         }
     };
     view! {
-        <header class="cb-header">
+        // A `div`, not a `header`: in a page's accessibility tree a `header` outside sections
+        // is a banner landmark, and the site's own would have a second one beside it.
+        <div class="cb-header">
             {avatar.map(|src| view! { <AssistantPicture src class="cb-avatar"/> })}
             <div class="cb-heading">
                 // A title too long for the bar ends in an ellipsis: the pointer shows it whole.
@@ -83,7 +85,7 @@ pub fn Header() -> impl IntoView {
             >
                 <Icon path=CLOSE/>
             </button>
-        </header>
+        </div>
         <Show when=move || confirming.get()>
             <div class="cb-confirm" role="group" aria-label=t.new_conversation on:keydown=on_keydown>
                 <p>{t.confirm_new}</p>

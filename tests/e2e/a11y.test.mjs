@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
   serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send, untilStopArmed,
-  controlsSmallerThan, holdRequests,
+  controlsSmallerThan, holdRequests, routeHtml, embedTag,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -550,6 +550,25 @@ test('a screen reader hears who wrote each run of messages, the days as headings
   );
   // Emptied, it counts no reply: scrolled up, the jump button counts none.
   assert.equal(await bubble.locator('.cb-jump-count').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the open panel adds no landmark the page has its own of: the site\'s header stays its only banner', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const url = `${env.server.url}one-banner.html`;
+  await routeHtml(page, url, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>site</title></head>
+<body><header><a href="/">Site</a></header><main><p>Host page</p></main>${embedTag({ 'data-load': 'eager' })}</body></html>`);
+  await page.goto(url);
+  await send(page, 'hello');
+  await waitForReply(page, defaultReply('hello'));
+  const cdp = await context.newCDPSession(page);
+  const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+  const landmarks = (role) => nodes.filter((n) => !n.ignored && n.role?.value === role).length;
+  assert.equal(landmarks('banner'), 1, 'the site\'s header alone');
+  assert.equal(landmarks('main'), 1);
+  // The panel is a dialog named by its title, its header one part of it.
+  assert.equal(await widget(page).getByRole('dialog', { name: 'Chat' }).count(), 1);
   assert.deepEqual(problems, []);
   await context.close();
 });
