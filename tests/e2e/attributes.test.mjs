@@ -92,6 +92,9 @@ test('the bubble has its colour, place and layer before the wasm, the same as af
     // Padding is trimmed as the widget trims it: U+0085 is white space, U+FEFF is not.
     [{ 'data-primary-color': '#1e3a8a', 'data-position': 'left', 'data-offset-x': '0', 'data-offset-y': '\u0085 30', 'data-z-index': '-3' },
       { 'background-color': 'rgb(30, 58, 138)', color: 'rgb(255, 255, 255)', left: '0px', bottom: '30px', 'z-index': '-3' }],
+    // A side in any case, with spaces around, is the side the widget reads.
+    [{ 'data-position': 'Left' }, { left: '20px' }],
+    [{ 'data-position': ' LEFT ' }, { left: '20px' }],
     // Values the widget refuses are refused before it too.
     [{ 'data-primary-color': '\ufeff#000', 'data-offset-x': '401', 'data-offset-y': '1e2', 'data-z-index': '1.5' },
       { 'background-color': 'rgb(37, 99, 235)', color: 'rgb(255, 255, 255)', right: '20px', bottom: '20px', 'z-index': '2147483000' }],
@@ -110,6 +113,32 @@ test('the bubble has its colour, place and layer before the wasm, the same as af
     await bubble.locator('.cb-launcher').hover();
     await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-panel'));
     assert.deepEqual(await styleOf(page, '.cb-launcher', names), before, `the widget keeps the look: ${JSON.stringify(attrs)}`);
+    await context.close();
+  }
+});
+
+test('a large offset keeps the open panel inside the window, its Close and Send within reach, on either side', async () => {
+  const cases = [
+    [{ width: 700, height: 900 }, { 'data-offset-x': '400' }],
+    [{ width: 700, height: 900 }, { 'data-offset-x': '400', 'data-position': 'left' }],
+    [{ width: 1000, height: 700 }, { 'data-offset-x': '400', 'data-width': '800' }],
+    [{ width: 1000, height: 700 }, { 'data-offset-y': '400' }],
+  ];
+  for (const [i, [viewport, attrs]] of cases.entries()) {
+    const { context, page, problems } = await openPage(env.browser, { viewport });
+    await hostPage(page, env.server, `far-${i}.html`, { 'data-load': 'eager', ...attrs });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher[aria-expanded]').click();
+    await bubble.locator('.cb-input').waitFor();
+    const outside = await page.evaluate(() => {
+      const root = document.querySelector('chat-bubble').shadowRoot;
+      return ['.cb-panel', '.cb-header button[aria-label="Close chat"]', '.cb-input', '.cb-send'].filter((selector) => {
+        const r = root.querySelector(selector).getBoundingClientRect();
+        return r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight;
+      });
+    });
+    assert.deepEqual(outside, [], `${JSON.stringify(attrs)} in ${viewport.width}x${viewport.height}`);
+    assert.deepEqual(problems, []);
     await context.close();
   }
 });
