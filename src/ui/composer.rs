@@ -1,10 +1,10 @@
 use leptos::html::{Button, Textarea};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, KeyboardEvent};
+use web_sys::KeyboardEvent;
 
 use super::attach_button::AttachButton;
 use super::icons::{Icon, SEND, STOP};
+use super::keyboard_focus::panel_of;
 use super::message_count::{MessageCount, COUNT_ID};
 use super::upload_chips::UploadChips;
 use crate::chat::ChatState;
@@ -151,12 +151,11 @@ pub fn Composer() -> impl IntoView {
             else {
                 return;
             };
-            let panel = focused
-                .closest(".cb-panel")
-                .ok()
-                .flatten()
-                .and_then(|p| p.dyn_into::<HtmlElement>().ok());
-            match (pressed_by_finger.get_value(), panel, input.get_untracked()) {
+            match (
+                pressed_by_finger.get_value(),
+                panel_of(&focused),
+                input.get_untracked(),
+            ) {
                 (true, Some(panel), _) => {
                     let _ = panel.focus();
                 }

@@ -94,14 +94,25 @@ fn going_on(ev: &MouseEvent) -> Option<GoingOn> {
     } else {
         (no_presses, pointer == "mouse")
     };
-    let within = |class: &str| button.closest(class).ok().flatten();
     if by_keyboard || by_mouse {
-        within(".cb-widget").map(GoingOn::Within)
+        button
+            .closest(".cb-widget")
+            .ok()
+            .flatten()
+            .map(GoingOn::Within)
     } else {
-        within(".cb-panel")
-            .and_then(|panel| panel.dyn_into::<HtmlElement>().ok())
-            .map(GoingOn::Panel)
+        panel_of(&button).map(GoingOn::Panel)
     }
+}
+
+/// The panel `element` is in: where focus goes after a finger's press, which must not raise a
+/// phone's keyboard.
+pub fn panel_of(element: &Element) -> Option<HtmlElement> {
+    element
+        .closest(".cb-panel")
+        .ok()
+        .flatten()
+        .and_then(|panel| panel.dyn_into::<HtmlElement>().ok())
 }
 
 thread_local! {

@@ -50,6 +50,15 @@ async function pick(page, files) {
   await chooser.setFiles(files);
 }
 
+/** Pastes a PNG picture named `name` into the message box, as a browser pastes a copied one. */
+function pastePicture(page, name) {
+  return widget(page).locator('.cb-input').evaluate((input, [bytes, fileName]) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], fileName, { type: 'image/png' }));
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
+  }, [[...PNG], name]);
+}
+
 /** Attaches done.png, uploaded, and slow.png, whose upload never ends. */
 async function oneDoneOneUploading(page) {
   const bubble = widget(page);
@@ -660,12 +669,7 @@ test('a pasted picture is attached and sent on its own', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'uploads-paste.html', IMAGES);
   const bubble = await openPanel(page);
-  await bubble.locator('.cb-input').evaluate((input, bytes) => {
-    const file = new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' });
-    const data = new DataTransfer();
-    data.items.add(file);
-    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
-  }, [...PNG]);
+  await pastePicture(page, 'pasted.png');
   await bubble.locator('.cb-chip.cb-chip-done').waitFor();
   assert.match(await bubble.locator('.cb-chip').textContent(), /pasted\.png/);
   // A picture alone may be sent: Send is on with an empty box.
@@ -919,11 +923,7 @@ test('two screenshots pasted one after the other are told apart by name, and the
   await hostPage(page, env.server, 'uploads-same-name.html', IMAGES);
   const bubble = await openPanel(page);
   // Browsers call every pasted picture image.png.
-  const paste = () => bubble.locator('.cb-input').evaluate((input, bytes) => {
-    const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/png' }));
-    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
-  }, [...PNG]);
+  const paste = () => pastePicture(page, 'image.png');
   await paste();
   await bubble.locator('.cb-chip.cb-chip-done').waitFor();
   await paste();
@@ -996,11 +996,7 @@ test('without data-attachments there is no attach button, and a pasted picture i
   await hostPage(page, env.server, 'uploads-off.html');
   const bubble = await openPanel(page);
   assert.equal(await bubble.locator('.cb-attach').count(), 0);
-  await bubble.locator('.cb-input').evaluate((input, bytes) => {
-    const data = new DataTransfer();
-    data.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
-    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
-  }, [...PNG]);
+  await pastePicture(page, 'pasted.png');
   assert.equal(await bubble.locator('.cb-chip').count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
