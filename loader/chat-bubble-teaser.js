@@ -64,6 +64,8 @@ function show(api, root, text, remember) {
   // In a span, which the stylesheet clamps to a few lines.
   const words = d.createElement('span');
   words.textContent = text;
+  // The site's words go the way they start: an Arabic teaser reads from the right.
+  words.dir = 'auto';
   message.append(words);
   const close = d.createElement('button');
   close.type = 'button';

@@ -60,6 +60,8 @@ pub enum Persistence {
     None,
 }
 
+pub mod names;
+
 use crate::appearance::Appearance;
 use crate::markdown::safe_url;
 use crate::texts::{self, Locale, Texts};

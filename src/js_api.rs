@@ -134,7 +134,13 @@ impl WidgetHandle {
     /// Opens the panel and sends `text` as the visitor; while a reply streams, it waits its turn,
     /// and while the contact step is asked, the visitor's answer.
     pub fn send(&self, text: String) {
-        if !self.alive() || text.trim().is_empty() {
+        if !self.alive() {
+            return;
+        }
+        // A page's empty field sends nothing, and says so where the page's developer looks.
+        if text.trim().is_empty() {
+            let said = "chat-bubble: send() was given no words; nothing was sent";
+            web_sys::console::warn_1(&said.into());
             return;
         }
         self.state.set_open(true);

@@ -43,6 +43,7 @@ pub mod unfinished;
 pub mod unsent;
 pub mod uploads;
 pub mod versions;
+pub mod writing_direction;
 
 use wasm_bindgen::prelude::*;
 
@@ -82,6 +83,15 @@ pub(crate) fn start(
     emit: Option<js_sys::Function>,
 ) -> Option<WidgetHandle> {
     let (config, problems) = Config::from_attributes(attributes, script_base);
+    // A setting written wrong is ignored, and its default takes its place without a word.
+    for (name, _) in attributes {
+        let written = |setting: &str| attributes.iter().any(|(n, _)| n == setting);
+        if let Some(setting) = config::names::meant(name).filter(|s| !written(s)) {
+            let text =
+                format!("chat-bubble: {name} is not a setting (ignored); did you mean {setting}?");
+            web_sys::console::warn_1(&text.into());
+        }
+    }
     for problem in &problems {
         let text = format!("chat-bubble: {} {}", problem.attribute, problem.message);
         web_sys::console::warn_1(&text.into());

@@ -40,8 +40,9 @@ pub fn build(document: &Document, node: &Html, t: &Texts) -> Option<Node> {
                 let _ = element.set_attribute("aria-label", t.code);
             }
             // A list goes the way its text starts, markers and all: a Hebrew or Arabic list has
-            // them on the right. (Each item's lines go their own way by the stylesheet.)
-            if matches!(*tag, "ul" | "ol") {
+            // them on the right. (Each item's lines go their own way by the stylesheet.) So
+            // does a table: an Arabic one starts at the right, its first column there.
+            if matches!(*tag, "ul" | "ol" | "table") {
                 let _ = element.set_attribute("dir", "auto");
             }
             if *tag == "pre" {

@@ -95,13 +95,20 @@ impl ChatState {
         id
     }
 
-    /// The browser is back online: a notice about the connection is out of date.
+    /// The browser is back online: a notice about the connection is out of date, and so are
+    /// its words for screen readers, met by a visitor who reads the panel again.
     pub fn back_online(&self) {
-        if self
+        let out_of_date = self
             .notice
-            .with_untracked(|n| n.as_ref().is_some_and(|n| n.until_online))
-        {
+            .with_untracked(|n| n.as_ref().filter(|n| n.until_online).map(|n| n.id));
+        if let Some(id) = out_of_date {
             self.notice.set(None);
+            if self
+                .alert
+                .with_untracked(|a| a.as_ref().is_some_and(|a| a.id == id))
+            {
+                self.alert.set(None);
+            }
         }
     }
 
@@ -203,9 +210,11 @@ mod tests {
             // only while it is the one shown.
             state.back_online();
             assert!(state.notice_text().is_some());
+            assert!(said(&state).is_some(), "what else was said stays");
             state.show_offline_notice("Try again when you're back online".into());
             state.back_online();
             assert_eq!(state.notice_text(), None);
+            assert_eq!(said(&state), None, "nor is it left for screen readers");
             let earlier = state.show_notice("Too long".into());
             state.show_notice("Too long".into());
             state.take_down_notice(earlier);

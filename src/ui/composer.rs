@@ -14,6 +14,7 @@ use crate::store;
 use crate::texts::fill;
 use crate::timers;
 use crate::uploads::MAX_FILES;
+use crate::writing_direction::starts_right_to_left;
 
 /// How long Stop ignores clicks after it takes Send's place: longer than the gap within a
 /// double-click or a double tap, shorter than a visitor takes to decide to stop.
@@ -39,6 +40,16 @@ pub fn Composer() -> impl IntoView {
     });
     let (draft, replying) = (state.draft, state.replying);
     draft.set(state.config.with_value(store::draft));
+    // An empty box shows its hint, which the browser does not look at for `dir="auto"`: a
+    // Hebrew or Arabic hint would sit on the left, its ellipsis on the side it starts from.
+    let hint_right_to_left = starts_right_to_left(&placeholder);
+    let direction = move || {
+        if hint_right_to_left && draft.with(String::is_empty) {
+            "rtl"
+        } else {
+            "auto"
+        }
+    };
     let set_draft = move |text: String| {
         state
             .config
@@ -184,7 +195,7 @@ pub fn Composer() -> impl IntoView {
             <textarea
                 class="cb-input"
                 // What is typed goes the way its first letters do, as in the messages.
-                dir="auto"
+                dir=direction
                 rows="1"
                 placeholder=placeholder
                 aria-label=t.message_box

@@ -32,7 +32,7 @@ pub fn EmptyState() -> impl IntoView {
                     .into_any(),
                     None => mark().into_any(),
                 }}
-                <p class="cb-empty-title">{title.clone()}</p>
+                <p class="cb-empty-title" dir="auto">{title.clone()}</p>
                 <p class="cb-empty-invite">{t.empty_invite}</p>
             </div>
         </Show>

@@ -57,8 +57,10 @@ pub fn Header() -> impl IntoView {
             {avatar.map(|src| view! { <AssistantPicture src class="cb-avatar"/> })}
             <div class="cb-heading">
                 // A title too long for the bar ends in an ellipsis: the pointer shows it whole.
-                <h2 class="cb-title" title=full_title>{title}</h2>
-                {subtitle.map(|text| view! { <p class="cb-subtitle">{text}</p> })}
+                // The site's words go the way they start (an Arabic title on the right, its
+                // ellipsis on the left); the widget's own stay left to right.
+                <h2 class="cb-title" dir="auto" title=full_title>{title}</h2>
+                {subtitle.map(|text| view! { <p class="cb-subtitle" dir="auto">{text}</p> })}
             </div>
             <button
                 type="button"

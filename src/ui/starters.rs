@@ -33,6 +33,7 @@ pub fn Starters() -> impl IntoView {
                         <button
                             type="button"
                             class="cb-starter"
+                            dir="auto"
                             on:click=move |ev| {
                                 // The suggestions go once one is sent.
                                 go_on_at(&ev, MESSAGE_BOX);

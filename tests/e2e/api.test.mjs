@@ -249,11 +249,17 @@ test('a page\'s wrong arguments are said in the console, never sent as the visit
   await page.evaluate(() => ChatBubble.open());
   await widget(page).locator('.cb-input').waitFor();
   await wrong();
+  // A string with no words: nothing to send, and the page's developer is told.
+  await page.evaluate(() => {
+    ChatBubble.send('');
+    ChatBubble.send(' \n ');
+  });
   await recordEvents(page);
   await page.evaluate(() => ChatBubble.send('a real question'));
   await waitForEvent(page, 'reply');
   const asked = (await messageRows(page)).filter(([who]) => who === 'visitor').map(([, text]) => text);
   assert.deepEqual(asked, ['a real question']);
+  assert.equal(warnings.filter((w) => w === 'chat-bubble: send() was given no words; nothing was sent').length, 2);
   assert.equal(warnings.filter((w) => w === 'chat-bubble: send() takes the message as a string').length, 8);
   assert.equal(warnings.filter((w) => w === 'chat-bubble: on() takes a function').length, 2);
   assert.deepEqual(problems, [], 'no error thrown at the reply event');

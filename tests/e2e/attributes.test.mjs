@@ -184,6 +184,73 @@ test('bad values: one console message per attribute, and the defaults', async ()
   await context.close();
 });
 
+test('a misspelt attribute is said with the setting it was likely meant to be; other tools\' attributes are not', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const warnings = warningsOf(page);
+  await hostPage(page, env.server, 'misspelt-attributes.html', {
+    'data-load': 'eager',
+    'data-primarycolor': '#ff0000',
+    'data-postion': 'left',
+    'data-titel': 'Acme',
+    'data-cfasync': 'false',
+    'data-cookiecategory': 'functional',
+  });
+  const bubble = widget(page);
+  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
+  assert.deepEqual(warnings.sort(), [
+    'chat-bubble: data-postion is not a setting (ignored); did you mean data-position?',
+    'chat-bubble: data-primarycolor is not a setting (ignored); did you mean data-primary-color?',
+    'chat-bubble: data-titel is not a setting (ignored); did you mean data-title?',
+  ]);
+  // Ignored: the defaults stand.
+  assert.deepEqual(await styleOf(page, '.cb-launcher', ['right', 'background-color']), {
+    right: '20px', 'background-color': 'rgb(37, 99, 235)',
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the site\'s own words in Arabic read from the right, its hint too; the widget\'s own stay left to right', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'arabic-attributes.html', {
+    'data-load': 'eager',
+    'data-title': 'مساعد المتجر',
+    'data-subtitle': 'نرد خلال دقائق',
+    'data-placeholder': 'اكتب رسالتك…',
+    'data-starters': 'الأسعار | ساعات العمل',
+    'data-open': 'true',
+  });
+  const bubble = widget(page);
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  const direction = (locator) => locator.evaluate((e) => getComputedStyle(e).direction);
+  for (const selector of ['.cb-title', '.cb-subtitle', '.cb-empty-title']) {
+    assert.equal(await direction(bubble.locator(selector)), 'rtl', selector);
+  }
+  for (const starter of await bubble.locator('.cb-starter').all()) {
+    assert.equal(await direction(starter), 'rtl', await starter.textContent());
+  }
+  // The title starts at the heading's right edge, where an Arabic reader starts.
+  const gap = await bubble.locator('.cb-title').evaluate((title) => {
+    const range = document.createRange();
+    range.selectNodeContents(title);
+    return Math.round(title.getBoundingClientRect().right - range.getBoundingClientRect().right);
+  });
+  assert.ok(gap <= 2, `the title ends ${gap} px short of its right edge`);
+  // The empty box shows its hint from the right; what is typed goes its own way.
+  const input = bubble.locator('.cb-input');
+  assert.equal(await direction(input), 'rtl', 'the empty box with its hint');
+  await input.fill('Hello');
+  assert.equal(await direction(input), 'ltr', 'English typed');
+  await input.fill('مرحبا');
+  assert.equal(await direction(input), 'rtl', 'Arabic typed');
+  await input.fill('');
+  assert.equal(await direction(input), 'rtl', 'empty again');
+  // The widget's own words are English here, left to right.
+  assert.equal(await direction(bubble.locator('.cb-empty-invite')), 'ltr');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 /** Keys of the widget's own entries in localStorage and sessionStorage. */
 function storedKeys(page) {
   return page.evaluate(() => ({

@@ -224,6 +224,8 @@ test('offline: Regenerate says to try again once back online, keeps the reply sh
   await waitForReply(page, defaultReply('hello'));
   await context.setOffline(false);
   await notice.waitFor({ state: 'detached' });
+  // Nor is it left for a screen reader that reads the panel again.
+  assert.deepEqual(await bubble.locator('[role=alert]').allTextContents(), []);
   assert.deepEqual(problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')), []);
   await context.close();
 });

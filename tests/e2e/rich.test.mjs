@@ -269,7 +269,7 @@ test('Hebrew and Arabic read right to left, block by block, in the messages and 
     const url = new URL(route.request().url());
     url.searchParams.set('mock_echo', '1');
     const body = JSON.parse(route.request().postData());
-    body.message.content = 'שלום עולם, מה שלומך?\n\nHello there.\n\n- مرحبا، كيف حالك؟\n\n```\nשלום x\n```';
+    body.message.content = 'שלום עולם, מה שלומך?\n\nHello there.\n\n- مرحبا، كيف حالك؟\n\n```\nשלום x\n```\n\n| الاسم | السعر |\n|---|---|\n| شاي | 5 |';
     route.continue({ url: url.toString(), postData: JSON.stringify(body) });
   });
   await bubble.locator('.cb-launcher').click();
@@ -305,6 +305,14 @@ test('Hebrew and Arabic read right to left, block by block, in the messages and 
   });
   assert.deepEqual(list, ['rtl', '20px', '0px']);
   assert.equal(await rtl(bubble.locator('.cb-assistant pre code')), false, 'code as written');
+  // An Arabic table starts at the reply's right edge, its first column the rightmost.
+  const table = await bubble.locator('.cb-assistant table').evaluate((t) => {
+    const text = t.closest('.cb-text').getBoundingClientRect();
+    const [first, second] = [...t.querySelectorAll('th')].map((th) => th.getBoundingClientRect());
+    return { gap: Math.round(text.right - first.right), firstOnTheRight: first.left > second.left };
+  });
+  assert.ok(table.gap <= 2, `the table ends ${table.gap} px short of the reply's right edge`);
+  assert.equal(table.firstOnTheRight, true);
   // And aligned to its start, the right: a short Hebrew paragraph ends near the reply's right edge.
   const gap = await bubble.locator('.cb-assistant p').first().evaluate((p) => {
     const range = document.createRange();

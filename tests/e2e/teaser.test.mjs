@@ -201,3 +201,17 @@ test("the teaser's close button speaks the widget's language: data-locale, else 
     await context.close();
   }
 });
+
+test('an Arabic teaser reads from the right; an English one from the left', async () => {
+  for (const [text, direction] of [['هل لديك سؤال؟ اسألنا', 'rtl'], [TEXT, 'ltr']]) {
+    const { context, page, problems } = await openPage(env.browser);
+    await hostPage(page, env.server, 'teaser-direction.html', {
+      'data-load': 'interaction', 'data-teaser': text, 'data-teaser-delay': '0',
+    });
+    const words = widget(page).locator('.cb-teaser-text span');
+    await words.waitFor();
+    assert.equal(await words.evaluate((e) => getComputedStyle(e).direction), direction, text);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
