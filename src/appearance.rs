@@ -149,8 +149,9 @@ impl Appearance {
         let optional = [
             ("--cb-offset-x", self.offset_x.map(px)),
             ("--cb-offset-y", self.offset_y.map(px)),
-            ("--cb-width", self.width.map(px)),
-            ("--cb-height", self.height.map(px)),
+            // Numbers: the stylesheet scales them with the visitor's text size.
+            ("--cb-width", self.width.map(|v| v.to_string())),
+            ("--cb-height", self.height.map(|v| v.to_string())),
             ("--cb-z", self.z_index.map(|z| z.to_string())),
         ];
         out.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
@@ -309,8 +310,8 @@ mod tests {
                 ("--cb-on-primary", "#000000".to_owned()),
                 ("--cb-offset-x", "32px".to_owned()),
                 ("--cb-offset-y", "0px".to_owned()),
-                ("--cb-width", "420px".to_owned()),
-                ("--cb-height", "700px".to_owned()),
+                ("--cb-width", "420".to_owned()),
+                ("--cb-height", "700".to_owned()),
                 ("--cb-z", "-5".to_owned()),
             ]
         );

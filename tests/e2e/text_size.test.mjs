@@ -68,6 +68,8 @@ async function textSizes(context) {
   await bubble.locator('.cb-launcher').click();
   await bubble.locator('.cb-starter').first().waitFor();
   await measure(['title', 'subtitle', 'empty panel\'s title', 'starter']);
+  const panel = await bubble.locator('.cb-panel').boundingBox();
+  sizes.panel = [panel.width, panel.height];
   await bubble.locator('.cb-input').fill('show me markdown');
   await bubble.locator('.cb-input').press('Enter');
   await bubble.locator('.cb-assistant .cb-regenerate').waitFor({ timeout: 20000 });
@@ -109,6 +111,9 @@ test('a browser set to a larger text size shows all of the widget\'s text that m
       assert.equal(atUsual[name], px, `the ${name} at the usual size`);
       assert.ok(Math.abs(atLarge[name] - px * 1.25) < 0.05, `the ${name} at 20 px is 1.25 times as large: ${atLarge[name]} px against ${px} px`);
     }
+    // The panel grows with the text, so that as many words fit on its lines.
+    assert.deepEqual(atUsual.panel, [380, 600]);
+    assert.deepEqual(atLarge.panel, [475, 750]);
     assert.equal(atUsual['chip\'s name, widest'], 140);
     assert.equal(atLarge['chip\'s name, widest'], 175, 'a file\'s name shows as many letters at 20 px');
     // Larger, the count grows around the same point, outwards as much as over the bubble.
@@ -162,13 +167,13 @@ test('at a larger text size, a long title and subtitle wrap onto a second line b
       const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0 && r.bottom <= shown.bottom + 1).map((r) => Math.round(r.top)));
       return { lines: tops.size, cut: e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1 };
     });
-    const fits = { 'data-title': 'Acme Customer Support Assistant', 'data-subtitle': 'We usually answer within a few minutes, day and night' };
+    const fits = { 'data-title': 'Acme Customer Support Assistant for Orders', 'data-subtitle': 'We usually answer within a few minutes, by day and by night, all week' };
     await hostPage(page, env.server, 'text-size-title.html', fits);
     const bubble = widget(page);
     await bubble.locator('.cb-launcher').click();
     assert.deepEqual(await lines(bubble.locator('.cb-title')), { lines: 2, cut: false }, 'the title, whole on two lines');
     assert.deepEqual(await lines(bubble.locator('.cb-subtitle')), { lines: 2, cut: false }, 'the subtitle, whole on two lines');
-    const tooLong = { 'data-title': 'Acme '.repeat(30).trim(), 'data-subtitle': 'We answer '.repeat(30).trim() };
+    const tooLong = { 'data-title': 'Mmmm '.repeat(30).trim(), 'data-subtitle': 'We MMM '.repeat(30).trim() };
     await hostPage(page, env.server, 'text-size-long-title.html', tooLong);
     await bubble.locator('.cb-launcher').click();
     assert.deepEqual(await lines(bubble.locator('.cb-title')), { lines: 2, cut: true }, 'a title too long for two lines is cut after them');
