@@ -113,6 +113,8 @@ struct Inner {
     notice_seen: u64,
     /// The last batch of history rows put in.
     last_batch: u64,
+    /// The panel has been opened or closed, or asked to be when it already was.
+    open_asked: bool,
     listener: Option<Listener>,
 }
 
@@ -144,6 +146,7 @@ impl ChatState {
                 last_notice: 0,
                 notice_seen: 0,
                 last_batch: LIVE,
+                open_asked: false,
                 listener: None,
             }),
         }

@@ -11,6 +11,7 @@ const ANNOUNCED_CHARS: usize = 600;
 impl ChatState {
     /// Opens or closes the panel; opening marks every reply read.
     pub fn set_open(&self, open: bool) {
+        self.inner.update_value(|inner| inner.open_asked = true);
         if open {
             self.unread.set(0);
         }
@@ -24,6 +25,15 @@ impl ChatState {
                 ChatEvent::Close
             });
         }
+    }
+
+    /// Whether the panel has been opened or closed (by the visitor or the page) since the
+    /// widget started, or asked to be, or the widget is gone.
+    pub fn open_asked(&self) -> bool {
+        // A widget destroyed meanwhile is not to be opened.
+        self.inner
+            .try_with_value(|inner| inner.open_asked)
+            .unwrap_or(true)
     }
 
     /// A reply finished: unread while the panel is closed, and read out to screen readers.

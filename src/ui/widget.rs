@@ -27,8 +27,15 @@ pub fn Widget() -> impl IntoView {
     }));
     session::restore_unsent(state);
     attaching::keep_across_reloads(state);
+    // data-open opens the panel once the widget has started: after the page has heard `ready`
+    // and the calls it made before have run (the loader runs them as it mounts the widget), so
+    // that the page hears `open` after `ready`, and its own early close() stands.
     if state.config.with_value(|c| c.open_on_load) {
-        state.set_open(true);
+        leptos::task::spawn_local(async move {
+            if !state.open_asked() {
+                state.set_open(true);
+            }
+        });
     }
     // History is fetched when the visitor first opens the panel, not on page load.
     Effect::new(move |_| {

@@ -188,6 +188,29 @@ test('calls made before the wasm loaded are replayed in order', async () => {
   await context.close();
 });
 
+test('data-open: the page hears ready before open, and its own close() made before the wasm loaded stands', async () => {
+  for (const [name, early, open, heard] of [
+    ['left alone', '', true, ['chatbubble:ready', 'chatbubble:open']],
+    ['closed early', 'ChatBubble.close();', false, ['chatbubble:ready']],
+  ]) {
+    const { context, page, problems } = await openPage(env.browser);
+    await page.addInitScript(() => {
+      window.__dom = [];
+      for (const type of ['ready', 'open', 'close']) document.addEventListener(`chatbubble:${type}`, (e) => window.__dom.push(e.type));
+    });
+    await host(page, embedTag({ 'data-load': 'eager', 'data-open': 'true', 'data-web-chat-id': 'api-open-on-load' })
+      + (early ? `<script>${early}</script>` : ''));
+    await page.waitForFunction(() => window.__dom.includes('chatbubble:ready'));
+    // Whatever data-open does, it has done by the next task.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    assert.deepEqual(await page.evaluate(() => window.__dom), heard, name);
+    assert.equal(await widget(page).locator('.cb-panel').isVisible(), open, name);
+    assert.equal(await page.evaluate(() => ChatBubble.isOpen()), open, name);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('events reach on() listeners and the page as chatbubble:* DOM events; off() stops a listener', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [401] });
   // Listen before the page loads: with data-load="eager", `ready` can come at once.
