@@ -136,6 +136,11 @@ mod tests {
             html("| a | b |\n|:--|--:|\n| 1 | 2 |"),
             "<table><thead><tr><th style=\"text-align: left\">a</th><th style=\"text-align: right\">b</th></tr></thead><tbody><tr><td style=\"text-align: left\">1</td><td style=\"text-align: right\">2</td></tr></tbody></table>"
         );
+        // A cell that is a sentence is marked, to be kept a few words wide.
+        assert_eq!(
+            html("| a | b |\n|--|--|\n| 1 | a rather long note that goes on |"),
+            "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td class=\"cb-long-cell\">a rather long note that goes on</td></tr></tbody></table>"
+        );
     }
 
     #[test]

@@ -166,12 +166,15 @@ pub fn block_with(block: &Block, part: &mut dyn FnMut(&str) -> Html) -> Vec<Html
                     .iter()
                     .zip(aligns)
                     .map(|(cell, align)| {
-                        let attrs = match align {
+                        let mut attrs = match align {
                             Align::None => Vec::new(),
                             Align::Left => vec![("style", "text-align: left".to_owned())],
                             Align::Center => vec![("style", "text-align: center".to_owned())],
                             Align::Right => vec![("style", "text-align: right".to_owned())],
                         };
+                        if cell.chars().nth(LONG_CELL_CHARS).is_some() {
+                            attrs.push(("class", LONG_CELL_CLASS.to_owned()));
+                        }
                         el_with(tag, attrs, inlines(&parse_inline(cell)))
                     })
                     .collect();
@@ -201,6 +204,13 @@ pub fn part(text: &str) -> Html {
 
 /// The class of a long paragraph's parts.
 pub const PART_CLASS: &str = "cb-part";
+
+/// A table cell longer than this many characters (as written) is a sentence rather than a
+/// figure or a name. It is marked with [`LONG_CELL_CLASS`], which the stylesheet keeps a few
+/// words wide: in a narrow bubble its column would otherwise shrink to its longest word, one
+/// word a line, where the table can scroll sideways instead.
+const LONG_CELL_CHARS: usize = 24;
+pub const LONG_CELL_CLASS: &str = "cb-long-cell";
 
 /// A block as a list item shows it: in a tight list a paragraph's text sits directly in the item.
 pub fn item_block_with(

@@ -476,3 +476,31 @@ test('on a phone, a table wider than the reply scrolls with its headings over th
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('on a phone, a table\'s sentence keeps a few words to a line, and the table scrolls sideways instead', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await phonePage(page, 'phone-table-sentence.html');
+  await echoReplies(page, () => '| product | price | stock | notes |\n|---|---|---|---|\n| alpha | 10.00 | 5 | a rather long note that goes on about it |\n| beta | 20.50 | 0 | out of stock |', { deltas: 4, delay: 5 });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await exchange(page, 'stock', 1);
+  const table = bubble.locator('.cb-assistant .cb-text table');
+  const { scrolls, lines, priceWidth } = await table.evaluate((t) => {
+    const note = t.querySelector('tbody tr td:last-child');
+    const range = document.createRange();
+    range.selectNodeContents(note);
+    const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    return {
+      scrolls: t.scrollWidth > t.clientWidth,
+      lines: tops.size,
+      priceWidth: Math.round(t.querySelector('tbody td:nth-child(2)').getBoundingClientRect().width),
+    };
+  });
+  // The 42-character note took 8 lines of a word or two when its column shrank to fit.
+  assert.ok(lines <= 4, `the note takes ${lines} lines`);
+  assert.ok(scrolls, 'the table scrolls sideways rather than squeeze it');
+  // Figures keep their own width.
+  assert.ok(priceWidth < 100, `the price column is ${priceWidth} px wide`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
