@@ -112,10 +112,25 @@ fn valid_phone(phone: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
 }
 
+/// `text` with the full-width forms of ASCII letters, digits and signs (U+FF01 to U+FF5E), and
+/// the ideographic space, as their ASCII: Chinese and Japanese input methods in full-width mode
+/// type `ada＠example.com` and `０９１２３４５６７８`.
+fn ascii_forms(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
 /// Checks the two fields: a name, and one way to reach the visitor (an `@` makes it an email
-/// address, anything else is read as a phone number).
+/// address, anything else is read as a phone number; either may be typed in full-width forms,
+/// and is kept in ASCII).
 pub fn check(name: &str, reach: &str, t: &Texts) -> Result<Contact, ContactProblem> {
     let name = name.trim();
+    let reach = ascii_forms(reach);
     let reach = reach.trim();
     if name.is_empty() {
         return Err(ContactProblem::Name(t.contact_name_missing));
@@ -190,6 +205,27 @@ mod tests {
             check(&"x".repeat(101), "a@b.co", &EN),
             Err(ContactProblem::Name(_))
         ));
+    }
+
+    #[test]
+    fn full_width_forms_are_read_as_ascii() {
+        assert_eq!(
+            check("陳小明", " ada＠example．com ", &EN).map(|c| c.email),
+            Ok(Some("ada@example.com".into()))
+        );
+        assert_eq!(
+            check("陳小明", "０９１２　３４５　６７８", &EN).map(|c| c.phone),
+            Ok(Some("0912 345 678".into()))
+        );
+        assert_eq!(
+            check("陳小明", "0912３４５６７８", &EN).map(|c| c.phone),
+            Ok(Some("0912345678".into()))
+        );
+        assert_eq!(
+            check("A", "ada＠example", &EN),
+            Err(ContactProblem::Reach(EN.contact_email_invalid)),
+            "an address, if a wrong one"
+        );
     }
 
     #[test]

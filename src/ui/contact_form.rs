@@ -59,13 +59,14 @@ pub fn ContactForm() -> impl IntoView {
             }
         >
             <p class="cb-contact-intro" id="cb-contact-intro">{t.contact_intro}</p>
+            // No `maxlength` on either field: the browser would cut a long entry without a word
+            // (a question typed in the name field); the check says it is too long instead.
             <label class="cb-contact-field">
                 <span>{t.contact_name}</span>
                 <input
                     class="cb-input cb-contact-name"
                     type="text"
                     autocomplete="name"
-                    maxlength="100"
                     aria-invalid=move || name_wrong().to_string()
                     aria-describedby=move || if name_wrong() { "cb-contact-problem" } else { "cb-contact-intro" }
                     node_ref=name_input
@@ -79,7 +80,6 @@ pub fn ContactForm() -> impl IntoView {
                     class="cb-input cb-contact-reach"
                     type="text"
                     autocomplete="email"
-                    maxlength="254"
                     aria-invalid=move || reach_wrong().to_string()
                     aria-describedby=move || if reach_wrong() { "cb-contact-problem" } else { "cb-contact-intro" }
                     node_ref=reach_input

@@ -74,6 +74,36 @@ test('the suggestions come once the contact step is answered, and the one chosen
   await context.close();
 });
 
+test('an address or number typed in full-width forms is taken, and a long entry is not cut but said to be too long', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  const requests = watchRequests(page);
+  await hostPage(page, env.server, 'contact-full-width.html', { 'data-ask-contact': 'true' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const [name, reach] = [bubble.locator('.cb-contact-name'), bubble.locator('.cb-contact-reach')];
+  // A question typed in the name field by mistake stays whole, and is said to be no name.
+  const question = 'Hi, I would like to know whether you deliver to Taipei on weekends, and how much that costs per order?';
+  await name.fill(question);
+  await reach.fill('０９１２　３４５　６７８');
+  await bubble.locator('.cb-contact-start').click();
+  assert.equal(await bubble.locator('.cb-contact-problem').textContent(), 'Please enter a shorter name.');
+  assert.equal(await name.inputValue(), question);
+  // A full-width at sign makes an address, not a wrong phone number.
+  await name.fill('陳小明');
+  await reach.fill('ada＠example');
+  await bubble.locator('.cb-contact-start').click();
+  assert.equal(await bubble.locator('.cb-contact-problem').textContent(), 'That email address does not look right.');
+  await reach.fill('ada＠example．com');
+  await bubble.locator('.cb-contact-start').click();
+  await bubble.locator('.cb-composer').waitFor();
+  await bubble.locator('.cb-input').fill('hello');
+  await bubble.locator('.cb-input').press('Enter');
+  await waitForReply(page, defaultReply('hello'));
+  assert.deepEqual(requests.conversations, [{ webChat: 'e2e-web-chat', contact: { name: '陳小明', email: 'ada@example.com' } }]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a message the page sends during the contact step waits for the answer, and goes with it', async () => {
   const { context, page, problems } = await openPage(env.browser);
   const requests = watchRequests(page);
