@@ -7,6 +7,7 @@ use super::history_failed::HistoryFailed;
 use super::message_batch::MessageBatch;
 use super::message_body::code_copy_click;
 use super::message_row::warm_up;
+use super::said_by::SaidBy;
 use super::starters::Starters;
 use crate::chat::{ChatState, HistoryStatus};
 use crate::models::Role;
@@ -102,7 +103,9 @@ pub fn MessageList() -> impl IntoView {
             <div class="cb-content" node_ref=follow.content>
                 {match greeting {
                     Some(text) => view! {
+                        // Said to be the assistant's, as the first reply of a run is.
                         <div class="cb-message cb-assistant cb-greeting">
+                            <SaidBy who=t.from_assistant/>
                             <div class="cb-text">{text}</div>
                         </div>
                     }

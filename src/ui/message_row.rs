@@ -8,6 +8,7 @@ use super::message_body::MessageBody;
 use super::message_status::{has_status_line, MessageStatusLine};
 use super::message_time::MessageTime;
 use super::regenerate::Regenerate;
+use super::said_by::SaidBy;
 use super::sender_line::{shown_sender, SenderLine};
 use super::sources::Sources;
 use super::version_pager::VersionPager;
@@ -198,13 +199,6 @@ fn notices(message: ChatMessage, typing: Option<Memo<bool>>) -> impl IntoView {
             }
         })
     }
-}
-
-/// Who wrote a run of messages, for screen readers only: the side a bubble sits on and its
-/// colour say it to the eye.
-#[component]
-fn SaidBy(who: &'static str) -> impl IntoView {
-    view! { <span class="cb-sr-only">{who}</span> }
 }
 
 /// The time under a question, when it ends a run of the visitor's messages.

@@ -33,6 +33,7 @@ mod phone;
 mod picture;
 mod regenerate;
 mod reply_body;
+mod said_by;
 mod sender_line;
 mod sources;
 mod starters;

@@ -597,6 +597,17 @@ test('a reply whose assistant has no name is said to be the assistant\'s', async
   await context.close();
 });
 
+test('the site\'s greeting is said to be the assistant\'s, as a reply is', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'said-by-greeting.html', { 'data-load': 'eager', 'data-greeting': 'Hello! I am the shop assistant.' });
+  await widget(page).locator('.cb-launcher').click();
+  const greeting = widget(page).locator('.cb-greeting');
+  assert.equal(await greeting.locator(':scope > .cb-sr-only').textContent(), 'Assistant:');
+  assert.equal(await greeting.evaluate((g) => g.textContent), 'Assistant:Hello! I am the shop assistant.');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('on a phone, a screen reader\'s activation (a click that no key or finger made) keeps focus in the panel; a key reaches the message box', async () => {
   const { context, page, problems, bubble } = await phoneWithAReply('reader-gone.html');
   // TalkBack's double tap clicks the button it has reached, as one of these: a click of no
