@@ -13,8 +13,8 @@ pub struct Config {
     pub chatbot_id: String,
     /// `data-api-base`: absolute URL ending in `/`, e.g. `https://example.com/api/v1/`.
     pub api_base: String,
-    /// `data-title`: the panel's heading.
-    pub title: String,
+    /// `data-title`: the panel's heading; without it, the locale's (see [`Config::title`]).
+    pub title: Option<String>,
     /// `data-reply-timeout` (seconds): a reply with no first byte or no progress for this long
     /// is given up as stalled.
     pub reply_timeout_ms: u32,
@@ -78,7 +78,6 @@ pub struct ConfigProblem {
 /// Why the widget cannot start at all.
 pub const REQUIRED: [&str; 2] = ["data-web-chat-id", "data-chatbot-id"];
 
-const DEFAULT_TITLE: &str = "Chat";
 const DEFAULT_REPLY_TIMEOUT_SECS: u32 = 30;
 const REPLY_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 2..=300;
 const MAX_TITLE_CHARS: usize = 80;
@@ -152,7 +151,7 @@ impl Config {
             }
             Some(v) => Some(v.to_owned()),
         };
-        let title = text("data-title", MAX_TITLE_CHARS).unwrap_or_else(|| DEFAULT_TITLE.into());
+        let title = text("data-title", MAX_TITLE_CHARS);
         let subtitle = text("data-subtitle", MAX_TITLE_CHARS);
         let greeting = text("data-greeting", MAX_TEXT_CHARS);
         let placeholder = text("data-placeholder", MAX_TITLE_CHARS);
@@ -279,6 +278,13 @@ impl Config {
     }
 
     /// The URL of an API path such as `conversations/`.
+    /// The panel's heading: the site's, or in the widget's language ("Chat", "對話").
+    pub fn title(&self) -> String {
+        self.title
+            .clone()
+            .unwrap_or_else(|| self.texts.title.to_owned())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.api_base, path)
     }
@@ -461,7 +467,7 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let config = config.unwrap();
         assert_eq!(config.api_base, "https://api.example.com/api/v1/");
-        assert_eq!(config.title, "Help");
+        assert_eq!(config.title(), "Help");
         assert_eq!(config.reply_timeout_ms, 5000);
         assert_eq!(
             config.url("conversations/"),
@@ -476,7 +482,7 @@ mod tests {
         assert!(problems.is_empty());
         let config = config.unwrap();
         assert_eq!(config.api_base, "https://cdn.example.com/api/v1/");
-        assert_eq!(config.title, "Chat");
+        assert_eq!(config.title(), "Chat");
 
         let mut with_path = ids.to_vec();
         with_path.push(("data-api-base", "/api/"));
@@ -498,7 +504,7 @@ mod tests {
         );
         let config = config.unwrap();
         assert_eq!(config.api_base, "https://cdn.example.com/api/v1/");
-        assert_eq!(config.title.chars().count(), 80);
+        assert_eq!(config.title().chars().count(), 80);
         assert_eq!(config.reply_timeout_ms, 30_000);
         let named: Vec<_> = problems.iter().map(|p| p.attribute).collect();
         assert_eq!(named, ["data-api-base", "data-title", "data-reply-timeout"]);

@@ -102,12 +102,25 @@ pub(crate) fn start(
     };
     if config.locale_auto {
         config.texts = browser_texts();
+    } else if !browser_speaks(config.texts.lang) {
+        time_format::use_language(config.texts.lang);
     }
     crash::watch(&root, config.texts.crashed);
     // The loader's placeholder launcher gives way to the real one.
     root.set_text_content(None);
     apply_appearance(&root, &config.appearance);
     Some(WidgetHandle::mount(root, config, emit))
+}
+
+/// Whether the browser's own dates and times suit words in `lang`: it speaks that language,
+/// and `lang` names no region of its own (an English widget keeps a British browser's dates; a
+/// Taiwanese one has its own).
+fn browser_speaks(lang: &str) -> bool {
+    let browser = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    !lang.contains('-') && browser.split('-').next() == Some(lang)
 }
 
 /// The widget's words in the first of the visitor's languages it speaks.

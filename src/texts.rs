@@ -7,6 +7,8 @@ pub struct Texts {
     /// The language tag of these words, for the widget's `lang` attribute: a screen reader
     /// then reads them in the right voice whatever the host page's language.
     pub lang: &'static str,
+    /// The panel's title when the site sets none (`data-title`).
+    pub title: &'static str,
     pub open_chat: &'static str,
     pub open_chat_unread: &'static str,
     /// The launcher's name while a problem put up with the panel closed waits to be seen.
@@ -163,6 +165,7 @@ pub struct Texts {
 
 pub static EN: Texts = Texts {
     lang: "en",
+    title: "Chat",
     open_chat: "Open chat",
     open_chat_unread: "Open chat, {} unread",
     open_chat_problem: "Open chat: {}",
@@ -284,6 +287,7 @@ pub static EN: Texts = Texts {
 
 pub static ZH_TW: Texts = Texts {
     lang: "zh-TW",
+    title: "對話",
     open_chat: "開啟對話",
     open_chat_unread: "開啟對話，{} 則未讀",
     open_chat_problem: "開啟對話：{}",

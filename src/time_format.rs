@@ -30,13 +30,30 @@ thread_local! {
         date_time_format(&[("year", "numeric"), ("month", "short"), ("day", "numeric")]);
 }
 
-/// A formatter in the visitor's locale showing the given `Intl.DateTimeFormat` fields.
+thread_local! {
+    /// The language of dates and times, when it is not the browser's own (see [`use_language`]).
+    static LANGUAGE: RefCell<Option<&'static str>> = const { RefCell::new(None) };
+}
+
+/// Dates and times in `lang` rather than in the browser's language, for a widget whose words
+/// the site set to another language (`data-locale`): "12月7日 週一" beside Chinese words, not
+/// "Mon, Dec 7" marked as Chinese. Called as the widget starts, before any time is shown.
+pub fn use_language(lang: &'static str) {
+    LANGUAGE.with(|l| *l.borrow_mut() = Some(lang));
+}
+
+/// A formatter in the visitor's locale (or the one [`use_language`] set) showing the given
+/// `Intl.DateTimeFormat` fields.
 fn date_time_format(fields: &[(&str, &str)]) -> js_sys::Intl::DateTimeFormat {
     let options = js_sys::Object::new();
     for (field, style) in fields {
         let _ = js_sys::Reflect::set(&options, &(*field).into(), &(*style).into());
     }
-    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options)
+    let locales = js_sys::Array::new();
+    if let Some(lang) = LANGUAGE.with(|l| *l.borrow()) {
+        locales.push(&lang.into());
+    }
+    js_sys::Intl::DateTimeFormat::new(&locales, &options)
 }
 
 /// `date` as `with` formats it.

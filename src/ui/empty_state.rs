@@ -11,7 +11,7 @@ pub fn EmptyState() -> impl IntoView {
     let state = expect_context::<ChatState>();
     let (avatar, title, t) = state
         .config
-        .with_value(|c| (c.avatar.clone(), c.title.clone(), c.texts));
+        .with_value(|c| (c.avatar.clone(), c.title(), c.texts));
     // Not while the history is read, nor when reading it failed: the conversation has messages.
     let empty = move || {
         state.messages.with(Vec::is_empty)

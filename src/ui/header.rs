@@ -13,14 +13,9 @@ use crate::session;
 #[component]
 pub fn Header() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let (avatar, title, subtitle, t) = state.config.with_value(|c| {
-        (
-            c.avatar.clone(),
-            c.title.clone(),
-            c.subtitle.clone(),
-            c.texts,
-        )
-    });
+    let (avatar, title, subtitle, t) = state
+        .config
+        .with_value(|c| (c.avatar.clone(), c.title(), c.subtitle.clone(), c.texts));
     let full_title = title.clone();
     let confirming = RwSignal::new(false);
     let cancel = NodeRef::<Button>::new();

@@ -24,7 +24,7 @@ use crate::uploads::AttachmentMode;
 #[component]
 pub fn Panel() -> impl IntoView {
     let state = expect_context::<ChatState>();
-    let title = state.config.with_value(|c| c.title.clone());
+    let title = state.config.with_value(|c| c.title());
     let panel = NodeRef::<Section>::new();
     let asking_contact = move || state.contact.with(ContactStep::asking);
     let attaching = state.attaching;

@@ -309,6 +309,7 @@ test('data-locale="zh-TW" speaks Traditional Chinese; auto follows the browser',
   // Marked, so a screen reader reads the widget's words in Chinese on an English page.
   assert.equal(await bubble.locator('.cb-widget').getAttribute('lang'), 'zh-TW');
   await bubble.locator('.cb-launcher').click();
+  assert.equal(await bubble.locator('.cb-title').textContent(), '對話', 'the title when the site sets none');
   assert.equal(await bubble.locator('.cb-input').getAttribute('placeholder'), '輸入訊息…');
   assert.equal(await bubble.locator('.cb-send').getAttribute('aria-label'), '傳送');
   assert.equal(await bubble.locator('.cb-new').getAttribute('aria-label'), '新對話');
@@ -319,6 +320,9 @@ test('data-locale="zh-TW" speaks Traditional Chinese; auto follows the browser',
   assert.equal(await bubble.locator('.cb-notice').textContent(), '對話設定有誤（存取遭拒），請通知網站管理員。');
   assert.equal(await bubble.locator('.cb-visitor .cb-message-status span').textContent(), '未送出');
   assert.equal(await bubble.locator('.cb-retry').textContent(), '重試');
+  // Times in Chinese too, not in the English browser's words marked as Chinese.
+  const time = await bubble.locator('.cb-visitor time').textContent();
+  assert.match(time, /^(上午|下午)\d{1,2}:\d\d$/, time);
   await context.close();
 
   // No data-locale: a browser set to Taiwanese Mandarin gets Chinese, an English one English.
@@ -328,6 +332,8 @@ test('data-locale="zh-TW" speaks Traditional Chinese; auto follows the browser',
     await widget(run.page).locator('.cb-panel').waitFor({ state: 'attached' });
     assert.equal(await widget(run.page).locator('.cb-launcher').getAttribute('aria-label'), label, locale);
     assert.equal(await widget(run.page).locator('.cb-widget').getAttribute('lang'), locale === 'zh-TW' ? 'zh-TW' : 'en', locale);
+    await widget(run.page).locator('.cb-launcher').click();
+    assert.equal(await widget(run.page).locator('.cb-title').textContent(), locale === 'zh-TW' ? '對話' : 'Chat', locale);
     assert.deepEqual(run.problems, []);
     await run.context.close();
   }

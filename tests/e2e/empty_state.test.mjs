@@ -34,7 +34,7 @@ test('no greeting and no picture, in zh-TW: the chat mark and the invitation in 
   await bubble.locator('.cb-empty').waitFor();
   assert.equal(await bubble.locator('.cb-empty-invite').textContent(), '您好！有任何問題都可以問我。');
   assert.equal(await bubble.locator('.cb-empty .cb-empty-mark svg').count(), 1);
-  assert.equal(await bubble.locator('.cb-empty-title').textContent(), 'Chat');
+  assert.equal(await bubble.locator('.cb-empty-title').textContent(), '對話', 'the title in Chinese too');
   assert.deepEqual(problems, []);
   await context.close();
 });
