@@ -161,12 +161,17 @@ pub(super) async fn upload(
     (StatusCode::CREATED, Json(stored)).into_response()
 }
 
-/// The visitor's file name without any path, direction overrides (which make `gnp.exe` read
-/// as `exe.png`) or control characters (those that part words, a newline or a tab, become
-/// spaces), and shortened in its middle when too long, so that its end and extension stay:
-/// the visitor sees what was sent, and a backend that goes by the extension still can.
+/// The visitor's file name without a path before it, direction overrides (which make
+/// `gnp.exe` read as `exe.png`) or control characters (those that part words, a newline or a
+/// tab, become spaces), and shortened in its middle when too long, so that its end and
+/// extension stay: the visitor sees what was sent, and a backend that goes by the extension
+/// still can.
 pub fn clean_filename(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let base = if is_path(raw) {
+        raw.rsplit(['/', '\\']).next().unwrap_or_default()
+    } else {
+        raw
+    };
     let name: String = base
         .chars()
         .filter(|&c| !is_direction_mark(c) && (!c.is_control() || c.is_whitespace()))
@@ -178,6 +183,21 @@ pub fn clean_filename(raw: &str) -> String {
     } else {
         shortened(name)
     }
+}
+
+/// Whether `raw` is a path to the file rather than its name, as some browsers once sent: one
+/// from the root (`/home/a/shot.png`, `C:\\Users\\a\\shot.png`, `\\\\server\\shot.png`) or
+/// from here (`../shot.png`). A slash inside a name (`notes <b>bold</b>.txt`, `a\\b.txt`, both
+/// legal on Linux and macOS) is part of the name the visitor sees in the chip.
+fn is_path(raw: &str) -> bool {
+    let drive = raw.as_bytes().get(1) == Some(&b':')
+        && raw.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+    drive
+        || raw.starts_with(['/', '\\'])
+        || raw.starts_with("./")
+        || raw.starts_with("../")
+        || raw.starts_with(".\\")
+        || raw.starts_with("..\\")
 }
 
 /// The longest extension kept whole when a name is shortened (`.docx`, `.tar.gz`'s `.gz`).
@@ -217,6 +237,19 @@ mod tests {
         assert_eq!(clean_filename(".."), "file");
         assert_eq!(clean_filename(&"é".repeat(500)).chars().count(), 120);
         assert_eq!(clean_filename("report\n2024\t.png"), "report 2024 .png");
+        assert_eq!(clean_filename("/home/a/shot.png"), "shot.png");
+        assert_eq!(clean_filename("\\\\server\\share\\shot.png"), "shot.png");
+        assert_eq!(clean_filename("..\\shot.png"), "shot.png");
+    }
+
+    #[test]
+    fn a_slash_inside_a_name_is_part_of_it() {
+        assert_eq!(
+            clean_filename("notes <b>bold</b> & \"quotes\".txt"),
+            "notes <b>bold</b> & \"quotes\".txt"
+        );
+        assert_eq!(clean_filename("a\\b.txt"), "a\\b.txt");
+        assert_eq!(clean_filename("Q1/Q2 figures.pdf"), "Q1/Q2 figures.pdf");
     }
 
     #[test]
