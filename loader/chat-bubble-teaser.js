@@ -102,8 +102,13 @@ function show(api, root, text, remember) {
     stopOpen();
     stopReady();
   };
+  // Escape said to no control (focus on the page itself) or to the chat dismisses it; not the
+  // one that leaves the site's own search box or closes its menu.
+  const host = root.getRootNode().host;
   const onKey = (e) => {
-    if (e.key === 'Escape' || !root.isConnected) dismiss();
+    const t = e.target;
+    const meant = t === d.body || t === d.documentElement || t === host;
+    if ((e.key === 'Escape' && meant && !e.defaultPrevented) || !root.isConnected) dismiss();
   };
   // Opened any other way (the launcher, the API): the teaser has done its job.
   const stopOpen = api.on('open', dismiss);

@@ -215,3 +215,30 @@ test('an Arabic teaser reads from the right; an English one from the left', asyn
     await context.close();
   }
 });
+
+test('Escape in the site\'s own search box, or one its menu takes, leaves the teaser up', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'teaser-page-escape.html', {
+    'data-load': 'interaction', 'data-teaser': TEXT, 'data-teaser-delay': '0',
+  });
+  await page.evaluate(() => {
+    const search = document.body.appendChild(document.createElement('input'));
+    search.id = 'search';
+    const menu = document.body.appendChild(document.createElement('button'));
+    menu.id = 'menu';
+    menu.addEventListener('keydown', (e) => e.key === 'Escape' && e.preventDefault());
+  });
+  const teaser = widget(page).locator('.cb-teaser');
+  await teaser.waitFor({ state: 'visible' });
+  await page.locator('#search').focus();
+  await page.keyboard.press('Escape');
+  await page.locator('#menu').focus();
+  await page.keyboard.press('Escape');
+  assert.equal(await teaser.count(), 1, 'still up');
+  // Escape with nothing focused is the visitor's no to it.
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('Escape');
+  await teaser.waitFor({ state: 'detached' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
