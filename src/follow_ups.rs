@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 use web_sys::AbortController;
 
 use crate::api;
@@ -34,6 +35,35 @@ const GROWTH: f64 = 1.5;
 const LONGEST_MS: u32 = 60_000;
 /// Polling stops after this long without a follow-up.
 const WINDOW_MS: u32 = 20 * 60 * 1_000;
+
+mod while_closed;
+
+pub use while_closed::watch_while_closed;
+
+/// Until when a conversation is watched for follow-ups: kept across the pages of the site, so
+/// that one opened within the window goes on watching (see [`watch_while_closed`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUpWindow {
+    pub conversation: String,
+    /// Epoch milliseconds.
+    pub until: f64,
+}
+
+impl FollowUpWindow {
+    /// The window of `conversation` from `now` (epoch milliseconds): as long as a watch lasts
+    /// without a follow-up.
+    pub fn from(conversation: &str, now: f64) -> Self {
+        FollowUpWindow {
+            conversation: conversation.to_owned(),
+            until: now + f64::from(WINDOW_MS),
+        }
+    }
+
+    /// Whether `conversation` is still watched at `now`.
+    pub fn watches(&self, conversation: &str, now: f64) -> bool {
+        self.conversation == conversation && now < self.until
+    }
+}
 
 /// The pauses between two reads of the history.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,6 +209,7 @@ pub fn watch(state: ChatState) {
     };
     // One watcher at a time: a newer reply restarts the window.
     state.set_follow_ups_abort(Some(controller.clone()));
+    keep_window_open(&config);
     spawn_local(async move {
         let signal = controller.signal();
         let mut tracker = Tracker::default();
@@ -209,12 +240,22 @@ pub fn watch(state: ChatState) {
             let fresh = tracker.fresh(&history, &shown);
             if !fresh.is_empty() {
                 backoff.reset();
+                keep_window_open(&config);
             }
             for m in fresh {
                 show(state, m);
             }
         }
     });
+}
+
+/// Marks the stored conversation as watched from now for the whole window, for the pages the
+/// visitor goes on to.
+fn keep_window_open(config: &Config) {
+    if let Some(conversation) = store::conversation(config) {
+        let window = FollowUpWindow::from(&conversation.id, js_sys::Date::now());
+        store::save_follow_ups_window(config, &window);
+    }
 }
 
 /// `history` without the replies stored late to questions whose replies were cut off: those
@@ -289,6 +330,20 @@ mod tests {
             content: content.into(),
             ..Message::default()
         }
+    }
+
+    #[test]
+    fn a_window_watches_its_conversation_until_it_ends_and_travels_as_json() {
+        let window = FollowUpWindow::from("c1", 1_000.0);
+        let end = 1_000.0 + f64::from(WINDOW_MS);
+        assert!(window.watches("c1", end - 1.0));
+        assert!(!window.watches("c1", end));
+        assert!(!window.watches("c2", 1_000.0), "another conversation");
+        let kept = serde_json::to_string(&window).unwrap();
+        assert_eq!(
+            serde_json::from_str::<FollowUpWindow>(&kept).unwrap(),
+            window
+        );
     }
 
     #[test]

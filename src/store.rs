@@ -14,6 +14,7 @@ use web_sys::Storage;
 use crate::attached::{self, AttachedFile};
 use crate::config::{Config, Persistence};
 use crate::contact::ContactChoice;
+use crate::follow_ups::FollowUpWindow;
 use crate::models::Conversation;
 use crate::regenerated::Regeneration;
 use crate::tabs::{Entry, Stamp};
@@ -69,6 +70,7 @@ pub fn forget_conversation(config: &Config) {
             unfinished_key(id),
             regenerated_key(id),
             stamp_key(id),
+            follow_ups_key(id),
         ] {
             let _ = s.remove_item(&key);
         }
@@ -224,6 +226,25 @@ pub fn regenerated(config: &Config) -> Vec<Regeneration> {
 
 pub fn save_regenerated(config: &Config, regenerations: &[Regeneration]) {
     save_list(config, &regenerated_key(&config.web_chat_id), regenerations);
+}
+
+fn follow_ups_key(web_chat_id: &str) -> String {
+    format!("chat-bubble:{web_chat_id}:followUps")
+}
+
+/// Until when the conversation is watched for follow-ups, as the last page that watched it
+/// left it (see [`crate::follow_ups`]).
+pub fn follow_ups_window(config: &Config) -> Option<FollowUpWindow> {
+    let stored = read(storage(config), &follow_ups_key(&config.web_chat_id))?;
+    serde_json::from_str(&stored).ok()
+}
+
+pub fn save_follow_ups_window(config: &Config, window: &FollowUpWindow) {
+    keep(
+        storage(config),
+        &follow_ups_key(&config.web_chat_id),
+        serde_json::to_string(window).ok(),
+    );
 }
 
 /// A list stored as JSON under `key`; empty when there is none or it cannot be read.

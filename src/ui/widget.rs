@@ -27,6 +27,8 @@ pub fn Widget() -> impl IntoView {
     }));
     session::restore_unsent(state);
     attaching::keep_across_reloads(state);
+    // Follow-ups go on coming after the visitor moved to another page of the site.
+    crate::follow_ups::watch_while_closed(state);
     // data-open opens the panel once the widget has started: after the page has heard `ready`
     // and the calls it made before have run (the loader runs them as it mounts the widget), so
     // that the page hears `open` after `ready`, and its own early close() stands.

@@ -16,6 +16,7 @@ const ANSWER_HTML = '<p>Our hours are <strong>9 to 5</strong>.</p>';
 const ANSWER_TEXT = 'Our hours are 9 to 5.';
 const FOLLOW_UP = 'Anything else I can help with?';
 const FOLLOW_UP_AFTER_MS = 3000;
+const LATE_FOLLOW_UP_AFTER_MS = 8000;
 
 /** A fake Maax V2: conversations, outgoing messages answered through the webhooks, history. */
 function fakeMaax() {
@@ -62,7 +63,9 @@ function fakeMaax() {
           // Maax retrying the same delivery: it must not show twice.
           await post(json.send_response_url, { answer: ANSWER_HTML });
         });
-        later(FOLLOW_UP_AFTER_MS, () => post(json.followup_url, { followup: FOLLOW_UP }));
+        // "later": the follow-up comes once the visitor has moved to another page.
+        const followUpAfter = json.message_content.includes('later') ? LATE_FOLLOW_UP_AFTER_MS : FOLLOW_UP_AFTER_MS;
+        later(followUpAfter, () => post(json.followup_url, { followup: FOLLOW_UP }));
       } else if (req.url.startsWith('/api/v2/conversations/')) {
         const id = req.url.split('/')[4];
         const history = conversations.get(id);
@@ -166,6 +169,25 @@ test('a follow-up that arrives while the panel is closed counts as unread', asyn
   await bubble.locator('.cb-badge').waitFor({ timeout: FOLLOW_UP_AFTER_MS + 20000 });
   assert.equal(await bubble.locator('.cb-badge').textContent(), '1');
   await bubble.locator('.cb-launcher').click();
+  assert.deepEqual(assistantTexts(await messageRows(page)), [ANSWER_TEXT, FOLLOW_UP]);
+  assert.equal(await bubble.locator('.cb-badge').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a follow-up that arrives after the visitor moved to another page of the site counts as unread there', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'maax-v2-page-a.html', { 'data-follow-ups': 'true' });
+  await send(page, 'Can you tell me later about delivery?');
+  await waitForReply(page, ANSWER_TEXT);
+  // Another page of the site: the panel is closed there, and the answer, seen, is not new.
+  await hostPage(page, env.server, 'maax-v2-page-b.html', { 'data-follow-ups': 'true' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-badge').waitFor({ timeout: LATE_FOLLOW_UP_AFTER_MS + 20000 });
+  assert.equal(await bubble.locator('.cb-badge').textContent(), '1');
+  assert.match(await bubble.locator('.cb-launcher').getAttribute('aria-label'), /1 unread/);
+  await bubble.locator('.cb-launcher').click();
+  await waitForReply(page, FOLLOW_UP);
   assert.deepEqual(assistantTexts(await messageRows(page)), [ANSWER_TEXT, FOLLOW_UP]);
   assert.equal(await bubble.locator('.cb-badge').count(), 0);
   assert.deepEqual(problems, []);
