@@ -102,7 +102,7 @@ pub fn attach_again_notice(names: &[String], t: &Texts) -> Option<String> {
             }
         })
         .collect();
-    Some(fill(t.files_not_kept, names.join(", ")))
+    Some(fill(t.files_not_kept, names.join(t.list_separator)))
 }
 
 #[cfg(test)]

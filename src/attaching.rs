@@ -324,16 +324,17 @@ pub fn add_files(state: ChatState, files: Vec<File>) {
     }
     if !left_out.is_empty() {
         refusals.push(format!(
-            "{} {}",
+            "{}{}{}",
             fill(t.too_many_files, MAX_FILES),
-            fill(t.left_out, left_out.join(", "))
+            t.sentence_separator,
+            fill(t.left_out, left_out.join(t.list_separator))
         ));
     }
     // Several refusals at once (a folder of photos) are said together.
     if refusals.is_empty() {
         state.notice.set(None);
     } else {
-        state.show_notice(refusals.join(" "));
+        state.show_notice(refusals.join(t.sentence_separator));
     }
     pump(state, attaching);
 }

@@ -37,7 +37,8 @@ fn kind_name(allowed: &str, t: &Texts) -> String {
     }
 }
 
-/// The kinds of the allow-list `types`, once each, in its order: "PNG, JPEG, GIF, WebP".
+/// The kinds of the allow-list `types`, once each, in its order: "PNG, JPEG, GIF, WebP"
+/// ("PNG、JPEG、GIF、WebP" in Chinese).
 pub fn accepted_kinds(types: &[String], t: &Texts) -> String {
     let mut names: Vec<String> = Vec::new();
     for allowed in types {
@@ -46,7 +47,7 @@ pub fn accepted_kinds(types: &[String], t: &Texts) -> String {
             names.push(name);
         }
     }
-    names.join(", ")
+    names.join(t.list_separator)
 }
 
 #[cfg(test)]
@@ -78,6 +79,8 @@ mod tests {
         );
         let types = ["image/*".to_string()];
         assert_eq!(accepted_kinds(&types, &ZH_TW), "任何圖片");
+        let types = ["image/png".to_string(), "application/pdf".to_string()];
+        assert_eq!(accepted_kinds(&types, &ZH_TW), "PNG、PDF", "a Chinese list");
     }
 
     #[test]

@@ -9,6 +9,12 @@ pub struct Texts {
     pub lang: &'static str,
     /// The panel's title when the site sets none (`data-title`).
     pub title: &'static str,
+    /// Between the items of a list of names ("a.png, b.png"; "a.png、b.png").
+    pub list_separator: &'static str,
+    /// Between two parts of one label ("Jump to latest, 2 new").
+    pub clause_separator: &'static str,
+    /// Between two sentences said together (Chinese puts no space after its full stop).
+    pub sentence_separator: &'static str,
     pub open_chat: &'static str,
     pub open_chat_unread: &'static str,
     /// The launcher's name while a problem put up with the panel closed waits to be seen.
@@ -166,6 +172,9 @@ pub struct Texts {
 pub static EN: Texts = Texts {
     lang: "en",
     title: "Chat",
+    list_separator: ", ",
+    clause_separator: ", ",
+    sentence_separator: " ",
     open_chat: "Open chat",
     open_chat_unread: "Open chat, {} unread",
     open_chat_problem: "Open chat: {}",
@@ -288,6 +297,9 @@ pub static EN: Texts = Texts {
 pub static ZH_TW: Texts = Texts {
     lang: "zh-TW",
     title: "對話",
+    list_separator: "、",
+    clause_separator: "，",
+    sentence_separator: "",
     open_chat: "開啟對話",
     open_chat_unread: "開啟對話，{} 則未讀",
     open_chat_problem: "開啟對話：{}",

@@ -26,7 +26,7 @@ pub fn JumpToLatest() -> impl IntoView {
         (unseen > 0).then(|| fill(t.new_replies, unseen))
     };
     let label = move || match count() {
-        Some(count) => format!("{}, {count}", t.jump_to_latest),
+        Some(count) => format!("{}{}{count}", t.jump_to_latest, t.clause_separator),
         None => t.jump_to_latest.to_owned(),
     };
     view! {
