@@ -78,7 +78,9 @@ fn going_on(ev: &MouseEvent) -> Option<GoingOn> {
     let button = ev
         .current_target()
         .and_then(|t| t.dyn_into::<Element>().ok())?;
-    let key_went_down_here = KEY_DOWN_ON.take().is_some_and(|on| on == button);
+    let key_went_down_here = KEY_DOWN_ON
+        .take()
+        .is_some_and(|on| on == button || submits_on_enter(&on, &button));
     // A click made with Enter or Space counts no presses of a mouse button.
     let no_presses = ev.detail() == 0;
     // The click says what pressed it where it is a pointer event; elsewhere the pointer that
@@ -103,6 +105,15 @@ fn going_on(ev: &MouseEvent) -> Option<GoingOn> {
     } else {
         panel_of(&button).map(GoingOn::Panel)
     }
+}
+
+/// Whether Enter in `field` clicks `button`: a form's text field submits it with its submit
+/// button (the contact step's Start), a key's press as much as one on the button itself.
+fn submits_on_enter(field: &Element, button: &Element) -> bool {
+    let form = |e: &Element| e.closest("form").ok().flatten();
+    field.tag_name() == "INPUT"
+        && button.get_attribute("type").as_deref() == Some("submit")
+        && form(field).is_some_and(|f| Some(f) == form(button))
 }
 
 /// The panel `element` is in: where focus goes after a finger's press, which must not raise a

@@ -104,6 +104,22 @@ test('an address or number typed in full-width forms is taken, and a long entry 
   await context.close();
 });
 
+test('on a phone, Enter (the keyboard\'s Go) in a field starts the chat with the keyboard still up, in the message box', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await hostPage(page, env.server, 'contact-phone-enter.html', { 'data-ask-contact': 'true' }, { phone: true });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').tap();
+  await bubble.locator('.cb-contact-name').tap();
+  await page.keyboard.type(ADA.name);
+  await bubble.locator('.cb-contact-reach').tap();
+  await page.keyboard.type(ADA.email);
+  await page.keyboard.press('Enter');
+  await bubble.locator('.cb-composer').waitFor();
+  await untilFocused(page, 'cb-input');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a message the page sends during the contact step waits for the answer, and goes with it', async () => {
   const { context, page, problems } = await openPage(env.browser);
   const requests = watchRequests(page);
