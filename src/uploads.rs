@@ -291,6 +291,26 @@ impl UploadError {
     }
 }
 
+/// The longest extension kept in sight when a name is cut short.
+const SHOWN_EXTENSION_CHARS: usize = 10;
+
+/// `name` as its start and its extension (`.pdf`, with its dot), or whole and an empty
+/// extension when it has none worth keeping in sight: a chip too narrow for a long name cuts
+/// its start short and still shows what kind of file it is, and two names that differ only at
+/// their ends stay apart.
+pub fn start_and_extension(name: &str) -> (&str, &str) {
+    match name.rfind('.') {
+        Some(at)
+            if at > 0
+                && name[at..].chars().count() <= SHOWN_EXTENSION_CHARS + 1
+                && !name[at..].contains(char::is_whitespace) =>
+        {
+            name.split_at(at)
+        }
+        _ => (name, ""),
+    }
+}
+
 /// `name`, or, when `taken` says a chip already goes by it, `name (2)`, `name (3)`… before its
 /// extension: two screenshots pasted one after the other are both `image.png` to the browser,
 /// and the visitor, the Remove buttons and the assistant must tell them apart.
@@ -313,6 +333,26 @@ pub fn distinct_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
 mod tests {
     use super::*;
     use crate::texts::EN;
+
+    #[test]
+    fn a_name_keeps_its_extension_in_sight() {
+        assert_eq!(
+            start_and_extension("quarterly-report-final-version-2024.pdf"),
+            ("quarterly-report-final-version-2024", ".pdf")
+        );
+        assert_eq!(start_and_extension("a.tar.gz"), ("a.tar", ".gz"));
+        assert_eq!(start_and_extension("README"), ("README", ""));
+        assert_eq!(start_and_extension(".bashrc"), (".bashrc", ""));
+        assert_eq!(start_and_extension("v1.2 notes"), ("v1.2 notes", ""));
+        assert_eq!(
+            start_and_extension("x.averyveryverylongtail"),
+            ("x.averyveryverylongtail", "")
+        );
+        assert_eq!(
+            start_and_extension("報價單（最終版）.docx"),
+            ("報價單（最終版）", ".docx")
+        );
+    }
 
     fn settings(mode: AttachmentMode) -> AttachmentSettings {
         AttachmentSettings {

@@ -5,6 +5,7 @@ use super::keyboard_focus::{go_on_at, MESSAGE_BOX};
 use crate::attaching::{retry, PendingFile, UploadStatus};
 use crate::chat::ChatState;
 use crate::texts::fill;
+use crate::uploads::start_and_extension;
 
 /// One chosen file: its thumbnail (pictures) or name, its size and where its upload is (the
 /// progress, or a word when it waits or failed), a Retry when the upload failed in a way that
@@ -42,6 +43,8 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
     let uploading_label = fill(t.uploading_file, &file.name);
     let remove_label = fill(t.remove_file, &file.name);
     let retry_label = fill(t.retry_upload, &file.name);
+    let (start, extension) = start_and_extension(&file.name);
+    let (start, extension) = (start.to_owned(), extension.to_owned());
     // A preview the browser cannot draw (a text file named .png) goes rather than show as a
     // broken picture.
     let unreadable = RwSignal::new(false);
@@ -65,7 +68,11 @@ pub fn UploadChip(file: PendingFile) -> impl IntoView {
         >
             {thumbnail}
             <span class="cb-chip-text">
-                <span class="cb-chip-name">{file.name.clone()}</span>
+                // Cut short in its start, so that its extension stays in sight.
+                <span class="cb-chip-name">
+                    <span class="cb-chip-start">{start}</span>
+                    {extension}
+                </span>
                 <span class="cb-chip-size">
                     {file.size.clone()}
                     {move || state_word().map(|word| format!(" · {word}"))}

@@ -482,6 +482,21 @@ test('a long name keeps its extension, a name with a direction override shows as
   await bubble.locator('.cb-chip.cb-chip-done').nth(1).waitFor();
   // The chip shows the name as it goes, not one that reads "photopng.png" backwards.
   assert.deepEqual(await bubble.locator('.cb-chip-name').allTextContents(), [long, 'photognp.png']);
+  // Too long for its chip, the name is cut in its start: its extension stays in sight.
+  const cut = await bubble.locator('.cb-chip-name').first().evaluate((name) => {
+    const start = name.querySelector('.cb-chip-start');
+    const range = document.createRange();
+    range.selectNodeContents(name);
+    range.setStartAfter(start);
+    const shown = name.getBoundingClientRect();
+    const extension = range.getBoundingClientRect();
+    return {
+      startCut: start.scrollWidth > start.clientWidth,
+      extension: range.toString(),
+      inSight: extension.width > 0 && extension.right <= shown.right + 0.5,
+    };
+  });
+  assert.deepEqual(cut, { startCut: true, extension: '.png', inSight: true });
   await bubble.locator('.cb-input').fill('two pictures');
   await bubble.locator('.cb-input').press('Enter');
   await waitForReplyContaining(page, 'photognp.png');
