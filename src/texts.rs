@@ -146,6 +146,7 @@ pub struct Texts {
     pub regenerate: &'static str,
     pub previous_version: &'static str,
     pub next_version: &'static str,
+    /// Which version of a regenerated reply shows, of how many: two `{}`, the one and the count.
     pub version_of: &'static str,
     /// Near the message length limit, under the message box: `{}` characters may still be
     /// added. `_one`: one may.
@@ -281,7 +282,7 @@ pub static EN: Texts = Texts {
     regenerate: "Regenerate",
     previous_version: "Previous version",
     next_version: "Next version",
-    version_of: "Version {}",
+    version_of: "Version {} of {}",
     chars_left: "{} characters left",
     chars_left_one: "1 character left",
     chars_over: "{} characters over the limit",
@@ -407,7 +408,7 @@ pub static ZH_TW: Texts = Texts {
     regenerate: "重新產生",
     previous_version: "上一個版本",
     next_version: "下一個版本",
-    version_of: "第 {} 版",
+    version_of: "第 {} 版，共 {} 版",
     chars_left: "還可輸入 {} 個字",
     chars_left_one: "還可輸入 1 個字",
     chars_over: "超過上限 {} 個字",
@@ -530,13 +531,14 @@ mod tests {
                 texts.left_out,
                 texts.file_empty,
                 texts.upload_failed,
-                texts.version_of,
                 texts.chars_left,
                 texts.chars_over,
                 texts.too_long,
             ] {
                 assert_eq!(template.matches("{}").count(), 1, "{template}");
             }
+            // Which version of how many.
+            assert_eq!(texts.version_of.matches("{}").count(), 2);
         }
         assert_eq!(fill(ZH_TW.sources, 3), "來源（3）");
     }

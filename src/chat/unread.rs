@@ -49,6 +49,17 @@ impl ChatState {
         self.reply_finished(text, self.is_last(key));
     }
 
+    /// Reads out the version of a reply the visitor stepped to (`which`, "Version 1 of 2") and
+    /// its words: the reply changed away from where focus is, on the pager's button.
+    pub fn version_shown(&self, which: String, text: &str) {
+        let t = self.config.with_value(|c| c.texts);
+        self.announcement.set(format!(
+            "{which}{}{}",
+            t.clause_separator,
+            crate::markdown::plain_summary(text, ANNOUNCED_CHARS)
+        ));
+    }
+
     fn reply_finished(&self, text: String, read_out: bool) {
         if !self.open.get_untracked() {
             self.unread.update(|n| *n += 1);

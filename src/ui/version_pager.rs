@@ -12,11 +12,18 @@ pub fn VersionPager(message: ChatMessage) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let t = state.config.with_value(|c| c.texts);
     let position = move || message.versions.with(|v| (v.shown(), v.count()));
+    // "Version 2 of 3", for screen readers; the eye reads "2 / 3".
+    let said = move || {
+        let (shown, count) = position();
+        texts::fill(&texts::fill(t.version_of, shown + 1), count)
+    };
     let go = move |step: isize| {
         let (shown, count) = position();
         let to = shown as isize + step;
         if (0..count as isize).contains(&to) {
             session::show_version(state, message, to as usize);
+            // The reply changes where focus is not: read out which version shows, and its words.
+            state.version_shown(said(), &message.text.get_untracked());
         }
     };
     let label = move || {
@@ -24,7 +31,7 @@ pub fn VersionPager(message: ChatMessage) -> impl IntoView {
         format!("{} / {count}", shown + 1)
     };
     view! {
-        <div class="cb-versions" role="group" aria-label=move || texts::fill(t.version_of, label())>
+        <div class="cb-versions" role="group" aria-label=said>
                 <button
                     type="button"
                     class="cb-version-step"

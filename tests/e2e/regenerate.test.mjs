@@ -53,20 +53,23 @@ test('Regenerate by keyboard: the same message again, the new reply in the old o
     ['assistant', 'w0 w1 w2 w3'],
   ]);
   const pager = bubble.locator('.cb-versions');
-  assert.equal(await pager.getAttribute('aria-label'), 'Version 2 / 2');
+  assert.equal(await pager.getAttribute('aria-label'), 'Version 2 of 2');
   assert.equal(await bubble.locator('.cb-regenerate').count(), 1, 'Regenerate is back');
   // The old reply, by keyboard: focus stays on the button pressed.
   await pager.locator('[aria-label="Previous version"]').focus();
   await page.keyboard.press('Enter');
   await waitForReply(page, first);
-  assert.equal(await pager.getAttribute('aria-label'), 'Version 1 / 2');
+  assert.equal(await pager.getAttribute('aria-label'), 'Version 1 of 2');
+  // Said, as the reply changes away from the button that has focus.
+  const heard = bubble.locator('.cb-panel .cb-sr-only[aria-live="polite"]');
+  assert.equal(await heard.textContent(), `Version 1 of 2, ${first}`);
   assert.equal(await pager.locator('[aria-label="Previous version"]').getAttribute('aria-disabled'), 'true');
   assert.equal(await activeLabel(page), 'Previous version');
   await page.keyboard.press('Tab');
   assert.equal(await activeLabel(page), 'Next version');
   await page.keyboard.press('Enter');
   await waitForReply(page, 'w0 w1 w2 w3');
-  assert.equal(await pager.getAttribute('aria-label'), 'Version 2 / 2');
+  assert.equal(await pager.getAttribute('aria-label'), 'Version 2 of 2');
   assert.equal((await messageRows(page)).length, 2);
   assert.deepEqual(problems, []);
   await context.close();
@@ -113,7 +116,7 @@ test('the same words not sent after a regenerated reply are still kept after a r
   await waitForReply(page, defaultReply('say it again'));
   const bubble = widget(page);
   await bubble.locator('.cb-regenerate').click();
-  await bubble.locator('.cb-versions[aria-label="Version 2 / 2"]').waitFor();
+  await bubble.locator('.cb-versions[aria-label="Version 2 of 2"]').waitFor();
   await waitForReply(page, defaultReply('say it again'));
   // The backend holds the question twice now, the panel shows it once. The same words again
   // do not reach the backend.
@@ -142,7 +145,7 @@ test('after a reload a regenerated reply is still one reply with its versions, t
   const bubble = widget(page);
   await bubble.locator('.cb-regenerate').click();
   await waitForReply(page, 'w0 w1 w2 w3');
-  await bubble.locator('.cb-versions[aria-label="Version 2 / 2"]').waitFor();
+  await bubble.locator('.cb-versions[aria-label="Version 2 of 2"]').waitFor();
   await page.reload();
   await bubble.locator('.cb-launcher').click();
   await waitForReply(page, 'w0 w1 w2 w3');
@@ -152,18 +155,18 @@ test('after a reload a regenerated reply is still one reply with its versions, t
     ['assistant', 'w0 w1 w2 w3'],
   ]);
   const pager = bubble.locator('.cb-versions');
-  assert.equal(await pager.getAttribute('aria-label'), 'Version 2 / 2');
+  assert.equal(await pager.getAttribute('aria-label'), 'Version 2 of 2');
   await pager.locator('[aria-label="Previous version"]').click();
   await waitForReply(page, defaultReply('tell me twice'));
-  assert.equal(await pager.getAttribute('aria-label'), 'Version 1 / 2');
+  assert.equal(await pager.getAttribute('aria-label'), 'Version 1 of 2');
   // A third version goes after the two.
   await bubble.locator('.cb-regenerate').click();
-  await bubble.locator('.cb-versions[aria-label="Version 3 / 3"]').waitFor();
+  await bubble.locator('.cb-versions[aria-label="Version 3 of 3"]').waitFor();
   await waitForReply(page, 'w0 w1 w2 w3');
   assert.equal((await messageRows(page)).length, 2);
   await page.reload();
   await bubble.locator('.cb-launcher').click();
-  await bubble.locator('.cb-versions[aria-label="Version 3 / 3"]').waitFor();
+  await bubble.locator('.cb-versions[aria-label="Version 3 of 3"]').waitFor();
   assert.equal((await messageRows(page)).length, 2);
   assert.deepEqual(problems, []);
   await context.close();
@@ -177,7 +180,7 @@ test('with follow-ups watched, the earlier version of a regenerated reply is not
   await waitForReply(page, defaultReply('once again'));
   const bubble = widget(page);
   await bubble.locator('.cb-regenerate').click();
-  await bubble.locator('.cb-versions[aria-label="Version 2 / 2"]').waitFor();
+  await bubble.locator('.cb-versions[aria-label="Version 2 of 2"]').waitFor();
   await waitForReply(page, 'w0 w1 w2 w3');
   const reads = historyReads(page);
   await page.reload();
@@ -217,12 +220,12 @@ test('a cut version asked again that fails before its first word comes back as i
   await bubble.locator('.cb-assistant .cb-retry').waitFor({ timeout: 20000 });
   const cut = await messageRows(page);
   assert.equal(cut[1][2], 'Reply interrupted');
-  assert.equal(await bubble.locator('.cb-versions').getAttribute('aria-label'), 'Version 2 / 2');
+  assert.equal(await bubble.locator('.cb-versions').getAttribute('aria-label'), 'Version 2 of 2');
   await bubble.locator('.cb-assistant .cb-retry').click();
   await bubble.locator('.cb-notice', { hasText: 'trouble' }).waitFor({ timeout: 20000 });
   await bubble.locator('.cb-assistant .cb-retry').waitFor();
   assert.deepEqual(await messageRows(page), cut);
-  assert.equal(await bubble.locator('.cb-versions').getAttribute('aria-label'), 'Version 2 / 2');
+  assert.equal(await bubble.locator('.cb-versions').getAttribute('aria-label'), 'Version 2 of 2');
   assert.deepEqual(problems.filter((p) => !/500/.test(p)), []);
   await context.close();
 });
