@@ -143,7 +143,9 @@ pub fn Panel() -> impl IntoView {
                 attaching
                     .dragging
                     .get()
-                    .then(|| view! { <div class="cb-drop-hint" aria-hidden="true">{drop_text}</div> })
+                    .then(|| view! {
+                        <div class="cb-drop-hint" aria-hidden="true"><p>{drop_text}</p></div>
+                    })
             }}
         </section>
     }

@@ -531,6 +531,12 @@ test('the picker offers only the picture kinds the site takes, and the drop hint
   });
   await bubble.locator('.cb-drop-hint').waitFor();
   assert.equal(await bubble.locator('.cb-drop-hint').textContent(), 'Drop images here to attach them');
+  // Its words stand on a card of the panel's own colour, not over the faded messages.
+  const [card, panel] = await Promise.all([
+    bubble.locator('.cb-drop-hint p').evaluate((p) => getComputedStyle(p).backgroundColor),
+    bubble.locator('.cb-panel').evaluate((p) => getComputedStyle(p).backgroundColor),
+  ]);
+  assert.equal(card, panel);
   assert.deepEqual(problems, []);
   await context.close();
 });
