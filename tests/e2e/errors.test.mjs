@@ -287,7 +287,12 @@ test('offline: messages typed offline and kept across a reload still go out by t
   await widget(page).locator('.cb-visitor .cb-retry').waitFor();
   await page.unroute(fromCache);
   await context.setOffline(false);
-  await waitForReply(page, defaultReply('typed offline'));
+  // This has failed about once in several full runs under CI's load, not alone: say what the
+  // list and the notice showed when it does.
+  await waitForReply(page, defaultReply('typed offline')).catch(async (error) => {
+    const notice = await widget(page).locator('.cb-notice').allTextContents();
+    throw new Error(`${error.message}\nrows: ${JSON.stringify(await messageRows(page))}\nnotice: ${JSON.stringify(notice)}`);
+  });
   assert.deepEqual((await messageRows(page)).slice(-2), [
     ['visitor', 'typed offline', ''],
     ['assistant', defaultReply('typed offline'), ''],
