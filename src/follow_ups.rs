@@ -15,14 +15,14 @@ use std::collections::{HashMap, HashSet};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
-use web_sys::AbortController;
+use web_sys::{AbortController, AbortSignal};
 
 use crate::api;
 use crate::asked_again;
 use crate::chat::{ChatState, MessageDetails, MessageStatus};
 use crate::config::Config;
 use crate::errors::ApiError;
-use crate::models::{Message, Role};
+use crate::models::{Conversation, Message, Role};
 use crate::store;
 use crate::timers::sleep_ms_or_abort;
 use crate::unfinished;
@@ -226,16 +226,11 @@ pub fn watch(state: ChatState) {
             let Some(conversation) = store::conversation(&config) else {
                 return;
             };
-            let history = match api::history(&config, &conversation, Some(&signal)).await {
-                Ok(history) => history,
-                Err(ApiError::Aborted) => return,
-                // Passing trouble: the next read, later, may work.
-                Err(_) => continue,
+            let history = match read_watched(&config, &conversation, &signal).await {
+                Read::Messages(history) => history,
+                Read::Trouble => continue,
+                Read::Over => return,
             };
-            if signal.aborted() || store::conversation(&config).as_ref() != Some(&conversation) {
-                return;
-            }
-            let history = without_late_replies(&conversation.id, history, &config);
             let shown = shown_replies(state);
             let fresh = tracker.fresh(&history, &shown);
             if !fresh.is_empty() {
@@ -247,6 +242,29 @@ pub fn watch(state: ChatState) {
             }
         }
     });
+}
+
+/// What one read of the watched conversation's history gave.
+enum Read {
+    /// Its messages, without the replies stored late (see [`without_late_replies`]).
+    Messages(Vec<Message>),
+    /// Passing trouble: the next read, later, may work.
+    Trouble,
+    /// The watch is over: stopped, or the visitor is in another conversation now.
+    Over,
+}
+
+/// Reads `conversation`'s history for a watch, as both watches compare it.
+async fn read_watched(config: &Config, conversation: &Conversation, signal: &AbortSignal) -> Read {
+    let history = match api::history(config, conversation, Some(signal)).await {
+        Ok(history) => history,
+        Err(ApiError::Aborted) => return Read::Over,
+        Err(_) => return Read::Trouble,
+    };
+    if signal.aborted() || store::conversation(config).as_ref() != Some(conversation) {
+        return Read::Over;
+    }
+    Read::Messages(without_late_replies(&conversation.id, history, config))
 }
 
 /// Marks the stored conversation as watched from now for the whole window, for the pages the

@@ -84,8 +84,8 @@ pub(crate) fn start(
 ) -> Option<WidgetHandle> {
     let (config, problems) = Config::from_attributes(attributes, script_base);
     // A setting written wrong is ignored, and its default takes its place without a word.
+    let written = |setting: &str| attributes.iter().any(|(n, _)| n == setting);
     for (name, _) in attributes {
-        let written = |setting: &str| attributes.iter().any(|(n, _)| n == setting);
         if let Some(setting) = config::names::meant(name).filter(|s| !written(s)) {
             let text =
                 format!("chat-bubble: {name} is not a setting (ignored); did you mean {setting}?");

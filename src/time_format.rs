@@ -3,7 +3,7 @@
 //! history of a thousand rows feels it. Labels are kept per minute: a conversation's messages
 //! come in bursts, and every message of a minute has the same hh:mm.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use wasm_bindgen::prelude::*;
@@ -32,14 +32,14 @@ thread_local! {
 
 thread_local! {
     /// The language of dates and times, when it is not the browser's own (see [`use_language`]).
-    static LANGUAGE: RefCell<Option<&'static str>> = const { RefCell::new(None) };
+    static LANGUAGE: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 
 /// Dates and times in `lang` rather than in the browser's language, for a widget whose words
 /// the site set to another language (`data-locale`): "12月7日 週一" beside Chinese words, not
 /// "Mon, Dec 7" marked as Chinese. Called as the widget starts, before any time is shown.
 pub fn use_language(lang: &'static str) {
-    LANGUAGE.with(|l| *l.borrow_mut() = Some(lang));
+    LANGUAGE.set(Some(lang));
 }
 
 /// A formatter in the visitor's locale (or the one [`use_language`] set) showing the given
@@ -50,7 +50,7 @@ fn date_time_format(fields: &[(&str, &str)]) -> js_sys::Intl::DateTimeFormat {
         let _ = js_sys::Reflect::set(&options, &(*field).into(), &(*style).into());
     }
     let locales = js_sys::Array::new();
-    if let Some(lang) = LANGUAGE.with(|l| *l.borrow()) {
+    if let Some(lang) = LANGUAGE.get() {
         locales.push(&lang.into());
     }
     js_sys::Intl::DateTimeFormat::new(&locales, &options)

@@ -12,10 +12,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
-use super::{keep_window_open, without_late_replies, Backoff, Tracker};
-use crate::api;
+use super::{keep_window_open, read_watched, Backoff, Read, Tracker};
 use crate::chat::ChatState;
-use crate::errors::ApiError;
 use crate::store;
 use crate::timers::sleep_ms_or_abort;
 
@@ -50,28 +48,21 @@ pub fn watch_while_closed(state: ChatState) {
             {
                 return;
             }
-            let read = api::history(&config, &conversation, Some(&signal)).await;
+            let read = read_watched(&config, &conversation, &signal).await;
             let Some(next) = backoff.next_pause() else {
                 return;
             };
             pause = next;
             let history = match read {
-                Ok(history) => history,
-                Err(ApiError::Aborted) => return,
-                // Passing trouble: the next read, later, may work.
-                Err(_) => continue,
+                Read::Messages(history) => history,
+                Read::Trouble => continue,
+                Read::Over => return,
             };
-            if signal.aborted()
-                || state.open.get_untracked()
-                || store::conversation(&config).as_ref() != Some(&conversation)
-            {
+            if state.open.get_untracked() {
                 return;
             }
             // Only messages known by their id can be told apart from one read to the next.
-            let history: Vec<_> = without_late_replies(&conversation.id, history, &config)
-                .into_iter()
-                .filter(|m| !m.id.is_empty())
-                .collect();
+            let history: Vec<_> = history.into_iter().filter(|m| !m.id.is_empty()).collect();
             let fresh = tracker.fresh(&history, &[]);
             if !found {
                 found = true;
