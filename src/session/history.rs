@@ -140,6 +140,9 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
     let config = state.config.get_value();
     let Some(conversation) = store::conversation(&config) else {
         state.history.set(HistoryStatus::Loaded);
+        // A first message typed offline before the last reload goes now, if the browser is
+        // online: no `online` event comes to a page that started online.
+        super::resend_unsent(state);
         // The first message's row will need the time formatter: create it after the panel's
         // first frame, in a task of its own, rather than in the task that opened the panel or
         // the one that sends the message (the page's first `Intl.DateTimeFormat` loads the
@@ -224,9 +227,16 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
             },
         };
         state.set_history_abort(None);
+        let loaded = status == HistoryStatus::Loaded;
         state.history.set(status);
         if cut_shown {
             super::late_replies::watch(state);
+        }
+        // Messages that waited for the connection go once the history is in, after the
+        // exchanges it holds: a page that started online hears no `online` event, and one
+        // that came back online while this read was under way may have sent nothing yet.
+        if loaded {
+            super::resend_unsent(state);
         }
     })
     // The rows' time formatter is created by their warm-up while the history is on its way

@@ -76,12 +76,12 @@ async fn send_again(state: ChatState, before_rebuild: impl FnOnce()) {
     if let Some(reading) = read_history(state) {
         reading.await;
     }
+    // The read sent the first of them (see `read_history`).
     if state.history.get_untracked() != HistoryStatus::Loaded
         || store::conversation(&config) != kept
     {
         return;
     }
-    super::resend_unsent(state);
     state.show_notice(config.texts.sent_again_to_other_tab.to_owned());
 }
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serverAndBrowser, openPage, widget, defaultReply, mockSwitches, messageRows, waitForReply, send, untilStopArmed, hostPage,
-  startServer, freePort,
+  startServer, freePort, anotherTab,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -297,6 +297,38 @@ test('offline: messages typed offline and kept across a reload still go out by t
     ['visitor', 'typed offline', ''],
     ['assistant', defaultReply('typed offline'), ''],
   ]);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|messages/.test(p)), []);
+  await context.close();
+});
+
+test('offline: a message typed offline on a page left offline goes by itself from the next page opened online', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await send(page, 'first online');
+  await waitForReply(page, defaultReply('first online'));
+  await context.setOffline(true);
+  await send(page, 'typed on the train');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+  // The tab is closed while offline; the visitor opens the site again later, online. That page
+  // never hears an `online` event.
+  await page.close();
+  await context.setOffline(false);
+  const later = await anotherTab(context, problems);
+  await later.goto(env.server.url);
+  await widget(later).locator('.cb-launcher').click();
+  await waitForReply(later, defaultReply('typed on the train'));
+  assert.deepEqual(await messageRows(later), [
+    ['visitor', 'first online', ''],
+    ['assistant', defaultReply('first online'), ''],
+    ['visitor', 'typed on the train', ''],
+    ['assistant', defaultReply('typed on the train'), ''],
+  ]);
+  // Sent once: after another reload the history holds it once, and nothing waits.
+  await later.reload();
+  await widget(later).locator('.cb-launcher').click();
+  await waitForReply(later, defaultReply('typed on the train'));
+  assert.equal((await messageRows(later)).filter(([, text]) => text === 'typed on the train').length, 1);
+  assert.equal(await widget(later).locator('.cb-retry').count(), 0);
   assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|messages/.test(p)), []);
   await context.close();
 });
