@@ -40,9 +40,9 @@ stage clippy cargo clippy --workspace --all-targets -- -D warnings
 stage clippy-wasm cargo clippy -p chat-bubble-widget --target wasm32-unknown-unknown --all-targets -- -D warnings
 stage native-tests cargo test --workspace
 stage browser-tests cargo test -p chat-bubble-widget --target wasm32-unknown-unknown --test browser
-# The widget's release build, the server, and the Leptos app that uses the widget as a component
-# (a debug build: it is there to be driven, not measured).
-stage build bash -c 'trunk build --release && cargo build -p chat-bubble-server && (cd examples/leptos-app && trunk build)'
+# The widget's release build, the server, and the Leptos apps that use the widget as a component
+# (the example and the test cases; debug builds: they are there to be driven, not measured).
+stage build bash -c 'trunk build --release && cargo build -p chat-bubble-server && (cd examples/leptos-app && trunk build) && (cd tests/leptos-cases && trunk build)'
 stage e2e node --test --test-reporter=spec --test-concurrency=1 tests/e2e/
 # The size budgets, and streaming cost growing linearly with the reply (50k/1k cost ratio).
 stage bench-scaling node bench/run.mjs --ci

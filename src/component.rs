@@ -1,8 +1,9 @@
 //! [`ChatBubble`]: the widget as a component for Leptos apps.
 
 use leptos::html::Div;
+use leptos::portal::Portal;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use crate::js_api::WidgetHandle;
@@ -11,9 +12,17 @@ use crate::js_api::WidgetHandle;
 /// attributes and the same checks: a bad value is reported once in the console and replaced by
 /// its default; without both ids the widget does not start.
 ///
-/// It renders one `<div>` that hosts a shadow root, so the app's CSS and the widget's never meet,
-/// and loads its stylesheet from `stylesheet` (serve `style/chat-bubble.css` there). Unmounting
-/// the component stops any reply in flight and removes the widget.
+/// The props are read when the component mounts: an app that changes one (renders the
+/// component again with another value) gets a new widget, with the conversation and the draft
+/// kept and the panel closed. The component dispatches no `chatbubble:*` events and defines no
+/// `window.ChatBubble`; those belong to the script tag.
+///
+/// Wherever it sits in the app's view, it renders one `<div class="chat-bubble">` hung from
+/// `<html>` beside `<body>` (through a [`Portal`]), so that an ancestor's `transform`,
+/// `overflow` or stacking order cannot carry the fixed bubble away or cover it. That `<div>`
+/// hosts a shadow root, so the app's CSS and the widget's never meet, and loads the stylesheet
+/// from `stylesheet` (serve `style/chat-bubble.css` there). Unmounting the component stops any
+/// reply in flight and removes the widget.
 ///
 /// # Usage
 /// ```ignore
@@ -33,7 +42,8 @@ pub fn ChatBubble(
     /// Where the API is (`data-api-base`); by default the page's origin + `/api/v1/`.
     #[prop(optional, into)]
     api_base: Option<String>,
-    /// The stylesheet's URL, relative to the page; `chat-bubble.css` by default.
+    /// The stylesheet's URL; `/chat-bubble.css` (at the root of the site) by default. A
+    /// relative URL is read from the page's address, which changes with the app's routes.
     #[prop(optional, into)]
     stylesheet: Option<String>,
     #[prop(optional, into)] title: Option<String>,
@@ -95,10 +105,6 @@ pub fn ChatBubble(
         ("data-subtitle", subtitle),
         ("data-avatar", avatar),
         ("data-greeting", greeting),
-        (
-            "data-starters",
-            (!starters.is_empty()).then(|| starters.join("|")),
-        ),
         ("data-placeholder", placeholder),
         ("data-locale", locale),
         ("data-theme", theme),
@@ -121,44 +127,101 @@ pub fn ChatBubble(
     .into_iter()
     .filter_map(|(name, value)| Some((name.to_owned(), value?)))
     .collect();
-    let stylesheet = stylesheet.unwrap_or_else(|| "chat-bubble.css".to_owned());
+    let stylesheet = stylesheet.unwrap_or_else(|| DEFAULT_STYLESHEET.to_owned());
 
     let host = NodeRef::<Div>::new();
-    let mounted = StoredValue::new_local(None::<WidgetHandle>);
+    let mounted = StoredValue::new_local(None::<Mounted>);
     // Mounting into a shadow root is a side effect on the host element once it exists.
     Effect::new(move |_| {
         let Some(host) = host.get() else { return };
         if mounted.with_value(Option::is_some) {
             return;
         }
-        let handle = mount_in_shadow(&host, &attributes, &stylesheet);
+        let handle = mount_in_shadow(&host, &attributes, &starters, &stylesheet);
         mounted.set_value(handle);
     });
     on_cleanup(move || {
-        if let Some(handle) = mounted.try_update_value(Option::take).flatten() {
-            handle.destroy();
+        if let Some(mounted) = mounted.try_update_value(Option::take).flatten() {
+            mounted.unmount();
         }
     });
-    view! { <div class="chat-bubble" node_ref=host></div> }
+    // As the script tag's widget hangs from `<html>`.
+    let page_root = document()
+        .document_element()
+        .expect("a page that runs a Leptos app has <html>");
+    view! {
+        <Portal mount=page_root>
+            <div class="chat-bubble" node_ref=host></div>
+        </Portal>
+    }
 }
 
 /// Builds the shadow root on `host` (its stylesheet and the widget's root) and starts the widget.
 fn mount_in_shadow(
     host: &HtmlElement,
     attributes: &[(String, String)],
+    starters: &[String],
     stylesheet: &str,
-) -> Option<WidgetHandle> {
+) -> Option<Mounted> {
     let document = host.owner_document()?;
-    let shadow = host
-        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-        .ok()?;
+    // A host that already has one (an element reused for another widget) has it emptied.
+    let shadow = match host.shadow_root() {
+        Some(shadow) => {
+            shadow.replace_children_with_node_0();
+            shadow
+        }
+        None => host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .ok()?,
+    };
     let link = document.create_element("link").ok()?;
     let _ = link.set_attribute("rel", "stylesheet");
     let _ = link.set_attribute("href", stylesheet);
+    let warning = warn_if_not_loaded(&link);
     let root: HtmlElement = document.create_element("div").ok()?.unchecked_into();
     root.set_class_name("cb-root");
     shadow.append_child(&link).ok()?;
     shadow.append_child(&root).ok()?;
     let page_base = document.base_uri().ok().flatten().unwrap_or_default();
-    crate::start(root, attributes, &page_base, None)
+    crate::crash::keep_earlier_hook();
+    let handle = crate::start(root, attributes, Some(starters), &page_base, None)?;
+    Some(Mounted {
+        handle,
+        link,
+        warning,
+    })
+}
+
+/// A widget mounted by the component, with its stylesheet's link and the link's listener.
+struct Mounted {
+    handle: WidgetHandle,
+    link: web_sys::Element,
+    warning: Closure<dyn Fn()>,
+}
+
+impl Mounted {
+    fn unmount(self) {
+        self.handle.destroy();
+        let _ = self
+            .link
+            .remove_event_listener_with_callback("error", self.warning.as_ref().unchecked_ref());
+    }
+}
+
+/// Where the stylesheet is looked for unless the app says: the root of the site, the same from
+/// every route of the app.
+const DEFAULT_STYLESHEET: &str = "/chat-bubble.css";
+
+/// Says in the console when the stylesheet does not load: the widget would show unstyled, in
+/// the flow of the page. The listener lives as long as the widget.
+fn warn_if_not_loaded(link: &web_sys::Element) -> Closure<dyn Fn()> {
+    let href = link.unchecked_ref::<web_sys::HtmlLinkElement>().href();
+    let warn = Closure::<dyn Fn()>::new(move || {
+        let text = format!(
+            "chat-bubble: the stylesheet {href} did not load; serve style/chat-bubble.css there, or name its URL with the stylesheet prop"
+        );
+        web_sys::console::warn_1(&text.into());
+    });
+    let _ = link.add_event_listener_with_callback("error", warn.as_ref().unchecked_ref());
+    warn
 }

@@ -156,19 +156,7 @@ impl Config {
         let greeting = text("data-greeting", MAX_TEXT_CHARS);
         let placeholder = text("data-placeholder", MAX_TITLE_CHARS);
         let starters_text = text("data-starters", MAX_TEXT_CHARS).unwrap_or_default();
-        let mut starters: Vec<String> = starters_text
-            .split('|')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if starters.len() > MAX_STARTERS {
-            problems.push(ConfigProblem {
-                attribute: "data-starters",
-                message: format!("has more than {MAX_STARTERS} suggestions; the rest are left out"),
-            });
-            starters.truncate(MAX_STARTERS);
-        }
+        let starters = checked_starters(starters_text.split('|'), &mut problems);
         let avatar = match get("data-avatar") {
             None | Some("") => None,
             Some(v) => {
@@ -311,6 +299,38 @@ fn origin_of(url: &str) -> Option<&str> {
 /// Whether two absolute URLs share scheme, host and port.
 pub fn same_origin(a: &str, b: &str) -> bool {
     matches!((origin_of(a), origin_of(b)), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y))
+}
+
+/// Suggested first messages, as given: each trimmed, the empty left out, and at most
+/// [`MAX_STARTERS`] of at most [`MAX_TEXT_CHARS`] characters each (what is cut is said).
+pub(crate) fn checked_starters<'a>(
+    given: impl IntoIterator<Item = &'a str>,
+    problems: &mut Vec<ConfigProblem>,
+) -> Vec<String> {
+    let mut too_long = false;
+    let mut starters: Vec<String> = given
+        .into_iter()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            too_long |= s.chars().nth(MAX_TEXT_CHARS).is_some();
+            s.chars().take(MAX_TEXT_CHARS).collect()
+        })
+        .collect();
+    if too_long {
+        problems.push(ConfigProblem {
+            attribute: "data-starters",
+            message: format!("has a suggestion longer than {MAX_TEXT_CHARS} characters; cut short"),
+        });
+    }
+    if starters.len() > MAX_STARTERS {
+        problems.push(ConfigProblem {
+            attribute: "data-starters",
+            message: format!("has more than {MAX_STARTERS} suggestions; the rest are left out"),
+        });
+        starters.truncate(MAX_STARTERS);
+    }
+    starters
 }
 
 /// The loader's own origin with `/api/v1/`: the server that serves the widget also fronts the API.

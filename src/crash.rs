@@ -22,6 +22,20 @@ pub fn watch(root: &HtmlElement, message: &'static str) {
     HOOK.call_once(|| std::panic::set_hook(Box::new(on_panic)));
 }
 
+/// Installs the hook so that one set before it (a Leptos app's own, when the widget is the
+/// app's component) still runs, first: the panic may be the app's. It stops the widget all the
+/// same, as the whole wasm instance is done for. The script tag's wasm runs no other code, and
+/// has no hook before the widget's to keep.
+pub fn keep_earlier_hook() {
+    HOOK.call_once(|| {
+        let earlier = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            earlier(info);
+            on_panic(info);
+        }));
+    });
+}
+
 /// Forgets `root` (its widget was destroyed).
 pub fn unwatch(root: &HtmlElement) {
     ROOTS.with(|roots| roots.borrow_mut().retain(|(r, _)| r != root));
@@ -31,7 +45,8 @@ fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     if REPORTED.swap(true, Ordering::SeqCst) {
         return;
     }
-    web_sys::console::error_1(&format!("chat-bubble: internal error: {info}").into());
+    // Not called the widget's own: in a Leptos app the panic may be the app's.
+    web_sys::console::error_1(&format!("chat-bubble: stopped by a panic: {info}").into());
     let roots = ROOTS.with(|roots| roots.try_borrow().map(|r| r.clone()).unwrap_or_default());
     for (root, message) in roots {
         show_crashed(&root, message);

@@ -72,17 +72,26 @@ pub fn mount(
             Some((entry.get(0).as_string()?, entry.get(1).as_string()?))
         })
         .collect();
-    start(root, &pairs, script_base, emit)
+    start(root, &pairs, None, script_base, emit)
 }
 
 /// Checks the settings (each problem is logged once) and mounts the widget into `root`.
+/// `starters`: the suggestions as a list (the component's), rather than `data-starters`' text
+/// cut at each `|`.
 pub(crate) fn start(
     root: web_sys::HtmlElement,
     attributes: &[(String, String)],
+    starters: Option<&[String]>,
     script_base: &str,
     emit: Option<js_sys::Function>,
 ) -> Option<WidgetHandle> {
-    let (config, problems) = Config::from_attributes(attributes, script_base);
+    let (mut config, mut problems) = Config::from_attributes(attributes, script_base);
+    if let Some(list) = starters {
+        let starters = config::checked_starters(list.iter().map(String::as_str), &mut problems);
+        if let Some(config) = &mut config {
+            config.starters = starters;
+        }
+    }
     // A setting written wrong is ignored, and its default takes its place without a word.
     let written = |setting: &str| attributes.iter().any(|(n, _)| n == setting);
     for (name, _) in attributes {

@@ -34,6 +34,7 @@ mod picture;
 mod regenerate;
 mod reply_body;
 mod said_by;
+mod scroll_lock;
 mod sender_line;
 mod sources;
 mod starters;

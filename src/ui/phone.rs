@@ -4,10 +4,10 @@
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use web_sys::{EventTarget, HtmlElement};
 
 use super::listen::listen;
+use super::scroll_lock::ScrollLock;
 use crate::chat::ChatState;
 
 /// The stylesheet's phone breakpoint (its `@media` rule says the same).
@@ -37,56 +37,13 @@ pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
         listen(&target, "resize", fit.clone());
         listen(&target, "scroll", fit);
     }
-    let saved_overflow = StoredValue::new_local(None::<String>);
+    let lock = ScrollLock::new();
     Effect::new(move |_| {
-        let open = state.open.get();
-        if open && is_phone() {
-            lock_page_scroll(saved_overflow);
+        if state.open.get() && is_phone() {
+            lock.hold();
         } else {
-            unlock_page_scroll(saved_overflow);
+            lock.release();
         }
     });
-    on_cleanup(move || unlock_page_scroll(saved_overflow));
-}
-
-fn page_root() -> Option<HtmlElement> {
-    web_sys::window()?
-        .document()?
-        .document_element()?
-        .dyn_into()
-        .ok()
-}
-
-fn lock_page_scroll(saved: StoredValue<Option<String>, LocalStorage>) {
-    if saved.try_with_value(Option::is_some) != Some(false) {
-        return;
-    }
-    if let Some(root) = page_root() {
-        let style = root.style();
-        saved.set_value(Some(
-            style.get_property_value("overflow").unwrap_or_default(),
-        ));
-        let _ = style.set_property("overflow", "hidden");
-    }
-}
-
-fn unlock_page_scroll(saved: StoredValue<Option<String>, LocalStorage>) {
-    let Some(previous) = saved.try_update_value(Option::take).flatten() else {
-        return;
-    };
-    if let Some(root) = page_root() {
-        let style = root.style();
-        if previous.is_empty() {
-            let _ = style.remove_property("overflow");
-            // Leave no empty `style=""` behind on the host page.
-            if root
-                .get_attribute("style")
-                .is_some_and(|s| s.trim().is_empty())
-            {
-                let _ = root.remove_attribute("style");
-            }
-        } else {
-            let _ = style.set_property("overflow", &previous);
-        }
-    }
+    on_cleanup(move || lock.release());
 }

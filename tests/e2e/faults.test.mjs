@@ -650,8 +650,8 @@ test('a Rust panic shows an error state, logs once, and the page keeps working',
   assert.match(await alert.textContent(), /stopped working/);
   assert.equal(await alert.getAttribute('role'), 'alert');
   assert.equal(await widget(page).locator('.cb-launcher').count(), 0);
-  assert.deepEqual(problems.filter((p) => p.includes('internal error')).length, 1, 'logged once');
-  assert.deepEqual(problems.filter((p) => !p.includes('internal error')), []);
+  assert.deepEqual(problems.filter((p) => p.includes('chat-bubble: stopped by a panic')).length, 1, 'logged once');
+  assert.deepEqual(problems.filter((p) => !p.includes('chat-bubble: stopped by a panic')), []);
   assert.equal(await page.evaluate(() => { document.title = 'still alive'; return document.title; }), 'still alive');
   await context.close();
 });

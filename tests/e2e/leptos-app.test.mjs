@@ -3,17 +3,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ROOT, startServer, launchBrowser, openPage, defaultReply } from './harness.mjs';
+import { ROOT, startServer, launchBrowser, openPage, defaultReply, PHONE } from './harness.mjs';
 
 const env = {};
 before(async () => {
   env.server = await startServer([], join(ROOT, 'examples', 'leptos-app', 'dist'));
+  // tests/leptos-cases: apps that use the component the ways apps do, one per `?case=`.
+  env.cases = await startServer([], join(ROOT, 'tests', 'leptos-cases', 'dist'));
   env.browser = await launchBrowser();
 });
 after(async () => {
   await env.browser?.close();
   await env.server?.stop();
+  await env.cases?.stop();
 });
+
+const inWidget = (page, selector) => page.locator('.chat-bubble').locator(selector);
 
 test('a Leptos app shows the component: open, send, see the streamed reply, unmount cleanly', async () => {
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
@@ -55,3 +60,96 @@ test('a Leptos app shows the component: open, send, see the streamed reply, unmo
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('an app that changes a prop gets a widget with the new value, the conversation kept', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.cases.url}index.html?case=title`);
+  await inWidget(page, '.cb-launcher').click();
+  await inWidget(page, '.cb-input').fill('before the change');
+  await inWidget(page, '.cb-input').press('Enter');
+  const reply = defaultReply('before the change');
+  const replied = () => page.waitForFunction(
+    (want) => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+      .some((e) => e.textContent === want),
+    reply,
+    { timeout: 15000 },
+  );
+  await replied();
+  // The app renders the component again with another title: one widget, with that title.
+  await page.locator('#change').click();
+  await inWidget(page, '.cb-launcher').click();
+  await page.waitForFunction(() => document.querySelector('.chat-bubble')?.shadowRoot?.querySelector('.cb-title')?.textContent === 'Second title');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.chat-bubble').length), 1);
+  await replied();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a route of the app below its root, the component finds its stylesheet', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.cases.url}index.html?case=route`);
+  await page.locator('#help').click();
+  assert.equal(new URL(page.url()).pathname, '/help/');
+  await inWidget(page, '.cb-launcher').click();
+  await inWidget(page, '.cb-panel').waitFor({ state: 'visible' });
+  assert.equal(await inWidget(page, '.cb-panel').evaluate((e) => getComputedStyle(e).position), 'fixed');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a stylesheet that does not load is said in the console', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 }, expectedStatuses: [404] });
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.route('**/chat-bubble.css', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(`${env.cases.url}index.html?case=route`);
+  await page.locator('#help').click();
+  await inWidget(page, '.cb-launcher').waitFor({ state: 'attached' });
+  await expectEventually(() => warnings.some((w) => /^chat-bubble: the stylesheet http:\/\/\S+\/chat-bubble\.css did not load/.test(w)), () => JSON.stringify(warnings));
+  assert.deepEqual(problems.filter((p) => !p.includes('chat-bubble.css')), []);
+  await context.close();
+});
+
+test('inside a card with a transform, the bubble stays in the corner of the window and its panel is whole', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.cases.url}index.html?case=card`);
+  await inWidget(page, '.cb-launcher').waitFor();
+  await page.evaluate(() => window.scrollTo(0, 1500));
+  const launcher = await inWidget(page, '.cb-launcher').boundingBox();
+  assert.ok(launcher.y + launcher.height <= 800 && launcher.y + launcher.height > 700, `launcher ends at ${launcher.y + launcher.height}`);
+  assert.ok(launcher.x + launcher.width > 1180, `launcher at x ${launcher.x}`);
+  await inWidget(page, '.cb-launcher').click();
+  const panel = await inWidget(page, '.cb-panel').boundingBox();
+  assert.deepEqual([panel.width, panel.height], [380, 600]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a suggestion with a | in its words stays one suggestion', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.cases.url}index.html?case=starters`);
+  await inWidget(page, '.cb-launcher').click();
+  await inWidget(page, '.cb-starters button').first().waitFor();
+  assert.deepEqual(await inWidget(page, '.cb-starters button').allTextContents(), ['Plans | pricing', 'Opening hours']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a panic in the app runs the app\'s own panic hook too, and the widget says it stopped', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.cases.url}index.html?case=panic`);
+  await inWidget(page, '.cb-launcher').waitFor();
+  await page.locator('#app-bug').click();
+  await inWidget(page, '.cb-crashed').waitFor();
+  assert.equal(await page.evaluate(() => document.body.dataset.appHook), 'ran');
+  const logged = problems.filter((p) => p.includes('chat-bubble: stopped by a panic'));
+  assert.equal(logged.length, 1, JSON.stringify(problems));
+  assert.match(logged[0], /index out of bounds/);
+  await context.close();
+});
+
+/** Waits until `check()` holds, for up to 5 s; says `seen()` if it never does. */
+async function expectEventually(check, seen) {
+  for (let i = 0; i < 50 && !check(); i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(check(), seen());
+}

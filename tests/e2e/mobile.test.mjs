@@ -50,6 +50,43 @@ ${PHONE_VIEWPORT}<title>phone</title></head>
   await context.close();
 });
 
+test('on a phone, two widgets open share the page\'s lock: it holds until the last closes, and the page\'s own overflow comes back', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  const url = `${env.server.url}two-phone.html`;
+  await routeHtml(page, url, `<!doctype html><html style="overflow: auto"><head><meta charset="utf-8">
+${PHONE_VIEWPORT}<title>two</title></head>
+<body style="margin:0"><div style="height:3000px">A long host page</div>
+${embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'phone-a' })}${embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'phone-b', 'data-position': 'left' })}</body></html>`);
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll('chat-bubble').length === 2
+    && Array.from(document.querySelectorAll('chat-bubble')).every((h) => h.shadowRoot.querySelector('.cb-panel')));
+  const overflow = () => page.evaluate(() => document.documentElement.style.overflow);
+  await page.evaluate(() => {
+    const [a, b] = document.querySelectorAll('chat-bubble');
+    window.widgets = { a: a.chatBubble, b: b.chatBubble };
+  });
+  const each = (call) => page.evaluate((call) => window.widgets[call[0]][call.slice(1)](), call);
+  // Opened A then B, closed in the same order; then B then A, closed A first.
+  for (const [first, second] of [['a', 'b'], ['b', 'a']]) {
+    await each(`${first}open`);
+    await each(`${second}open`);
+    assert.equal(await overflow(), 'hidden');
+    await each(`${first}close`);
+    assert.equal(await overflow(), 'hidden', `${second} is still open`);
+    await each(`${second}close`);
+    assert.equal(await overflow(), 'auto', 'the page\'s own overflow is back');
+  }
+  // One open when the page removes it: the lock goes with it.
+  await each('aopen');
+  await each('bopen');
+  await each('adestroy');
+  assert.equal(await overflow(), 'hidden');
+  await each('bclose');
+  assert.equal(await overflow(), 'auto');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('on a wide screen the page keeps its scrolling while the panel is open', async () => {
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
   const url = `${env.server.url}desktop.html`;
