@@ -1,11 +1,14 @@
 //! [`ChatBubble`]: the widget as a component for Leptos apps.
 
+use std::rc::Rc;
+
 use leptos::html::Div;
 use leptos::portal::Portal;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
+use crate::chat::{ChatEvent, ChatState};
 use crate::js_api::WidgetHandle;
 
 /// The chat bubble in a Leptos app, with the same settings as the script tag's `data-*`
@@ -14,8 +17,9 @@ use crate::js_api::WidgetHandle;
 ///
 /// The props are read when the component mounts: an app that changes one (renders the
 /// component again with another value) gets a new widget, with the conversation and the draft
-/// kept and the panel closed. The component dispatches no `chatbubble:*` events and defines no
-/// `window.ChatBubble`; those belong to the script tag.
+/// kept and the panel closed. Two are live: `panel_open` follows and drives the panel, and
+/// `on_event` hears what a page hears from the script tag's `chatbubble:*` events (the
+/// component dispatches none, and defines no `window.ChatBubble`).
 ///
 /// Wherever it sits in the app's view, it renders one `<div class="chat-bubble">` hung from
 /// `<html>` beside `<body>` (through a [`Portal`]), so that an ancestor's `transform`,
@@ -74,6 +78,14 @@ pub fn ChatBubble(
     /// Opens the panel as soon as the widget is ready.
     #[prop(optional)]
     open: bool,
+    /// Follows the panel both ways: true while it is open, and the app sets it to open or close
+    /// the panel (from a "Contact us" button of its own, say).
+    #[prop(optional)]
+    panel_open: Option<RwSignal<bool>>,
+    /// Called with what happens in the chat: the panel opened or closed, the visitor sent a
+    /// message, a reply completed, a problem was shown.
+    #[prop(optional, into)]
+    on_event: Option<Callback<ChatEvent>>,
     /// `local`, `session` or `none`.
     #[prop(optional, into)]
     persistence: Option<String>,
@@ -131,15 +143,48 @@ pub fn ChatBubble(
 
     let host = NodeRef::<Div>::new();
     let mounted = StoredValue::new_local(None::<Mounted>);
+    let widget = RwSignal::new_local(None::<ChatState>);
     // Mounting into a shadow root is a side effect on the host element once it exists.
     Effect::new(move |_| {
         let Some(host) = host.get() else { return };
         if mounted.with_value(Option::is_some) {
             return;
         }
-        let handle = mount_in_shadow(&host, &attributes, &starters, &stylesheet);
-        mounted.set_value(handle);
+        let Some(done) = mount_in_shadow(&host, &attributes, &starters, &stylesheet) else {
+            return;
+        };
+        let state = done.handle.state();
+        if let Some(on_event) = on_event {
+            state.set_listener(Some(Rc::new(move |event: &ChatEvent| {
+                on_event.run(event.clone())
+            })));
+        }
+        if panel_open.is_some_and(|open| open.get_untracked()) {
+            done.handle.open();
+        }
+        mounted.set_value(Some(done));
+        widget.set(Some(state));
     });
+    if let Some(panel_open) = panel_open {
+        // The panel to the app's signal...
+        Effect::new(move |_| {
+            let Some(open) = widget.get().and_then(|state| state.open.try_get()) else {
+                return;
+            };
+            if panel_open.get_untracked() != open {
+                panel_open.set(open);
+            }
+        });
+        // ...and the app's signal to the panel.
+        Effect::new(move |_| {
+            let wanted = panel_open.get();
+            if let Some(state) = widget.get_untracked() {
+                if state.open.try_get_untracked() == Some(!wanted) {
+                    state.set_open(wanted);
+                }
+            }
+        });
+    }
     on_cleanup(move || {
         if let Some(mounted) = mounted.try_update_value(Option::take).flatten() {
             mounted.unmount();

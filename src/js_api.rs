@@ -94,6 +94,11 @@ impl WidgetHandle {
     fn alive(&self) -> bool {
         self.view.borrow().is_some()
     }
+
+    /// The widget's state, for the Leptos component to follow and drive.
+    pub(crate) fn state(&self) -> ChatState {
+        self.state
+    }
 }
 
 fn detail(event: &ChatEvent) -> Option<JsValue> {

@@ -47,6 +47,7 @@ pub mod writing_direction;
 
 use wasm_bindgen::prelude::*;
 
+pub use crate::chat::ChatEvent;
 pub use crate::component::ChatBubble;
 use crate::config::Config;
 pub use crate::js_api::WidgetHandle;

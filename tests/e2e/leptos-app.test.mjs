@@ -85,6 +85,32 @@ test('an app that changes a prop gets a widget with the new value, the conversat
   await context.close();
 });
 
+test('an app opens the panel from its own button, follows it open and closed, and hears the chat', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.cases.url}index.html?case=driven`);
+  await inWidget(page, '.cb-launcher').waitFor();
+  assert.equal(await page.locator('#state').textContent(), 'closed');
+  await page.locator('#contact-us').click();
+  await inWidget(page, '.cb-panel').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#state').textContent(), 'open');
+  await inWidget(page, '.cb-input').fill('hello app');
+  await inWidget(page, '.cb-input').press('Enter');
+  const reply = defaultReply('hello app');
+  await page.locator('#heard li', { hasText: 'reply:' }).waitFor({ timeout: 15000 });
+  // The visitor closes it with Escape: the app's signal follows.
+  await inWidget(page, '.cb-input').press('Escape');
+  await inWidget(page, '.cb-panel').waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('#state').textContent(), 'closed');
+  assert.deepEqual(await page.locator('#heard li').allTextContents(), [
+    'open', 'message: hello app', `reply: ${[...reply].length} characters`, 'close',
+  ]);
+  // And opens again from the app's button.
+  await page.locator('#contact-us').click();
+  await inWidget(page, '.cb-panel').waitFor({ state: 'visible' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('on a route of the app below its root, the component finds its stylesheet', async () => {
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
   await page.goto(`${env.cases.url}index.html?case=route`);

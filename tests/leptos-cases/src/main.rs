@@ -1,7 +1,7 @@
 //! Leptos apps that use `chat_bubble::ChatBubble` the ways apps do: one case per page, named
 //! by `?case=`, for tests/e2e/leptos-app.test.mjs.
 
-use chat_bubble::ChatBubble;
+use chat_bubble::{ChatBubble, ChatEvent};
 use leptos::prelude::*;
 
 /// The app changes a prop: it renders the component again with the new value.
@@ -13,6 +13,34 @@ fn TitleFromState() -> impl IntoView {
             "Change the title"
         </button>
         {move || view! { <ChatBubble web_chat_id="cases-title" chatbot_id="demo-bot" title=title.get()/> }}
+    }
+}
+
+/// The app opens the panel from a button of its own, knows when it is open, and hears what
+/// happens in the chat.
+#[component]
+fn DrivenByTheApp() -> impl IntoView {
+    let panel_open = RwSignal::new(false);
+    let heard = RwSignal::new(Vec::<String>::new());
+    let hear = move |event: ChatEvent| {
+        let said = match event {
+            ChatEvent::Open => "open".to_owned(),
+            ChatEvent::Close => "close".to_owned(),
+            ChatEvent::Message(text) => format!("message: {text}"),
+            ChatEvent::Reply(text) => format!("reply: {} characters", text.chars().count()),
+            ChatEvent::Error(text) => format!("error: {text}"),
+        };
+        heard.update(|heard| heard.push(said));
+    };
+    view! {
+        <button id="contact-us" on:click=move |_| panel_open.set(true)>"Contact us"</button>
+        <p id="state">{move || if panel_open.get() { "open" } else { "closed" }}</p>
+        <ul id="heard">
+            <For each=move || heard.get().into_iter().enumerate() key=|(i, _)| *i let:((_, said))>
+                <li>{said}</li>
+            </For>
+        </ul>
+        <ChatBubble web_chat_id="cases-driven" chatbot_id="demo-bot" panel_open=panel_open on_event=hear/>
     }
 }
 
@@ -84,6 +112,7 @@ fn main() {
         .to_owned();
     match case.as_str() {
         "title" => leptos::mount::mount_to_body(TitleFromState),
+        "driven" => leptos::mount::mount_to_body(DrivenByTheApp),
         "route" => leptos::mount::mount_to_body(OnARoute),
         "card" => leptos::mount::mount_to_body(InATransformedCard),
         "starters" => leptos::mount::mount_to_body(StartersWithBars),
