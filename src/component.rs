@@ -26,7 +26,8 @@ use crate::js_api::WidgetHandle;
 /// `overflow` or stacking order cannot carry the fixed bubble away or cover it. That `<div>`
 /// hosts a shadow root, so the app's CSS and the widget's never meet, and loads the stylesheet
 /// from `stylesheet` (serve `style/chat-bubble.css` there). Unmounting the component stops any
-/// reply in flight and removes the widget.
+/// reply in flight, left cut with its Retry as when the visitor goes to another page, and
+/// removes the widget.
 ///
 /// # Usage
 /// ```ignore

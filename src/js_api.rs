@@ -180,6 +180,11 @@ impl WidgetHandle {
         };
         let state = self.state;
         state.set_listener(None);
+        // The page (a single-page app changing its view) took the widget away, not the
+        // visitor: a reply under way is left as when the visitor goes to another page, cut
+        // with its Retry, and replaced by the stored reply once the backend has it, when a
+        // widget for this web chat shows again.
+        session::remember_reply_in_flight(state);
         state.abort_all();
         self.pending.borrow_mut().clear();
         crash::unwatch(&self.root);

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ROOT, startServer, launchBrowser, openPage, defaultReply, PHONE } from './harness.mjs';
+import { ROOT, startServer, launchBrowser, openPage, defaultReply, mockSwitches } from './harness.mjs';
 
 const env = {};
 before(async () => {
@@ -58,6 +58,36 @@ test('a Leptos app shows the component: open, send, see the streamed reply, unmo
     { timeout: 15000 },
   );
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the app takes the component away mid-reply: shown again, the reply is cut with its Retry (not stopped by the visitor) until the stored one takes its place', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.server.url}index.html`);
+  // Slow pieces; the backend stores the whole reply 5 s after the question.
+  await mockSwitches(page, { delay: 150, stored_after: 5000 });
+  await inWidget(page, '.cb-launcher').click();
+  await inWidget(page, '.cb-input').fill('leave me midway');
+  await inWidget(page, '.cb-input').press('Enter');
+  await page.waitForFunction(() => document.querySelector('.chat-bubble').shadowRoot.querySelector('.cb-assistant .cb-text')?.textContent.length > 0);
+  await page.locator('#toggle-bubble').click();
+  await page.waitForFunction(() => !document.querySelector('.chat-bubble'));
+  await mockSwitches(page, null);
+  await page.locator('#toggle-bubble').click();
+  await inWidget(page, '.cb-launcher').click();
+  await inWidget(page, '.cb-assistant .cb-retry').waitFor();
+  const statuses = () => page.evaluate(() => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-message'))
+    .map((e) => e.querySelector('.cb-message-status span')?.textContent ?? ''));
+  assert.deepEqual(await statuses(), ['', 'Reply interrupted']);
+  const reply = defaultReply('leave me midway');
+  await page.waitForFunction(
+    (want) => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+      .some((e) => e.textContent === want),
+    reply,
+    { timeout: 15000 },
+  );
+  assert.deepEqual(await statuses(), ['', '']);
+  assert.deepEqual(problems.filter((p) => !/ERR_ABORTED|completions/.test(p)), []);
   await context.close();
 });
 
