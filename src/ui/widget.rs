@@ -1,5 +1,7 @@
+use leptos::ev::KeyboardEvent;
 use leptos::html::Div;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::announcer::{empty_once_said, Announcer};
 use super::follow::Follow;
@@ -76,10 +78,31 @@ pub fn Widget() -> impl IntoView {
     use_phone_layout(state, widget);
     let lang = state.config.with_value(|c| c.texts.lang);
     view! {
-        <div class="cb-widget" lang=lang class:cb-open=move || state.open.get() node_ref=widget>
+        <div
+            class="cb-widget"
+            lang=lang
+            class:cb-open=move || state.open.get()
+            node_ref=widget
+            on:keydown=keep_typing_in
+            on:keyup=keep_typing_in
+            on:keypress=keep_typing_in
+        >
             <Panel/>
             <Launcher/>
             <Announcer while_open=false/>
         </div>
+    }
+}
+
+/// Keys typed in the widget's text fields stay in the widget. Out of the shadow root the page
+/// sees them come from the widget's element, not from a text field, so its own shortcuts would
+/// fire as the visitor types: `/` opening the site's search, `k` or Space pausing its video.
+fn keep_typing_in(ev: KeyboardEvent) {
+    let typed_in_field = ev
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| matches!(element.tag_name().as_str(), "TEXTAREA" | "INPUT"));
+    if typed_in_field {
+        ev.stop_propagation();
     }
 }

@@ -141,3 +141,42 @@ test('a printed page shows the page alone, not the bubble or the open panel over
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('keys typed in the widget do not set off the page\'s own shortcuts; the page still hears its own keys', async () => {
+  const { context, page: host, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  const url = `${env.server.url}shortcuts.html`;
+  // A page whose `/` opens its search and `k` pauses its video, unless typed in a text field:
+  // the check sites make on the event's target.
+  await routeHtml(host, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title></head><body>
+<input id="site-search"><script>
+window.fired = [];
+for (const type of ['keydown', 'keyup', 'keypress']) {
+  document.addEventListener(type, (e) => {
+    const t = e.target;
+    if (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable) return;
+    window.fired.push(type + ' ' + e.key);
+  });
+}
+</script>${embedTag({ 'data-load': 'eager' })}</body></html>`);
+  await host.goto(url);
+  const bubble = widget(host);
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-input').pressSequentially('k/ok');
+  assert.equal(await bubble.locator('.cb-input').inputValue(), 'k/ok');
+  assert.deepEqual(await host.evaluate(() => window.fired), []);
+  // The widget's own keys still work: Enter sends, Escape closes.
+  await bubble.locator('.cb-input').press('Enter');
+  await host.waitForFunction(
+    (want) => Array.from(document.querySelector('chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+      .some((e) => e.textContent === want),
+    defaultReply('k/ok'),
+    { timeout: 15000 },
+  );
+  await bubble.locator('.cb-input').press('Escape');
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  // Keys on the page itself reach it as before.
+  await host.locator('body').press('k');
+  assert.deepEqual(await host.evaluate(() => window.fired), ['keydown k', 'keypress k', 'keyup k']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
