@@ -64,9 +64,12 @@ pub fn Header() -> impl IntoView {
                 aria-label=t.new_conversation
                 title=t.new_conversation
                 aria-expanded=move || if confirming.get() { "true" } else { "false" }
-                on:click=move |_| {
+                on:click=move |ev| {
                     if state.messages.with_untracked(Vec::is_empty) {
+                        // Nothing to lose, and nothing to show it happened: the press goes on
+                        // in the message box, ready for the first message.
                         session::new_conversation(state);
+                        go_on_at(&ev, MESSAGE_BOX);
                     } else {
                         confirming.update(|c| *c = !*c);
                     }

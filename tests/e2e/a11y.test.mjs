@@ -183,6 +183,11 @@ test('keyboard only: a button that goes with its press leaves focus in the chat,
   await press('.cb-confirm-yes');
   await untilFocused(page, 'cb-input');
   assert.equal(await bubble.locator('.cb-message').count(), 0);
+  // With nothing to lose there is no question: the conversation is already new, and the press
+  // goes on in the message box, ready for its first message.
+  await press('.cb-new');
+  await untilFocused(page, 'cb-input');
+  assert.equal(await bubble.locator('.cb-confirm').count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });
