@@ -42,13 +42,17 @@ pub fn ContactForm() -> impl IntoView {
             }
         }
     };
-    let message = move || {
-        problem.get().map(|p| match p {
-            ContactProblem::Name(m) | ContactProblem::Reach(m) => m,
-        })
+    // Each field's problem is said under it, where the eye and the screen reader are.
+    let name_problem = move || match problem.get() {
+        Some(ContactProblem::Name(m)) => Some(m),
+        _ => None,
     };
-    let name_wrong = move || matches!(problem.get(), Some(ContactProblem::Name(_)));
-    let reach_wrong = move || matches!(problem.get(), Some(ContactProblem::Reach(_)));
+    let reach_problem = move || match problem.get() {
+        Some(ContactProblem::Reach(m)) => Some(m),
+        _ => None,
+    };
+    let name_wrong = move || name_problem().is_some();
+    let reach_wrong = move || reach_problem().is_some();
     view! {
         <form
             class="cb-contact"
@@ -67,27 +71,34 @@ pub fn ContactForm() -> impl IntoView {
                     class="cb-input cb-contact-name"
                     type="text"
                     autocomplete="name"
+                    aria-required="true"
                     aria-invalid=move || name_wrong().to_string()
-                    aria-describedby=move || if name_wrong() { "cb-contact-problem" } else { "cb-contact-intro" }
+                    aria-describedby=move || if name_wrong() { "cb-contact-name-problem" } else { "cb-contact-intro" }
                     node_ref=name_input
                     prop:value=name
                     on:input=move |ev| name.set(event_target_value(&ev))
                 />
             </label>
+            <p class="cb-contact-problem" id="cb-contact-name-problem" role="alert">
+                {name_problem}
+            </p>
             <label class="cb-contact-field">
                 <span>{t.contact_reach}</span>
                 <input
                     class="cb-input cb-contact-reach"
                     type="text"
                     autocomplete="email"
+                    aria-required="true"
                     aria-invalid=move || reach_wrong().to_string()
-                    aria-describedby=move || if reach_wrong() { "cb-contact-problem" } else { "cb-contact-intro" }
+                    aria-describedby=move || if reach_wrong() { "cb-contact-reach-problem" } else { "cb-contact-intro" }
                     node_ref=reach_input
                     prop:value=reach
                     on:input=move |ev| reach.set(event_target_value(&ev))
                 />
             </label>
-            <p class="cb-contact-problem" id="cb-contact-problem" role="alert">{message}</p>
+            <p class="cb-contact-problem" id="cb-contact-reach-problem" role="alert">
+                {reach_problem}
+            </p>
             <div class="cb-contact-actions">
                 <button
                     type="button"

@@ -86,13 +86,25 @@ test('an address or number typed in full-width forms is taken, and a long entry 
   await name.fill(question);
   await reach.fill('０９１２　３４５　６７８');
   await bubble.locator('.cb-contact-start').click();
-  assert.equal(await bubble.locator('.cb-contact-problem').textContent(), 'Please enter a shorter name.');
+  assert.equal(await bubble.locator('.cb-contact-problem:not(:empty)').textContent(), 'Please enter a shorter name.');
   assert.equal(await name.inputValue(), question);
+  // Said right under the name field, which is marked; the other field is not.
+  const below = async (problemOf, field, next) => {
+    const [p, f, n] = await Promise.all([problemOf, field, next].map((l) => l.boundingBox()));
+    return p.y >= f.y + f.height && (!n || p.y + p.height <= n.y);
+  };
+  assert.ok(await below(bubble.locator('.cb-contact-problem:not(:empty)'), name, reach), 'under the name field');
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  assert.equal(await reach.getAttribute('aria-invalid'), 'false');
+  assert.notEqual(await name.evaluate((e) => getComputedStyle(e).borderTopColor), await reach.evaluate((e) => getComputedStyle(e).borderTopColor));
+  assert.deepEqual([await name.getAttribute('aria-required'), await reach.getAttribute('aria-required')], ['true', 'true']);
   // A full-width at sign makes an address, not a wrong phone number.
   await name.fill('陳小明');
   await reach.fill('ada＠example');
   await bubble.locator('.cb-contact-start').click();
-  assert.equal(await bubble.locator('.cb-contact-problem').textContent(), 'That email address does not look right.');
+  assert.equal(await bubble.locator('.cb-contact-problem:not(:empty)').textContent(), 'That email address does not look right.');
+  assert.ok(await below(bubble.locator('.cb-contact-problem:not(:empty)'), reach, bubble.locator('.cb-contact-start')), 'under the email or phone field');
+  assert.equal(await name.getAttribute('aria-invalid'), 'false');
   await reach.fill('ada＠example．com');
   await bubble.locator('.cb-contact-start').click();
   await bubble.locator('.cb-composer').waitFor();
