@@ -63,7 +63,6 @@ function show(api, root, text, remember) {
   message.className = 'cb-teaser-text';
   // In a span, which the stylesheet clamps to a few lines.
   const words = d.createElement('span');
-  words.textContent = text;
   // The site's words go the way they start: an Arabic teaser reads from the right.
   words.dir = 'auto';
   message.append(words);
@@ -112,8 +111,9 @@ function show(api, root, text, remember) {
   };
   // Opened any other way (the launcher, the API): the teaser has done its job.
   const stopOpen = api.on('open', dismiss);
-  // The widget replaces the loader's content when it mounts: the teaser stays where it was.
-  const stopReady = api.on('ready', () => root.append(box));
+  // Before the launcher, as it is on screen, so that Tab reaches it first. The widget replaces
+  // the loader's content when it mounts: the teaser stays where it was.
+  const stopReady = api.on('ready', () => root.prepend(box));
   message.addEventListener('click', () => {
     // The launcher holds focus while the panel opens, so a keyboard user lands in the message box.
     launcher()?.focus();
@@ -122,5 +122,10 @@ function show(api, root, text, remember) {
   });
   close.addEventListener('click', dismiss);
   d.addEventListener('keydown', onKey);
-  root.append(box);
+  root.prepend(box);
+  // The words come into the status region once it is there: a region inserted with its words
+  // already in is not read out by every screen reader.
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    words.textContent = text;
+  }));
 }

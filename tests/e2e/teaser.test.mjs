@@ -136,6 +136,45 @@ test('no teaser while the chat is already open, and a keyboard user lands in the
   await keyboard.context.close();
 });
 
+test('the teaser comes before the launcher in Tab order, and its words come into a status region already there', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  // Record, from the start, what the teaser held when it was put in the page.
+  await page.addInitScript(() => {
+    window.teaserWhenInserted = null;
+    const watch = (root) => new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (node.classList?.contains('cb-teaser') && window.teaserWhenInserted === null) {
+            window.teaserWhenInserted = { role: node.getAttribute('role'), words: node.querySelector('.cb-teaser-text').textContent };
+          }
+        }
+      }
+    }).observe(root, { childList: true, subtree: true });
+    const attach = Element.prototype.attachShadow;
+    Element.prototype.attachShadow = function (init) {
+      const root = attach.call(this, init);
+      watch(root);
+      return root;
+    };
+  });
+  await hostPage(page, env.server, 'teaser-order.html', {
+    'data-load': 'interaction', 'data-teaser': TEXT, 'data-teaser-delay': '0',
+  });
+  const bubble = widget(page);
+  await bubble.locator('.cb-teaser-text', { hasText: 'Questions?' }).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.teaserWhenInserted), { role: 'status', words: '' });
+  // From the page, Tab reaches the teaser, its close button, then the launcher.
+  await page.locator('body').focus();
+  const order = [];
+  for (let i = 0; i < 3; i += 1) {
+    await page.keyboard.press('Tab');
+    order.push(await focused(page));
+  }
+  assert.deepEqual(order, ['cb-teaser-text', 'cb-teaser-close', 'cb-launcher']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 for (const scheme of ['light', 'dark']) {
   test(`the teaser takes the theme's colours (${scheme})`, async () => {
     const { context, page, problems } = await openPage(env.browser, { colorScheme: scheme });
