@@ -20,6 +20,14 @@ after(async () => {
 
 const inWidget = (page, selector) => page.locator('.chat-bubble').locator(selector);
 
+/** Resolves once the component shows an assistant's reply that reads `text`. */
+const replyShown = (page, text) => page.waitForFunction(
+  (want) => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
+    .some((e) => e.textContent === want),
+  text,
+  { timeout: 15000 },
+);
+
 test('a Leptos app shows the component: open, send, see the streamed reply, unmount cleanly', async () => {
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
   await page.goto(`${env.server.url}index.html`);
@@ -35,12 +43,7 @@ test('a Leptos app shows the component: open, send, see the streamed reply, unmo
   await bubble.locator('.cb-input').fill('hello from a Leptos app');
   await bubble.locator('.cb-input').press('Enter');
   const reply = defaultReply('hello from a Leptos app');
-  await page.waitForFunction(
-    (want) => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
-      .some((e) => e.textContent === want),
-    reply,
-    { timeout: 15000 },
-  );
+  await replyShown(page, reply);
   // The component's stylesheet applies inside its shadow root.
   assert.equal(await bubble.locator('.cb-panel').evaluate((e) => getComputedStyle(e).position), 'fixed');
 
@@ -51,12 +54,7 @@ test('a Leptos app shows the component: open, send, see the streamed reply, unmo
   await bubble.locator('.cb-launcher').waitFor();
   await bubble.locator('.cb-launcher').click();
   // The conversation is kept (localStorage), so the new instance shows its history.
-  await page.waitForFunction(
-    (want) => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
-      .some((e) => e.textContent === want),
-    reply,
-    { timeout: 15000 },
-  );
+  await replyShown(page, reply);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -80,12 +78,7 @@ test('the app takes the component away mid-reply: shown again, the reply is cut 
     .map((e) => e.querySelector('.cb-message-status span')?.textContent ?? ''));
   assert.deepEqual(await statuses(), ['', 'Reply interrupted']);
   const reply = defaultReply('leave me midway');
-  await page.waitForFunction(
-    (want) => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
-      .some((e) => e.textContent === want),
-    reply,
-    { timeout: 15000 },
-  );
+  await replyShown(page, reply);
   assert.deepEqual(await statuses(), ['', '']);
   assert.deepEqual(problems.filter((p) => !/ERR_ABORTED|completions/.test(p)), []);
   await context.close();
@@ -98,12 +91,7 @@ test('an app that changes a prop gets a widget with the new value, the conversat
   await inWidget(page, '.cb-input').fill('before the change');
   await inWidget(page, '.cb-input').press('Enter');
   const reply = defaultReply('before the change');
-  const replied = () => page.waitForFunction(
-    (want) => Array.from(document.querySelector('.chat-bubble').shadowRoot.querySelectorAll('.cb-assistant .cb-text'))
-      .some((e) => e.textContent === want),
-    reply,
-    { timeout: 15000 },
-  );
+  const replied = () => replyShown(page, reply);
   await replied();
   // The app renders the component again with another title: one widget, with that title.
   await page.locator('#change').click();
