@@ -22,9 +22,9 @@ use crate::js_api::WidgetHandle;
 /// component dispatches none, and defines no `window.ChatBubble`).
 ///
 /// Wherever it sits in the app's view, it renders one `<div class="chat-bubble">` hung from
-/// `<html>` beside `<body>` (through a [`Portal`]), so that an ancestor's `transform`,
-/// `overflow` or stacking order cannot carry the fixed bubble away or cover it. That `<div>`
-/// hosts a shadow root, so the app's CSS and the widget's never meet, and loads the stylesheet
+/// `<html>` beside `<body>` (through a [`Portal`], in the Portal's own `<div>`, which takes no
+/// box), so that an ancestor's `transform`, `overflow` or stacking order cannot carry the fixed
+/// bubble away or cover it. The `.chat-bubble` hosts a shadow root, so the app's CSS and the widget's never meet, and loads the stylesheet
 /// from `stylesheet` (serve `style/chat-bubble.css` there). Unmounting the component stops any
 /// reply in flight, left cut with its Retry as when the visitor goes to another page, and
 /// removes the widget.
@@ -151,6 +151,11 @@ pub fn ChatBubble(
         if mounted.with_value(Option::is_some) {
             return;
         }
+        // Leptos's Portal holds the host in a `<div>` of its own: that one takes no box, so the
+        // app's CSS for `div`s has nothing to lay out or transform around the fixed bubble.
+        if let Some(wrapper) = host.parent_element() {
+            let _ = wrapper.set_attribute("style", "display: contents");
+        }
         let Some(done) = mount_in_shadow(&host, &attributes, &starters, &stylesheet) else {
             return;
         };
@@ -189,6 +194,10 @@ pub fn ChatBubble(
     on_cleanup(move || {
         if let Some(mounted) = mounted.try_update_value(Option::take).flatten() {
             mounted.unmount();
+        }
+        // No panel is open once the widget is gone; one mounted next starts closed.
+        if let Some(panel_open) = panel_open {
+            panel_open.try_set(false);
         }
     });
     // As the script tag's widget hangs from `<html>`.
@@ -230,7 +239,11 @@ fn mount_in_shadow(
     shadow.append_child(&root).ok()?;
     let page_base = document.base_uri().ok().flatten().unwrap_or_default();
     crate::crash::keep_earlier_hook();
-    let handle = crate::start(root, attributes, Some(starters), &page_base, None)?;
+    let Some(handle) = crate::start(root, attributes, Some(starters), &page_base, None) else {
+        // Not started (its settings were wrong, and said so): no widget to style.
+        forget_listener(&link, &warning);
+        return None;
+    };
     Some(Mounted {
         handle,
         link,
@@ -248,10 +261,14 @@ struct Mounted {
 impl Mounted {
     fn unmount(self) {
         self.handle.destroy();
-        let _ = self
-            .link
-            .remove_event_listener_with_callback("error", self.warning.as_ref().unchecked_ref());
+        forget_listener(&self.link, &self.warning);
     }
+}
+
+/// Takes the stylesheet's listener off its link before the listener is dropped: the link may
+/// still fail to load after.
+fn forget_listener(link: &web_sys::Element, warning: &Closure<dyn Fn()>) {
+    let _ = link.remove_event_listener_with_callback("error", warning.as_ref().unchecked_ref());
 }
 
 /// Where the stylesheet is looked for unless the app says: the root of the site, the same from

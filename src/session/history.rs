@@ -208,7 +208,9 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
                     .any(|row| row.status == MessageStatus::Failed);
                 // Until the last slice is in, destroy() stops it through the same controller.
                 show_history(state, messages, still_wanted).await;
-                if !state.reads_history_with(&controller) {
+                // Another read took its place, or the widget was destroyed meanwhile: nothing
+                // more is this read's to do (a dead widget must not send what waited).
+                if controller.signal().aborted() || !state.reads_history_with(&controller) {
                     return;
                 }
                 forget_arrived_unsent(state, &config, &unsent, &held);

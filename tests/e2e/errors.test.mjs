@@ -333,6 +333,26 @@ test('offline: a message typed offline on a page left offline goes by itself fro
   await context.close();
 });
 
+test('offline: a first message typed offline, before any conversation, goes by itself from the next page opened online', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await context.setOffline(true);
+  await send(page, 'my very first');
+  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+  await page.close();
+  await context.setOffline(false);
+  const later = await anotherTab(context, problems);
+  await later.goto(env.server.url);
+  await widget(later).locator('.cb-launcher').click();
+  await waitForReply(later, defaultReply('my very first'));
+  assert.deepEqual(await messageRows(later), [
+    ['visitor', 'my very first', ''],
+    ['assistant', defaultReply('my very first'), ''],
+  ]);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|conversations/.test(p)), []);
+  await context.close();
+});
+
 test('offline: a message the visitor stopped waits for its Retry when the connection comes back', async () => {
   const { context, page, problems } = await openPage(env.browser, { expectedStatuses: [429] });
   await openChat(page);

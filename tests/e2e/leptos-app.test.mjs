@@ -125,6 +125,15 @@ test('an app opens the panel from its own button, follows it open and closed, an
   // And opens again from the app's button.
   await page.locator('#contact-us').click();
   await inWidget(page, '.cb-panel').waitFor({ state: 'visible' });
+  // Taken away open, the panel is no longer open for the app; shown again, it starts closed.
+  await page.locator('#toggle').click();
+  await page.waitForFunction(() => !document.querySelector('.chat-bubble'));
+  assert.equal(await page.locator('#state').textContent(), 'closed');
+  await page.locator('#toggle').click();
+  await inWidget(page, '.cb-launcher').waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await inWidget(page, '.cb-panel').isVisible(), false);
+  assert.equal(await page.locator('#state').textContent(), 'closed');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -154,10 +163,25 @@ test('a stylesheet that does not load is said in the console', async () => {
   await context.close();
 });
 
+test('ids that are no ids with a stylesheet that does not load: warnings, and no error thrown', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 }, expectedStatuses: [404] });
+  await page.route('**/chat-bubble.css', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(`${env.cases.url}index.html?case=wrong-ids`);
+  await page.waitForFunction(() => document.querySelector('.chat-bubble')?.shadowRoot);
+  await page.waitForTimeout(500);
+  assert.deepEqual(problems.filter((p) => !p.includes('chat-bubble.css') && !p.includes('not started')), []);
+  await context.close();
+});
+
 test('inside a card with a transform, the bubble stays in the corner of the window and its panel is whole', async () => {
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
   await page.goto(`${env.cases.url}index.html?case=card`);
   await inWidget(page, '.cb-launcher').waitFor();
+  // Hung from <html>, in the Portal's <div>, which takes no box of its own.
+  assert.deepEqual(await page.evaluate(() => {
+    const wrapper = document.querySelector('.chat-bubble').parentElement;
+    return [wrapper.parentElement === document.documentElement, getComputedStyle(wrapper).display];
+  }), [true, 'contents']);
   await page.evaluate(() => window.scrollTo(0, 1500));
   const launcher = await inWidget(page, '.cb-launcher').boundingBox();
   assert.ok(launcher.y + launcher.height <= 800 && launcher.y + launcher.height > 700, `launcher ends at ${launcher.y + launcher.height}`);

@@ -276,3 +276,34 @@ test('older rows coming in do not make the browser restyle the rows already show
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a widget destroyed while a long history comes in sends nothing of what waited for the connection', async () => {
+  const conversation = await longConversation();
+  const { context, page, problems } = await openPage(env.browser);
+  await page.addInitScript((stored) => {
+    localStorage.setItem('chat-bubble:e2e-web-chat:conversation', JSON.stringify(stored));
+    localStorage.setItem('chat-bubble:e2e-web-chat:unsent', JSON.stringify([{ text: 'typed offline', when_online: true }]));
+  }, conversation);
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/completions/')) asked.push(r.url()); });
+  await hostPage(page, env.server, 'long-history-destroy.html');
+  await widget(page).locator('.cb-launcher').waitFor();
+  // The page takes the widget away in the task that puts the history's first rows in, the
+  // older ones still to come.
+  await page.evaluate(() => {
+    const root = document.querySelector('chat-bubble').shadowRoot;
+    const watch = new MutationObserver(() => {
+      if (root.querySelector('.cb-rows .cb-assistant')) {
+        watch.disconnect();
+        window.ChatBubble.destroy();
+      }
+    });
+    watch.observe(root, { childList: true, subtree: true });
+  });
+  await widget(page).locator('.cb-launcher').click();
+  await page.waitForFunction(() => !document.querySelector('chat-bubble'));
+  await page.waitForTimeout(1500);
+  assert.deepEqual(asked, []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -66,7 +66,7 @@ ${embedTag({ 'data-load': 'eager', 'data-web-chat-id': 'phone-a' })}${embedTag({
     window.widgets = { a: a.chatBubble, b: b.chatBubble };
   });
   const each = (call) => page.evaluate((call) => window.widgets[call[0]][call.slice(1)](), call);
-  // Opened A then B, closed in the same order; then B then A, closed A first.
+  // Opened A then B and closed in that order; then B then A, closed in that order too.
   for (const [first, second] of [['a', 'b'], ['b', 'a']]) {
     await each(`${first}open`);
     await each(`${second}open`);

@@ -32,15 +32,19 @@ fn DrivenByTheApp() -> impl IntoView {
         };
         heard.update(|heard| heard.push(said));
     };
+    let shown = RwSignal::new(true);
     view! {
         <button id="contact-us" on:click=move |_| panel_open.set(true)>"Contact us"</button>
+        <button id="toggle" on:click=move |_| shown.update(|s| *s = !*s)>"Show or hide the chat"</button>
         <p id="state">{move || if panel_open.get() { "open" } else { "closed" }}</p>
         <ul id="heard">
             <For each=move || heard.get().into_iter().enumerate() key=|(i, _)| *i let:((_, said))>
                 <li>{said}</li>
             </For>
         </ul>
-        <ChatBubble web_chat_id="cases-driven" chatbot_id="demo-bot" panel_open=panel_open on_event=hear/>
+        <Show when=move || shown.get()>
+            <ChatBubble web_chat_id="cases-driven" chatbot_id="demo-bot" panel_open=panel_open on_event=hear/>
+        </Show>
     }
 }
 
@@ -86,6 +90,12 @@ fn StartersWithBars() -> impl IntoView {
     }
 }
 
+/// Ids that are no ids: the widget does not start.
+#[component]
+fn WrongIds() -> impl IntoView {
+    view! { <ChatBubble web_chat_id="not an id" chatbot_id=""/> }
+}
+
 /// An app with a panic hook of its own, and a bug of its own.
 #[component]
 fn AppWithPanicHook() -> impl IntoView {
@@ -117,6 +127,7 @@ fn main() {
         "card" => leptos::mount::mount_to_body(InATransformedCard),
         "starters" => leptos::mount::mount_to_body(StartersWithBars),
         "panic" => leptos::mount::mount_to_body(AppWithPanicHook),
+        "wrong-ids" => leptos::mount::mount_to_body(WrongIds),
         _ => {}
     }
 }
