@@ -204,13 +204,13 @@ test('the contact step checks name and email or phone, and what is given becomes
   assert.equal(await bubble.locator('.cb-composer').count(), 0, 'no message box before the step');
 
   await form.locator('.cb-contact-start').click();
-  assert.equal(await form.locator('[role=alert]').textContent(), 'Please enter your name.');
+  assert.equal(await form.locator('#cb-contact-name-problem[role=alert]').textContent(), 'Please enter your name.');
   assert.equal(await form.locator('.cb-contact-name').getAttribute('aria-invalid'), 'true');
   assert.ok(await form.locator('.cb-contact-name').evaluate((e) => e.getRootNode().activeElement === e), 'focus on the field to fix');
   await form.locator('.cb-contact-name').fill('Ada Lovelace');
   await form.locator('.cb-contact-reach').fill('ada@');
   await form.locator('.cb-contact-reach').press('Enter');
-  assert.equal(await form.locator('[role=alert]').textContent(), 'That email address does not look right.');
+  assert.equal(await form.locator('#cb-contact-reach-problem[role=alert]').textContent(), 'That email address does not look right.');
   await form.locator('.cb-contact-reach').fill('ada@example.com');
   await form.locator('.cb-contact-reach').press('Enter');
   await bubble.locator('.cb-composer').waitFor();
