@@ -301,21 +301,29 @@ test('offline: messages typed offline and kept across a reload still go out by t
   await context.close();
 });
 
-test('offline: a message typed offline on a page left offline goes by itself from the next page opened online', async () => {
-  const { context, page, problems } = await openPage(env.browser);
-  await openChat(page);
-  await send(page, 'first online');
-  await waitForReply(page, defaultReply('first online'));
+/**
+ * Sends `text` offline on `page`, closes that tab while still offline, and opens the site again
+ * online in a new tab of the same browser, with the panel open: a page that never hears an
+ * `online` event. Returns the new tab.
+ */
+async function typedOfflineThenOpenedAgain(context, page, problems, text) {
   await context.setOffline(true);
-  await send(page, 'typed on the train');
+  await send(page, text);
   await widget(page).locator('.cb-visitor .cb-retry').waitFor();
-  // The tab is closed while offline; the visitor opens the site again later, online. That page
-  // never hears an `online` event.
   await page.close();
   await context.setOffline(false);
   const later = await anotherTab(context, problems);
   await later.goto(env.server.url);
   await widget(later).locator('.cb-launcher').click();
+  return later;
+}
+
+test('offline: a message typed offline on a page left offline goes by itself from the next page opened online', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await openChat(page);
+  await send(page, 'first online');
+  await waitForReply(page, defaultReply('first online'));
+  const later = await typedOfflineThenOpenedAgain(context, page, problems, 'typed on the train');
   await waitForReply(later, defaultReply('typed on the train'));
   assert.deepEqual(await messageRows(later), [
     ['visitor', 'first online', ''],
@@ -336,14 +344,7 @@ test('offline: a message typed offline on a page left offline goes by itself fro
 test('offline: a first message typed offline, before any conversation, goes by itself from the next page opened online', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await openChat(page);
-  await context.setOffline(true);
-  await send(page, 'my very first');
-  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
-  await page.close();
-  await context.setOffline(false);
-  const later = await anotherTab(context, problems);
-  await later.goto(env.server.url);
-  await widget(later).locator('.cb-launcher').click();
+  const later = await typedOfflineThenOpenedAgain(context, page, problems, 'my very first');
   await waitForReply(later, defaultReply('my very first'));
   assert.deepEqual(await messageRows(later), [
     ['visitor', 'my very first', ''],
