@@ -43,7 +43,13 @@ pub fn AttachButton() -> impl IntoView {
             tabindex="-1"
             aria-hidden="true"
             node_ref=input
-            on:change=move |ev| {
+            // The click the button makes opens the picker and goes no further: it comes while
+            // the button's own click is handled, and under Leptos's event delegation both would
+            // be handled by one listener on `window`, which must not be called inside itself.
+            on:click:capture=|ev| ev.stop_propagation()
+            // The input's own listener in every build: `change` does not leave the shadow root
+            // either (see the composer's `submit`).
+            on:change:capture=move |ev| {
                 let input = event_target::<HtmlInputElement>(&ev);
                 let files = files_of(input.files());
                 // The same file may be chosen again after it was removed.

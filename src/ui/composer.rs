@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
 use super::attach_button::AttachButton;
+use super::event_origin::origin_value;
 use super::icons::{Icon, SEND, STOP};
 use super::keyboard_focus::panel_of;
 use super::message_count::{MessageCount, COUNT_ID};
@@ -181,7 +182,9 @@ pub fn Composer() -> impl IntoView {
     view! {
         <form
             class="cb-composer"
-            on:submit=move |ev| {
+            // The form's own listener in every build (see `super::event_origin`): `submit` does
+            // not leave the shadow root, so a handler delegated to `window` never hears it.
+            on:submit:capture=move |ev| {
                 ev.prevent_default();
                 submit();
             }
@@ -203,7 +206,7 @@ pub fn Composer() -> impl IntoView {
                 aria-invalid=move || (length.with(|l| l.zone()) == Zone::Over).then_some("true")
                 node_ref=input
                 prop:value=move || draft.get()
-                on:input=move |ev| set_draft(event_target_value(&ev))
+                on:input=move |ev| set_draft(origin_value(&ev))
                 on:keydown=move |ev: KeyboardEvent| {
                     // While an input method is composing (e.g. Chinese), Enter confirms it.
                     // Safari ends the composition before that Enter's keydown, which then says

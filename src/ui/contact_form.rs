@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
+use super::event_origin::origin_value;
 use super::keyboard_focus::{focused_near, go_on_once_drawn, MESSAGE_BOX};
 use crate::chat::ChatState;
 use crate::contact::{check, ContactChoice, ContactProblem, ContactStep};
@@ -57,7 +58,8 @@ pub fn ContactForm() -> impl IntoView {
         <form
             class="cb-contact"
             novalidate=true
-            on:submit=move |ev| {
+            // The form's own listener in every build: see the composer's.
+            on:submit:capture=move |ev| {
                 ev.prevent_default();
                 submit();
             }
@@ -76,7 +78,7 @@ pub fn ContactForm() -> impl IntoView {
                     aria-describedby=move || if name_wrong() { "cb-contact-name-problem" } else { "cb-contact-intro" }
                     node_ref=name_input
                     prop:value=name
-                    on:input=move |ev| name.set(event_target_value(&ev))
+                    on:input=move |ev| name.set(origin_value(&ev))
                 />
             </label>
             <p class="cb-contact-problem" id="cb-contact-name-problem" role="alert">
@@ -93,7 +95,7 @@ pub fn ContactForm() -> impl IntoView {
                     aria-describedby=move || if reach_wrong() { "cb-contact-reach-problem" } else { "cb-contact-intro" }
                     node_ref=reach_input
                     prop:value=reach
-                    on:input=move |ev| reach.set(event_target_value(&ev))
+                    on:input=move |ev| reach.set(origin_value(&ev))
                 />
             </label>
             <p class="cb-contact-problem" id="cb-contact-reach-problem" role="alert">

@@ -12,6 +12,8 @@ use web_sys::{
     Document, Element, HtmlElement, KeyboardEvent, MouseEvent, PointerEvent, ShadowRoot,
 };
 
+use super::event_origin::event_origin;
+
 /// The element with focus in `element`'s shadow root (the widget in a page), or in its document
 /// (the component in a Leptos app).
 pub fn focused_near(element: &Element) -> Option<Element> {
@@ -145,7 +147,7 @@ pub fn note_pointer(ev: PointerEvent) {
 /// a key (see [`go_on_at`]).
 pub fn note_key(ev: &KeyboardEvent) {
     let pressed = matches!(ev.key().as_str(), "Enter" | " ")
-        .then(|| ev.target().and_then(|t| t.dyn_into::<Element>().ok()))
+        .then(|| event_origin(ev))
         .flatten();
     KEY_DOWN_ON.set(pressed);
 }

@@ -1,8 +1,8 @@
 use leptos::html::Div;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, MouseEvent};
+use web_sys::MouseEvent;
 
+use super::event_origin::event_origin;
 use super::follow::Follow;
 use super::reply_body::ReplyBody;
 use crate::chat::{ChatMessage, ChatState};
@@ -75,7 +75,7 @@ pub fn MessageBody(message: ChatMessage) -> impl IntoView {
 /// Copies a code block's code when its Copy button is pressed. The list handles the clicks of
 /// all its replies' code blocks, rather than each reply body having a handler of its own.
 pub fn code_copy_click(ev: MouseEvent, t: &'static crate::texts::Texts) {
-    if let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+    if let Some(target) = event_origin(&ev) {
         handle_copy_click(&target, t);
     }
 }

@@ -11,6 +11,7 @@ mod contact_form;
 mod copy_message;
 mod day_separator;
 mod empty_state;
+mod event_origin;
 mod follow;
 mod header;
 mod history_failed;

@@ -1,9 +1,9 @@
 use leptos::ev::KeyboardEvent;
 use leptos::html::Div;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::announcer::{empty_once_said, Announcer};
+use super::event_origin::event_origin;
 use super::follow::Follow;
 use super::launcher::Launcher;
 use super::listen::listen;
@@ -98,9 +98,7 @@ pub fn Widget() -> impl IntoView {
 /// sees them come from the widget's element, not from a text field, so its own shortcuts would
 /// fire as the visitor types: `/` opening the site's search, `k` or Space pausing its video.
 fn keep_typing_in(ev: KeyboardEvent) {
-    let typed_in_field = ev
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    let typed_in_field = event_origin(&ev)
         .is_some_and(|element| matches!(element.tag_name().as_str(), "TEXTAREA" | "INPUT"));
     if typed_in_field {
         ev.stop_propagation();

@@ -18,7 +18,13 @@ after(async () => {
   await env.cases?.stop();
 });
 
-const inWidget = (page, selector) => page.locator('.chat-bubble').locator(selector);
+const inWidget = (page, selector, options) => page.locator('.chat-bubble').locator(selector, options);
+
+// A 1×1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 /** Resolves once the component shows an assistant's reply that reads `text`. */
 const replyShown = (page, text) => page.waitForFunction(
@@ -213,6 +219,35 @@ test('a panic in the app runs the app\'s own panic hook too, and the widget says
   const logged = problems.filter((p) => p.includes('chat-bubble: stopped by a panic'));
   assert.equal(logged.length, 1, JSON.stringify(problems));
   assert.match(logged[0], /index out of bounds/);
+  await context.close();
+});
+
+test('in an app built with event delegation, the visitor fills in every field of the widget: contact step, message box, file picker', async () => {
+  // tests/leptos-cases turns on Leptos's `delegation` feature, which applies to the widget too.
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`${env.cases.url}index.html?case=fields`);
+  await inWidget(page, '.cb-launcher').click();
+  await inWidget(page, '.cb-contact-name').pressSequentially('Ada / k');
+  await inWidget(page, '.cb-contact-reach').pressSequentially('ada@example.com');
+  assert.equal(await inWidget(page, '.cb-contact-name').inputValue(), 'Ada / k');
+  // Enter submits the step in place: the page does not go anywhere.
+  await inWidget(page, '.cb-contact-reach').press('Enter');
+  const messageBox = inWidget(page, 'textarea.cb-input');
+  await messageBox.waitFor();
+  assert.equal(new URL(page.url()).search, '?case=fields');
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    inWidget(page, '.cb-attach').click(),
+  ]);
+  await chooser.setFiles({ name: 'screenshot.png', mimeType: 'image/png', buffer: PNG });
+  await inWidget(page, '.cb-chip', { hasText: 'screenshot.png' }).waitFor();
+  await messageBox.pressSequentially('k/ok');
+  assert.equal(await messageBox.inputValue(), 'k/ok');
+  await messageBox.press('Enter');
+  await inWidget(page, '.cb-assistant .cb-text', { hasText: 'screenshot.png' }).waitFor({ timeout: 15000 });
+  await messageBox.press('Escape');
+  await inWidget(page, '.cb-panel').waitFor({ state: 'hidden' });
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -113,6 +113,15 @@ fn AppWithPanicHook() -> impl IntoView {
     }
 }
 
+/// Every field of the widget: the contact step, the message box and the file picker (this app,
+/// like the others here, is built with Leptos's event delegation).
+#[component]
+fn EveryField() -> impl IntoView {
+    view! {
+        <ChatBubble web_chat_id="cases-fields" chatbot_id="demo-bot" ask_contact=true attachments="images"/>
+    }
+}
+
 fn main() {
     let case = window()
         .location()
@@ -128,6 +137,7 @@ fn main() {
         "starters" => leptos::mount::mount_to_body(StartersWithBars),
         "panic" => leptos::mount::mount_to_body(AppWithPanicHook),
         "wrong-ids" => leptos::mount::mount_to_body(WrongIds),
+        "fields" => leptos::mount::mount_to_body(EveryField),
         _ => {}
     }
 }
