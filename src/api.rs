@@ -17,7 +17,7 @@ use crate::config::{same_origin, Config};
 use crate::contact::Contact;
 use crate::errors::ApiError;
 use crate::models::{
-    sort_history, Attachment, CompletionRequest, Conversation, CreatedConversation, Message,
+    Attachment, CompletionRequest, Conversation, CreatedConversation, HistoryPages, Message,
     MessagePage, NewConversation, OutgoingMessage,
 };
 use crate::reply_end::ReplyEnd;
@@ -28,6 +28,20 @@ use crate::uploads::{UploadError, UploadedFile};
 /// History pages followed at most, so a backend that loops its `next` links cannot hang the widget.
 const MAX_HISTORY_PAGES: usize = 50;
 const HISTORY_PAGE_SIZE: usize = 100;
+/// Bytes of one page of history read at most (the server's own bound on a JSON answer), and of
+/// a whole history: a backend that sends more cannot fill the visitor's memory. A history of
+/// a thousand long replies is a few megabytes.
+const MAX_HISTORY_PAGE_BYTES: usize = 8 << 20;
+const MAX_HISTORY_BYTES: usize = 16 << 20;
+/// Text of one reply shown at most: hundreds of pages, far beyond any assistant's reply; a
+/// backend that never ends a reply is cut there.
+const MAX_REPLY_TEXT: usize = 2 << 20;
+/// Bytes of one reply's body read at most. Framing can be most of a stream (a frame for every
+/// word), so this is well above the text's bound; it bounds the time a stream of frames
+/// without text can take.
+const MAX_REPLY_BYTES: usize = 32 << 20;
+/// Bytes of an error's body read for its `detail`.
+const MAX_ERROR_BYTES: usize = 64 << 10;
 /// Longest stretch (ms) of reading and showing a reply before the browser gets a turn.
 const TIME_SLICE_MS: f64 = 8.0;
 /// Bytes of a reply decoded between checks of the time slice.
@@ -137,10 +151,20 @@ async fn read_reply(
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut decoder = StreamDecoder::default();
     let mut end = ReplyEnd::default();
+    let mut text_bytes = 0;
     let mut handle = |events: Vec<StreamEvent>| {
         end.saw(&events);
         on_events(&events);
+        text_bytes += events
+            .iter()
+            .map(|event| match event {
+                StreamEvent::Chunk { content, .. } => content.len(),
+                _ => 0,
+            })
+            .sum::<usize>();
+        text_bytes
     };
+    let mut body_bytes = 0;
     // Since the browser last had a turn.
     let mut busy_since = js_sys::Date::now();
     loop {
@@ -165,11 +189,17 @@ async fn read_reply(
         let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
         watchdog.progress();
         let bytes = Uint8Array::new(&value).to_vec();
+        body_bytes += bytes.len();
         // Bytes that arrive faster than they can be shown would keep the page busy in one long
         // task, and one piece of the body can be hundreds of KB: decode it a slice at a time,
         // giving the browser a turn after every few milliseconds of work.
         for slice in bytes.chunks(DECODE_SLICE) {
-            handle(decoder.push(slice));
+            let shown = handle(decoder.push(slice));
+            if shown > MAX_REPLY_TEXT || body_bytes > MAX_REPLY_BYTES {
+                // What was shown stays; the rest is not fetched.
+                let _ = reader.cancel();
+                return Err(ApiError::ReplyTooLong);
+            }
             if js_sys::Date::now() - busy_since > TIME_SLICE_MS {
                 timers::yield_to_browser().await;
                 busy_since = js_sys::Date::now();
@@ -226,8 +256,9 @@ async fn read_history(
         ("conversation", conversation.id.as_str()),
         ("pageSize", page_size.as_str()),
     ]);
-    let mut messages = Vec::new();
+    let mut pages = HistoryPages::default();
     let mut whole = true;
+    let mut bytes_left = MAX_HISTORY_BYTES;
     for read in 0..MAX_HISTORY_PAGES {
         let response = send(
             with_token(request, conversation)
@@ -240,20 +271,32 @@ async fn read_history(
         // lone-surrogate repair as stream frames (`MessagePage::from_json`). Bytes, not
         // `Response::text`, because a JS string is turned into UTF-8 again on its way in: 12 ms
         // for a page holding 2 MB of text.
-        let body = response.binary().await?;
+        let limit = bytes_left.min(MAX_HISTORY_PAGE_BYTES);
+        let Some(body) = read_at_most(&response, limit).await? else {
+            if read == 0 {
+                return Err(ApiError::BadResponse("a page of history too large".into()));
+            }
+            // The pages read so far are shown; the history goes no further.
+            whole = false;
+            break;
+        };
+        bytes_left -= body.len();
         let page = MessagePage::from_json(&body)?;
         let newest_only = newest_enough && read == 0 && page.runs_newest_first();
-        messages.extend(page.results);
+        // A page with nothing new comes from a `next` that leads back: the read ends there.
+        let nothing_new = pages.add(page.results) == 0;
         match page.next {
             Some(_) if newest_only => {
                 whole = false;
                 break;
             }
-            Some(next) if same_origin(&next, &config.api_base) => request = Request::get(&next),
+            Some(next) if same_origin(&next, &config.api_base) && !nothing_new => {
+                request = Request::get(&next)
+            }
             _ => break,
         }
     }
-    sort_history(&mut messages);
+    let messages = pages.into_sorted();
     Ok(HistoryRead { messages, whole })
 }
 
@@ -340,13 +383,49 @@ pub async fn upload_file(
         })
 }
 
+/// The body of `response`, or `None` when it is longer than `limit` bytes: then the rest is not
+/// fetched.
+async fn read_at_most(response: &Response, limit: usize) -> Result<Option<Vec<u8>>, ApiError> {
+    let Some(stream) = response.body() else {
+        return Ok(Some(Vec::new()));
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(ApiError::from_js)?;
+        if Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true)
+        {
+            return Ok(Some(body));
+        }
+        let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
+        let piece = Uint8Array::new(&value);
+        if body.len() + piece.length() as usize > limit {
+            let _ = reader.cancel();
+            return Ok(None);
+        }
+        body.extend_from_slice(&piece.to_vec());
+    }
+}
+
 /// Sends one request; a non-2xx status becomes an [`ApiError`] carrying the backend's detail.
 async fn send(request: Request) -> Result<Response, ApiError> {
     let response = request.send().await?;
     if response.ok() {
         return Ok(response);
     }
-    let text = response.text().await.unwrap_or_default();
+    // An error's detail is a sentence: a longer body is not one.
+    let body = read_at_most(&response, MAX_ERROR_BYTES)
+        .await
+        .ok()
+        .flatten();
+    let text = body
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let retry_after = response.headers().get("Retry-After");
     Err(ApiError::from_status(
         response.status(),

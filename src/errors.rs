@@ -42,6 +42,9 @@ pub enum ApiError {
     TooLarge,
     /// The backend answered 2xx with something we cannot read.
     BadResponse(String),
+    /// The reply went on past what the widget shows of one (see `api::MAX_REPLY_TEXT`): what
+    /// came before stays.
+    ReplyTooLong,
 }
 
 /// Whether the browser says it is online (a browser that cannot tell is taken to be).
@@ -216,6 +219,7 @@ impl ApiError {
             ApiError::FilesGone => t.files_gone,
             ApiError::TooLarge => t.too_long_refused,
             ApiError::BadResponse(_) => t.unexpected,
+            ApiError::ReplyTooLong => t.reply_too_long,
         };
         text.to_owned()
     }

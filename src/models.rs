@@ -299,6 +299,34 @@ pub fn sort_history(messages: &mut [Message]) {
     messages.sort_by_key(|m| (m.created_at.is_none(), m.created_at.unwrap_or(0)));
 }
 
+/// The messages of a history's pages, each once: pages that overlap (a backend paging by offset
+/// while messages arrive) or repeat (one whose `next` leads back) would show a message twice.
+/// Messages without an id are all kept.
+#[derive(Debug, Default)]
+pub struct HistoryPages {
+    messages: Vec<Message>,
+    ids: std::collections::HashSet<String>,
+}
+
+impl HistoryPages {
+    /// Adds the messages of a page not read before; says how many there were.
+    pub fn add(&mut self, page: Vec<Message>) -> usize {
+        let before = self.messages.len();
+        for message in page {
+            if message.id.is_empty() || self.ids.insert(message.id.clone()) {
+                self.messages.push(message);
+            }
+        }
+        self.messages.len() - before
+    }
+
+    /// The messages in reading order (see [`sort_history`]).
+    pub fn into_sorted(mut self) -> Vec<Message> {
+        sort_history(&mut self.messages);
+        self.messages
+    }
+}
+
 /// Milliseconds from a 13-digit string, a 10-digit seconds string or an ISO 8601 date.
 pub fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -452,6 +480,41 @@ mod tests {
             let ids = |v: &[Message]| v.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
             assert_eq!(ids(&got), ids(&want), "input {:?}", ids(&input));
         }
+    }
+
+    #[test]
+    fn a_message_read_twice_is_kept_once() {
+        let message = |id: &str, content: &str, at: i64| Message {
+            id: id.to_owned(),
+            content: content.to_owned(),
+            created_at: Some(at),
+            ..Message::default()
+        };
+        let mut pages = HistoryPages::default();
+        let first = vec![message("m1", "first", 1), message("m2", "second", 2)];
+        assert_eq!(pages.add(first.clone()), 2);
+        assert_eq!(pages.add(first), 0, "the same page again");
+        let overlapping = vec![
+            message("m1", "again", 1),
+            message("", "no id", 3),
+            message("", "no id", 4),
+            message("m2", "again", 2),
+        ];
+        assert_eq!(pages.add(overlapping), 2);
+        let messages = pages.into_sorted();
+        let kept: Vec<(&str, &str)> = messages
+            .iter()
+            .map(|m| (m.id.as_str(), m.content.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("m1", "first"),
+                ("m2", "second"),
+                ("", "no id"),
+                ("", "no id")
+            ]
+        );
     }
 
     #[test]
