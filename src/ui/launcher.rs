@@ -38,7 +38,13 @@ pub fn Launcher() -> impl IntoView {
             class="cb-launcher"
             aria-expanded=move || if open.get() { "true" } else { "false" }
             aria-label=label
-            on:click=move |_| state.set_open(!open.get_untracked())
+            // The second click of a double click (many visitors double-click icons) would close
+            // the panel the first one opened.
+            on:click=move |ev: web_sys::MouseEvent| {
+                if ev.detail() <= 1 {
+                    state.set_open(!open.get_untracked());
+                }
+            }
             // A pointer over the bubble, or focus on it, is a visitor about to open it. The
             // rows need the time formatter, whose first creation in a page takes a while (see
             // `time_format`): made now, it is not in the task that opens the panel.

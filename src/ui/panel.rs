@@ -120,7 +120,11 @@ pub fn Panel() -> impl IntoView {
             on:drop=on_drop
             on:keydown=move |ev: KeyboardEvent| {
                 keyboard_focus::note_key(&ev);
-                if ev.key() == "Escape" {
+                // An Escape while an input method is composing (Japanese, Chinese) cancels the
+                // composition; it is the input method's, not the panel's (229: see the
+                // composer's Enter).
+                let composing = ev.is_composing() || ev.key_code() == 229;
+                if ev.key() == "Escape" && !composing {
                     ev.stop_propagation();
                     state.set_open(false);
                 } else if ev.key() == "Tab" && is_phone() {

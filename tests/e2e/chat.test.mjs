@@ -165,6 +165,28 @@ test('the Enter that picks an input method\'s word sends nothing, in the order C
   await context.close();
 });
 
+test('the Escape that cancels an input method\'s word leaves the panel open; the Escape after it closes it', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await page.goto(env.server.url);
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher').click();
+  const input = bubble.locator('.cb-input');
+  await input.fill('にほんご');
+  await input.evaluate((box) => {
+    const escape = (init) => box.dispatchEvent(new KeyboardEvent('keydown', {
+      key: 'Escape', bubbles: true, composed: true, cancelable: true, ...init,
+    }));
+    escape({ isComposing: true, keyCode: 229 });
+    escape({ isComposing: false, keyCode: 229 });
+  });
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50))));
+  assert.equal(await bubble.locator('.cb-panel').isVisible(), true, 'still open');
+  await input.press('Escape');
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('Shift+Enter adds a line; Enter while a reply streams sends the message once the reply ends, saying so; emptying the box takes it back', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await page.goto(env.server.url);

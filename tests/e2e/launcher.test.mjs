@@ -175,3 +175,18 @@ test('until its stylesheet arrives, the bubble takes no place on the page and ca
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a double click on the bubble opens the panel and leaves it open', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'double-click.html', { 'data-load': 'eager' });
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').waitFor();
+  await bubble.locator('.cb-launcher').dblclick();
+  await page.waitForTimeout(300);
+  assert.equal(await bubble.locator('.cb-panel').isVisible(), true);
+  // Two clicks apart still open and close it.
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
