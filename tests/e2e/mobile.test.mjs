@@ -541,3 +541,37 @@ test('on a phone, a table\'s sentence keeps a few words to a line, and the table
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('on a phone with a notch and a home indicator, the bubble and the open panel\'s controls keep clear of them', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  const url = `${env.server.url}notch.html`;
+  await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"><title>notch</title></head>
+<body style="margin:0">${embedTag({ 'data-load': 'eager' })}</body></html>`);
+  const cdp = await context.newCDPSession(page);
+  // Held sideways: the notch on the left, the home indicator along the bottom.
+  const insets = { top: 0, left: 47, right: 47, bottom: 21 };
+  await cdp.send('Emulation.setSafeAreaInsetsOverride', { insets });
+  await page.goto(url);
+  const bubble = widget(page);
+  const box = (selector) => bubble.locator(selector).first().boundingBox();
+  const launcher = await box('.cb-launcher[aria-expanded]');
+  assert.ok(launcher.x + launcher.width <= 390 - insets.right - 20 + 0.5, `launcher ${JSON.stringify(launcher)}`);
+  assert.ok(launcher.y + launcher.height <= 700 - insets.bottom - 20 + 0.5, `launcher ${JSON.stringify(launcher)}`);
+  await bubble.locator('.cb-launcher').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  for (const selector of ['.cb-title', '.cb-header .cb-icon-button:last-child', '.cb-input', '.cb-send']) {
+    const b = await box(selector);
+    assert.ok(b.x >= insets.left && b.x + b.width <= 390 - insets.right, `${selector} ${JSON.stringify(b)}`);
+    assert.ok(b.y + b.height <= 700 - insets.bottom, `${selector} ${JSON.stringify(b)}`);
+  }
+  // Upright: the notch at the top, the home indicator at the bottom.
+  await cdp.send('Emulation.setSafeAreaInsetsOverride', { insets: { top: 47, left: 0, right: 0, bottom: 34 } });
+  await page.waitForTimeout(100);
+  const close = await box('.cb-header .cb-icon-button:last-child');
+  assert.ok(close.y >= 47, `close ${JSON.stringify(close)}`);
+  const send = await box('.cb-send');
+  assert.ok(send.y + send.height <= 700 - 34, `send ${JSON.stringify(send)}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
