@@ -15,6 +15,11 @@
 //! end when the end grows in the same frame; the stylesheet turns that off while the list
 //! follows (`.cb-following`), and it is back once the visitor reads further up.
 //!
+//! Keyboard focus moving to a control in the list (Shift+Tab from the message box to the last
+//! reply's Copy) and a selection begun in it stop following too: the list would carry the
+//! focused control, or the text under the pointer, out of view as the reply grows. Focus leaving
+//! the list while it is at its end resumes it.
+//!
 //! Growth never decides it: a streamed piece, a finished reply's line, an image loading, an older
 //! row drawn at a different size than its estimate (`content-visibility`) or built whole as it
 //! comes near all change the content's size without the visitor doing anything. A
@@ -50,6 +55,10 @@ const HOLD_START_MS: f64 = 2000.0;
 /// Events on the list that show the visitor scrolling it themselves (a pointer down on the list
 /// itself is its scrollbar).
 const VISITOR_INPUT: [&str; 5] = ["wheel", "touchstart", "touchmove", "keydown", "pointerdown"];
+
+/// Events in the list that show the visitor at something in it (focus on one of its controls, a
+/// selection begun in its text) or done with it (focus leaving it).
+const VISITOR_AT: [&str; 3] = ["focusin", "selectstart", "focusout"];
 
 #[derive(Clone, Copy)]
 pub struct Follow {
@@ -139,16 +148,24 @@ impl Follow {
                 &options,
             );
         }
+        let at = Closure::<dyn Fn(Event)>::new(move |event: Event| this.visitor_at(&event));
+        for event in VISITOR_AT {
+            let _ = list.add_event_listener_with_callback(event, at.as_ref().unchecked_ref());
+        }
         // Local: cleanups must be `Send`, the observer, the element and the closures are not.
-        let kept = StoredValue::new_local(Some((observer, closure, list, input)));
+        let kept = StoredValue::new_local(Some((observer, closure, list, input, at)));
         on_cleanup(move || {
-            if let Some((observer, _closure, list, input)) =
+            if let Some((observer, _closure, list, input, at)) =
                 kept.try_update_value(Option::take).flatten()
             {
                 observer.disconnect();
                 for event in VISITOR_INPUT {
                     let _ = list
                         .remove_event_listener_with_callback(event, input.as_ref().unchecked_ref());
+                }
+                for event in VISITOR_AT {
+                    let _ = list
+                        .remove_event_listener_with_callback(event, at.as_ref().unchecked_ref());
                 }
             }
         });
@@ -175,6 +192,40 @@ impl Follow {
                 .get_untracked()
                 .is_some_and(|l| l.scroll_top() > 0)
         {
+            self.following.set(false);
+        }
+    }
+
+    /// Keyboard focus came to a control in the list, or a selection began in its text. The list
+    /// itself taking focus (to be scrolled with keys) is not the visitor at anything in it, nor
+    /// is a click's focus (Regenerate, Retry: they ask for a reply at the end).
+    fn visitor_at(&self, event: &Event) {
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        if event.type_() == "focusout" {
+            let to = event
+                .dyn_ref::<web_sys::FocusEvent>()
+                .and_then(|e| e.related_target())
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+            if !list.contains(to.as_ref()) && at_end(&list) {
+                self.resume();
+            }
+            return;
+        }
+        // An element for focus, a text node where a selection begins.
+        let Ok(origin) = event.composed_path().get(0).dyn_into::<web_sys::Node>() else {
+            return;
+        };
+        let keyboard_focus = || {
+            origin
+                .dyn_ref::<web_sys::Element>()
+                .is_some_and(|e| e.matches(":focus-visible").unwrap_or(false))
+        };
+        let at_something =
+            !origin.is_same_node(Some(&list)) && (event.type_() != "focusin" || keyboard_focus());
+        // Whether or not the list scrolls yet: the reply may make it.
+        if at_something && self.following.get_untracked() {
             self.following.set(false);
         }
     }
@@ -209,7 +260,7 @@ impl Follow {
             return;
         };
         let top = list.scroll_top();
-        let at_end = top + list.client_height() + AT_END_SLACK >= list.scroll_height();
+        let at_end = at_end(&list);
         let moved_up = top < self.last_top.get_value();
         let by_visitor = now() - self.last_input.get_value() < INPUT_WINDOW_MS;
         self.last_top.set_value(top);
@@ -287,6 +338,11 @@ impl Follow {
             self.last_top.set_value(list.scroll_top());
         }
     }
+}
+
+/// Whether `list` shows its end (within [`AT_END_SLACK`]).
+fn at_end(list: &web_sys::Element) -> bool {
+    list.scroll_top() + list.client_height() + AT_END_SLACK >= list.scroll_height()
 }
 
 /// Milliseconds on the page's monotonic clock.

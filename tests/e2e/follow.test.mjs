@@ -200,3 +200,69 @@ test('a long reply: its early chunks are skipped while out of view, and a visito
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/** Where (px) `locator`'s element is from the top of the list. */
+const fromListTop = (locator) => locator.evaluate((e) => {
+  const list = e.getRootNode().querySelector('.cb-messages');
+  return Math.round(e.getBoundingClientRect().top - list.getBoundingClientRect().top);
+});
+
+test('keyboard focus moved back to an earlier reply while one streams stays in view', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'focus-back.html');
+  const bubble = widget(page);
+  await mockSwitches(page, { delay: 0 });
+  for (let i = 1; i <= 4; i += 1) {
+    await send(page, `early ${i}`);
+    await waitForFinishedLine(page, i);
+  }
+  await mockSwitches(page, { length: 400, deltas: 100, delay: 40 });
+  await send(page, 'a long one');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+  // From the message box, Shift+Tab until focus is on a control of the last finished reply.
+  await bubble.locator('.cb-input').focus();
+  for (let i = 0; i < 10; i += 1) {
+    await page.keyboard.press('Shift+Tab');
+    const inFinished = await page.evaluate(() => {
+      const active = document.querySelector('chat-bubble').shadowRoot.activeElement;
+      return active?.closest('.cb-assistant:not(.cb-streaming)') !== null && active?.closest('.cb-assistant') !== null;
+    });
+    if (inFinished) break;
+  }
+  const focused = bubble.locator(':focus');
+  const before = await fromListTop(focused);
+  const text = () => bubble.locator('.cb-assistant .cb-text').last().evaluate((t) => t.textContent.length);
+  const grown = await text();
+  await page.waitForTimeout(1500);
+  assert.ok(await text() > grown, 'the reply grew meanwhile');
+  assert.equal(await fromListTop(focused), before, 'the focused control stays where it was');
+  await bubble.locator('.cb-jump').waitFor({ state: 'visible' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('text being selected in an earlier reply while one streams stays under the pointer', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'select-back.html');
+  const bubble = widget(page);
+  await mockSwitches(page, { delay: 0 });
+  for (let i = 1; i <= 4; i += 1) {
+    await send(page, `early ${i}`);
+    await waitForFinishedLine(page, i);
+  }
+  await mockSwitches(page, { length: 400, deltas: 100, delay: 40 });
+  await send(page, 'a long one');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+  const earlier = bubble.locator('.cb-assistant .cb-text').nth(3);
+  const box = await earlier.boundingBox();
+  await page.mouse.move(box.x + 5, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + 120, box.y + 8, { steps: 5 });
+  const before = await fromListTop(earlier);
+  await page.waitForTimeout(1500);
+  assert.equal(await fromListTop(earlier), before, 'the text under the pointer stays where it was');
+  await page.mouse.up();
+  assert.ok((await page.evaluate(() => document.querySelector('chat-bubble').shadowRoot.getSelection?.()?.toString() ?? getSelection().toString())).length > 0, 'text is selected');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
