@@ -547,7 +547,8 @@ pub struct MaaxArgs {
 
     /// `prospect_info` as a JSON object, e.g. `{"first_name":"Web","last_name":"Visitor",
     /// "email":"visitor@example.com"}`; `{conversation}` in a value is replaced by the
-    /// conversation id. V2 requires a first name and one contact, and defaults to an
+    /// conversation id (creating a conversation, whose id is not known yet, then sends none).
+    /// V2 requires a first name and one contact, and defaults to an
     /// anonymous website visitor with an undeliverable address.
     #[arg(long, env = "CHAT_BUBBLE_MAAX_PROSPECT_INFO")]
     pub maax_prospect_info: Option<String>,

@@ -57,7 +57,7 @@ pub async fn create_conversation(
     }
     let id = state
         .client
-        .create_conversation()
+        .create_conversation(contact.as_ref().map(Contact::prospect_info))
         .await
         .map_err(failed("create conversation"))?;
     if !plain_id(&id) {

@@ -30,7 +30,7 @@ use tracing::Instrument;
 use super::answer::{frame, KEEPALIVE};
 use super::followups::FollowUps;
 use super::html;
-use super::prospect::Prospects;
+use super::prospect::{self, Prospects};
 use super::redis_link::RedisLink;
 use super::relay::{Relay, Routed};
 use super::webhook::{self, Kind, WebhookKeys};
@@ -94,20 +94,6 @@ pub fn default_prospect_info() -> Value {
     })
 }
 
-/// The configured `prospect_info` for one conversation: `{conversation}` in its string values
-/// replaced by the id.
-pub fn prospect_info_for(template: &Value, conversation: &str) -> Value {
-    match template {
-        Value::String(s) => Value::String(s.replace("{conversation}", conversation)),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), prospect_info_for(v, conversation)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// An answer or follow-up as the widget gets it: markdown if HTML came, and never the key.
 fn clean(state: &MaaxState, text: &str) -> String {
     let text = if html::looks_like_html(text) {
@@ -144,7 +130,7 @@ pub async fn completion(
         None => settings
             .prospect_info
             .as_ref()
-            .map(|t| prospect_info_for(t, &conversation)),
+            .map(|t| prospect::for_conversation(t, &conversation)),
     };
     state
         .client
@@ -422,21 +408,4 @@ pub async fn with_followups(
     };
     messages.sort_by_key(at);
     Ok(messages)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prospect_info_is_filled_per_conversation() {
-        let filled = prospect_info_for(&default_prospect_info(), "42");
-        assert_eq!(filled["email"], "visitor-42@example.invalid");
-        assert_eq!(filled["first_name"], "Website visitor");
-        let custom = json!({"first_name": "Web", "phone": 5, "tags": {"c": "{conversation}"}});
-        assert_eq!(
-            prospect_info_for(&custom, "7"),
-            json!({"first_name": "Web", "phone": 5, "tags": {"c": "7"}})
-        );
-    }
 }
