@@ -234,7 +234,8 @@ pub struct GuardArgs {
 
     /// This server's public origin as browsers see it (e.g. `https://chat.example.com`, or
     /// with a path prefix if a reverse proxy mounts it under one). Used for the absolute
-    /// `next`/`previous` links of message pages; defaults to the request's own host.
+    /// `next`/`previous` links of message pages; defaults to the request's own host. Maax
+    /// V2 requires it: its webhook URLs are never taken from a request.
     #[arg(long, env = "CHAT_BUBBLE_PUBLIC_URL")]
     pub public_url: Option<String>,
 }

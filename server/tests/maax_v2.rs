@@ -122,6 +122,32 @@ async fn the_answer_posted_to_the_webhook_streams_to_the_visitor() {
 }
 
 #[tokio::test]
+async fn the_webhook_urls_come_from_the_public_url_never_from_the_host_header() {
+    let up = FakeMaax::start(Answer::Never).await;
+    up.set_script(vec![Callback::json(50, Hook::Answer, ANSWER)]);
+    let mut guard = GuardSettings::open();
+    guard.public_url = Some("https://chat.example.com/bubble/".into());
+    let server = start_maax(up.v2_settings(Duration::from_millis(500)), guard).await;
+    let res = visitor_client("42")
+        .post(format!("{server}/api/v1/chatbots/bot-1/completions/"))
+        .header("host", "169.254.169.254")
+        .json(&ask(Some("42"), "hi", false))
+        .send()
+        .await
+        .unwrap();
+    // The callback went to chat.example.com, which does not exist: no answer, a timeout.
+    assert_eq!(res.status(), 504);
+    let sent = up.seen_at("/api/v2/outgoing-messages/")[0].json();
+    for url in [&sent["send_response_url"], &sent["followup_url"]] {
+        let url = url.as_str().unwrap();
+        assert!(
+            url.starts_with("https://chat.example.com/bubble/maax/v2/"),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn duplicates_and_out_of_order_callbacks_show_each_text_once() {
     let up = FakeMaax::start(Answer::Never).await;
     up.set_script(vec![

@@ -240,6 +240,11 @@ impl Guard {
         Ok(out.into())
     }
 
+    /// `--public-url` as configured, if it was.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
     /// This server's origin as the browser sees it; see [`client::public_base`].
     pub fn public_base(&self, headers: &HeaderMap) -> String {
         client::public_base(headers, self.trust_proxy, self.public_url.as_deref())

@@ -149,7 +149,7 @@ pub async fn completions(
     };
     state.guard.visitors.check(&headers, &conversation)?;
     if state.v2.is_some() {
-        return v2::completion(&state, &headers, conversation, &ask.content, ask.streaming).await;
+        return v2::completion(&state, conversation, &ask.content, ask.streaming).await;
     }
     let incoming = state
         .client
