@@ -1,7 +1,8 @@
 //! The checks in front of a real backend (proxy and maax mode): origin allow-list and CORS,
 //! per-client rate limit, request body size limit, and allow-lists of web chat and chatbot ids.
 //!
-//! The mock has none of this: it holds no secret and spends no quota. In front of a paid API
+//! The mock has none of this but the origin check (pages on this machine, see
+//! [`origin::LocalOrigins`]): it holds no secret and spends no quota. In front of a paid API
 //! they keep other sites and scripts from using this server as a free, keyed gateway.
 
 pub mod client;
@@ -251,16 +252,22 @@ impl Guard {
     }
 }
 
+/// The answer to a request from a website that may not use this server: 403, before any
+/// handler runs. CORS alone only hides answers: a cross-site form post still does its work.
+pub fn origin_refusal(origin: &HeaderValue) -> Response {
+    tracing::info!(origin = ?origin, "refused: origin not allowed");
+    json_error(
+        StatusCode::FORBIDDEN,
+        "This website is not allowed to use this chat server.",
+    )
+}
+
 /// The middleware: a disallowed `Origin` gets 403, a client over its rate 429 with
 /// `Retry-After`. Preflights never get here (the CORS layer answers them).
 async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         if !guard.origins.allows(origin) {
-            tracing::info!(origin = ?origin, "refused: origin not allowed");
-            return json_error(
-                StatusCode::FORBIDDEN,
-                "This website is not allowed to use this chat server.",
-            );
+            return origin_refusal(origin);
         }
     }
     if let Some(rate) = &guard.rate {
