@@ -1,17 +1,21 @@
 //! Puts one backend mode, the static files and the cross-cutting layers (CORS, request ids,
 //! request tracing) into the server's `Router`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::Router;
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::{Config, Mode, MAAX_KEY_VAR, MAIAGENT_KEY_VAR};
-use crate::guard::origin::{is_loopback, OriginList};
-use crate::guard::{Guard, GuardSettings};
+use crate::guard::origin::LocalOrigins;
+use crate::guard::{origin_refusal, Guard, GuardSettings};
 use crate::secret::Secret;
 use crate::upstream::Timeouts;
 use crate::visitor::{SecretSource, VisitorKeys, SECRET_VAR};
@@ -67,9 +71,14 @@ pub fn build(config: &Config, shutdown: watch::Receiver<bool>) -> Result<Router,
     let api = match config.mode {
         Mode::Mock => {
             let delay = Duration::from_millis(config.mock_delay_ms);
+            let origins = Arc::new(LocalOrigins::parse(&config.guard.allowed_origins)?);
             mock::router(mock::MockState::new(delay, shutdown, visitors))
                 .merge(upload_api)
-                .layer(mock_cors(&config.guard.allowed_origins)?)
+                .layer(middleware::from_fn_with_state(
+                    origins.clone(),
+                    mock_origin_check,
+                ))
+                .layer(mock_cors(origins))
         }
         Mode::Proxy => {
             let guard = Guard::new(&guard_settings)?;
@@ -151,14 +160,25 @@ pub const ALLOWED_HEADERS: &[&str] = &[
 /// The mock's API answers pages on this machine and the `--allowed-origins` given (`*` for
 /// any): any other site a developer visits while `make demo` runs could otherwise drive it
 /// through their browser, filling its memory and the uploads folder.
-fn mock_cors(allowed: &[String]) -> Result<CorsLayer, String> {
-    let listed = allowed.iter().any(|o| !o.trim().is_empty());
-    let origins = OriginList::parse(allowed)?;
-    Ok(
-        cors().allow_origin(AllowOrigin::predicate(move |origin, _| {
-            is_loopback(origin) || (listed && origins.allows(origin))
-        })),
-    )
+fn mock_cors(origins: Arc<LocalOrigins>) -> CorsLayer {
+    cors().allow_origin(AllowOrigin::predicate(move |origin, _| {
+        origins.allows(origin)
+    }))
+}
+
+/// Refuses the mock's calls from other sites before they run: CORS only keeps the answer
+/// from the page, and a form posted cross-site (no preflight) would still create
+/// conversations or, with visitor tokens off, store messages and files. Preflights are
+/// answered by the CORS layer outside this one.
+async fn mock_origin_check(
+    State(origins): State<Arc<LocalOrigins>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match req.headers().get(header::ORIGIN) {
+        Some(origin) if !origins.allows(origin) => origin_refusal(origin),
+        _ => next.run(req).await,
+    }
 }
 
 /// Any origin may call: the widget's static files are public and loaded cross-origin (the

@@ -234,7 +234,8 @@ pub struct GuardArgs {
 
     /// This server's public origin as browsers see it (e.g. `https://chat.example.com`, or
     /// with a path prefix if a reverse proxy mounts it under one). Used for the absolute
-    /// `next`/`previous` links of message pages; defaults to the request's own host.
+    /// `next`/`previous` links of message pages; defaults to the request's own host. Maax
+    /// V2 requires it: its webhook URLs are never taken from a request.
     #[arg(long, env = "CHAT_BUBBLE_PUBLIC_URL")]
     pub public_url: Option<String>,
 }
@@ -547,7 +548,8 @@ pub struct MaaxArgs {
 
     /// `prospect_info` as a JSON object, e.g. `{"first_name":"Web","last_name":"Visitor",
     /// "email":"visitor@example.com"}`; `{conversation}` in a value is replaced by the
-    /// conversation id. V2 requires a first name and one contact, and defaults to an
+    /// conversation id (creating a conversation, whose id is not known yet, then sends none).
+    /// V2 requires a first name and one contact, and defaults to an
     /// anonymous website visitor with an undeliverable address.
     #[arg(long, env = "CHAT_BUBBLE_MAAX_PROSPECT_INFO")]
     pub maax_prospect_info: Option<String>,

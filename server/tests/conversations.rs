@@ -65,6 +65,7 @@ async fn create_conversation_requires_web_chat() {
     .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let bad = Request::post("/api/v1/conversations/")
+        .header("content-type", "application/json")
         .body(Body::from("{not json"))
         .unwrap();
     let res = call(&app, bad).await;

@@ -31,6 +31,7 @@ async fn fault_429_sends_retry_after() {
     let req = Request::post("/api/v1/chatbots/b/completions/")
         .header("x-mock-fault", "429")
         .header("x-mock-retry-after", "9")
+        .header("content-type", "application/json")
         .body(Body::from(json!({"message": {"content": "x"}}).to_string()))
         .unwrap();
     let res = call(&app, req).await;

@@ -66,6 +66,7 @@ async fn format_can_also_come_from_a_header() {
     let req = Request::post("/api/v1/chatbots/b/completions/")
         .header("x-mock-format", "ndjson")
         .header("x-visitor-token", token(&id))
+        .header("content-type", "application/json")
         .body(Body::from(
             json!({"conversation": id, "message": {"content": "hdr"}}).to_string(),
         ))

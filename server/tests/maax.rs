@@ -369,6 +369,31 @@ async fn parameter_places_and_history_method_follow_the_settings() {
 }
 
 #[tokio::test]
+async fn prospect_info_naming_the_conversation_is_filled_in_or_not_sent() {
+    let up = FakeMaax::start(Answer::After(0)).await;
+    let mut settings = up.settings();
+    settings.prospect_info =
+        Some(json!({"first_name": "Web", "email": "v-{conversation}@example.test"}));
+    let server = start_maax(settings, GuardSettings::open()).await;
+
+    let id = create(&server).await;
+    let res = complete(&server, ask(Some(&id), "hi", true)).await;
+    read_stream(res).await.unwrap();
+    // Its id is not known before Maax makes it: no template with the placeholder left in,
+    // which would make every visitor one prospect.
+    let create = up.seen_at("/api/create-conversation/")[0].json();
+    assert_eq!(
+        create,
+        json!({"service_type": "customer_support_automation"})
+    );
+    let initiate = up.seen_at("/api/initiate_answer_generation/")[0].json();
+    assert_eq!(
+        initiate["prospect_info"],
+        json!({"first_name": "Web", "email": "v-42@example.test"})
+    );
+}
+
+#[tokio::test]
 async fn the_guard_applies_in_maax_mode_too() {
     let up = FakeMaax::start(Answer::After(0)).await;
     let mut guard = GuardSettings::open();

@@ -122,6 +122,32 @@ async fn the_answer_posted_to_the_webhook_streams_to_the_visitor() {
 }
 
 #[tokio::test]
+async fn the_webhook_urls_come_from_the_public_url_never_from_the_host_header() {
+    let up = FakeMaax::start(Answer::Never).await;
+    up.set_script(vec![Callback::json(50, Hook::Answer, ANSWER)]);
+    let mut guard = GuardSettings::open();
+    guard.public_url = Some("https://chat.example.com/bubble/".into());
+    let server = start_maax(up.v2_settings(Duration::from_millis(500)), guard).await;
+    let res = visitor_client("42")
+        .post(format!("{server}/api/v1/chatbots/bot-1/completions/"))
+        .header("host", "169.254.169.254")
+        .json(&ask(Some("42"), "hi", false))
+        .send()
+        .await
+        .unwrap();
+    // The callback went to chat.example.com, which does not exist: no answer, a timeout.
+    assert_eq!(res.status(), 504);
+    let sent = up.seen_at("/api/v2/outgoing-messages/")[0].json();
+    for url in [&sent["send_response_url"], &sent["followup_url"]] {
+        let url = url.as_str().unwrap();
+        assert!(
+            url.starts_with("https://chat.example.com/bubble/maax/v2/"),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn duplicates_and_out_of_order_callbacks_show_each_text_once() {
     let up = FakeMaax::start(Answer::Never).await;
     up.set_script(vec![
@@ -545,9 +571,39 @@ async fn a_contact_given_with_the_conversation_becomes_its_prospect_info() {
         .await
         .unwrap();
     assert_eq!(frames(&sse)[0]["content"], "Hi Ada.");
+    let ada = json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"});
+    let made = up.seen_at("/api/create-conversation/")[0].json();
+    assert_eq!(
+        made["prospect_info"], ada,
+        "the conversation is made for her"
+    );
+    let sent = up.seen_at("/api/v2/outgoing-messages/")[0].json();
+    assert_eq!(sent["prospect_info"], ada);
+}
+
+#[tokio::test]
+async fn an_anonymous_conversation_is_made_without_the_unfilled_default_prospect() {
+    let up = FakeMaax::start(Answer::Never).await;
+    up.set_script(vec![Callback::json(50, Hook::Answer, "Hi.")]);
+    let server = start_maax(up.v2_settings(BOUND), GuardSettings::open()).await;
+    let created = reqwest::Client::new()
+        .post(format!("{server}/api/v1/conversations/"))
+        .json(&json!({"webChat": "w"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let sse = read_stream(complete(&server, "hello", true).await)
+        .await
+        .unwrap();
+    assert_eq!(frames(&sse)[0]["content"], "Hi.");
+    // `visitor-{conversation}@…` cannot be filled before Maax gives the id: sent as is, it
+    // would make every visitor one prospect. The message names the conversation's own.
+    let made = up.seen_at("/api/create-conversation/")[0].json();
+    assert_eq!(made.get("prospect_info"), None, "{made}");
     let sent = up.seen_at("/api/v2/outgoing-messages/")[0].json();
     assert_eq!(
         sent["prospect_info"],
-        json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"})
+        json!({"first_name": "Website visitor", "email": "visitor-42@example.invalid"})
     );
 }

@@ -1,5 +1,6 @@
 //! Start-up: an upstream URL carrying credentials is refused, and no log line shows its
-//! password; a visitor secret too short to be safe is refused; without one, a warning.
+//! password; a visitor secret too short to be safe is refused; without one, a warning; Maax
+//! V2 without its AI id or its public URL is refused.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -111,7 +112,7 @@ async fn says(child: &mut tokio::process::Child, needle: &str) -> bool {
 }
 
 #[tokio::test]
-async fn maax_v2_needs_its_ai_and_says_when_it_must_run_alone() {
+async fn maax_v2_needs_its_ai_and_public_url_and_says_when_it_must_run_alone() {
     let out = server()
         .env("MAAX_API_KEY", "sk-some-key-for-the-test")
         .args(["--mode", "maax", "--maax-api", "v2"])
@@ -121,9 +122,26 @@ async fn maax_v2_needs_its_ai_and_says_when_it_must_run_alone() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--maax-ai-id"));
 
+    // Without its public URL the webhook URLs would come from the visitor's Host header,
+    // and Maax's servers would post wherever a caller named.
+    let out = tokio::time::timeout(
+        Duration::from_secs(10),
+        server()
+            .env("MAAX_API_KEY", "sk-some-key-for-the-test")
+            .args(["--mode", "maax", "--maax-api", "v2", "--maax-ai-id", "5"])
+            .output(),
+    )
+    .await
+    .expect("V2 without --public-url must not start")
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs --public-url"), "{err}");
+
     let out = server()
         .env("MAAX_API_KEY", "sk-some-key-for-the-test")
         .args(["--mode", "maax", "--maax-api", "v2", "--maax-ai-id", "5"])
+        .args(["--public-url", "https://chat.example.com"])
         .args(["--pubsub-url", &format!("nonsense://:{PASSWORD}@x/")])
         .output()
         .await
@@ -136,6 +154,7 @@ async fn maax_v2_needs_its_ai_and_says_when_it_must_run_alone() {
     let mut alone = server()
         .env("MAAX_API_KEY", "sk-some-key-for-the-test")
         .args(["--mode", "maax", "--maax-api", "v2", "--maax-ai-id", "5"])
+        .args(["--public-url", "https://chat.example.com"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, openPage, hostPage, send, waitForReply, widget, messageRows } from './harness.mjs';
+import { startServer, freePort, launchBrowser, openPage, hostPage, send, waitForReply, widget, messageRows } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const ANSWER_HTML = '<p>Our hours are <strong>9 to 5</strong>.</p>';
@@ -95,15 +95,18 @@ before(async () => {
   env.maax = await fakeMaax();
   const dir = mkdtempSync(join(tmpdir(), 'maax-v2-'));
   writeFileSync(join(dir, 'key'), 'e2e-maax-key\n');
-  env.server = await startServer([
-    '--mode', 'maax', '--maax-api', 'v2', '--maax-url', env.maax.url, '--maax-ai-id', '5',
-    '--api-key-file', join(dir, 'key'), '--rate-limit', '0',
-  ]);
+  // V2 needs its public URL (where Maax posts answers): here, its own port on loopback.
+  const v2 = async (extra = []) => {
+    const port = await freePort();
+    return startServer([
+      '--mode', 'maax', '--maax-api', 'v2', '--maax-url', env.maax.url, '--maax-ai-id', '5',
+      '--api-key-file', join(dir, 'key'), '--rate-limit', '0',
+      '--port', String(port), '--public-url', `http://127.0.0.1:${port}`, ...extra,
+    ]);
+  };
+  env.server = await v2();
   // The same, waiting at most 2 s for an answer.
-  env.impatient = await startServer([
-    '--mode', 'maax', '--maax-api', 'v2', '--maax-url', env.maax.url, '--maax-ai-id', '5',
-    '--api-key-file', join(dir, 'key'), '--rate-limit', '0', '--maax-answer-timeout-secs', '2',
-  ]);
+  env.impatient = await v2(['--maax-answer-timeout-secs', '2']);
   env.browser = await launchBrowser();
 });
 after(async () => {

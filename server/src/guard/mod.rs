@@ -1,7 +1,8 @@
 //! The checks in front of a real backend (proxy and maax mode): origin allow-list and CORS,
 //! per-client rate limit, request body size limit, and allow-lists of web chat and chatbot ids.
 //!
-//! The mock has none of this: it holds no secret and spends no quota. In front of a paid API
+//! The mock has none of this but the origin check (pages on this machine, see
+//! [`origin::LocalOrigins`]): it holds no secret and spends no quota. In front of a paid API
 //! they keep other sites and scripts from using this server as a free, keyed gateway.
 
 pub mod client;
@@ -240,10 +241,25 @@ impl Guard {
         Ok(out.into())
     }
 
+    /// `--public-url` as configured, if it was.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
     /// This server's origin as the browser sees it; see [`client::public_base`].
     pub fn public_base(&self, headers: &HeaderMap) -> String {
         client::public_base(headers, self.trust_proxy, self.public_url.as_deref())
     }
+}
+
+/// The answer to a request from a website that may not use this server: 403, before any
+/// handler runs. CORS alone only hides answers: a cross-site form post still does its work.
+pub fn origin_refusal(origin: &HeaderValue) -> Response {
+    tracing::info!(origin = ?origin, "refused: origin not allowed");
+    json_error(
+        StatusCode::FORBIDDEN,
+        "This website is not allowed to use this chat server.",
+    )
 }
 
 /// The middleware: a disallowed `Origin` gets 403, a client over its rate 429 with
@@ -251,11 +267,7 @@ impl Guard {
 async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         if !guard.origins.allows(origin) {
-            tracing::info!(origin = ?origin, "refused: origin not allowed");
-            return json_error(
-                StatusCode::FORBIDDEN,
-                "This website is not allowed to use this chat server.",
-            );
+            return origin_refusal(origin);
         }
     }
     if let Some(rate) = &guard.rate {

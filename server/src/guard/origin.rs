@@ -149,6 +149,28 @@ pub fn is_loopback(origin: &HeaderValue) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The mock's origins: pages on this machine, and the `--allowed-origins` given (`*` for
+/// any). The mock holds no secret, but another site open in the developer's browser could
+/// still drive it, filling its memory and the uploads folder.
+#[derive(Clone, Debug)]
+pub struct LocalOrigins {
+    /// `None` when no list was given: then pages on this machine only.
+    listed: Option<OriginList>,
+}
+
+impl LocalOrigins {
+    pub fn parse(entries: &[String]) -> Result<LocalOrigins, String> {
+        let given = entries.iter().any(|o| !o.trim().is_empty());
+        Ok(LocalOrigins {
+            listed: given.then(|| OriginList::parse(entries)).transpose()?,
+        })
+    }
+
+    pub fn allows(&self, origin: &HeaderValue) -> bool {
+        is_loopback(origin) || self.listed.as_ref().is_some_and(|l| l.allows(origin))
+    }
+}
+
 /// Headers a browser may send to the API. `Authorization` is listed so that a widget set up
 /// with one still passes the preflight; the proxy drops it and sends its own. The visitor
 /// token is checked here and never forwarded.

@@ -10,7 +10,7 @@ use axum::http::{header, HeaderName};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Map, Value};
 
-use super::MaaxSettings;
+use super::{prospect, MaaxSettings};
 use crate::config::{ParamPlace, UpstreamMethod};
 use crate::upstream::{self, Failure};
 
@@ -122,16 +122,14 @@ impl MaaxClient {
             .map_err(|_| Failure::Broken)
     }
 
-    /// Parameters every answer-related call shares.
+    /// Parameters every answer-related call shares. Each call adds its own `prospect_info`:
+    /// the configured one names the conversation, which only some calls know.
     fn common(&self) -> Map<String, Value> {
         let s = &self.settings;
         let mut p = Map::new();
         p.insert("service_type".into(), s.service_type.clone().into());
         if let Some(v) = &s.prospect_id {
             p.insert("prospect_id".into(), id_value(v));
-        }
-        if let Some(v) = &s.prospect_info {
-            p.insert("prospect_info".into(), v.clone());
         }
         p
     }
@@ -140,6 +138,12 @@ impl MaaxClient {
     pub async fn initiate(&self, content: &str, conversation: &str) -> Result<String, Failure> {
         let s = &self.settings;
         let mut p = self.common();
+        if let Some(template) = &s.prospect_info {
+            p.insert(
+                "prospect_info".into(),
+                prospect::for_conversation(template, conversation),
+            );
+        }
         p.insert("message_content".into(), content.into());
         p.insert("platform".into(), s.platform.clone().into());
         p.insert("conversation_id".into(), id_value(conversation));
@@ -205,13 +209,8 @@ impl MaaxClient {
         if let Some(v) = &s.output_format {
             p.insert("output_format".into(), v.clone().into());
         }
-        match prospect_info {
-            Some(info) => {
-                p.insert("prospect_info".into(), info);
-            }
-            None => {
-                p.remove("prospect_info");
-            }
+        if let Some(info) = prospect_info {
+            p.insert("prospect_info".into(), info);
         }
         p.insert("send_response_url".into(), answer_url.into());
         p.insert("followup_url".into(), followup_url.into());
@@ -235,10 +234,21 @@ impl MaaxClient {
         }
     }
 
-    /// `create-conversation` → `conversation_id`.
-    pub async fn create_conversation(&self) -> Result<String, Failure> {
+    /// `create-conversation` → `conversation_id`, for the visitor's own `prospect_info` if
+    /// they gave it, else the configured one unless it names the conversation (whose id this
+    /// call is to make).
+    pub async fn create_conversation(&self, given: Option<Value>) -> Result<String, Failure> {
         let s = &self.settings;
-        let request = self.with_params(Method::POST, &s.create_conversation_path, self.common());
+        let mut p = self.common();
+        let info = given.or_else(|| {
+            s.prospect_info
+                .as_ref()
+                .and_then(prospect::before_conversation)
+        });
+        if let Some(info) = info {
+            p.insert("prospect_info".into(), info);
+        }
+        let request = self.with_params(Method::POST, &s.create_conversation_path, p);
         let (_, body) = self.call(request).await?;
         id_field(&body, "conversation_id").ok_or(Failure::Broken)
     }

@@ -57,7 +57,7 @@ pub async fn create_conversation(
     }
     let id = state
         .client
-        .create_conversation()
+        .create_conversation(contact.as_ref().map(Contact::prospect_info))
         .await
         .map_err(failed("create conversation"))?;
     if !plain_id(&id) {
@@ -149,7 +149,7 @@ pub async fn completions(
     };
     state.guard.visitors.check(&headers, &conversation)?;
     if state.v2.is_some() {
-        return v2::completion(&state, &headers, conversation, &ask.content, ask.streaming).await;
+        return v2::completion(&state, conversation, &ask.content, ask.streaming).await;
     }
     let incoming = state
         .client

@@ -1,11 +1,13 @@
-//! Who the visitor is, for V2's `prospect_info` (a first name and one contact are required).
+//! Who the visitor is, for Maax's `prospect_info` (V2 requires a first name and one contact).
 //!
-//! A site can ask visitors before the chat (the widget's `data-ask-contact`): the name and an
-//! email or phone number come with `POST conversations/` as
+//! A site can ask visitors before the chat (the widget's `data-ask-contact`, V2): the name and
+//! an email or phone number come with `POST conversations/` as
 //! `"contact": {"name", "email", "phone"}`, are checked here, and are kept with the
 //! conversation (in memory, or in Redis when instances share one), so every message of that
-//! conversation carries them. Without them the configured (or default) anonymous
-//! `prospect_info` is sent instead.
+//! conversation carries them. Without them the configured (or V2's default) `prospect_info`
+//! is sent instead, `{conversation}` in it replaced by the conversation's id
+//! ([`for_conversation`]). Creating a conversation cannot fill that in, since Maax has not
+//! given the id yet ([`before_conversation`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -135,6 +137,40 @@ impl Contact {
     }
 }
 
+/// What `{conversation}` in configured prospect info stands for.
+const PLACEHOLDER: &str = "{conversation}";
+
+/// The configured `prospect_info` for one conversation: `{conversation}` in its string values
+/// replaced by the id.
+pub fn for_conversation(template: &Value, conversation: &str) -> Value {
+    match template {
+        Value::String(s) => Value::String(s.replace(PLACEHOLDER, conversation)),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), for_conversation(v, conversation)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The configured `prospect_info` for creating a conversation, whose id is not known yet: the
+/// template as it is when it does not name the conversation, else none. Sent with the
+/// placeholder unfilled, every visitor would be one and the same prospect (say
+/// `visitor-{conversation}@example.invalid`); without it, Maax's docs have the prospect made
+/// from the `prospect_info` of the conversation's messages, which do name it.
+pub fn before_conversation(template: &Value) -> Option<Value> {
+    (!names_conversation(template)).then(|| template.clone())
+}
+
+fn names_conversation(template: &Value) -> bool {
+    match template {
+        Value::String(s) => s.contains(PLACEHOLDER),
+        Value::Object(map) => map.values().any(names_conversation),
+        _ => false,
+    }
+}
+
 #[derive(Default)]
 struct Memory {
     by_conversation: HashMap<String, Contact>,
@@ -247,6 +283,29 @@ mod tests {
         ] {
             assert!(parse(bad.clone()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn prospect_info_is_filled_per_conversation() {
+        let template =
+            json!({"first_name": "Web", "email": "visitor-{conversation}@example.invalid"});
+        assert_eq!(
+            for_conversation(&template, "42")["email"],
+            "visitor-42@example.invalid"
+        );
+        let custom = json!({"first_name": "Web", "phone": 5, "tags": {"c": "{conversation}"}});
+        assert_eq!(
+            for_conversation(&custom, "7"),
+            json!({"first_name": "Web", "phone": 5, "tags": {"c": "7"}})
+        );
+    }
+
+    #[test]
+    fn a_template_naming_the_conversation_is_not_sent_before_it_exists() {
+        let named = json!({"first_name": "Web", "tags": {"c": "v-{conversation}"}});
+        assert_eq!(before_conversation(&named), None);
+        let fixed = json!({"first_name": "Web", "email": "web@example.com", "n": 3});
+        assert_eq!(before_conversation(&fixed), Some(fixed.clone()));
     }
 
     #[tokio::test]

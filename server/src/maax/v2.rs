@@ -30,7 +30,7 @@ use tracing::Instrument;
 use super::answer::{frame, KEEPALIVE};
 use super::followups::FollowUps;
 use super::html;
-use super::prospect::Prospects;
+use super::prospect::{self, Prospects};
 use super::redis_link::RedisLink;
 use super::relay::{Relay, Routed};
 use super::webhook::{self, Kind, WebhookKeys};
@@ -40,9 +40,18 @@ use crate::guard::Guard;
 use crate::ids::now_ms;
 use crate::upstream::{json_error, Failure};
 
+/// Why V2 does not start without `--public-url`.
+pub const NEEDS_PUBLIC_URL: &str = "--maax-api v2 needs --public-url (this server's public \
+     origin, where Maax posts answers and follow-ups), so that the webhook URLs come from the \
+     configuration rather than the request's Host";
+
 /// V2's parts of maax mode.
 #[derive(Debug)]
 pub struct V2 {
+    /// `--public-url`, under which the webhook URLs are made. Never a request's `Host`: a
+    /// caller outside a browser sets that to any host, and Maax's servers would then post
+    /// answers and follow-ups to whatever address it named.
+    pub public_base: String,
     pub keys: WebhookKeys,
     pub relay: Relay,
     pub followups: FollowUps,
@@ -51,8 +60,14 @@ pub struct V2 {
 
 impl V2 {
     /// With a Redis URL, answers and follow-ups are shared through it; without one, this
-    /// process must be the only instance, which is said at start.
+    /// process must be the only instance, which is said at start. Fails without a public URL.
     pub fn new(guard: &Guard, pubsub_url: Option<&str>) -> Result<V2, String> {
+        let public_base = guard
+            .public_url()
+            .ok_or(NEEDS_PUBLIC_URL)?
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
         let keys = WebhookKeys::new(&guard.visitors);
         let (relay, followups, prospects) = match pubsub_url {
             Some(url) => {
@@ -76,6 +91,7 @@ impl V2 {
             }
         };
         Ok(V2 {
+            public_base,
             keys,
             relay,
             followups,
@@ -94,20 +110,6 @@ pub fn default_prospect_info() -> Value {
     })
 }
 
-/// The configured `prospect_info` for one conversation: `{conversation}` in its string values
-/// replaced by the id.
-pub fn prospect_info_for(template: &Value, conversation: &str) -> Value {
-    match template {
-        Value::String(s) => Value::String(s.replace("{conversation}", conversation)),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), prospect_info_for(v, conversation)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// An answer or follow-up as the widget gets it: markdown if HTML came, and never the key.
 fn clean(state: &MaaxState, text: &str) -> String {
     let text = if html::looks_like_html(text) {
@@ -121,7 +123,6 @@ fn clean(state: &MaaxState, text: &str) -> String {
 /// A completion in V2: send, then wait for the webhook.
 pub async fn completion(
     state: &Arc<MaaxState>,
-    headers: &HeaderMap,
     conversation: String,
     content: &str,
     streaming: bool,
@@ -130,9 +131,9 @@ pub async fn completion(
     let nonce = WebhookKeys::nonce();
     // Registered before asking: Maax may answer before its own reply to the ask arrives.
     let waiting = v2.relay.waiters.register(&nonce);
-    let base = state.guard.public_base(headers);
-    let answer_url = v2.keys.url(&base, Kind::Answer, &conversation, &nonce);
-    let followup_url = v2.keys.url(&base, Kind::FollowUp, &conversation, &nonce);
+    let base = &v2.public_base;
+    let answer_url = v2.keys.url(base, Kind::Answer, &conversation, &nonce);
+    let followup_url = v2.keys.url(base, Kind::FollowUp, &conversation, &nonce);
     let settings = state.client.settings();
     // The visitor's own contact if they gave one, else the configured anonymous one.
     let given = v2.prospects.get(&conversation).await.map_err(|e| {
@@ -144,7 +145,7 @@ pub async fn completion(
         None => settings
             .prospect_info
             .as_ref()
-            .map(|t| prospect_info_for(t, &conversation)),
+            .map(|t| prospect::for_conversation(t, &conversation)),
     };
     state
         .client
@@ -422,21 +423,4 @@ pub async fn with_followups(
     };
     messages.sort_by_key(at);
     Ok(messages)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prospect_info_is_filled_per_conversation() {
-        let filled = prospect_info_for(&default_prospect_info(), "42");
-        assert_eq!(filled["email"], "visitor-42@example.invalid");
-        assert_eq!(filled["first_name"], "Website visitor");
-        let custom = json!({"first_name": "Web", "phone": 5, "tags": {"c": "{conversation}"}});
-        assert_eq!(
-            prospect_info_for(&custom, "7"),
-            json!({"first_name": "Web", "phone": 5, "tags": {"c": "7"}})
-        );
-    }
 }

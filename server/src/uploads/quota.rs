@@ -23,6 +23,19 @@ struct Usage {
     since: Instant,
 }
 
+impl QuotaLimits {
+    /// Which limit one more file of `bytes` would pass, on top of `usage`.
+    fn passed_by(&self, usage: &Usage, bytes: u64) -> Result<(), Exceeded> {
+        if usage.files >= self.files {
+            return Err(Exceeded::Files);
+        }
+        if usage.bytes.saturating_add(bytes) > self.bytes {
+            return Err(Exceeded::Bytes);
+        }
+        Ok(())
+    }
+}
+
 /// Usage per conversation.
 #[derive(Debug)]
 pub struct Quota {
@@ -67,15 +80,27 @@ impl Quota {
                 since: now,
             };
         }
-        if usage.files >= self.limits.files {
-            return Err(Exceeded::Files);
-        }
-        if usage.bytes.saturating_add(bytes) > self.limits.bytes {
-            return Err(Exceeded::Bytes);
-        }
+        self.limits.passed_by(usage, bytes)?;
         usage.files += 1;
         usage.bytes += bytes;
         Ok(())
+    }
+
+    /// Whether `conversation` could store a file of `bytes` now, counting nothing: asked
+    /// before an upload's body is read, with the least a file can be (one byte), so that a
+    /// conversation already at its limit costs no reading and cleaning.
+    pub fn check(&self, conversation: &str, bytes: u64, now: Instant) -> Result<(), Exceeded> {
+        let fresh = Usage {
+            bytes: 0,
+            files: 0,
+            since: now,
+        };
+        let usage = self
+            .used
+            .get(conversation)
+            .filter(|u| now.saturating_duration_since(u.since) < self.limits.window)
+            .unwrap_or(&fresh);
+        self.limits.passed_by(usage, bytes)
     }
 
     /// Gives back what [`Quota::take`] counted for a file that could not be stored.
@@ -114,6 +139,22 @@ mod tests {
         assert_eq!(q.take("a", 0, t), Err(Exceeded::Files));
         q.give_back("a", 40);
         q.take("a", 40, t).unwrap();
+    }
+
+    #[test]
+    fn a_check_counts_nothing_and_agrees_with_take() {
+        let mut q = Quota::new(LIMITS);
+        let t = Instant::now();
+        assert_eq!(q.check("a", 1, t), Ok(()));
+        assert_eq!(q.tracked(), 0, "nothing counted");
+        q.take("a", 100, t).unwrap();
+        assert_eq!(q.check("a", 1, t), Err(Exceeded::Bytes));
+        q.give_back("a", 100);
+        for _ in 0..3 {
+            q.take("a", 0, t).unwrap();
+        }
+        assert_eq!(q.check("a", 1, t), Err(Exceeded::Files));
+        assert_eq!(q.check("a", 1, t + Duration::from_secs(61)), Ok(()));
     }
 
     #[test]

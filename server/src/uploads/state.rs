@@ -106,6 +106,27 @@ impl Uploads {
         }
     }
 
+    /// Refuses, before the body is read, a conversation or client address already at one of
+    /// its quotas (no file of even one byte would pass). Counts nothing: the file's size is
+    /// known, and counted by [`Uploads::take_quota`], once it has been cleaned.
+    pub(super) fn check_quota(&self, conversation: &str, client: &str) -> Result<(), OverQuota> {
+        let now = Instant::now();
+        lock(&self.quota)
+            .check(conversation, 1, now)
+            .map_err(|over| OverQuota {
+                over,
+                limits: self.settings.quota,
+                per: "per conversation",
+            })?;
+        lock(&self.client_quota)
+            .check(client, 1, now)
+            .map_err(|over| OverQuota {
+                over,
+                limits: self.settings.client_quota,
+                per: "from one network",
+            })
+    }
+
     /// Counts a stored file of `size` for its conversation and its client address, or says
     /// which limit it would pass; nothing is counted then.
     pub(super) fn take_quota(

@@ -1,5 +1,6 @@
-//! `POST uploads/`: takes a visitor's file. Checks the conversation, its token and its rate
-//! and the places free, reads the body, sniffs its kind, strips its metadata, counts it
+//! `POST uploads/`: takes a visitor's file. Checks the conversation, its token, its rate,
+//! that it and the client's address are not at their quotas yet, and the places free; reads
+//! the body, sniffs its kind and strips its metadata (on the blocking pool), counts it
 //! against the quotas, stores it under a fresh name and answers what the widget attaches.
 
 use std::collections::HashMap;
@@ -75,6 +76,11 @@ pub(super) async fn upload(
             return res;
         }
     }
+    // At its quota already: said before a byte of the body is read or cleaned.
+    let client_name = client.to_string();
+    if let Err(over) = state.check_quota(&conversation, &client_name) {
+        return over.into_response();
+    }
     let max = state.settings.max_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -112,33 +118,24 @@ pub(super) async fn upload(
         Ok(b) => b,
         Err(response) => return response,
     };
-    let Some(kind) = sniff::sniff(&bytes) else {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "wrong_type",
-            "This kind of file can't be sent. Send an image (PNG, JPEG, GIF, WebP), a PDF, \
-             a plain text file, an MP4 video, or audio (MP3, M4A).",
-        );
-    };
-    let cleaned = match kind {
-        Kind::Jpeg => strip::jpeg(&bytes).map(Bytes::from),
-        Kind::Png => strip::png(&bytes).map(Bytes::from),
-        Kind::Webp => strip::webp(&bytes).map(Bytes::from),
-        Kind::Gif => strip::gif(&bytes).map(Bytes::from),
-        // M4A is the same box structure: its tags (`moov/udta/meta/ilst`) go the same way.
-        Kind::Mp4 | Kind::M4a => strip::mp4(&bytes).map(Bytes::from),
-        Kind::Mp3 => strip::mp3(&bytes).map(Bytes::from),
-        Kind::Pdf | Kind::Text => Ok(bytes),
-    };
-    let Ok(cleaned) = cleaned else {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "damaged",
-            "This file looks damaged and can't be sent.",
-        );
+    // Sniffing and cleaning read the whole file (up to --upload-max-bytes): CPU work that
+    // would hold an async worker, and every request waiting on it, for as long. It runs on
+    // the blocking pool, still under the upload's slot, so at most --upload-concurrent files
+    // are cleaned at once.
+    let (kind, cleaned) = match tokio::task::spawn_blocking(move || sniff_and_clean(bytes)).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(refusal)) => return refusal.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "upload: cleaning the file failed");
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "This file could not be processed. Please try again.",
+            );
+        }
     };
     let size = cleaned.len() as u64;
-    let client = client.to_string();
+    let client = client_name;
     if let Err(over) = state.take_quota(&conversation, &client, size) {
         return over.into_response();
     }
@@ -159,6 +156,46 @@ pub(super) async fn upload(
         size,
     };
     (StatusCode::CREATED, Json(stored)).into_response()
+}
+
+/// Why a file was refused by [`sniff_and_clean`].
+enum Unfit {
+    WrongType,
+    Damaged,
+}
+
+impl IntoResponse for Unfit {
+    fn into_response(self) -> Response {
+        match self {
+            Unfit::WrongType => refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "wrong_type",
+                "This kind of file can't be sent. Send an image (PNG, JPEG, GIF, WebP), a PDF, \
+                 a plain text file, an MP4 video, or audio (MP3, M4A).",
+            ),
+            Unfit::Damaged => refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "damaged",
+                "This file looks damaged and can't be sent.",
+            ),
+        }
+    }
+}
+
+/// The file's kind, sniffed from its bytes, and the file without its metadata.
+fn sniff_and_clean(bytes: Bytes) -> Result<(Kind, Bytes), Unfit> {
+    let kind = sniff::sniff(&bytes).ok_or(Unfit::WrongType)?;
+    let cleaned = match kind {
+        Kind::Jpeg => strip::jpeg(&bytes).map(Bytes::from),
+        Kind::Png => strip::png(&bytes).map(Bytes::from),
+        Kind::Webp => strip::webp(&bytes).map(Bytes::from),
+        Kind::Gif => strip::gif(&bytes).map(Bytes::from),
+        // M4A is the same box structure: its tags (`moov/udta/meta/ilst`) go the same way.
+        Kind::Mp4 | Kind::M4a => strip::mp4(&bytes).map(Bytes::from),
+        Kind::Mp3 => strip::mp3(&bytes).map(Bytes::from),
+        Kind::Pdf | Kind::Text => Ok(bytes),
+    };
+    cleaned.map(|c| (kind, c)).map_err(|_| Unfit::Damaged)
 }
 
 /// The visitor's file name without a path before it, direction overrides (which make

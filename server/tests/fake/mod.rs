@@ -108,12 +108,18 @@ pub async fn start_proxy(upstream_base: &str, guard: GuardSettings, timeouts: Ti
     format!("http://{addr}")
 }
 
-/// Maax mode with `settings`.
-pub async fn start_maax(settings: MaaxSettings, guard: GuardSettings) -> String {
+/// Maax mode with `settings`. V2 needs its public URL, where Maax posts to: unless `guard`
+/// names one, the server's own loopback address.
+pub async fn start_maax(settings: MaaxSettings, mut guard: GuardSettings) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let own = format!("http://{}", listener.local_addr().unwrap());
+    if settings.api == chat_bubble_server::config::MaaxApi::V2 && guard.public_url.is_none() {
+        guard.public_url = Some(own.clone());
+    }
     let guard = with_keys(guard);
     let state = MaaxState::new(settings, Guard::new(&guard).unwrap()).unwrap();
-    let addr = serve(app::outer_layers(maax::router(state))).await;
-    format!("http://{addr}")
+    serve_on(listener, app::outer_layers(maax::router(state)));
+    own
 }
 
 /// One request as an upstream saw it.
