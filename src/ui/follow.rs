@@ -15,10 +15,9 @@
 //! end when the end grows in the same frame; the stylesheet turns that off while the list
 //! follows (`.cb-following`), and it is back once the visitor reads further up.
 //!
-//! Keyboard focus moving to a control in the list (Shift+Tab from the message box to the last
-//! reply's Copy) and a selection begun in it stop following too: the list would carry the
-//! focused control, or the text under the pointer, out of view as the reply grows. Focus leaving
-//! the list while it is at its end resumes it.
+//! Growth while keyboard focus is on a control in the list (Shift+Tab from the message box to
+//! the last reply's Copy) stops following too: the list would carry the focused control out of
+//! view.
 //!
 //! Growth never decides it: a streamed piece, a finished reply's line, an image loading, an older
 //! row drawn at a different size than its estimate (`content-visibility`) or built whole as it
@@ -55,10 +54,6 @@ const HOLD_START_MS: f64 = 2000.0;
 /// Events on the list that show the visitor scrolling it themselves (a pointer down on the list
 /// itself is its scrollbar).
 const VISITOR_INPUT: [&str; 5] = ["wheel", "touchstart", "touchmove", "keydown", "pointerdown"];
-
-/// Events in the list that show the visitor at something in it (focus on one of its controls, a
-/// selection begun in its text) or done with it (focus leaving it).
-const VISITOR_AT: [&str; 3] = ["focusin", "selectstart", "focusout"];
 
 #[derive(Clone, Copy)]
 pub struct Follow {
@@ -122,7 +117,7 @@ impl Follow {
         let this = *self;
         let closure = Closure::<dyn Fn()>::new(move || {
             if this.following.try_get_untracked() == Some(true) {
-                this.scroll_to_end();
+                this.scroll_to_end_or_stay();
             } else if this.at_start.try_get_value() == Some(true)
                 && now() - this.last_input.get_value() < HOLD_START_MS
             {
@@ -148,24 +143,16 @@ impl Follow {
                 &options,
             );
         }
-        let at = Closure::<dyn Fn(Event)>::new(move |event: Event| this.visitor_at(&event));
-        for event in VISITOR_AT {
-            let _ = list.add_event_listener_with_callback(event, at.as_ref().unchecked_ref());
-        }
         // Local: cleanups must be `Send`, the observer, the element and the closures are not.
-        let kept = StoredValue::new_local(Some((observer, closure, list, input, at)));
+        let kept = StoredValue::new_local(Some((observer, closure, list, input)));
         on_cleanup(move || {
-            if let Some((observer, _closure, list, input, at)) =
+            if let Some((observer, _closure, list, input)) =
                 kept.try_update_value(Option::take).flatten()
             {
                 observer.disconnect();
                 for event in VISITOR_INPUT {
                     let _ = list
                         .remove_event_listener_with_callback(event, input.as_ref().unchecked_ref());
-                }
-                for event in VISITOR_AT {
-                    let _ = list
-                        .remove_event_listener_with_callback(event, at.as_ref().unchecked_ref());
                 }
             }
         });
@@ -196,37 +183,30 @@ impl Follow {
         }
     }
 
-    /// Keyboard focus came to a control in the list, or a selection began in its text. The list
-    /// itself taking focus (to be scrolled with keys) is not the visitor at anything in it, nor
-    /// is a click's focus (Regenerate, Retry: they ask for a reply at the end).
-    fn visitor_at(&self, event: &Event) {
-        let Some(list) = self.list.get_untracked() else {
+    /// Keyboard focus is on a control in the list (not on the list itself, taken to scroll it
+    /// with keys; not a click's focus, as on Regenerate or Retry, which ask for a reply at the
+    /// end).
+    fn keyboard_focus_inside(&self, list: &web_sys::Element) -> bool {
+        let root = list.get_root_node();
+        let active = match root.dyn_ref::<web_sys::ShadowRoot>() {
+            Some(shadow) => shadow.active_element(),
+            None => list.owner_document().and_then(|d| d.active_element()),
+        };
+        active.is_some_and(|a| {
+            a != *list && list.contains(Some(&a)) && a.matches(":focus-visible").unwrap_or(false)
+        })
+    }
+
+    /// The content grew while following: to the end, unless keyboard focus is on a control in
+    /// the list, which the scroll would carry out of view; then following stops there.
+    fn scroll_to_end_or_stay(&self) {
+        let Some(list) = self.list.try_get_untracked().flatten() else {
             return;
         };
-        if event.type_() == "focusout" {
-            let to = event
-                .dyn_ref::<web_sys::FocusEvent>()
-                .and_then(|e| e.related_target())
-                .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-            if !list.contains(to.as_ref()) && at_end(&list) {
-                self.resume();
-            }
-            return;
-        }
-        // An element for focus, a text node where a selection begins.
-        let Ok(origin) = event.composed_path().get(0).dyn_into::<web_sys::Node>() else {
-            return;
-        };
-        let keyboard_focus = || {
-            origin
-                .dyn_ref::<web_sys::Element>()
-                .is_some_and(|e| e.matches(":focus-visible").unwrap_or(false))
-        };
-        let at_something =
-            !origin.is_same_node(Some(&list)) && (event.type_() != "focusin" || keyboard_focus());
-        // Whether or not the list scrolls yet: the reply may make it.
-        if at_something && self.following.get_untracked() {
+        if self.keyboard_focus_inside(&list) {
             self.following.set(false);
+        } else {
+            self.scroll_to_end();
         }
     }
 
@@ -295,7 +275,7 @@ impl Follow {
                 return;
             }
             if this.following.try_get_untracked() == Some(true) {
-                this.scroll_to_end();
+                this.scroll_to_end_or_stay();
             }
         });
     }

@@ -240,29 +240,3 @@ test('keyboard focus moved back to an earlier reply while one streams stays in v
   assert.deepEqual(problems, []);
   await context.close();
 });
-
-test('text being selected in an earlier reply while one streams stays under the pointer', async () => {
-  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
-  await hostPage(page, env.server, 'select-back.html');
-  const bubble = widget(page);
-  await mockSwitches(page, { delay: 0 });
-  for (let i = 1; i <= 4; i += 1) {
-    await send(page, `early ${i}`);
-    await waitForFinishedLine(page, i);
-  }
-  await mockSwitches(page, { length: 400, deltas: 100, delay: 40 });
-  await send(page, 'a long one');
-  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
-  const earlier = bubble.locator('.cb-assistant .cb-text').nth(3);
-  const box = await earlier.boundingBox();
-  await page.mouse.move(box.x + 5, box.y + 5);
-  await page.mouse.down();
-  await page.mouse.move(box.x + 120, box.y + 8, { steps: 5 });
-  const before = await fromListTop(earlier);
-  await page.waitForTimeout(1500);
-  assert.equal(await fromListTop(earlier), before, 'the text under the pointer stays where it was');
-  await page.mouse.up();
-  assert.ok((await page.evaluate(() => document.querySelector('chat-bubble').shadowRoot.getSelection?.()?.toString() ?? getSelection().toString())).length > 0, 'text is selected');
-  assert.deepEqual(problems, []);
-  await context.close();
-});

@@ -554,7 +554,16 @@ test('on a phone with a notch and a home indicator, the bubble and the open pane
   await cdp.send('Emulation.setSafeAreaInsetsOverride', { insets });
   await page.goto(url);
   const bubble = widget(page);
-  const box = (selector) => bubble.locator(selector).first().boundingBox();
+  await bubble.locator('.cb-launcher[aria-expanded]').waitFor();
+  // The loader's bubble gives way to the widget's as it mounts: a box read in between is none.
+  const box = async (selector) => {
+    for (let i = 0; i < 40; i += 1) {
+      const found = await bubble.locator(selector).first().boundingBox();
+      if (found) return found;
+      await page.waitForTimeout(50);
+    }
+    return bubble.locator(selector).first().boundingBox();
+  };
   const launcher = await box('.cb-launcher[aria-expanded]');
   assert.ok(launcher.x + launcher.width <= 390 - insets.right - 20 + 0.5, `launcher ${JSON.stringify(launcher)}`);
   assert.ok(launcher.y + launcher.height <= 700 - insets.bottom - 20 + 0.5, `launcher ${JSON.stringify(launcher)}`);
