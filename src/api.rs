@@ -173,22 +173,17 @@ async fn read_reply(
         // between takes time too).
         let turns = timers::turns_seen();
         timers::watch_for_turn();
-        let chunk = JsFuture::from(reader.read())
+        let piece = next_piece(&reader)
             .await
             .map_err(|e| ApiError::from_js(e).cut_off())?;
         if timers::turns_seen() != turns {
             busy_since = js_sys::Date::now();
         }
-        let done = Reflect::get(&chunk, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true);
-        if done {
+        let Some(piece) = piece else {
             break;
-        }
-        let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
+        };
         watchdog.progress();
-        let bytes = Uint8Array::new(&value).to_vec();
+        let bytes = piece.to_vec();
         body_bytes += bytes.len();
         // Bytes that arrive faster than they can be shown would keep the page busy in one long
         // task, and one piece of the body can be hundreds of KB: decode it a slice at a time,
@@ -391,25 +386,30 @@ async fn read_at_most(response: &Response, limit: usize) -> Result<Option<Vec<u8
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
-    loop {
-        let chunk = JsFuture::from(reader.read())
-            .await
-            .map_err(ApiError::from_js)?;
-        if Reflect::get(&chunk, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true)
-        {
-            return Ok(Some(body));
-        }
-        let value = Reflect::get(&chunk, &JsValue::from_str("value")).map_err(ApiError::from_js)?;
-        let piece = Uint8Array::new(&value);
+    while let Some(piece) = next_piece(&reader).await.map_err(ApiError::from_js)? {
         if body.len() + piece.length() as usize > limit {
             let _ = reader.cancel();
             return Ok(None);
         }
         body.extend_from_slice(&piece.to_vec());
     }
+    Ok(Some(body))
+}
+
+/// The next piece of a body being read, or `None` at its end.
+async fn next_piece(reader: &ReadableStreamDefaultReader) -> Result<Option<Uint8Array>, JsValue> {
+    let chunk = JsFuture::from(reader.read()).await?;
+    let done = Reflect::get(&chunk, &JsValue::from_str("done"))
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true);
+    if done {
+        return Ok(None);
+    }
+    Ok(Some(Uint8Array::new(&Reflect::get(
+        &chunk,
+        &JsValue::from_str("value"),
+    )?)))
 }
 
 /// Sends one request; a non-2xx status becomes an [`ApiError`] carrying the backend's detail.
