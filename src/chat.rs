@@ -51,6 +51,16 @@ pub struct Stall {
     pub announced: bool,
 }
 
+/// A site's own "Chat with us" button that opened the panel through the API
+/// (`ChatBubble.open()`) on a visitor's click or key: the panel takes keyboard focus as it does
+/// when its launcher opens it, and gives it back to that button when it closes. Without it a
+/// keyboard visitor is left on the page, and on a phone behind the full-screen panel.
+#[derive(Debug, Clone)]
+pub struct PagePress {
+    /// What had focus on the page when it was pressed, if anything but the page itself.
+    pub focused: Option<web_sys::HtmlElement>,
+}
+
 /// Everything the UI reads and the session writes.
 #[derive(Debug, Clone, Copy)]
 pub struct ChatState {
@@ -86,6 +96,9 @@ pub struct ChatState {
     /// Notified at the visitor's local midnight (see [`crate::timers::every_midnight`]): what
     /// says "Today", "Yesterday" or a time of today is said again.
     pub day_changed: Trigger,
+    /// The visitor's press on one of the page's own controls that asked the panel open through
+    /// the API, until the panel has taken focus for it: see [`PagePress`].
+    pub page_press: RwSignal<Option<PagePress>, LocalStorage>,
     /// The bookkeeping that only the state's own methods touch.
     inner: StoredValue<Inner, LocalStorage>,
 }
@@ -136,6 +149,7 @@ impl ChatState {
             assistant: RwSignal::new(Sender::default()),
             stalled: RwSignal::new(None),
             day_changed: Trigger::new(),
+            page_press: RwSignal::new_local(None),
             inner: StoredValue::new_local(Inner {
                 abort: None,
                 history_abort: None,

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
-use crate::chat::{ChatEvent, ChatState, HistoryStatus};
+use crate::chat::{ChatEvent, ChatState, HistoryStatus, PagePress};
 use crate::config::Config;
 use crate::contact::ContactStep;
 use crate::ui::Widget;
@@ -95,10 +95,40 @@ impl WidgetHandle {
         self.view.borrow().is_some()
     }
 
+    /// A page's control pressed by the visitor is asking for the panel (see [`PagePress`]):
+    /// the panel is to take focus for it.
+    fn note_page_press(&self) {
+        if let Some(press) = page_press() {
+            self.state.page_press.set(Some(press));
+        }
+    }
+
     /// The widget's state, for the Leptos component to follow and drive.
     pub(crate) fn state(&self) -> ChatState {
         self.state
     }
+}
+
+/// The visitor's click or key on the page that is calling the API right now, if any: the event
+/// the browser is dispatching (`window.event`), made by the visitor (trusted) and a press. A call
+/// from a timer, a page's load, or a script of the page's own has none, and takes no focus: the
+/// visitor may be typing elsewhere on the page.
+fn page_press() -> Option<PagePress> {
+    const PRESSES: [&str; 5] = ["click", "keydown", "keyup", "pointerup", "touchend"];
+    let window = web_sys::window()?;
+    let event = js_sys::Reflect::get(&window, &"event".into())
+        .ok()?
+        .dyn_into::<web_sys::Event>()
+        .ok()?;
+    if !event.is_trusted() || !PRESSES.contains(&event.type_().as_str()) {
+        return None;
+    }
+    let focused = window
+        .document()?
+        .active_element()
+        .filter(|e| e.tag_name() != "BODY")
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+    Some(PagePress { focused })
 }
 
 fn detail(event: &ChatEvent) -> Option<JsValue> {
@@ -116,6 +146,7 @@ fn detail(event: &ChatEvent) -> Option<JsValue> {
 impl WidgetHandle {
     pub fn open(&self) {
         if self.alive() {
+            self.note_page_press();
             self.state.set_open(true);
         }
     }
@@ -128,7 +159,11 @@ impl WidgetHandle {
 
     pub fn toggle(&self) {
         if self.alive() {
-            self.state.set_open(!self.state.open.get_untracked());
+            let open = !self.state.open.get_untracked();
+            if open {
+                self.note_page_press();
+            }
+            self.state.set_open(open);
         }
     }
 
@@ -148,6 +183,7 @@ impl WidgetHandle {
             web_sys::console::warn_1(&said.into());
             return;
         }
+        self.note_page_press();
         self.state.set_open(true);
         let waits = self.state.replying.get_untracked()
             || self.state.contact.with_untracked(ContactStep::asking);

@@ -93,14 +93,37 @@ pub fn Panel() -> impl IntoView {
     // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.
     // The panel starts closed; an open asked for before this first runs (a click on the loader's
     // launcher, replayed once the wasm is ready) counts as opening.
+    // The page's own control that opened the panel (see `PagePress`), for focus to go back to.
+    let opened_by = StoredValue::new_local(None::<HtmlElement>);
     Effect::new(move |was_open: Option<bool>| {
         let open = state.open.get();
         if let Some(panel) = panel.get() {
             if was_open.unwrap_or(false) != open {
-                move_focus(&panel, open);
+                let opened_by = if open {
+                    None
+                } else {
+                    opened_by.try_update_value(Option::take).flatten()
+                };
+                move_focus(&panel, open, opened_by);
             }
         }
         open
+    });
+    // A visitor's press on the page's own control asked for the panel: focus goes into it as
+    // from the launcher. Also when the panel was already open (focus had gone back to the page).
+    Effect::new(move |_| {
+        state.page_press.track();
+        let Some(press) = state
+            .page_press
+            .try_update_untracked(Option::take)
+            .flatten()
+        else {
+            return;
+        };
+        if let (Some(panel), true) = (panel.get_untracked(), state.open.get_untracked()) {
+            opened_by.set_value(press.focused);
+            request_animation_frame(move || focus(&panel, keyboard_focus::MESSAGE_BOX));
+        }
     });
     view! {
         <section
@@ -156,8 +179,10 @@ pub fn Panel() -> impl IntoView {
 }
 
 /// Keyboard users land in the message box when they open the panel from the launcher, and
-/// back on the launcher when it closes while focus was inside. Opening by API takes no focus.
-fn move_focus(panel: &HtmlElement, open: bool) {
+/// back on the launcher when it closes while focus was inside, or on the page's control that
+/// opened it (`opened_by`) if it is still there. Opening by API takes no focus here: see the
+/// panel's `page_press` effect for the API called from a visitor's press.
+fn move_focus(panel: &HtmlElement, open: bool, opened_by: Option<HtmlElement>) {
     let active = panel
         .get_root_node()
         .dyn_into::<ShadowRoot>()
@@ -179,6 +204,12 @@ fn move_focus(panel: &HtmlElement, open: bool) {
     let target = if open && launcher_had_focus {
         Some((panel.clone().unchecked_into::<Element>(), ".cb-input"))
     } else if !open && focus_was_inside {
+        if let Some(control) = opened_by.filter(|c| c.is_connected()) {
+            request_animation_frame(move || {
+                let _ = control.focus();
+            });
+            return;
+        }
         panel
             .parent_element()
             .map(|widget| (widget, ".cb-launcher"))

@@ -21,18 +21,31 @@ pub fn is_phone() -> bool {
 }
 
 /// While the panel is open on a phone, locks the page's scrolling (restored on close and on
-/// unmount) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
+/// unmount) and keeps `--cb-vv-top` / `--cb-vv-bottom` on `widget` at the visual viewport's
+/// edges: where the on-screen keyboard leaves the page.
 pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
-    if let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) {
+    if let Some((window, viewport)) =
+        web_sys::window().and_then(|w| Some((w.clone(), w.visual_viewport()?)))
+    {
         let target: EventTarget = viewport.clone().into();
         let fit = move || {
             let Some(widget) = widget.get_untracked() else {
                 return;
             };
+            let below = window
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .map_or(0.0, |layout| {
+                    layout - viewport.offset_top() - viewport.height()
+                });
+            // The viewport's lengths are the page's; inside a page zoomed with CSS `zoom`, each
+            // of the widget's is drawn that many times larger.
+            let zoom = css_zoom(&widget);
+            let px = |v: f64| format!("{}px", (v.max(0.0) / zoom).round() as i64);
             let style = HtmlElement::style(&widget);
-            let px = |v: f64| format!("{}px", v.round() as i64);
             let _ = style.set_property("--cb-vv-top", &px(viewport.offset_top()));
-            let _ = style.set_property("--cb-vv-height", &px(viewport.height()));
+            let _ = style.set_property("--cb-vv-bottom", &px(below));
         };
         listen(&target, "resize", fit.clone());
         listen(&target, "scroll", fit);
@@ -46,4 +59,14 @@ pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
         }
     });
     on_cleanup(move || lock.release());
+}
+
+/// How many times larger than the page's own lengths `element`'s are drawn: the CSS `zoom` of
+/// the page on it (`currentCSSZoom`; 1 in browsers without it).
+fn css_zoom(element: &HtmlElement) -> f64 {
+    js_sys::Reflect::get(element, &"currentCSSZoom".into())
+        .ok()
+        .and_then(|zoom| zoom.as_f64())
+        .filter(|zoom| zoom.is_finite() && *zoom > 0.0)
+        .unwrap_or(1.0)
 }

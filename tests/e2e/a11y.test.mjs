@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
   serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send, untilStopArmed,
-  controlsSmallerThan, holdRequests, routeHtml, embedTag,
+  controlsSmallerThan, holdRequests, routeHtml, embedTag, PHONE,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -272,6 +272,63 @@ test('keyboard only: Escape on the bubble closes the open panel', async () => {
   await page.keyboard.press('Escape');
   await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
   assert.equal(await focused(page), 'cb-launcher');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** Puts a site's own "Chat with us" button, which opens the chat through the API, first on the page. */
+async function chatWithUsButton(page) {
+  await page.evaluate(() => {
+    const button = document.createElement('button');
+    button.id = 'chat-with-us';
+    button.textContent = 'Chat with us';
+    button.addEventListener('click', () => ChatBubble.open());
+    document.body.prepend(button);
+  });
+}
+
+test('a site\'s own Chat button that calls open() takes a keyboard visitor into the message box, and Escape back to it', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'site-button.html', { 'data-load': 'eager' });
+  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  await chatWithUsButton(page);
+  await page.focus('#chat-with-us');
+  await page.keyboard.press('Enter');
+  await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
+  await untilFocused(page, 'cb-input');
+  await page.keyboard.type('typed at once');
+  assert.equal(await widget(page).locator('.cb-input').inputValue(), 'typed at once');
+  await page.keyboard.press('Escape');
+  await widget(page).locator('.cb-panel').waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => document.activeElement?.id === 'chat-with-us');
+  // Pressed again while the panel is open and focus is back on the page: into the box again.
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-input');
+  await page.focus('#chat-with-us');
+  await page.keyboard.press('Enter');
+  await untilFocused(page, 'cb-input');
+  // A page's script that opens the chat by itself (a timer, not a press) leaves focus where it is.
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.activeElement?.id === 'chat-with-us');
+  await page.evaluate(() => new Promise((done) => setTimeout(() => { ChatBubble.open(); done(); }, 0)));
+  await widget(page).locator('.cb-panel').waitFor({ state: 'visible' });
+  await page.waitForTimeout(300);
+  assert.equal(await focused(page), 'outside:BUTTON');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('on a phone, a tap on the site\'s own Chat button puts focus in the full-screen chat, not behind it', async () => {
+  const { context, page, problems } = await openPage(env.browser, PHONE);
+  await hostPage(page, env.server, 'site-button-phone.html', { 'data-load': 'eager' }, { phone: true });
+  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  await chatWithUsButton(page);
+  await page.tap('#chat-with-us');
+  await widget(page).locator('.cb-panel[aria-modal="true"]').waitFor({ state: 'visible' });
+  await untilFocused(page, 'cb-input');
+  await widget(page).locator('.cb-header .cb-icon-button:not(.cb-new)').tap();
+  await widget(page).locator('.cb-panel').waitFor({ state: 'hidden' });
+  await page.waitForFunction(() => document.activeElement?.id === 'chat-with-us');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -50,6 +50,40 @@ ${PHONE_VIEWPORT}<title>phone</title></head>
   await context.close();
 });
 
+test('on a phone, a page zoomed with CSS zoom gets a panel that covers the screen exactly, above the keyboard too', async () => {
+  for (const zoom of [1.25, 0.8]) {
+    const { context, page, problems } = await openPage(env.browser, PHONE);
+    const url = `${env.server.url}phone-zoom.html`;
+    await routeHtml(page, url, `<!doctype html><html style="zoom:${zoom}"><head><meta charset="utf-8">
+${PHONE_VIEWPORT}<title>phone</title></head>
+<body style="margin:0"><div style="height:3000px">A zoomed host page</div>${embedTag({ 'data-load': 'eager' })}</body></html>`);
+    await page.goto(url);
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher[aria-expanded]').tap();
+    await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+    const near = (box, want) => Object.keys(want).every((k) => Math.abs(box[k] - want[k]) <= 1);
+    const panel = await bubble.locator('.cb-panel').boundingBox();
+    assert.ok(near(panel, { x: 0, y: 0, width: 390, height: 700 }), `zoom ${zoom}: panel ${JSON.stringify(panel)}`);
+    const send = await bubble.locator('.cb-send').boundingBox();
+    assert.ok(send.y + send.height <= 700, `zoom ${zoom}: Send ends at ${send.y + send.height} of 700`);
+
+    // The keyboard comes up: the visual viewport shrinks to 400 px, scrolled down by 50.
+    await page.evaluate(() => {
+      Object.defineProperty(visualViewport, 'height', { configurable: true, get: () => 400 });
+      Object.defineProperty(visualViewport, 'offsetTop', { configurable: true, get: () => 50 });
+      visualViewport.dispatchEvent(new Event('resize'));
+    });
+    await page.waitForTimeout(100);
+    const above = await bubble.locator('.cb-panel').boundingBox();
+    assert.ok(near(above, { x: 0, y: 50, width: 390, height: 400 }), `zoom ${zoom}, keyboard up: panel ${JSON.stringify(above)}`);
+    await bubble.locator('.cb-input').fill('zoomed');
+    await bubble.locator('.cb-send').tap();
+    await waitForReply(page, defaultReply('zoomed'));
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('on a phone, two widgets open share the page\'s lock: it holds until the last closes, and the page\'s own overflow comes back', async () => {
   const { context, page, problems } = await openPage(env.browser, PHONE);
   const url = `${env.server.url}two-phone.html`;
