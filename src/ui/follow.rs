@@ -67,6 +67,8 @@ pub struct Follow {
     unseen: RwSignal<u32>,
     /// Where the list was at the last scroll event or the last scroll of ours.
     last_top: StoredValue<i32>,
+    /// The list's own size (width, height) at the last scroll event: see [`Follow::on_scroll`].
+    last_size: StoredValue<(i32, i32)>,
     /// A scroll to the end is already asked for in the next animation frame.
     scheduled: StoredValue<bool>,
     /// When (`performance.now()`, ms) the visitor last touched, wheeled or keyed on the list.
@@ -89,6 +91,7 @@ impl Follow {
             following: RwSignal::new(true),
             unseen: RwSignal::new(0),
             last_top: StoredValue::new(0),
+            last_size: StoredValue::new((0, 0)),
             scheduled: StoredValue::new(false),
             last_input: StoredValue::new(f64::NEG_INFINITY),
             input_up: StoredValue::new(false),
@@ -114,6 +117,7 @@ impl Follow {
         else {
             return;
         };
+        self.last_size.set_value(size_of(&list));
         let this = *self;
         let closure = Closure::<dyn Fn()>::new(move || {
             if this.following.try_get_untracked() == Some(true) {
@@ -244,10 +248,18 @@ impl Follow {
         let moved_up = top < self.last_top.get_value();
         let by_visitor = now() - self.last_input.get_value() < INPUT_WINDOW_MS;
         self.last_top.set_value(top);
+        let size = size_of(&list);
+        let resized = size != self.last_size.get_value();
+        self.last_size.set_value(size);
         // At the end before the visitor's scroll up has landed (older rows put above moved the
         // list down in the meantime) is not a return to the end.
         let leaving = by_visitor && self.input_up.get_value();
-        if at_end && !leaving {
+        if resized && !leaving && self.following.get_untracked() {
+            // The list itself changed size (the window went across the phone layout's edge, a
+            // browser zoom): the browser's new scroll position is the layout's, not a move away
+            // from the end by anyone. Laid out afresh, the panel can land far above its end.
+            self.scroll_to_end();
+        } else if at_end && !leaving {
             self.resume();
         } else if moved_up && self.following.get_untracked() {
             // Up and away from the end: the visitor, or the page taking them to an older row.
@@ -318,6 +330,11 @@ impl Follow {
             self.last_top.set_value(list.scroll_top());
         }
     }
+}
+
+/// The size of the box `list` shows its content in.
+fn size_of(list: &web_sys::Element) -> (i32, i32) {
+    (list.client_width(), list.client_height())
 }
 
 /// Whether `list` shows its end (within [`AT_END_SLACK`]).

@@ -21,31 +21,21 @@ pub fn is_phone() -> bool {
 }
 
 /// While the panel is open on a phone, locks the page's scrolling (restored on close and on
-/// unmount) and keeps `--cb-vv-top` / `--cb-vv-bottom` on `widget` at the visual viewport's
-/// edges: where the on-screen keyboard leaves the page.
+/// unmount) and keeps `--cb-vv-top` / `--cb-vv-height` on `widget` equal to the visual viewport.
 pub fn use_phone_layout(state: ChatState, widget: NodeRef<Div>) {
-    if let Some((window, viewport)) =
-        web_sys::window().and_then(|w| Some((w.clone(), w.visual_viewport()?)))
-    {
+    if let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) {
         let target: EventTarget = viewport.clone().into();
         let fit = move || {
             let Some(widget) = widget.get_untracked() else {
                 return;
             };
-            let below = window
-                .inner_height()
-                .ok()
-                .and_then(|h| h.as_f64())
-                .map_or(0.0, |layout| {
-                    layout - viewport.offset_top() - viewport.height()
-                });
             // The viewport's lengths are the page's; inside a page zoomed with CSS `zoom`, each
             // of the widget's is drawn that many times larger.
             let zoom = css_zoom(&widget);
-            let px = |v: f64| format!("{}px", (v.max(0.0) / zoom).round() as i64);
+            let px = |v: f64| format!("{}px", (v / zoom).round() as i64);
             let style = HtmlElement::style(&widget);
             let _ = style.set_property("--cb-vv-top", &px(viewport.offset_top()));
-            let _ = style.set_property("--cb-vv-bottom", &px(below));
+            let _ = style.set_property("--cb-vv-height", &px(viewport.height()));
         };
         listen(&target, "resize", fit.clone());
         listen(&target, "scroll", fit);

@@ -240,3 +240,33 @@ test('keyboard focus moved back to an earlier reply while one streams stays in v
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a window resized or zoomed into the full-screen layout keeps the end in view, idle and mid-reply', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'resized.html');
+  const bubble = widget(page);
+  await mockSwitches(page, { delay: 0 });
+  for (let i = 1; i <= 8; i += 1) {
+    await send(page, `message number ${i}`);
+    await waitForFinishedLine(page, i);
+  }
+  await settle(page);
+  // 640x400 is a 1280x800 window at 200 % browser zoom; 600x800 a window snapped to a narrow half.
+  for (const [width, height] of [[640, 400], [1280, 800], [600, 800], [1280, 800]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(300);
+    await settle(page);
+    assert.ok(await hiddenBelow(page) <= 1, `${width}x${height}: the end is ${await hiddenBelow(page)} px below`);
+    assert.ok(await bubble.locator('.cb-jump').isHidden(), `${width}x${height}: no jump button`);
+  }
+  // Mid-reply, the list goes on following the reply to its end.
+  await mockSwitches(page, { length: 200, deltas: 50, delay: 30 });
+  await send(page, 'a long one');
+  await bubble.locator('.cb-assistant.cb-streaming').waitFor();
+  await page.setViewportSize({ width: 600, height: 800 });
+  await waitForFinishedLine(page, 9);
+  await settle(page);
+  assert.ok(await hiddenBelow(page) <= 1, `after the reply the end is ${await hiddenBelow(page)} px below`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

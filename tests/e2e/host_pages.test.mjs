@@ -37,7 +37,7 @@ test('a page\'s own --cb-… variables do not reach the widget', async () => {
   const opened = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
   await page(opened, 'variables.html', {
     head: `<style>:root { --cb-z: 2; --cb-width: 18px; --cb-height: 18px; --cb-offset-x: 300px; --cb-offset-y: 300px;
-      --cb-ring-light: #ffff00; --cb-vv-height: 120px; --cb-vv-bottom: 300px; --cb-vv-top: 300px }
+      --cb-ring-light: #ffff00; --cb-vv-height: 120px; --cb-vv-top: 300px }
       header { position: fixed; inset: 0; z-index: 10; background: #eee }</style>`,
     body: '<header>The site\'s header</header>',
   });
