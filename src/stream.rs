@@ -5,6 +5,10 @@
 //! character, so the decoder buffers bytes and only decodes complete lines or objects. Pure Rust:
 //! no browser types, covered by native tests.
 //!
+//! The proxy reads reply streams the same way to scrub the key from the text the deltas make
+//! (`server/src/proxy/reframe/`): a change to where frames begin and end, or to which fields a
+//! `Frame` reads, belongs there too.
+//!
 //! Usage:
 //! ```
 //! use chat_bubble::stream::{StreamDecoder, StreamEvent};

@@ -25,7 +25,9 @@
 //!   For the same reason base64 of a key shorter than about 12 bytes is not looked for;
 //! - the key split by anything but the line breaks and indents above: markup between its
 //!   characters, zero-width characters, `:` between hex pairs, a quoted-printable soft break;
-//!   a byte array written as numbers (`[115,107,…]`);
+//!   a byte array written as numbers (`[115,107,…]`). (A reply stream's framing between the
+//!   deltas that spell the key is read past by the proxy, which scrubs the deltas' text as
+//!   one: see `proxy::reframe`.)
 //! - escapes longer than the bounds below: a numeric character reference with more than
 //!   8 digits (leading zeros), an indent of more than 8 spaces or tabs after a line break.
 //!   What a match may span must be bounded, since a stream holds back a tail that could

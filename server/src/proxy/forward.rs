@@ -1,5 +1,6 @@
 //! Sends one upstream request and turns its answer into ours: reply streams are relayed chunk
-//! by chunk as they arrive (never buffered, only scrubbed of the key), small JSON answers are
+//! by chunk as they arrive (never buffered, only scrubbed of the key in their bytes and in the
+//! text their frames make together, see [`super::reframe`]), small JSON answers are
 //! read whole so that tokens can be added, ownership checked, links rewritten and errors
 //! mapped. The browser gets a Content-Type of our choosing, never the upstream's.
 
@@ -16,9 +17,9 @@ use serde_json::Value;
 use tracing::Span;
 
 use super::links;
+use super::reframe::{ReplyScrub, MAX_FRAME_BYTES};
 use super::ProxyState;
 use crate::api_error::{not_found, ApiError};
-use crate::scrub::StreamScrub;
 use crate::upstream::{self, json_error, Failure};
 
 /// The most of a non-streamed upstream answer we read (a page of 100 messages with
@@ -202,7 +203,7 @@ fn stream(state: &ProxyState, response: reqwest::Response) -> Response {
     let now = Instant::now();
     let relay = Relay {
         upstream: Box::pin(response.bytes_stream()),
-        scrub: state.key.stream_scrub(),
+        scrub: ReplyScrub::new(&state.key),
         idle: state.timeouts.idle,
         deadline: tokio::time::Instant::from_std(now + state.timeouts.stream),
         max_bytes: state.timeouts.stream_bytes,
@@ -230,7 +231,7 @@ type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 /// away) can be logged.
 struct Relay {
     upstream: Chunks,
-    scrub: StreamScrub,
+    scrub: ReplyScrub,
     idle: Duration,
     deadline: tokio::time::Instant,
     max_bytes: u64,
@@ -266,8 +267,17 @@ impl Relay {
                         let err = io::Error::other("upstream stream too large");
                         return Some((Err(err), self));
                     }
-                    let out = self.scrub.push(&chunk);
-                    // A chunk that may end in the start of the key is held back whole.
+                    let Ok(out) = self.scrub.push(&chunk) else {
+                        self.ended = true;
+                        tracing::warn!(
+                            max_frame_bytes = MAX_FRAME_BYTES,
+                            "upstream reply frame is longer than allowed; cutting the stream"
+                        );
+                        let err = io::Error::other("upstream frame too large");
+                        return Some((Err(err), self));
+                    };
+                    // Unfinished frames, and text that may be the start of the key, wait for
+                    // the next chunk.
                     if !out.is_empty() {
                         return Some((Ok(Bytes::from(out)), self));
                     }

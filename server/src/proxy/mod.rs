@@ -31,6 +31,7 @@
 pub mod forward;
 pub mod handlers;
 pub mod links;
+pub mod reframe;
 
 use std::sync::Arc;
 
