@@ -26,6 +26,11 @@
 //! brings the list back to its end after each such change while it follows, after layout and
 //! before paint, so the end never shows out of place.
 //!
+//! A press on the list's content (the mouse button or a finger held down to select text, as on
+//! an order number to copy) holds it where it is while the reply grows: the words would slide
+//! away under the pointer and the selection run on. Released with text selected in the list,
+//! following stops there; released without, it goes on.
+//!
 //! Home keeps the list at its start the same way while the rows there fill in, for a moment
 //! at most and never past the visitor's next input.
 //!
@@ -35,7 +40,8 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{
-    AddEventListenerOptions, Event, KeyboardEvent, ResizeObserver, TouchEvent, WheelEvent,
+    AddEventListenerOptions, Event, KeyboardEvent, PointerEvent, ResizeObserver, TouchEvent,
+    WheelEvent,
 };
 
 /// Distance from the end (px) within which the visitor counts as at the end.
@@ -54,6 +60,9 @@ const HOLD_START_MS: f64 = 2000.0;
 /// Events on the list that show the visitor scrolling it themselves (a pointer down on the list
 /// itself is its scrollbar).
 const VISITOR_INPUT: [&str; 5] = ["wheel", "touchstart", "touchmove", "keydown", "pointerdown"];
+
+/// Events that end a press held on the list (see [`Follow::released`]).
+const RELEASE: [&str; 2] = ["pointerup", "pointercancel"];
 
 #[derive(Clone, Copy)]
 pub struct Follow {
@@ -77,6 +86,8 @@ pub struct Follow {
     input_up: StoredValue<bool>,
     /// Where the visitor's finger was at the last touch event on the list.
     touch_y: StoredValue<Option<i32>>,
+    /// The mouse button or a finger is down on the list's content: see [`Follow::pressed`].
+    held: StoredValue<bool>,
     /// The visitor's last input on the list was Home: the list is kept at its start while the
     /// rows there fill in (see [`Follow::observe`]), until their next input, a return to the
     /// end, or [`HOLD_START_MS`].
@@ -97,6 +108,7 @@ impl Follow {
             input_up: StoredValue::new(false),
             touch_y: StoredValue::new(None),
             at_start: StoredValue::new(false),
+            held: StoredValue::new(false),
         }
     }
 
@@ -147,16 +159,33 @@ impl Follow {
                 &options,
             );
         }
+        // The button or finger may come up anywhere: the page hears it.
+        let release = Closure::<dyn Fn()>::new(move || this.released());
+        let window = web_sys::window();
+        for event in RELEASE {
+            if let Some(window) = &window {
+                let _ = window
+                    .add_event_listener_with_callback(event, release.as_ref().unchecked_ref());
+            }
+        }
         // Local: cleanups must be `Send`, the observer, the element and the closures are not.
-        let kept = StoredValue::new_local(Some((observer, closure, list, input)));
+        let kept = StoredValue::new_local(Some((observer, closure, list, input, release)));
         on_cleanup(move || {
-            if let Some((observer, _closure, list, input)) =
+            if let Some((observer, _closure, list, input, release)) =
                 kept.try_update_value(Option::take).flatten()
             {
                 observer.disconnect();
                 for event in VISITOR_INPUT {
                     let _ = list
                         .remove_event_listener_with_callback(event, input.as_ref().unchecked_ref());
+                }
+                if let Some(window) = web_sys::window() {
+                    for event in RELEASE {
+                        let _ = window.remove_event_listener_with_callback(
+                            event,
+                            release.as_ref().unchecked_ref(),
+                        );
+                    }
                 }
             }
         });
@@ -166,6 +195,9 @@ impl Follow {
     fn visitor_input(&self, event: &Event) {
         if self.last_input.try_set_value(now()).is_some() {
             return;
+        }
+        if let Some(press) = event.dyn_ref::<PointerEvent>() {
+            self.pressed(press);
         }
         let up = self.scrolls_up(event);
         self.input_up.set_value(up);
@@ -187,6 +219,40 @@ impl Follow {
         }
     }
 
+    /// A pointer went down on the list. The primary button or a finger on its content (not
+    /// on the list itself: its scrollbar) holds the list where it is until released.
+    fn pressed(&self, press: &PointerEvent) {
+        let on_content = self.list.get_untracked().is_some_and(|list| {
+            press
+                .target()
+                .is_some_and(|target| target != *list.unchecked_ref::<web_sys::EventTarget>())
+        });
+        if on_content && press.button() == 0 {
+            self.held.set_value(true);
+        }
+    }
+
+    /// The button or finger came up, anywhere. Text selected in the list meanwhile stops
+    /// following there (the visitor is at it, about to copy it); without, the list catches up
+    /// with what came while it was held.
+    fn released(&self) {
+        if self.held.try_get_value() != Some(true) {
+            return;
+        }
+        self.held.set_value(false);
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        if !self.following.get_untracked() {
+            return;
+        }
+        if selects_in(&list) {
+            self.following.set(false);
+        } else {
+            self.scroll_to_end_or_stay();
+        }
+    }
+
     /// Keyboard focus is on a control in the list (not on the list itself, taken to scroll it
     /// with keys; not a click's focus, as on Regenerate or Retry, which ask for a reply at the
     /// end).
@@ -202,11 +268,16 @@ impl Follow {
     }
 
     /// The content grew while following: to the end, unless keyboard focus is on a control in
-    /// the list, which the scroll would carry out of view; then following stops there.
+    /// the list, which the scroll would carry out of view (following stops there), or a press
+    /// holds it.
     fn scroll_to_end_or_stay(&self) {
         let Some(list) = self.list.try_get_untracked().flatten() else {
             return;
         };
+        if self.held.get_value() {
+            // Held where it is under the visitor's press: the release catches up.
+            return;
+        }
         if self.keyboard_focus_inside(&list) {
             self.following.set(false);
         } else {
@@ -330,6 +401,21 @@ impl Follow {
             self.last_top.set_value(list.scroll_top());
         }
     }
+}
+
+/// Whether text is selected in `list`: the selection of its shadow root (the widget in a
+/// page; read by name, as web-sys does not have it) or of its document (the component in a
+/// Leptos app).
+fn selects_in(list: &web_sys::Element) -> bool {
+    let root = list.get_root_node();
+    let selection = js_sys::Reflect::get(&root, &"getSelection".into())
+        .ok()
+        .and_then(|get| get.dyn_into::<js_sys::Function>().ok())
+        .and_then(|get| get.call0(&root).ok())
+        .and_then(|selection| selection.dyn_into::<web_sys::Selection>().ok());
+    selection.is_some_and(|selection| {
+        !selection.is_collapsed() && list.contains(selection.anchor_node().as_ref())
+    })
 }
 
 /// The size of the box `list` shows its content in.

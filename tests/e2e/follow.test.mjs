@@ -270,3 +270,63 @@ test('a window resized or zoomed into the full-screen layout keeps the end in vi
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('text pressed on to select it while a reply streams stays under the pointer; selected, the list stays there after', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await hostPage(page, env.server, 'select.html');
+  const bubble = widget(page);
+  await mockSwitches(page, { delay: 0 });
+  for (let i = 1; i <= 3; i += 1) {
+    await send(page, `early ${i}`);
+    await waitForFinishedLine(page, i);
+  }
+  await mockSwitches(page, { length: 400, delay: 40 });
+  await send(page, 'a long one');
+  const streaming = bubble.locator('.cb-assistant.cb-streaming .cb-text');
+  await page.waitForFunction(() => /\bw40\b/.test(
+    document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-assistant.cb-streaming .cb-text')?.textContent ?? ''));
+  // Where the word "w20" is on the screen.
+  const wordAt = () => streaming.evaluate((text) => {
+    const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.data.search(/\bw20 /);
+      if (at >= 0) {
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + 3);
+        const box = range.getBoundingClientRect();
+        return { x: box.left + 1, y: box.top + box.height / 2 };
+      }
+    }
+    return null;
+  });
+  const start = await wordAt();
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  const length = () => streaming.evaluate((t) => t.textContent.length);
+  const grown = await length();
+  const ys = [];
+  for (let i = 0; i < 5; i += 1) {
+    await page.mouse.move(start.x + 8 * (i + 1), start.y, { steps: 2 });
+    await page.waitForTimeout(300);
+    ys.push(Math.round((await wordAt()).y));
+  }
+  assert.ok(await length() > grown, 'the reply grew while the button was held');
+  assert.ok(ys.every((y) => Math.abs(y - Math.round(start.y)) <= 1), `the word moved: ${Math.round(start.y)} then ${ys}`);
+  await page.mouse.up();
+  const selected = await page.evaluate(() => document.querySelector('chat-bubble').shadowRoot.getSelection().toString());
+  assert.ok(selected.length > 0 && selected.length < 20, `selected ${JSON.stringify(selected)}`);
+  // With text selected the list stays there as the reply goes on, and offers the way back.
+  await bubble.locator('.cb-jump').waitFor({ state: 'visible' });
+  const after = (await wordAt()).y;
+  await page.waitForTimeout(600);
+  assert.ok(Math.abs((await wordAt()).y - after) <= 1, 'the selected word stays in view');
+  // A click that selects nothing lets the list go on following.
+  await bubble.locator('.cb-jump').click();
+  const text = await streaming.boundingBox();
+  await page.mouse.click(text.x + 5, text.y + text.height - 5);
+  await page.waitForTimeout(600);
+  assert.ok(await bubble.locator('.cb-jump').isHidden(), 'still following after a plain click');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
