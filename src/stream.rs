@@ -70,8 +70,9 @@ pub struct StreamDecoder {
     at_start: bool,
     framing: Framing,
     buf: Vec<u8>,
-    /// SSE: how much of the unfinished line kept in `buf` has been searched for its end, so
-    /// that a long line arriving in many pieces is searched once.
+    /// How much of `buf` has been searched, so that bytes arriving in many pieces are searched
+    /// once: while the framing is unknown, the blanks searched for a byte that is not blank;
+    /// then (SSE) the unfinished line searched for its end.
     searched: usize,
     /// SSE: the `data:` lines of the event being read, as bytes: checked as UTF-8 once, when
     /// the frame is read.
@@ -126,7 +127,13 @@ impl StreamDecoder {
             self.at_start = false;
         }
         if self.framing == Framing::Unknown {
-            self.framing = detect_framing(&self.buf);
+            // Only blanks so far: the search resumes after them.
+            self.framing = detect_framing(&self.buf[self.searched..]);
+            self.searched = match self.framing {
+                Framing::Unknown => self.buf.len(),
+                // From here on it serves SSE lines: none searched yet.
+                Framing::Sse | Framing::Json => 0,
+            };
         }
         match self.framing {
             Framing::Unknown => {}
@@ -145,7 +152,9 @@ impl StreamDecoder {
         // Where the search for the next line end resumes.
         let mut from = self.searched;
         loop {
-            let Some(n) = memchr::memchr2(b'\n', b'\r', &buf[from..]) else {
+            let found = memchr::memchr2(b'\n', b'\r', &buf[from..]);
+            examined(found.map_or(buf.len() - from, |n| n + 1));
+            let Some(n) = found else {
                 // The rest is an unfinished line, searched to its end.
                 from = buf.len();
                 break;
@@ -176,6 +185,7 @@ impl StreamDecoder {
     }
 
     fn sse_line(&mut self, line: &[u8], out: &mut Vec<StreamEvent>) {
+        examined(line.len());
         if line.is_empty() {
             self.dispatch_sse(out);
             return;
@@ -218,6 +228,7 @@ impl StreamDecoder {
             return;
         }
         self.has_data = false;
+        examined(self.data.len());
         let trimmed = self.data.trim_ascii();
         if trimmed == DONE {
             out.push(StreamEvent::Chunk {
@@ -244,8 +255,27 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The sentinel some servers send after the last frame.
 const DONE: &[u8] = b"[DONE]";
 
+// The bytes the decoder's searches and scans look at, counted in tests so that they can hold
+// the work linear in the stream however the stream is cut. Every loop over buffered bytes adds
+// what it looked at.
+#[cfg(test)]
+thread_local! {
+    static EXAMINED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn examined(n: usize) {
+    EXAMINED.with(|count| count.set(count.get() + n));
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn examined(_: usize) {}
+
 fn detect_framing(buf: &[u8]) -> Framing {
-    match buf.iter().find(|b| !b.is_ascii_whitespace()) {
+    let first = buf.iter().position(|b| !b.is_ascii_whitespace());
+    examined(first.map_or(buf.len(), |n| n + 1));
+    match first.map(|n| buf[n]) {
         None => Framing::Unknown,
         Some(b'{') => Framing::Json,
         Some(_) => Framing::Sse,
@@ -274,6 +304,9 @@ struct JsonScanner {
     after_one_line: bool,
     /// The stream is newline-delimited JSON: a line break inside an object ends it.
     line_delimited: bool,
+    /// How much of the text between objects that starts at `pos` has been searched for its
+    /// line's end, so that a long line arriving in many pieces is searched once.
+    stray_searched: usize,
 }
 
 impl JsonScanner {
@@ -283,6 +316,7 @@ impl JsonScanner {
         let mut i = self.pos;
         loop {
             while i < buf.len() {
+                examined(1);
                 let b = buf[i];
                 let Some(start) = self.start else {
                     if b == b'{' {
@@ -295,12 +329,16 @@ impl JsonScanner {
                         }
                         used = i + 1;
                     } else {
-                        // Stray text between objects (e.g. `[DONE]`): skip to the end of the line.
+                        // Stray text between objects (e.g. `[DONE]`): skip to the end of the line,
+                        // searching on from where the last piece's search ended.
                         self.after_one_line = false;
-                        match buf[i..].iter().position(|&c| c == b'\n') {
+                        let from = i + std::mem::take(&mut self.stray_searched);
+                        let line_end = buf[from..].iter().position(|&c| c == b'\n');
+                        examined(line_end.map_or(buf.len() - from, |n| n + 1));
+                        match line_end {
                             Some(n) => {
-                                report_stray(&buf[i..i + n], out);
-                                i += n;
+                                report_stray(&buf[i..from + n], out);
+                                i = from + n;
                                 used = i + 1;
                             }
                             None if at_end => {
@@ -309,7 +347,11 @@ impl JsonScanner {
                                 used = i;
                                 continue;
                             }
-                            None => break,
+                            None => {
+                                // Scanning resumes at the line's start, kept in the buffer.
+                                self.stray_searched = buf.len() - i;
+                                break;
+                            }
                         }
                     }
                     i += 1;
@@ -355,6 +397,7 @@ impl JsonScanner {
             }
             if let Some(start) = self.start {
                 let first_break = buf[start..].iter().position(|&c| c == b'\n');
+                examined(first_break.map_or(buf.len() - start, |n| n + 1));
                 match first_break {
                     // An object left open over several lines at the end is most likely a frame
                     // cut short in a newline-delimited stream: report its first line and read
@@ -390,6 +433,7 @@ fn without_cr(line: &[u8]) -> &[u8] {
 }
 
 fn report_stray(bytes: &[u8], out: &mut Vec<StreamEvent>) {
+    examined(bytes.len());
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
     let text = text.strip_prefix("data:").map_or(text, str::trim);
@@ -458,6 +502,7 @@ impl Frame {
 
 /// A frame from one JSON object's bytes; `None` if they are not one readable object.
 fn read_frame(bytes: &[u8]) -> Option<Frame> {
+    examined(bytes.len());
     // A derived struct also reads an array as its fields in order: only an object is a frame.
     if bytes.first() != Some(&b'{') {
         return None;
@@ -551,6 +596,85 @@ mod tests {
         events.extend(decoder.finish());
         assert_eq!(events, [StreamEvent::delta(&"a".repeat(10_000))]);
         assert_eq!((decoder.searched, decoder.buf.len()), (0, 0));
+    }
+
+    /// Feeds `stream` in `piece`-byte pieces and returns the events, checking after every piece
+    /// that the bytes the decoder has looked at are at most a few times those it was given:
+    /// work linear in the stream, however long the line or object it holds back meanwhile.
+    fn decode_in_linear_work(stream: &[u8], piece: usize) -> Vec<StreamEvent> {
+        const PER_BYTE: usize = 6;
+        let before = EXAMINED.with(std::cell::Cell::get);
+        let looked_at = || EXAMINED.with(std::cell::Cell::get) - before;
+        let mut decoder = StreamDecoder::default();
+        let mut events = Vec::new();
+        let mut given = 0;
+        for bytes in stream.chunks(piece) {
+            events.extend(decoder.push(bytes));
+            given += bytes.len();
+            let looked_at = looked_at();
+            assert!(
+                looked_at <= PER_BYTE * given,
+                "{looked_at} bytes looked at for the first {given}"
+            );
+        }
+        events.extend(decoder.finish());
+        let looked_at = looked_at();
+        assert!(
+            looked_at <= PER_BYTE * given,
+            "{looked_at} bytes looked at for {given}"
+        );
+        events
+    }
+
+    const MB: usize = 1 << 20;
+
+    #[test]
+    fn a_long_line_between_objects_in_pieces_is_searched_once() {
+        let stray = "x".repeat(MB);
+        let stream = format!("{{\"content\":\"a\"}}\n{stray}\n{{\"content\":\"b\"}}\n");
+        assert_eq!(
+            decode_in_linear_work(stream.as_bytes(), 16),
+            [
+                StreamEvent::delta("a"),
+                StreamEvent::Malformed(stray),
+                StreamEvent::delta("b")
+            ]
+        );
+    }
+
+    #[test]
+    fn leading_blanks_in_pieces_are_searched_once() {
+        let blanks = " \r\n\t\n".repeat(MB / 5);
+        for frame in ["data: {\"content\":\"a\"}\n\n", "{\"content\":\"a\"}\n"] {
+            let stream = format!("{blanks}{frame}");
+            assert_eq!(
+                decode_in_linear_work(stream.as_bytes(), 16),
+                [StreamEvent::delta("a")],
+                "{frame:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_frames_in_pieces_cost_linear_work() {
+        let text = "a".repeat(MB);
+        let sse_line = format!("data: {{\"content\":\"{text}\"}}\n\n");
+        let object = format!("{{\"content\":\"{text}\"}}\n");
+        // One event of many `data:` lines: its data is gathered line by line.
+        let data_lines = format!(
+            "data: {{\n{}data: \"content\":\"a\"}}\n\n",
+            "data: \"x\":1,\n".repeat(MB / 14)
+        );
+        for stream in [sse_line, object] {
+            assert_eq!(
+                decode_in_linear_work(stream.as_bytes(), 16),
+                [StreamEvent::delta(&text)]
+            );
+        }
+        assert_eq!(
+            decode_in_linear_work(data_lines.as_bytes(), 16),
+            [StreamEvent::delta("a")]
+        );
     }
 
     fn decode_all(chunks: &[&[u8]]) -> Vec<StreamEvent> {
