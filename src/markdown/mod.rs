@@ -42,8 +42,13 @@ pub fn plain_text(text: &str) -> String {
                 Html::Shared(tree) => collect(std::slice::from_ref(&**tree), out),
                 Html::Element { children, tag, .. } => {
                     collect(children, out);
-                    if !matches!(*tag, "em" | "strong" | "del" | "code" | "a" | "span") {
-                        out.push(' ');
+                    match *tag {
+                        "em" | "strong" | "del" | "code" | "a" | "span" => {}
+                        // A screen reader pauses at the end of a sentence, not at a space:
+                        // each heading, paragraph, list item and table row ends as one.
+                        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "p" | "li" | "tr" | "pre"
+                        | "blockquote" => end_sentence(out),
+                        _ => out.push(' '),
                     }
                 }
             }
@@ -52,6 +57,16 @@ pub fn plain_text(text: &str) -> String {
     let mut out = String::new();
     collect(&render(text), &mut out);
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Ends what `out` says so far as a sentence, unless it already ends as one.
+fn end_sentence(out: &mut String) {
+    out.truncate(out.trim_end().len());
+    match out.chars().last() {
+        None => {}
+        Some(c) if ".!?:;…。！？：；".contains(c) => out.push(' '),
+        Some(_) => out.push_str(". "),
+    }
 }
 
 /// How far back (bytes) [`plain_summary`] looks for a space to cut at.
@@ -190,7 +205,13 @@ mod tests {
     fn plain_text_drops_markup_only() {
         assert_eq!(
             plain_text("# Hi\n\nSome **bold** and [a link](https://x.example).\n\n- one\n- two"),
-            "Hi Some bold and a link. one two"
+            "Hi. Some bold and a link. one. two."
+        );
+        // Cells of a row run on; the row ends as a sentence. A Chinese sentence keeps its own
+        // full stop.
+        assert_eq!(
+            plain_text("| a | b |\n|---|---|\n| 1 | 2 |\n\n好的。\n\n> - quoted item"),
+            "a b. 1 2. 好的。 quoted item."
         );
     }
 

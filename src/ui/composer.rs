@@ -200,6 +200,8 @@ pub fn Composer() -> impl IntoView {
                 // What is typed goes the way its first letters do, as in the messages.
                 dir=direction
                 rows="1"
+                // Return sends (see the Enter below): the on-screen keyboard's key says so.
+                enterkeyhint="send"
                 placeholder=placeholder
                 aria-label=t.message_box
                 aria-describedby=move || (length.with(|l| l.zone()) != Zone::Fine).then_some(COUNT_ID)

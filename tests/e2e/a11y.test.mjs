@@ -522,6 +522,23 @@ async function sendByKeyboard(page, text) {
   await page.keyboard.press('Enter');
 }
 
+test('a screen reader hears a reply\'s headings, list items and rows as sentences, with pauses between them', async () => {
+  const { context, page, problems } = await openPage(env.browser);
+  await hostPage(page, env.server, 'spoken-blocks.html', { 'data-load': 'eager' });
+  await send(page, 'show me some markdown');
+  await widget(page).locator('.cb-assistant .cb-copy-message').waitFor({ timeout: 15000 });
+  const said = await page.waitForFunction(() => {
+    const text = document.querySelector('chat-bubble').shadowRoot.querySelector('[aria-live="polite"]').textContent;
+    return text.includes('first item') && text;
+  });
+  const text = await said.jsonValue();
+  for (const run of ['Mock reply with markdown. Here is', 'A list. first item. second item with emphasis. third item. step one. step two. A code fence.']) {
+    assert.ok(text.includes(run), `said: ${text}`);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a reply that finishes after the panel was closed is said once, and not again when the panel opens', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'closed-reply.html', { 'data-load': 'eager' });

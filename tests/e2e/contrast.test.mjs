@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  serverAndBrowser, openPage, widget, hostPage, meanColour, colourDistance, CONTRAST_HELPERS,
+  serverAndBrowser, openPage, widget, hostPage, meanColour, colourDistance, CONTRAST_HELPERS, mockSwitches,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -72,6 +72,13 @@ for (const theme of ['light', 'dark']) {
       assert.ok(placeholder[0].length > 0, 'the box has a placeholder');
       assert.equal(placeholder[1], 1, 'the placeholder is not faded');
       assert.ok(placeholder[2] >= 4.5, `placeholder: ${placeholder[2]}:1`);
+      // Where to type shows: the box's edge at 3:1 on what is around it (WCAG 1.4.11).
+      const edge = await page.evaluate(() => {
+        const input = document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-input');
+        const { ratio, background } = window.__contrast;
+        return Number(ratio(getComputedStyle(input).borderTopColor, background(input.parentElement)).toFixed(2));
+      });
+      assert.ok(edge >= 3, `the message box's edge: ${edge}:1`);
 
       // The header and the visitor's bubble stand apart from the panel: by their colour, or by
       // an edge that does.
@@ -142,6 +149,34 @@ for (const scheme of ['light', 'dark']) {
     const dot = await meanColour(page, dots, [3], [7, 8]);
     const gap = await meanColour(page, dots, [9], [7, 8]);
     assert.ok(colourDistance(dot, gap) > 100, `a dot ${dot} against the gap ${gap}`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+for (const colour of ['#dc2626', '#2563eb']) {
+  test(`the unread badge stands apart from a ${colour} bubble`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+    await hostPage(page, env.server, `badge-${colour.slice(1)}.html`, { 'data-load': 'eager', 'data-primary-color': colour });
+    await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+    await mockSwitches(page, { delay: 5 });
+    await page.evaluate(() => {
+      ChatBubble.send('while away');
+      ChatBubble.close();
+    });
+    await widget(page).locator('.cb-badge').waitFor();
+    await page.addScriptTag({ content: CONTRAST_HELPERS });
+    const apart = await page.evaluate(() => {
+      const root = document.querySelector('chat-bubble').shadowRoot;
+      const { ratio } = window.__contrast;
+      const badge = getComputedStyle(root.querySelector('.cb-badge'));
+      const bubble = getComputedStyle(root.querySelector('.cb-launcher')).backgroundColor;
+      // A ring drawn round it counts when it is wide enough to see.
+      const ring = badge.boxShadow.match(/^(rgba?\([^)]*\)) 0px 0px 0px (\d+(?:\.\d+)?)px/);
+      const ringApart = ring && Number(ring[2]) >= 1 ? ratio(ring[1], bubble) : 1;
+      return Number(Math.max(ratio(badge.backgroundColor, bubble), ringApart).toFixed(2));
+    });
+    assert.ok(apart >= 3, `the badge stands apart from the bubble by ${apart}:1`);
     assert.deepEqual(problems, []);
     await context.close();
   });

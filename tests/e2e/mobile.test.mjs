@@ -162,6 +162,11 @@ ${PHONE_VIEWPORT}<title>phone</title></head>
       .map((e) => e.className || e.tagName);
   });
   assert.deepEqual(covered, []);
+  // The keyboard's Return key says it sends, and a quick second tap on a button is no zoom.
+  assert.equal(await bubble.locator('.cb-input').evaluate((e) => e.enterKeyHint), 'send');
+  for (const sel of ['.cb-send', '.cb-launcher', '.cb-header .cb-icon-button']) {
+    assert.equal(await bubble.locator(sel).first().evaluate((e) => getComputedStyle(e).touchAction), 'manipulation', sel);
+  }
   await bubble.locator('.cb-input').tap();
   await bubble.locator('.cb-input').fill('tapped send');
   await bubble.locator('.cb-send').tap();
