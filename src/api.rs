@@ -391,7 +391,10 @@ async fn read_at_most(response: &Response, limit: usize) -> Result<Option<Vec<u8
             let _ = reader.cancel();
             return Ok(None);
         }
-        body.extend_from_slice(&piece.to_vec());
+        // Copied once, straight from the piece into the body.
+        let start = body.len();
+        body.resize(start + piece.length() as usize, 0);
+        piece.copy_to(&mut body[start..]);
     }
     Ok(Some(body))
 }
