@@ -79,6 +79,8 @@ for (const theme of ['light', 'dark']) {
         return Number(ratio(getComputedStyle(input).borderTopColor, background(input.parentElement)).toFixed(2));
       });
       assert.ok(edge >= 3, `the message box's edge: ${edge}:1`);
+      // A code block is dark in both themes, and so is its scrollbar where scrollbars take room.
+      assert.equal(await bubble.locator('.cb-text pre').first().evaluate((e) => getComputedStyle(e).colorScheme), 'dark');
 
       // The header and the visitor's bubble stand apart from the panel: by their colour, or by
       // an edge that does.
@@ -149,6 +151,12 @@ for (const scheme of ['light', 'dark']) {
     const dot = await meanColour(page, dots, [3], [7, 8]);
     const gap = await meanColour(page, dots, [9], [7, 8]);
     assert.ok(colourDistance(dot, gap) > 100, `a dot ${dot} against the gap ${gap}`);
+    // The assistant's bubble is framed as the visitor's is: forced colours drop its background.
+    const frames = await page.evaluate(() => ['.cb-visitor', '.cb-assistant'].map((sel) => {
+      const style = getComputedStyle(document.querySelector('chat-bubble').shadowRoot.querySelector(sel));
+      return `${sel} ${style.borderTopStyle} ${style.borderTopWidth}`;
+    }));
+    assert.deepEqual(frames, ['.cb-visitor solid 1px', '.cb-assistant solid 1px']);
     assert.deepEqual(problems, []);
     await context.close();
   });

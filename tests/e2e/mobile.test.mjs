@@ -320,6 +320,19 @@ test('on phones and small windows the panel of a launcher on the left covers the
   }
 });
 
+test('on a touch tablet the floating panel\'s message box has 16 px text, so focusing it does not zoom the page', async () => {
+  const { context, page, problems } = await openPage(env.browser, { viewport: { width: 820, height: 1180 }, hasTouch: true });
+  await phonePage(page, 'tablet.html');
+  const bubble = widget(page);
+  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  const panel = await bubble.locator('.cb-panel').boundingBox();
+  assert.ok(panel.width < 500, `the floating panel, not the full-screen one: ${panel.width} px wide`);
+  assert.equal(await bubble.locator('.cb-input').evaluate((e) => getComputedStyle(e).fontSize), '16px');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('on a touch screen every control of the panel is at least 44 px each way', async () => {
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-targets.html', { 'data-starters': 'Prices | Hours', 'data-attachments': 'files' });
