@@ -31,7 +31,9 @@ async function twoTabs(name, attrs = {}) {
   await widget(b).locator('.cb-input').waitFor();
   const a = await anotherTab(context, problems);
   await hostPage(a, env.server, name, attrs);
-  await widget(a).locator('.cb-launcher').waitFor();
+  // The widget's own launcher (the panel comes with it): a press that began on the loader's
+  // bubble and ended on the widget's, which takes its place, would be no click at all.
+  await widget(a).locator('.cb-panel').waitFor({ state: 'attached' });
   const created = [];
   for (const page of [a, b]) {
     page.on('request', (r) => {
@@ -305,6 +307,7 @@ test('words typed in one tab are that tab\'s own: sending in the other does not 
   // A new tab starts with an empty box, not with another tab's words.
   const c = await anotherTab(context, problems);
   await hostPage(c, env.server, 'tabs-drafts.html');
+  await widget(c).locator('.cb-panel').waitFor({ state: 'attached' });
   await widget(c).locator('.cb-launcher').click();
   assert.equal(await widget(c).locator('.cb-input').inputValue(), '');
   await b.reload();
