@@ -189,3 +189,31 @@ for (const colour of ['#dc2626', '#2563eb']) {
     await context.close();
   });
 }
+
+for (const theme of ['light', 'dark']) {
+  test(`asked for more contrast (${theme}): the panel's lines show at 3:1 and its quieter text reads at 7:1`, async () => {
+    const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+    await page.emulateMedia({ contrast: 'more', colorScheme: theme });
+    await hostPage(page, env.server, `more-contrast-${theme}.html`, { 'data-load': 'eager' });
+    const bubble = widget(page);
+    await bubble.locator('.cb-launcher[aria-expanded]').click();
+    await bubble.locator('.cb-input').waitFor();
+    await page.addScriptTag({ content: CONTRAST_HELPERS });
+    const seen = await page.evaluate(() => {
+      const root = document.querySelector('chat-bubble').shadowRoot;
+      const { ratio, background } = window.__contrast;
+      const panel = background(root.querySelector('.cb-panel'));
+      const input = root.querySelector('.cb-input');
+      return {
+        composerLine: ratio(getComputedStyle(root.querySelector('.cb-composer')).borderTopColor, panel),
+        boxEdge: ratio(getComputedStyle(input).borderTopColor, panel),
+        placeholder: ratio(getComputedStyle(input, '::placeholder').color, background(input)),
+      };
+    });
+    assert.ok(seen.composerLine >= 3, `the line above the composer: ${seen.composerLine.toFixed(2)}:1`);
+    assert.ok(seen.boxEdge >= 3, `the message box's edge: ${seen.boxEdge.toFixed(2)}:1`);
+    assert.ok(seen.placeholder >= 7, `the placeholder: ${seen.placeholder.toFixed(2)}:1`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
