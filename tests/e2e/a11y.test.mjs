@@ -290,7 +290,9 @@ async function chatWithUsButton(page) {
 test('a site\'s own Chat button that calls open() takes a keyboard visitor into the message box, and Escape back to it', async () => {
   const { context, page, problems } = await openPage(env.browser);
   await hostPage(page, env.server, 'site-button.html', { 'data-load': 'eager' });
-  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  // The widget itself (its panel comes with it): an open() queued by the loader before the wasm
+  // is there is replayed with no press to take focus for.
+  await widget(page).locator('.cb-panel').waitFor({ state: 'attached' });
   await chatWithUsButton(page);
   await page.focus('#chat-with-us');
   await page.keyboard.press('Enter');
@@ -321,7 +323,7 @@ test('a site\'s own Chat button that calls open() takes a keyboard visitor into 
 test('on a phone, a tap on the site\'s own Chat button puts focus in the full-screen chat, not behind it', async () => {
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await hostPage(page, env.server, 'site-button-phone.html', { 'data-load': 'eager' }, { phone: true });
-  await widget(page).locator('.cb-launcher[aria-expanded]').waitFor();
+  await widget(page).locator('.cb-panel').waitFor({ state: 'attached' });
   await chatWithUsButton(page);
   await page.tap('#chat-with-us');
   await widget(page).locator('.cb-panel[aria-modal="true"]').waitFor({ state: 'visible' });
