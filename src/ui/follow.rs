@@ -44,6 +44,8 @@ use web_sys::{
     WheelEvent,
 };
 
+use super::listen::listen;
+
 /// Distance from the end (px) within which the visitor counts as at the end.
 const AT_END_SLACK: i32 = 48;
 
@@ -160,32 +162,21 @@ impl Follow {
             );
         }
         // The button or finger may come up anywhere: the page hears it.
-        let release = Closure::<dyn Fn()>::new(move || this.released());
-        let window = web_sys::window();
-        for event in RELEASE {
-            if let Some(window) = &window {
-                let _ = window
-                    .add_event_listener_with_callback(event, release.as_ref().unchecked_ref());
+        if let Some(window) = web_sys::window() {
+            for event in RELEASE {
+                listen(&window.clone().into(), event, move || this.released());
             }
         }
         // Local: cleanups must be `Send`, the observer, the element and the closures are not.
-        let kept = StoredValue::new_local(Some((observer, closure, list, input, release)));
+        let kept = StoredValue::new_local(Some((observer, closure, list, input)));
         on_cleanup(move || {
-            if let Some((observer, _closure, list, input, release)) =
+            if let Some((observer, _closure, list, input)) =
                 kept.try_update_value(Option::take).flatten()
             {
                 observer.disconnect();
                 for event in VISITOR_INPUT {
                     let _ = list
                         .remove_event_listener_with_callback(event, input.as_ref().unchecked_ref());
-                }
-                if let Some(window) = web_sys::window() {
-                    for event in RELEASE {
-                        let _ = window.remove_event_listener_with_callback(
-                            event,
-                            release.as_ref().unchecked_ref(),
-                        );
-                    }
                 }
             }
         });

@@ -90,11 +90,11 @@ pub fn Panel() -> impl IntoView {
             }
         }
     };
+    // The page's own control that opened the panel (see `PagePress`), for focus to go back to.
+    let opened_by = StoredValue::new_local(None::<HtmlElement>);
     // Focus follows the panel: a real side effect on the page's focus, not on the panel's DOM.
     // The panel starts closed; an open asked for before this first runs (a click on the loader's
     // launcher, replayed once the wasm is ready) counts as opening.
-    // The page's own control that opened the panel (see `PagePress`), for focus to go back to.
-    let opened_by = StoredValue::new_local(None::<HtmlElement>);
     Effect::new(move |was_open: Option<bool>| {
         let open = state.open.get();
         if let Some(panel) = panel.get() {
@@ -202,7 +202,10 @@ fn move_focus(panel: &HtmlElement, open: bool, opened_by: Option<HtmlElement>) {
         active.as_ref().is_some_and(|a| panel.contains(Some(a))) || focus_dropped;
     // The panel's `hidden` may change in the same update as this: focus once it has.
     let target = if open && launcher_had_focus {
-        Some((panel.clone().unchecked_into::<Element>(), ".cb-input"))
+        Some((
+            panel.clone().unchecked_into::<Element>(),
+            keyboard_focus::MESSAGE_BOX,
+        ))
     } else if !open && focus_was_inside {
         if let Some(control) = opened_by.filter(|c| c.is_connected()) {
             request_animation_frame(move || {
