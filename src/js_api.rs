@@ -37,7 +37,13 @@ pub struct WidgetHandle {
 }
 
 impl WidgetHandle {
-    pub(crate) fn mount(root: HtmlElement, config: Config, emit: Option<js_sys::Function>) -> Self {
+    /// `replaced_placeholder`: `root` held the loader's bubble, which the widget's takes over.
+    pub(crate) fn mount(
+        root: HtmlElement,
+        config: Config,
+        emit: Option<js_sys::Function>,
+        replaced_placeholder: bool,
+    ) -> Self {
         // A root of its own: the state must outlive whatever is mounting the widget (a Leptos
         // app's component may be unmounted while a request still settles).
         let state_owner = Owner::new_root(None);
@@ -80,7 +86,7 @@ impl WidgetHandle {
                     }
                 }
             });
-            view! { <Widget/> }
+            view! { <Widget replaced_placeholder/> }
         });
         WidgetHandle {
             state,

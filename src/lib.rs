@@ -117,9 +117,15 @@ pub(crate) fn start(
     }
     crash::watch(&root, config.texts.crashed);
     // The loader's placeholder launcher gives way to the real one.
+    let replaced_placeholder = root.child_element_count() > 0;
     root.set_text_content(None);
     apply_appearance(&root, &config.appearance);
-    Some(WidgetHandle::mount(root, config, emit))
+    Some(WidgetHandle::mount(
+        root,
+        config,
+        emit,
+        replaced_placeholder,
+    ))
 }
 
 /// Whether the browser's own dates and times suit words in `lang`: it speaks that language,

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::carried_press::open_when_carried_press_ends;
 use super::icons::{Icon, CHAT, CLOSE};
 use crate::chat::ChatState;
 use crate::texts::fill;
@@ -8,10 +9,21 @@ use crate::time_format;
 /// The round button in the corner that opens and closes the panel, with a badge counting the
 /// replies that arrived while it was closed, or marking a problem put up meanwhile (a message
 /// not sent, a reply cut off), which the visitor would otherwise only learn of by opening it.
+///
+/// `replaced_placeholder`: it took the place of the loader's bubble, on which a press may have
+/// begun that ends on this one.
 #[component]
-pub fn Launcher() -> impl IntoView {
+pub fn Launcher(replaced_placeholder: bool) -> impl IntoView {
     let state = expect_context::<ChatState>();
     let (open, unread) = (state.open, state.unread);
+    let button = NodeRef::new();
+    if replaced_placeholder {
+        open_when_carried_press_ends(button, move || {
+            if !open.get_untracked() {
+                state.set_open(true);
+            }
+        });
+    }
     let t = state.config.with_value(|c| c.texts);
     let problem = move || {
         if open.get() {
@@ -36,6 +48,7 @@ pub fn Launcher() -> impl IntoView {
         <button
             type="button"
             class="cb-launcher"
+            node_ref=button
             aria-expanded=move || if open.get() { "true" } else { "false" }
             aria-label=label
             // The second click of a double click (many visitors double-click icons) would close

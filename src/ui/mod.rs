@@ -6,6 +6,7 @@ mod assistant_picture;
 mod attach_button;
 mod attachments;
 mod body_chunks;
+mod carried_press;
 mod composer;
 mod contact_form;
 mod copy_message;

@@ -16,8 +16,10 @@ use crate::{session, store};
 
 /// The whole widget: the panel, the launcher, and what is said while the panel is closed.
 /// Expects the [`ChatState`] in context (see [`crate::mount`] and [`crate::ChatBubble`]).
+/// `replaced_placeholder`: it took the place of the loader's bubble (not so in tests and
+/// Leptos apps, which have none).
 #[component]
-pub fn Widget() -> impl IntoView {
+pub fn Widget(#[prop(optional)] replaced_placeholder: bool) -> impl IntoView {
     let state = expect_context::<ChatState>();
     provide_context(Follow::new());
     state.contact.set(state.config.with_value(|c| {
@@ -88,7 +90,7 @@ pub fn Widget() -> impl IntoView {
             on:keypress=keep_typing_in
         >
             <Panel/>
-            <Launcher/>
+            <Launcher replaced_placeholder/>
             <Announcer while_open=false/>
         </div>
     }

@@ -190,3 +190,80 @@ test('a double click on the bubble opens the panel and leaves it open', async ()
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+/**
+ * Begins a press on the loader's bubble while the wasm is held, lets the widget take the bubble's
+ * place, and only then ends the press: the visitor's tap, click or Space that straddles the
+ * moment the widget mounts (likeliest with `data-load="interaction"`, where the press itself
+ * starts the download).
+ */
+const pressesAcrossTheMount = {
+  async touch(page, box) {
+    const cdp = await page.context().newCDPSession(page);
+    const point = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    return {
+      begin: () => cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [point] }),
+      end: () => cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] }),
+    };
+  },
+  async mouse(page, box) {
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    return { begin: () => page.mouse.down(), end: () => page.mouse.up() };
+  },
+  async space(page) {
+    await widget(page).locator('.cb-launcher').focus();
+    return { begin: () => page.keyboard.down(' '), end: () => page.keyboard.up(' ') };
+  },
+};
+
+for (const [kind, press] of Object.entries(pressesAcrossTheMount)) {
+  test(`a ${kind} press begun on the loader's bubble and ended on the widget's opens the panel, once`, async () => {
+    const { context, page, problems } = await openPage(env.browser, kind === 'touch' ? PHONE : {});
+    const release = await holdWasm(page);
+    await hostPage(page, env.server, `press-across-${kind}.html`, { 'data-load': 'interaction' }, { phone: kind === 'touch' });
+    const bubble = widget(page);
+    const launcher = bubble.locator('.cb-launcher');
+    await launcher.waitFor({ state: 'visible' });
+    const { begin, end } = await press(page, await launcher.boundingBox());
+    await begin();
+    release();
+    // The widget's own bubble has taken the loader's place, with the press still held.
+    await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
+    assert.equal(await bubble.locator('.cb-panel').isVisible(), false, 'nothing opens before the press ends');
+    await end();
+    await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+    // Opened once: not opened and closed again by a click that also came.
+    await page.waitForTimeout(300);
+    assert.equal(await bubble.locator('.cb-panel').isVisible(), true);
+    assert.equal(await page.evaluate(() => ChatBubble.isOpen()), true);
+    // The next press is an ordinary one: it closes the panel (on a phone, from the header of the
+    // panel, which covers the bubble).
+    if (kind === 'touch') await bubble.locator('.cb-header button[aria-label="Close chat"]').tap();
+    else if (kind === 'mouse') await launcher.click();
+    else await page.keyboard.press('Escape');
+    await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+test('a press begun elsewhere on the page before the widget mounts, and ended there, opens nothing', async () => {
+  const { context, page, problems } = await openPage(env.browser, {});
+  const release = await holdWasm(page);
+  await hostPage(page, env.server, 'press-elsewhere.html', { 'data-load': 'eager' });
+  await page.mouse.move(20, 20);
+  await page.mouse.down();
+  release();
+  const bubble = widget(page);
+  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  assert.equal(await bubble.locator('.cb-panel').isVisible(), false);
+  // The next click on the bubble opens the panel (and is not taken for the end of that press).
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await page.waitForTimeout(300);
+  assert.equal(await bubble.locator('.cb-panel').isVisible(), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
