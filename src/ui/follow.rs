@@ -44,6 +44,7 @@ use web_sys::{
     WheelEvent,
 };
 
+use super::keyboard_focus::focused_near;
 use super::listen::listen;
 
 /// Distance from the end (px) within which the visitor counts as at the end.
@@ -248,12 +249,7 @@ impl Follow {
     /// with keys; not a click's focus, as on Regenerate or Retry, which ask for a reply at the
     /// end).
     fn keyboard_focus_inside(&self, list: &web_sys::Element) -> bool {
-        let root = list.get_root_node();
-        let active = match root.dyn_ref::<web_sys::ShadowRoot>() {
-            Some(shadow) => shadow.active_element(),
-            None => list.owner_document().and_then(|d| d.active_element()),
-        };
-        active.is_some_and(|a| {
+        focused_near(list).is_some_and(|a| {
             a != *list && list.contains(Some(&a)) && a.matches(":focus-visible").unwrap_or(false)
         })
     }

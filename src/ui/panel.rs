@@ -1,7 +1,7 @@
 use leptos::html::Section;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ClipboardEvent, DragEvent, Element, HtmlElement, KeyboardEvent, ShadowRoot};
+use web_sys::{ClipboardEvent, DragEvent, Element, HtmlElement, KeyboardEvent};
 
 use super::announcer::Announcer;
 use super::composer::Composer;
@@ -183,11 +183,7 @@ pub fn Panel() -> impl IntoView {
 /// opened it (`opened_by`) if it is still there. Opening by API takes no focus here: see the
 /// panel's `page_press` effect for the API called from a visitor's press.
 fn move_focus(panel: &HtmlElement, open: bool, opened_by: Option<HtmlElement>) {
-    let active = panel
-        .get_root_node()
-        .dyn_into::<ShadowRoot>()
-        .ok()
-        .and_then(|root| root.active_element());
+    let active = keyboard_focus::focused_near(panel);
     let launcher_had_focus = active
         .as_ref()
         .is_some_and(|a| a.class_list().contains("cb-launcher"));
@@ -242,11 +238,7 @@ fn keep_focus_inside(panel: &HtmlElement, ev: &KeyboardEvent) {
     let (Some(first), Some(last)) = (reachable.first(), reachable.last()) else {
         return;
     };
-    let active = panel
-        .get_root_node()
-        .dyn_into::<ShadowRoot>()
-        .ok()
-        .and_then(|root| root.active_element());
+    let active = keyboard_focus::focused_near(panel);
     let at = |edge: &HtmlElement| {
         active
             .as_ref()
