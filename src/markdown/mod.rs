@@ -223,6 +223,16 @@ mod tests {
         );
         assert_eq!(html("[bad](javascript:alert(1))"), "<p>bad</p>");
         assert_eq!(html("![img](data:image/png;base64,xx)"), "<p>img</p>");
+        // A picture opens full size in a tab; one that is a link's stays that link's alone.
+        let open = "rel=\"noopener noreferrer\" target=\"_blank\"";
+        assert_eq!(
+            html("![A chart](https://x.example/c.png)"),
+            format!("<p><a href=\"https://x.example/c.png\" {open}><img src=\"https://x.example/c.png\" alt=\"A chart\"></a></p>")
+        );
+        assert_eq!(
+            html("[![A chart](https://x.example/c.png)](https://x.example/report) *![](https://x.example/d.png)*"),
+            format!("<p><a href=\"https://x.example/report\" {open}><img src=\"https://x.example/c.png\" alt=\"A chart\"></a> <em><img src=\"https://x.example/d.png\" alt=\"\"></em></p>")
+        );
         assert_eq!(
             html("<script>alert(1)</script>"),
             "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"

@@ -241,6 +241,12 @@ pub fn list(ordered: bool, start: u64, items: Vec<Html>) -> Html {
 }
 
 fn inlines(items: &[Inline]) -> Vec<Html> {
+    inlines_within(items, false)
+}
+
+/// [`inlines`], `in_link` when they are a link's text.
+fn inlines_within(items: &[Inline], in_link: bool) -> Vec<Html> {
+    let inlines = |children| inlines_within(children, in_link);
     let mut out: Vec<Html> = Vec::new();
     for item in items {
         match item {
@@ -259,7 +265,7 @@ fn inlines(items: &[Inline]) -> Vec<Html> {
                         ("rel", "noopener noreferrer".to_owned()),
                         ("target", "_blank".to_owned()),
                     ],
-                    inlines(children),
+                    inlines_within(children, true),
                 )),
                 None => {
                     for child in inlines(children) {
@@ -273,6 +279,18 @@ fn inlines(items: &[Inline]) -> Vec<Html> {
             Inline::Image { src, alt } => {
                 let alt = plain_text(alt);
                 match safe_url(src, false) {
+                    // A picture is shown no taller than the panel allows (the stylesheet), so
+                    // it opens full size in a tab of its own; one with no words to name that
+                    // link by, or already a link's, stays as it is.
+                    Some(src) if !in_link && !alt.trim().is_empty() => out.push(el_with(
+                        "a",
+                        vec![
+                            ("href", src.clone()),
+                            ("rel", "noopener noreferrer".to_owned()),
+                            ("target", "_blank".to_owned()),
+                        ],
+                        vec![el_with("img", vec![("src", src), ("alt", alt)], Vec::new())],
+                    )),
                     Some(src) => {
                         out.push(el_with("img", vec![("src", src), ("alt", alt)], Vec::new()))
                     }

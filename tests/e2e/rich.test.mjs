@@ -122,7 +122,7 @@ test('attachments in the history: images as thumbnails, files as links, unsafe U
 
 /** Opens a host page (with a strict CSP and the given theme) whose assistant replies with
  * `reply` as markdown: the mock echoes the message, which is replaced on its way. */
-async function pageReplying(reply, { theme = 'light' } = {}) {
+async function pageReplying(reply, { theme = 'light', before = async () => {} } = {}) {
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 1100, height: 900 } });
   const url = `${env.server.url}rich-${theme}.html`;
   await routeHtml(page, url, `<!doctype html><html><head><meta charset="utf-8"><title>host</title></head>
@@ -135,6 +135,7 @@ async function pageReplying(reply, { theme = 'light' } = {}) {
     body.message.content = reply;
     route.continue({ url: target.toString(), postData: JSON.stringify(body) });
   });
+  await before(page);
   await page.goto(url);
   await send(page, 'reply please');
   await widget(page).locator('.cb-assistant .cb-meta .cb-copy-message').waitFor({ timeout: 20000 });
@@ -224,6 +225,30 @@ test('bare URLs in a reply are links, with the same rules as written links', asy
   ]);
   const text = await widget(page).locator('.cb-assistant .cb-text').textContent();
   assert.ok(text.includes('javascript:alert(1)') && text.includes('ftp://example.com'), text);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a tall picture in a reply keeps its proportions, no taller than a part of the panel, and opens full size in a tab', async () => {
+  const src = `${env.server.url}tall-chart.svg`;
+  const reply = `The chart:\n\n![A tall chart](${src})\n\nAs you can see.`;
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="3000"><rect width="300" height="3000" fill="#36c"/></svg>';
+  const { context, page, problems } = await pageReplying(reply, {
+    before: (page) => page.route(src, (route) => route.fulfill({ contentType: 'image/svg+xml', body: svg })),
+  });
+  const picture = widget(page).locator('.cb-assistant .cb-text img');
+  await page.waitForFunction(() => document.querySelector('chat-bubble').shadowRoot.querySelector('.cb-text img')?.complete);
+  const box = await picture.boundingBox();
+  const panel = await widget(page).locator('.cb-panel').boundingBox();
+  assert.ok(box.height <= panel.height / 2, `picture ${box.height} px tall in a panel of ${panel.height}`);
+  assert.ok(Math.abs(box.width / box.height - 0.1) < 0.01, `proportions ${box.width} x ${box.height}`);
+  assert.deepEqual(await picture.evaluate((img) => {
+    const link = img.closest('a');
+    return link && [link.getAttribute('href'), link.target, link.rel, img.alt];
+  }), [src, '_blank', 'noopener noreferrer', 'A tall chart']);
+  // The text after it follows it at once.
+  const after = await widget(page).locator('.cb-assistant .cb-text p', { hasText: 'As you can see.' }).boundingBox();
+  assert.ok(after.y - (box.y + box.height) < 40, `text ${after.y - (box.y + box.height)} px below the picture`);
   assert.deepEqual(problems, []);
   await context.close();
 });
