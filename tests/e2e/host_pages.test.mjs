@@ -33,6 +33,34 @@ test('on a right-to-left page the widget adds no sideways scrolling, closed or o
   await opened.context.close();
 });
 
+test('the wheel over the open panel scrolls no part of the page behind it, and over the closed bubble it does', async () => {
+  const opened = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
+  await page(opened, 'wheel.html', { body: '<div style="height:4000px">A long page</div>' });
+  const p = opened.page;
+  const bubble = widget(p);
+  const scrolled = () => p.evaluate(() => window.scrollY);
+  const wheelOver = async (locator) => {
+    const box = await locator.boundingBox();
+    await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await p.mouse.wheel(0, 400);
+    await p.waitForTimeout(400);
+  };
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-panel').waitFor();
+  await send(p, 'hello');
+  await bubble.locator('.cb-assistant').waitFor();
+  for (const part of ['.cb-header', '.cb-messages', '.cb-composer']) {
+    await wheelOver(bubble.locator(part));
+    assert.equal(await scrolled(), 0, `the wheel over ${part}`);
+  }
+  await bubble.locator('.cb-launcher').click();
+  await bubble.locator('.cb-panel').waitFor({ state: 'hidden' });
+  await wheelOver(bubble.locator('.cb-launcher'));
+  assert.ok(await scrolled() > 0, 'over the closed bubble, the page scrolls');
+  assert.deepEqual(opened.problems, []);
+  await opened.context.close();
+});
+
 test('a page\'s own --cb-… variables do not reach the widget', async () => {
   const opened = await openPage(env.browser, { viewport: { width: 1280, height: 800 } });
   await page(opened, 'variables.html', {
