@@ -23,6 +23,7 @@ mod other_tab;
 mod regenerating;
 mod stall;
 mod undelivered;
+mod unreachable;
 
 pub use exchange::create_conversation;
 use exchange::{run_exchange, start_exchange, Asking};

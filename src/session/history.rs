@@ -9,10 +9,12 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use super::other_tab::shown;
+use super::unreachable::read_again_once_reachable;
 use crate::api;
 use crate::asked_again;
 use crate::chat::{ChatState, HistoryRow, HistoryStatus, MessageStatus};
 use crate::config::Config;
+use crate::errors::ApiError;
 use crate::history_merge::{self, Shown};
 use crate::history_slices::{row_units, BatchPlan};
 use crate::models::{Message, Role};
@@ -182,6 +184,7 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
             return;
         }
         let mut cut_shown = false;
+        let mut unreachable = false;
         let status = match result {
             Ok(messages) => {
                 let messages = asked_again::leave_out(messages);
@@ -224,9 +227,12 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
                 state.show_notice(config.texts.conversation_gone.to_owned());
                 HistoryStatus::Loaded
             }
-            Err(error) => HistoryStatus::Failed {
-                notice: state.show_notice(error.history_message(config.texts)),
-            },
+            Err(error) => {
+                unreachable = error == ApiError::Network;
+                HistoryStatus::Failed {
+                    notice: state.show_notice(error.history_message(config.texts)),
+                }
+            }
         };
         state.set_history_abort(None);
         let loaded = status == HistoryStatus::Loaded;
@@ -239,6 +245,11 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
         // that came back online while this read was under way may have sent nothing yet.
         if loaded {
             super::resend_unsent(state);
+        }
+        if let (true, HistoryStatus::Failed { notice }) = (unreachable, status) {
+            // Until then, the history's own controller stops the asking (see `destroy`).
+            state.set_history_abort(Some(controller.clone()));
+            read_again_once_reachable(state, &config, &conversation, &controller, notice).await;
         }
     })
     // The rows' time formatter is created by their warm-up while the history is on its way
