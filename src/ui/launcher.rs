@@ -18,8 +18,9 @@ pub fn Launcher(replaced_placeholder: bool) -> impl IntoView {
     let (open, unread) = (state.open, state.unread);
     let button = NodeRef::new();
     if replaced_placeholder {
+        // Later than the release: the widget may have been destroyed in between.
         open_when_carried_press_ends(button, move || {
-            if !open.get_untracked() {
+            if open.try_get_untracked() == Some(false) {
                 state.set_open(true);
             }
         });
