@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
-  serverAndBrowser, openPage, widget, hostPage, defaultReply, waitForReply, mockSwitches, send, untilStopArmed,
+  serverAndBrowser, openPage, tapOpen, widget, hostPage, defaultReply, waitForReply, mockSwitches, send, untilStopArmed,
   controlsSmallerThan, holdRequests, routeHtml, embedTag, PHONE,
 } from './harness.mjs';
 
@@ -729,7 +729,7 @@ async function phoneWithAReply(name) {
   });
   await hostPage(page, env.server, name, { 'data-load': 'eager' });
   const bubble = widget(page);
-  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await tapOpen(page);
   await bubble.locator('.cb-input').tap();
   await page.keyboard.type('hello');
   await bubble.locator('.cb-send').tap();

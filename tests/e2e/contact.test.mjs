@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serverAndBrowser, openPage, hostPage, widget, waitForReply, defaultReply, controlsSmallerThan, PHONE,
+  serverAndBrowser, openPage, tapOpen, hostPage, widget, waitForReply, defaultReply, controlsSmallerThan, PHONE,
 } from './harness.mjs';
 
 const env = serverAndBrowser();
@@ -120,7 +120,7 @@ test('on a phone, Enter (the keyboard\'s Go) in a field starts the chat with the
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await hostPage(page, env.server, 'contact-phone-enter.html', { 'data-ask-contact': 'true' }, { phone: true });
   const bubble = widget(page);
-  await bubble.locator('.cb-launcher').tap();
+  await tapOpen(page);
   await bubble.locator('.cb-contact-name').tap();
   await page.keyboard.type(ADA.name);
   await bubble.locator('.cb-contact-reach').tap();
@@ -285,7 +285,7 @@ test('on a phone held sideways with its keyboard up, a finger scrolls the contac
   const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 844, height: 390 } });
   await hostPage(page, env.server, 'contact-sideways.html', { 'data-ask-contact': 'true', 'data-load': 'eager' }, { phone: true });
   const bubble = widget(page);
-  await bubble.locator('.cb-launcher[aria-expanded]').tap();
+  await tapOpen(page);
   await bubble.locator('.cb-contact').waitFor();
   // The on-screen keyboard leaves 170 px of the screen.
   await page.evaluate(() => {
