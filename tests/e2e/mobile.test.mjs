@@ -2,7 +2,7 @@
 // zoom the page and stays above the on-screen keyboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serverAndBrowser, openPage, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, echoReplies, controlsSmallerThan, codeCopyAndFirstLine, PHONE, PHONE_VIEWPORT } from './harness.mjs';
+import { serverAndBrowser, openPage, tapOpen, widget, routeHtml, embedTag, defaultReply, waitForReply, mockSwitches, echoReplies, controlsSmallerThan, codeCopyAndFirstLine, PHONE, PHONE_VIEWPORT } from './harness.mjs';
 
 const env = serverAndBrowser();
 
@@ -15,9 +15,7 @@ ${PHONE_VIEWPORT}<title>phone</title></head>
   await page.goto(url);
   await page.evaluate(() => window.scrollTo(0, 500));
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   assert.deepEqual(await bubble.locator('.cb-panel').boundingBox(), { x: 0, y: 0, width: 390, height: 700 });
   const htmlOverflow = () => page.evaluate(() => getComputedStyle(document.documentElement).overflow);
   assert.equal(await htmlOverflow(), 'hidden');
@@ -60,11 +58,7 @@ ${PHONE_VIEWPORT}<title>phone</title></head>
 <body style="margin:0"><div style="height:3000px">A zoomed host page</div>${embedTag({ 'data-load': 'eager' })}</body></html>`);
     await page.goto(url);
     const bubble = widget(page);
-    // The widget's own bubble: a tap that begins on the loader's and ends on the widget's, which
-    // takes its place in between, is no tap on either.
-    await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-    await bubble.locator('.cb-launcher').tap();
-    await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+    await tapOpen(page);
     const near = (box, want) => Object.keys(want).every((k) => Math.abs(box[k] - want[k]) <= 1);
     const panel = await bubble.locator('.cb-panel').boundingBox();
     assert.ok(near(panel, { x: 0, y: 0, width: 390, height: 700 }), `zoom ${zoom}: panel ${JSON.stringify(panel)}`);
@@ -151,9 +145,7 @@ ${PHONE_VIEWPORT}<title>phone</title></head>
 <body style="margin:0"><p>Host page</p>${embedTag({ 'data-load': 'eager', 'data-starters': 'Prices | Hours' })}</body></html>`);
   await page.goto(url);
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   // Every control of the open panel is what a tap at its centre reaches.
   const covered = await page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
@@ -212,9 +204,7 @@ test('on a phone, the keyboard coming up keeps the end of the conversation above
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-keyboard.html');
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   for (let i = 1; i <= 6; i += 1) await exchange(page, `question ${i}`, i);
   await page.evaluate(() => {
     Object.defineProperty(visualViewport, 'height', { configurable: true, get: () => 380 });
@@ -242,9 +232,7 @@ test('on a phone turned sideways while a reply streams, the list still follows i
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-turned.html');
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   for (let i = 1; i <= 6; i += 1) await exchange(page, `question ${i}`, i);
   await mockSwitches(page, { length: 300, deltas: 60, delay: 30 });
   await bubble.locator('.cb-input').fill('a long one');
@@ -278,9 +266,7 @@ test('on a phone, Tab and Shift+Tab stay inside the full-screen panel', async ()
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-trap.html', { 'data-starters': 'Prices | Hours' });
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   await bubble.locator('.cb-input').focus();
   const focusInside = () => page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
@@ -306,9 +292,7 @@ test('a phone held sideways (844x390) gets the full-screen panel and the page be
   });
   await phonePage(page, 'landscape.html');
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   assert.deepEqual(await bubble.locator('.cb-panel').boundingBox(), { x: 0, y: 0, width: 844, height: 390 });
   assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).overflow), 'hidden');
   assert.deepEqual(problems, []);
@@ -320,9 +304,7 @@ test('on phones and small windows the panel of a launcher on the left covers the
     const { context, page, problems } = await openPage(env.browser, { viewport, isMobile: true, hasTouch: true });
     await phonePage(page, 'left.html', { 'data-position': 'left' });
     const bubble = widget(page);
-    await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-    await bubble.locator('.cb-launcher').tap();
-    await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+    await tapOpen(page);
     assert.deepEqual(await bubble.locator('.cb-panel').boundingBox(), { x: 0, y: 0, ...viewport }, JSON.stringify(viewport));
     await bubble.locator('.cb-input').tap();
     await bubble.locator('.cb-input').fill('from the left');
@@ -337,9 +319,7 @@ test('on a touch tablet the floating panel\'s message box has 16 px text, so foc
   const { context, page, problems } = await openPage(env.browser, { viewport: { width: 820, height: 1180 }, hasTouch: true });
   await phonePage(page, 'tablet.html');
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   const panel = await bubble.locator('.cb-panel').boundingBox();
   assert.ok(panel.width < 500, `the floating panel, not the full-screen one: ${panel.width} px wide`);
   assert.equal(await bubble.locator('.cb-input').evaluate((e) => getComputedStyle(e).fontSize), '16px');
@@ -351,9 +331,7 @@ test('on a touch screen every control of the panel is at least 44 px each way', 
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-targets.html', { 'data-starters': 'Prices | Hours', 'data-attachments': 'files' });
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   const small = () => controlsSmallerThan(page, 44, '.cb-panel button, .cb-panel textarea, .cb-panel summary');
   assert.equal(await bubble.locator('.cb-attach').count(), 1);
   assert.deepEqual(await small(), [], 'header buttons, suggestions, message box, Attach, Send');
@@ -401,8 +379,7 @@ test('on a touch screen the targets of a regenerated reply\'s Copy, Regenerate a
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-versions.html');
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
+  await tapOpen(page);
   await exchange(page, 'hello there', 1);
   await bubble.locator('.cb-assistant .cb-regenerate').tap();
   await bubble.locator('.cb-version-step').first().waitFor({ timeout: 15000 });
@@ -431,8 +408,7 @@ test('on a touch screen a code block\'s Copy sits above the code, and Sources sh
   const { context, page, problems } = await openPage(env.browser, PHONE);
   await phonePage(page, 'phone-code.html');
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
+  await tapOpen(page);
   await bubble.locator('.cb-input').tap();
   await bubble.locator('.cb-input').fill('show me markdown');
   await bubble.locator('.cb-send').tap();
@@ -458,8 +434,7 @@ test('a phone held sideways with its keyboard up keeps lines of the conversation
   const { context, page, problems } = await openPage(env.browser, { ...PHONE, viewport: { width: 844, height: 390 } });
   await phonePage(page, 'phone-short.html', { 'data-subtitle': 'We answer in minutes' });
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
+  await tapOpen(page);
   await exchange(page, 'hello', 1);
   const heights = () => page.evaluate(() => {
     const root = document.querySelector('chat-bubble').shadowRoot;
@@ -549,8 +524,7 @@ test('on a narrow phone, a suggestion of one long word stays inside the panel', 
   const long = `Averyveryverylongsuggestion${'withoutanyspaces'.repeat(3)}`;
   await phonePage(page, 'phone-long-starter.html', { 'data-starters': `${long} | Hours` });
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
+  await tapOpen(page);
   const box = await bubble.locator('.cb-starter').first().boundingBox();
   assert.ok(box.x >= 0 && box.x + box.width <= 320, JSON.stringify(box));
   assert.equal(await bubble.locator('.cb-starter').first().textContent(), long);
@@ -563,8 +537,7 @@ test('on a phone, a table wider than the reply scrolls with its headings over th
   await phonePage(page, 'phone-table.html');
   await echoReplies(page, () => '| Plan | Price | Notes |\n|---|---|---|\n| Solo | $5 | Good for one person, see https://example.com/plans/solo/details-and-limits |\n| Team | $20 | Up to ten people |', { deltas: 4, delay: 5 });
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
+  await tapOpen(page);
   await exchange(page, 'prices', 1);
   const table = bubble.locator('.cb-assistant .cb-text table');
   const { scrolls, offsets } = await table.evaluate((t) => {
@@ -591,8 +564,7 @@ test('on a phone, a table\'s sentence keeps a few words to a line, and the table
   await phonePage(page, 'phone-table-sentence.html');
   await echoReplies(page, () => '| product | price | stock | notes |\n|---|---|---|---|\n| alpha | 10.00 | 5 | a rather long note that goes on about it |\n| beta | 20.50 | 0 | out of stock |', { deltas: 4, delay: 5 });
   const bubble = widget(page);
-  await bubble.locator('.cb-panel').waitFor({ state: 'attached' });
-  await bubble.locator('.cb-launcher').tap();
+  await tapOpen(page);
   await exchange(page, 'stock', 1);
   const table = bubble.locator('.cb-assistant .cb-text table');
   const { scrolls, lines, priceWidth } = await table.evaluate((t) => {
@@ -640,8 +612,7 @@ test('on a phone with a notch and a home indicator, the bubble and the open pane
   const launcher = await box('.cb-launcher[aria-expanded]');
   assert.ok(launcher.x + launcher.width <= 390 - insets.right - 20 + 0.5, `launcher ${JSON.stringify(launcher)}`);
   assert.ok(launcher.y + launcher.height <= 700 - insets.bottom - 20 + 0.5, `launcher ${JSON.stringify(launcher)}`);
-  await bubble.locator('.cb-launcher').tap();
-  await bubble.locator('.cb-panel').waitFor({ state: 'visible' });
+  await tapOpen(page);
   for (const selector of ['.cb-title', '.cb-header .cb-icon-button:last-child', '.cb-input', '.cb-send']) {
     const b = await box(selector);
     assert.ok(b.x >= insets.left && b.x + b.width <= 390 - insets.right, `${selector} ${JSON.stringify(b)}`);
