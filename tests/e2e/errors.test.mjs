@@ -270,26 +270,37 @@ test('offline: every message typed meanwhile goes out once back online, in the o
   await context.close();
 });
 
-test('offline: messages typed offline and kept across a reload still go out by themselves once back online', async () => {
+/**
+ * Sends a first message online and `text` offline on a new page, then reloads it while still
+ * offline, as from the browser's cache (its files are fetched by the test, and only the API
+ * meets the network that is not there), and opens the panel, where `text` waits with its Retry.
+ * `beforeReload(page)` runs just before the reload. The network stays off.
+ */
+async function typedOfflineThenReloaded(text, beforeReload = async () => {}) {
   const { context, page, problems } = await openPage(env.browser);
   await openChat(page);
   await send(page, 'first online');
   await waitForReply(page, defaultReply('first online'));
   await context.setOffline(true);
-  await send(page, 'typed offline');
+  await send(page, text);
   await widget(page).locator('.cb-visitor .cb-retry').waitFor();
-  // The page comes back while still offline, as from the browser's cache: its files are fetched
-  // by the test, and only the API meets the network that is not there.
   const fromCache = (url) => !url.pathname.includes('/api/');
   await page.route(fromCache, async (route) => route.fulfill({ response: await route.fetch() }));
+  await beforeReload(page);
   await page.reload();
-  // What the page asks of the API from here on, and how each ends, for a failure's message.
-  const asked = [];
-  page.on('requestfinished', (r) => r.url().includes('/api/') && asked.push(`${r.method()} ${new URL(r.url()).pathname} done`));
-  page.on('requestfailed', (r) => r.url().includes('/api/') && asked.push(`${r.method()} ${new URL(r.url()).pathname} ${r.failure()?.errorText}`));
   await widget(page).locator('.cb-launcher').click();
   await widget(page).locator('.cb-visitor .cb-retry').waitFor();
   await page.unroute(fromCache);
+  return { context, page, problems };
+}
+
+test('offline: messages typed offline and kept across a reload still go out by themselves once back online', async () => {
+  // What the page asks of the API from the reload on, and how each ends, for a failure's message.
+  const asked = [];
+  const { context, page, problems } = await typedOfflineThenReloaded('typed offline', async (page) => {
+    page.on('requestfinished', (r) => r.url().includes('/api/') && asked.push(`${r.method()} ${new URL(r.url()).pathname} done`));
+    page.on('requestfailed', (r) => r.url().includes('/api/') && asked.push(`${r.method()} ${new URL(r.url()).pathname} ${r.failure()?.errorText}`));
+  });
   await context.setOffline(false);
   // Under load (or CPU throttling) Chromium leaves the reloaded page's navigator.onLine true
   // while offline is emulated, and no `online` event comes: the widget reads the history again
@@ -313,28 +324,15 @@ test('offline: messages typed offline and kept across a reload still go out by t
 });
 
 test('offline: a page that the browser says is online while the backend cannot be reached reads the history by itself once it can, and sends what waited', async () => {
-  const { context, page, problems } = await openPage(env.browser);
-  await openChat(page);
-  await send(page, 'first online');
-  await waitForReply(page, defaultReply('first online'));
-  await context.setOffline(true);
-  await send(page, 'typed offline');
-  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
-  // The page comes back, from the browser's cache, in a browser that says it is online while
-  // nothing can be reached (a network that leads nowhere): no \`online\` event will come.
-  const fromCache = (url) => !url.pathname.includes('/api/');
-  await page.route(fromCache, async (route) => route.fulfill({ response: await route.fetch() }));
-  await page.addInitScript(() => {
+  // The page comes back in a browser that says it is online while nothing can be reached (a
+  // network that leads nowhere): no \`online\` event will come.
+  const { context, page, problems } = await typedOfflineThenReloaded('typed offline', (page) => page.addInitScript(() => {
     Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => true });
     addEventListener('online', (event) => event.stopImmediatePropagation(), true);
-  });
-  await page.reload();
-  await widget(page).locator('.cb-launcher').click();
-  await widget(page).locator('.cb-visitor .cb-retry').waitFor();
+  }));
   const notice = widget(page).locator('.cb-notice');
   await notice.waitFor();
   assert.match(await notice.textContent(), /reach/);
-  await page.unroute(fromCache);
   // The backend can be reached again.
   await context.setOffline(false);
   await waitForReply(page, defaultReply('typed offline'));
