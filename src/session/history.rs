@@ -234,7 +234,9 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
                 }
             }
         };
-        state.set_history_abort(None);
+        // A read that could not reach the backend keeps its controller for the asking that
+        // follows (below), which `destroy` or another read stops through it.
+        state.set_history_abort(unreachable.then(|| controller.clone()));
         let loaded = status == HistoryStatus::Loaded;
         state.history.set(status);
         if cut_shown {
@@ -247,8 +249,6 @@ pub(super) fn read_history(state: ChatState) -> Option<impl Future<Output = ()>>
             super::resend_unsent(state);
         }
         if let (true, HistoryStatus::Failed { notice }) = (unreachable, status) {
-            // Until then, the history's own controller stops the asking (see `destroy`).
-            state.set_history_abort(Some(controller.clone()));
             read_again_once_reachable(state, &config, &conversation, &controller, notice).await;
         }
     })
